@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { ANCHORS, RECOMMENDATIONS } from '../lead-status';
+import { bandSchema, categorySchema, isoDate, leadStatusSchema, roleSchema } from './shared';
+
+const checklistLevel = z.enum(['none', 'suspected', 'evidenced']);
+export const checklistSchema = z.object({ I: checklistLevel, P: checklistLevel, Ind: checklistLevel, S: checklistLevel });
+
+/** One line of the score explanation: every point of the score is accounted for. */
+export const scoreLineSchema = z.object({
+  indicator: z.string(),
+  label: z.string(),
+  anchor: z.enum(ANCHORS).nullable(),
+  weight: z.number(),
+  confidence: z.number(),
+  points: z.number(),
+  evidence: z.string(),
+});
+
+export const leadTriagedV1 = z.object({
+  leadId: z.string(),
+  assessmentId: z.string(),
+  status: leadStatusSchema,
+  score: z.number(),
+  band: bandSchema,
+  previousBand: bandSchema.nullable(),
+  checklist: checklistSchema,
+  explanation: z.array(scoreLineSchema),
+  gridIds: z.array(z.string()),
+  streetCode: z.string().nullable(),
+});
+export type LeadTriagedV1 = z.infer<typeof leadTriagedV1>;
+
+export const leadAssignedV1 = z.object({
+  leadId: z.string(),
+  assessmentId: z.string(),
+  status: leadStatusSchema,
+  assigneeId: z.string().nullable(),
+  assigneeName: z.string().nullable(),
+  pairingId: z.string().nullable(),
+  partnerId: z.string().nullable(),
+  pool: z.enum(['PAIR', 'STREET', 'DISTRICT']),
+  reason: z.enum(['ROUTED', 'CLAIMED', 'RELEASED', 'REASSIGNED', 'RETURNED', 'REOPENED']),
+  dueAt: isoDate.nullable(),
+});
+export type LeadAssignedV1 = z.infer<typeof leadAssignedV1>;
+
+export const verificationRequestedV1 = z.object({
+  leadId: z.string(),
+  requestId: z.string(),
+  status: leadStatusSchema,
+  askedOf: z.string(),
+  question: z.string(),
+  dueAt: isoDate,
+});
+export const verificationAnsweredV1 = z.object({
+  leadId: z.string(),
+  requestId: z.string(),
+  status: leadStatusSchema,
+  answeredBy: z.string(),
+  answer: z.string(),
+  evidenceIds: z.array(z.string()),
+});
+
+export const opinionSubmittedV1 = z.object({
+  leadId: z.string(),
+  assessmentId: z.string(),
+  status: leadStatusSchema,
+  authorId: z.string(),
+  recommendation: z.enum(RECOMMENDATIONS),
+  category: categorySchema,
+  legalBasis: z.array(z.string()),
+  reasoning: z.string(),
+});
+
+/** The decision of an officer with canCertify; escalation opens disposal from it. */
+export const leadDecidedV1 = z.object({
+  leadId: z.string(),
+  assessmentId: z.string(),
+  status: leadStatusSchema,
+  decidedBy: z.string(),
+  decision: z.enum(RECOMMENDATIONS),
+  category: categorySchema,
+  band: bandSchema,
+  legalBasis: z.array(z.string()),
+  reasoning: z.string(),
+  /** Reply text for the reporter when the decision closes the lead. */
+  feedback: z.string().nullable(),
+  gridIds: z.array(z.string()),
+  streetCode: z.string().nullable(),
+  /** Registered address of the main subject: decides jurisdiction (Reg. Art. 20). */
+  subjectRegisteredAddress: z.string().nullable(),
+});
+export type LeadDecidedV1 = z.infer<typeof leadDecidedV1>;
+
+/** Any other workflow transition (return for more work, release, reopen…), for read models and audit timelines. */
+export const leadTransitionedV1 = z.object({
+  leadId: z.string(),
+  status: leadStatusSchema,
+  from: leadStatusSchema.nullable(),
+  action: z.string(),
+  reason: z.string().nullable(),
+});
+
+/** Deadline reminder or breach, with the ladder step reached (0 = reminder to the assignee). */
+export const deadlineEventSchema = z.object({
+  leadId: z.string(),
+  deadlineId: z.string(),
+  kind: z.string(),
+  dueAt: isoDate,
+  step: z.number().int().nonnegative(),
+  notify: z.array(z.object({ personId: z.string(), role: roleSchema.nullable() })),
+  legalBasis: z.string().nullable(),
+});
+export type DeadlineEvent = z.infer<typeof deadlineEventSchema>;
+
+export const personSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  roles: z.array(roleSchema),
+  canCertify: z.boolean(),
+  unit: z.string().nullable(),
+  institution: z.string().nullable(),
+  volunteerRoles: z.array(z.enum(['SPEAKER', 'MONITOR', 'ACTION', 'ASSISTANT'])),
+  streetCodes: z.array(z.string()),
+  gridIds: z.array(z.string()),
+  phone: z.string().nullable(),
+  email: z.string().nullable(),
+  active: z.boolean(),
+});
+export type Person = z.infer<typeof personSchema>;
+
+export const pairingSchema = z.object({
+  id: z.string(),
+  volunteerId: z.string(),
+  sentinelId: z.string(),
+  gridIds: z.array(z.string()),
+  agreementSignedAt: isoDate.nullable(),
+  status: z.enum(['ACTIVE', 'SUSPENDED', 'ENDED']),
+});
+export type Pairing = z.infer<typeof pairingSchema>;
+
+/** Roster changes, event-carried state transfer for gateway and notification (key = person or pairing id). */
+export const rosterChangedV1 = z.discriminatedUnion('entity', [
+  z.object({ entity: z.literal('person'), person: personSchema, deleted: z.boolean() }),
+  z.object({ entity: z.literal('pairing'), pairing: pairingSchema, deleted: z.boolean() }),
+]);
+export type RosterChangedV1 = z.infer<typeof rosterChangedV1>;

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { RECOMMENDATIONS } from '../lead-status';
+import { isoDate, leadStatusSchema } from './shared';
+import { deadlineEventSchema } from './assessment';
+
+export const caseOpenedV1 = z.object({
+  leadId: z.string(),
+  caseId: z.string(),
+  caseNo: z.string(),
+  status: leadStatusSchema,
+  path: z.enum(RECOMMENDATIONS),
+  leadIds: z.array(z.string()),
+  handlerId: z.string().nullable(),
+});
+
+export const actionRecordedV1 = z.object({
+  leadId: z.string(),
+  caseId: z.string(),
+  actionId: z.string(),
+  status: leadStatusSchema,
+  actionType: z.string(),
+  summary: z.string(),
+  dueAt: isoDate.nullable(),
+  legalBasis: z.string().nullable(),
+});
+
+export const reportedUpstreamV1 = z.object({
+  leadId: z.string(),
+  caseId: z.string(),
+  reportId: z.string(),
+  system: z.string(),
+  status: leadStatusSchema,
+  externalRef: z.string().nullable(),
+});
+
+export const upstreamAcknowledgedV1 = z.object({
+  leadId: z.string(),
+  caseId: z.string(),
+  reportId: z.string(),
+  system: z.string(),
+  status: leadStatusSchema,
+  externalRef: z.string().nullable(),
+  externalStatus: z.string(),
+});
+
+export const leadClosedV1 = z.object({
+  leadId: z.string(),
+  caseId: z.string().nullable(),
+  status: z.literal('CLOSED'),
+  outcome: z.string(),
+  summary: z.string(),
+  /** Text for whoever reported the lead: what was done, without internal detail. */
+  reporterFeedback: z.string().nullable(),
+  linkedLeadIds: z.array(z.string()),
+});
+export type LeadClosedV1 = z.infer<typeof leadClosedV1>;
+
+export const leadReopenedV1 = z.object({
+  leadId: z.string(),
+  caseId: z.string().nullable(),
+  status: z.literal('REOPENED'),
+  reason: z.string(),
+});
+
+export const escalationDeadlineV1 = deadlineEventSchema.extend({ caseId: z.string().nullable() });
