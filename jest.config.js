@@ -12,6 +12,8 @@ const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   moduleNameMapper: { '^@outpost/(contracts|messaging|audit|platform|clock|screening|testing)$': '<rootDir>/libs/$1/src/index.ts' },
+  // A few dependencies ship ESM only; Jest (unlike Node 20.19+) cannot require() them untransformed.
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/services/admin-ui/'],
 };

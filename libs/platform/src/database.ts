@@ -1,0 +1,124 @@
+import { Client } from 'pg';
+import { DataSource, type DataSourceOptions, type MigrationInterface, type QueryRunner } from 'typeorm';
+import type { BaseConfig } from './config';
+
+type MigrationClass = new () => MigrationInterface;
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** The schema a migration runs in (migrations are written schema-agnostic; the search_path points at the service's schema). */
+export function schemaOf(queryRunner: QueryRunner): string {
+  const schema = (queryRunner.connection.options as { schema?: string }).schema;
+  if (!schema) throw new Error('migration DataSource has no schema');
+  return schema;
+}
+
+/** The runtime role migrations grant to (set by prepareDatabase). */
+export function runtimeRoleOf(queryRunner: QueryRunner): string {
+  const role = (queryRunner.connection.options as { extra?: { outpostRuntimeRole?: string } }).extra?.outpostRuntimeRole;
+  if (!role) throw new Error('migration DataSource has no runtime role');
+  return role;
+}
+
+/**
+ * Creates the database, the service's schema and least-privilege runtime role if missing, then runs the service's
+ * migrations as the admin role. Guarded by an advisory lock, so several instances may start at once.
+ */
+export async function prepareDatabase(
+  config: Pick<BaseConfig, 'DATABASE_ADMIN_URL' | 'DATABASE_URL' | 'DATABASE_SCHEMA' | 'DATABASE_ROLE'>,
+  migrations: MigrationClass[],
+): Promise<void> {
+  const adminUrl = new URL(config.DATABASE_ADMIN_URL);
+  const database = adminUrl.pathname.replace(/^\//, '') || 'outpost';
+  const schema = config.DATABASE_SCHEMA;
+  const role = config.DATABASE_ROLE;
+
+  const server = new Client({ connectionString: withDatabase(config.DATABASE_ADMIN_URL, 'postgres') });
+  await connectOrExplain(server, config.DATABASE_ADMIN_URL);
+  try {
+    const exists = await server.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) {
+      await server.query(`CREATE DATABASE ${quoteIdent(database)}`).catch((e: { code?: string }) => {
+        if (e.code !== '42P04') throw e; // created concurrently
+      });
+    }
+  } finally {
+    await server.end();
+  }
+
+  const admin = new Client({ connectionString: config.DATABASE_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query('SELECT pg_advisory_lock(hashtext($1))', [`outpost-migrate-${schema}`]);
+    await admin.query(`DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${quoteIdent(role)} LOGIN; END IF;
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await admin.query(`GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(role)}`);
+    await admin.query(`GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO ${quoteIdent(role)}`);
+    await admin.query(
+      `ALTER DEFAULT PRIVILEGES IN SCHEMA ${quoteIdent(schema)} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${quoteIdent(role)}`,
+    );
+    await admin.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${quoteIdent(schema)} GRANT USAGE, SELECT ON SEQUENCES TO ${quoteIdent(role)}`);
+
+    const ds = new DataSource({
+      type: 'postgres',
+      url: config.DATABASE_ADMIN_URL,
+      schema,
+      migrations,
+      migrationsTableName: 'migrations',
+      migrationsTransactionMode: 'each',
+      extra: { options: `-c search_path=${schema},public`, outpostRuntimeRole: role, max: 2 },
+      logging: ['error'],
+    } as DataSourceOptions);
+    await ds.initialize();
+    try {
+      await ds.runMigrations();
+    } finally {
+      await ds.destroy();
+    }
+  } finally {
+    await admin.query('SELECT pg_advisory_unlock(hashtext($1))', [`outpost-migrate-${schema}`]).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+async function connectOrExplain(client: Client, url: string): Promise<void> {
+  try {
+    await client.connect();
+  } catch (e) {
+    const u = new URL(url);
+    throw new Error(
+      `PostgreSQL is not reachable at ${u.hostname}:${u.port || 5432} as ${u.username || '(default user)'} (${(e as Error).message}). ` +
+        'Start it (pg_ctlcluster <version> main start), or point DATABASE_ADMIN_URL/DATABASE_URL at a running server.',
+    );
+  }
+}
+
+/** TypeORM options for the service's runtime connection (least-privilege role, its own schema, no synchronize). */
+export function runtimeDataSourceOptions(
+  config: Pick<BaseConfig, 'DATABASE_URL' | 'DATABASE_SCHEMA' | 'DATABASE_POOL_SIZE'>,
+  entities: DataSourceOptions['entities'] = [],
+): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    entities,
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    extra: {
+      max: config.DATABASE_POOL_SIZE,
+      options: `-c search_path=${config.DATABASE_SCHEMA},public`,
+      connectionTimeoutMillis: 3000,
+      statement_timeout: 15000,
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { z } from 'zod';
+import { baseConfigSchema, createServiceApp, CurrentPrincipal, PlatformModule, readConfig, Roles, ZodPipe, type Principal } from '@outpost/platform';
+import { bearer, createTestDatabase, principal, testKeys, type TestDatabase } from '@outpost/testing';
+
+const echoSchema = z.object({ name: z.string().min(1), count: z.number().int().positive(), tags: z.array(z.string()).max(2) });
+
+@Controller('v1/echo')
+class EchoController {
+  @Post()
+  echo(@Body(new ZodPipe(echoSchema)) body: z.infer<typeof echoSchema>, @CurrentPrincipal() who: Principal) {
+    return { ...body, by: who.userId };
+  }
+
+  @Roles('OPERATOR')
+  @Get('operators-only')
+  operatorsOnly() {
+    return { ok: true };
+  }
+}
+
+describe('PlatformModule', () => {
+  let db: TestDatabase;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('platform');
+    const keys = await testKeys();
+    const config = readConfig(baseConfigSchema('intake'), {
+      DATABASE_ADMIN_URL: db.adminUrl,
+      DATABASE_URL: db.adminUrl.replace('postgres@', 'outpost_platform_test@'),
+      DATABASE_SCHEMA: 'platform_test',
+      DATABASE_ROLE: 'outpost_platform_test',
+      INTERNAL_JWT_PUBLIC_KEY: keys.publicKeyPem,
+      LOG_LEVEL: 'silent',
+    });
+    @Module({ imports: [PlatformModule.forService({ service: 'intake', config, entities: [] })], controllers: [EchoController] })
+    class AppModule {}
+    app = await createServiceApp({ service: 'intake', title: 'test', module: AppModule, config, migrations: [] });
+    await app.getHttpAdapter().getInstance().ready();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('answers health without authentication and reports every dependency ready', async () => {
+    const live = await app.inject({ method: 'GET', url: '/health/live' });
+    expect(live.statusCode).toBe(200);
+    const ready = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.json()).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' }, kafka: { status: 'up' } } });
+  });
+
+  it('refuses a route without a token, with problem+json', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/echo', payload: { name: 'a', count: 1, tags: [] } });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+  });
+
+  it('accepts a valid internal token and names the principal', async () => {
+    const auth = await bearer(principal({ userId: 'u1', roles: ['VOLUNTEER'] }));
+    const res = await app.inject({ method: 'POST', url: '/v1/echo', headers: { authorization: auth }, payload: { name: 'a', count: 2, tags: ['x'] } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toEqual({ name: 'a', count: 2, tags: ['x'], by: 'u1' });
+  });
+
+  it('lists every offending field path on bad input', async () => {
+    const auth = await bearer(principal({ userId: 'u1', roles: ['VOLUNTEER'] }));
+    const res = await app.inject({ method: 'POST', url: '/v1/echo', headers: { authorization: auth }, payload: { name: '', count: 'x', tags: ['a', 'b', 'c'] } });
+    expect(res.statusCode).toBe(400);
+    const paths = (res.json() as { errors: Array<{ path: string }> }).errors.map((e) => e.path).sort();
+    expect(paths).toEqual(['count', 'name', 'tags']);
+  });
+
+  it('answers malformed JSON, a wrong media type and an oversize body with 400/415/413 problem+json', async () => {
+    const auth = await bearer(principal({ userId: 'u1', roles: ['VOLUNTEER'] }));
+    const bad = await app.inject({ method: 'POST', url: '/v1/echo', headers: { authorization: auth, 'content-type': 'application/json' }, payload: '{"name": ' });
+    expect([bad.statusCode, bad.json().code]).toEqual([400, 'MALFORMED_JSON']);
+    const media = await app.inject({ method: 'POST', url: '/v1/echo', headers: { authorization: auth, 'content-type': 'application/xml' }, payload: '<a/>' });
+    expect([media.statusCode, media.json().code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const big = await app.inject({
+      method: 'POST',
+      url: '/v1/echo',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), count: 1, tags: [] }),
+    });
+    expect([big.statusCode, big.json().code]).toEqual([413, 'BODY_TOO_LARGE']);
+  });
+
+  it('enforces @Roles with 403 and the needed roles', async () => {
+    const volunteer = await bearer(principal({ userId: 'u1', roles: ['VOLUNTEER'] }));
+    const res = await app.inject({ method: 'GET', url: '/v1/echo/operators-only', headers: { authorization: volunteer } });
+    expect([res.statusCode, res.json().code]).toEqual([403, 'ROLE_REQUIRED']);
+    const operator = await bearer(principal({ userId: 'op', roles: ['OPERATOR'] }));
+    expect((await app.inject({ method: 'GET', url: '/v1/echo/operators-only', headers: { authorization: operator } })).statusCode).toBe(200);
+  });
+
+  it('serves Prometheus metrics to operators only', async () => {
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    const operator = await bearer(principal({ userId: 'op', roles: ['OPERATOR'] }));
+    const res = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: operator } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const res = await app.inject({ method: 'GET', url: '/docs-json' });
+    expect(res.statusCode).toBe(200);
+    expect(Object.keys(res.json().paths)).toContain('/v1/echo');
+  });
+});

@@ -1,0 +1,2 @@
+/** Every TypeORM entity of the assessment schema. */
+export const assessmentEntities = [];

@@ -1,0 +1,2 @@
+/** Every migration of the assessment schema, oldest first. */
+export const assessmentMigrations = [];

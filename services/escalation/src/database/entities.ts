@@ -1,0 +1,2 @@
+/** Every TypeORM entity of the escalation schema. */
+export const escalationEntities = [];

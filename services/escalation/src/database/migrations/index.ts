@@ -1,0 +1,2 @@
+/** Every migration of the escalation schema, oldest first. */
+export const escalationMigrations = [];

@@ -1,0 +1,2 @@
+/** Every TypeORM entity of the gateway schema. */
+export const gatewayEntities = [];

@@ -1,0 +1,2 @@
+/** Every TypeORM entity of the intake schema. */
+export const intakeEntities = [];

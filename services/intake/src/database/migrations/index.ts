@@ -1,0 +1,2 @@
+/** Every migration of the intake schema, oldest first. */
+export const intakeMigrations = [];

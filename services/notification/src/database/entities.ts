@@ -1,0 +1,2 @@
+/** Every TypeORM entity of the notification schema. */
+export const notificationEntities = [];

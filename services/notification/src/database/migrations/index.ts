@@ -1,0 +1,2 @@
+/** Every migration of the notification schema, oldest first. */
+export const notificationMigrations = [];
