@@ -1,4 +1,12 @@
 export * from './clock';
 export * from './calendar/work-calendar';
-export { CHINA_CALENDAR_YEARS, CalendarYearData } from './calendar/data';
+export { CHINA_CALENDAR_YEARS } from './calendar/data';
+export type { CalendarYearData } from './calendar/data';
 export * from './period';
+export * from './timers/timer.types';
+export { TimerService, timerJobId } from './timers/timer.service';
+export type { TimerServiceOptions } from './timers/timer.service';
+export { timersMigration } from './timers/timers.migration';
+export { OnTimer, ON_TIMER_METADATA } from './timers/on-timer.decorator';
+export { TimersModule, TIMERS_MODULE_OPTIONS, TimersLifecycle } from './timers/timers.module';
+export type { TimersModuleOptions } from './timers/timers.module';
