@@ -1,0 +1,269 @@
+import type { Pool, PoolClient } from 'pg';
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { KafkaBus } from './kafka-bus';
+import { errorFields, SILENT_LOGGER, type LoggerLike } from './logger';
+import { outboxChannel, quoteIdent } from './sql-identifier';
+
+export interface OutboxRelayOptions {
+  dataSource: DataSource;
+  /** The service's schema holding the `outbox` table. */
+  schema: string;
+  bus: KafkaBus;
+  /** Rows per Kafka request / transaction (default 500). */
+  batchSize?: number;
+  /** Polling fallback when no NOTIFY arrives (default 1000 ms). */
+  pollIntervalMs?: number;
+  /** Sent rows older than this are deleted (default 24 h). */
+  retentionMs?: number;
+  /** How often the retention clean-up runs (default 60 s). */
+  cleanupIntervalMs?: number;
+  logger?: LoggerLike;
+  /**
+   * Test hook: asked after Kafka acknowledged a batch and before the rows are marked sent. Returning true simulates a
+   * crash at the worst moment: the batch transaction is rolled back (rows stay pending) and the relay stops, or, with
+   * `exitOnSimulatedCrash`, the process is killed with SIGKILL.
+   */
+  crashAfterPublish?: () => boolean;
+  exitOnSimulatedCrash?: boolean;
+}
+
+/** Thrown by the relay when the `crashAfterPublish` hook fires (in-process simulation of a killed relay). */
+export class SimulatedCrashError extends Error {
+  constructor() {
+    super('simulated relay crash after publish, before mark-sent');
+    this.name = 'SimulatedCrashError';
+  }
+}
+
+const MAX_ERROR_BACKOFF_MS = 10_000;
+const LISTEN_RETRY_MS = 5_000;
+
+/**
+ * Publishes outbox rows to Kafka and marks them sent.
+ *
+ * Why it is correct with several instances: each batch is one transaction that first takes a transaction-scoped
+ * advisory lock for this schema (`pg_try_advisory_xact_lock`), then claims the oldest pending rows with
+ * `FOR UPDATE SKIP LOCKED`, produces them with acks=all, marks them sent and commits. Only one batch per schema is in
+ * flight at a time, and it always takes the oldest pending rows, so rows of one key are produced in `seq` order, and
+ * a later batch cannot overtake an earlier one. The lock lives on the same connection as the row locks: if a relay
+ * dies mid-batch, Postgres releases both together and the rows are still pending (published again: at-least-once;
+ * consumers deduplicate by event id). There is no high-water mark: a row whose transaction took a lower `seq` but
+ * committed late is simply still `sent_at IS NULL` and goes out in the next batch. (Per-key order then follows commit
+ * order; use cases serialise writes to one lead by locking its row, so for one key seq order = commit order.)
+ */
+export class OutboxRelay {
+  private readonly dataSource: DataSource;
+  private readonly table: string;
+  private readonly schema: string;
+  private readonly bus: KafkaBus;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly retentionMs: number;
+  private readonly cleanupIntervalMs: number;
+  private readonly logger: LoggerLike;
+  private readonly crashAfterPublish?: () => boolean;
+  private readonly exitOnSimulatedCrash: boolean;
+
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private pendingWake = false;
+  private listener: PoolClient | null = null;
+  private lastListenAttempt = 0;
+  private lastCleanup = 0;
+
+  constructor(o: OutboxRelayOptions) {
+    this.dataSource = o.dataSource;
+    this.schema = o.schema;
+    this.table = `${quoteIdent(o.schema)}.outbox`;
+    this.bus = o.bus;
+    this.batchSize = o.batchSize ?? 500;
+    this.pollIntervalMs = o.pollIntervalMs ?? 1000;
+    this.retentionMs = o.retentionMs ?? 24 * 3600_000;
+    this.cleanupIntervalMs = o.cleanupIntervalMs ?? 60_000;
+    this.logger = o.logger ?? SILENT_LOGGER;
+    this.crashAfterPublish = o.crashAfterPublish;
+    this.exitOnSimulatedCrash = o.exitOnSimulatedCrash ?? false;
+  }
+
+  /** Starts the background loop (LISTEN wake-ups plus polling); returns once it is running. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.bus.connect();
+    await this.listen();
+    this.loop = this.run();
+  }
+
+  /** Stops the loop after the batch in flight (if any) is published and marked. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.signal();
+    await this.loop;
+    this.loop = null;
+    await this.unlisten();
+  }
+
+  /** Publishes everything pending now (waiting for another instance's batch if need be); returns rows published. */
+  async flush(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.publishBatch(true);
+      total += n;
+      if (n < this.batchSize) return total;
+    }
+  }
+
+  /** Rows not yet published. */
+  async backlog(): Promise<number> {
+    const rows: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM ${this.table} WHERE sent_at IS NULL`);
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Deletes sent rows older than the retention; returns how many. */
+  async cleanup(): Promise<number> {
+    const res: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM ${this.table} WHERE seq IN (
+         SELECT seq FROM ${this.table} WHERE sent_at IS NOT NULL AND sent_at < now() - $1 * interval '1 millisecond' LIMIT 10000)`,
+      [this.retentionMs],
+    );
+    return res[1];
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let delay = this.pollIntervalMs;
+      try {
+        const n = await this.publishBatch(false);
+        failures = 0;
+        if (n >= this.batchSize) continue; // more is waiting: no sleep
+        await this.maybeCleanup();
+        if (!this.listener && Date.now() - this.lastListenAttempt > LISTEN_RETRY_MS) await this.listen();
+      } catch (err) {
+        if (err instanceof SimulatedCrashError) {
+          this.logger.warn({ schema: this.schema }, err.message);
+          if (this.exitOnSimulatedCrash) process.kill(process.pid, 'SIGKILL');
+          this.running = false;
+          return;
+        }
+        failures++;
+        delay = Math.min(this.pollIntervalMs * 2 ** Math.min(failures, 6), MAX_ERROR_BACKOFF_MS);
+        this.logger.error({ ...errorFields(err), schema: this.schema, failures, retryInMs: delay }, 'outbox relay batch failed');
+      }
+      await this.sleep(delay);
+    }
+  }
+
+  /** One transaction: lock, claim oldest pending rows, produce (acks=all), mark sent, commit. Returns rows published. */
+  private async publishBatch(waitForLock: boolean): Promise<number> {
+    const qr = this.dataSource.createQueryRunner();
+    try {
+      await qr.connect();
+      await qr.startTransaction();
+      const lockFn = waitForLock ? 'pg_advisory_xact_lock' : 'pg_try_advisory_xact_lock';
+      const lock: Array<{ locked: boolean | '' }> = await qr.query(
+        `SELECT ${lockFn}(hashtext('outpost.outbox-relay'), hashtext($1)) AS locked`,
+        [this.schema],
+      );
+      // pg_advisory_xact_lock returns void ('' through pg): reaching the next line means we hold it.
+      if (!waitForLock && lock[0]?.locked !== true) {
+        await qr.rollbackTransaction();
+        return 0;
+      }
+      const rows: Array<{ seq: string; topic: string; key: string; value: string; headers: Record<string, string> }> = await qr.query(
+        `SELECT seq, topic, key, value, headers FROM ${this.table}
+          WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.batchSize],
+      );
+      if (!rows.length) {
+        await qr.commitTransaction();
+        return 0;
+      }
+      await this.bus.send(rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })));
+      if (this.crashAfterPublish?.()) throw new SimulatedCrashError();
+      await qr.query(`UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
+      await qr.commitTransaction();
+      this.logger.debug?.({ schema: this.schema, count: rows.length }, 'outbox batch published');
+      return rows.length;
+    } catch (err) {
+      await rollbackQuietly(qr, this.logger);
+      throw err;
+    } finally {
+      await qr.release();
+    }
+  }
+
+  private async maybeCleanup(): Promise<void> {
+    if (Date.now() - this.lastCleanup < this.cleanupIntervalMs) return;
+    this.lastCleanup = Date.now();
+    const n = await this.cleanup();
+    if (n) this.logger.info({ schema: this.schema, deleted: n }, 'outbox: deleted sent rows past retention');
+  }
+
+  /** LISTEN on a dedicated pooled connection; a failure only costs latency (polling continues). */
+  private async listen(): Promise<void> {
+    this.lastListenAttempt = Date.now();
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    let client: PoolClient | null = null;
+    try {
+      client = await pool.connect();
+      const c = client;
+      c.on('notification', () => this.signal());
+      c.on('error', (err) => {
+        this.logger.warn({ ...errorFields(err), schema: this.schema }, 'outbox LISTEN connection lost; polling until it is back');
+        if (this.listener === c) this.listener = null;
+        c.release(err);
+      });
+      await c.query(`LISTEN ${outboxChannel(this.schema)}`);
+      this.listener = c;
+    } catch (err) {
+      this.logger.warn({ ...errorFields(err), schema: this.schema }, 'outbox LISTEN failed; polling only');
+      client?.release(err instanceof Error ? err : true);
+    }
+  }
+
+  private async unlisten(): Promise<void> {
+    const c = this.listener;
+    this.listener = null;
+    if (!c) return;
+    try {
+      await c.query(`UNLISTEN *`);
+      c.release();
+    } catch (err) {
+      c.release(err instanceof Error ? err : true);
+    }
+  }
+
+  private signal(): void {
+    this.pendingWake = true;
+    this.wake?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.pendingWake || !this.running) {
+      this.pendingWake = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = null;
+        this.pendingWake = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}
+
+async function rollbackQuietly(qr: QueryRunner, logger: LoggerLike): Promise<void> {
+  if (!qr.isTransactionActive) return;
+  try {
+    await qr.rollbackTransaction();
+  } catch (err) {
+    // The connection is usually what failed; Postgres rolls back on disconnect anyway.
+    logger.debug?.({ ...errorFields(err) }, 'rollback after failed outbox batch also failed');
+  }
+}

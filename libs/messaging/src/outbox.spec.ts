@@ -1,0 +1,79 @@
+import { ZodError } from 'zod';
+import { runWithCorrelation } from './correlation';
+import { Outbox } from './outbox';
+import type { PublishInput } from './event-envelope';
+import { parseEvent, InvalidMessageError } from './parse-event';
+
+const checkpoint = (seq: number): PublishInput<'audit.checkpoint.v1'> => ({
+  topic: 'audit.checkpoint.v1',
+  payload: { service: 'intake', takenAt: '2026-11-27T08:00:00.000Z', chains: [{ chain: 0, seq, hash: 'abc' }] },
+  leadId: null,
+  key: 'intake',
+  actor: { type: 'system' },
+});
+
+describe(Outbox.name, () => {
+  const now = new Date('2026-11-27T08:00:01.000Z');
+  const sut = new Outbox({ schema: 'intake', producer: 'intake', now: () => now });
+
+  it('builds a valid envelope with a UUID v7 id, the topic version and the clock time', () => {
+    const e = sut.build(checkpoint(1));
+    expect(e.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(e).toMatchObject({ type: 'audit.checkpoint.v1', version: 1, producer: 'intake', occurredAt: now.toISOString(), key: 'intake' });
+    expect(e.correlationId).toBe(e.id);
+    expect(e.causationId).toBeNull();
+  });
+
+  it('takes correlation, causation and traceparent from the current correlation context', () => {
+    const e = runWithCorrelation({ correlationId: 'corr-1', traceparent: '00-abc-def-01', causationId: 'cause-1' }, () => sut.build(checkpoint(1)));
+    expect(e).toMatchObject({ correlationId: 'corr-1', causationId: 'cause-1', traceparent: '00-abc-def-01' });
+  });
+
+  it('lets explicit values win over the context', () => {
+    const e = runWithCorrelation({ correlationId: 'ctx', causationId: 'ctx-cause' }, () =>
+      sut.build({ ...checkpoint(1), correlationId: 'mine', causationId: null }),
+    );
+    expect(e).toMatchObject({ correlationId: 'mine', causationId: null });
+  });
+
+  it('throws on a payload that does not match the topic schema', () => {
+    // A cast is needed: the typed topic → payload map already rejects this at compile time.
+    const bad = { ...checkpoint(1), payload: { service: 'intake', takenAt: 'yesterday', chains: [] } } as unknown as PublishInput<'audit.checkpoint.v1'>;
+    expect(() => sut.build(bad)).toThrow(ZodError);
+  });
+
+  it('refuses to publish another service’s topic', () => {
+    const other = new Outbox({ schema: 'gateway', producer: 'gateway' });
+    const input = { ...checkpoint(1), topic: 'intake.lead-linked.v1' } as unknown as PublishInput<'audit.checkpoint.v1'>;
+    expect(() => other.build(input)).toThrow(/gateway may not publish intake.lead-linked.v1/);
+  });
+
+  it('needs a key when there is no lead id', () => {
+    expect(() => sut.build({ ...checkpoint(1), key: undefined })).toThrow(/needs a leadId or an explicit key/);
+  });
+
+  it('rejects a schema name that is not a plain identifier', () => {
+    expect(() => new Outbox({ schema: 'intake"; drop table x; --', producer: 'intake' })).toThrow(/identifier/);
+  });
+
+  it('round-trips through parseEvent', () => {
+    const e = sut.build(checkpoint(7));
+    expect(parseEvent('audit.checkpoint.v1', Buffer.from(JSON.stringify(e)))).toEqual(e);
+  });
+});
+
+describe(parseEvent.name, () => {
+  const sut = parseEvent;
+  const valid = new Outbox({ schema: 'intake', producer: 'intake' }).build(checkpoint(1));
+
+  it.each([
+    ['an unknown topic', 'nope.v1', JSON.stringify(valid)],
+    ['a tombstone', 'audit.checkpoint.v1', null],
+    ['non-JSON', 'audit.checkpoint.v1', '{oops'],
+    ['an envelope for another topic', 'intake.lead-linked.v1', JSON.stringify(valid)],
+    ['a bad payload', 'audit.checkpoint.v1', JSON.stringify({ ...valid, payload: { service: 'nobody' } })],
+    ['a missing envelope field', 'audit.checkpoint.v1', JSON.stringify({ ...valid, id: undefined })],
+  ])('rejects %s as an invalid message', (_name, topic, value) => {
+    expect(() => sut(topic, value)).toThrow(InvalidMessageError);
+  });
+});

@@ -1,0 +1,90 @@
+import { envelopeSchema, HEADERS, TOPICS, type ServiceName, type Topic } from '@outpost/contracts';
+import type { EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { currentCorrelation } from './correlation';
+import type { EventEnvelope, PublishInput } from './event-envelope';
+import { quoteIdent } from './sql-identifier';
+
+export interface OutboxOptions {
+  /** The service's Postgres schema, which holds its `outbox` table. */
+  schema: string;
+  producer: ServiceName;
+  /** Source of `occurredAt` (tests and the simulated clock pass their own). */
+  now?: () => Date;
+}
+
+/** The Kafka headers every published event carries (the value is the JSON envelope itself). */
+export function envelopeHeaders(e: EventEnvelope): Record<string, string> {
+  const headers: Record<string, string> = {
+    [HEADERS.eventId]: e.id,
+    [HEADERS.eventType]: e.type,
+    [HEADERS.correlationId]: e.correlationId,
+    [HEADERS.producer]: e.producer,
+  };
+  if (e.traceparent) headers[HEADERS.traceparent] = e.traceparent;
+  return headers;
+}
+
+/**
+ * Writes outgoing events into the service's outbox table inside the caller's transaction, so the event exists if and
+ * only if the state change it describes was committed. The relay publishes it later.
+ */
+export class Outbox {
+  private readonly table: string;
+  private readonly producer: ServiceName;
+  private readonly now: () => Date;
+
+  constructor(o: OutboxOptions) {
+    this.table = `${quoteIdent(o.schema)}.outbox`;
+    this.producer = o.producer;
+    this.now = o.now ?? (() => new Date());
+  }
+
+  /**
+   * Validates the payload against the topic's schema (throws a ZodError on mismatch), builds the envelope and inserts
+   * it with `tx`. Returns the envelope; its id (UUID v7) is what consumers deduplicate on.
+   */
+  async add<T extends Topic>(tx: EntityManager, input: PublishInput<T>): Promise<EventEnvelope<T>> {
+    const envelope = this.build(input);
+    await tx.query(`INSERT INTO ${this.table} (id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)`, [
+      envelope.id,
+      envelope.type,
+      envelope.key,
+      JSON.stringify(envelope),
+      JSON.stringify(envelopeHeaders(envelope)),
+    ]);
+    return envelope;
+  }
+
+  /** Builds and validates the envelope without writing it (Outbox.add uses this; exposed for tests and tooling). */
+  build<T extends Topic>(input: PublishInput<T>): EventEnvelope<T> {
+    const spec = TOPICS[input.topic];
+    if (!spec) throw new Error(`unknown topic ${String(input.topic)}`);
+    if (spec.producer !== null && spec.producer !== this.producer) {
+      throw new Error(`${this.producer} may not publish ${input.topic}: it belongs to ${spec.producer}`);
+    }
+    const key = input.key ?? input.leadId;
+    if (!key) throw new Error(`event ${input.topic} needs a leadId or an explicit key`);
+    const payload = spec.schema.parse(input.payload);
+    const ctx = currentCorrelation();
+    const id = uuidv7();
+    const traceparent = input.traceparent ?? ctx?.traceparent;
+    const candidate = {
+      id,
+      type: input.topic,
+      version: spec.version,
+      occurredAt: this.now().toISOString(),
+      producer: this.producer,
+      correlationId: input.correlationId ?? ctx?.correlationId ?? id,
+      causationId: input.causationId !== undefined ? input.causationId : (ctx?.causationId ?? null),
+      actor: input.actor,
+      leadId: input.leadId,
+      key,
+      ...(traceparent ? { traceparent } : {}),
+      payload,
+    };
+    // Catches a bad actor or ids before they reach the wire; the payload was validated above against its own schema.
+    envelopeSchema.parse(candidate);
+    return candidate as EventEnvelope<T>;
+  }
+}
