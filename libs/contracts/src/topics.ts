@@ -3,6 +3,7 @@ import type { ServiceName } from './envelope';
 import { evidenceAddedV1, leadLinkedV1, leadRegisteredV1 } from './events/intake';
 import {
   deadlineEventSchema,
+  leadAlertedV1,
   leadAssignedV1,
   leadDecidedV1,
   leadTransitionedV1,
@@ -45,6 +46,7 @@ export const TOPICS = {
   'assessment.deadline-reminder.v1': { producer: 'assessment', version: 1, schema: deadlineEventSchema },
   'assessment.deadline-breached.v1': { producer: 'assessment', version: 1, schema: deadlineEventSchema },
   'assessment.roster-changed.v1': { producer: 'assessment', version: 1, schema: rosterChangedV1 },
+  'assessment.lead-alerted.v1': { producer: 'assessment', version: 1, schema: leadAlertedV1 },
 
   'escalation.case-opened.v1': { producer: 'escalation', version: 1, schema: caseOpenedV1 },
   'escalation.action-recorded.v1': { producer: 'escalation', version: 1, schema: actionRecordedV1 },

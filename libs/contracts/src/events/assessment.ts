@@ -41,6 +41,10 @@ export const leadAssignedV1 = z.object({
   pool: z.enum(['PAIR', 'STREET', 'DISTRICT']),
   reason: z.enum(['ROUTED', 'CLAIMED', 'RELEASED', 'REASSIGNED', 'RETURNED', 'REOPENED']),
   dueAt: isoDate.nullable(),
+  /** Red band: the lead skips the queue (optional, added after v1 was first published). */
+  priority: z.boolean().optional(),
+  /** Street whose pool holds the lead when pool = STREET (optional). */
+  poolStreetCode: z.string().nullable().optional(),
 });
 export type LeadAssignedV1 = z.infer<typeof leadAssignedV1>;
 
@@ -101,6 +105,24 @@ export const leadTransitionedV1 = z.object({
   reason: z.string().nullable(),
 });
 
+/**
+ * Immediate alert to the people named in `notify` (e.g. a red-band lead alerts the district supervisors at once,
+ * before anyone has claimed it). Notification delivers it; read models may flag the lead.
+ */
+export const leadAlertedV1 = z.object({
+  leadId: z.string(),
+  assessmentId: z.string(),
+  status: leadStatusSchema,
+  kind: z.enum(['RED_BAND', 'BAND_RAISED']),
+  band: bandSchema,
+  score: z.number(),
+  reason: z.string(),
+  notify: z.array(z.object({ personId: z.string(), role: roleSchema.nullable() })),
+  gridIds: z.array(z.string()),
+  streetCode: z.string().nullable(),
+});
+export type LeadAlertedV1 = z.infer<typeof leadAlertedV1>;
+
 /** Deadline reminder or breach, with the ladder step reached (0 = reminder to the assignee). */
 export const deadlineEventSchema = z.object({
   leadId: z.string(),
@@ -120,6 +142,8 @@ export const personSchema = z.object({
   canCertify: z.boolean(),
   unit: z.string().nullable(),
   institution: z.string().nullable(),
+  /** Branch of the volunteer's institution (optional, added after v1). */
+  branch: z.string().nullable().optional(),
   volunteerRoles: z.array(z.enum(['SPEAKER', 'MONITOR', 'ACTION', 'ASSISTANT'])),
   streetCodes: z.array(z.string()),
   gridIds: z.array(z.string()),
