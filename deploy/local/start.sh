@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# npm start: installs what is missing, brings up the infrastructure, builds and starts every service and the UI with
+# demo data, prints the URLs and demo credentials. Ctrl-C stops everything it started.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+SERVICES=(intake assessment escalation notification gateway)
+declare -A PORTS=([gateway]=8080 [intake]=3001 [assessment]=3002 [escalation]=3003 [notification]=3004)
+LOGS="$ROOT/.outpost/logs"
+mkdir -p "$LOGS"
+
+ensure_deps
+ensure_pg_redis
+ensure_java_maven
+started_kafka=0
+bash deploy/local/kafka.sh status >/dev/null 2>&1 || started_kafka=1
+bash deploy/local/kafka.sh start
+ensure_keys
+
+for svc in "${SERVICES[@]}"; do
+  if port_open 127.0.0.1 "${PORTS[$svc]}"; then die "port ${PORTS[$svc]} ($svc) is already in use; stop what runs there first"; fi
+done
+
+log "building services and UI"
+bash deploy/local/build.sh
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  log "stopping services"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [ "$started_kafka" = 1 ]; then bash deploy/local/kafka.sh stop || true; fi
+  log "stopped"
+}
+trap stop_all INT TERM EXIT
+
+export NODE_ENV=development DEMO_DATA=true
+for svc in "${SERVICES[@]}"; do
+  [ -f "dist/services/$svc/src/main.js" ] || continue
+  node "dist/services/$svc/src/main.js" >"$LOGS/$svc.log" 2>&1 &
+  pids+=($!)
+  log "started $svc (pid $!, log .outpost/logs/$svc.log)"
+done
+
+log "waiting for every service to be ready"
+for svc in "${SERVICES[@]}"; do
+  [ -f "dist/services/$svc/src/main.js" ] || continue
+  ok=0
+  for _ in $(seq 1 240); do
+    if curl -fsS "http://127.0.0.1:${PORTS[$svc]}/health/ready" >/dev/null 2>&1; then ok=1; break; fi
+    sleep 0.5
+  done
+  [ "$ok" = 1 ] || { tail -n 30 "$LOGS/$svc.log" >&2; die "$svc did not become ready; see .outpost/logs/$svc.log"; }
+  log "$svc ready on :${PORTS[$svc]}"
+done
+
+for seed in dist/services/*/src/seed/demo-*.js; do
+  [ -f "$seed" ] || continue
+  log "demo data: $(basename "$(dirname "$(dirname "$(dirname "$seed")")")")/$(basename "$seed" .js)"
+  node "$seed" >>"$LOGS/seed.log" 2>&1 || { tail -n 20 "$LOGS/seed.log" >&2; die "seed $seed failed"; }
+done
+[ -f "$LOGS/seed.log" ] && grep -h '^\[demo\]' "$LOGS/seed.log" | sort -u || true
+
+cat <<TXT
+
+  Outpost (前哨) is running.
+  Admin UI ........ http://127.0.0.1:8080/            (demo logins below)
+  Gateway API ..... http://127.0.0.1:8080/api/v1       docs http://127.0.0.1:8080/docs
+  Intake API ...... http://127.0.0.1:3001/v1           docs http://127.0.0.1:3001/docs
+  Assessment ...... http://127.0.0.1:3002/docs
+  Escalation ...... http://127.0.0.1:3003/docs
+  Notification .... http://127.0.0.1:3004/docs
+  Queues (ops) .... http://127.0.0.1:8080/ops/queues
+  Demo logins (password Outpost@2026): sentinel1 volunteer1 officer1 officer2 street1 supervisor1 operator1 admin1
+  Demo source API keys: see README ("Demo data"). Logs: .outpost/logs/. Press Ctrl-C to stop everything.
+
+TXT
+wait -n "${pids[@]}" || true
+log "a service exited; see .outpost/logs"
