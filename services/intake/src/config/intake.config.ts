@@ -1,8 +1,54 @@
 import { z } from 'zod';
 import { baseConfigSchema, readConfig } from '@outpost/platform';
 
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
 /** intake's settings: the shared ones plus its own (each with a working local default). */
-export const intakeConfigSchema = baseConfigSchema('intake').extend({});
+export const intakeConfigSchema = baseConfigSchema('intake')
+  .extend({
+    /** Seed the demo source systems (with fixed, printed dev keys) at start. Never in production. */
+    DEMO_DATA: bool.default(false),
+    /** Mixed into every API-key hash: SHA-256(pepper + key). Production must set its own. */
+    API_KEY_PEPPER: z.string().min(16).default('outpost-dev-pepper-not-for-production'),
+    /** AES-256-GCM key for reporter identity and webhook secrets: 32 bytes as base64 or 64 hex chars; else the file. */
+    ENCRYPTION_KEY: z.string().optional(),
+    ENCRYPTION_KEY_FILE: z.string().default('.outpost/keys/encryption-key'),
+    /** Content-addressed evidence store (local directory). */
+    EVIDENCE_DIR: z.string().default('.outpost/evidence'),
+    EVIDENCE_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
+    EVIDENCE_MEDIA_TYPES: csv.default([
+      'image/jpeg',
+      'image/png',
+      'image/webp',
+      'application/pdf',
+      'text/plain',
+      'audio/mpeg',
+      'audio/mp4',
+      'video/mp4',
+    ]),
+    /** Requests per minute per API key when the source row sets none (token bucket, burst = one minute's worth / 4). */
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
+    /** Per gateway user (leads filed by sentinels/volunteers through the gateway). */
+    GATEWAY_USER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+    /** Largest single-lead body; batch and screening bodies may reach BODY_LIMIT_BYTES. */
+    LEAD_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+    BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+    BATCH_MAX_LEADS: z.coerce.number().int().positive().max(1000).default(1000),
+    SCREENING_MAX_RECORDS: z.coerce.number().int().positive().max(10000).default(10000),
+    /** Overrides the catalogue's fund-flow window (days) for POST /v1/screenings across requests. */
+    FUND_FLOW_WINDOW_DAYS: z.coerce.number().positive().optional(),
+    /** Items of one batch registered in parallel (each in its own transaction). */
+    BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production' && c.API_KEY_PEPPER.startsWith('outpost-dev-pepper')) {
+      ctx.addIssue({ code: 'custom', path: ['API_KEY_PEPPER'], message: 'set a secret pepper in production' });
+    }
+    if (c.NODE_ENV === 'production' && c.DEMO_DATA) {
+      ctx.addIssue({ code: 'custom', path: ['DEMO_DATA'], message: 'demo sources (fixed keys) are not allowed in production' });
+    }
+  });
 export type IntakeConfig = z.infer<typeof intakeConfigSchema>;
 
 export function loadIntakeConfig(env: NodeJS.ProcessEnv = process.env): IntakeConfig {
