@@ -23,6 +23,7 @@ export default tseslint.config(
             { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['type:lib'] },
             // Contracts import nothing internal.
             { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:contracts'] },
             { sourceTag: 'type:ui', onlyDependOnLibsWithTags: [] },
           ],
         },
@@ -30,7 +31,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['../../libs/*', '../../../libs/*', '../../../../libs/*', '**/services/*/src/*'], message: 'Import libs through their @outpost/* alias.' }] }],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
-      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },

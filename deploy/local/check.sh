@@ -6,7 +6,8 @@ cd "$ROOT"
 ensure_deps
 log "prettier --check"
 npx prettier --check . --log-level warn
-log "eslint"
+log "eslint (module boundaries from the Nx project graph)"
+NX_DAEMON=false npx nx show projects >/dev/null
 npx eslint . --max-warnings 0
 log "typecheck (services, libs)"
 npx tsc -p tsconfig.json --noEmit
