@@ -1,0 +1,107 @@
+import { OutboxRelay } from '@outpost/messaging';
+import { eventually } from '@outpost/testing';
+import { expectOrderedPerKey, readTopic, setupMessagingTest, SCHEMA, TEST_LOGGER, testEvent, TOPIC, type MessagingTestEnv } from './messaging-test.support';
+
+describe('OutboxRelay (real Postgres + Kafka)', () => {
+  let env: MessagingTestEnv;
+
+  beforeAll(async () => {
+    env = await setupMessagingTest('relay');
+    await env.bus.ensureTopics([TOPIC]);
+  });
+  afterAll(async () => env.close());
+
+  it('publishes committed rows in order per key and never publishes rows of a rolled-back transaction', async () => {
+    // Interleave keys across transactions; one transaction in three rolls back after writing its rows.
+    const expected: Array<{ key: string; n: number }> = [];
+    const counters = new Map<string, number>();
+    for (let t = 0; t < 30; t++) {
+      const rollback = t % 3 === 2;
+      const rows: Array<{ key: string; n: number }> = [];
+      await env.dataSource
+        .transaction(async (tx) => {
+          for (const key of [`k${t % 4}`, `k${(t + 1) % 4}`]) {
+            const n = (counters.get(key) ?? 0) + (rollback ? 1000 : 1);
+            if (!rollback) counters.set(key, n);
+            await env.outbox.add(tx, testEvent(key, n));
+            rows.push({ key, n });
+          }
+          if (rollback) throw new Error('roll back');
+        })
+        .catch((err: Error) => {
+          if (err.message !== 'roll back') throw err;
+        });
+      if (!rollback) expected.push(...rows);
+    }
+    const sut = new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, batchSize: 7, logger: TEST_LOGGER });
+    expect(await sut.backlog()).toBe(expected.length);
+
+    expect(await sut.flush()).toBe(expected.length);
+
+    expect(await sut.backlog()).toBe(0);
+    const records = await readTopic(env.bus, TOPIC, expected.length);
+    expect(records).toHaveLength(expected.length);
+    expect(records.every((r) => r.n < 1000)).toBe(true);
+    expect(records.map((r) => `${r.eventKey}:${r.n}`).sort()).toEqual(expected.map((e) => `${e.key}:${e.n}`).sort());
+    expectOrderedPerKey(records);
+    // Key = lead id and the envelope headers travel with each message.
+    expect(records.every((r) => r.key === r.eventKey && r.headers['event-id'] === r.eventId && r.headers['event-type'] === TOPIC)).toBe(true);
+  });
+
+  it('two relays running at once publish every row exactly once, in order per key', async () => {
+    const topicBefore = (await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox`))[0]!.n;
+    const relays = [1, 2].map(
+      () => new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, batchSize: 5, pollIntervalMs: 20, logger: TEST_LOGGER }),
+    );
+    await Promise.all(relays.map((r) => r.start()));
+    const written: string[] = [];
+    try {
+      // Four writers, each owning some keys, commit while both relays drain.
+      await Promise.all(
+        [0, 1, 2, 3].map(async (w) => {
+          for (let n = 1; n <= 40; n++) {
+            const key = `c${w}-${n % 3}`;
+            await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent(key, n)));
+            written.push(`${key}:${n}`);
+          }
+        }),
+      );
+      await eventually(async () => ((await relays[0]!.backlog()) === 0 ? true : undefined), 20_000, 50);
+    } finally {
+      await Promise.all(relays.map((r) => r.stop()));
+    }
+    const records = (await readTopic(env.bus, TOPIC, topicBefore + written.length)).filter((r) => r.eventKey.startsWith('c'));
+    expect(records).toHaveLength(written.length);
+    expect(records.map((r) => `${r.eventKey}:${r.n}`).sort()).toEqual([...written].sort());
+    expectOrderedPerKey(records);
+  });
+
+  it('wakes up on NOTIFY instead of waiting for the poll interval', async () => {
+    const sut = new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, pollIntervalMs: 60_000, logger: TEST_LOGGER });
+    await sut.start();
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // let it go idle on its (one-minute) poll
+      const started = Date.now();
+      await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('notify', 1)));
+      await eventually(async () => ((await sut.backlog()) === 0 ? true : undefined), 10_000, 50);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await sut.stop();
+    }
+  });
+
+  it('deletes sent rows past the retention and keeps pending ones', async () => {
+    await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('retention', 1)));
+    await env.sql(`UPDATE ${SCHEMA}.outbox SET sent_at = now() - interval '2 days' WHERE sent_at IS NOT NULL`);
+    const sut = new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, retentionMs: 24 * 3600_000 });
+
+    const deleted = await sut.cleanup();
+
+    expect(deleted).toBeGreaterThan(0);
+    const left = await env.sql<{ pending: number; sent: number }>(
+      `SELECT count(*) FILTER (WHERE sent_at IS NULL)::int AS pending, count(*) FILTER (WHERE sent_at IS NOT NULL)::int AS sent FROM ${SCHEMA}.outbox`,
+    );
+    expect(left[0]).toEqual({ pending: 1, sent: 0 });
+    await sut.flush();
+  });
+});
