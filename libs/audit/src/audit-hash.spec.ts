@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { GENESIS_HASH, type HashedFields, computeEntryHash, entryHashInput, payloadDigest } from './audit-hash';
+import fc from 'fast-check';
+import { GENESIS_HASH, type HashedFields, canonicalEntryHashInput, computeEntryHash, entryHashInput, payloadDigest } from './audit-hash';
 
 describe(computeEntryHash.name, () => {
   const sut = computeEntryHash;
@@ -26,6 +27,35 @@ describe(computeEntryHash.name, () => {
     expect(entryHashInput(entry)).toBe(input);
     expect(sut(entry)).toBe(createHash('sha256').update(input).digest('hex'));
     expect(sut(entry)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('fast path writes exactly the reference canonical serialisation, for any field values', () => {
+    const str = fc.oneof(fc.constant(null), fc.string({ unit: 'binary' }));
+    fc.assert(
+      fc.property(
+        fc.record({
+          chain: fc.nat(1023),
+          seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+          leadId: str,
+          actor: fc.constantFrom<HashedFields['actor']>({ type: 'system' }, { type: 'user', userId: 'u"\\', role: 'ADMIN', name: '王五' }, { type: 'source', sourceId: 's' }),
+          action: fc.string({ unit: 'binary' }),
+          fromState: str,
+          toState: str,
+          reason: str,
+          payloadDigest: str,
+          at: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          prevHash: fc.string(),
+        }),
+        (f) => entryHashInput(f) === canonicalEntryHashInput(f),
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('takes the reference path for unexpected shapes (a missing field is left out, as canonical JSON does)', () => {
+    const partial = { ...entry, reason: undefined } as unknown as HashedFields;
+    expect(entryHashInput(partial)).toBe(canonicalEntryHashInput(partial));
+    expect(entryHashInput(partial)).not.toContain('"reason"');
   });
 
   it('ignores extra properties such as the stored hash itself', () => {

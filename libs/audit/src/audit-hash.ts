@@ -25,8 +25,35 @@ export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** The bytes an entry's hash is taken over (exported so benchmarks can hash the very same bytes). */
+/**
+ * The bytes an entry's hash is taken over: canonicalJson of exactly the chained fields (exported so benchmarks can hash
+ * the very same bytes). The fixed-shape fast path writes the same string canonicalJson would (keys already in sorted
+ * order), about 3x faster, which matters when verifying millions of entries; anything unexpected takes the generic path.
+ */
 export function entryHashInput(f: HashedFields): string {
+  if (
+    Number.isSafeInteger(f.chain) &&
+    Number.isSafeInteger(f.seq) &&
+    typeof f.action === 'string' &&
+    typeof f.at === 'string' &&
+    typeof f.prevHash === 'string' &&
+    isStrOrNull(f.fromState) &&
+    isStrOrNull(f.leadId) &&
+    isStrOrNull(f.payloadDigest) &&
+    isStrOrNull(f.reason) &&
+    isStrOrNull(f.toState)
+  ) {
+    return (
+      `{"action":${JSON.stringify(f.action)},"actor":${canonicalJson(f.actor)},"at":${JSON.stringify(f.at)},"chain":${f.chain},` +
+      `"fromState":${strOrNull(f.fromState)},"leadId":${strOrNull(f.leadId)},"payloadDigest":${strOrNull(f.payloadDigest)},` +
+      `"prevHash":${JSON.stringify(f.prevHash)},"reason":${strOrNull(f.reason)},"seq":${f.seq},"toState":${strOrNull(f.toState)}}`
+    );
+  }
+  return canonicalEntryHashInput(f);
+}
+
+/** The reference definition of the hash input (entryHashInput must always equal it). */
+export function canonicalEntryHashInput(f: HashedFields): string {
   // Build the object explicitly so extra properties on `f` (such as `hash`) can never leak into the input.
   return canonicalJson({
     chain: f.chain,
@@ -41,6 +68,14 @@ export function entryHashInput(f: HashedFields): string {
     at: f.at,
     prevHash: f.prevHash,
   });
+}
+
+function isStrOrNull(v: unknown): v is string | null {
+  return v === null || typeof v === 'string';
+}
+
+function strOrNull(v: string | null): string {
+  return v === null ? 'null' : JSON.stringify(v);
 }
 
 export function computeEntryHash(f: HashedFields): string {
