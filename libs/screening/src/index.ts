@@ -1,0 +1,12 @@
+export * from './catalog/catalog.types';
+export { loadCatalog, validateCatalog, CatalogError } from './catalog/load-catalog';
+export { ScreeningEngine } from './screening.engine';
+export type { ScreeningRecord, RecordScreening, ScreeningEngineOptions } from './screening.engine';
+export type { LeadFacts, ScoreResult, ScoreLine, Level } from './scoring/score';
+export { InMemoryFundFlowWindow } from './fund-flow/fund-flow-window';
+export type { FlowRecord, FundFlowWindow, InMemoryFundFlowWindowOptions } from './fund-flow/fund-flow-window';
+export { evaluateFundFlow } from './fund-flow/fund-flow.rules';
+export type { FundFlowFinding } from './fund-flow/fund-flow.rules';
+export { AhoCorasick } from './matcher/aho-corasick';
+export { benchmarkEngine, generateBenchmarkRecords, recordLine, catalogTerms } from './bench/benchmark-engine';
+export type { EngineBenchmark } from './bench/benchmark-engine';

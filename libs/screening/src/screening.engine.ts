@@ -1,0 +1,444 @@
+import type { Band, ScreeningHit } from '@outpost/contracts';
+import type { IndicatorCatalog, IndicatorDefinition } from './catalog/catalog.types';
+import { AhoCorasick } from './matcher/aho-corasick';
+import { charTablesFor, CLAUSE, KEEP } from './normalize/char-tables';
+import { evaluateFundFlow } from './fund-flow/fund-flow.rules';
+import type { FlowRecord, FundFlowWindow } from './fund-flow/fund-flow-window';
+import { catalogOrder, QuickScorer, scoreHits, type LeadFacts, type ScoreResult } from './scoring/score';
+
+/** One record for `POST /v1/screenings`: free text and/or one bank movement of `accountNo`. */
+export interface ScreeningRecord {
+  ref: string;
+  text?: string;
+  accountNo?: string;
+  accountName?: string;
+  counterpartyNo?: string;
+  counterpartyName?: string;
+  direction?: 'in' | 'out';
+  amount?: number;
+  remark?: string;
+  occurredAt?: string;
+}
+
+export interface RecordScreening {
+  ref: string;
+  score: number;
+  band: Band;
+  hits: ScreeningHit[];
+}
+
+export interface ScreeningEngineOptions {
+  /** Clock for records without `occurredAt` (defaults to the system clock). */
+  now?: () => Date;
+}
+
+// Pattern roles (bit mask): one normalised string may be a term of several indicators and a cue at once.
+const TERM = 1;
+const CUE_BEFORE = 2;
+const CUE_AFTER = 4;
+const WHITELIST = 8;
+const SUFFIX = 16;
+
+interface TermRef {
+  ind: number;
+  term: string;
+}
+
+interface CompiledIndicator {
+  def: IndicatorDefinition;
+  fields: Set<string> | null;
+  exclude: Set<string> | null;
+}
+
+interface Candidate {
+  ind: number;
+  term: string;
+  start: number;
+  end: number;
+  alive: boolean;
+}
+
+const SKIP_UNIT = 0xffff;
+const CLAUSE_UNIT = 0xfffe;
+const ALNUM_BIT = 0x8000;
+
+const RECORD_TEXT_FIELDS = ['text', 'accountName', 'counterpartyName', 'remark'] as const;
+
+function isAsciiAlnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a);
+}
+
+/**
+ * The screening engine: built once per catalogue (tables and automaton), then used for any number of calls without
+ * compiling anything. Pure: no I/O except through the FundFlowWindow the caller passes.
+ */
+export class ScreeningEngine {
+  readonly catalog: IndicatorCatalog;
+  private readonly byId = new Map<string, IndicatorDefinition>();
+  private readonly indicators: CompiledIndicator[] = [];
+  private readonly map: Uint16Array;
+  private readonly kind: Uint8Array;
+  /** Raw code unit → SKIP_UNIT | CLAUSE_UNIT | (automaton class | ALNUM_BIT): normalisation and class in one read. */
+  private readonly scanTable: Uint16Array;
+  private readonly ac: AhoCorasick;
+  private readonly roles: Uint8Array;
+  private readonly termRefs: TermRef[][];
+  private readonly latinStart: Uint8Array;
+  private readonly latinEnd: Uint8Array;
+  private readonly nameFields: Set<string>;
+  private readonly applicability = new Map<string, Uint8Array>();
+  private readonly now: () => Date;
+  private readonly order: Map<string, number>;
+  private readonly quick: QuickScorer;
+  // Reusable scan buffers: per normalised position (clause << 2 | separatorBefore << 1 | asciiAlnum), and match pairs.
+  private info = new Int32Array(4096);
+  private matches = new Int32Array(256);
+  private matchCount = 0;
+
+  constructor(catalog: IndicatorCatalog, options: ScreeningEngineOptions = {}) {
+    this.catalog = catalog;
+    this.now = options.now ?? (() => new Date());
+    const tables = charTablesFor(catalog.warningCues.clauseDelimiters);
+    this.map = tables.map;
+    this.kind = tables.kind;
+    this.nameFields = new Set(catalog.nameFields);
+
+    const index = new Map<string, number>();
+    const patterns: string[] = [];
+    const roles: number[] = [];
+    const termRefs: TermRef[][] = [];
+    const add = (raw: string, role: number, ref?: TermRef): void => {
+      const p = this.normalize(raw);
+      if (p.length === 0) return;
+      let id = index.get(p);
+      if (id === undefined) {
+        id = patterns.length;
+        index.set(p, id);
+        patterns.push(p);
+        roles.push(0);
+        termRefs.push([]);
+      }
+      roles[id] |= role;
+      // The first catalogue spelling of a normalised term wins, per indicator.
+      if (ref && !termRefs[id].some((r) => r.ind === ref.ind)) termRefs[id].push(ref);
+    };
+    catalog.indicators.forEach((def) => {
+      this.byId.set(def.id, def);
+      if (def.kind !== 'TERM') return;
+      const ind = this.indicators.length;
+      this.indicators.push({
+        def,
+        fields: def.fields ? new Set(def.fields) : null,
+        exclude: def.excludeFields ? new Set(def.excludeFields) : null,
+      });
+      for (const term of def.terms ?? []) add(term, TERM, { ind, term });
+    });
+    for (const c of catalog.warningCues.before) add(c, CUE_BEFORE);
+    for (const c of catalog.warningCues.after) add(c, CUE_AFTER);
+    for (const w of catalog.licensedInstitutions) add(w, WHITELIST);
+    for (const s of catalog.entitySuffixes) add(s, SUFFIX);
+
+    this.ac = new AhoCorasick(patterns);
+    this.roles = Uint8Array.from(roles);
+    this.termRefs = termRefs;
+    this.order = catalogOrder(catalog);
+    this.quick = new QuickScorer(catalog, this.byId);
+    this.latinStart = Uint8Array.from(patterns, (p) => (isAsciiAlnum(p.charCodeAt(0)) ? 1 : 0));
+    this.latinEnd = Uint8Array.from(patterns, (p) => (isAsciiAlnum(p.charCodeAt(p.length - 1)) ? 1 : 0));
+    if (this.ac.cls.reduce((a, b) => Math.max(a, b), 0) >= ALNUM_BIT) throw new Error('catalogue alphabet too large');
+    this.scanTable = new Uint16Array(0x10000);
+    for (let c = 0; c < 0x10000; c++) {
+      const m = this.map[c];
+      const k = this.kind[m];
+      this.scanTable[c] = k === CLAUSE ? CLAUSE_UNIT : k !== KEEP ? SKIP_UNIT : this.ac.cls[m] | (isAsciiAlnum(m) ? ALNUM_BIT : 0);
+    }
+  }
+
+  /**
+   * Full-width → half-width, Traditional → Simplified, lower-case latin, and every whitespace, punctuation, symbol and
+   * zero-width character removed (between CJK and latin alike: separators inside a term are the obfuscation to undo).
+   */
+  normalize(text: string): string {
+    const { map, kind } = this;
+    let out = '';
+    let chunk: number[] = [];
+    for (let i = 0; i < text.length; i++) {
+      const c = map[text.charCodeAt(i)];
+      if (kind[c] !== KEEP) continue;
+      chunk.push(c);
+      if (chunk.length === 4096) {
+        out += String.fromCharCode(...chunk);
+        chunk = [];
+      }
+    }
+    return out + String.fromCharCode(...chunk);
+  }
+
+  /** Screens named text fields; each hit carries indicator, catalogue term, field, primary anchor and weight. */
+  screenText(fields: Record<string, string | null | undefined>): ScreeningHit[] {
+    const hits: ScreeningHit[] = [];
+    for (const field of Object.keys(fields)) {
+      const value = fields[field];
+      if (typeof value === 'string' && value.length > 0) this.screenField(field, value, hits);
+    }
+    return hits;
+  }
+
+  /** Score hits (and lead facts) into score, band, four-characteristics checklist and explanation lines. */
+  score(hits: readonly ScreeningHit[], facts?: LeadFacts): ScoreResult {
+    return scoreHits(this.catalog, this.byId, hits, facts, this.order);
+  }
+
+  /**
+   * Screens records: text rules per record, fund-flow rules across the records of each account in this call and, when
+   * a window is given, across earlier calls within `fundFlow.windowDays`. Fund-flow hits attach to every record of the
+   * account in this call.
+   */
+  async screenRecords(records: ScreeningRecord[], window?: FundFlowWindow): Promise<RecordScreening[]> {
+    let history = new Map<string, FlowRecord[]>();
+    if (window) {
+      const accounts = new Set<string>();
+      for (const r of records) if (this.flowOf(r, '') !== null && r.accountNo) accounts.add(r.accountNo);
+      if (accounts.size > 0) history = await window.load([...accounts]);
+    }
+    const { results, flows } = this.screenRecordsSync(records, history);
+    if (window && flows.length > 0) await window.save(flows);
+    return results;
+  }
+
+  /** The synchronous core of `screenRecords`: also returns the flow records to save into the window. */
+  screenRecordsSync(records: readonly ScreeningRecord[], history: Map<string, FlowRecord[]> = new Map()): { results: RecordScreening[]; flows: FlowRecord[] } {
+    const nowIso = this.now().toISOString();
+    const hitsPer: ScreeningHit[][] = new Array<ScreeningHit[]>(records.length);
+    const flows: FlowRecord[] = [];
+    const byAccount = new Map<string, number[]>();
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      const hits: ScreeningHit[] = [];
+      for (const f of RECORD_TEXT_FIELDS) {
+        const v = r[f];
+        if (typeof v === 'string' && v.length > 0) this.screenField(f, v, hits);
+      }
+      hitsPer[i] = hits;
+      const flow = this.flowOf(r, nowIso);
+      if (flow) {
+        flows.push(flow);
+        const list = byAccount.get(flow.accountNo);
+        if (list) list.push(i);
+        else byAccount.set(flow.accountNo, [i]);
+      }
+    }
+    if (byAccount.size > 0) this.applyFundFlow(flows, byAccount, history, hitsPer);
+    const results: RecordScreening[] = new Array<RecordScreening>(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const hits = hitsPer[i];
+      const s = this.quick.score(hits);
+      results[i] = { ref: records[i].ref, score: s.score, band: s.band, hits };
+    }
+    return { results, flows };
+  }
+
+  private flowOf(r: ScreeningRecord, nowIso: string): FlowRecord | null {
+    if (!r.accountNo || (r.direction !== 'in' && r.direction !== 'out')) return null;
+    if (typeof r.amount !== 'number' || !Number.isFinite(r.amount) || r.amount <= 0) return null;
+    // Intake validates ISO-8601 at the edge; an unparseable time here falls back to the screening time.
+    const valid = r.occurredAt !== undefined && !Number.isNaN(Date.parse(r.occurredAt));
+    return {
+      ref: r.ref,
+      accountNo: r.accountNo,
+      counterparty: r.counterpartyNo || r.counterpartyName || null,
+      direction: r.direction,
+      amount: r.amount,
+      occurredAt: valid ? (r.occurredAt as string) : nowIso,
+    };
+  }
+
+  private applyFundFlow(
+    flows: FlowRecord[],
+    byAccount: Map<string, number[]>,
+    history: Map<string, FlowRecord[]>,
+    hitsPer: ScreeningHit[][],
+  ): void {
+    const windowMs = this.catalog.fundFlow.windowDays * 86_400_000;
+    const current = new Map<string, FlowRecord[]>();
+    for (const f of flows) {
+      const list = current.get(f.accountNo);
+      if (list) list.push(f);
+      else current.set(f.accountNo, [f]);
+    }
+    const c2 = this.byId.get('C2');
+    const c3 = this.byId.get('C3');
+    for (const [accountNo, idx] of byAccount) {
+      const mine = current.get(accountNo) ?? [];
+      const refs = new Set(mine.map((f) => f.ref));
+      const combined = [...(history.get(accountNo) ?? []).filter((f) => !refs.has(f.ref)), ...mine];
+      // The window ends at the latest movement seen, so a month-old bank export is judged on its own timeline.
+      const times = combined.map((f) => Date.parse(f.occurredAt));
+      let latest = -Infinity;
+      for (const t of times) if (t > latest) latest = t;
+      const inWindow = combined.filter((_, k) => times[k] >= latest - windowMs);
+      for (const finding of evaluateFundFlow(inWindow, this.catalog.fundFlow)) {
+        const def = finding.indicator === 'C2' ? c2 : c3;
+        if (!def) continue;
+        const terms = def.terms ?? [];
+        const term = finding.indicator === 'C2' ? (finding.pattern === 'collection' ? terms[0] : terms[1] ?? terms[0]) : terms[0];
+        const hit: ScreeningHit = { indicator: def.id, term: term ?? finding.detail, field: 'accountNo', anchor: def.anchor, weight: def.weight };
+        for (const i of idx) hitsPer[i].push({ ...hit });
+      }
+    }
+  }
+
+  /** Normalise + match one field in one pass, then apply field, whitelist, entity-name and warning rules. */
+  private screenField(field: string, value: string, out: ScreeningHit[]): void {
+    const len = value.length;
+    if (len > this.info.length) {
+      let size = this.info.length;
+      while (size < len) size *= 2;
+      this.info = new Int32Array(size);
+    }
+    const { scanTable, info } = this;
+    const { delta, outStart, outList, shift } = this.ac;
+    let matches = this.matches;
+    let mc = 0;
+    let state = 0;
+    let n = 0;
+    let clause = 0;
+    let sep = 0;
+    for (let i = 0; i < len; i++) {
+      const k = scanTable[value.charCodeAt(i)];
+      if (k >= CLAUSE_UNIT) {
+        if (k === CLAUSE_UNIT) clause += 4;
+        sep = 2;
+        continue;
+      }
+      info[n] = clause | sep | (k >>> 15);
+      sep = 0;
+      state = delta[(state << shift) | (k & 0x7fff)];
+      const oe = outStart[state + 1];
+      for (let j = outStart[state]; j < oe; j++) {
+        if (mc * 2 + 2 > matches.length) {
+          const bigger = new Int32Array(matches.length * 2);
+          bigger.set(matches);
+          matches = this.matches = bigger;
+        }
+        matches[mc * 2] = outList[j];
+        matches[mc * 2 + 1] = n;
+        mc++;
+      }
+      n++;
+    }
+    if (mc > 0) {
+      this.matchCount = mc;
+      this.resolve(field, n, out);
+    }
+  }
+
+  private applicable(field: string): Uint8Array {
+    let a = this.applicability.get(field);
+    if (!a) {
+      a = Uint8Array.from(this.indicators, (ci) => ((ci.fields === null || ci.fields.has(field)) && !(ci.exclude?.has(field) ?? false) ? 1 : 0));
+      this.applicability.set(field, a);
+    }
+    return a;
+  }
+
+  private resolve(field: string, n: number, out: ScreeningHit[]): void {
+    const { matches, matchCount, roles, info } = this;
+    const lengths = this.ac.lengths;
+    let hasTerm = false;
+    for (let m = 0; m < matchCount; m++) if (roles[matches[m * 2]] & TERM) hasTerm = true;
+    if (!hasTerm) return;
+    const applicable = this.applicable(field);
+    const nameField = this.nameFields.has(field);
+    const cues = this.catalog.warningCues;
+    const candidates: Candidate[] = [];
+
+    for (let m = 0; m < matchCount; m++) {
+      const p = matches[m * 2];
+      if (!(roles[p] & TERM)) continue;
+      const end = matches[m * 2 + 1];
+      const start = end - lengths[p] + 1;
+      // Latin terms need a word boundary: a separator or a non-alphanumeric neighbour (ico ≠ unicode).
+      if (this.latinStart[p] && start > 0 && !(info[start] & 2) && info[start - 1] & 1) continue;
+      if (this.latinEnd[p] && end + 1 < n && !(info[end + 1] & 2) && info[end + 1] & 1) continue;
+      for (const ref of this.termRefs[p]) {
+        if (!applicable[ref.ind]) continue;
+        const def = this.indicators[ref.ind].def;
+        if (def.nameRule) {
+          if (this.within(WHITELIST, start, end)) continue;
+          if (!nameField && !this.entitySuffixFollows(start, end, n)) continue;
+        }
+        if (def.warnable && this.warned(start, end, cues.maxGapBefore, cues.maxGapAfter)) continue;
+        candidates.push({ ind: ref.ind, term: ref.term, start, end, alive: true });
+      }
+    }
+    // Within one group, a term inside a longer term of an indicator weighing at least as much is the same evidence
+    // (保本 inside 保本保息, 众筹 inside 股权众筹): keep the longer one only.
+    for (const a of candidates) {
+      const ga = this.indicators[a.ind].def;
+      for (const b of candidates) {
+        if (a === b || !b.alive) continue;
+        const gb = this.indicators[b.ind].def;
+        if (gb.group !== ga.group || gb.weight < ga.weight) continue;
+        if (b.start <= a.start && b.end >= a.end && b.end - b.start > a.end - a.start) {
+          a.alive = false;
+          break;
+        }
+      }
+    }
+    for (const c of candidates) {
+      if (!c.alive) continue;
+      const def = this.indicators[c.ind].def;
+      let dup = false;
+      for (const h of out) if (h.indicator === def.id && h.term === c.term && h.field === field) dup = true;
+      if (dup) continue;
+      out.push({ indicator: def.id, term: c.term, field, anchor: def.anchor, weight: def.weight });
+    }
+  }
+
+  /** Is [start, end] inside a match of a pattern with the given role? */
+  private within(role: number, start: number, end: number): boolean {
+    const { matches, matchCount, roles } = this;
+    const lengths = this.ac.lengths;
+    for (let m = 0; m < matchCount; m++) {
+      const p = matches[m * 2];
+      if (!(roles[p] & role)) continue;
+      const e = matches[m * 2 + 1];
+      if (e - lengths[p] + 1 <= start && e >= end) return true;
+    }
+    return false;
+  }
+
+  /** In a free-text field a name rule needs the term to be part of an entity name: a suffix (有限公司 …) close after it. */
+  private entitySuffixFollows(start: number, end: number, n: number): boolean {
+    const { matches, matchCount, roles, info } = this;
+    const lengths = this.ac.lengths;
+    const gap = this.catalog.entitySuffixMaxGap;
+    for (let m = 0; m < matchCount; m++) {
+      const p = matches[m * 2];
+      if (!(roles[p] & SUFFIX)) continue;
+      const e = matches[m * 2 + 1];
+      const s = e - lengths[p] + 1;
+      if (e >= end && s >= start && s - end - 1 <= gap && e < n && info[s] >> 2 === info[end] >> 2) return true;
+    }
+    return false;
+  }
+
+  /** A warning cue before the term (same clause, within the gap) or a warning pattern after it neutralises it. */
+  private warned(start: number, end: number, gapBefore: number, gapAfter: number): boolean {
+    const { matches, matchCount, roles, info } = this;
+    const lengths = this.ac.lengths;
+    const clauseOf = (pos: number): number => info[pos] >> 2;
+    const clause = clauseOf(start);
+    for (let m = 0; m < matchCount; m++) {
+      const p = matches[m * 2];
+      const r = roles[p];
+      if (!(r & (CUE_BEFORE | CUE_AFTER))) continue;
+      const e = matches[m * 2 + 1];
+      const s = e - lengths[p] + 1;
+      if (r & CUE_BEFORE && e < start && start - e - 1 <= gapBefore && clauseOf(e) === clause) return true;
+      if (r & CUE_AFTER && s > end && s - end - 1 <= gapAfter && clauseOf(s) === clauseOf(end)) return true;
+    }
+    return false;
+  }
+}
