@@ -24,6 +24,8 @@ export interface TimersModuleOptions {
   horizonMs?: number;
   retry?: TimerServiceOptions['retry'];
   concurrency?: number;
+  /** The clock to provide as CLOCK (default SystemClock); tests pass a ManualClock or use overrideProvider(CLOCK). */
+  clock?: Clock;
   /** Start the worker and reconciler on bootstrap (default true). An HTTP-only process that just schedules may say false. */
   autoStart?: boolean;
 }
@@ -74,7 +76,7 @@ export class TimersLifecycle implements OnApplicationBootstrap, BeforeApplicatio
 
 /**
  * `TimersModule.forService({ schema: 'assessment', queueName: 'assessment-timers' })`: provides TimerService and
- * CLOCK (SystemClock; tests override it with `.overrideProvider(CLOCK).useValue(new ManualClock(...))`).
+ * CLOCK (SystemClock unless `clock` is given or a test overrides the CLOCK provider).
  * Needs a TypeORM `DataSource` provider in the application (TypeOrmModule provides one).
  */
 @Module({})
@@ -85,7 +87,7 @@ export class TimersModule {
       imports: [DiscoveryModule],
       providers: [
         { provide: TIMERS_MODULE_OPTIONS, useValue: options },
-        { provide: CLOCK, useClass: SystemClock },
+        options.clock ? { provide: CLOCK, useValue: options.clock } : { provide: CLOCK, useClass: SystemClock },
         {
           provide: TimerService,
           inject: [DataSource, CLOCK, TIMERS_MODULE_OPTIONS],
