@@ -143,8 +143,7 @@ export class OutboxRelay {
       } catch (err) {
         if (err instanceof SimulatedCrashError) {
           this.logger.warn({ schema: this.schema }, err.message);
-          if (this.exitOnSimulatedCrash) process.kill(process.pid, 'SIGKILL');
-          this.running = false;
+          this.running = false; // behave like a dead process: publish nothing more until restarted
           return;
         }
         failures++;
@@ -181,7 +180,11 @@ export class OutboxRelay {
         return 0;
       }
       await this.bus.send(rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })));
-      if (this.crashAfterPublish?.()) throw new SimulatedCrashError();
+      if (this.crashAfterPublish?.()) {
+        // SIGKILL: no rollback, no cleanup, exactly like the machine dying; Postgres aborts the open transaction.
+        if (this.exitOnSimulatedCrash) process.kill(process.pid, 'SIGKILL');
+        throw new SimulatedCrashError();
+      }
       await qr.query(`UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
       await qr.commitTransaction();
       this.logger.debug?.({ schema: this.schema, count: rows.length }, 'outbox batch published');

@@ -2,6 +2,9 @@ import { OutboxRelay } from '@outpost/messaging';
 import { eventually } from '@outpost/testing';
 import { expectOrderedPerKey, readTopic, setupMessagingTest, SCHEMA, TEST_LOGGER, testEvent, TOPIC, type MessagingTestEnv } from './messaging-test.support';
 
+// The project-level testTimeout in jest.config.js is not applied by Jest to projects; set it here.
+jest.setTimeout(60_000);
+
 describe('OutboxRelay (real Postgres + Kafka)', () => {
   let env: MessagingTestEnv;
 
