@@ -1,0 +1,133 @@
+import { DeadLetterStore, EventConsumer, OutboxRelay, type EventEnvelope } from '@outpost/messaging';
+import { eventually } from '@outpost/testing';
+import type { EntityManager } from 'typeorm';
+import { FAST_GROUP, readTopic, setupMessagingTest, SCHEMA, TEST_LOGGER, testEvent, TOPIC, type MessagingTestEnv } from './messaging-test.support';
+
+jest.setTimeout(60_000);
+
+const GROUP = 'dlq-consumer';
+const DLQ = `${TOPIC}.dlq`;
+
+describe('dead letters, replay and outages (real Postgres + Kafka)', () => {
+  let env: MessagingTestEnv;
+  let relay: OutboxRelay;
+  let consumer: EventConsumer;
+  let store: DeadLetterStore;
+  let poisonFixed = false;
+  const attempts = new Map<string, number>();
+
+  const handler = async (event: EventEnvelope<typeof TOPIC>, tx: EntityManager): Promise<void> => {
+    const { hash: key, seq: n } = event.payload.chains[0]!;
+    const attempt = (attempts.get(key) ?? 0) + 1;
+    attempts.set(key, attempt);
+    if (key === 'poison' && !poisonFixed) throw new Error('cannot handle poison');
+    // A long query the test kills with pg_terminate_backend: a real "connection terminated" (57P01) from Postgres.
+    if (key === 'outage' && attempt <= 3) await tx.query(`SELECT pg_sleep(30) /* outage-probe */`);
+    await tx.query(`INSERT INTO ${SCHEMA}.effects (event_id, key, n) VALUES ($1, $2, $3)`, [event.id, key, n]);
+  };
+
+  const effectsOf = async (key: string): Promise<number> =>
+    (await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.effects WHERE key = $1`, [key]))[0]!.n;
+
+  beforeAll(async () => {
+    env = await setupMessagingTest('dlq');
+    // One partition so "later messages on the same partition" is guaranteed.
+    await env.bus.ensureTopics([TOPIC, DLQ], 1);
+    relay = new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, pollIntervalMs: 50, logger: TEST_LOGGER });
+    await relay.start();
+    consumer = new EventConsumer({
+      dataSource: env.dataSource,
+      schema: SCHEMA,
+      bus: env.bus,
+      groupId: GROUP,
+      handlers: { [TOPIC]: handler },
+      maxAttempts: 3,
+      retryBaseMs: 50,
+      infraRetryMs: 100,
+      logger: { ...TEST_LOGGER, error: () => undefined }, // the poison failure is expected here
+      consumerConfig: FAST_GROUP,
+    });
+    await consumer.start();
+    store = new DeadLetterStore({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus });
+  });
+  afterAll(async () => {
+    await consumer?.stop();
+    await relay?.stop();
+    await env.close();
+  });
+
+  it('dead-letters a poison message after N attempts while later messages on the partition are processed', async () => {
+    for (const [key, n] of [['before', 1], ['poison', 1], ['after', 1], ['after', 2]] as const) {
+      await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent(key, n)));
+    }
+
+    await eventually(async () => ((await effectsOf('after')) === 2 ? true : undefined));
+    expect(await effectsOf('before')).toBe(1);
+    expect(await effectsOf('poison')).toBe(0);
+    expect(attempts.get('poison')).toBe(3);
+
+    const [dead] = await store.list({ status: 'OPEN' });
+    expect(dead).toMatchObject({ consumerGroup: GROUP, topic: TOPIC, reason: 'HANDLER_FAILED', attempts: 3, status: 'OPEN', partition: 0 });
+    expect(dead!.error).toContain('cannot handle poison');
+    expect(dead!.headers['event-id']).toBe(dead!.eventId);
+
+    const [onDlq] = await readTopic(env.bus, DLQ, 1);
+    expect(onDlq!.eventKey).toBe('poison');
+    expect(onDlq!.headers).toMatchObject({
+      'event-id': dead!.eventId, // original headers kept
+      'dlq-reason': 'HANDLER_FAILED',
+      'dlq-attempts': '3',
+      'dlq-original-topic': TOPIC,
+      'dlq-original-partition': '0',
+      'dlq-original-offset': dead!.offset,
+      'dlq-consumer-group': GROUP,
+    });
+    expect(onDlq!.headers['dlq-error']).toContain('cannot handle poison');
+  });
+
+  it('replays the dead letter once the cause is fixed, and the effect happens exactly once', async () => {
+    const [dead] = await store.list({ status: 'OPEN' });
+    poisonFixed = true;
+
+    await store.replay(dead!.id);
+
+    await eventually(async () => ((await effectsOf('poison')) === 1 ? true : undefined));
+    expect(await store.get(dead!.id)).toMatchObject({ status: 'REPLAYED' });
+    await expect(store.replay(dead!.id)).rejects.toThrow(/not OPEN/);
+  });
+
+  it('dead-letters an invalid message at once, without retries, and lets an operator discard it', async () => {
+    await env.bus.send([{ topic: TOPIC, key: 'junk', value: '{"not":"an envelope"}' }]);
+    await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('after-junk', 1)));
+
+    await eventually(async () => ((await effectsOf('after-junk')) === 1 ? true : undefined));
+    const open = await store.list({ status: 'OPEN' });
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({ reason: 'INVALID_MESSAGE', attempts: 0, eventId: null, key: 'junk', value: '{"not":"an envelope"}' });
+    expect(open[0]!.error).toMatch(/invalid envelope/);
+
+    await store.discard(open[0]!.id, 'garbage from a test producer');
+
+    expect(await store.get(open[0]!.id)).toMatchObject({ status: 'DISCARDED', discardReason: 'garbage from a test producer' });
+  });
+
+  it('waits out a database outage (connection terminated) without dead-lettering, then applies the event once', async () => {
+    const deadBefore = (await store.list()).length;
+    await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('outage', 1)));
+
+    for (let kill = 1; kill <= 3; kill++) {
+      const killed = await eventually(async () => {
+        const rows = await env.sql<{ ok: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+            WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep(30) /* outage-probe%'`,
+        );
+        return rows.length ? rows : undefined;
+      });
+      expect(killed).toEqual([{ ok: true }]);
+    }
+
+    await eventually(async () => ((await effectsOf('outage')) === 1 ? true : undefined));
+    expect(attempts.get('outage')).toBe(4); // three killed attempts (> maxAttempts) and the one that worked
+    expect(await store.list()).toHaveLength(deadBefore);
+  });
+});
