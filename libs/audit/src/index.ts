@@ -9,3 +9,4 @@ export * from './verify-throughput';
 export * from './nest/audit.module';
 export * from './nest/checkpoint-sink';
 export * from './nest/checkpoint-publisher.service';
+export * from './nest/audit.controller';
