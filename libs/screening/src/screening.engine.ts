@@ -38,6 +38,7 @@ const CUE_BEFORE = 2;
 const CUE_AFTER = 4;
 const WHITELIST = 8;
 const SUFFIX = 16;
+const BRANCH = 32;
 
 interface TermRef {
   ind: number;
@@ -137,6 +138,7 @@ export class ScreeningEngine {
     for (const c of catalog.warningCues.after) add(c, CUE_AFTER);
     for (const w of catalog.licensedInstitutions) add(w, WHITELIST);
     for (const s of catalog.entitySuffixes) add(s, SUFFIX);
+    for (const b of catalog.licensedBranchSuffixes) add(b, BRANCH);
 
     this.ac = new AhoCorasick(patterns);
     this.roles = Uint8Array.from(roles);
@@ -365,7 +367,7 @@ export class ScreeningEngine {
         if (!applicable[ref.ind]) continue;
         const def = this.indicators[ref.ind].def;
         if (def.nameRule) {
-          if (this.within(WHITELIST, start, end)) continue;
+          if (this.licensed(start, end)) continue;
           if (!nameField && !this.entitySuffixFollows(start, end, n)) continue;
         }
         if (def.warnable && this.warned(start, end, cues.maxGapBefore, cues.maxGapAfter)) continue;
@@ -396,15 +398,24 @@ export class ScreeningEngine {
     }
   }
 
-  /** Is [start, end] inside a match of a pattern with the given role? */
-  private within(role: number, start: number, end: number): boolean {
-    const { matches, matchCount, roles } = this;
+  /** Is [start, end] inside a licensed institution's name, or between that name and its branch suffix? */
+  private licensed(start: number, end: number): boolean {
+    const { matches, matchCount, roles, info } = this;
     const lengths = this.ac.lengths;
+    const gap = this.catalog.licensedBranchMaxGap;
     for (let m = 0; m < matchCount; m++) {
       const p = matches[m * 2];
-      if (!(roles[p] & role)) continue;
+      if (!(roles[p] & WHITELIST)) continue;
       const e = matches[m * 2 + 1];
-      if (e - lengths[p] + 1 <= start && e >= end) return true;
+      const s = e - lengths[p] + 1;
+      if (s > start) continue;
+      if (e >= end) return true;
+      for (let b = 0; b < matchCount; b++) {
+        const q = matches[b * 2];
+        if (!(roles[q] & BRANCH)) continue;
+        const be = matches[b * 2 + 1];
+        if (be >= end && be - lengths[q] + 1 > e && be - e <= gap && info[be] >> 2 === info[s] >> 2) return true;
+      }
     }
     return false;
   }

@@ -89,7 +89,14 @@ export interface IndicatorCatalog {
   nameFields: string[];
   entitySuffixes: string[];
   entitySuffixMaxGap: number;
+  /** Names of licensed banks, insurers, securities firms …: their characters never trip a name rule. */
   licensedInstitutions: string[];
+  /**
+   * A licensed institution's branch (招商银行股份有限公司广州天河支行, …证券营业部) is covered up to the branch suffix, if that
+   * suffix ends within `licensedBranchMaxGap` characters in the same clause.
+   */
+  licensedBranchSuffixes: string[];
+  licensedBranchMaxGap: number;
   warningCues: WarningCues;
   fundFlow: FundFlowSettings;
 }
