@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { PairingRow, RosterPersonRow } from './principal';
+
+export interface AccountRow {
+  person_id: string;
+  login: string;
+  password_hash: string;
+  failed_attempts: number;
+  locked_until: Date | null;
+  disabled: boolean;
+}
+
+export interface RefreshTokenRow {
+  id: string;
+  person_id: string;
+  family_id: string;
+  expires_at: Date;
+  used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+type Db = DataSource | EntityManager;
+
+/** Accounts, refresh tokens and the roster copy (all gateway-owned tables). */
+@Injectable()
+export class AccountRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async byLogin(login: string): Promise<AccountRow | null> {
+    const rows: AccountRow[] = await this.db.query(
+      `SELECT person_id, login, password_hash, failed_attempts, locked_until, disabled FROM account WHERE lower(login) = lower($1)`,
+      [login],
+    );
+    return rows[0] ?? null;
+  }
+
+  async byPerson(personId: string, db: Db = this.db): Promise<AccountRow | null> {
+    const rows: AccountRow[] = await db.query(
+      `SELECT person_id, login, password_hash, failed_attempts, locked_until, disabled FROM account WHERE person_id = $1`,
+      [personId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Creates the account or leaves an existing one untouched (seeding is idempotent). */
+  async createIfMissing(personId: string, login: string, passwordHash: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `INSERT INTO account (person_id, login, password_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING person_id`,
+      [personId, login, passwordHash],
+    );
+    return rows.length > 0;
+  }
+
+  async setDisabled(personId: string, disabled: boolean): Promise<void> {
+    await this.db.query(`UPDATE account SET disabled = $2, updated_at = now() WHERE person_id = $1`, [personId, disabled]);
+  }
+
+  /**
+   * Counts a failed password; the failure that reaches `max` locks the account until now + lockMinutes and starts
+   * the count again. One statement, so concurrent failures cannot undercount. Returns the lock end when locked now.
+   */
+  async recordFailure(personId: string, max: number, lockMinutes: number): Promise<Date | null> {
+    const rows: Array<{ locked_until: Date | null }> = await this.db.query(
+      `UPDATE account SET
+         locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END,
+         failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END,
+         updated_at = now()
+       WHERE person_id = $1
+       RETURNING locked_until`,
+      [personId, max, lockMinutes],
+    );
+    const until = rows[0]?.locked_until ?? null;
+    return until && until.getTime() > Date.now() ? until : null;
+  }
+
+  async recordSuccess(personId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE account SET failed_attempts = 0, locked_until = NULL, last_login_at = now(), updated_at = now() WHERE person_id = $1`,
+      [personId],
+    );
+  }
+
+  async person(personId: string, db: Db = this.db): Promise<RosterPersonRow | null> {
+    const rows: RosterPersonRow[] = await db.query(`SELECT * FROM roster_person WHERE id = $1`, [personId]);
+    return rows[0] ?? null;
+  }
+
+  async pairingsOf(personId: string, db: Db = this.db): Promise<PairingRow[]> {
+    return db.query(
+      `SELECT id, volunteer_id, sentinel_id, grid_ids, status FROM roster_pairing
+       WHERE NOT deleted AND (volunteer_id = $1 OR sentinel_id = $1) ORDER BY id`,
+      [personId],
+    );
+  }
+
+  // ── refresh tokens ──────────────────────────────────────────────────────────────────────────────────────────
+
+  async insertRefreshToken(db: Db, t: { id: string; personId: string; familyId: string; tokenHash: string; expiresAt: Date }): Promise<void> {
+    await db.query(`INSERT INTO refresh_token (id, person_id, family_id, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)`, [
+      t.id,
+      t.personId,
+      t.familyId,
+      t.tokenHash,
+      t.expiresAt,
+    ]);
+  }
+
+  async lockRefreshToken(tx: EntityManager, tokenHash: string): Promise<RefreshTokenRow | null> {
+    const rows: RefreshTokenRow[] = await tx.query(
+      `SELECT id, person_id, family_id, expires_at, used_at, revoked_at FROM refresh_token WHERE token_hash = $1 FOR UPDATE`,
+      [tokenHash],
+    );
+    return rows[0] ?? null;
+  }
+
+  async markUsed(tx: EntityManager, id: string): Promise<void> {
+    await tx.query(`UPDATE refresh_token SET used_at = now() WHERE id = $1`, [id]);
+  }
+
+  async revokeFamily(db: Db, familyId: string): Promise<void> {
+    await db.query(`UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [familyId]);
+  }
+
+  /** A session is live while its family has an unrevoked, unexpired token. */
+  async sessionLive(familyId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `SELECT 1 FROM refresh_token WHERE family_id = $1 AND revoked_at IS NULL AND expires_at > now() LIMIT 1`,
+      [familyId],
+    );
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,213 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditLog, readCheckpointsFromKafka, verifyAuditLog } from '@outpost/audit';
+import { DeadLetterNotOpenError, DeadLetterStore, KafkaBus, type DeadLetterStatus } from '@outpost/messaging';
+import { ProblemException, SERVICE_CONFIG } from '@outpost/platform';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { DOWNSTREAM_SERVICES, type DownstreamService, type GatewayConfig } from '../config/gateway.config';
+import type { AuthUser } from '../auth/principal';
+import { DownstreamClient, SERVICE_LABEL, toProblemException } from '../commands/downstream.client';
+
+export const OPS_SERVICES = [...DOWNSTREAM_SERVICES, 'gateway'] as const;
+export type OpsServiceName = (typeof OPS_SERVICES)[number];
+
+/** Endpoints each service's messaging module exposes for operators (see the gateway's report / messaging lib). */
+export const OPS_PATHS = {
+  outbox: '/v1/ops/outbox',
+  deadLetters: (status?: string, limit?: number) => `/v1/ops/dead-letters?${new URLSearchParams({ ...(status ? { status } : {}), ...(limit ? { limit: String(limit) } : {}) })}`,
+  deadLetter: (id: string) => `/v1/ops/dead-letters/${encodeURIComponent(id)}`,
+  replay: (id: string) => `/v1/ops/dead-letters/${encodeURIComponent(id)}/replay`,
+  discard: (id: string) => `/v1/ops/dead-letters/${encodeURIComponent(id)}/discard`,
+  audit: '/v1/audit/verify',
+};
+
+type Outcome<T> = { service: OpsServiceName; ok: true; data: T } | { service: OpsServiceName; ok: false; error: { status: number; code: string; detail: string } };
+
+/** The operator console's data: health, Kafka lag, outbox backlog, dead letters and audit verification of every service. */
+@Injectable()
+export class OpsService {
+  private readonly redis: Redis;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
+    private readonly downstream: DownstreamClient,
+    private readonly db: DataSource,
+    private readonly bus: KafkaBus,
+    private readonly deadLetters: DeadLetterStore,
+    private readonly audit: AuditLog,
+  ) {
+    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+    this.redis.on('error', () => undefined); // reported through health, not as log noise
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  /** Each service's /health/ready, plus the gateway's own dependencies. */
+  async health() {
+    const services = await Promise.all(
+      DOWNSTREAM_SERVICES.map(async (service) => {
+        const started = Date.now();
+        try {
+          const res = await this.downstream.call(service, { method: 'GET', path: '/health/ready', principal: null, timeoutMs: 3000 });
+          const body = safeJson(res.body);
+          return { service, status: res.status === 200 ? 'up' : 'down', httpStatus: res.status, latencyMs: Date.now() - started, details: body };
+        } catch (err) {
+          return { service, status: 'down', httpStatus: null, latencyMs: Date.now() - started, details: { error: (err as Error).message } };
+        }
+      }),
+    );
+    const started = Date.now();
+    const [pg, redis, kafka] = await Promise.all([
+      this.db.query('SELECT 1').then(() => true, () => false),
+      this.redisOk(),
+      this.bus.isHealthy(2000),
+    ]);
+    const gateway = {
+      service: 'gateway',
+      status: pg && redis && kafka ? 'up' : 'down',
+      httpStatus: null,
+      latencyMs: Date.now() - started,
+      details: { postgres: pg ? 'up' : 'down', redis: redis ? 'up' : 'down', kafka: kafka ? 'up' : 'down' },
+    };
+    const all = [...services, gateway];
+    return { status: all.every((s) => s.status === 'up') ? 'up' : 'degraded', services: all };
+  }
+
+  /** Committed offsets vs high watermarks per consumer group, topic and partition (kafkajs admin). */
+  async kafkaLag() {
+    const admin = this.bus.adminClient();
+    await this.bus.connect();
+    const rows: Array<{ group: string; topic: string; partition: number; committed: number | null; high: number; lag: number }> = [];
+    const errors: Array<{ group: string; error: string }> = [];
+    const ends = new Map<string, Array<{ partition: number; high: string; low: string }>>();
+    for (const group of this.config.KAFKA_LAG_GROUPS) {
+      try {
+        const committed = await admin.fetchOffsets({ groupId: group });
+        for (const t of committed) {
+          const logical = this.bus.logicalTopic(t.topic);
+          if (logical === null) continue; // another environment's prefix
+          if (!ends.has(t.topic)) ends.set(t.topic, await admin.fetchTopicOffsets(t.topic));
+          for (const end of ends.get(t.topic)!) {
+            const c = t.partitions.find((p) => p.partition === end.partition);
+            const offset = c && Number(c.offset) >= 0 ? Number(c.offset) : null;
+            const high = Number(end.high);
+            rows.push({ group, topic: logical, partition: end.partition, committed: offset, high, lag: Math.max(0, high - (offset ?? Number(end.low))) });
+          }
+        }
+      } catch (err) {
+        errors.push({ group, error: (err as Error).message });
+      }
+    }
+    const totals = this.config.KAFKA_LAG_GROUPS.map((group) => ({ group, lag: rows.filter((r) => r.group === group).reduce((s, r) => s + r.lag, 0) }));
+    return { groups: totals, partitions: rows, errors };
+  }
+
+  async outbox(user: AuthUser) {
+    const remote = await Promise.all(DOWNSTREAM_SERVICES.map((s) => this.ask<unknown>(s, 'GET', OPS_PATHS.outbox, user)));
+    const [own] = (await this.db.query(
+      `SELECT count(*) FILTER (WHERE sent_at IS NULL)::int AS pending, min(created_at) FILTER (WHERE sent_at IS NULL) AS "oldestPendingAt",
+              count(*) FILTER (WHERE sent_at > now() - interval '1 hour')::int AS "sentLastHour"
+       FROM outbox`,
+    )) as Array<{ pending: number; oldestPendingAt: Date | null; sentLastHour: number }>;
+    return { services: [...remote, { service: 'gateway', ok: true, data: own } satisfies Outcome<unknown>] };
+  }
+
+  async listDeadLetters(user: AuthUser, service: OpsServiceName | undefined, status: DeadLetterStatus | undefined, limit: number) {
+    const targets = service ? [service] : [...OPS_SERVICES];
+    const results = await Promise.all(
+      targets.map(async (s): Promise<Outcome<unknown>> => {
+        if (s === 'gateway') return { service: s, ok: true, data: await this.deadLetters.list({ status, limit }) };
+        return this.ask(s, 'GET', OPS_PATHS.deadLetters(status, limit), user);
+      }),
+    );
+    return { services: results };
+  }
+
+  async getDeadLetter(user: AuthUser, service: OpsServiceName, id: string) {
+    if (service === 'gateway') {
+      const dl = await this.deadLetters.get(id);
+      if (!dl) throw new ProblemException(404, 'DEAD_LETTER_NOT_FOUND', '死信不存在。');
+      return dl;
+    }
+    return this.downstream.json<unknown>(service, { method: 'GET', path: OPS_PATHS.deadLetter(id), principal: user.principal });
+  }
+
+  /** Replays or discards, forwarded to the owning service; the attempt and its outcome go into the gateway's audit log. */
+  async act(user: AuthUser, service: OpsServiceName, id: string, action: 'replay' | 'discard', reason: string | null) {
+    let outcome: 'DONE' | 'REFUSED' = 'DONE';
+    let result: unknown = { service, id, status: action === 'replay' ? 'REPLAYED' : 'DISCARDED' };
+    let failure: unknown = null;
+    try {
+      if (service === 'gateway') {
+        if (action === 'replay') await this.deadLetters.replay(id);
+        else await this.deadLetters.discard(id, reason ?? '');
+      } else {
+        result = await this.downstream.json<unknown>(service, {
+          method: 'POST',
+          path: action === 'replay' ? OPS_PATHS.replay(id) : OPS_PATHS.discard(id),
+          principal: user.principal,
+          json: action === 'discard' ? { reason } : {},
+        });
+      }
+    } catch (err) {
+      outcome = 'REFUSED';
+      failure = err instanceof DeadLetterNotOpenError ? new ProblemException(409, 'DEAD_LETTER_NOT_OPEN', '该死信不存在或已处理（已重放/已丢弃）。') : err;
+    }
+    await this.db.transaction((tx) =>
+      this.audit.append(tx, {
+        leadId: null,
+        actor: { type: 'user', userId: user.personId, role: user.principal.roles.includes('OPERATOR') ? 'OPERATOR' : 'ADMIN', name: user.principal.name },
+        action: `dead-letter.${action}`,
+        fromState: 'OPEN',
+        toState: outcome === 'DONE' ? (action === 'replay' ? 'REPLAYED' : 'DISCARDED') : 'REFUSED',
+        reason,
+        payload: { service, deadLetterId: id },
+      }),
+    );
+    if (failure) throw failure;
+    return result;
+  }
+
+  /** Each service's audit verification (against its published checkpoints), the gateway's own included. */
+  async auditStatus(user: AuthUser) {
+    const remote = await Promise.all(
+      DOWNSTREAM_SERVICES.map((s) => this.ask<unknown>(s, 'GET', OPS_PATHS.audit, user, 30_000)),
+    );
+    let own: Outcome<unknown>;
+    try {
+      const checkpoints = await readCheckpointsFromKafka({ brokers: this.config.KAFKA_BROKERS, topicPrefix: this.config.KAFKA_TOPIC_PREFIX, service: 'gateway' });
+      own = { service: 'gateway', ok: true, data: await verifyAuditLog(this.db, this.audit.schema, checkpoints) };
+    } catch (err) {
+      own = { service: 'gateway', ok: false, error: { status: 503, code: 'AUDIT_VERIFY_FAILED', detail: (err as Error).message } };
+    }
+    return { services: [...remote, own] };
+  }
+
+  private async ask<T>(service: DownstreamService, method: 'GET' | 'POST', path: string, user: AuthUser, timeoutMs?: number): Promise<Outcome<T>> {
+    try {
+      return { service, ok: true, data: await this.downstream.json<T>(service, { method, path, principal: user.principal, timeoutMs }) };
+    } catch (err) {
+      const p = err instanceof ProblemException ? err : toProblemException({ status: 502, contentType: 'text/plain', body: Buffer.from('') }, service);
+      return { service, ok: false, error: { status: p.getStatus(), code: p.code, detail: p.message || `${SERVICE_LABEL[service]}不可用` } };
+    }
+  }
+
+  private async redisOk(): Promise<boolean> {
+    try {
+      if (this.redis.status === 'wait' || this.redis.status === 'end') await this.redis.connect();
+      return (await this.redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+}
+
+function safeJson(b: Buffer): unknown {
+  try {
+    return JSON.parse(b.toString('utf8'));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { BANDS, CATEGORIES, LEAD_STATUSES, stageOf, type LeadStage, type LeadStatus } from '@outpost/contracts';
+
+const csvOf = <T extends string>(values: readonly T[]) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values as unknown as [T, ...T[]])));
+const STAGES = ['intake', 'assessment', 'escalation', 'closed'] as const satisfies readonly LeadStage[];
+
+/** Filters of the lead list, its exports and (partly) the dashboard. Comma-separated values mean "any of". */
+export const leadFilterSchema = z.object({
+  stage: csvOf(STAGES).optional(),
+  status: csvOf(LEAD_STATUSES).optional(),
+  band: csvOf(BANDS).optional(),
+  category: csvOf(CATEGORIES).optional(),
+  grid: z.string().max(200).optional(),
+  street: z.string().max(200).optional(),
+  /** A person id, or `me`, or `none` (unassigned). */
+  assignee: z.string().max(100).optional(),
+  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  q: z.string().trim().max(100).optional(),
+  reportedFrom: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  reportedTo: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+});
+export type LeadFilter = z.infer<typeof leadFilterSchema>;
+
+export const leadListQuerySchema = leadFilterSchema.extend({
+  page: z.coerce.number().int().min(1).max(100000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(20),
+  sort: z.enum(['reportedAt', '-reportedAt', 'dueAt', '-dueAt', 'score', '-score', 'updatedAt', '-updatedAt']).default('-reportedAt'),
+});
+export type LeadListQuery = z.infer<typeof leadListQuerySchema>;
+
+export function statusesOfStages(stages: readonly LeadStage[]): LeadStatus[] {
+  return LEAD_STATUSES.filter((s) => stages.includes(stageOf(s)));
+}
+
+const SORT_SQL: Record<LeadListQuery['sort'], string> = {
+  reportedAt: 'reported_at ASC NULLS LAST, id',
+  '-reportedAt': 'reported_at DESC NULLS LAST, id',
+  dueAt: 'due_at ASC NULLS LAST, id',
+  '-dueAt': 'due_at DESC NULLS LAST, id',
+  score: 'score ASC NULLS LAST, id',
+  '-score': 'score DESC NULLS LAST, id',
+  updatedAt: 'updated_at ASC, id',
+  '-updatedAt': 'updated_at DESC, id',
+};
+export const sortSql = (s: LeadListQuery['sort']) => SORT_SQL[s];
+
+/** Overdue = a due time in the past while the lead is still open. */
+export const OVERDUE_SQL = `(due_at IS NOT NULL AND due_at < now() AND status IS DISTINCT FROM 'CLOSED')`;
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** WHERE conditions for the filters; parameters are appended to `params`. */
+export function filterSql(f: LeadFilter, userId: string, params: unknown[]): string[] {
+  const where: string[] = [];
+  const add = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const statuses = new Set<string>();
+  if (f.stage?.length) statusesOfStages(f.stage).forEach((s) => statuses.add(s));
+  if (f.status?.length) {
+    const wanted = f.status.filter((s) => !f.stage?.length || statuses.has(s));
+    statuses.clear();
+    wanted.forEach((s) => statuses.add(s));
+  }
+  if (f.stage?.length || f.status?.length) where.push(`status = ANY(${add([...statuses])}::text[])`);
+  if (f.band?.length) where.push(`band = ANY(${add(f.band)}::text[])`);
+  if (f.category?.length) where.push(`category = ANY(${add(f.category)}::text[])`);
+  if (f.grid) where.push(`grid_ids && ${add(f.grid.split(',').map((x) => x.trim()))}::text[]`);
+  if (f.street) where.push(`street_code = ANY(${add(f.street.split(',').map((x) => x.trim()))}::text[])`);
+  if (f.assignee === 'none') where.push('assignee_id IS NULL');
+  else if (f.assignee) where.push(`assignee_id = ${add(f.assignee === 'me' ? userId : f.assignee)}`);
+  if (f.overdue === true) where.push(OVERDUE_SQL);
+  if (f.overdue === false) where.push(`NOT ${OVERDUE_SQL}`);
+  if (f.q) where.push(`search_text ILIKE ${add(`%${likeEscape(f.q)}%`)}`);
+  if (f.reportedFrom) where.push(`reported_at >= ${add(f.reportedFrom)}::timestamptz`);
+  if (f.reportedTo) where.push(`reported_at < ${add(f.reportedTo)}::timestamptz`);
+  return where;
+}

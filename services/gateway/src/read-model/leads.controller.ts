@@ -1,0 +1,69 @@
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { ProblemException, ZodPipe } from '@outpost/platform';
+import { ROLE_GROUPS } from '../auth/access-policy';
+import { BrowserAuth, CurrentUser } from '../auth/browser-auth.guard';
+import type { AuthUser } from '../auth/principal';
+import { LeadDetailService } from './lead-detail.service';
+import { leadListQuerySchema, type LeadListQuery } from './lead-query';
+import { LeadViewRepository } from './lead-view.repository';
+
+export const LEAD_FILTER_DOCS = [
+  { name: 'stage', description: 'intake,assessment,escalation,closed (comma = any of)' },
+  { name: 'status', description: 'REPORTED,TRIAGED,… (LEAD_STATUSES)' },
+  { name: 'band', description: 'red,orange,yellow,none' },
+  { name: 'category', description: 'IF,IF-XS,… (CATEGORIES)' },
+  { name: 'grid', description: 'grid id(s), e.g. G-440106001-C01' },
+  { name: 'street', description: 'street code(s), e.g. 440106001' },
+  { name: 'assignee', description: 'person id, `me` or `none`' },
+  { name: 'overdue', description: 'true|false' },
+  { name: 'q', description: '全文检索：名称、描述、主体名称、编号 (ILIKE over a trigram index)' },
+  { name: 'reportedFrom', description: 'ISO date/time (inclusive)' },
+  { name: 'reportedTo', description: 'ISO date/time (exclusive)' },
+];
+
+export const ApiLeadFilters = () => (target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
+  for (const q of LEAD_FILTER_DOCS) ApiQuery({ ...q, required: false })(target, key, descriptor);
+};
+
+@ApiTags('leads 线索')
+@Controller('api/v1/leads')
+export class LeadsController {
+  constructor(
+    private readonly leads: LeadViewRepository,
+    private readonly details: LeadDetailService,
+  ) {}
+
+  @BrowserAuth(ROLE_GROUPS.leadReaders)
+  @Get()
+  @ApiOperation({ summary: '线索列表 (readers; grid scope applied)', description: 'Paginated: { items, page, pageSize, total }. sort: reportedAt|dueAt|score|updatedAt, prefix - for descending.' })
+  @ApiLeadFilters()
+  @ApiQuery({ name: 'page', required: false })
+  @ApiQuery({ name: 'pageSize', required: false, description: '1–200, default 20' })
+  @ApiQuery({ name: 'sort', required: false })
+  async list(@CurrentUser() user: AuthUser, @Query(new ZodPipe(leadListQuerySchema, 'query')) q: LeadListQuery) {
+    const { items, total } = await this.leads.list(user.principal, q);
+    return { items, page: q.page, pageSize: q.pageSize, total };
+  }
+
+  @BrowserAuth(ROLE_GROUPS.leadReaders)
+  @Get(':id')
+  @ApiParam({ name: 'id' })
+  @ApiOperation({
+    summary: '线索详情 (readers; 404 outside scope)',
+    description:
+      '{ id, reference, status, stage, band, score, assignee: {id,name}|null, dueAt, timeline: [{ at, service, actor, action, from, to, reason }], ' +
+      'timelineMissing, explanation, checklist, subjects, placement, evidence, case, actions, … }. Timeline = every service\'s audit trail merged.',
+  })
+  async detail(@CurrentUser() user: AuthUser, @Param('id') id: string, @Req() req: FastifyRequest) {
+    const row = await this.leads.visible(user.principal, id);
+    if (!row) throw notFound();
+    return this.details.detail(row, req.id);
+  }
+}
+
+/** The same answer whether the lead does not exist or is outside the caller's scope (no existence leak). */
+export function notFound(): ProblemException {
+  return new ProblemException(404, 'LEAD_NOT_FOUND', '线索不存在，或不在您的网格/街道范围内。');
+}

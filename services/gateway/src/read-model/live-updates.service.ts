@@ -1,0 +1,79 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@outpost/platform';
+import { Client } from 'pg';
+import { Subject } from 'rxjs';
+import type { GatewayConfig } from '../config/gateway.config';
+import { LEAD_CHANGED_CHANNEL } from './read-model.consumer';
+import { LeadViewRepository, type LeadViewRow } from './lead-view.repository';
+
+/**
+ * Read-model changes as a stream: LISTENs on the channel the consumer NOTIFYs in its transaction (so a change is seen
+ * only once committed, by every gateway instance), loads the row and emits it. SSE connections filter by scope.
+ */
+@Injectable()
+export class LiveUpdates implements OnModuleInit, OnModuleDestroy {
+  readonly changes = new Subject<LeadViewRow>();
+  private readonly logger = new Logger('LiveUpdates');
+  private client: Client | null = null;
+  private stopped = false;
+  private retry: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
+    private readonly leads: LeadViewRepository,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.connect();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.changes.complete();
+    await this.client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    const client = new Client({
+      connectionString: this.config.DATABASE_URL,
+      options: `-c search_path=${this.config.DATABASE_SCHEMA},public`,
+    });
+    client.on('notification', (msg) => {
+      if (msg.channel === LEAD_CHANGED_CHANNEL && msg.payload) void this.publish(msg.payload);
+    });
+    client.on('error', (err) => {
+      this.logger.warn({ err: err.message }, 'live-update listener lost its connection; reconnecting');
+      this.reconnectSoon();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${LEAD_CHANGED_CHANNEL}`);
+      this.client = client;
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'live-update listener could not connect; retrying');
+      await client.end().catch(() => undefined);
+      this.reconnectSoon();
+    }
+  }
+
+  private reconnectSoon(): void {
+    if (this.stopped || this.retry) return;
+    const old = this.client;
+    this.client = null;
+    void old?.end().catch(() => undefined);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.connect();
+    }, 2000);
+  }
+
+  private async publish(leadId: string): Promise<void> {
+    try {
+      const row = await this.leads.byId(leadId);
+      if (row) this.changes.next(row);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, leadId }, 'could not load a changed lead for live updates');
+    }
+  }
+}

@@ -1,0 +1,277 @@
+import { Injectable } from '@nestjs/common';
+import type { LeadStatus } from '@outpost/contracts';
+import { HandleEvent, type EventEnvelope } from '@outpost/messaging';
+import type { EntityManager } from 'typeorm';
+
+/** NOTIFY channel: the lead id of every committed read-model change (delivered at commit, so SSE never runs ahead). */
+export const LEAD_CHANGED_CHANNEL = 'gateway_lead_changed';
+
+/**
+ * Builds lead_view from every lead event. Topics are not ordered among themselves (only one topic's events of one
+ * lead are), so every handler upserts the row, and status only moves to a newer event's status (status_at guard).
+ * Each handler runs in the inbox transaction: a redelivered event changes nothing.
+ */
+@Injectable()
+export class ReadModelConsumer {
+  // ── intake ────────────────────────────────────────────────────────────────────────────────────────────────────
+  @HandleEvent('intake.lead-registered.v1')
+  async onRegistered(e: EventEnvelope<'intake.lead-registered.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    const subjectNames = p.subjects.map((s) => [s.name, s.uscc].filter(Boolean).join(' ')).join(' ');
+    await tx.query(
+      `UPDATE lead_view SET reference = $2, title = $3, description = $4, source_channel = $5, source_name = $6,
+         confidentiality = $7, street_code = COALESCE(street_code, $8), street_name = $9,
+         grid_ids = CASE WHEN facts ? 'triage' THEN grid_ids ELSE $10::text[] END,
+         band = CASE WHEN facts ? 'triage' THEN band ELSE $11 END,
+         score = CASE WHEN facts ? 'triage' THEN score ELSE $12 END,
+         category = COALESCE(category, $13), subject_names = $14, reported_at = $15, filed_by = $16,
+         facts = facts || jsonb_build_object('subjects', $17::jsonb, 'placement', $18::jsonb, 'estimates', $19::jsonb,
+           'screening', $20::jsonb, 'channels', $21::jsonb, 'reporter', $22::jsonb, 'sourceRef', $23::text,
+           'discoveredAt', $24::text, 'suggestedCategory', $13::text),
+         search_text = concat_ws(' ', $2, $3, $4, $14, $6)
+       WHERE id = $1`,
+      [
+        p.leadId, p.reference, p.title, p.description, p.sourceChannel, p.sourceName, p.confidentiality,
+        p.placement.streetCode, p.placement.streetName, p.placement.gridIds, p.screening.band, p.screening.score,
+        p.suggestedCategory, subjectNames, p.reportedAt, p.filedBy, JSON.stringify(p.subjects), JSON.stringify(p.placement),
+        JSON.stringify(p.estimates), JSON.stringify(p.screening), JSON.stringify(p.channels), JSON.stringify(p.reporter),
+        p.sourceRef, p.discoveredAt,
+      ],
+    );
+    await setStatus(tx, p.leadId, 'REPORTED', e.occurredAt);
+    await changed(tx, p.leadId);
+  }
+
+  @HandleEvent('intake.lead-linked.v1')
+  async onLinked(e: EventEnvelope<'intake.lead-linked.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    await append(tx, p.leadId, 'linkedReports', {
+      linkedLeadId: p.linkedLeadId, linkedReference: p.linkedReference, matchedOn: p.matchedOn, reportCount: p.reportCount,
+      newHits: p.newHits, estimates: p.estimates, at: e.occurredAt,
+    });
+    await ensure(tx, p.linkedLeadId);
+    await tx.query(`UPDATE lead_view SET linked_to = $2, reference = COALESCE(reference, $3) WHERE id = $1`, [p.linkedLeadId, p.leadId, p.linkedReference]);
+    await setStatus(tx, p.linkedLeadId, 'LINKED', e.occurredAt);
+    await changed(tx, p.leadId);
+    await changed(tx, p.linkedLeadId);
+  }
+
+  @HandleEvent('intake.evidence-added.v1')
+  async onEvidence(e: EventEnvelope<'intake.evidence-added.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    await tx.query(`UPDATE lead_view SET evidence = evidence || $2::jsonb WHERE id = $1`, [
+      p.leadId,
+      JSON.stringify([{ evidenceId: p.evidenceId, type: p.type, sha256: p.sha256, mediaType: p.mediaType, sizeBytes: p.sizeBytes, addedAt: e.occurredAt, addedBy: e.actor }]),
+    ]);
+    await changed(tx, p.leadId);
+  }
+
+  // ── assessment ────────────────────────────────────────────────────────────────────────────────────────────────
+  @HandleEvent('assessment.lead-triaged.v1')
+  async onTriaged(e: EventEnvelope<'assessment.lead-triaged.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    await tx.query(
+      `UPDATE lead_view SET score = $2, band = $3, grid_ids = $4, street_code = COALESCE($5, street_code),
+         facts = facts || jsonb_build_object('triage', $6::jsonb) WHERE id = $1`,
+      [p.leadId, p.score, p.band, p.gridIds, p.streetCode, JSON.stringify({ assessmentId: p.assessmentId, checklist: p.checklist, explanation: p.explanation, previousBand: p.previousBand, at: e.occurredAt })],
+    );
+    await setStatus(tx, p.leadId, p.status, e.occurredAt);
+    await changed(tx, p.leadId);
+  }
+
+  @HandleEvent('assessment.lead-assigned.v1')
+  async onAssigned(e: EventEnvelope<'assessment.lead-assigned.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    // Assignment changes travel only on this topic (ordered per lead), so the latest event is the current one.
+    await tx.query(
+      `UPDATE lead_view SET assignee_id = $2, assignee_name = $3, due_at = $4, facts = facts || jsonb_build_object('assignment', $5::jsonb) WHERE id = $1`,
+      [p.leadId, p.assigneeId, p.assigneeName, p.dueAt, JSON.stringify({ pool: p.pool, reason: p.reason, pairingId: p.pairingId, partnerId: p.partnerId, at: e.occurredAt })],
+    );
+    await setStatus(tx, p.leadId, p.status, e.occurredAt);
+    await changed(tx, p.leadId);
+  }
+
+  @HandleEvent('assessment.verification-requested.v1')
+  async onVerificationRequested(e: EventEnvelope<'assessment.verification-requested.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    await append(tx, p.leadId, 'verifications', { requestId: p.requestId, askedOf: p.askedOf, question: p.question, dueAt: p.dueAt, at: e.occurredAt });
+    await setStatus(tx, p.leadId, p.status, e.occurredAt);
+    await changed(tx, p.leadId);
+  }
+
+  @HandleEvent('assessment.verification-answered.v1')
+  async onVerificationAnswered(e: EventEnvelope<'assessment.verification-answered.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    await append(tx, p.leadId, 'verificationAnswers', { requestId: p.requestId, answeredBy: p.answeredBy, answer: p.answer, evidenceIds: p.evidenceIds, at: e.occurredAt });
+    await setStatus(tx, p.leadId, p.status, e.occurredAt);
+    await changed(tx, p.leadId);
+  }
+
+  @HandleEvent('assessment.opinion-submitted.v1')
+  async onOpinion(e: EventEnvelope<'assessment.opinion-submitted.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    await tx.query(`UPDATE lead_view SET category = $2, facts = facts || jsonb_build_object('opinion', $3::jsonb) WHERE id = $1`, [
+      p.leadId,
+      p.category,
+      JSON.stringify({ authorId: p.authorId, recommendation: p.recommendation, category: p.category, legalBasis: p.legalBasis, reasoning: p.reasoning, at: e.occurredAt }),
+    ]);
+    await setStatus(tx, p.leadId, p.status, e.occurredAt);
+    await changed(tx, p.leadId);
+  }
+
+  @HandleEvent('assessment.lead-decided.v1')
+  async onDecided(e: EventEnvelope<'assessment.lead-decided.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    await tx.query(
+      `UPDATE lead_view SET decision = $2, category = $3, band = $4, grid_ids = $5, street_code = COALESCE($6, street_code),
+         facts = facts || jsonb_build_object('decision', $7::jsonb) WHERE id = $1`,
+      [p.leadId, p.decision, p.category, p.band, p.gridIds, p.streetCode, JSON.stringify({
+        decidedBy: p.decidedBy, decision: p.decision, category: p.category, legalBasis: p.legalBasis, reasoning: p.reasoning,
+        feedback: p.feedback, subjectRegisteredAddress: p.subjectRegisteredAddress, at: e.occurredAt,
+      })],
+    );
+    await setStatus(tx, p.leadId, p.status, e.occurredAt);
+    await changed(tx, p.leadId);
+  }
+
+  @HandleEvent('assessment.lead-transitioned.v1')
+  async onTransitioned(e: EventEnvelope<'assessment.lead-transitioned.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    await setStatus(tx, p.leadId, p.status, e.occurredAt);
+    await changed(tx, p.leadId);
+  }
+
+  @HandleEvent('assessment.deadline-reminder.v1')
+  async onReminder(e: EventEnvelope<'assessment.deadline-reminder.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    await tx.query(`UPDATE lead_view SET facts = facts || jsonb_build_object('lastReminder', $2::jsonb) WHERE id = $1`, [
+      p.leadId,
+      JSON.stringify({ deadlineId: p.deadlineId, kind: p.kind, dueAt: p.dueAt, step: p.step, at: e.occurredAt }),
+    ]);
+    await changed(tx, p.leadId);
+  }
+
+  @HandleEvent('assessment.deadline-breached.v1')
+  async onAssessmentBreach(e: EventEnvelope<'assessment.deadline-breached.v1'>, tx: EntityManager): Promise<void> {
+    await breach(tx, e.payload, 'assessment', e.occurredAt);
+  }
+
+  // ── escalation ────────────────────────────────────────────────────────────────────────────────────────────────
+  @HandleEvent('escalation.case-opened.v1')
+  async onCaseOpened(e: EventEnvelope<'escalation.case-opened.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    await tx.query(`UPDATE lead_view SET case_id = $2, case_no = $3, facts = facts || jsonb_build_object('case', $4::jsonb) WHERE id = $1`, [
+      p.leadId,
+      p.caseId,
+      p.caseNo,
+      JSON.stringify({ caseId: p.caseId, caseNo: p.caseNo, path: p.path, leadIds: p.leadIds, handlerId: p.handlerId, openedAt: e.occurredAt }),
+    ]);
+    await setStatus(tx, p.leadId, p.status, e.occurredAt);
+    await changed(tx, p.leadId);
+  }
+
+  @HandleEvent('escalation.action-recorded.v1')
+  async onAction(e: EventEnvelope<'escalation.action-recorded.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    await append(tx, p.leadId, 'actions', { actionId: p.actionId, caseId: p.caseId, actionType: p.actionType, summary: p.summary, dueAt: p.dueAt, legalBasis: p.legalBasis, at: e.occurredAt, actor: e.actor });
+    await setStatus(tx, p.leadId, p.status, e.occurredAt);
+    await changed(tx, p.leadId);
+  }
+
+  @HandleEvent('escalation.reported-upstream.v1')
+  async onReportedUpstream(e: EventEnvelope<'escalation.reported-upstream.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    await append(tx, p.leadId, 'upstream', { kind: 'REPORTED', reportId: p.reportId, system: p.system, externalRef: p.externalRef, at: e.occurredAt });
+    await setStatus(tx, p.leadId, p.status, e.occurredAt);
+    await changed(tx, p.leadId);
+  }
+
+  @HandleEvent('escalation.upstream-acknowledged.v1')
+  async onUpstreamAck(e: EventEnvelope<'escalation.upstream-acknowledged.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    await append(tx, p.leadId, 'upstream', { kind: 'ACKNOWLEDGED', reportId: p.reportId, system: p.system, externalRef: p.externalRef, externalStatus: p.externalStatus, at: e.occurredAt });
+    await setStatus(tx, p.leadId, p.status, e.occurredAt);
+    await changed(tx, p.leadId);
+  }
+
+  @HandleEvent('escalation.deadline-breached.v1')
+  async onEscalationBreach(e: EventEnvelope<'escalation.deadline-breached.v1'>, tx: EntityManager): Promise<void> {
+    await breach(tx, e.payload, 'escalation', e.occurredAt);
+  }
+
+  @HandleEvent('escalation.lead-closed.v1')
+  async onClosed(e: EventEnvelope<'escalation.lead-closed.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    const closure = JSON.stringify({ outcome: p.outcome, summary: p.summary, reporterFeedback: p.reporterFeedback, caseId: p.caseId, closedAt: e.occurredAt });
+    // Leads linked into this one share its outcome.
+    for (const id of [p.leadId, ...p.linkedLeadIds]) {
+      await ensure(tx, id);
+      await tx.query(`UPDATE lead_view SET outcome = $2, facts = facts || jsonb_build_object('closure', $3::jsonb) WHERE id = $1`, [id, p.outcome, closure]);
+      await setStatus(tx, id, 'CLOSED', e.occurredAt);
+      await changed(tx, id);
+    }
+  }
+
+  @HandleEvent('escalation.lead-reopened.v1')
+  async onReopened(e: EventEnvelope<'escalation.lead-reopened.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    await ensure(tx, p.leadId);
+    await append(tx, p.leadId, 'reopenings', { reason: p.reason, caseId: p.caseId, at: e.occurredAt });
+    await setStatus(tx, p.leadId, 'REOPENED', e.occurredAt);
+    await changed(tx, p.leadId);
+  }
+}
+
+async function ensure(tx: EntityManager, leadId: string): Promise<void> {
+  await tx.query(`INSERT INTO lead_view (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`, [leadId]);
+}
+
+/** Moves the status only forward in event time; CLOSED sets closed_at, anything else clears it. */
+async function setStatus(tx: EntityManager, leadId: string, status: LeadStatus, at: string): Promise<void> {
+  await tx.query(
+    `UPDATE lead_view SET status = $2, status_at = $3,
+       closed_at = CASE WHEN $2 = 'CLOSED' THEN $3::timestamptz ELSE NULL END
+     WHERE id = $1 AND (status_at IS NULL OR status_at <= $3::timestamptz)`,
+    [leadId, status, at],
+  );
+}
+
+async function append(tx: EntityManager, leadId: string, key: string, item: unknown): Promise<void> {
+  await tx.query(`UPDATE lead_view SET facts = jsonb_set(facts, ARRAY[$2::text], COALESCE(facts -> $2, '[]'::jsonb) || $3::jsonb) WHERE id = $1`, [
+    leadId,
+    key,
+    JSON.stringify([item]),
+  ]);
+}
+
+async function breach(
+  tx: EntityManager,
+  p: { leadId: string; deadlineId: string; kind: string; dueAt: string; step: number; legalBasis: string | null; caseId?: string | null },
+  service: string,
+  at: string,
+): Promise<void> {
+  await ensure(tx, p.leadId);
+  await tx.query(`UPDATE lead_view SET breach_count = breach_count + 1 WHERE id = $1`, [p.leadId]);
+  await append(tx, p.leadId, 'breaches', { service, deadlineId: p.deadlineId, kind: p.kind, dueAt: p.dueAt, step: p.step, legalBasis: p.legalBasis, caseId: p.caseId ?? null, at });
+  await changed(tx, p.leadId);
+}
+
+async function changed(tx: EntityManager, leadId: string): Promise<void> {
+  await tx.query(`UPDATE lead_view SET updated_at = now() WHERE id = $1`, [leadId]);
+  await tx.query(`SELECT pg_notify($1, $2)`, [LEAD_CHANGED_CHANNEL, leadId]);
+}
