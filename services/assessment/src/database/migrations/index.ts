@@ -1,2 +1,4 @@
+import { InitAssessment1764200000000 } from './1764200000000-InitAssessment';
+
 /** Every migration of the assessment schema, oldest first. */
-export const assessmentMigrations = [];
+export const assessmentMigrations = [InitAssessment1764200000000];
