@@ -6,7 +6,11 @@ import type { ChainHead } from './audit-entry';
 export const AUDIT_CHECKPOINT_TOPIC = 'audit.checkpoint.v1';
 
 export function toCheckpoint(service: ServiceName, heads: ChainHead[], takenAt: Date): AuditCheckpointV1 {
-  return auditCheckpointV1.parse({ service, takenAt: takenAt.toISOString(), chains: heads.map(({ chain, seq, hash }) => ({ chain, seq, hash })) });
+  return auditCheckpointV1.parse({
+    service,
+    takenAt: takenAt.toISOString(),
+    chains: heads.map(({ chain, seq, hash }) => ({ chain, seq, hash })),
+  });
 }
 
 export interface ReadCheckpointsOptions {
@@ -33,14 +37,22 @@ export async function readCheckpointsFromKafka(o: ReadCheckpointsOptions): Promi
   const topic = `${o.topicPrefix ?? ''}${AUDIT_CHECKPOINT_TOPIC}`;
   const timeoutMs = o.timeoutMs ?? 15000;
   const lookback = o.lookback ?? 1000;
-  const kafka = new Kafka({ clientId: o.clientId ?? `audit-verify-${o.service}`, brokers: o.brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: o.clientId ?? `audit-verify-${o.service}`,
+    brokers: o.brokers,
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   let ends: Array<{ partition: number; low: number; high: number }>;
   try {
     const topics = await admin.listTopics();
     if (!topics.includes(topic)) return [];
-    ends = (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }));
+    ends = (await admin.fetchTopicOffsets(topic)).map((p) => ({
+      partition: p.partition,
+      low: Number(p.low),
+      high: Number(p.high),
+    }));
   } finally {
     await admin.disconnect();
   }
@@ -48,13 +60,18 @@ export async function readCheckpointsFromKafka(o: ReadCheckpointsOptions): Promi
   if (pending.size === 0) return [];
 
   const found: AuditCheckpointV1[] = [];
-  const consumer = kafka.consumer({ groupId: `audit-verify-${o.service}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+  const consumer = kafka.consumer({
+    groupId: `audit-verify-${o.service}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     let failure: Error | undefined;
     const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`readCheckpointsFromKafka: ${topic} not read to its end within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`readCheckpointsFromKafka: ${topic} not read to its end within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       consumer
         .run({
           autoCommit: false,
@@ -67,10 +84,13 @@ export async function readCheckpointsFromKafka(o: ReadCheckpointsOptions): Promi
               try {
                 const envelope = envelopeSchema.parse(JSON.parse(message.value?.toString() ?? 'null'));
                 const checkpoint = auditCheckpointV1.parse(envelope.payload);
-                if (checkpoint.service !== o.service) throw new Error(`payload service ${checkpoint.service} under key ${o.service}`);
+                if (checkpoint.service !== o.service)
+                  throw new Error(`payload service ${checkpoint.service} under key ${o.service}`);
                 found.push(checkpoint);
               } catch (e) {
-                failure = new Error(`readCheckpointsFromKafka: invalid checkpoint at ${topic}[${partition}]@${offset}: ${(e as Error).message}`);
+                failure = new Error(
+                  `readCheckpointsFromKafka: invalid checkpoint at ${topic}[${partition}]@${offset}: ${(e as Error).message}`,
+                );
               }
             }
             if (failure || offset >= end.high - 1) pending.delete(partition);
@@ -87,7 +107,8 @@ export async function readCheckpointsFromKafka(o: ReadCheckpointsOptions): Promi
         });
       // Start each partition at its lookback window once the group has the assignment.
       consumer.on(consumer.events.GROUP_JOIN, () => {
-        for (const p of pending.values()) consumer.seek({ topic, partition: p.partition, offset: String(Math.max(p.low, p.high - lookback)) });
+        for (const p of pending.values())
+          consumer.seek({ topic, partition: p.partition, offset: String(Math.max(p.low, p.high - lookback)) });
       });
     });
     await done;

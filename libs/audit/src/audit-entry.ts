@@ -41,7 +41,8 @@ export interface AuditLogRow {
   hash: string;
 }
 
-export const AUDIT_LOG_COLUMNS = 'chain, seq, lead_id, actor, action, from_state, to_state, reason, payload_digest, at, prev_hash, hash';
+export const AUDIT_LOG_COLUMNS =
+  'chain, seq, lead_id, actor, action, from_state, to_state, reason, payload_digest, at, prev_hash, hash';
 
 export function rowToEntry(r: AuditLogRow): AuditEntry {
   return {

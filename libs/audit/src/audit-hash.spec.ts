@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { GENESIS_HASH, type HashedFields, canonicalEntryHashInput, computeEntryHash, entryHashInput, payloadDigest } from './audit-hash';
+import {
+  GENESIS_HASH,
+  type HashedFields,
+  canonicalEntryHashInput,
+  computeEntryHash,
+  entryHashInput,
+  payloadDigest,
+} from './audit-hash';
 
 describe(computeEntryHash.name, () => {
   const sut = computeEntryHash;
@@ -37,7 +44,11 @@ describe(computeEntryHash.name, () => {
           chain: fc.nat(1023),
           seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
           leadId: str,
-          actor: fc.constantFrom<HashedFields['actor']>({ type: 'system' }, { type: 'user', userId: 'u"\\', role: 'ADMIN', name: '王五' }, { type: 'source', sourceId: 's' }),
+          actor: fc.constantFrom<HashedFields['actor']>(
+            { type: 'system' },
+            { type: 'user', userId: 'u"\\', role: 'ADMIN', name: '王五' },
+            { type: 'source', sourceId: 's' },
+          ),
           action: fc.string({ unit: 'binary' }),
           fromState: str,
           toState: str,

@@ -1,6 +1,13 @@
 import { actorSchema } from '@outpost/contracts';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { AUDIT_LOG_COLUMNS, type AuditEntry, type AuditEntryInput, type AuditLogRow, type ChainHead, rowToEntry } from './audit-entry';
+import {
+  AUDIT_LOG_COLUMNS,
+  type AuditEntry,
+  type AuditEntryInput,
+  type AuditLogRow,
+  type ChainHead,
+  rowToEntry,
+} from './audit-entry';
 import { computeEntryHash, payloadDigest } from './audit-hash';
 import { canonicalJson } from './canonical-json';
 import { sqlIdent } from './sql-identifier';
@@ -66,7 +73,11 @@ export class AuditLog {
       prev = appended;
     }
     for (let i = 0; i < out.length; i += INSERT_BATCH) await this.insert(tx, out.slice(i, i + INSERT_BATCH));
-    await tx.query(`UPDATE ${this.s}.audit_head SET seq = $2, hash = $3 WHERE chain = $1`, [prev.chain, prev.seq, prev.hash]);
+    await tx.query(`UPDATE ${this.s}.audit_head SET seq = $2, hash = $3 WHERE chain = $1`, [
+      prev.chain,
+      prev.seq,
+      prev.hash,
+    ]);
     return out;
   }
 
@@ -90,9 +101,13 @@ export class AuditLog {
     let rows: HeadRow[] =
       held === undefined
         ? []
-        : await tx.query(`SELECT chain, seq, hash FROM ${this.s}.audit_head WHERE chain = $1 FOR UPDATE SKIP LOCKED`, [held]);
+        : await tx.query(`SELECT chain, seq, hash FROM ${this.s}.audit_head WHERE chain = $1 FOR UPDATE SKIP LOCKED`, [
+            held,
+          ]);
     if (rows.length === 0) {
-      rows = await tx.query(`SELECT chain, seq, hash FROM ${this.s}.audit_head ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED`);
+      rows = await tx.query(
+        `SELECT chain, seq, hash FROM ${this.s}.audit_head ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      );
     }
     if (rows.length === 0) {
       // Every chain is busy: wait for one. READ COMMITTED re-reads the row after the wait, so we see the moved head.
@@ -139,12 +154,15 @@ function toHead(r: HeadRow): ChainHead {
 }
 
 export async function readHeads(db: Queryable, schema: string): Promise<ChainHead[]> {
-  const rows: HeadRow[] = await db.query(`SELECT chain, seq, hash FROM ${sqlIdent(schema, 'schema')}.audit_head ORDER BY chain`);
+  const rows: HeadRow[] = await db.query(
+    `SELECT chain, seq, hash FROM ${sqlIdent(schema, 'schema')}.audit_head ORDER BY chain`,
+  );
   return rows.map(toHead);
 }
 
 function normaliseInput(e: AuditEntryInput) {
-  if (typeof e.action !== 'string' || e.action.length === 0) throw new Error('audit entry: action must be a non-empty string');
+  if (typeof e.action !== 'string' || e.action.length === 0)
+    throw new Error('audit entry: action must be a non-empty string');
   // Validate, then keep the actor exactly as it will come back from jsonb, so the hash we compute now is reproducible.
   const actor = JSON.parse(canonicalJson(actorSchema.parse(e.actor))) as AuditEntry['actor'];
   return {

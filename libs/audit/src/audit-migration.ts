@@ -16,11 +16,16 @@ export interface AuditMigrationOptions {
  * TRUNCATE of entries for everyone, the table owner included, and only let a head move forward onto an entry that
  * exists with that hash. (A superuser can still disable triggers: the published checkpoints catch that.)
  */
-export function auditMigration(schema: string, runtimeRole: string, options: AuditMigrationOptions = {}): { up: string[]; down: string[] } {
+export function auditMigration(
+  schema: string,
+  runtimeRole: string,
+  options: AuditMigrationOptions = {},
+): { up: string[]; down: string[] } {
   const s = sqlIdent(schema, 'schema');
   const role = sqlIdent(runtimeRole, 'role');
   const chains = options.chains ?? DEFAULT_AUDIT_CHAINS;
-  if (!Number.isInteger(chains) || chains < 1 || chains > 1024) throw new Error(`auditMigration: chains must be an integer 1..1024, got ${chains}`);
+  if (!Number.isInteger(chains) || chains < 1 || chains > 1024)
+    throw new Error(`auditMigration: chains must be an integer 1..1024, got ${chains}`);
   const up = [
     `CREATE SCHEMA IF NOT EXISTS ${s}`,
     `CREATE TABLE ${s}.audit_log (

@@ -9,7 +9,9 @@ describe(canonicalJson.name, () => {
   });
 
   it('writes strings, numbers and unicode exactly as JSON.stringify does, without whitespace', () => {
-    expect(sut({ s: '前哨 "q"\n', n: -0.5, e: 1e21, t: true })).toBe('{"e":1e+21,"n":-0.5,"s":"前哨 \\"q\\"\\n","t":true}');
+    expect(sut({ s: '前哨 "q"\n', n: -0.5, e: 1e21, t: true })).toBe(
+      '{"e":1e+21,"n":-0.5,"s":"前哨 \\"q\\"\\n","t":true}',
+    );
   });
 
   it('drops undefined properties and writes undefined array items as null', () => {
@@ -32,6 +34,8 @@ describe(canonicalJson.name, () => {
 
   it('is stable for a value read back after a JSON round trip (as from a jsonb column)', () => {
     const v = { type: 'user', userId: 'u-1', role: 'OFFICER', name: '张三' };
-    expect(sut(JSON.parse(JSON.stringify({ role: v.role, name: v.name, type: v.type, userId: v.userId })))).toBe(sut(v));
+    expect(sut(JSON.parse(JSON.stringify({ role: v.role, name: v.name, type: v.type, userId: v.userId })))).toBe(
+      sut(v),
+    );
   });
 });

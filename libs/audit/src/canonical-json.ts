@@ -5,7 +5,8 @@
  */
 export function canonicalJson(value: unknown): string {
   const out = write(value, new Set());
-  if (out === undefined) throw new TypeError('canonicalJson: the value is not representable as JSON (undefined/function/symbol)');
+  if (out === undefined)
+    throw new TypeError('canonicalJson: the value is not representable as JSON (undefined/function/symbol)');
   return out;
 }
 

@@ -119,9 +119,13 @@ async function verifyIn(
       let b: BreakReason | undefined;
       let at = lastSeq;
       if (!head) b = 'chain without head: forged';
-      else if (head.seq > lastSeq) ((b = 'head seq missing: truncated'), (at = lastSeq + 1));
-      else if (head.seq < lastSeq) ((b = 'entry beyond head: forged'), (at = head.seq + 1));
-      else if (head.hash !== lastHash) b = 'head hash mismatch: rewritten';
+      else if (head.seq > lastSeq) {
+        b = 'head seq missing: truncated';
+        at = lastSeq + 1;
+      } else if (head.seq < lastSeq) {
+        b = 'entry beyond head: forged';
+        at = head.seq + 1;
+      } else if (head.hash !== lastHash) b = 'head hash mismatch: rewritten';
       if (b) {
         breaks.push({ chain, seq: at, reason: b });
         broken = true;
@@ -130,14 +134,17 @@ async function verifyIn(
     }
     if (!broken) {
       // Checkpoint heads past the end of this chain: the tail was cut off (and the head wound back to match).
-      const past = [...(expected.get(chain)?.entries() ?? [])].filter(([seq]) => seq > lastSeq).sort((a, b) => a[0] - b[0]);
+      const past = [...(expected.get(chain)?.entries() ?? [])]
+        .filter(([seq]) => seq > lastSeq)
+        .sort((a, b) => a[0] - b[0]);
       if (past.length > 0) breaks.push({ chain, seq: past[0]![0], reason: 'checkpoint seq missing: truncated' });
     }
     markUnreached(chain, broken ? breakSeq : Number.POSITIVE_INFINITY);
   };
   /** Checkpoint heads of `c` beyond `seq` were never compared (the chain broke first). */
   const markUnreached = (c: number, seq: number): void => {
-    for (const [s2, list] of expected.get(c) ?? []) if (s2 > seq) for (const e of list) checkpointUnverified[e.checkpoint] = true;
+    for (const [s2, list] of expected.get(c) ?? [])
+      if (s2 > seq) for (const e of list) checkpointUnverified[e.checkpoint] = true;
   };
 
   let cursor: { chain: number; seq: number } | null = null;
@@ -177,7 +184,10 @@ async function verifyIn(
       lastHash = e.hash;
       options.onEntry?.(e);
     }
-    cursor = skipTo !== null ? { chain: skipTo, seq: Number.MAX_SAFE_INTEGER } : { chain: Number(rows.at(-1)!.chain), seq: Number(rows.at(-1)!.seq) };
+    cursor =
+      skipTo !== null
+        ? { chain: skipTo, seq: Number.MAX_SAFE_INTEGER }
+        : { chain: Number(rows.at(-1)!.chain), seq: Number(rows.at(-1)!.seq) };
     if (skipTo === null && rows.length < batchSize) break;
   }
   finishChain();
@@ -214,6 +224,7 @@ function checkEntry(
   if (e.seq !== lastSeq + 1) return { seq: lastSeq + 1, reason: 'seq gap: entry deleted' };
   if (computeEntryHash(e) !== e.hash) return { seq: e.seq, reason: 'hash mismatch: entry edited' };
   if (e.prevHash !== lastHash) return { seq: e.seq, reason: 'prevHash mismatch' };
-  if (checkpointHashes?.some((c) => c.hash !== e.hash)) return { seq: e.seq, reason: 'checkpoint hash mismatch: rewritten' };
+  if (checkpointHashes?.some((c) => c.hash !== e.hash))
+    return { seq: e.seq, reason: 'checkpoint hash mismatch: rewritten' };
   return null;
 }

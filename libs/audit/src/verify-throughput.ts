@@ -20,7 +20,10 @@ export interface VerifyThroughput {
  * Measures verification entries/s of one schema against raw in-process SHA-256 over the very same bytes
  * (for the benchmark; prints nothing, asserts nothing). The log should be untouched, or the count is partial.
  */
-export async function measureVerifyThroughput(db: DataSource | EntityManager, schema: string): Promise<VerifyThroughput> {
+export async function measureVerifyThroughput(
+  db: DataSource | EntityManager,
+  schema: string,
+): Promise<VerifyThroughput> {
   const inputs: Buffer[] = [];
   // Collecting the inputs costs a little inside the timed run; a second, untimed-by-comparison run would double I/O.
   const report = await verifyAuditLog(db, schema, [], { onEntry: (e) => inputs.push(Buffer.from(entryHashInput(e))) });

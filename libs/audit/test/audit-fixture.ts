@@ -1,4 +1,12 @@
-import { AUDIT_LOG_COLUMNS, type AuditEntry, type AuditEntryInput, AuditLog, auditMigration, computeEntryHash, rowToEntry } from '@outpost/audit';
+import {
+  AUDIT_LOG_COLUMNS,
+  type AuditEntry,
+  type AuditEntryInput,
+  AuditLog,
+  auditMigration,
+  computeEntryHash,
+  rowToEntry,
+} from '../src';
 import { type TestDatabase, createTestDatabase } from '@outpost/testing';
 import { DataSource } from 'typeorm';
 
@@ -29,7 +37,11 @@ export async function openAuditTestDb(label: string, poolSize = 10): Promise<Aud
       CREATE ROLE ${RUNTIME_ROLE} LOGIN;
     EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
     END $$`);
-  const runtime = await new DataSource({ type: 'postgres', url: withUser(db.adminUrl, RUNTIME_ROLE), extra: { max: poolSize } }).initialize();
+  const runtime = await new DataSource({
+    type: 'postgres',
+    url: withUser(db.adminUrl, RUNTIME_ROLE),
+    extra: { max: poolSize },
+  }).initialize();
   return {
     db,
     admin,
@@ -64,16 +76,28 @@ export function entryInput(i = n++): AuditEntryInput {
 
 /** Appends `count` entries in one transaction as the runtime role (one chain). */
 export async function seed(t: AuditTestDb, log: AuditLog, count: number): Promise<AuditEntry[]> {
-  return t.runtime.transaction((tx) => log.appendMany(tx, Array.from({ length: count }, () => entryInput())));
+  return t.runtime.transaction((tx) =>
+    log.appendMany(
+      tx,
+      Array.from({ length: count }, () => entryInput()),
+    ),
+  );
 }
 
 export async function chainEntries(t: AuditTestDb, schema: string, chain: number): Promise<AuditEntry[]> {
-  const rows = await t.admin.query(`SELECT ${AUDIT_LOG_COLUMNS} FROM "${schema}".audit_log WHERE chain = $1 ORDER BY seq`, [chain]);
+  const rows = await t.admin.query(
+    `SELECT ${AUDIT_LOG_COLUMNS} FROM "${schema}".audit_log WHERE chain = $1 ORDER BY seq`,
+    [chain],
+  );
   return rows.map(rowToEntry);
 }
 
 /** Runs `fn` as the superuser with the audit triggers off: what an attacker with admin rights can do. */
-export async function tamper(t: AuditTestDb, schema: string, fn: (q: (sql: string, params?: unknown[]) => Promise<unknown>) => Promise<void>): Promise<void> {
+export async function tamper(
+  t: AuditTestDb,
+  schema: string,
+  fn: (q: (sql: string, params?: unknown[]) => Promise<unknown>) => Promise<void>,
+): Promise<void> {
   await t.admin.transaction(async (tx) => {
     await tx.query(`ALTER TABLE "${schema}".audit_log DISABLE TRIGGER USER`);
     await tx.query(`ALTER TABLE "${schema}".audit_head DISABLE TRIGGER USER`);
@@ -84,17 +108,36 @@ export async function tamper(t: AuditTestDb, schema: string, fn: (q: (sql: strin
 }
 
 /** Replaces a chain's entries from `fromSeq` on with `entries` (hashes recomputed with the real algorithm) and moves the head. */
-export async function rewriteChain(t: AuditTestDb, schema: string, chain: number, entries: AuditEntry[]): Promise<void> {
+export async function rewriteChain(
+  t: AuditTestDb,
+  schema: string,
+  chain: number,
+  entries: AuditEntry[],
+): Promise<void> {
   await tamper(t, schema, async (q) => {
     await q(`DELETE FROM "${schema}".audit_log WHERE chain = $1`, [chain]);
     for (const e of entries) {
       await q(
         `INSERT INTO "${schema}".audit_log (${AUDIT_LOG_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
-        [e.chain, e.seq, e.leadId, JSON.stringify(e.actor), e.action, e.fromState, e.toState, e.reason, e.payloadDigest, e.at, e.prevHash, e.hash],
+        [
+          e.chain,
+          e.seq,
+          e.leadId,
+          JSON.stringify(e.actor),
+          e.action,
+          e.fromState,
+          e.toState,
+          e.reason,
+          e.payloadDigest,
+          e.at,
+          e.prevHash,
+          e.hash,
+        ],
       );
     }
     const last = entries.at(-1);
-    if (last) await q(`UPDATE "${schema}".audit_head SET seq = $2, hash = $3 WHERE chain = $1`, [chain, last.seq, last.hash]);
+    if (last)
+      await q(`UPDATE "${schema}".audit_head SET seq = $2, hash = $3 WHERE chain = $1`, [chain, last.seq, last.hash]);
   });
 }
 

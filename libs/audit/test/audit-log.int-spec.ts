@@ -1,5 +1,13 @@
-import { AuditLog, GENESIS_HASH, computeEntryHash, payloadDigest, verifyAuditLog } from '@outpost/audit';
-import { type AuditTestDb, RUNTIME_ROLE, chainEntries, entryInput, migrate, openAuditTestDb, seed } from './audit-fixture';
+import { AuditLog, GENESIS_HASH, computeEntryHash, payloadDigest, verifyAuditLog } from '../src';
+import {
+  type AuditTestDb,
+  RUNTIME_ROLE,
+  chainEntries,
+  entryInput,
+  migrate,
+  openAuditTestDb,
+  seed,
+} from './audit-fixture';
 
 describe(AuditLog.name, () => {
   let t: AuditTestDb;
@@ -18,8 +26,20 @@ describe(AuditLog.name, () => {
     const at = new Date('2026-11-27T08:00:00.123Z');
     const log = new AuditLog({ schema, clock: () => at });
     const [a, b] = await t.runtime.transaction(async (tx) => {
-      const first = await log.append(tx, { leadId: 'L-1', actor: { type: 'system' }, action: 'lead.registered', toState: 'REPORTED', payload: { x: 1 } });
-      const second = await log.append(tx, { leadId: 'L-1', actor: { type: 'system' }, action: 'lead.triaged', fromState: 'REPORTED', toState: 'TRIAGED' });
+      const first = await log.append(tx, {
+        leadId: 'L-1',
+        actor: { type: 'system' },
+        action: 'lead.registered',
+        toState: 'REPORTED',
+        payload: { x: 1 },
+      });
+      const second = await log.append(tx, {
+        leadId: 'L-1',
+        actor: { type: 'system' },
+        action: 'lead.triaged',
+        fromState: 'REPORTED',
+        toState: 'TRIAGED',
+      });
       return [first, second];
     });
     // Both appends of one transaction stay on the chain it already holds.
@@ -62,7 +82,9 @@ describe(AuditLog.name, () => {
     await expect(q(`UPDATE ${schema}.audit_log SET reason = 'edited'`)).rejects.toThrow(/permission denied/);
     await expect(q(`DELETE FROM ${schema}.audit_log`)).rejects.toThrow(/permission denied/);
     await expect(q(`TRUNCATE ${schema}.audit_log`)).rejects.toThrow(/permission denied/);
-    await expect(q(`UPDATE ${schema}.audit_head SET seq = 0, hash = '${GENESIS_HASH}'`)).rejects.toThrow(/may only move forward/);
+    await expect(q(`UPDATE ${schema}.audit_head SET seq = 0, hash = '${GENESIS_HASH}'`)).rejects.toThrow(
+      /may only move forward/,
+    );
     await expect(q(`UPDATE ${schema}.audit_head SET seq = seq + 100`)).rejects.toThrow(/no entry/);
     await expect(q(`DELETE FROM ${schema}.audit_head`)).rejects.toThrow(/permission denied/);
     const grants: Array<{ table_name: string; privilege_type: string }> = await t.admin.query(
@@ -93,7 +115,12 @@ describe(AuditLog.name, () => {
         t.runtime.transaction(async (tx) => {
           const out = [];
           for (let k = 0; k < perTx; k += 5) {
-            out.push(...(await log.appendMany(tx, Array.from({ length: 5 }, () => entryInput()))));
+            out.push(
+              ...(await log.appendMany(
+                tx,
+                Array.from({ length: 5 }, () => entryInput()),
+              )),
+            );
             // Hold the head a little so transactions overlap for real.
             if (k === 0) await tx.query('SELECT pg_sleep(0.05)');
           }

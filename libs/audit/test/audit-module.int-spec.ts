@@ -3,19 +3,38 @@ import { Module, SetMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AUDIT_CHECKPOINT_TOPIC, AuditController, AuditLog, AuditModule, type CheckpointSink, type VerifyReport } from '@outpost/audit';
+import {
+  AUDIT_CHECKPOINT_TOPIC,
+  AuditController,
+  AuditLog,
+  AuditModule,
+  type CheckpointSink,
+  type VerifyReport,
+} from '../src';
 import type { AuditCheckpointV1 } from '@outpost/contracts';
 import { TEST_INFRA, eventually, uniqueTopicPrefix } from '@outpost/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { type AuditTestDb, RUNTIME_ROLE, chainEntries, migrate, openAuditTestDb, relink, rewriteChain } from './audit-fixture';
+import {
+  type AuditTestDb,
+  RUNTIME_ROLE,
+  chainEntries,
+  migrate,
+  openAuditTestDb,
+  relink,
+  rewriteChain,
+} from './audit-fixture';
 
 describe(AuditModule.name, () => {
   let t: AuditTestDb;
   let app: NestFastifyApplication;
   const published: AuditCheckpointV1[] = [];
   const topicPrefix = uniqueTopicPrefix('audit');
-  const kafka = new Kafka({ clientId: 'audit-module-test', brokers: TEST_INFRA.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'audit-module-test',
+    brokers: TEST_INFRA.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  });
   const producer = kafka.producer();
   // Stands in for the messaging Outbox + relay: records what the publisher wrote (in its transaction).
   const sink: CheckpointSink = {
@@ -63,7 +82,12 @@ describe(AuditModule.name, () => {
     const log = app.get(AuditLog);
     const ds = app.get(DataSource);
     await ds.transaction(async (tx) => {
-      await log.append(tx, { leadId: 'L-9', actor: { type: 'system' }, action: 'notification.sent', payload: { channel: 'sms' } });
+      await log.append(tx, {
+        leadId: 'L-9',
+        actor: { type: 'system' },
+        action: 'notification.sent',
+        payload: { channel: 'sms' },
+      });
       await log.append(tx, { leadId: 'L-9', actor: { type: 'system' }, action: 'notification.delivered' });
     });
     const res = await app.inject({ method: 'GET', url: '/v1/audit/leads/L-9' });
@@ -75,7 +99,10 @@ describe(AuditModule.name, () => {
 
   it('publishes the heads periodically once they moved, and on demand', async () => {
     const heads = await app.get(AuditLog).heads(t.admin);
-    const periodic = await eventually(() => published.find((c) => JSON.stringify(c.chains) === JSON.stringify(heads)), 10_000);
+    const periodic = await eventually(
+      () => published.find((c) => JSON.stringify(c.chains) === JSON.stringify(heads)),
+      10_000,
+    );
     expect(periodic.service).toBe('notification');
     const count = published.length;
     await new Promise((r) => setTimeout(r, 500));
@@ -113,17 +140,40 @@ describe(AuditModule.name, () => {
     });
     const clean = await app.inject({ method: 'GET', url: '/v1/audit/verify' });
     expect(clean.statusCode).toBe(200);
-    expect(clean.json<VerifyReport>()).toMatchObject({ ok: true, entriesChecked: 2, chains: 4, checkpointsChecked: 1, firstBreak: null });
+    expect(clean.json<VerifyReport>()).toMatchObject({
+      ok: true,
+      entriesChecked: 2,
+      chains: 4,
+      checkpointsChecked: 1,
+      firstBreak: null,
+    });
 
     const chain = cp.chains.find((c) => c.seq > 0)!.chain;
     const entries = await chainEntries(t, 'notification', chain);
-    await rewriteChain(t, 'notification', chain, relink(entries.map((e) => ({ ...e, reason: 'rewritten' })), entries[0]!.prevHash));
+    await rewriteChain(
+      t,
+      'notification',
+      chain,
+      relink(
+        entries.map((e) => ({ ...e, reason: 'rewritten' })),
+        entries[0]!.prevHash,
+      ),
+    );
     const broken = await app.inject({ method: 'GET', url: '/v1/audit/verify' });
-    expect(broken.json<VerifyReport>()).toMatchObject({ ok: false, firstBreak: { chain, seq: 2, reason: 'checkpoint hash mismatch: rewritten' } });
+    expect(broken.json<VerifyReport>()).toMatchObject({
+      ok: false,
+      firstBreak: { chain, seq: 2, reason: 'checkpoint hash mismatch: rewritten' },
+    });
   }, 45_000);
 
   it('applies the service-provided auth decorators to its controller (the hook for @Roles)', () => {
-    const dyn = AuditModule.forService({ service: 'gateway', schema: 'gateway', checkpointSink: { useFactory: () => sink }, controllerDecorators: [SetMetadata(ROLES_KEY, ['ADMIN'])], checkpointIntervalMs: 0 });
+    const dyn = AuditModule.forService({
+      service: 'gateway',
+      schema: 'gateway',
+      checkpointSink: { useFactory: () => sink },
+      controllerDecorators: [SetMetadata(ROLES_KEY, ['ADMIN'])],
+      checkpointIntervalMs: 0,
+    });
     const [controller] = dyn.controllers!;
     expect(Reflect.getMetadata(ROLES_KEY, controller!)).toEqual(['ADMIN']);
     // Each service gets its own subclass: one service's roles never leak onto the shared base class.

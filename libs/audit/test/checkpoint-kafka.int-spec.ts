@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AUDIT_CHECKPOINT_TOPIC, readCheckpointsFromKafka, toCheckpoint, verifyAuditLog } from '@outpost/audit';
+import { AUDIT_CHECKPOINT_TOPIC, readCheckpointsFromKafka, toCheckpoint, verifyAuditLog } from '../src';
 import type { AuditCheckpointV1, EnvelopeBase } from '@outpost/contracts';
 import { TEST_INFRA, uniqueTopicPrefix } from '@outpost/testing';
 import { Kafka, logLevel } from 'kafkajs';
@@ -24,7 +24,11 @@ function envelope(checkpoint: AuditCheckpointV1): EnvelopeBase {
 
 describe(readCheckpointsFromKafka.name, () => {
   let t: AuditTestDb;
-  const kafka = new Kafka({ clientId: 'audit-checkpoint-test', brokers: TEST_INFRA.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'audit-checkpoint-test',
+    brokers: TEST_INFRA.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  });
   const producer = kafka.producer();
 
   beforeAll(async () => {
@@ -37,7 +41,13 @@ describe(readCheckpointsFromKafka.name, () => {
   });
 
   it('returns [] when nothing was published yet (no topic)', async () => {
-    expect(await readCheckpointsFromKafka({ brokers: TEST_INFRA.kafkaBrokers, topicPrefix: uniqueTopicPrefix('audit'), service: 'intake' })).toEqual([]);
+    expect(
+      await readCheckpointsFromKafka({
+        brokers: TEST_INFRA.kafkaBrokers,
+        topicPrefix: uniqueTopicPrefix('audit'),
+        service: 'intake',
+      }),
+    ).toEqual([]);
   }, 30_000);
 
   it('reads back the checkpoints of one service that were published to Kafka, and a rewrite is caught against them', async () => {
@@ -59,13 +69,26 @@ describe(readCheckpointsFromKafka.name, () => {
       messages: [second, other, first].map((cp) => ({ key: cp.service, value: JSON.stringify(envelope(cp)) })),
     });
 
-    const sut = await readCheckpointsFromKafka({ brokers: TEST_INFRA.kafkaBrokers, topicPrefix, service: 'intake', timeoutMs: 20_000 });
+    const sut = await readCheckpointsFromKafka({
+      brokers: TEST_INFRA.kafkaBrokers,
+      topicPrefix,
+      service: 'intake',
+      timeoutMs: 20_000,
+    });
     expect(sut).toEqual([first, second]); // oldest first, other services' checkpoints left out
 
     expect(await verifyAuditLog(t.admin, 'intake', sut)).toMatchObject({ ok: true, checkpointsChecked: 2 });
     const chain = second.chains.find((c) => c.seq > 0)!.chain;
     const entries = await chainEntries(t, 'intake', chain);
-    await rewriteChain(t, 'intake', chain, relink(entries.map((e, i) => (i === 0 ? { ...e, action: 'rewritten' } : e)), entries[0]!.prevHash));
+    await rewriteChain(
+      t,
+      'intake',
+      chain,
+      relink(
+        entries.map((e, i) => (i === 0 ? { ...e, action: 'rewritten' } : e)),
+        entries[0]!.prevHash,
+      ),
+    );
     const report = await verifyAuditLog(t.admin, 'intake', sut);
     expect(report.ok).toBe(false);
     expect(report.firstBreak?.reason).toBe('checkpoint hash mismatch: rewritten');
@@ -78,9 +101,13 @@ describe(readCheckpointsFromKafka.name, () => {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
     await admin.disconnect();
-    await producer.send({ topic, acks: -1, messages: [{ key: 'intake', value: JSON.stringify({ not: 'an envelope' }) }] });
-    await expect(readCheckpointsFromKafka({ brokers: TEST_INFRA.kafkaBrokers, topicPrefix, service: 'intake', timeoutMs: 20_000 })).rejects.toThrow(
-      /invalid checkpoint/,
-    );
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key: 'intake', value: JSON.stringify({ not: 'an envelope' }) }],
+    });
+    await expect(
+      readCheckpointsFromKafka({ brokers: TEST_INFRA.kafkaBrokers, topicPrefix, service: 'intake', timeoutMs: 20_000 }),
+    ).rejects.toThrow(/invalid checkpoint/);
   }, 45_000);
 });

@@ -1,4 +1,4 @@
-import { AuditLog, measureVerifyThroughput, verifyAuditLog } from '@outpost/audit';
+import { AuditLog, measureVerifyThroughput, verifyAuditLog } from '../src';
 import { type AuditTestDb, entryInput, migrate, openAuditTestDb } from './audit-fixture';
 
 describe(`${verifyAuditLog.name} on 100,000 entries`, () => {

@@ -1,6 +1,16 @@
 import { type AuditCheckpointV1 } from '@outpost/contracts';
-import { type AuditEntry, type AuditLog, computeEntryHash, toCheckpoint, verifyAuditLog } from '@outpost/audit';
-import { type AuditTestDb, chainEntries, entryInput, migrate, openAuditTestDb, relink, rewriteChain, seed, tamper } from './audit-fixture';
+import { type AuditEntry, type AuditLog, computeEntryHash, toCheckpoint, verifyAuditLog } from '../src';
+import {
+  type AuditTestDb,
+  chainEntries,
+  entryInput,
+  migrate,
+  openAuditTestDb,
+  relink,
+  rewriteChain,
+  seed,
+  tamper,
+} from './audit-fixture';
 
 /**
  * The verifier against an adversary with superuser rights who knows the hash algorithm: each way of tampering must be
@@ -18,7 +28,12 @@ describe(verifyAuditLog.name, () => {
   });
 
   /** A fresh schema with 40 entries over 3 chains; `target` is a chain with at least 10 entries. */
-  async function fixture(): Promise<{ schema: string; log: AuditLog; target: number; checkpoint: () => Promise<AuditCheckpointV1> }> {
+  async function fixture(): Promise<{
+    schema: string;
+    log: AuditLog;
+    target: number;
+    checkpoint: () => Promise<AuditCheckpointV1>;
+  }> {
     const schema = `tamper_${k++}`;
     const log = await migrate(t, schema, 3);
     let target = -1;
@@ -35,12 +50,23 @@ describe(verifyAuditLog.name, () => {
     const cp = await checkpoint();
     await seed(t, log, 5);
     const sut = await verifyAuditLog(t.admin, schema, [cp]);
-    expect(sut).toMatchObject({ ok: true, entriesChecked: 45, chains: 3, firstBreak: null, checkpointsChecked: 1, breaks: [] });
+    expect(sut).toMatchObject({
+      ok: true,
+      entriesChecked: 45,
+      chains: 3,
+      firstBreak: null,
+      checkpointsChecked: 1,
+      breaks: [],
+    });
   });
 
   it('detects an edited entry', async () => {
     const { schema, target } = await fixture();
-    await tamper(t, schema, (q) => q(`UPDATE "${schema}".audit_log SET reason = 'nothing to see' WHERE chain = $1 AND seq = 5`, [target]).then(() => undefined));
+    await tamper(t, schema, (q) =>
+      q(`UPDATE "${schema}".audit_log SET reason = 'nothing to see' WHERE chain = $1 AND seq = 5`, [target]).then(
+        () => undefined,
+      ),
+    );
     const sut = await verifyAuditLog(t.admin, schema);
     expect(sut.ok).toBe(false);
     expect(sut.firstBreak).toEqual({ chain: target, seq: 5, reason: 'hash mismatch: entry edited' });
@@ -51,14 +77,24 @@ describe(verifyAuditLog.name, () => {
     const [e5] = (await chainEntries(t, schema, target)).filter((e) => e.seq === 5);
     const forged = { ...e5!, toState: 'CLOSED' };
     await tamper(t, schema, (q) =>
-      q(`UPDATE "${schema}".audit_log SET to_state = 'CLOSED', hash = $3 WHERE chain = $1 AND seq = $2`, [target, 5, computeEntryHash(forged)]).then(() => undefined),
+      q(`UPDATE "${schema}".audit_log SET to_state = 'CLOSED', hash = $3 WHERE chain = $1 AND seq = $2`, [
+        target,
+        5,
+        computeEntryHash(forged),
+      ]).then(() => undefined),
     );
-    expect((await verifyAuditLog(t.admin, schema)).firstBreak).toEqual({ chain: target, seq: 6, reason: 'prevHash mismatch' });
+    expect((await verifyAuditLog(t.admin, schema)).firstBreak).toEqual({
+      chain: target,
+      seq: 6,
+      reason: 'prevHash mismatch',
+    });
   });
 
   it('detects a deleted entry', async () => {
     const { schema, target } = await fixture();
-    await tamper(t, schema, (q) => q(`DELETE FROM "${schema}".audit_log WHERE chain = $1 AND seq = 4`, [target]).then(() => undefined));
+    await tamper(t, schema, (q) =>
+      q(`DELETE FROM "${schema}".audit_log WHERE chain = $1 AND seq = 4`, [target]).then(() => undefined),
+    );
     const sut = await verifyAuditLog(t.admin, schema);
     expect(sut.firstBreak).toEqual({ chain: target, seq: 4, reason: 'seq gap: entry deleted' });
   });
@@ -68,7 +104,10 @@ describe(verifyAuditLog.name, () => {
     const entries = await chainEntries(t, schema, target);
     const a = entries[2]!; // seq 3
     const b = entries[3]!; // seq 4
-    const swapped = [{ ...b, seq: a.seq }, { ...a, seq: b.seq }].map((e) => ({ ...e, hash: computeEntryHash(e) }));
+    const swapped = [
+      { ...b, seq: a.seq },
+      { ...a, seq: b.seq },
+    ].map((e) => ({ ...e, hash: computeEntryHash(e) }));
     await rewriteChain(t, schema, target, [...entries.slice(0, 2), ...swapped, ...entries.slice(4)]);
     const sut = await verifyAuditLog(t.admin, schema);
     expect(sut.firstBreak).toEqual({ chain: target, seq: 3, reason: 'prevHash mismatch' });
@@ -80,7 +119,10 @@ describe(verifyAuditLog.name, () => {
     const prev = entries[4]!; // seq 5
     const forgedFields = { ...prev, seq: 6, action: 'lead.closed', reason: 'backdated closure', prevHash: prev.hash };
     const forged: AuditEntry = { ...forgedFields, hash: computeEntryHash(forgedFields) };
-    const shifted = entries.slice(5).map((e) => ({ ...e, seq: e.seq + 1 })).map((e) => ({ ...e, hash: computeEntryHash(e) }));
+    const shifted = entries
+      .slice(5)
+      .map((e) => ({ ...e, seq: e.seq + 1 }))
+      .map((e) => ({ ...e, hash: computeEntryHash(e) }));
     await rewriteChain(t, schema, target, [...entries.slice(0, 5), forged, ...shifted]);
     const sut = await verifyAuditLog(t.admin, schema);
     expect(sut.firstBreak).toEqual({ chain: target, seq: 7, reason: 'prevHash mismatch' });
@@ -111,11 +153,21 @@ describe(verifyAuditLog.name, () => {
     const cpSeq = cp.chains.find((c) => c.chain === target)!.seq;
     expect(cpSeq).toBe(entries.length);
 
-    await tamper(t, schema, (q) => q(`DELETE FROM "${schema}".audit_log WHERE chain = $1 AND seq > $2`, [target, keep.length]).then(() => undefined));
-    expect((await verifyAuditLog(t.admin, schema)).firstBreak).toEqual({ chain: target, seq: keep.length + 1, reason: 'head seq missing: truncated' });
+    await tamper(t, schema, (q) =>
+      q(`DELETE FROM "${schema}".audit_log WHERE chain = $1 AND seq > $2`, [target, keep.length]).then(() => undefined),
+    );
+    expect((await verifyAuditLog(t.admin, schema)).firstBreak).toEqual({
+      chain: target,
+      seq: keep.length + 1,
+      reason: 'head seq missing: truncated',
+    });
 
     await tamper(t, schema, (q) =>
-      q(`UPDATE "${schema}".audit_head SET seq = $2, hash = $3 WHERE chain = $1`, [target, keep.length, keep.at(-1)!.hash]).then(() => undefined),
+      q(`UPDATE "${schema}".audit_head SET seq = $2, hash = $3 WHERE chain = $1`, [
+        target,
+        keep.length,
+        keep.at(-1)!.hash,
+      ]).then(() => undefined),
     );
     // The database alone now looks consistent: only the published checkpoint can tell.
     expect((await verifyAuditLog(t.admin, schema)).ok).toBe(true);
@@ -138,7 +190,11 @@ describe(verifyAuditLog.name, () => {
     const sut = await verifyAuditLog(t.admin, schema, [cp]);
     expect(sut.ok).toBe(false);
     const first = cp.chains.filter((c) => c.seq > 0).sort((a, b) => a.chain - b.chain)[0]!;
-    expect(sut.firstBreak).toEqual({ chain: first.chain, seq: first.seq, reason: 'checkpoint hash mismatch: rewritten' });
+    expect(sut.firstBreak).toEqual({
+      chain: first.chain,
+      seq: first.seq,
+      reason: 'checkpoint hash mismatch: rewritten',
+    });
     expect(sut.breaks).toHaveLength(chains.length);
   });
 
@@ -158,8 +214,13 @@ describe(verifyAuditLog.name, () => {
     await t.runtime.transaction((tx) =>
       log.appendMany(tx, [
         { ...entryInput(), actor: { type: 'source', sourceId: 'src-1', name: '96110' } },
-        { ...entryInput(), actor: { type: 'user', userId: 'u', role: 'SUPERVISOR' }, leadId: null, payload: { nested: { b: 1, a: [1, '二'] } } },
-        { ...entryInput(), actor: { type: 'system', name: 'sla-timer' }, reason: "it's \"quoted\"\n" },
+        {
+          ...entryInput(),
+          actor: { type: 'user', userId: 'u', role: 'SUPERVISOR' },
+          leadId: null,
+          payload: { nested: { b: 1, a: [1, '二'] } },
+        },
+        { ...entryInput(), actor: { type: 'system', name: 'sla-timer' }, reason: 'it\'s "quoted"\n' },
       ]),
     );
     expect(await verifyAuditLog(t.admin, schema)).toMatchObject({ ok: true, entriesChecked: 3 });

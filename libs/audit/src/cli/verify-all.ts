@@ -27,7 +27,12 @@ export interface ServiceVerifyResult {
 }
 
 export async function verifyAll(o: VerifyAllOptions): Promise<ServiceVerifyResult[]> {
-  const ds = new DataSource({ type: 'postgres', url: o.databaseUrl, synchronize: false, applicationName: 'outpost-audit-verify' });
+  const ds = new DataSource({
+    type: 'postgres',
+    url: o.databaseUrl,
+    synchronize: false,
+    applicationName: 'outpost-audit-verify',
+  });
   await ds.initialize();
   try {
     const results: ServiceVerifyResult[] = [];
@@ -43,7 +48,11 @@ export async function verifyAll(o: VerifyAllOptions): Promise<ServiceVerifyResul
       const checkpoints: AuditCheckpointV1[] = o.kafka
         ? await readCheckpointsFromKafka({ brokers: o.kafka.brokers, topicPrefix: o.kafka.topicPrefix, service })
         : [];
-      results.push({ service, report: await verifyAuditLog(ds, service, checkpoints), checkpoints: o.kafka ? checkpoints.length : null });
+      results.push({
+        service,
+        report: await verifyAuditLog(ds, service, checkpoints),
+        checkpoints: o.kafka ? checkpoints.length : null,
+      });
     }
     return results;
   } finally {
@@ -66,7 +75,11 @@ export function formatResults(results: ServiceVerifyResult[]): string {
   });
   const header = ['service', 'status', 'entries', 'chains', 'checkpoints', 'ms', 'first break'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -75,7 +88,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const results = await verifyAll({
     databaseUrl: env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/outpost',
     kafka: useKafka
-      ? { brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((s) => s.trim()).filter(Boolean), topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '' }
+      ? {
+          brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092')
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '',
+        }
       : null,
   });
   process.stdout.write(`${formatResults(results)}\n`);

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
-const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 /** Audit settings, read once when the module is built (every one has a working local default). */
 export const auditConfigSchema = z.object({
@@ -19,7 +24,13 @@ export interface AuditRuntimeConfig {
 export function loadAuditConfig(env: NodeJS.ProcessEnv = process.env): AuditRuntimeConfig {
   const r = auditConfigSchema.safeParse(env);
   if (!r.success) {
-    throw new Error(`Invalid audit configuration:\n${r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    throw new Error(
+      `Invalid audit configuration:\n${r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
   }
-  return { checkpointIntervalMs: r.data.AUDIT_CHECKPOINT_INTERVAL_MS, kafkaBrokers: r.data.KAFKA_BROKERS, kafkaTopicPrefix: r.data.KAFKA_TOPIC_PREFIX };
+  return {
+    checkpointIntervalMs: r.data.AUDIT_CHECKPOINT_INTERVAL_MS,
+    kafkaBrokers: r.data.KAFKA_BROKERS,
+    kafkaTopicPrefix: r.data.KAFKA_TOPIC_PREFIX,
+  };
 }

@@ -33,7 +33,9 @@ export class AuditController {
       });
     } catch (err) {
       // Verifying without the published heads would hide a rewrite: refuse instead of reporting a weaker "ok".
-      throw new ServiceUnavailableException(`audit checkpoints could not be read from Kafka: ${(err as Error).message}`);
+      throw new ServiceUnavailableException(
+        `audit checkpoints could not be read from Kafka: ${(err as Error).message}`,
+      );
     }
     return verifyAuditLog(this.dataSource, this.audit.schema, checkpoints);
   }

@@ -15,7 +15,10 @@ export interface AuditModuleOptions {
    * `{ inject: [Outbox], useFactory: (o: Outbox) => outboxCheckpointSink(o) }` (with `imports` bringing the module that
    * exports Outbox, unless it is global).
    */
-  checkpointSink: { inject?: InjectionToken[]; useFactory: (...deps: never[]) => CheckpointSink | Promise<CheckpointSink> };
+  checkpointSink: {
+    inject?: InjectionToken[];
+    useFactory: (...deps: never[]) => CheckpointSink | Promise<CheckpointSink>;
+  };
   imports?: ModuleMetadata['imports'];
   /**
    * AUTH HOOK: decorators applied to this service's audit controller, e.g. `[Roles('OPERATOR', 'SUPERVISOR')]` from
@@ -54,7 +57,11 @@ export class AuditModule {
       providers: [
         { provide: AUDIT_OPTIONS, useValue: resolved },
         { provide: AuditLog, useFactory: () => new AuditLog({ schema: o.schema, clock: o.clock }) },
-        { provide: AUDIT_CHECKPOINT_SINK, inject: o.checkpointSink.inject ?? [], useFactory: o.checkpointSink.useFactory },
+        {
+          provide: AUDIT_CHECKPOINT_SINK,
+          inject: o.checkpointSink.inject ?? [],
+          useFactory: o.checkpointSink.useFactory,
+        },
         CheckpointPublisher,
       ],
       exports: [AuditLog, CheckpointPublisher],

@@ -57,13 +57,22 @@ export class CheckpointPublisher implements OnApplicationBootstrap, OnApplicatio
       if (heads === this.lastHeads) return;
       await this.publishNow();
     } catch (err) {
-      this.logger.error(`audit checkpoint for ${this.options.service} failed: ${(err as Error).message}`, (err as Error).stack);
+      this.logger.error(
+        `audit checkpoint for ${this.options.service} failed: ${(err as Error).message}`,
+        (err as Error).stack,
+      );
     }
   }
 }
 
 async function isSettled(p: Promise<unknown>): Promise<boolean> {
   const pending = Symbol('pending');
-  const r = await Promise.race([p.then(() => true, () => true), Promise.resolve(pending)]);
+  const r = await Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    Promise.resolve(pending),
+  ]);
   return r !== pending;
 }

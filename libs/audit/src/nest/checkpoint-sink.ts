@@ -13,7 +13,13 @@ export const AUDIT_CHECKPOINT_SINK = Symbol('AUDIT_CHECKPOINT_SINK');
 export interface CheckpointOutbox {
   add(
     tx: EntityManager,
-    input: { topic: typeof AUDIT_CHECKPOINT_TOPIC; payload: AuditCheckpointV1; leadId: null; key: string; actor: Actor },
+    input: {
+      topic: typeof AUDIT_CHECKPOINT_TOPIC;
+      payload: AuditCheckpointV1;
+      leadId: null;
+      key: string;
+      actor: Actor;
+    },
   ): Promise<unknown>;
 }
 
