@@ -110,6 +110,8 @@ export class EventConsumer {
     const consumer = this.o.bus.kafka.consumer({
       groupId: this.o.groupId,
       allowAutoTopicCreation: false,
+      // The fetch long-poll bounds how long stop() waits (kafkajs finishes the in-flight fetch): 1 s, not the 5 s default.
+      maxWaitTimeInMs: 1000,
       ...this.o.consumerConfig,
     });
     this.consumer = consumer;

@@ -137,6 +137,12 @@ export class KafkaBus {
 function forwardKafkaLog(logger: LoggerLike, entry: LogEntry): void {
   const { message, ...rest } = entry.log;
   const fields = { kafka: { namespace: entry.namespace, ...rest } };
+  // kafkajs logs every protocol error response at ERROR (rebalance in progress, coordinator moving, topic exists)
+  // although the layer above handles it; that layer logs real failures itself (crash, retries exhausted).
+  if (entry.namespace === 'Connection' && message.startsWith('Response ')) {
+    logger.debug?.(fields, message);
+    return;
+  }
   switch (entry.level) {
     case logLevel.ERROR:
       logger.error(fields, message);
