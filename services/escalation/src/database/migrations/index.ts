@@ -1,2 +1,4 @@
+import { InitEscalation1767225600000 } from './1767225600000-InitEscalation';
+
 /** Every migration of the escalation schema, oldest first. */
-export const escalationMigrations = [];
+export const escalationMigrations = [InitEscalation1767225600000];

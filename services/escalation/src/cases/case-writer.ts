@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import type { Actor, Topic } from '@outpost/contracts';
+import { AuditLog } from '@outpost/audit';
+import { Outbox, type PublishInput } from '@outpost/messaging';
+import type { EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { CaseRepository, type CaseRow } from './case.repository';
+import { leadStatusOf, type CaseState } from './transition-table';
+
+/** Any outgoing event (the union keeps each topic's payload type checked). */
+export type AnyPublish = { [T in Topic]: PublishInput<T> }[Topic];
+
+export interface StateChange {
+  action: string;
+  actor: Actor;
+  from: CaseState | null;
+  to: CaseState;
+  reason: string | null;
+  /** Stored on the case step (the case view shows it); only its digest goes to the audit log. */
+  detail?: Record<string, unknown>;
+  /** Events to publish; when empty, an escalation.action-recorded.v1 describing the step is published. */
+  events?: AnyPublish[];
+  at: Date;
+}
+
+/**
+ * The one place a case changes: case row, case step, one audit entry per lead of the case and the outbox events,
+ * all in the caller's transaction (so they commit together or not at all).
+ */
+@Injectable()
+export class CaseWriter {
+  constructor(
+    private readonly cases: CaseRepository,
+    private readonly audit: AuditLog,
+    private readonly outbox: Outbox,
+  ) {}
+
+  /** `alsoLeadIds`: leads that left the case in this step (merge) and must still see it in their trail. */
+  async apply(tx: EntityManager, c: CaseRow, change: StateChange, alsoLeadIds: string[] = []): Promise<void> {
+    c.state = change.to;
+    await this.cases.save(tx, c);
+    const current = (await this.cases.leads(tx, c.id)).map((l) => l.leadId);
+    const leads = [...new Set([...current, ...alsoLeadIds])].map((leadId) => ({ leadId }));
+    await tx.query(`INSERT INTO case_step (id, case_id, lead_id, action, from_state, to_state, actor, detail, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, [
+      uuidv7(), c.id, c.primaryLeadId, change.action, change.from, change.to, JSON.stringify(change.actor), JSON.stringify(change.detail ?? {}), change.at,
+    ]);
+    await this.audit.appendMany(
+      tx,
+      leads.map((l) => ({
+        leadId: l.leadId,
+        actor: change.actor,
+        action: `escalation.${change.action}`,
+        fromState: change.from,
+        toState: change.to,
+        reason: change.reason,
+        payload: { caseId: c.id, caseNo: c.caseNo, ...(change.detail ?? {}) },
+      })),
+    );
+    const events: AnyPublish[] = change.events?.length
+      ? change.events
+      : [
+          {
+            topic: 'escalation.action-recorded.v1',
+            leadId: c.primaryLeadId,
+            actor: change.actor,
+            payload: {
+              leadId: c.primaryLeadId,
+              caseId: c.id,
+              actionId: uuidv7(),
+              status: leadStatusOf(change.to),
+              actionType: change.action,
+              summary: change.reason ?? change.action,
+              dueAt: null,
+              legalBasis: null,
+            },
+          },
+        ];
+    for (const e of events) await this.outbox.add(tx, e as PublishInput<Topic>);
+  }
+
+  /** An audit entry without a state change (e.g. a clock lapsing, a rejected callback with a known lead). */
+  async note(tx: EntityManager, leadIds: string[], entry: { actor: Actor; action: string; state: CaseState; reason: string; payload?: unknown }): Promise<void> {
+    await this.audit.appendMany(
+      tx,
+      leadIds.map((leadId) => ({ leadId, actor: entry.actor, action: entry.action, fromState: entry.state, toState: entry.state, reason: entry.reason, payload: entry.payload })),
+    );
+  }
+}
