@@ -8,8 +8,18 @@ export interface Period {
   unit: PeriodUnit;
 }
 
-const SUFFIX_TO_UNIT: Record<string, PeriodUnit> = { h: 'HOURS', d: 'CALENDAR_DAYS', wd: 'WORKING_DAYS', wh: 'WORKING_HOURS' };
-const UNIT_TO_SUFFIX: Record<PeriodUnit, string> = { HOURS: 'h', CALENDAR_DAYS: 'd', WORKING_DAYS: 'wd', WORKING_HOURS: 'wh' };
+const SUFFIX_TO_UNIT: Record<string, PeriodUnit> = {
+  h: 'HOURS',
+  d: 'CALENDAR_DAYS',
+  wd: 'WORKING_DAYS',
+  wh: 'WORKING_HOURS',
+};
+const UNIT_TO_SUFFIX: Record<PeriodUnit, string> = {
+  HOURS: 'h',
+  CALENDAR_DAYS: 'd',
+  WORKING_DAYS: 'wd',
+  WORKING_HOURS: 'wh',
+};
 const PERIOD_RE = /^\s*(\d+(?:\.\d+)?)\s*(wd|wh|d|h)\s*$/i;
 
 /**
@@ -41,8 +51,14 @@ export function formatPeriod(p: Period): string {
  * - WORKING_HOURS: calendar.addWorkingHours with the given office hours (default 09:00-12:00, 14:00-18:00).
  * amount 0 returns `start` for every unit.
  */
-export function dueAt(start: Date, period: Period, calendar: WorkCalendar, officeHours: OfficeHours = DEFAULT_OFFICE_HOURS): Date {
-  if (!Number.isFinite(period.amount) || period.amount < 0) throw new Error(`period amount must be >= 0, got ${period.amount}`);
+export function dueAt(
+  start: Date,
+  period: Period,
+  calendar: WorkCalendar,
+  officeHours: OfficeHours = DEFAULT_OFFICE_HOURS,
+): Date {
+  if (!Number.isFinite(period.amount) || period.amount < 0)
+    throw new Error(`period amount must be >= 0, got ${period.amount}`);
   if (period.amount === 0) return new Date(start.getTime());
   switch (period.unit) {
     case 'HOURS':

@@ -1,5 +1,5 @@
 import { uniqueSuffix, eventually, TEST_INFRA } from '@outpost/testing';
-import { SystemClock, TimerService, timerJobId, type TimerHandler, type TimerServiceOptions } from '@outpost/clock';
+import { SystemClock, TimerService, timerJobId, type TimerHandler, type TimerServiceOptions } from '../src';
 import type { DataSource } from 'typeorm';
 import { createTimerTestEnv, deleteQueueKeys, recordEffect, SCHEMA, sleep, type TimerTestEnv } from './timer-test-env';
 
@@ -9,7 +9,11 @@ describe('TimerService recovery', () => {
   let env: TimerTestEnv;
   const services: TimerService[] = [];
 
-  const service = (dataSource: DataSource, handlers: Record<string, TimerHandler>, extra: Partial<TimerServiceOptions> = {}) => {
+  const service = (
+    dataSource: DataSource,
+    handlers: Record<string, TimerHandler>,
+    extra: Partial<TimerServiceOptions> = {},
+  ) => {
     const s = new TimerService({
       dataSource,
       schema: SCHEMA,
@@ -49,7 +53,9 @@ describe('TimerService recovery', () => {
       await writer.schedule(tx, { id: 'lost.overdue', kind: 'effect', subjectId: 'lead-1', fireAt: inMs(-5_000) });
       await writer.schedule(tx, { id: 'lost.future', kind: 'effect', subjectId: 'lead-1', fireAt: inMs(700) });
     });
-    expect(await writer.getQueue().getJob(timerJobId('lost.future', (await writer.get('lost.future'))!.fireAt))).toBeUndefined();
+    expect(
+      await writer.getQueue().getJob(timerJobId('lost.future', (await writer.get('lost.future'))!.fireAt)),
+    ).toBeUndefined();
     await writer.stop();
 
     const restarted = service(ds, { effect: recordEffect });
@@ -89,7 +95,9 @@ describe('TimerService recovery', () => {
       },
     });
     await sut.start();
-    await sut.withTransaction((tx) => sut.schedule(tx, { id: 'throws-once', kind: 'once', subjectId: 'lead-3', fireAt: inMs(50) }));
+    await sut.withTransaction((tx) =>
+      sut.schedule(tx, { id: 'throws-once', kind: 'once', subjectId: 'lead-3', fireAt: inMs(50) }),
+    );
     await firedOnce(sut, 'throws-once');
     expect(calls).toBe(2);
     expect(await env.effects('throws-once')).toBe(1);
@@ -109,7 +117,9 @@ describe('TimerService recovery', () => {
       },
     });
     await crashing.start();
-    await crashing.withTransaction((tx) => crashing.schedule(tx, { id: 'mid-handler', kind: 'hang', subjectId: 'lead-4', fireAt: inMs(0) }));
+    await crashing.withTransaction((tx) =>
+      crashing.schedule(tx, { id: 'mid-handler', kind: 'hang', subjectId: 'lead-4', fireAt: inMs(0) }),
+    );
     await inHandler;
 
     // Kill the crashed worker's Postgres sessions, as a dead process's would end: its transaction rolls back.
@@ -117,10 +127,16 @@ describe('TimerService recovery', () => {
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'clock-test-crashing' AND datname = current_database()`,
     );
     expect(killed.rowCount).toBeGreaterThan(0);
-    await eventually(async () => {
-      const r = await env.admin.query(`SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'timer' AND l.mode = 'RowShareLock'`);
-      return r.rows[0].n === 0 ? true : undefined;
-    }, 5_000, 50);
+    await eventually(
+      async () => {
+        const r = await env.admin.query(
+          `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'timer' AND l.mode = 'RowShareLock'`,
+        );
+        return r.rows[0].n === 0 ? true : undefined;
+      },
+      5_000,
+      50,
+    );
     const after = await env.admin.query(`SELECT status FROM ${SCHEMA}.timer WHERE id = 'mid-handler'`);
     expect(after.rows[0].status).toBe('PENDING');
     expect(await env.effects('mid-handler')).toBe(0);
@@ -146,7 +162,9 @@ describe('TimerService recovery', () => {
       },
     });
     await sut.start();
-    await sut.withTransaction((tx) => sut.schedule(tx, { id: 'slow', kind: 'slow', subjectId: 'lead-5', fireAt: inMs(0) }));
+    await sut.withTransaction((tx) =>
+      sut.schedule(tx, { id: 'slow', kind: 'slow', subjectId: 'lead-5', fireAt: inMs(0) }),
+    );
     await inHandler;
     await sut.stop();
     const r = await env.admin.query(`SELECT status FROM ${SCHEMA}.timer WHERE id = 'slow'`);

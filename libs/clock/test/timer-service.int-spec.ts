@@ -1,5 +1,5 @@
 import { uniqueSuffix, eventually, TEST_INFRA } from '@outpost/testing';
-import { ManualClock, SystemClock, TimerService, WorkCalendar, dueAt, parsePeriod, timerJobId } from '@outpost/clock';
+import { ManualClock, SystemClock, TimerService, WorkCalendar, dueAt, parsePeriod, timerJobId } from '../src';
 import type { DataSource } from 'typeorm';
 import { createTimerTestEnv, deleteQueueKeys, recordEffect, SCHEMA, sleep, type TimerTestEnv } from './timer-test-env';
 
@@ -33,11 +33,14 @@ describe(TimerService.name, () => {
 
   const inMs = (ms: number) => new Date(Date.now() + ms);
   const status = async (id: string) => (await sut.get(id))?.status;
-  const jobState = async (id: string, fireAt: Date) => (await sut.getQueue().getJob(timerJobId(id, fireAt)))?.getState();
+  const jobState = async (id: string, fireAt: Date) =>
+    (await sut.getQueue().getJob(timerJobId(id, fireAt)))?.getState();
 
   it('fires its handler once, in the transaction that marks it FIRED', async () => {
     const fireAt = inMs(300);
-    const outcome = await sut.withTransaction((tx) => sut.schedule(tx, { id: 'fire-once', kind: 'effect', subjectId: 'lead-1', fireAt }));
+    const outcome = await sut.withTransaction((tx) =>
+      sut.schedule(tx, { id: 'fire-once', kind: 'effect', subjectId: 'lead-1', fireAt }),
+    );
     expect(outcome).toBe('CREATED');
     expect(await status('fire-once')).toBe('PENDING');
 
@@ -49,20 +52,28 @@ describe(TimerService.name, () => {
     expect(t!.firedAt!.getTime()).toBeGreaterThanOrEqual(fireAt.getTime());
 
     // Scheduling a FIRED timer again does not re-arm it (a redelivered event must not fire a step twice).
-    expect(await ds.transaction((tx) => sut.schedule(tx, { id: 'fire-once', kind: 'effect', subjectId: 'lead-1', fireAt: inMs(100) }))).toBe(
-      'ALREADY_FIRED',
-    );
+    expect(
+      await ds.transaction((tx) =>
+        sut.schedule(tx, { id: 'fire-once', kind: 'effect', subjectId: 'lead-1', fireAt: inMs(100) }),
+      ),
+    ).toBe('ALREADY_FIRED');
     expect(await sut.reconcile()).toEqual({ enqueued: 0, fired: 0 });
     expect(await env.effects('fire-once')).toBe(1);
   });
 
   it('cancel prevents firing; its job runs and does nothing', async () => {
     const fireAt = inMs(300);
-    await sut.withTransaction((tx) => sut.schedule(tx, { id: 'cancelled', kind: 'effect', subjectId: 'lead-2', fireAt }));
+    await sut.withTransaction((tx) =>
+      sut.schedule(tx, { id: 'cancelled', kind: 'effect', subjectId: 'lead-2', fireAt }),
+    );
     expect(await jobState('cancelled', fireAt)).toBe('delayed');
     expect(await ds.transaction((tx) => sut.cancel(tx, 'cancelled'))).toBe(true);
 
-    await eventually(async () => ((await jobState('cancelled', fireAt)) === 'completed' ? true : undefined), 10_000, 50);
+    await eventually(
+      async () => ((await jobState('cancelled', fireAt)) === 'completed' ? true : undefined),
+      10_000,
+      50,
+    );
     expect(await status('cancelled')).toBe('CANCELLED');
     expect(await env.effects('cancelled')).toBe(0);
     expect(await sut.reconcile()).toEqual({ enqueued: 0, fired: 0 });
@@ -92,17 +103,23 @@ describe(TimerService.name, () => {
     const ids = [timerJobId('dup', fireAt), 'dup-copy-1', 'dup-copy-2', 'dup-copy-3'];
     await Promise.all(ids.map((jobId) => queue.add('effect', { timerId: 'dup' }, { jobId })));
 
-    await eventually(async () => {
-      const states = await Promise.all(ids.map(async (id) => (await queue.getJob(id))?.getState()));
-      return states.every((s) => s === 'completed') ? true : undefined;
-    }, 10_000, 50);
+    await eventually(
+      async () => {
+        const states = await Promise.all(ids.map(async (id) => (await queue.getJob(id))?.getState()));
+        return states.every((s) => s === 'completed') ? true : undefined;
+      },
+      10_000,
+      50,
+    );
     expect(await env.effects('dup')).toBe(1);
     expect(await sut.get('dup')).toMatchObject({ status: 'FIRED', attempts: 1 });
   });
 
   it('a moved timer fires at its new time, once (the old job finds it not yet due)', async () => {
     const first = inMs(150);
-    await sut.withTransaction((tx) => sut.schedule(tx, { id: 'moved', kind: 'effect', subjectId: 'lead-6', fireAt: first }));
+    await sut.withTransaction((tx) =>
+      sut.schedule(tx, { id: 'moved', kind: 'effect', subjectId: 'lead-6', fireAt: first }),
+    );
     const later = inMs(1500);
     const outcome = await sut.withTransaction((tx) =>
       sut.schedule(tx, { id: 'moved', kind: 'effect', subjectId: 'lead-6', fireAt: later, payload: { step: 2 } }),
@@ -120,9 +137,13 @@ describe(TimerService.name, () => {
   });
 
   it('a cancelled timer can be re-armed', async () => {
-    await ds.transaction((tx) => sut.schedule(tx, { id: 'rearm', kind: 'effect', subjectId: 'lead-7', fireAt: inMs(3_600_000) }));
+    await ds.transaction((tx) =>
+      sut.schedule(tx, { id: 'rearm', kind: 'effect', subjectId: 'lead-7', fireAt: inMs(3_600_000) }),
+    );
     await ds.transaction((tx) => sut.cancel(tx, 'rearm'));
-    const outcome = await sut.withTransaction((tx) => sut.schedule(tx, { id: 'rearm', kind: 'effect', subjectId: 'lead-7', fireAt: inMs(100) }));
+    const outcome = await sut.withTransaction((tx) =>
+      sut.schedule(tx, { id: 'rearm', kind: 'effect', subjectId: 'lead-7', fireAt: inMs(100) }),
+    );
     expect(outcome).toBe('REARMED');
     await eventually(async () => ((await status('rearm')) === 'FIRED' ? true : undefined), 10_000, 50);
     expect(await env.effects('rearm')).toBe(1);
@@ -182,7 +203,9 @@ describe('TimerService with a ManualClock', () => {
   it('advancing the clock past fireAt and reconciling fires the timer once', async () => {
     const fireAt = dueAt(clock.now(), parsePeriod('4wh'), calendar); // Fri 16-18h + 调休 Saturday 09-11h
     expect(fireAt).toEqual(new Date('2026-02-14T11:00:00+08:00'));
-    await sut.withTransaction((tx) => sut.schedule(tx, { id: 'claim.lead-9', kind: 'effect', subjectId: 'lead-9', fireAt }));
+    await sut.withTransaction((tx) =>
+      sut.schedule(tx, { id: 'claim.lead-9', kind: 'effect', subjectId: 'lead-9', fireAt }),
+    );
 
     expect(await sut.reconcile()).toEqual({ enqueued: 0, fired: 0 }); // the job exists already (kicked after commit)
     clock.set(new Date('2026-02-14T10:59:59.999+08:00'));

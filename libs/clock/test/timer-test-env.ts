@@ -2,7 +2,7 @@ import { createTestDatabase, TEST_INFRA, uniqueSuffix, type TestDatabase } from 
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import { timersMigration, type TimerHandler } from '@outpost/clock';
+import { timersMigration, type TimerHandler } from '../src';
 
 export const SCHEMA = 'svc';
 
@@ -28,7 +28,9 @@ export async function createTimerTestEnv(label: string): Promise<TimerTestEnv> {
   await admin.connect();
   await admin.query(`CREATE ROLE "${role}" LOGIN`);
   for (const sql of timersMigration(SCHEMA, role).up) await admin.query(sql);
-  await admin.query(`CREATE TABLE ${SCHEMA}.effect (n bigserial PRIMARY KEY, timer_id text NOT NULL, attempt int NOT NULL)`);
+  await admin.query(
+    `CREATE TABLE ${SCHEMA}.effect (n bigserial PRIMARY KEY, timer_id text NOT NULL, attempt int NOT NULL)`,
+  );
   await admin.query(`GRANT SELECT, INSERT ON ${SCHEMA}.effect TO "${role}"`);
   await admin.query(`GRANT USAGE ON SEQUENCE ${SCHEMA}.effect_n_seq TO "${role}"`);
   const u = new URL(db.adminUrl);
@@ -41,7 +43,12 @@ export async function createTimerTestEnv(label: string): Promise<TimerTestEnv> {
     runtimeUrl,
     admin,
     async dataSource(applicationName = 'clock-test') {
-      const ds = new DataSource({ type: 'postgres', url: runtimeUrl, extra: { max: 6, application_name: applicationName }, logging: false });
+      const ds = new DataSource({
+        type: 'postgres',
+        url: runtimeUrl,
+        extra: { max: 6, application_name: applicationName },
+        logging: false,
+      });
       await ds.initialize();
       sources.push(ds);
       return ds;

@@ -1,7 +1,7 @@
 import { Global, Injectable, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { uniqueSuffix, eventually, TEST_INFRA } from '@outpost/testing';
-import { CLOCK, ManualClock, OnTimer, TimerService, TimersModule, type TimerRecord } from '@outpost/clock';
+import { CLOCK, ManualClock, OnTimer, TimerService, TimersModule, type TimerRecord } from '../src';
 import { DataSource, type EntityManager } from 'typeorm';
 import { createTimerTestEnv, deleteQueueKeys, SCHEMA, type TimerTestEnv } from './timer-test-env';
 
@@ -27,7 +27,16 @@ describe(TimersModule.name, () => {
     @Module({ providers: [{ provide: DataSource, useValue: dataSource }], exports: [DataSource] })
     class DatabaseModule {}
     @Module({
-      imports: [DatabaseModule, TimersModule.forService({ schema: SCHEMA, queueName, redisUrl: TEST_INFRA.redisUrl, reconcileIntervalMs: 0, clock })],
+      imports: [
+        DatabaseModule,
+        TimersModule.forService({
+          schema: SCHEMA,
+          queueName,
+          redisUrl: TEST_INFRA.redisUrl,
+          reconcileIntervalMs: 0,
+          clock,
+        }),
+      ],
       providers: [EscalationTimers],
     })
     class AppModule {}
@@ -47,7 +56,9 @@ describe(TimersModule.name, () => {
     expect(app.get(CLOCK)).toBe(clock);
     expect(timers.kinds).toEqual(['sla.breach']);
     const fireAt = new Date('2026-10-09T12:00:00+08:00');
-    await timers.withTransaction((tx) => timers.schedule(tx, { id: 'breach.lead-1.step1', kind: 'sla.breach', subjectId: 'lead-1', fireAt }));
+    await timers.withTransaction((tx) =>
+      timers.schedule(tx, { id: 'breach.lead-1.step1', kind: 'sla.breach', subjectId: 'lead-1', fireAt }),
+    );
 
     expect((await timers.reconcile()).fired).toBe(0);
     clock.set(fireAt);

@@ -111,8 +111,12 @@ describe(WorkCalendar.name, () => {
     it('accepts other office hours, with or without lunch', () => {
       const noLunch = { start: '08:30', end: '17:30' };
       expect(sut.addWorkingHours(cst('2026-03-02T16:30:00'), 2, noLunch)).toEqual(cst('2026-03-03T09:30:00'));
-      expect(() => sut.addWorkingHours(cst('2026-03-02T16:30:00'), 2, { start: '18:00', end: '09:00' })).toThrow(/after start/);
-      expect(() => sut.addWorkingHours(cst('2026-03-02T16:30:00'), 2, { start: '9:00', end: '18:00' })).toThrow(/HH:mm/);
+      expect(() => sut.addWorkingHours(cst('2026-03-02T16:30:00'), 2, { start: '18:00', end: '09:00' })).toThrow(
+        /after start/,
+      );
+      expect(() => sut.addWorkingHours(cst('2026-03-02T16:30:00'), 2, { start: '9:00', end: '18:00' })).toThrow(
+        /HH:mm/,
+      );
     });
 
     it('handles fractional hours and rejects negative ones', () => {
@@ -139,10 +143,13 @@ describe(WorkCalendar.name, () => {
       expect(sut.coverage.provisionalYears).toEqual([2027]);
     });
 
-    it.each(CHINA_CALENDAR_YEARS.map((y) => [y.year, y] as const))('%s: make-up working days fall on weekends, data stays in its year', (year, y) => {
-      for (const d of y.workdays) expect([0, 6]).toContain(new Date(`${d}T00:00:00Z`).getUTCDay());
-      for (const d of [...y.holidays, ...y.workdays]) expect(d.startsWith(`${year}-`)).toBe(true);
-    });
+    it.each(CHINA_CALENDAR_YEARS.map((y) => [y.year, y] as const))(
+      '%s: make-up working days fall on weekends, data stays in its year',
+      (year, y) => {
+        for (const d of y.workdays) expect([0, 6]).toContain(new Date(`${d}T00:00:00Z`).getUTCDay());
+        for (const d of [...y.holidays, ...y.workdays]) expect(d.startsWith(`${year}-`)).toBe(true);
+      },
+    );
 
     it('has the published 2025 and 2026 holiday counts', () => {
       const count = (year: number) => CHINA_CALENDAR_YEARS.find((y) => y.year === year)!.holidays.length;

@@ -75,7 +75,8 @@ export class WorkCalendar {
 
   constructor(data: WorkCalendarData) {
     for (const d of [...data.holidays, ...data.workdays]) {
-      if (!DATE_RE.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`))) throw new Error(`not a YYYY-MM-DD date: "${d}"`);
+      if (!DATE_RE.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`)))
+        throw new Error(`not a YYYY-MM-DD date: "${d}"`);
     }
     const clash = data.holidays.find((d) => data.workdays.includes(d));
     if (clash) throw new Error(`${clash} is listed both as a holiday and as a make-up working day`);
@@ -131,7 +132,8 @@ export class WorkCalendar {
    * segment stays there (18:00), it does not roll to the next morning. hours = 0 returns `start`.
    */
   addWorkingHours(start: Date, hours: number, officeHours: OfficeHours = DEFAULT_OFFICE_HOURS): Date {
-    if (!Number.isFinite(hours) || hours < 0) throw new Error(`working hours must be a non-negative number, got ${hours}`);
+    if (!Number.isFinite(hours) || hours < 0)
+      throw new Error(`working hours must be a non-negative number, got ${hours}`);
     let left = Math.round(hours * 3_600_000);
     if (left === 0) return new Date(start.getTime());
     const segments = officeSegments(officeHours);
@@ -164,7 +166,8 @@ function officeSegments(o: OfficeHours): Array<[number, number]> {
   if (!o.lunch) return [[start, end]];
   const ls = minutesOf(o.lunch[0], 'lunch start');
   const le = minutesOf(o.lunch[1], 'lunch end');
-  if (!(start <= ls && ls < le && le <= end)) throw new Error(`lunch ${o.lunch.join('-')} must lie inside ${o.start}-${o.end}`);
+  if (!(start <= ls && ls < le && le <= end))
+    throw new Error(`lunch ${o.lunch.join('-')} must lie inside ${o.start}-${o.end}`);
   return [
     [start, ls],
     [le, end],

@@ -114,7 +114,8 @@ export class TimerService {
 
   constructor(private readonly o: TimerServiceOptions) {
     this.table = `${timerSqlIdent(o.schema, 'schema')}.timer`;
-    if (!o.queueName || o.queueName.includes(':')) throw new Error(`invalid queue name "${o.queueName}" (no ':' allowed)`);
+    if (!o.queueName || o.queueName.includes(':'))
+      throw new Error(`invalid queue name "${o.queueName}" (no ':' allowed)`);
     for (const [kind, h] of Object.entries(o.handlers)) this.registerHandler(kind, h);
     this.log = o.logger ?? SILENT_TIMER_LOGGER;
     this.reconcileIntervalMs = o.reconcileIntervalMs ?? 30_000;
@@ -158,7 +159,13 @@ export class TimerService {
       [t.id, t.kind, t.subjectId, t.fireAt, JSON.stringify(t.payload ?? {})],
     );
     const outcome: ScheduleOutcome =
-      rows.length === 0 ? 'ALREADY_FIRED' : rows[0]!.inserted ? 'CREATED' : rows[0]!.previous === 'CANCELLED' ? 'REARMED' : 'UPDATED';
+      rows.length === 0
+        ? 'ALREADY_FIRED'
+        : rows[0]!.inserted
+          ? 'CREATED'
+          : rows[0]!.previous === 'CANCELLED'
+            ? 'REARMED'
+            : 'UPDATED';
     if (outcome !== 'ALREADY_FIRED') this.tracked.get(tx)?.add(t.id);
     return outcome;
   }
@@ -194,7 +201,10 @@ export class TimerService {
     });
     if (ids.size > 0) {
       await this.kick([...ids]).catch((err: unknown) =>
-        this.log.warn({ timerIds: [...ids], err: errorText(err) }, 'timers: enqueue after commit failed; the reconciler will enqueue them'),
+        this.log.warn(
+          { timerIds: [...ids], err: errorText(err) },
+          'timers: enqueue after commit failed; the reconciler will enqueue them',
+        ),
       );
     }
     return result;
@@ -243,7 +253,9 @@ export class TimerService {
       concurrency: this.concurrency,
       autorun: false,
     });
-    worker.on('error', (err) => this.log.error({ queue: this.o.queueName, err: errorText(err) }, 'timers: worker error'));
+    worker.on('error', (err) =>
+      this.log.error({ queue: this.o.queueName, err: errorText(err) }, 'timers: worker error'),
+    );
     worker.on('failed', (job, err) =>
       this.log.warn(
         { timerId: job?.data.timerId, attemptsMade: job?.attemptsMade, err: errorText(err) },
@@ -251,14 +263,18 @@ export class TimerService {
       ),
     );
     this.worker = worker;
-    void worker.run().catch((err: unknown) => this.log.error({ err: errorText(err) }, 'timers: worker stopped with an error'));
+    void worker
+      .run()
+      .catch((err: unknown) => this.log.error({ err: errorText(err) }, 'timers: worker stopped with an error'));
     await worker.waitUntilReady();
     await this.warnUnhandledKinds();
     const result = await this.reconcile();
     this.log.info({ queue: this.o.queueName, ...result }, 'timers: started');
     if (this.reconcileIntervalMs > 0) {
       this.timerHandle = setInterval(() => {
-        this.reconcile().catch((err: unknown) => this.log.error({ err: errorText(err) }, 'timers: periodic reconcile failed'));
+        this.reconcile().catch((err: unknown) =>
+          this.log.error({ err: errorText(err) }, 'timers: periodic reconcile failed'),
+        );
       }, this.reconcileIntervalMs);
       this.timerHandle.unref();
     }
@@ -295,8 +311,13 @@ export class TimerService {
   /** The BullMQ queue (for bull-board or tests). Created on first use. */
   getQueue(): Queue<TimerJobData> {
     if (!this.queue) {
-      this.queue = new Queue<TimerJobData>(this.o.queueName, { connection: this.connection(false), prefix: this.prefix });
-      this.queue.on('error', (err) => this.log.error({ queue: this.o.queueName, err: errorText(err) }, 'timers: queue error'));
+      this.queue = new Queue<TimerJobData>(this.o.queueName, {
+        connection: this.connection(false),
+        prefix: this.prefix,
+      });
+      this.queue.on('error', (err) =>
+        this.log.error({ queue: this.o.queueName, err: errorText(err) }, 'timers: queue error'),
+      );
     }
     return this.queue;
   }
@@ -351,7 +372,9 @@ export class TimerService {
           `UPDATE ${this.table} SET attempts = attempts + 1, last_error = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING'`,
           [id, errorText(err).slice(0, 2000)],
         )
-        .catch((e: unknown) => this.log.error({ timerId: id, err: errorText(e) }, 'timers: could not record a failed attempt'));
+        .catch((e: unknown) =>
+          this.log.error({ timerId: id, err: errorText(e) }, 'timers: could not record a failed attempt'),
+        );
       throw err;
     }
   }
@@ -373,7 +396,10 @@ export class TimerService {
           if ((await this.fire(r.id, true)).status === 'FIRED') fired++;
         } catch (err) {
           failed++;
-          this.log.warn({ timerId: r.id, err: errorText(err) }, 'timers: overdue timer failed to fire; it stays PENDING for the next reconcile');
+          this.log.warn(
+            { timerId: r.id, err: errorText(err) },
+            'timers: overdue timer failed to fire; it stays PENDING for the next reconcile',
+          );
         }
       }
       if (rows.length < BATCH) break;
@@ -427,7 +453,10 @@ export class TimerService {
       [this.kinds],
     );
     for (const r of rows) {
-      this.log.error({ kind: r.kind, pending: Number(r.n) }, 'timers: PENDING timers of a kind with no handler; they will not fire');
+      this.log.error(
+        { kind: r.kind, pending: Number(r.n) },
+        'timers: PENDING timers of a kind with no handler; they will not fire',
+      );
     }
   }
 }

@@ -43,4 +43,8 @@ export interface TimerLogger {
   error(o: object | string, msg?: string): void;
 }
 
-export const SILENT_TIMER_LOGGER: TimerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+export const SILENT_TIMER_LOGGER: TimerLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

@@ -1,6 +1,7 @@
 /** Schema and role names go into DDL (no bind parameters there), so only plain lower-case identifiers pass. */
 export function timerSqlIdent(name: string, what: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid SQL ${what} "${name}": use lower-case letters, digits and _`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+    throw new Error(`invalid SQL ${what} "${name}": use lower-case letters, digits and _`);
   return `"${name}"`;
 }
 

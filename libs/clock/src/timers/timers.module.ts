@@ -35,7 +35,8 @@ export const TIMERS_MODULE_OPTIONS = Symbol('TIMERS_MODULE_OPTIONS');
 const redisConfig = z.object({ REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379') });
 
 function nestLogger(logger: Logger): TimerLogger {
-  const fmt = (o: object | string, msg?: string) => (typeof o === 'string' ? o : `${msg ?? ''} ${JSON.stringify(o)}`.trim());
+  const fmt = (o: object | string, msg?: string) =>
+    typeof o === 'string' ? o : `${msg ?? ''} ${JSON.stringify(o)}`.trim();
   return {
     info: (o, msg) => logger.log(fmt(o, msg)),
     warn: (o, msg) => logger.warn(fmt(o, msg)),
