@@ -22,7 +22,7 @@ import {
   reportedUpstreamV1,
   upstreamAcknowledgedV1,
 } from './events/escalation';
-import { deliveryFailedV1 } from './events/notification';
+import { deliveryFailedV1, reporterFeedbackRequestedV1 } from './events/notification';
 import { auditCheckpointV1 } from './events/audit';
 
 /*
@@ -57,6 +57,7 @@ export const TOPICS = {
   'escalation.lead-reopened.v1': { producer: 'escalation', version: 1, schema: leadReopenedV1 },
 
   'notification.delivery-failed.v1': { producer: 'notification', version: 1, schema: deliveryFailedV1 },
+  'notification.reporter-feedback-requested.v1': { producer: 'notification', version: 1, schema: reporterFeedbackRequestedV1 },
 
   'audit.checkpoint.v1': { producer: null, version: 1, schema: auditCheckpointV1 },
 } as const satisfies Record<string, { producer: ServiceName | null; version: number; schema: z.ZodType }>;

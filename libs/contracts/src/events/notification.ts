@@ -10,3 +10,22 @@ export const deliveryFailedV1 = z.object({
   error: z.string(),
   deadLettered: z.boolean(),
 });
+export type DeliveryFailedV1 = z.infer<typeof deliveryFailedV1>;
+
+/**
+ * HOOK for the public reporter (DOMAIN: reporter identity never leaves intake). Notification decides THAT a contactable
+ * reporter should hear the outcome and WHAT they may read (the officer's reporterFeedback text only, never internal
+ * detail); intake, which alone holds the encrypted contact details, consumes this event and sends it (SMS/e-mail) to
+ * the reporter. Notification never sees, stores or logs who the reporter is.
+ */
+export const reporterFeedbackRequestedV1 = z.object({
+  leadId: z.string(),
+  /** Public lead reference, e.g. TH-20261127-000123 (null when notification never saw the registration). */
+  reference: z.string().nullable(),
+  /** The event that carried the outcome (escalation.lead-closed.v1 id): intake dedupes on it. */
+  sourceEventId: z.string(),
+  outcome: z.string(),
+  /** Text written for the reporter by the closing officer. */
+  feedback: z.string(),
+});
+export type ReporterFeedbackRequestedV1 = z.infer<typeof reporterFeedbackRequestedV1>;
