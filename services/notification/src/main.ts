@@ -1,15 +1,15 @@
 import 'reflect-metadata';
 import { runService, ServiceBootstrap } from '@outpost/platform';
-import { AppModule } from './app.module';
+import { AppModule, type NotificationModuleOptions } from './app.module';
 import { loadNotificationConfig, type NotificationConfig } from './config/notification.config';
 import { notificationMigrations } from './database/migrations';
 
 /** Everything needed to build the notification app; integration tests call createServiceApp() with it. */
-export function notificationBootstrap(config: NotificationConfig): ServiceBootstrap {
+export function notificationBootstrap(config: NotificationConfig, options: NotificationModuleOptions = {}): ServiceBootstrap {
   return {
     service: 'notification',
     title: 'Outpost notification API',
-    module: AppModule.forConfig(config),
+    module: AppModule.forConfig(config, options),
     config,
     migrations: notificationMigrations,
   };

@@ -1,2 +1,4 @@
+import { InitNotification1767312000000 } from './1767312000000-InitNotification';
+
 /** Every migration of the notification schema, oldest first. */
-export const notificationMigrations = [];
+export const notificationMigrations = [InitNotification1767312000000];

@@ -1,0 +1,138 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { CLOCK, type Clock } from '@outpost/clock';
+import { SERVICE_CONFIG } from '@outpost/platform';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import IORedis, { type Redis } from 'ioredis';
+import type { NotificationConfig } from '../config/notification.config';
+import { DELIVERY_CHANNELS, type DeliveryChannel } from '../rules/rule.types';
+import { DeliveryRepository } from './delivery.repository';
+import { DeliveryWorker } from './delivery.worker';
+
+export interface DeliveryJob {
+  deliveryId: string;
+}
+
+/**
+ * One BullMQ queue and worker per channel, so each channel has its own rate limit (BullMQ limiter, enforced in Redis
+ * across every instance) and a slow SMTP server never holds up inbox items. Job id = delivery id: enqueueing twice
+ * (after commit and from the reconciler) is one job. Retries: exponential backoff with ±50 % jitter.
+ */
+@Injectable()
+export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(DeliveryQueues.name);
+  private readonly queues = new Map<DeliveryChannel, Queue<DeliveryJob>>();
+  private readonly workers: Worker<DeliveryJob>[] = [];
+  private readonly connections: Redis[] = [];
+  private interval?: NodeJS.Timeout;
+
+  constructor(
+    private readonly deliveries: DeliveryRepository,
+    private readonly worker: DeliveryWorker,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SERVICE_CONFIG) private readonly config: NotificationConfig,
+  ) {}
+
+  queueName(channel: DeliveryChannel): string {
+    return `${this.config.NOTIFICATION_QUEUE_PREFIX}-${channel.toLowerCase()}`;
+  }
+
+  private rateFor(channel: DeliveryChannel): number {
+    const c = this.config;
+    return { INBOX: c.RATE_INBOX_PER_SECOND, EMAIL: c.RATE_EMAIL_PER_SECOND, SMS: c.RATE_SMS_PER_SECOND, WEBHOOK: c.RATE_WEBHOOK_PER_SECOND }[channel];
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.NOTIFICATION_WORKERS) return;
+    for (const channel of DELIVERY_CHANNELS) {
+      const w = new Worker<DeliveryJob>(this.queueName(channel), (job, token) => this.process(job, token), {
+        connection: this.redis(true),
+        concurrency: channel === 'INBOX' ? 8 : 4,
+        limiter: { max: this.rateFor(channel), duration: 1000 },
+        lockDuration: this.config.DELIVERY_LOCK_MS,
+        stalledInterval: this.config.DELIVERY_LOCK_MS,
+        maxStalledCount: 2,
+      });
+      w.on('error', (err) => this.logger.error(`${channel} worker: ${String(err)}`));
+      this.workers.push(w);
+    }
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+    await this.reconcile(0);
+    if (this.config.RECONCILE_INTERVAL_MS > 0) {
+      this.interval = setInterval(() => {
+        this.reconcile().catch((e: unknown) => this.logger.error(`delivery reconcile: ${String(e)}`));
+      }, this.config.RECONCILE_INTERVAL_MS);
+      this.interval.unref();
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.interval) clearInterval(this.interval);
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    this.workers.length = 0;
+    this.queues.clear();
+    this.connections.length = 0;
+  }
+
+  /** Creates the job unless a live one exists (a finished job of a still-open delivery is replaced: replay, reconcile). */
+  async enqueue(d: { id: string; channel: DeliveryChannel; notBefore: Date | null }): Promise<void> {
+    const queue = this.queue(d.channel);
+    const existing = await queue.getJob(d.id);
+    if (existing) {
+      const state = await existing.getState();
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
+      await existing.remove();
+    }
+    const delay = d.notBefore ? Math.max(0, d.notBefore.getTime() - this.clock.now().getTime()) : 0;
+    await queue.add('deliver', { deliveryId: d.id }, {
+      jobId: d.id,
+      delay,
+      attempts: this.config.DELIVERY_ATTEMPTS,
+      backoff: { type: 'exponential', delay: this.config.DELIVERY_BACKOFF_MS, jitter: 0.5 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+    });
+  }
+
+  /**
+   * Redis flush / crash safety: every delivery that Postgres says is still open (PENDING, RETRYING, or SENDING left by
+   * a dead worker) gets its job back. A live job is left alone, so running this often is harmless.
+   */
+  async reconcile(graceMs = this.config.RECONCILE_GRACE_MS): Promise<number> {
+    const open = await this.deliveries.open(new Date(Date.now() - graceMs));
+    for (const d of open) await this.enqueue(d);
+    if (open.length) this.logger.log(`reconciler checked ${open.length} open deliveries`);
+    return open.length;
+  }
+
+  /** The job of a delivery, for tests and operators (null when Redis lost it). */
+  async jobState(channel: DeliveryChannel, id: string): Promise<string | null> {
+    const job = await this.queue(channel).getJob(id);
+    return job ? await job.getState() : null;
+  }
+
+  queue(channel: DeliveryChannel): Queue<DeliveryJob> {
+    let q = this.queues.get(channel);
+    if (!q) {
+      q = new Queue<DeliveryJob>(this.queueName(channel), { connection: this.redis(false) });
+      this.queues.set(channel, q);
+    }
+    return q;
+  }
+
+  private async process(job: Job<DeliveryJob>, token?: string): Promise<string> {
+    const outcome = await this.worker.process(job.data.deliveryId, { attemptsMade: job.attemptsMade, maxAttempts: job.opts.attempts ?? 1 });
+    if (outcome.kind === 'delay') {
+      await job.moveToDelayed(outcome.until.getTime(), token);
+      throw new DelayedError();
+    }
+    return outcome.kind;
+  }
+
+  private redis(forWorker: boolean): Redis {
+    const c = new IORedis(this.config.REDIS_URL, { maxRetriesPerRequest: forWorker ? null : 3 });
+    this.connections.push(c);
+    return c;
+  }
+}

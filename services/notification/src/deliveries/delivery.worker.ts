@@ -1,0 +1,110 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CLOCK, type Clock } from '@outpost/clock';
+import { Outbox } from '@outpost/messaging';
+import { SERVICE_CONFIG } from '@outpost/platform';
+import { DataSource } from 'typeorm';
+import { CHANNELS, PermanentChannelError, type Channel } from '../channels/channel';
+import type { NotificationConfig } from '../config/notification.config';
+import type { DeliveryChannel } from '../rules/rule.types';
+import { NOTIFICATION_ACTOR } from '../shared/actors';
+import { DeliveryRepository } from './delivery.repository';
+import type { Delivery } from './delivery.types';
+
+export type WorkOutcome = { kind: 'sent' | 'dead' | 'retry' | 'uncertain' | 'nothing-to-do' } | { kind: 'delay'; until: Date };
+
+const describe = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 2000);
+
+/**
+ * One attempt at one delivery. The order is what makes the effect exactly-once within what each channel allows:
+ *  1. the row is the truth: SENT/DEAD/SKIPPED/DIGEST… → nothing to do (a duplicate job, a replayed Kafka message);
+ *  2. mark SENDING in its own committed transaction BEFORE calling the provider;
+ *  3. send; 4. mark SENT (or RETRYING / DEAD with the reason and notification.delivery-failed.v1 via the outbox).
+ * Finding the row already SENDING means an earlier attempt died between 2 and 4: the provider may or may not have
+ * it. Webhooks and SMS are sent again with the SAME idempotency key (receivers/gateways drop the repeat); the inbox
+ * is idempotent by delivery id; an e-mail is held as UNCERTAIN (no second e-mail) unless EMAIL_UNCERTAIN_POLICY=RESEND.
+ */
+@Injectable()
+export class DeliveryWorker {
+  private readonly logger = new Logger(DeliveryWorker.name);
+  private readonly channels: Map<DeliveryChannel, Channel>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveryRepository,
+    private readonly outbox: Outbox,
+    @Inject(CHANNELS) channels: Channel[],
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SERVICE_CONFIG) private readonly config: NotificationConfig,
+  ) {
+    this.channels = new Map(channels.map((c) => [c.name, c]));
+  }
+
+  async process(deliveryId: string, job: { attemptsMade: number; maxAttempts: number }): Promise<WorkOutcome> {
+    const now = this.clock.now();
+    const current = await this.deliveries.get(this.dataSource, deliveryId);
+    // Enqueued right after commit, so normally visible; if not (yet), BullMQ retries.
+    if (!current) throw new Error(`delivery ${deliveryId} not found`);
+    if (!['PENDING', 'RETRYING', 'SENDING'].includes(current.status)) return { kind: 'nothing-to-do' };
+    if (current.notBefore && current.notBefore > now) return { kind: 'delay', until: current.notBefore };
+
+    const claimed = await this.dataSource.transaction(async (tx) => {
+      const before = await this.deliveries.get(tx, deliveryId, true);
+      if (!before || !['PENDING', 'RETRYING', 'SENDING'].includes(before.status)) return null;
+      if (before.status === 'SENDING' && before.channel === 'EMAIL' && this.config.EMAIL_UNCERTAIN_POLICY === 'HOLD') {
+        await this.deliveries.transition(tx, deliveryId, ['SENDING'], 'UNCERTAIN', now, {
+          lastError: 'worker stopped after handing the e-mail to SMTP and before recording the result; not resent (an operator may replay)',
+        });
+        await this.publishFailure(tx, before, 'UNCERTAIN: e-mail outcome unknown after a worker crash', false);
+        return 'uncertain' as const;
+      }
+      const detail = before.status === 'SENDING' ? 'resumed after an interrupted attempt: resending with the same idempotency key' : null;
+      await this.deliveries.transition(tx, deliveryId, ['PENDING', 'RETRYING', 'SENDING'], 'SENDING', now, { countAttempt: true, detail });
+      return (await this.deliveries.get(tx, deliveryId))!;
+    });
+    if (claimed === null) return { kind: 'nothing-to-do' };
+    if (claimed === 'uncertain') return { kind: 'uncertain' };
+
+    const channel = this.channels.get(claimed.channel);
+    try {
+      if (!channel) throw new PermanentChannelError(`no channel ${claimed.channel}`);
+      const result = await channel.send(claimed);
+      if (this.config.NOTIFICATION_CRASH_AFTER_SEND) {
+        // Test hook (fault injection): die like kill -9 after the provider accepted and before SENT is recorded.
+        process.kill(process.pid, 'SIGKILL');
+        await new Promise(() => undefined);
+      }
+      await this.dataSource.transaction((tx) =>
+        this.deliveries.transition(tx, deliveryId, ['SENDING', 'UNCERTAIN'], 'SENT', this.clock.now(), { providerId: result.providerId ?? null, sent: true, lastError: null }),
+      );
+      return { kind: 'sent' };
+    } catch (err) {
+      const permanent = err instanceof PermanentChannelError;
+      const last = job.attemptsMade + 1 >= job.maxAttempts;
+      const reason = describe(err);
+      if (permanent || last) {
+        await this.dataSource.transaction(async (tx) => {
+          const before = await this.deliveries.transition(tx, deliveryId, ['SENDING'], 'DEAD', this.clock.now(), {
+            lastError: `${permanent ? 'permanent failure' : `gave up after ${claimed.attempts} attempts`}: ${reason}`,
+          });
+          if (before) await this.publishFailure(tx, { ...before, attempts: claimed.attempts }, reason, true);
+        });
+        this.logger.warn(`delivery ${deliveryId} (${claimed.channel}) is DEAD: ${reason}`);
+        return { kind: 'dead' };
+      }
+      await this.dataSource.transaction((tx) => this.deliveries.transition(tx, deliveryId, ['SENDING'], 'RETRYING', this.clock.now(), { lastError: reason }));
+      throw err; // BullMQ schedules the next attempt (exponential backoff with jitter)
+    }
+  }
+
+  /** notification.delivery-failed.v1 for operators (not for failures of that very notification: no loops). */
+  private async publishFailure(tx: import('typeorm').EntityManager, d: Delivery, error: string, deadLettered: boolean): Promise<void> {
+    if (d.eventType === 'notification.delivery-failed.v1') return;
+    await this.outbox.add(tx, {
+      topic: 'notification.delivery-failed.v1',
+      leadId: d.leadId,
+      key: d.leadId ?? d.id,
+      actor: NOTIFICATION_ACTOR,
+      payload: { leadId: d.leadId, deliveryId: d.id, channel: d.channel, recipient: d.recipient, sourceEventId: d.eventId, attempts: d.attempts, error: error.slice(0, 1000), deadLettered },
+    });
+  }
+}
