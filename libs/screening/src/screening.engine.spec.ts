@@ -152,6 +152,17 @@ describe(ScreeningEngine.name, () => {
     });
   });
 
+  describe('long documents', () => {
+    it('screens a document with hundreds of thousands of matches in linear time', () => {
+      const doc = '本产品保本保息，警惕高额返利。招商银行天河支行理财'.repeat(20000);
+      const t0 = Date.now();
+      const hits = sut.screenText({ text: doc, name: doc });
+      // Quadratic context checks would take minutes here; the linear ones take well under a second.
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(hits.map((h) => `${h.field}:${h.indicator}:${h.term}`).sort()).toEqual(['name:A1:理财', 'name:B1:保本保息', 'text:B1:保本保息']);
+    });
+  });
+
   describe('configuration', () => {
     it('uses catalogue weights and terms', () => {
       const custom = new ScreeningEngine(loadCatalog({ weights: { B1: 3 } }));

@@ -86,6 +86,7 @@ export class ScreeningEngine {
   private readonly termRefs: TermRef[][];
   private readonly latinStart: Uint8Array;
   private readonly latinEnd: Uint8Array;
+  private readonly maxPatternLength: number;
   private readonly nameFields: Set<string>;
   private readonly applicability = new Map<string, Uint8Array>();
   private readonly now: () => Date;
@@ -141,6 +142,7 @@ export class ScreeningEngine {
     for (const b of catalog.licensedBranchSuffixes) add(b, BRANCH);
 
     this.ac = new AhoCorasick(patterns);
+    this.maxPatternLength = patterns.reduce((a, p) => Math.max(a, p.length), 0);
     this.roles = Uint8Array.from(roles);
     this.termRefs = termRefs;
     this.order = catalogOrder(catalog);
@@ -368,17 +370,23 @@ export class ScreeningEngine {
         const def = this.indicators[ref.ind].def;
         if (def.nameRule) {
           if (this.licensed(start, end)) continue;
-          if (!nameField && !this.entitySuffixFollows(start, end, n)) continue;
+          if (!nameField && !this.entitySuffixFollows(start, end)) continue;
         }
         if (def.warnable && this.warned(start, end, cues.maxGapBefore, cues.maxGapAfter)) continue;
         candidates.push({ ind: ref.ind, term: ref.term, start, end, alive: true });
       }
     }
     // Within one group, a term inside a longer term of an indicator weighing at least as much is the same evidence
-    // (保本 inside 保本保息, 众筹 inside 股权众筹): keep the longer one only.
-    for (const a of candidates) {
+    // (保本 inside 保本保息, 众筹 inside 股权众筹): keep the longer one only. Candidates come in end order, so a container
+    // ends within maxPatternLength after the contained term.
+    const maxLen = this.maxPatternLength;
+    for (let i = 0; i < candidates.length; i++) {
+      const a = candidates[i];
       const ga = this.indicators[a.ind].def;
-      for (const b of candidates) {
+      let j = i;
+      while (j > 0 && candidates[j - 1].end === a.end) j--;
+      for (; j < candidates.length && candidates[j].end <= a.end + maxLen; j++) {
+        const b = candidates[j];
         if (a === b || !b.alive) continue;
         const gb = this.indicators[b.ind].def;
         if (gb.group !== ga.group || gb.weight < ga.weight) continue;
@@ -398,39 +406,55 @@ export class ScreeningEngine {
     }
   }
 
+  /** Index of the first match ending at or after `pos` (matches are recorded in end order). */
+  private firstEndingAt(pos: number): number {
+    const { matches } = this;
+    let lo = 0;
+    let hi = this.matchCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (matches[mid * 2 + 1] < pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** Is [start, end] inside a licensed institution's name, or between that name and its branch suffix? */
   private licensed(start: number, end: number): boolean {
     const { matches, matchCount, roles, info } = this;
     const lengths = this.ac.lengths;
     const gap = this.catalog.licensedBranchMaxGap;
-    for (let m = 0; m < matchCount; m++) {
+    const maxLen = this.maxPatternLength;
+    // A covering name starts at or before `start`, so it ends before start + maxLen; a name whose branch suffix covers
+    // the term ends at most `gap` before it.
+    for (let m = this.firstEndingAt(start - gap); m < matchCount && matches[m * 2 + 1] < start + maxLen; m++) {
       const p = matches[m * 2];
       if (!(roles[p] & WHITELIST)) continue;
       const e = matches[m * 2 + 1];
       const s = e - lengths[p] + 1;
       if (s > start) continue;
       if (e >= end) return true;
-      for (let b = 0; b < matchCount; b++) {
+      for (let b = this.firstEndingAt(end); b < matchCount && matches[b * 2 + 1] <= e + gap; b++) {
         const q = matches[b * 2];
         if (!(roles[q] & BRANCH)) continue;
         const be = matches[b * 2 + 1];
-        if (be >= end && be - lengths[q] + 1 > e && be - e <= gap && info[be] >> 2 === info[s] >> 2) return true;
+        if (be - lengths[q] + 1 > e && info[be] >> 2 === info[s] >> 2) return true;
       }
     }
     return false;
   }
 
   /** In a free-text field a name rule needs the term to be part of an entity name: a suffix (有限公司 …) close after it. */
-  private entitySuffixFollows(start: number, end: number, n: number): boolean {
+  private entitySuffixFollows(start: number, end: number): boolean {
     const { matches, matchCount, roles, info } = this;
     const lengths = this.ac.lengths;
-    const gap = this.catalog.entitySuffixMaxGap;
-    for (let m = 0; m < matchCount; m++) {
+    const limit = end + this.catalog.entitySuffixMaxGap + this.maxPatternLength;
+    for (let m = this.firstEndingAt(end); m < matchCount && matches[m * 2 + 1] <= limit; m++) {
       const p = matches[m * 2];
       if (!(roles[p] & SUFFIX)) continue;
       const e = matches[m * 2 + 1];
       const s = e - lengths[p] + 1;
-      if (e >= end && s >= start && s - end - 1 <= gap && e < n && info[s] >> 2 === info[end] >> 2) return true;
+      if (s >= start && s - end - 1 <= this.catalog.entitySuffixMaxGap && info[s] >> 2 === info[end] >> 2) return true;
     }
     return false;
   }
@@ -439,16 +463,17 @@ export class ScreeningEngine {
   private warned(start: number, end: number, gapBefore: number, gapAfter: number): boolean {
     const { matches, matchCount, roles, info } = this;
     const lengths = this.ac.lengths;
-    const clauseOf = (pos: number): number => info[pos] >> 2;
-    const clause = clauseOf(start);
-    for (let m = 0; m < matchCount; m++) {
+    const clause = info[start] >> 2;
+    for (let m = this.firstEndingAt(start - gapBefore - 1); m < matchCount && matches[m * 2 + 1] < start; m++) {
       const p = matches[m * 2];
-      const r = roles[p];
-      if (!(r & (CUE_BEFORE | CUE_AFTER))) continue;
-      const e = matches[m * 2 + 1];
-      const s = e - lengths[p] + 1;
-      if (r & CUE_BEFORE && e < start && start - e - 1 <= gapBefore && clauseOf(e) === clause) return true;
-      if (r & CUE_AFTER && s > end && s - end - 1 <= gapAfter && clauseOf(s) === clauseOf(end)) return true;
+      if (roles[p] & CUE_BEFORE && info[matches[m * 2 + 1]] >> 2 === clause) return true;
+    }
+    const limit = end + gapAfter + this.maxPatternLength;
+    for (let m = this.firstEndingAt(end + 1); m < matchCount && matches[m * 2 + 1] <= limit; m++) {
+      const p = matches[m * 2];
+      if (!(roles[p] & CUE_AFTER)) continue;
+      const s = matches[m * 2 + 1] - lengths[p] + 1;
+      if (s > end && s - end - 1 <= gapAfter && info[s] >> 2 === info[end] >> 2) return true;
     }
     return false;
   }
