@@ -1,14 +1,20 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { MessagingModule } from '@outpost/messaging';
 import { PlatformModule } from '@outpost/platform';
 import type { IntakeConfig } from './config/intake.config';
 import { intakeEntities } from './database/entities';
+import { IntakeModule } from './intake.module';
 
 @Module({})
 export class AppModule {
   static forConfig(config: IntakeConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forService({ service: 'intake', config, entities: intakeEntities })],
+      imports: [
+        PlatformModule.forService({ service: 'intake', config, entities: intakeEntities }),
+        MessagingModule.forService({ service: 'intake', schema: config.DATABASE_SCHEMA }),
+        IntakeModule.forConfig(config),
+      ],
     };
   }
 }

@@ -66,5 +66,8 @@ export const evidenceAddedV1 = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   mediaType: z.string(),
   sizeBytes: z.number().int().nonnegative(),
+  /** The lead the file was filed on, when that lead is LINKED to `leadId` (evidence grows on the open lead). */
+  filedOnLeadId: z.string().optional(),
+  capturedAt: isoDate.nullable().optional(),
 });
 export type EvidenceAddedV1 = z.infer<typeof evidenceAddedV1>;

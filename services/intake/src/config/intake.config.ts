@@ -7,6 +7,8 @@ const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter
 /** intake's settings: the shared ones plus its own (each with a working local default). */
 export const intakeConfigSchema = baseConfigSchema('intake')
   .extend({
+    /** Prefix of every Redis key intake writes (rate-limit buckets, fund-flow window). */
+    REDIS_KEY_PREFIX: z.string().default('intake:'),
     /** Seed the demo source systems (with fixed, printed dev keys) at start. Never in production. */
     DEMO_DATA: bool.default(false),
     /** Mixed into every API-key hash: SHA-256(pepper + key). Production must set its own. */

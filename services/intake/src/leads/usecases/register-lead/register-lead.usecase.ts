@@ -1,0 +1,252 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { AuditLog } from '@outpost/audit';
+import type { Actor, Estimates, LeadLinkedV1, LeadRegisteredV1, LeadStatus } from '@outpost/contracts';
+import { Outbox } from '@outpost/messaging';
+import { ProblemException, type FieldError } from '@outpost/platform';
+import { sha256Hex, stableJson } from '../../../common/canonical';
+import { FieldCipher } from '../../../common/field-cipher';
+import { GridService } from '../../../grid/grid.service';
+import { ScreeningService } from '../../../screening/screening.service';
+import { actorOf, idempotencyScopeOf, type Caller } from '../../../sources/source-auth.guard';
+import { validateLead, type LeadInput } from '../../dto/lead-input.schema';
+import { LeadRepository, type LeadView, type NewLeadRow, type OpenPrimary } from '../../lead.repository';
+import { lockIdOf, subjectKeys, type SubjectKey } from '../../subject-keys';
+
+export interface RegisterLeadCommand {
+  caller: Caller;
+  /** The body as received; validated here so single and batch registration share every rule. */
+  body: unknown;
+  idempotencyKey: string | null;
+}
+
+export type RegisterLeadResult =
+  | { outcome: 'created'; lead: LeadView; linkedTo: string | null }
+  | { outcome: 'replayed'; lead: LeadView }
+  | { outcome: 'rejected'; errors: FieldError[] };
+
+/** Masks a subject's phone in events and audit (they never carry phone numbers in clear). */
+function publicKeyValue(k: SubjectKey): string {
+  return k.kind === 'phone' ? `${k.value.slice(0, 3)}****${k.value.slice(-4)}` : k.value;
+}
+
+/**
+ * Registers one lead: validate → screen → place on the grid → in ONE transaction lock the subject keys, link to an open
+ * lead about the same subject or register a new one, append the audit entry and the outbox event.
+ */
+@Injectable()
+export class RegisterLeadUseCase {
+  constructor(
+    private readonly db: DataSource,
+    private readonly leads: LeadRepository,
+    private readonly screening: ScreeningService,
+    private readonly grid: GridService,
+    private readonly cipher: FieldCipher,
+    private readonly audit: AuditLog,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async execute(command: RegisterLeadCommand): Promise<RegisterLeadResult> {
+    const cmd = withGatewayDefaults(command);
+    const validation = validateLead(cmd.body);
+    if (!validation.ok) return { outcome: 'rejected', errors: validation.errors };
+    const input = validation.lead;
+    const { caller } = cmd;
+    if (!caller.source.channels.includes(input.sourceChannel)) {
+      return { outcome: 'rejected', errors: [{ path: 'sourceChannel', message: `此来源不允许报送渠道 ${input.sourceChannel} (channel not allowed for this source)`, code: 'channel_not_allowed' }] };
+    }
+
+    const row = this.prepare(cmd, input);
+    const keys = subjectKeys(input.subjects, (s) => this.screening.normalize(s));
+    row.subjectKeys = keys.map((k) => k.key);
+    const actor = actorOf(caller);
+
+    const created = await this.db.transaction(async (tx) => {
+      await this.leads.lockSubjects(tx, keys.map((k) => lockIdOf(k.key)));
+      const primary = await this.leads.findOpenPrimary(tx, row.subjectKeys);
+      const matched = primary ? keys.filter((k) => primary.matchedKeys.includes(k.key)) : [];
+      row.primaryLeadId = primary?.id ?? null;
+      row.matchedOn = primary ? matched.map((k) => ({ key: k.kind, value: publicKeyValue(k) })) : null;
+      const status: LeadStatus = primary ? 'LINKED' : 'REPORTED';
+      const inserted = await this.leads.insert(tx, row, status);
+      if (!inserted) return null;
+      if (primary) {
+        await this.recordLinked(tx, actor, row, inserted, primary, matched);
+      } else {
+        await this.recordRegistered(tx, actor, caller, row, inserted);
+      }
+      const lead: LeadView = {
+        id: inserted.id,
+        reference: inserted.reference,
+        sourceRef: row.sourceRef,
+        status,
+        stage: 'intake',
+        receivedAt: inserted.receivedAt.toISOString(),
+        outcome: null,
+        reporterFeedback: null,
+        // lead_status.updated_at starts as received_at, so a later GET shows the same view.
+        updatedAt: inserted.receivedAt.toISOString(),
+      };
+      return { lead, linkedTo: primary?.id ?? null };
+    });
+
+    if (!created) return this.replay(row);
+    return { outcome: 'created', lead: created.lead, linkedTo: created.linkedTo };
+  }
+
+  private prepare(cmd: RegisterLeadCommand, input: LeadInput): NewLeadRow {
+    const { caller } = cmd;
+    const title = input.title ?? input.description.slice(0, 40);
+    const reporter = input.reporter ?? { anonymous: true };
+    const identity = reporter.anonymous ? null : { name: reporter.name ?? null, phone: reporter.phone ?? null, contact: reporter.contact ?? null, firstReport: reporter.firstReport ?? null };
+    const e = input.estimates;
+    const estimates: Estimates = {
+      promisedYieldPct: e?.promisedYieldPct ?? null,
+      amountYuan: e?.amountYuan ?? null,
+      participants: e?.participants ?? null,
+      lossYuan: e?.lossYuan ?? null,
+      elderlyInvolved: e?.elderlyInvolved ?? null,
+    };
+    return {
+      id: uuidv7(),
+      sourceId: caller.source.id,
+      sourceRef: input.sourceRef ?? null,
+      idempotencyScope: cmd.idempotencyKey ? idempotencyScopeOf(caller) : null,
+      idempotencyKey: cmd.idempotencyKey,
+      requestHash: sha256Hex(stableJson(cmd.body)),
+      sourceChannel: input.sourceChannel,
+      filedBy: caller.kind === 'user' ? caller.principal.userId : null,
+      discoveredAt: input.discoveredAt ? new Date(input.discoveredAt).toISOString() : null,
+      reportedAt: new Date(input.reportedAt ?? Date.now()).toISOString(),
+      title,
+      description: input.description,
+      suggestedCategory: input.suggestedCategory ?? null,
+      subjects: input.subjects,
+      location: input.location ?? {},
+      placement: this.grid.resolve(input.location),
+      estimates,
+      channels: input.channels,
+      externalRefs: input.externalRefs,
+      confidentiality: input.confidentiality,
+      reporterAnonymous: reporter.anonymous,
+      reporterContactable: !reporter.anonymous && Boolean(reporter.phone || reporter.contact),
+      reporterSealed: identity ? this.cipher.encrypt(JSON.stringify(identity)) : null,
+      screening: this.screening.screenLead(input, title),
+      subjectKeys: [],
+      primaryLeadId: null,
+      matchedOn: null,
+    };
+  }
+
+  private async recordRegistered(
+    tx: EntityManager,
+    actor: Actor,
+    caller: Caller,
+    row: NewLeadRow,
+    inserted: { id: string; reference: string },
+  ): Promise<void> {
+    const subjects = (row.subjects as LeadInput['subjects']).map((s) => ({
+      kind: s.kind,
+      name: s.name,
+      uscc: s.uscc ?? null,
+      registeredAddress: s.registeredAddress ?? null,
+      businessScope: s.businessScope ?? null,
+    }));
+    const payload: LeadRegisteredV1 = {
+      leadId: inserted.id,
+      reference: inserted.reference,
+      sourceId: caller.source.id,
+      sourceName: caller.source.name,
+      sourceChannel: row.sourceChannel as LeadRegisteredV1['sourceChannel'],
+      sourceRef: row.sourceRef,
+      discoveredAt: row.discoveredAt,
+      reportedAt: row.reportedAt,
+      title: row.title,
+      description: row.description,
+      suggestedCategory: row.suggestedCategory as LeadRegisteredV1['suggestedCategory'],
+      subjects,
+      placement: row.placement,
+      estimates: row.estimates as Estimates,
+      channels: row.channels,
+      screening: row.screening,
+      reporter: { anonymous: row.reporterAnonymous, contactable: row.reporterContactable },
+      confidentiality: row.confidentiality as LeadRegisteredV1['confidentiality'],
+      filedBy: row.filedBy,
+    };
+    await this.audit.append(tx, {
+      leadId: inserted.id,
+      actor,
+      action: 'lead.registered',
+      fromState: null,
+      toState: 'REPORTED',
+      reason: null,
+      payload: { reference: inserted.reference, sourceId: caller.source.id, band: row.screening.band, gridIds: row.placement.gridIds },
+    });
+    await this.outbox.add(tx, { topic: 'intake.lead-registered.v1', payload, leadId: inserted.id, actor });
+  }
+
+  private async recordLinked(
+    tx: EntityManager,
+    actor: Actor,
+    row: NewLeadRow,
+    inserted: { id: string; reference: string; reportCount: number | null },
+    primary: OpenPrimary,
+    matched: SubjectKey[],
+  ): Promise<void> {
+    const known = new Set(primary.hits.map((h) => `${h.indicator}\u0000${h.term}`));
+    const payload: LeadLinkedV1 = {
+      leadId: primary.id,
+      linkedLeadId: inserted.id,
+      linkedReference: inserted.reference,
+      matchedOn: matched.map((k) => ({ key: k.kind, value: publicKeyValue(k) })),
+      reportCount: inserted.reportCount ?? 2,
+      screening: row.screening,
+      newHits: row.screening.hits.filter((h) => !known.has(`${h.indicator}\u0000${h.term}`)),
+      estimates: row.estimates as Estimates,
+    };
+    await this.audit.appendMany(tx, [
+      {
+        leadId: inserted.id,
+        actor,
+        action: 'lead.linked',
+        fromState: null,
+        toState: 'LINKED',
+        reason: `与线索 ${primary.reference} 涉及同一对象 (same subject as an open lead)`,
+        payload: { reference: inserted.reference, primaryLeadId: primary.id, matchedOn: payload.matchedOn },
+      },
+      {
+        leadId: primary.id,
+        actor,
+        action: 'lead.report-added',
+        fromState: null,
+        toState: null,
+        reason: `新增关联线索 ${inserted.reference}`,
+        payload: { linkedLeadId: inserted.id, reportCount: payload.reportCount },
+      },
+    ]);
+    await this.outbox.add(tx, { topic: 'intake.lead-linked.v1', payload, leadId: primary.id, actor });
+  }
+
+  /** The lead already exists: answer with the original result, or refuse a reused Idempotency-Key with another body. */
+  private async replay(row: NewLeadRow): Promise<RegisterLeadResult> {
+    const existing = await this.leads.findExisting(this.db, {
+      idempotencyScope: row.idempotencyScope,
+      idempotencyKey: row.idempotencyKey,
+      sourceId: row.sourceId,
+      sourceRef: row.sourceRef,
+    });
+    if (!existing) throw new Error('lead insert conflicted but no existing lead was found');
+    if (existing.matchedIdempotencyKey && existing.requestHash !== row.requestHash) {
+      throw new ProblemException(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body (幂等键已用于不同的请求).');
+    }
+    return { outcome: 'replayed', lead: existing.view };
+  }
+}
+
+/** People filing through the gateway are on patrol unless they say otherwise. */
+function withGatewayDefaults(cmd: RegisterLeadCommand): RegisterLeadCommand {
+  const b = cmd.body;
+  if (cmd.caller.kind !== 'user' || !b || typeof b !== 'object' || Array.isArray(b) || 'sourceChannel' in b) return cmd;
+  return { ...cmd, body: { ...(b as Record<string, unknown>), sourceChannel: 'PATROL' } };
+}
