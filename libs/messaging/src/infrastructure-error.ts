@@ -33,6 +33,7 @@ const MESSAGE_PATTERNS = [
   /connection terminated/i,
   /connection (is )?closed/i,
   /client has encountered a connection error/i,
+  /client was closed and is not queryable/i,
   /timeout exceeded when trying to connect/i,
   /cannot use a pool after calling end/i,
   /the database system is (starting up|shutting down|in recovery mode)/i,

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { EventConsumer, type EventEnvelope } from '@outpost/messaging';
+import { EventConsumer, type EventEnvelope } from '../src';
 import { eventually, TEST_INFRA } from '@outpost/testing';
 import {
   FAST_GROUP,

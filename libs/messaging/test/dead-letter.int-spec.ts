@@ -1,4 +1,4 @@
-import { DeadLetterStore, EventConsumer, OutboxRelay, type EventEnvelope } from '@outpost/messaging';
+import { DeadLetterStore, EventConsumer, OutboxRelay, type EventEnvelope } from '../src';
 import { eventually } from '@outpost/testing';
 import type { EntityManager } from 'typeorm';
 import { FAST_GROUP, readTopic, setupMessagingTest, SCHEMA, TEST_LOGGER, testEvent, TOPIC, type MessagingTestEnv } from './messaging-test.support';
@@ -61,7 +61,7 @@ describe('dead letters, replay and outages (real Postgres + Kafka)', () => {
       await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent(key, n)));
     }
 
-    await eventually(async () => ((await effectsOf('after')) === 2 ? true : undefined));
+    await eventually(async () => ((await effectsOf('after')) === 2 ? true : undefined), 30_000);
     expect(await effectsOf('before')).toBe(1);
     expect(await effectsOf('poison')).toBe(0);
     expect(attempts.get('poison')).toBe(3);
@@ -126,7 +126,12 @@ describe('dead letters, replay and outages (real Postgres + Kafka)', () => {
       expect(killed).toEqual([{ ok: true }]);
     }
 
-    await eventually(async () => ((await effectsOf('outage')) === 1 ? true : undefined));
+    await eventually(async () => {
+      const dead = await store.list();
+      // Fail with the reason (eventually reports the last error) if the outage was mistaken for a handler failure.
+      if (dead.length > deadBefore) throw new Error(`outage was dead-lettered: ${dead[dead.length - 1]!.error}`);
+      return (await effectsOf('outage')) === 1 ? true : undefined;
+    }, 30_000);
     expect(attempts.get('outage')).toBe(4); // three killed attempts (> maxAttempts) and the one that worked
     expect(await store.list()).toHaveLength(deadBefore);
   });

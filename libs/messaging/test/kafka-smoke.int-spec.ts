@@ -1,5 +1,5 @@
 import { TEST_INFRA, eventually, uniqueSuffix, uniqueTopicPrefix } from '@outpost/testing';
-import { KafkaBus } from '@outpost/messaging';
+import { KafkaBus } from '../src';
 import type { Consumer } from 'kafkajs';
 import { FAST_GROUP, TEST_LOGGER } from './messaging-test.support';
 

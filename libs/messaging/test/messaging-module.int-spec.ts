@@ -13,7 +13,7 @@ import {
   runWithCorrelation,
   type CorrelationContext,
   type EventEnvelope,
-} from '@outpost/messaging';
+} from '../src';
 import { eventually } from '@outpost/testing';
 import { DataSource, type EntityManager } from 'typeorm';
 import { setupMessagingTest, SCHEMA, testEvent, TOPIC, type MessagingTestEnv } from './messaging-test.support';

@@ -1,5 +1,5 @@
 import { TEST_INFRA, createTestDatabase, uniqueTopicPrefix, type TestDatabase } from '@outpost/testing';
-import { KafkaBus, messagingMigration, Outbox, type LoggerLike, type PublishInput } from '@outpost/messaging';
+import { KafkaBus, messagingMigration, Outbox, type LoggerLike, type PublishInput } from '../src';
 import type { KafkaMessage } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';

@@ -1,4 +1,4 @@
-import { OutboxRelay } from '@outpost/messaging';
+import { OutboxRelay } from '../src';
 import { eventually } from '@outpost/testing';
 import { expectOrderedPerKey, readTopic, setupMessagingTest, SCHEMA, TEST_LOGGER, testEvent, TOPIC, type MessagingTestEnv } from './messaging-test.support';
 
