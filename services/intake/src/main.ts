@@ -23,6 +23,8 @@ export function intakeBootstrap(config: IntakeConfig): ServiceBootstrap {
       fastify.addHook('onRoute', (route) => {
         if (route.url === '/v1/leads' && route.method === 'POST') route.bodyLimit = config.LEAD_BODY_LIMIT_BYTES;
       });
+      // JSON (and multipart, NDJSON) only: any other body is 415, not a string the validators would have to reject.
+      fastify.removeContentTypeParser('text/plain');
       // NDJSON screening requests are read as a stream, line by line, never buffered whole.
       fastify.addContentTypeParser(NDJSON, (_req, payload, done) => done(null, payload));
       await app.register(multipart, {

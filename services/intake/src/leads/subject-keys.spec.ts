@@ -30,6 +30,9 @@ describe('subjectKeys', () => {
 
   it('ignores values that cannot identify anyone', () => {
     expect(phoneDigits('12345')).toBeNull();
+    expect(phoneDigits('+86 20 3888 7777')).toBe('02038887777');
+    expect(phoneDigits('0086-138-0013-8000')).toBe('13800138000');
+    expect(phoneDigits('8613800138000')).toBe('13800138000');
     expect(urlKey('not a url')).toBeNull();
     expect(subjectKeys([{ kind: 'ENTERPRISE', name: '某某' }], normalize)).toEqual([]);
   });

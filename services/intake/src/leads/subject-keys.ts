@@ -14,10 +14,17 @@ export interface SubjectKey {
 /** Names shorter than this after normalisation are too common to identify a subject (e.g. a two-character name). */
 const MIN_NAME_LENGTH = 4;
 
+/**
+ * Digits of a Chinese phone number in one national form: country code dropped, landlines with their trunk 0
+ * (+86 20 3888 7777 → 02038887777), mobiles as 11 digits.
+ */
 export function phoneDigits(raw: string): string | null {
   let d = raw.replace(/\D/g, '');
+  const international = raw.trim().startsWith('+') || d.startsWith('00');
   if (d.startsWith('0086')) d = d.slice(4);
-  else if (d.startsWith('86') && d.length === 13) d = d.slice(2);
+  else if (d.startsWith('86') && (international || d.length === 13)) d = d.slice(2);
+  const mobile = d.length === 11 && d.startsWith('1');
+  if (!mobile && !d.startsWith('0') && d.length >= 9 && d.length <= 11 && (international || raw.trim().startsWith('+'))) d = `0${d}`;
   return d.length >= 7 ? d : null;
 }
 

@@ -1,0 +1,311 @@
+import { parsePayload, TOPICS } from '@outpost/contracts';
+import { bearer, eventually, principal } from '@outpost/testing';
+import { BANK_KEY, collect, counts, HOTLINE_KEY, MEDIA_KEY, startIntake, SUISUIAN_KEY, uscc, type IntakeHarness } from './intake-fixture';
+
+jest.setTimeout(120_000);
+
+describe('intake: leads over HTTP', () => {
+  let h: IntakeHarness;
+  const post = (payload: unknown, headers: Record<string, string> = {}) =>
+    h.app.inject({ method: 'POST', url: '/v1/leads', headers: { 'x-api-key': BANK_KEY, ...headers }, payload: payload as object });
+
+  beforeAll(async () => {
+    h = await startIntake('leads');
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const bankLead = (over: Record<string, unknown> = {}) => ({
+    sourceChannel: 'BANK_MONITOR',
+    description: '多名老年客户向同一账户小额转账，备注返息；公司宣传保本保息、年化18%。',
+    subjects: [{ kind: 'ENTERPRISE', name: '广州某某理财咨询有限公司', uscc: uscc('91440106MA5C00001') }],
+    ...over,
+  });
+
+  it('registers a lead: 201, reference, status view, stored screening and placement; reporter sealed', async () => {
+    const res = await post(
+      bankLead({
+        sourceRef: 'ICBC-STR-0001',
+        reporter: { anonymous: false, name: '王某某', phone: '13800138000' },
+        location: { standardAddressCode: 'SA-440106006-0001' },
+        estimates: { amountYuan: 3_000_000, participants: 200, elderlyInvolved: true },
+      }),
+    );
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body).toMatchObject({ status: 'REPORTED', stage: 'intake', sourceRef: 'ICBC-STR-0001', outcome: null });
+    expect(body.reference).toMatch(/^TH-\d{8}-\d{6,}$/);
+    expect(res.headers.location).toBe(`/v1/leads/${body.id}`);
+
+    const get = await h.app.inject({ method: 'GET', url: `/v1/leads/${body.id}`, headers: { 'x-api-key': BANK_KEY } });
+    expect(get.statusCode).toBe(200);
+    expect(get.json()).toEqual(body);
+    expect(JSON.stringify(get.json())).not.toContain('王某某');
+
+    const row = (await h.pg.query(`SELECT * FROM lead WHERE id = $1`, [body.id])).rows[0];
+    expect(row.grid_ids).toEqual(['G-440106006-C01', 'G-440106006-B01']);
+    expect(row.screening.hits.map((x: { indicator: string }) => x.indicator)).toEqual(expect.arrayContaining(['B1', 'A1']));
+    expect(row.reporter_sealed).toMatch(/^v1\./);
+    expect(JSON.stringify(row)).not.toContain('13800138000');
+    expect(JSON.stringify(row)).not.toContain('王某某');
+    const outbox = (await h.pg.query(`SELECT value FROM outbox WHERE key = $1`, [body.id])).rows;
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0].value).not.toContain('13800138000');
+    expect(outbox[0].value).not.toContain('王某某');
+  });
+
+  it('other sources cannot see the lead (404), nor an unknown or malformed id', async () => {
+    const res = await post(bankLead({ subjects: [] }));
+    const id = res.json().id as string;
+    expect((await h.app.inject({ method: 'GET', url: `/v1/leads/${id}`, headers: { 'x-api-key': HOTLINE_KEY } })).statusCode).toBe(404);
+    expect((await h.app.inject({ method: 'GET', url: `/v1/leads/not-a-uuid`, headers: { 'x-api-key': BANK_KEY } })).statusCode).toBe(404);
+    expect((await h.app.inject({ method: 'GET', url: `/v1/leads/${id}` })).statusCode).toBe(401);
+    expect((await h.app.inject({ method: 'GET', url: `/v1/leads/${id}`, headers: { 'x-api-key': 'demo-bank-key-icbc-th-2026-WRONG!!' } })).statusCode).toBe(401);
+  });
+
+  it('refuses bad input with problem+json listing every field path, and writes nothing', async () => {
+    const before = await counts(h.pg);
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const res = await post({
+      sourceChannel: 'CARRIER_PIGEON',
+      description: 42,
+      discoveredAt: future,
+      reportedAt: '2026-13-01T00:00:00+08:00',
+      subjects: [{ kind: 'ENTERPRISE', name: '某公司', uscc: '91440106MA5C0000' }, { kind: 'ALIEN', name: '' }],
+      estimates: { participants: 1.5 },
+      surprise: 1,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    const paths = (res.json().errors as Array<{ path: string }>).map((e) => e.path).sort();
+    expect(paths).toEqual(
+      expect.arrayContaining(['description', 'discoveredAt', 'estimates/participants', 'reportedAt', 'sourceChannel', 'subjects/0/uscc', 'subjects/1/kind', 'subjects/1/name', 'surprise']),
+    );
+    // discoveredAt after reportedAt (both valid)
+    const order = await post(bankLead({ discoveredAt: '2026-03-02T10:00:00+08:00', reportedAt: '2026-03-01T10:00:00+08:00' }));
+    expect(order.statusCode).toBe(400);
+    expect(order.json().errors.map((e: { path: string }) => e.path)).toEqual(['discoveredAt']);
+    // a channel the source may not use
+    const channel = await post(bankLead({ sourceChannel: 'MEDIA' }));
+    expect([channel.statusCode, channel.json().errors[0].path]).toEqual([400, 'sourceChannel']);
+    // malformed JSON, wrong media type, oversize body, JSON that is not an object
+    const bad = await h.app.inject({ method: 'POST', url: '/v1/leads', headers: { 'x-api-key': BANK_KEY, 'content-type': 'application/json' }, payload: '{"description": ' });
+    expect([bad.statusCode, bad.json().code]).toEqual([400, 'MALFORMED_JSON']);
+    const media = await h.app.inject({ method: 'POST', url: '/v1/leads', headers: { 'x-api-key': BANK_KEY, 'content-type': 'text/plain' }, payload: 'hello' });
+    expect(media.statusCode).toBe(415);
+    const big = await h.app.inject({
+      method: 'POST',
+      url: '/v1/leads',
+      headers: { 'x-api-key': BANK_KEY, 'content-type': 'application/json' },
+      payload: JSON.stringify(bankLead({ description: '很'.repeat(300_000) })),
+    });
+    expect([big.statusCode, big.json().code]).toEqual([413, 'BODY_TOO_LARGE']);
+    for (const payload of ['null', '[]', '"x"', '123']) {
+      const r = await h.app.inject({ method: 'POST', url: '/v1/leads', headers: { 'x-api-key': BANK_KEY, 'content-type': 'application/json' }, payload });
+      expect(r.statusCode).toBe(400);
+    }
+    const badKey = await post(bankLead(), { 'idempotency-key': 'has spaces in it' });
+    expect([badKey.statusCode, badKey.json().errors[0].path]).toEqual([400, '(header)/Idempotency-Key']);
+    expect(await counts(h.pg)).toEqual(before);
+  });
+
+  it('returns the original result to a retry with the same Idempotency-Key, and refuses the key with another body', async () => {
+    const lead = bankLead({ subjects: [], description: '幂等测试：推介会宣传高额返利' });
+    const first = await post(lead, { 'idempotency-key': 'idem-1' });
+    const again = await post(lead, { 'idempotency-key': 'idem-1' });
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    // Scoped to the API key: another source may use the same key value.
+    const other = await h.app.inject({ method: 'POST', url: '/v1/leads', headers: { 'x-api-key': HOTLINE_KEY, 'idempotency-key': 'idem-1' }, payload: { ...lead, sourceChannel: 'PUBLIC_REPORT' } });
+    expect(other.statusCode).toBe(201);
+    const reuse = await post({ ...lead, description: '另一条内容' }, { 'idempotency-key': 'idem-1' });
+    expect([reuse.statusCode, reuse.json().code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+    // (source, sourceRef) is unique too.
+    const ref1 = await post(bankLead({ subjects: [], sourceRef: 'REF-77' }));
+    const ref2 = await post(bankLead({ subjects: [], sourceRef: 'REF-77' }));
+    expect([ref1.statusCode, ref2.statusCode]).toEqual([201, 200]);
+    expect(ref2.json().id).toBe(ref1.json().id);
+  });
+
+  it('creates exactly one lead from 50 concurrent identical posts', async () => {
+    const lead = bankLead({ subjects: [{ kind: 'ENTERPRISE', name: '并发测试投资管理有限公司' }] });
+    const responses = await Promise.all(Array.from({ length: 50 }, () => post(lead, { 'idempotency-key': 'concurrent-50' })));
+    const statuses = responses.map((r) => r.statusCode).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(49);
+    expect(new Set(responses.map((r) => r.json().id)).size).toBe(1);
+    const rows = await h.pg.query(`SELECT count(*)::int AS n FROM lead WHERE idempotency_key = 'concurrent-50'`);
+    expect(rows.rows[0].n).toBe(1);
+    const outbox = await h.pg.query(`SELECT count(*)::int AS n FROM outbox WHERE key = $1`, [responses[0]!.json().id]);
+    expect(outbox.rows[0].n).toBe(1);
+  });
+
+  it('links a lead about a subject with an open lead (same USCC, obfuscated name, phone, URL, WeChat id), also under concurrency', async () => {
+    const code = uscc('91440106MA5C00077');
+    const primary = await post(bankLead({ subjects: [{ kind: 'ENTERPRISE', name: '天河鑫盛財富管理有限公司', uscc: code, phones: ['020-3888 7777'], urls: ['https://www.xinsheng-wealth.cn/app/'], wechatIds: ['xinsheng_vip'] }] }));
+    expect(primary.statusCode).toBe(201);
+    const primaryId = primary.json().id as string;
+    const variants = [
+      { kind: 'ENTERPRISE', name: '另一个名字', uscc: code },
+      { kind: 'ENTERPRISE', name: '天河 鑫盛 财富管理 有限公司' },
+      { kind: 'PERSON', name: '某业务员', phones: ['+86 20 3888 7777'] },
+      { kind: 'WEBSITE', name: '某网站', urls: ['http://XINSHENG-WEALTH.cn/app'] },
+      { kind: 'CHAT_GROUP', name: '某群', wechatIds: ['XinSheng_VIP'] },
+    ];
+    const linked = await Promise.all(
+      variants.map((s) => h.app.inject({ method: 'POST', url: '/v1/leads', headers: { 'x-api-key': HOTLINE_KEY }, payload: { sourceChannel: 'PUBLIC_REPORT', description: '市民举报', subjects: [s] } })),
+    );
+    expect(linked.map((r) => r.json().status)).toEqual(variants.map(() => 'LINKED'));
+    for (const r of linked) {
+      expect(r.statusCode).toBe(201);
+      expect(r.json().status).toBe('LINKED');
+      expect(r.json().reference).not.toBe(primary.json().reference);
+    }
+    const p = (await h.pg.query(`SELECT report_count FROM lead WHERE id = $1`, [primaryId])).rows[0];
+    expect(p.report_count).toBe(1 + variants.length);
+    const linkedRows = (await h.pg.query(`SELECT primary_lead_id FROM lead WHERE primary_lead_id IS NOT NULL AND primary_lead_id = $1`, [primaryId])).rows;
+    expect(linkedRows).toHaveLength(variants.length);
+    const events = (await h.pg.query(`SELECT value FROM outbox WHERE topic = 'intake.lead-linked.v1' AND key = $1`, [primaryId])).rows;
+    expect(events).toHaveLength(variants.length);
+    for (const e of events) {
+      const env = JSON.parse(e.value);
+      expect(() => parsePayload('intake.lead-linked.v1', env.payload)).not.toThrow();
+      expect(e.value).not.toContain('38887777');
+    }
+
+    // Two first reports about a brand-new subject at the same time: one registered, the other linked to it.
+    const fresh = { kind: 'ENTERPRISE', name: '同时到达众筹平台有限公司' };
+    const pair = await Promise.all(
+      [BANK_KEY, SUISUIAN_KEY].map((key, i) =>
+        h.app.inject({ method: 'POST', url: '/v1/leads', headers: { 'x-api-key': key }, payload: { sourceChannel: i === 0 ? 'BANK_MONITOR' : 'SYSTEM_ALERT', description: '并发首报', subjects: [fresh] } }),
+      ),
+    );
+    expect(pair.map((r) => r.json().status).sort()).toEqual(['LINKED', 'REPORTED']);
+  });
+
+  it('files leads from sentinels through the gateway token (gateway source, filedBy, PATROL by default)', async () => {
+    const auth = await bearer(principal({ userId: 'p-sentinel-1', roles: ['SENTINEL'], scope: { district: false, streetCodes: [], gridIds: ['G-440106001-C01'] } }));
+    const res = await h.app.inject({ method: 'POST', url: '/v1/leads', headers: { authorization: auth }, payload: { description: '巡查发现养老项目推介，称稳赚不赔', location: { addressText: '沙河街濂泉路12号濂泉大厦' } } });
+    expect(res.statusCode).toBe(201);
+    const row = (await h.pg.query(`SELECT source_id, filed_by, source_channel, grid_ids FROM lead WHERE id = $1`, [res.json().id])).rows[0];
+    expect(row).toEqual({ source_id: 'gateway', filed_by: 'p-sentinel-1', source_channel: 'PATROL', grid_ids: ['G-440106001-C01'] });
+    expect((await h.app.inject({ method: 'GET', url: `/v1/leads/${res.json().id}`, headers: { authorization: auth } })).statusCode).toBe(200);
+    const other = await bearer(principal({ userId: 'p-sentinel-2', roles: ['SENTINEL'] }));
+    expect((await h.app.inject({ method: 'GET', url: `/v1/leads/${res.json().id}`, headers: { authorization: other } })).statusCode).toBe(404);
+    const operator = await bearer(principal({ userId: 'op', roles: ['OPERATOR'] }));
+    expect((await h.app.inject({ method: 'POST', url: '/v1/leads', headers: { authorization: operator }, payload: { description: 'x' } })).statusCode).toBe(403);
+    // Batch is for source systems only.
+    expect((await h.app.inject({ method: 'POST', url: '/v1/leads/batch', headers: { authorization: auth }, payload: { leads: [] } })).statusCode).toBe(401);
+  });
+
+  it('places leads on each grid type: standard address, point in polygon, address text, unresolved', async () => {
+    const place = async (location: Record<string, unknown>) => {
+      const r = await post(bankLead({ subjects: [], location }));
+      expect(r.statusCode).toBe(201);
+      return (await h.pg.query(`SELECT placement, grid_ids, unresolved FROM lead WHERE id = $1`, [r.json().id])).rows[0];
+    };
+    const byCode = await place({ standardAddressCode: 'SA-440106005-0001' });
+    expect(byCode.grid_ids).toEqual(['G-440106005-C01', 'G-440106005-B01', 'G-440106005-P01']);
+    expect(byCode.placement.resolvedBy).toBe('STANDARD_ADDRESS');
+    const byBuilding = await place({ buildingCode: '440106-0202-0016' });
+    expect(byBuilding.grid_ids).toEqual(['G-440106001-C02', 'G-440106001-P01']);
+    const byPoint = await place({ lat: 23.1325, lng: 113.3245 });
+    expect([byPoint.placement.resolvedBy, byPoint.grid_ids]).toEqual(['POINT_IN_POLYGON', ['G-440106006-C01', 'G-440106006-B01']]);
+    const byText = await place({ addressText: '五山街华工社区某宿舍楼' });
+    expect([byText.placement.resolvedBy, byText.grid_ids]).toEqual(['ADDRESS_TEXT', ['G-440106002-C01', 'G-440106002-P01']]);
+    const nowhere = await place({ addressText: '深圳市南山区科技园', lat: 22.54, lng: 113.95 });
+    expect([nowhere.placement.resolvedBy, nowhere.unresolved, nowhere.grid_ids]).toEqual(['UNRESOLVED', true, []]);
+  });
+
+  it('screens obfuscated, licensed-institution and warning-context text through HTTP', async () => {
+    const screen = async (description: string, subjects: unknown[] = []) => {
+      const r = await post(bankLead({ description, subjects }));
+      expect(r.statusCode).toBe(201);
+      const row = (await h.pg.query(`SELECT screening FROM lead WHERE id = $1`, [r.json().id])).rows[0];
+      return (row.screening.hits as Array<{ indicator: string; term: string }>).map((x) => `${x.indicator}:${x.term}`);
+    };
+    expect(await screen('本產品保本保息')).toContain('B1:保本保息'); // Traditional
+    expect(await screen('本产品ｂａｏ　保 本 保 息')).toContain('B1:保本保息'); // full-width + spaces
+    expect(await screen('保\u200b本\u200b保\u200b息，稳·赚·不·赔')).toEqual(expect.arrayContaining(['B1:保本保息', 'B1:稳赚不赔'])); // zero-width, punctuation
+    expect(await screen('警惕保本保息，凡承诺高额返利的都是骗局')).toEqual([]);
+    const bank = await screen('客户在银行办理业务', [{ kind: 'ENTERPRISE', name: '中国工商银行股份有限公司广州天河支行', businessScope: '吸收公众存款；发放贷款' }]);
+    expect(bank.filter((x) => x.startsWith('A1'))).toEqual([]);
+    expect(await screen('客户在银行办理业务', [{ kind: 'ENTERPRISE', name: '广州天河某某金融信息服务有限公司' }])).toContain('A1:金融');
+  });
+
+  it('registers a batch item by item: accepted, duplicate, rejected', async () => {
+    const before = await counts(h.pg);
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/leads/batch',
+      headers: { 'x-api-key': BANK_KEY },
+      payload: {
+        leads: [
+          bankLead({ subjects: [], sourceRef: 'B-1' }),
+          { sourceChannel: 'BANK_MONITOR', description: '' },
+          bankLead({ subjects: [], sourceRef: 'B-1' }),
+          bankLead({ subjects: [], sourceRef: 'B-2', location: { addressText: '天河城' } }),
+        ],
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ accepted: 2, duplicates: 1, rejected: 1 });
+    const statuses = body.results.map((r: { status: string }) => r.status);
+    // Items 0 and 2 carry the same sourceRef and run in parallel: one is registered, the other answers with it.
+    expect([statuses[0], statuses[2]].sort()).toEqual(['accepted', 'duplicate']);
+    expect([statuses[1], statuses[3]]).toEqual(['rejected', 'accepted']);
+    expect(body.results[1].errors.map((e: { path: string }) => e.path)).toEqual(['description']);
+    expect(body.results[2].lead.id).toBe(body.results[0].lead.id);
+    expect((await counts(h.pg)).lead).toBe(before.lead + 2);
+    const tooMany = await h.app.inject({ method: 'POST', url: '/v1/leads/batch', headers: { 'x-api-key': BANK_KEY }, payload: { leads: Array.from({ length: 1001 }, () => ({})) } });
+    expect([tooMany.statusCode, tooMany.json().errors[0].path]).toEqual([400, 'leads']);
+  });
+
+  it('rate-limits per key with 429 and Retry-After', async () => {
+    // The media source allows 120/min: a burst of 20, then 429.
+    const results = [];
+    for (let i = 0; i < 25; i++) results.push(await h.app.inject({ method: 'GET', url: '/v1/indicators', headers: { 'x-api-key': MEDIA_KEY } }));
+    const limited = results.filter((r) => r.statusCode === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(results.slice(0, 20).every((r) => r.statusCode === 200)).toBe(true);
+    expect(Number(limited[0]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(limited[0]!.headers['content-type']).toContain('application/problem+json');
+    // Other keys are unaffected.
+    expect((await h.app.inject({ method: 'GET', url: '/v1/indicators', headers: { 'x-api-key': HOTLINE_KEY } })).statusCode).toBe(200);
+  });
+
+  it('publishes intake.lead-registered.v1 to Kafka (key = lead id) valid against its contract; the audit chain verifies', async () => {
+    const res = await post(bankLead({ sourceRef: 'KAFKA-1', reporter: { anonymous: false, name: '赵某', phone: '13900139000' }, subjects: [{ kind: 'ENTERPRISE', name: '卡夫卡测试资产管理有限公司' }] }));
+    const id = res.json().id as string;
+    const consumer = await collect(`${h.topicPrefix}intake.lead-registered.v1`);
+    try {
+      const msg = await eventually(() => consumer.messages.find((m) => m.key === id), 30_000);
+      const envelope = JSON.parse(msg.value);
+      expect(envelope).toMatchObject({ type: 'intake.lead-registered.v1', producer: 'intake', leadId: id, key: id, actor: { type: 'source', sourceId: 'demo-bank-icbc-tianhe' } });
+      const payload = TOPICS['intake.lead-registered.v1'].schema.parse(envelope.payload);
+      expect(payload).toMatchObject({ leadId: id, sourceRef: 'KAFKA-1', reporter: { anonymous: false, contactable: true } });
+      expect(msg.value).not.toContain('13900139000');
+      expect(msg.value).not.toContain('赵某');
+    } finally {
+      await consumer.stop();
+    }
+    const operator = await bearer(principal({ userId: 'op', roles: ['OPERATOR'] }));
+    const verify = await h.app.inject({ method: 'GET', url: '/v1/audit/verify', headers: { authorization: operator } });
+    expect(verify.statusCode).toBe(200);
+    expect(verify.json()).toMatchObject({ ok: true });
+    const trail = await h.pg.query(`SELECT action FROM audit_log WHERE lead_id = $1`, [id]);
+    expect(trail.rows.map((r) => r.action)).toEqual(['lead.registered']);
+  });
+
+  it('serves the OpenAPI document with the intake routes and Chinese examples', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/docs-json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    for (const p of ['/v1/leads', '/v1/leads/batch', '/v1/leads/{id}', '/v1/leads/{id}/evidence', '/v1/screenings', '/v1/indicators']) expect(Object.keys(doc.paths)).toContain(p);
+    expect(JSON.stringify(doc.paths['/v1/leads'])).toContain('保本保息');
+  });
+});
