@@ -19,6 +19,8 @@ const shared = {
 };
 
 module.exports = {
+  // Integration tests talk to real services; Jest only honours testTimeout at the top level.
+  testTimeout: 60000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{services,libs,bench}/**/*.spec.ts'] },
     {
@@ -26,7 +28,6 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/{services,libs,bench}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
-      testTimeout: 60000,
     },
   ],
 };
