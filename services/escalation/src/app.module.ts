@@ -50,7 +50,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forService({ service: 'escalation', config, entities: escalationEntities }),
-        MessagingModule.forService({ service: 'escalation', schema }),
+        MessagingModule.forService({ service: 'escalation', schema, groupId: config.ESCALATION_CONSUMER_GROUP }),
         AuditModule.forService({
           service: 'escalation',
           schema,

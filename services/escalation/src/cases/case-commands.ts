@@ -108,7 +108,7 @@ export class CaseCommands {
         if (!target) throw new ProblemException(404, 'TARGET_NOT_FOUND', `线索 ${b.intoLeadId} 尚无处置案件，无法并案。`);
         if (target.id === ctx.case.id) throw new ProblemException(409, 'ALREADY_MERGED', '两条线索已在同一案件中。');
         if (target.state === 'CLOSED' || target.state === 'REOPENED') {
-          throw new ProblemException(409, 'TRANSITION_NOT_ALLOWED', `目标案件当前为「${STATE_LABELS[target.state]}」，不能并入。`, undefined, { status: target.state });
+          throw new ProblemException(409, 'TRANSITION_NOT_ALLOWED', `目标案件当前为「${STATE_LABELS[target.state]}」，不能并入。`, undefined, { currentState: target.state });
         }
         await this.clocks.stop(ctx.tx, ctx.case.id, 'ALL', 'CANCELLED');
         await this.timers.cancelForSubject(ctx.tx, ctx.case.id, [REVISIT_TIMER]);

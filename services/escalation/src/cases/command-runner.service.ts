@@ -101,7 +101,7 @@ export class CommandRunner implements OnModuleInit {
       throw new ProblemException(403, 'OUT_OF_SCOPE', '该线索不在您的管辖网格或街道范围内。');
     }
     if (!t.from.includes(c.state)) {
-      throw new ProblemException(409, 'TRANSITION_NOT_ALLOWED', notAllowedReason(t, c.state), undefined, { status: leadStatusOf(c.state), state: c.state });
+      throw new ProblemException(409, 'TRANSITION_NOT_ALLOWED', notAllowedReason(t, c.state), undefined, { currentStatus: leadStatusOf(c.state), currentState: c.state });
     }
     const from = c.state;
     const principal = issuer.kind === 'user' ? issuer.principal : systemPrincipal(actor);

@@ -40,6 +40,8 @@ const DEFAULT_SYSTEMS: Record<ExternalSystem, ExternalSystemConfig> = {
 /** escalation's settings: the shared ones plus its own (each with a working local default). */
 export const escalationConfigSchema = baseConfigSchema('escalation')
   .extend({
+    /** Kafka consumer group (tests use a unique one so files never share a group). */
+    ESCALATION_CONSUMER_GROUP: z.string().min(1).default('escalation'),
     /** BullMQ queue of the durable legal clocks (one per service; tests use a unique one). */
     ESCALATION_TIMERS_QUEUE: z.string().regex(/^[\w.-]+$/).default('escalation-clocks'),
     /** BullMQ queue of outbound reports and hand-overs. */

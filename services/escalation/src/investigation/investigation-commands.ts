@@ -45,7 +45,7 @@ export class InvestigationCommands {
           `INSERT INTO measure (id, case_id, measure_type, description, requires_approval, status, requested_by, requested_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
           [id, ctx.case.id, b.measureType, b.description, approval, approval ? 'REQUESTED' : 'ACTIVE', ctx.principal.userId, ctx.now],
         );
-        return { reason: `${approval ? '申请' : '实施'}措施 ${b.measureType}：${b.description}`, detail: { measureId: id, measureType: b.measureType, requiresApproval: approval }, response: { measureId: id, status: approval ? 'REQUESTED' : 'ACTIVE' } };
+        return { reason: `${approval ? '申请' : '实施'}措施 ${b.measureType}：${b.description}`, detail: { measureId: id, measureType: b.measureType, requiresApproval: approval }, response: { measureId: id, measureStatus: approval ? 'REQUESTED' : 'ACTIVE' } };
       }),
       'approve-measure': handler(z.object({ measureId: z.uuid() }), async (ctx, b) => {
         const m = await this.measure(ctx, b.measureId);
@@ -114,7 +114,7 @@ export class InvestigationCommands {
 
   private requireInvestigators(ctx: CommandContext): void {
     if (ctx.case.investigators.length < 2) {
-      throw new ProblemException(409, 'INVESTIGATORS_REQUIRED', '调查措施须由两名以上持执法证件的执法人员实施，请先指定执法人员（条例第21条）。', undefined, { status: ctx.case.state });
+      throw new ProblemException(409, 'INVESTIGATORS_REQUIRED', '调查措施须由两名以上持执法证件的执法人员实施，请先指定执法人员（条例第21条）。', undefined, { currentState: ctx.case.state });
     }
   }
 

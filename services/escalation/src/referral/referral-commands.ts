@@ -63,7 +63,7 @@ export class ReferralCommands {
           `SELECT count(*) AS n FROM case_step WHERE case_id = $1 AND action = 'request-reconsideration' AND at >= $2`,
           [ctx.case.id, ctx.case.openedAt],
         );
-        if (Number(done[0]?.n ?? 0) > 0) throw new ProblemException(409, 'TRANSITION_NOT_ALLOWED', '已就不予立案决定提请过复议；复议决定后可提请检察院监督或转回行政处理。', undefined, { status: ctx.case.state });
+        if (Number(done[0]?.n ?? 0) > 0) throw new ProblemException(409, 'TRANSITION_NOT_ALLOWED', '已就不予立案决定提请过复议；复议决定后可提请检察院监督或转回行政处理。', undefined, { currentState: ctx.case.state });
         await this.clocks.stop(ctx.tx, ctx.case.id, ['RECONSIDERATION_REQUEST'], 'MET');
         const dispatchId = await this.toPolice(ctx, 'REFERRAL', { kind: 'RECONSIDERATION_REQUEST', reason: b.reason });
         await this.clocks.start(ctx.tx, { caseId: ctx.case.id, leadId: ctx.case.primaryLeadId, kind: 'RECONSIDERATION_ANSWER', startAt: ctx.now });
@@ -91,7 +91,7 @@ export class ReferralCommands {
     const { tx, case: c, now } = ctx;
     const fromReconsideration = c.state === 'RECONSIDERATION';
     if (fromReconsideration && decision === 'MATERIALS_INCOMPLETE') {
-      throw new ProblemException(409, 'TRANSITION_NOT_ALLOWED', '复议阶段公安只能作出立案或维持不予立案的决定。', undefined, { status: c.state });
+      throw new ProblemException(409, 'TRANSITION_NOT_ALLOWED', '复议阶段公安只能作出立案或维持不予立案的决定。', undefined, { currentState: c.state });
     }
     const late = (await this.clocks.forCase(c.id)).some((k) => k.kind === 'MATERIALS_NOTICE' && k.status === 'LAPSED');
     if (fromReconsideration) {
