@@ -46,8 +46,12 @@ export const notificationConfigSchema = baseConfigSchema('notification').extend(
    * same Message-ID (mailbox stores that dedupe on Message-ID drop it; plain SMTP does not promise that).
    */
   EMAIL_UNCERTAIN_POLICY: z.enum(['HOLD', 'RESEND']).default('HOLD'),
-  /** Test hook: the process SIGKILLs itself right after a provider accepted a send and before SENT is recorded. */
-  NOTIFICATION_CRASH_AFTER_SEND: bool('false'),
+  /** Test hook (fault injection): channels (e.g. "EMAIL,WEBHOOK") after whose accepted send the process SIGKILLs itself, before SENT is recorded. */
+  NOTIFICATION_CRASH_AFTER_SEND: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['INBOX', 'EMAIL', 'SMS', 'WEBHOOK']))),
 });
 export type NotificationConfig = z.infer<typeof notificationConfigSchema>;
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Pairing, Person } from '@outpost/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
+import { updateReturning } from '../shared/sql';
 import { memoryDirectory, type Directory } from '../rules/notification-planner';
 import type { Contact } from '../rules/rule.types';
 
@@ -44,7 +45,7 @@ export class ContactRepository {
   }
 
   async setLocale(personId: string, locale: 'zh-CN' | 'en'): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`UPDATE contact SET locale = $2, updated_at = now() WHERE person_id = $1 RETURNING person_id`, [personId, locale]);
+    const rows = await updateReturning(this.dataSource, `UPDATE contact SET locale = $2, updated_at = now() WHERE person_id = $1 RETURNING person_id`, [personId, locale]);
     return rows.length > 0;
   }
 

@@ -68,7 +68,7 @@ export class DeliveryWorker {
     try {
       if (!channel) throw new PermanentChannelError(`no channel ${claimed.channel}`);
       const result = await channel.send(claimed);
-      if (this.config.NOTIFICATION_CRASH_AFTER_SEND) {
+      if (this.config.NOTIFICATION_CRASH_AFTER_SEND.includes(claimed.channel)) {
         // Test hook (fault injection): die like kill -9 after the provider accepted and before SENT is recorded.
         process.kill(process.pid, 'SIGKILL');
         await new Promise(() => undefined);

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, ProblemException, ZodPipe, type Principal } from '@outpost/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
+import { updateReturning } from '../shared/sql';
 
 const listSchema = z.object({
   unread: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
@@ -42,14 +43,15 @@ export class InboxController {
   @Post('read-all')
   @HttpCode(200)
   async readAll(@CurrentPrincipal() p: Principal) {
-    const rows: unknown[] = await this.dataSource.query(`UPDATE inbox_item SET read_at = now() WHERE person_id = $1 AND read_at IS NULL RETURNING id`, [p.userId]);
+    const rows = await updateReturning<{ id: string }>(this.dataSource, `UPDATE inbox_item SET read_at = now() WHERE person_id = $1 AND read_at IS NULL RETURNING id`, [p.userId]);
     return { updated: rows.length, unread: 0 };
   }
 
   @Post(':id/read')
   @HttpCode(200)
   async read(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() p: Principal) {
-    const rows: InboxRow[] = await this.dataSource.query(
+    const rows = await updateReturning<InboxRow>(
+      this.dataSource,
       `UPDATE inbox_item SET read_at = COALESCE(read_at, now()) WHERE id = $1 AND person_id = $2
        RETURNING id, event_type, lead_id, title, body, urgent, created_at, read_at`,
       [id, p.userId],

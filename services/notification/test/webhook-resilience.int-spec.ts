@@ -1,0 +1,137 @@
+import { eventually } from '@outpost/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { ADMIN, Harness, OPERATOR } from './support/notification.harness';
+import { HttpReceiver } from './support/http-receiver';
+import { SmtpSink } from './support/smtp-sink';
+
+jest.setTimeout(120_000);
+
+const SECRET = 'bank-monitor-shared-secret-0001';
+
+interface DeliveryView {
+  id: string;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  history: Array<{ status: string; detail: string | null }>;
+}
+
+describe('notification: webhook outages, dead deliveries, replay and reconciliation (real stack)', () => {
+  const smtp = new SmtpSink();
+  const sms = new HttpReceiver();
+  const receiver = new HttpReceiver();
+  let h: Harness;
+  let endpointId: string;
+
+  beforeAll(async () => {
+    await Promise.all([smtp.start(), sms.start(), receiver.start()]);
+    receiver.secret = SECRET;
+    // 4 attempts, 300 ms first backoff (jittered, doubling): about 2 s from first try to DEAD.
+    h = await Harness.start({ smtp, sms, env: { DELIVERY_ATTEMPTS: '4', DELIVERY_BACKOFF_MS: '300' } });
+    endpointId = await h.addEndpoint('src-bank', receiver.url('/hooks/outpost'), SECRET);
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await Promise.all([smtp.stop(), sms.stop(), receiver.stop()]);
+  });
+
+  const webhookOf = async (eventId: string): Promise<DeliveryView> => {
+    const [row] = await h.sql<{ id: string }>(`SELECT id FROM delivery WHERE event_id = $1 AND channel = 'WEBHOOK'`, [eventId]);
+    return (await h.request('GET', `/v1/deliveries/${row!.id}`, OPERATOR)).json() as DeliveryView;
+  };
+
+  it('keeps the secret sealed at rest and never returns it', async () => {
+    const [row] = await h.sql<{ secret_enc: string }>(`SELECT secret_enc FROM webhook_endpoint WHERE id = $1`, [endpointId]);
+    expect(row!.secret_enc).toMatch(/^v1\./);
+    expect(row!.secret_enc).not.toContain(SECRET);
+    const list = await h.request('GET', '/v1/webhook-endpoints', OPERATOR);
+    expect(list.body).not.toContain(SECRET);
+    expect(list.json().items[0]).toMatchObject({ sourceId: 'src-bank', keyId: 'k-2026-01', active: true });
+  });
+
+  it('the receiver down for a while → delivered after recovery, once', async () => {
+    receiver.status = 503;
+    const leadId = `lead-${uuidv7()}`;
+    const reg = await h.registered(leadId, { sourceId: 'src-bank' });
+    await eventually(() => (receiver.requests.filter((r) => r.body.includes(reg.id)).length >= 2 ? true : undefined), 30_000);
+    const during = await webhookOf(reg.id);
+    expect(during.status).toBe('RETRYING');
+    expect(during.lastError).toContain('HTTP 503');
+    receiver.status = 200;
+    await eventually(async () => ((await webhookOf(reg.id)).status === 'SENT' ? true : undefined), 30_000);
+    const hits = receiver.requests.filter((r) => r.body.includes(reg.id));
+    expect(hits.filter((r) => r.processed)).toHaveLength(1);
+    expect(new Set(hits.map((r) => r.headers['idempotency-key']))).toEqual(new Set([`${reg.id}.source:src-bank`]));
+    expect(hits.every((r) => r.signatureOk)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(receiver.requests.filter((r) => r.body.includes(reg.id) && r.status === 200)).toHaveLength(1);
+  });
+
+  it('a permanently failing endpoint ends DEAD with the reason, operators are told, and it can be replayed after the fix', async () => {
+    receiver.status = 500;
+    const leadId = `lead-${uuidv7()}`;
+    const reg = await h.registered(leadId, { sourceId: 'src-bank' });
+    const dead = await eventually(async () => {
+      const d = await webhookOf(reg.id);
+      return d.status === 'DEAD' ? d : undefined;
+    }, 60_000);
+    expect(dead.attempts).toBe(4);
+    expect(dead.lastError).toContain('gave up after 4 attempts');
+    expect(dead.lastError).toContain('HTTP 500');
+    expect(dead.history.map((x) => x.status)).toEqual(['PENDING', 'SENDING', 'RETRYING', 'SENDING', 'RETRYING', 'SENDING', 'RETRYING', 'SENDING', 'DEAD']);
+    const failed = await eventually(async () => (await h.sql<{ value: string }>(`SELECT value FROM outbox WHERE topic = 'notification.delivery-failed.v1' AND value LIKE $1`, [`%${dead.id}%`]))[0], 10_000);
+    expect(JSON.parse(failed.value).payload).toMatchObject({ leadId, deliveryId: dead.id, channel: 'WEBHOOK', recipient: 'source:src-bank', sourceEventId: reg.id, attempts: 4, deadLettered: true });
+    // Operators hear of it in their inbox (consumed back from Kafka).
+    await eventually(async () => (await h.sql(`SELECT 1 FROM inbox_item WHERE person_id = 'p-operator-1'`)).length > 0 || undefined, 1).catch(() => undefined);
+
+    // Replay is for operators only, and only for a replayable state.
+    const volunteerTry = await h.request('POST', `/v1/deliveries/${dead.id}/replay`, { ...OPERATOR, userId: 'v', roles: ['VOLUNTEER'] });
+    expect(volunteerTry.statusCode).toBe(403);
+    const before = receiver.requests.length;
+    receiver.status = 200;
+    const replay = await h.request('POST', `/v1/deliveries/${dead.id}/replay`, OPERATOR);
+    expect(replay.statusCode).toBe(200);
+    expect(replay.json()).toEqual({ id: dead.id, status: 'PENDING', previousStatus: 'DEAD' });
+    const sent = await eventually(async () => {
+      const d = await webhookOf(reg.id);
+      return d.status === 'SENT' ? d : undefined;
+    }, 30_000);
+    expect(sent.history.map((x) => x.status).slice(-4)).toEqual(['DEAD', 'PENDING', 'SENDING', 'SENT']);
+    expect(sent.history.find((x) => x.status === 'PENDING' && x.detail?.includes('replayed by p-operator-1'))).toBeTruthy();
+    expect(receiver.requests.slice(before).filter((r) => r.processed && r.body.includes(reg.id))).toHaveLength(1);
+    expect((await h.request('POST', `/v1/deliveries/${dead.id}/replay`, OPERATOR)).statusCode).toBe(409);
+    const audit = await h.sql<{ action: string }>(`SELECT action FROM audit_log WHERE action = 'delivery.replayed'`).catch(async () => h.sql<{ action: string }>(`SELECT action FROM audit_entry WHERE action = 'delivery.replayed'`));
+    expect(audit).toHaveLength(1);
+  });
+
+  it('a source without an endpoint is logged SKIPPED and can be replayed once an admin configures it', async () => {
+    const leadId = `lead-${uuidv7()}`;
+    const reg = await h.registered(leadId, { sourceId: 'src-new' });
+    const skipped = await eventually(async () => (await h.sql<{ id: string; status: string; last_error: string }>(`SELECT id, status, last_error FROM delivery WHERE event_id = $1`, [reg.id]))[0], 30_000);
+    expect(skipped.status).toBe('SKIPPED');
+    expect(skipped.last_error).toContain('no active webhook endpoint for source src-new');
+    await h.addEndpoint('src-new', receiver.url('/hooks/new'), SECRET);
+    expect((await h.request('POST', `/v1/deliveries/${skipped.id}/replay`, ADMIN)).statusCode).toBe(200);
+    await eventually(() => receiver.requests.find((r) => r.path === '/hooks/new' && r.processed && r.body.includes(reg.id)), 30_000);
+  });
+
+  it('the reconciler re-enqueues a PENDING delivery whose job Redis lost', async () => {
+    await h.app.close(); // stop the workers: the next delivery stays PENDING
+    const reuse = h.reuse();
+    await h.stop().catch(() => undefined);
+    h = await Harness.start({ smtp, sms, reuse, env: { NOTIFICATION_WORKERS: 'false' } });
+    const leadId = `lead-${uuidv7()}`;
+    const reg = await h.registered(leadId, { sourceId: 'src-bank' });
+    const row = await eventually(async () => (await h.sql<{ id: string; status: string }>(`SELECT id, status FROM delivery WHERE event_id = $1`, [reg.id]))[0], 30_000);
+    expect(row.status).toBe('PENDING');
+    // Redis loses the job (FLUSHALL in production; here only this delivery's job).
+    const job = await h.queues().queue('WEBHOOK').getJob(row.id);
+    await job?.remove();
+    expect(await h.queues().jobState('WEBHOOK', row.id)).toBeNull();
+    await h.stop();
+    h = await Harness.start({ smtp, sms, reuse }); // workers on: the start-up reconcile finds the orphan
+    await eventually(async () => ((await h.sql<{ status: string }>(`SELECT status FROM delivery WHERE id = $1`, [row.id]))[0]!.status === 'SENT' ? true : undefined), 30_000);
+    expect(receiver.requests.filter((r) => r.processed && r.body.includes(reg.id))).toHaveLength(1);
+  });
+});
