@@ -1,0 +1,184 @@
+import { eventually } from '@outpost/testing';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { signature } from '../src/connectors/signing';
+import { Harness, newLeadId, OFFICER, SUPERVISOR, T0 } from './escalation.harness';
+
+jest.setTimeout(120_000);
+
+const OLD_KEY = { id: 'k-2025', secret: 'old-secret-0123456789abcdef', createdAt: '2025-06-01' };
+const NEW_KEY = { id: 'k-2026', secret: 'new-secret-0123456789abcdef', createdAt: '2026-01-01' };
+const KEYS = [NEW_KEY, OLD_KEY];
+
+/** A stand-in for 穗岁安 / police / regulators: verifies signatures, dedupes by Idempotency-Key. */
+class Receiver {
+  server!: Server;
+  port = 0;
+  accepted = new Map<string, { reference: string; body: Record<string, unknown>; keyId: string }>();
+  requests = 0;
+  duplicates = 0;
+  badSignatures = 0;
+  dropNextResponse = false;
+
+  async listen(port = 0): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async down(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.requests++;
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const keyId = String(req.headers['x-outpost-key-id']);
+    const key = KEYS.find((k) => k.id === keyId);
+    const ts = String(req.headers['x-outpost-timestamp']);
+    if (!key || signature(key.secret, ts, raw) !== req.headers['x-outpost-signature']) {
+      this.badSignatures++;
+      res.writeHead(401).end();
+      return;
+    }
+    const idem = String(req.headers['idempotency-key']);
+    let entry = this.accepted.get(idem);
+    if (entry) this.duplicates++;
+    else {
+      entry = { reference: `EXT-${this.accepted.size + 1}`, body: JSON.parse(raw) as Record<string, unknown>, keyId };
+      this.accepted.set(idem, entry);
+    }
+    if (this.dropNextResponse) {
+      // Accepted, but the answer is lost on the way back: the sender must retry and must not duplicate.
+      this.dropNextResponse = false;
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ reference: entry.reference }));
+  }
+}
+
+describe('escalation: signed connector and callbacks (local HTTP receiver, real stack)', () => {
+  const receiver = new Receiver();
+  let h: Harness;
+
+  beforeAll(async () => {
+    await receiver.listen();
+    const url = `http://127.0.0.1:${receiver.port}/hook`;
+    const systems = Object.fromEntries(['SUISUIAN', 'POLICE', 'MARKET_REGULATION', 'FINANCIAL_REGULATOR', 'LEAD_DEPARTMENT'].map((s) => [s, { name: s === 'SUISUIAN' ? '穗岁安' : s, url, keys: KEYS }]));
+    h = await Harness.start({ env: { EXTERNAL_SYSTEMS: JSON.stringify(systems) } });
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+    await receiver.down().catch(() => undefined);
+  });
+
+  const sentReport = async (leadId: string) =>
+    eventually(async () => {
+      const v = await h.caseView(leadId);
+      const r = v.reports.find((x) => x.system === 'SUISUIAN');
+      return r && r.status === 'SENT' ? r : undefined;
+    }, 40_000);
+
+  it('reports upward to 穗岁安: signed with the newest key, idempotency key, stored reference, ack clock', async () => {
+    const leadId = newLeadId();
+    await h.decide(leadId, { decision: 'REFER_POLICE' });
+    const report = await sentReport(leadId);
+    const got = receiver.accepted.get(report.id)!;
+    expect(got.keyId).toBe('k-2026');
+    expect(got.body).toMatchObject({ dispatchId: report.id, purpose: 'REPORT', leadId, category: 'IF-XS', path: 'REFER_POLICE' });
+    expect(JSON.stringify(got.body)).not.toMatch(/phone|reporter/i);
+    expect(report.externalRef).toBe(got.reference);
+    expect(await h.published('escalation.reported-upstream.v1', leadId)).toEqual([
+      expect.objectContaining({ reportId: report.id, system: 'SUISUIAN', externalRef: got.reference }),
+    ]);
+    const ack = (await h.caseView(leadId)).clocks.find((c) => c.kind === 'UPSTREAM_ACK');
+    expect(ack).toMatchObject({ status: 'RUNNING', subjectRef: report.id });
+  });
+
+  it('survives receiver downtime: retries with backoff, then exactly one accepted report (lost response included)', async () => {
+    const port = receiver.port;
+    await receiver.down();
+    const leadId = newLeadId();
+    await h.decide(leadId, { decision: 'FILE_ADMIN_CASE' });
+    const dispatch = await eventually(async () => {
+      const [d] = await h.sql<{ id: string; attempts: number; last_error: string | null }>(
+        `SELECT id, attempts, last_error FROM external_dispatch WHERE lead_id = $1 AND system = 'SUISUIAN'`, [leadId]);
+      return d && d.attempts >= 2 ? d : undefined;
+    }, 30_000);
+    expect(dispatch.last_error).toMatch(/fetch failed|ECONNREFUSED/);
+    receiver.dropNextResponse = true;
+    await receiver.listen(port);
+    await h.dispatches().reconcile(); // in case the retries ran out while it was down
+    await sentReport(leadId);
+    expect([...receiver.accepted.keys()].filter((k) => k === dispatch.id)).toHaveLength(1);
+    expect(receiver.duplicates).toBeGreaterThanOrEqual(1);
+    expect(await h.published('escalation.reported-upstream.v1', leadId)).toHaveLength(1);
+  });
+
+  const signed = (body: object, o: { key?: typeof NEW_KEY; ts?: Date; tamper?: boolean } = {}) => {
+    const raw = JSON.stringify(body);
+    const ts = String(Math.floor((o.ts ?? h.clock.now()).getTime() / 1000));
+    const key = o.key ?? NEW_KEY;
+    return {
+      payload: raw,
+      headers: {
+        'content-type': 'application/json',
+        'x-outpost-key-id': key.id,
+        'x-outpost-timestamp': ts,
+        'x-outpost-signature': o.tamper ? signature(key.secret, ts, `${raw} `) : signature(key.secret, ts, raw),
+      },
+    };
+  };
+  const callback = (system: string, req: { payload: string; headers: Record<string, string> }) =>
+    h.app.inject({ method: 'POST', url: `/v1/external/${system}/callbacks`, payload: req.payload, headers: req.headers });
+
+  it('inbound callbacks: good signature (an older key still verifies) acknowledges; replay, bad signature and stale timestamp have no effect', async () => {
+    h.clock.set(T0);
+    const leadId = newLeadId();
+    await h.decide(leadId, { decision: 'TRANSFER_AUTHORITY', category: 'CX' });
+    const report = await sentReport(leadId);
+    const body = { eventId: `evt-${leadId}`, dispatchId: report.id, status: 'ACKNOWLEDGED', externalRef: 'SSA-2026-0001' };
+    const receiptsBefore = (await h.sql(`SELECT 1 FROM callback_receipt`)).length;
+
+    const bad = await callback('SUISUIAN', signed(body, { tamper: true }));
+    expect([bad.statusCode, bad.json().code]).toEqual([401, 'INVALID_SIGNATURE']);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    const stale = await callback('SUISUIAN', signed(body, { ts: new Date(h.clock.now().getTime() - 10 * 60_000) }));
+    expect(stale.statusCode).toBe(401);
+    const unknownKey = await callback('SUISUIAN', signed(body, { key: { id: 'k-x', secret: 'nope-nope-nope-nope', createdAt: '2026-02-01' } }));
+    expect(unknownKey.statusCode).toBe(401);
+    expect((await h.sql(`SELECT 1 FROM callback_receipt`)).length).toBe(receiptsBefore);
+    expect(await h.published('escalation.upstream-acknowledged.v1', leadId)).toEqual([]);
+
+    const good = await callback('SUISUIAN', signed(body, { key: OLD_KEY }));
+    expect(good.statusCode).toBe(200);
+    const replay = await callback('SUISUIAN', signed(body));
+    expect([replay.statusCode, replay.json().code]).toEqual([409, 'REPLAYED']);
+    expect(await h.published('escalation.upstream-acknowledged.v1', leadId)).toEqual([
+      expect.objectContaining({ reportId: report.id, system: 'SUISUIAN', externalRef: 'SSA-2026-0001', externalStatus: 'ACKNOWLEDGED' }),
+    ]);
+    const v = await h.caseView(leadId);
+    expect(v.reports.find((r) => r.id === report.id)).toMatchObject({ status: 'ACKNOWLEDGED', externalRef: 'SSA-2026-0001' });
+    expect(v.clocks.find((c) => c.kind === 'UPSTREAM_ACK' && c.subjectRef === report.id)!.status).toBe('MET');
+  });
+
+  it('a police callback records the police decision on the referral', async () => {
+    h.clock.set(T0);
+    const leadId = newLeadId();
+    await h.decide(leadId, { decision: 'REFER_POLICE' });
+    await h.command(leadId, 'approve-referral', SUPERVISOR, {});
+    await h.command(leadId, 'send-referral', OFFICER, { materials: ['TRANSFER_LETTER', 'INVESTIGATION_REPORT'] });
+    const referral = await eventually(async () => (await h.caseView(leadId)).reports.find((r) => r.system === 'POLICE' && r.status === 'SENT'), 30_000);
+    const res = await callback('POLICE', signed({ eventId: `pol-${leadId}`, dispatchId: referral.id, status: 'POLICE_FILED', externalRef: '穗公经立字〔2026〕12号' }));
+    expect(res.json()).toMatchObject({ accepted: true, state: 'POLICE_FILED' });
+    const v = await h.caseView(leadId);
+    expect(v.state).toBe('POLICE_FILED');
+    expect(v.clocks.find((c) => c.kind === 'MATERIALS_HANDOVER')!.status).toBe('RUNNING');
+    const trail = (await h.http('GET', `/v1/audit/leads/${leadId}`, OFFICER)).json() as { entries: Array<{ action: string; actor: { type: string } }> };
+    expect(trail.entries.find((e) => e.action === 'escalation.record-police-decision')!.actor.type).toBe('source');
+  });
+});
