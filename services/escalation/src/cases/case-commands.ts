@@ -7,6 +7,7 @@ import type { EscalationConfig } from '../config/escalation.config';
 import { LegalClocks } from '../clocks/legal-clocks.service';
 import { DispatchService } from '../connectors/dispatch.service';
 import { CaseRepository } from './case.repository';
+import { CaseWriter } from './case-writer';
 import { handler, type CommandHandlers } from './command.types';
 import { closeEvents } from './usecases/close-case.usecase';
 import { REVISIT_TIMER, revisitTimerId } from './usecases/open-case.usecase';
@@ -25,6 +26,7 @@ export class CaseCommands {
     private readonly clocks: LegalClocks,
     private readonly timers: TimerService,
     private readonly dispatches: DispatchService,
+    private readonly writer: CaseWriter,
     @Inject(SERVICE_CONFIG) private readonly config: EscalationConfig,
   ) {}
 
@@ -117,6 +119,9 @@ export class CaseCommands {
         Object.assign(ctx.case, { mergedInto: target.id, closedAt: ctx.now, outcome: 'MERGED', summary: `并入案件 ${target.caseNo}` });
         const movedLeads = ctx.leads.map((l) => l.leadId);
         const summary = `并案：线索 ${movedLeads.join('、')} 并入 ${target.caseNo}`;
+        // The receiving case changed too: its own leads' trails record the merge.
+        const targetLeads = (await this.cases.leads(ctx.tx, target.id)).map((l) => l.leadId).filter((id) => !movedLeads.includes(id));
+        await this.writer.note(ctx.tx, targetLeads, { actor: ctx.actor, action: 'escalation.merge', state: target.state, reason: summary, payload: { caseId: target.id, movedLeadIds: movedLeads } });
         return {
           to: 'CLOSED',
           reason: summary,

@@ -1,0 +1,70 @@
+import { eventually } from '@outpost/testing';
+import { Harness, newLeadId, OFFICER, OFFICER2, T0 } from './escalation.harness';
+
+jest.setTimeout(120_000);
+
+describe('escalation: decided → disposal → closed with feedback, over HTTP only, every step audited', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start();
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('runs a 约谈 case with a merged lead to closure; the trail shows every step and the chain verifies', async () => {
+    h.clock.set(T0);
+    const leadId = newLeadId();
+    const other = newLeadId();
+    await h.registered(leadId, { publicReport: true });
+    await h.decide(leadId, { decision: 'WARNING_INTERVIEW', category: 'IF-YL' });
+    await h.decide(other, { decision: 'MONITOR', category: 'IF-YL' });
+
+    const steps: Array<[string, unknown]> = [
+      ['record-action', { actionType: 'INTERVIEW', summary: '约谈某养老服务公司负责人', dueAt: '2026-03-20T17:00:00+08:00' }],
+    ];
+    const tick = () => h.clock.advance(60_000); // audit entries are ordered by time: let time pass between steps
+    tick();
+    for (const [action, body] of steps) expect((await h.command(leadId, action, OFFICER, body)).statusCode).toBe(200);
+    tick();
+    // The second lead (same subject) joins this case.
+    const merged = await h.command(other, 'merge', OFFICER2, { intoLeadId: leadId });
+    expect(merged.json()).toMatchObject({ state: 'CLOSED' });
+    const view = await h.caseView(other);
+    expect(view.leads.map((l) => l.leadId).sort()).toEqual([leadId, other].sort());
+    for (const t of view.tasks) {
+      tick();
+      expect((await h.command(leadId, 'complete-task', OFFICER, { taskId: t.id, result: '已约谈，责令停止宣传' })).statusCode).toBe(200);
+    }
+    tick();
+    const closed = await h.command(leadId, 'close', OFFICER, {
+      outcome: 'RECTIFIED', summary: '约谈后停止以养老名义吸收资金，已退还 12 名老人款项', reporterFeedback: '您反映的情况已核查处理：相关公司已被约谈并整改。感谢您的反映。',
+    });
+    expect(closed.json()).toMatchObject({ status: 'CLOSED' });
+
+    const closedEvents = [...(await h.published('escalation.lead-closed.v1', leadId)), ...(await h.published('escalation.lead-closed.v1', other))];
+    expect(closedEvents).toHaveLength(2);
+    expect(closedEvents.find((e) => e.leadId === leadId)).toMatchObject({ outcome: 'RECTIFIED', linkedLeadIds: [other], reporterFeedback: expect.stringContaining('已被约谈') });
+    expect(closedEvents.find((e) => e.leadId === other)!.linkedLeadIds).toEqual([leadId]);
+
+    const trail = (await h.http('GET', `/v1/audit/leads/${leadId}`, OFFICER)).json() as { entries: Array<{ action: string; toState: string }> };
+    expect(trail.entries.map((e) => e.action)).toEqual([
+      'escalation.case-opened', 'escalation.record-action', 'escalation.merge', 'escalation.complete-task', 'escalation.complete-task', 'escalation.close',
+    ]);
+    const otherTrail = (await h.http('GET', `/v1/audit/leads/${other}`, OFFICER)).json() as { entries: Array<{ action: string }> };
+    expect(otherTrail.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['escalation.case-opened', 'escalation.merge', 'escalation.close']));
+
+    tick();
+    // Reopen the closed case: back to assessment.
+    const reopened = await h.command(leadId, 'reopen', OFFICER, { reason: '群众再次反映仍在宣传' });
+    expect(reopened.json()).toMatchObject({ status: 'REOPENED' });
+    expect(await h.published('escalation.lead-reopened.v1', leadId)).toHaveLength(1);
+
+    expect((await h.http('POST', '/v1/audit/checkpoints', OFFICER)).statusCode).toBe(201);
+    const verify = await eventually(async () => {
+      const r = await h.http('GET', '/v1/audit/verify', OFFICER);
+      return r.statusCode === 200 && (r.json() as { ok: boolean }).ok ? r.json() : undefined;
+    }, 30_000);
+    expect(verify).toMatchObject({ ok: true });
+  });
+});
