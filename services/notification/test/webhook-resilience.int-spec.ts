@@ -29,6 +29,8 @@ describe('notification: webhook outages, dead deliveries, replay and reconciliat
     // 4 attempts, 300 ms first backoff (jittered, doubling): about 2 s from first try to DEAD.
     h = await Harness.start({ smtp, sms, env: { DELIVERY_ATTEMPTS: '4', DELIVERY_BACKOFF_MS: '300' } });
     endpointId = await h.addEndpoint('src-bank', receiver.url('/hooks/outpost'), SECRET);
+    await h.seedRoster();
+    await eventually(async () => ((await h.sql(`SELECT 1 FROM contact WHERE person_id = 'p-operator-1'`)).length ? true : undefined), 30_000);
   });
 
   afterAll(async () => {
@@ -55,8 +57,10 @@ describe('notification: webhook outages, dead deliveries, replay and reconciliat
     const leadId = `lead-${uuidv7()}`;
     const reg = await h.registered(leadId, { sourceId: 'src-bank' });
     await eventually(() => (receiver.requests.filter((r) => r.body.includes(reg.id)).length >= 2 ? true : undefined), 30_000);
-    const during = await webhookOf(reg.id);
-    expect(during.status).toBe('RETRYING');
+    const during = await eventually(async () => {
+      const d = await webhookOf(reg.id);
+      return d.status === 'RETRYING' ? d : undefined;
+    }, 30_000);
     expect(during.lastError).toContain('HTTP 503');
     receiver.status = 200;
     await eventually(async () => ((await webhookOf(reg.id)).status === 'SENT' ? true : undefined), 30_000);
@@ -83,7 +87,8 @@ describe('notification: webhook outages, dead deliveries, replay and reconciliat
     const failed = await eventually(async () => (await h.sql<{ value: string }>(`SELECT value FROM outbox WHERE topic = 'notification.delivery-failed.v1' AND value LIKE $1`, [`%${dead.id}%`]))[0], 10_000);
     expect(JSON.parse(failed.value).payload).toMatchObject({ leadId, deliveryId: dead.id, channel: 'WEBHOOK', recipient: 'source:src-bank', sourceEventId: reg.id, attempts: 4, deadLettered: true });
     // Operators hear of it in their inbox (consumed back from Kafka).
-    await eventually(async () => (await h.sql(`SELECT 1 FROM inbox_item WHERE person_id = 'p-operator-1'`)).length > 0 || undefined, 1).catch(() => undefined);
+    const opInbox = await eventually(async () => (await h.sql<{ title: string; body: string }>(`SELECT title, body FROM inbox_item WHERE person_id = 'p-operator-1' AND body LIKE $1`, [`%${dead.id}%`]))[0], 30_000);
+    expect(opInbox.title).toBe('通知投递失败（WEBHOOK）');
 
     // Replay is for operators only, and only for a replayable state.
     const volunteerTry = await h.request('POST', `/v1/deliveries/${dead.id}/replay`, { ...OPERATOR, userId: 'v', roles: ['VOLUNTEER'] });
@@ -101,8 +106,8 @@ describe('notification: webhook outages, dead deliveries, replay and reconciliat
     expect(sent.history.find((x) => x.status === 'PENDING' && x.detail?.includes('replayed by p-operator-1'))).toBeTruthy();
     expect(receiver.requests.slice(before).filter((r) => r.processed && r.body.includes(reg.id))).toHaveLength(1);
     expect((await h.request('POST', `/v1/deliveries/${dead.id}/replay`, OPERATOR)).statusCode).toBe(409);
-    const audit = await h.sql<{ action: string }>(`SELECT action FROM audit_log WHERE action = 'delivery.replayed'`).catch(async () => h.sql<{ action: string }>(`SELECT action FROM audit_entry WHERE action = 'delivery.replayed'`));
-    expect(audit).toHaveLength(1);
+    const audit = await h.sql<{ action: string; lead_id: string }>(`SELECT action, lead_id FROM audit_log WHERE action = 'delivery.replayed'`);
+    expect(audit).toEqual([{ action: 'delivery.replayed', lead_id: leadId }]);
   });
 
   it('a source without an endpoint is logged SKIPPED and can be replayed once an admin configures it', async () => {
@@ -117,17 +122,18 @@ describe('notification: webhook outages, dead deliveries, replay and reconciliat
   });
 
   it('the reconciler re-enqueues a PENDING delivery whose job Redis lost', async () => {
-    await h.app.close(); // stop the workers: the next delivery stays PENDING
+    // Restart without workers, so the next delivery stays PENDING.
     const reuse = h.reuse();
-    await h.stop().catch(() => undefined);
+    await h.stop();
     h = await Harness.start({ smtp, sms, reuse, env: { NOTIFICATION_WORKERS: 'false' } });
     const leadId = `lead-${uuidv7()}`;
     const reg = await h.registered(leadId, { sourceId: 'src-bank' });
     const row = await eventually(async () => (await h.sql<{ id: string; status: string }>(`SELECT id, status FROM delivery WHERE event_id = $1`, [reg.id]))[0], 30_000);
     expect(row.status).toBe('PENDING');
     // Redis loses the job (FLUSHALL in production; here only this delivery's job).
-    const job = await h.queues().queue('WEBHOOK').getJob(row.id);
-    await job?.remove();
+    const job = await eventually(() => h.queues().queue('WEBHOOK').getJob(row.id), 10_000);
+    expect(await job.getState()).toBe('waiting');
+    await job.remove();
     expect(await h.queues().jobState('WEBHOOK', row.id)).toBeNull();
     await h.stop();
     h = await Harness.start({ smtp, sms, reuse }); // workers on: the start-up reconcile finds the orphan
