@@ -44,7 +44,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forService({ service: 'gateway', config, entities: gatewayEntities }),
-        MessagingModule.forService({ service: 'gateway', schema: config.DATABASE_SCHEMA }),
+        MessagingModule.forService({ service: 'gateway', schema: config.DATABASE_SCHEMA, groupId: config.KAFKA_CONSUMER_GROUP }),
         AuditModule.forService({
           service: 'gateway',
           schema: config.DATABASE_SCHEMA,

@@ -61,7 +61,8 @@ export class AccountRepository {
    * the count again. One statement, so concurrent failures cannot undercount. Returns the lock end when locked now.
    */
   async recordFailure(personId: string, max: number, lockMinutes: number): Promise<Date | null> {
-    const rows: Array<{ locked_until: Date | null }> = await this.db.query(
+    // TypeORM answers an UPDATE … RETURNING with [rows, affectedCount].
+    const [rows]: [Array<{ locked_until: Date | null }>, number] = await this.db.query(
       `UPDATE account SET
          locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END,
          failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END,

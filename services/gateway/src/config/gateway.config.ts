@@ -31,6 +31,8 @@ export const gatewayConfigSchema = baseConfigSchema('gateway').extend({
   COOKIE_SECURE: bool.default(false),
   /** Seeds the demo login accounts (docs/SHARED-FACTS.md). Never in production. */
   DEMO_DATA: bool.default(false),
+  /** The gateway's own consumer group (tests use a unique one). */
+  KAFKA_CONSUMER_GROUP: z.string().min(1).default('gateway'),
   /** Consumer groups whose lag the operator console shows. */
   KAFKA_LAG_GROUPS: csv.default(['intake', 'assessment', 'escalation', 'notification', 'gateway']),
   /** BullMQ queues shown in bull-board (/ops/queues). */
