@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Pairing, Person, Role } from '@outpost/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
+import { returningRows } from '../shared/sql';
 import type { PairingInput, PersonInput } from './roster.schemas';
 
 type Db = DataSource | EntityManager;
@@ -90,7 +91,7 @@ export class RosterRepository {
   }
 
   async deactivatePerson(tx: EntityManager, id: string): Promise<Person | null> {
-    const rows: PersonRow[] = await tx.query(`UPDATE person SET active = false, updated_at = now() WHERE id = $1 RETURNING *`, [id]);
+    const rows = returningRows<PersonRow>(await tx.query(`UPDATE person SET active = false, updated_at = now() WHERE id = $1 RETURNING *`, [id]));
     return rows[0] ? toPerson(rows[0]) : null;
   }
 
@@ -121,7 +122,7 @@ export class RosterRepository {
   }
 
   async endPairing(tx: EntityManager, id: string): Promise<PairingRecord | null> {
-    const rows: PairingRow[] = await tx.query(`UPDATE pairing SET status = 'ENDED', updated_at = now() WHERE id = $1 RETURNING *`, [id]);
+    const rows = returningRows<PairingRow>(await tx.query(`UPDATE pairing SET status = 'ENDED', updated_at = now() WHERE id = $1 RETURNING *`, [id]));
     return rows[0] ? toPairing(rows[0]) : null;
   }
 

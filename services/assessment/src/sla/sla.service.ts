@@ -5,6 +5,7 @@ import { SERVICE_CONFIG } from '@outpost/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AssessmentConfig } from '../config/assessment.config';
 import { periodFor, type SlaStage } from '../config/sla-policy';
+import { returningRows } from '../shared/sql';
 import { LAST_LADDER_STEP, TIMER_KIND, WORK_CALENDAR } from './sla.tokens';
 
 export type DeadlineStatus = 'RUNNING' | 'PAUSED' | 'MET' | 'BREACHED' | 'CANCELLED';
@@ -106,33 +107,33 @@ export class SlaService {
 
   /** Ends the open deadlines of the stages (MET when the work was done, CANCELLED when the stage was abandoned). */
   async close(tx: EntityManager, leadId: string, stages: SlaStage[], outcome: 'MET' | 'CANCELLED'): Promise<void> {
-    const rows: DeadlineRow[] = await tx.query(
+    const rows = returningRows<DeadlineRow>(await tx.query(
       `UPDATE deadline SET status = CASE WHEN status = 'BREACHED' THEN 'BREACHED' ELSE $3 END, closed_at = $4
        WHERE lead_id = $1 AND stage = ANY($2::text[]) AND status IN ('RUNNING', 'PAUSED', 'BREACHED') RETURNING *`,
       [leadId, stages, outcome, this.clock.now()],
-    );
+    ));
     for (const r of rows) for (const t of allTimerIds(r.id)) await this.timers.cancel(tx, t);
   }
 
   /** Stops the clock of a running stage (e.g. the opinion while the sentinel verifies), keeping what is left. */
   async pause(tx: EntityManager, leadId: string, stage: SlaStage): Promise<void> {
     const now = this.clock.now();
-    const rows: DeadlineRow[] = await tx.query(
+    const rows = returningRows<DeadlineRow>(await tx.query(
       `UPDATE deadline SET status = 'PAUSED', remaining_ms = GREATEST(0, (extract(epoch FROM due_at - $3::timestamptz) * 1000)::bigint)
        WHERE lead_id = $1 AND stage = $2 AND status = 'RUNNING' RETURNING *`,
       [leadId, stage, now],
-    );
+    ));
     for (const r of rows) for (const t of allTimerIds(r.id)) await this.timers.cancel(tx, t);
   }
 
   /** Restarts a paused stage with the time it had left. */
   async resume(tx: EntityManager, leadId: string, stage: SlaStage): Promise<void> {
     const now = this.clock.now();
-    const rows: DeadlineRow[] = await tx.query(
+    const rows = returningRows<DeadlineRow>(await tx.query(
       `UPDATE deadline SET status = 'RUNNING', due_at = $3::timestamptz + make_interval(secs => remaining_ms / 1000.0), remaining_ms = NULL
        WHERE lead_id = $1 AND stage = $2 AND status = 'PAUSED' RETURNING *`,
       [leadId, stage, now],
-    );
+    ));
     for (const r of rows) {
       const d = toDeadline(r);
       await this.arm(tx, d, new Date(d.dueAt));

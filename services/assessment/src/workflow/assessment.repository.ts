@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Anchor, Band, Category, ChecklistLevel, Estimates, Recommendation, ScreeningHit } from '@outpost/contracts';
 import type { ScoreLine } from '@outpost/screening';
 import type { DataSource, EntityManager } from 'typeorm';
+import { returningRows } from '../shared/sql';
 import type { AssessmentStatus } from './transition-table';
 
 type Db = DataSource | EntityManager;
@@ -252,7 +253,7 @@ export class AssessmentRepository {
     }
     values.push(now);
     sets.push(`updated_at = $${values.length}`);
-    const rows: Row[] = await tx.query(`UPDATE assessment SET ${sets.join(', ')} WHERE lead_id = $1 RETURNING *`, values);
+    const rows = returningRows<Row>(await tx.query(`UPDATE assessment SET ${sets.join(', ')} WHERE lead_id = $1 RETURNING *`, values));
     if (!rows[0]) throw new Error(`assessment ${leadId} not found`);
     return toAssessment(rows[0]);
   }
@@ -271,11 +272,11 @@ export class AssessmentRepository {
   }
 
   async answerRequest(tx: EntityManager, id: string, a: { answer: string; evidenceIds: string[]; answeredBy: string }, now: Date): Promise<VerificationRequest | null> {
-    const rows: VerificationRow[] = await tx.query(
+    const rows = returningRows<VerificationRow>(await tx.query(
       `UPDATE verification_request SET status = 'ANSWERED', answer = $2, evidence_ids = $3, answered_by = $4, answered_at = $5
        WHERE id = $1 AND status = 'OPEN' RETURNING *`,
       [id, a.answer, a.evidenceIds, a.answeredBy, now],
-    );
+    ));
     return rows[0] ? toRequest(rows[0]) : null;
   }
 }
