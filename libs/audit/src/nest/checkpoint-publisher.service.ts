@@ -14,6 +14,7 @@ import { AUDIT_CHECKPOINT_SINK, type CheckpointSink } from './checkpoint-sink';
 export class CheckpointPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CheckpointPublisher.name);
   private timer: NodeJS.Timeout | undefined;
+  /** The checkpoint transaction in flight, if any (cleared when it settles). */
   private running: Promise<unknown> | undefined;
   /** Heads of the last checkpoint this process published: an idle service does not repeat itself every minute. */
   private lastHeads: string | undefined;
@@ -45,13 +46,17 @@ export class CheckpointPublisher implements OnApplicationBootstrap, OnApplicatio
       return checkpoint;
     });
     this.running = run;
-    const checkpoint = await run;
-    this.lastHeads = JSON.stringify(checkpoint.chains);
-    return checkpoint;
+    try {
+      const checkpoint = await run;
+      this.lastHeads = JSON.stringify(checkpoint.chains);
+      return checkpoint;
+    } finally {
+      if (this.running === run) this.running = undefined;
+    }
   }
 
   private async tick(): Promise<void> {
-    if (this.running && !(await isSettled(this.running))) return; // the previous one is still in flight
+    if (this.running) return; // the previous one is still in flight
     try {
       const heads = JSON.stringify(await this.audit.heads(this.dataSource));
       if (heads === this.lastHeads) return;
@@ -63,16 +68,4 @@ export class CheckpointPublisher implements OnApplicationBootstrap, OnApplicatio
       );
     }
   }
-}
-
-async function isSettled(p: Promise<unknown>): Promise<boolean> {
-  const pending = Symbol('pending');
-  const r = await Promise.race([
-    p.then(
-      () => true,
-      () => true,
-    ),
-    Promise.resolve(pending),
-  ]);
-  return r !== pending;
 }
