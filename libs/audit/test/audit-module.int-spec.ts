@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Module, SetMetadata } from '@nestjs/common';
+import { Global, Module, SetMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -12,6 +12,7 @@ import {
   type VerifyReport,
 } from '../src';
 import type { AuditCheckpointV1 } from '@outpost/contracts';
+import { Outbox, messagingMigration } from '@outpost/messaging';
 import { TEST_INFRA, eventually, uniqueTopicPrefix } from '@outpost/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
@@ -97,22 +98,28 @@ describe(AuditModule.name, () => {
     expect(body.entries.map((e) => e.action)).toEqual(['notification.sent', 'notification.delivered']);
   });
 
-  it('publishes the heads periodically once they moved, and on demand', async () => {
-    const heads = await app.get(AuditLog).heads(t.admin);
-    const periodic = await eventually(
-      () => published.find((c) => JSON.stringify(c.chains) === JSON.stringify(heads)),
-      10_000,
-    );
+  it('publishes the heads periodically whenever they moved (not when idle), and on demand', async () => {
+    const log = app.get(AuditLog);
+    const published_with = (heads: unknown) => () =>
+      published.find((c) => JSON.stringify(c.chains) === JSON.stringify(heads));
+    const heads = await log.heads(t.admin);
+    const periodic = await eventually(published_with(heads), 10_000);
     expect(periodic.service).toBe('notification');
     const count = published.length;
     await new Promise((r) => setTimeout(r, 500));
     expect(published.length).toBe(count); // idle: nothing new to say
 
+    await app
+      .get(DataSource)
+      .transaction((tx) => log.append(tx, { leadId: 'L-10', actor: { type: 'system' }, action: 'notification.sent' }));
+    const moved = await log.heads(t.admin);
+    await eventually(published_with(moved), 10_000);
+
     const res = await app.inject({ method: 'POST', url: '/v1/audit/checkpoints' });
     expect(res.statusCode).toBe(201);
-    expect(res.json<AuditCheckpointV1>().chains).toEqual(heads);
-    expect(published.at(-1)!.chains).toEqual(heads);
-  });
+    expect(res.json<AuditCheckpointV1>().chains).toEqual(moved);
+    expect(published.at(-1)!.chains).toEqual(moved);
+  }, 30_000);
 
   it('GET /v1/audit/verify checks against the checkpoints on Kafka and reports a rewrite', async () => {
     const cp = published.at(-1)!;
@@ -142,13 +149,13 @@ describe(AuditModule.name, () => {
     expect(clean.statusCode).toBe(200);
     expect(clean.json<VerifyReport>()).toMatchObject({
       ok: true,
-      entriesChecked: 2,
+      entriesChecked: 3,
       chains: 4,
       checkpointsChecked: 1,
       firstBreak: null,
     });
 
-    const chain = cp.chains.find((c) => c.seq > 0)!.chain;
+    const { chain, seq } = cp.chains.find((c) => c.seq > 0)!;
     const entries = await chainEntries(t, 'notification', chain);
     await rewriteChain(
       t,
@@ -162,7 +169,7 @@ describe(AuditModule.name, () => {
     const broken = await app.inject({ method: 'GET', url: '/v1/audit/verify' });
     expect(broken.json<VerifyReport>()).toMatchObject({
       ok: false,
-      firstBreak: { chain, seq: 2, reason: 'checkpoint hash mismatch: rewritten' },
+      firstBreak: { chain, seq, reason: 'checkpoint hash mismatch: rewritten' },
     });
   }, 45_000);
 
@@ -178,5 +185,68 @@ describe(AuditModule.name, () => {
     expect(Reflect.getMetadata(ROLES_KEY, controller!)).toEqual(['ADMIN']);
     // Each service gets its own subclass: one service's roles never leak onto the shared base class.
     expect(Reflect.getOwnMetadata(ROLES_KEY, AuditController)).toBeUndefined();
+  });
+});
+
+describe(`${AuditModule.name} with the default sink`, () => {
+  let t: AuditTestDb;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    t = await openAuditTestDb('audit_module_outbox');
+    await migrate(t, 'intake', 2);
+    await t.admin.transaction(async (tx) => {
+      for (const sql of messagingMigration('intake', RUNTIME_ROLE).up) await tx.query(sql);
+    });
+    const url = new URL(t.db.adminUrl);
+    url.username = RUNTIME_ROLE;
+
+    // What MessagingModule.forService provides globally, without its Kafka consumer and relay.
+    @Global()
+    @Module({
+      providers: [{ provide: Outbox, useValue: new Outbox({ schema: 'intake', producer: 'intake' }) }],
+      exports: [Outbox],
+    })
+    class FakeMessagingModule {}
+
+    @Module({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: url.toString() }),
+        FakeMessagingModule,
+        AuditModule.forService({ service: 'intake', schema: 'intake', checkpointIntervalMs: 0 }),
+      ],
+    })
+    class TestAppModule {}
+
+    app = await NestFactory.create<NestFastifyApplication>(TestAppModule, new FastifyAdapter(), { logger: false });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  }, 30_000);
+  afterAll(async () => {
+    await app.close();
+    await t.close();
+  });
+
+  it('writes the checkpoint as an audit.checkpoint.v1 outbox row keyed by the service, without a lead', async () => {
+    await app
+      .get(DataSource)
+      .transaction((tx) =>
+        app.get(AuditLog).append(tx, { leadId: 'L-1', actor: { type: 'system' }, action: 'lead.registered' }),
+      );
+    const res = await app.inject({ method: 'POST', url: '/v1/audit/checkpoints' });
+    expect(res.statusCode).toBe(201);
+    const rows: Array<{ topic: string; key: string; value: string }> = await t.admin.query(
+      `SELECT topic, key, value FROM intake.outbox`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(JSON.parse(rows[0]!.value)).toMatchObject({
+      leadId: null,
+      key: 'intake',
+      payload: res.json<AuditCheckpointV1>(),
+    });
+    expect(rows[0]).toMatchObject({
+      topic: AUDIT_CHECKPOINT_TOPIC,
+      key: 'intake',
+    });
   });
 });

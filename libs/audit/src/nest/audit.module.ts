@@ -1,21 +1,21 @@
 import { type DynamicModule, type InjectionToken, Module, type ModuleMetadata, type Type } from '@nestjs/common';
 import type { ServiceName } from '@outpost/contracts';
+import { Outbox } from '@outpost/messaging';
 import { AuditLog } from '../audit-log';
 import { loadAuditConfig } from './audit-config';
 import { AuditController } from './audit.controller';
 import { AUDIT_OPTIONS, type ResolvedAuditOptions } from './audit-options';
 import { CheckpointPublisher } from './checkpoint-publisher.service';
-import { AUDIT_CHECKPOINT_SINK, type CheckpointSink } from './checkpoint-sink';
+import { AUDIT_CHECKPOINT_SINK, type CheckpointSink, outboxCheckpointSink } from './checkpoint-sink';
 
 export interface AuditModuleOptions {
   service: ServiceName;
   schema: string;
   /**
-   * Where checkpoints are written. Services pass the messaging Outbox:
-   * `{ inject: [Outbox], useFactory: (o: Outbox) => outboxCheckpointSink(o) }` (with `imports` bringing the module that
-   * exports Outbox, unless it is global).
+   * Where checkpoints are written. Default: the transactional Outbox of @outpost/messaging, injected by class
+   * (MessagingModule.forService is global). Pass your own for tests or another transport.
    */
-  checkpointSink: {
+  checkpointSink?: {
     inject?: InjectionToken[];
     useFactory: (...deps: never[]) => CheckpointSink | Promise<CheckpointSink>;
   };
@@ -57,11 +57,17 @@ export class AuditModule {
       providers: [
         { provide: AUDIT_OPTIONS, useValue: resolved },
         { provide: AuditLog, useFactory: () => new AuditLog({ schema: o.schema, clock: o.clock }) },
-        {
-          provide: AUDIT_CHECKPOINT_SINK,
-          inject: o.checkpointSink.inject ?? [],
-          useFactory: o.checkpointSink.useFactory,
-        },
+        o.checkpointSink
+          ? {
+              provide: AUDIT_CHECKPOINT_SINK,
+              inject: o.checkpointSink.inject ?? [],
+              useFactory: o.checkpointSink.useFactory,
+            }
+          : {
+              provide: AUDIT_CHECKPOINT_SINK,
+              inject: [Outbox],
+              useFactory: (outbox: Outbox) => outboxCheckpointSink(outbox),
+            },
         CheckpointPublisher,
       ],
       exports: [AuditLog, CheckpointPublisher],
