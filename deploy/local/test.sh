@@ -24,7 +24,7 @@ results=.outpost/jest-results.json
 rm -f "$results"
 log "running unit and integration tests"
 set +e
-npx jest "$@" --maxWorkers="${JEST_WORKERS:-2}" --json --outputFile="$results" --selectProjects unit integration
+npx jest "$@" --maxWorkers="${JEST_WORKERS:-2}" --forceExit --json --outputFile="$results" --selectProjects unit integration
 status=$?
 set -e
 if [ -f "$results" ]; then
