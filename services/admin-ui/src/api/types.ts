@@ -1,0 +1,149 @@
+export type Role = 'SENTINEL' | 'VOLUNTEER' | 'STREET_RESPONSIBLE' | 'OFFICER' | 'SUPERVISOR' | 'OPERATOR' | 'ADMIN';
+export type Band = 'red' | 'orange' | 'yellow' | 'none';
+export type Stage = 'intake' | 'assessment' | 'escalation' | 'closed';
+export type Level = 'none' | 'suspected' | 'evidenced';
+
+export const STAGES: Stage[] = ['intake', 'assessment', 'escalation', 'closed'];
+export const BANDS: Band[] = ['red', 'orange', 'yellow', 'none'];
+export const CATEGORIES = ['IF', 'IF-XS', 'IF-ZP', 'IF-FX', 'IF-SM', 'IF-YL', 'IF-AD', 'FD', 'ZF', 'ZQ', 'QH', 'WH', 'HJ', 'XN', 'BX', 'CX', 'ZJ', 'DZ', 'OT'] as const;
+export const RECOMMENDATIONS = ['CLOSE_NOT_ILLEGAL', 'MONITOR', 'WARNING_INTERVIEW', 'TRANSFER_AUTHORITY', 'REFER_POLICE', 'FILE_ADMIN_CASE'] as const;
+export const ANCHORS = ['I', 'P', 'Ind', 'S'] as const;
+export const TASK_TYPES = ['INTERVIEW', 'RECTIFICATION_ORDER', 'SITE_VISIT', 'PUBLICITY', 'REVISIT', 'OTHER'] as const;
+export const OUTCOMES = ['NOT_ILLEGAL', 'RECTIFIED', 'TRANSFERRED', 'POLICE_FILED', 'PENALIZED', 'NO_PENALTY', 'MONITORING_ENDED', 'OTHER'] as const;
+export const REFERRAL_MATERIALS = ['TRANSFER_LETTER', 'INVESTIGATION_REPORT', 'ITEM_LIST', 'INSPECTION_REPORT', 'OTHER'] as const;
+export const POLICE_DECISIONS = ['FILED', 'DECLINED', 'MATERIALS_INCOMPLETE'] as const;
+export const EVIDENCE_TYPES = ['PHOTO', 'LEAFLET', 'CONTRACT', 'RECEIPT', 'CHAT_SCREENSHOT', 'URL_SNAPSHOT', 'AUDIO', 'VIDEO', 'OTHER'] as const;
+export const SUBJECT_KINDS = ['ENTERPRISE', 'INDIVIDUAL_BUSINESS', 'PERSON', 'PLATFORM', 'APP', 'WEBSITE', 'CHAT_GROUP'] as const;
+export const LEAD_CHANNELS = ['OFFLINE_VENUE', 'WECHAT_GROUP', 'APP', 'WEBSITE', 'LIVESTREAM', 'SMS', 'PHONE', 'LEAFLET', 'SEMINAR', 'OTHER'] as const;
+export const ROLES: Role[] = ['SENTINEL', 'VOLUNTEER', 'STREET_RESPONSIBLE', 'OFFICER', 'SUPERVISOR', 'OPERATOR', 'ADMIN'];
+
+export interface Me {
+  personId: string;
+  login: string;
+  name: string;
+  roles: Role[];
+  canCertify: boolean;
+  scope: { district: boolean; streetCodes: string[]; gridIds: string[] };
+  unit: string | null;
+  institution: string | null;
+  pairings: Array<{ id: string; volunteerId: string; sentinelId: string; gridIds: string[]; status: string }>;
+}
+
+export interface LoginAnswer {
+  accessToken: string;
+  expiresIn: number;
+  user: Me;
+}
+
+export interface LeadSummary {
+  id: string;
+  reference: string | null;
+  title: string | null;
+  status: string | null;
+  stage: Stage | null;
+  band: Band | null;
+  score: number | null;
+  category: string | null;
+  streetCode: string | null;
+  streetName: string | null;
+  gridIds: string[];
+  assignee: { id: string; name: string | null } | null;
+  dueAt: string | null;
+  overdue: boolean;
+  breachCount: number;
+  caseNo: string | null;
+  reportedAt: string | null;
+  closedAt: string | null;
+  updatedAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+export interface TimelineItem {
+  at: string;
+  service: string;
+  actor: { type: string; userId?: string; role?: string; name?: string };
+  action: string;
+  from: string | null;
+  to: string | null;
+  reason: string | null;
+}
+
+export interface ScoreLine {
+  indicator: string;
+  label: string;
+  anchor: string | null;
+  weight: number;
+  confidence: number;
+  points: number;
+  evidence: string;
+}
+
+export interface Subject {
+  kind: string;
+  name: string;
+  uscc?: string | null;
+  registeredAddress?: string | null;
+}
+
+export interface EvidenceFile {
+  evidenceId: string;
+  type: string;
+  sha256: string;
+  mediaType: string;
+  sizeBytes: number;
+  addedAt: string;
+}
+
+export interface LeadDetail extends Omit<LeadSummary, 'streetName'> {
+  description: string | null;
+  timeline: TimelineItem[];
+  timelineMissing: Array<{ service: string; reason: string }>;
+  source: { channel: string | null; name: string | null; ref: unknown };
+  placement: { streetCode?: string | null; streetName?: string | null; gridIds?: string[]; addressText?: string | null; resolvedBy?: string | null } | null;
+  subjects: Subject[];
+  estimates: Record<string, number | boolean> | null;
+  explanation: ScoreLine[];
+  checklist: Record<string, string> | null;
+  verifications: Array<{ requestId: string; question: string; askedOf?: string; dueAt?: string; at?: string }>;
+  verificationAnswers: Array<{ requestId: string; answer: string; answeredBy: string; at?: string }>;
+  opinion: Record<string, unknown> | null;
+  decision: Record<string, unknown> | null;
+  case: Record<string, unknown> | null;
+  closure: Record<string, unknown> | null;
+  evidence: EvidenceFile[];
+  linkedTo: string | null;
+}
+
+export interface AllowedActions {
+  leadId: string;
+  status: string | null;
+  stage: Stage | null;
+  service: string | null;
+  actions: Array<{ action: string; label: { zh: string; en: string } }>;
+  gatewayActions: Array<{ action: string; label: { zh: string; en: string } }>;
+}
+
+export interface KeyCount {
+  key: string | null;
+  count: number;
+  name?: string | null;
+  service?: string;
+}
+
+export interface Dashboard {
+  totals: { total: number; open: number; closed: number; overdue: number; breached: number; breaches: number; slaCompliancePct: number };
+  byStage: KeyCount[];
+  byStatus: KeyCount[];
+  byStreet: KeyCount[];
+  byGrid: KeyCount[];
+  byCategory: KeyCount[];
+  byBand: KeyCount[];
+  sla: { breachedLeads: number; breaches: number; overdue: number; byKind: KeyCount[] };
+  trend: Array<{ week: string; reported: number; closed: number; breaches: number }>;
+}

@@ -1,0 +1,112 @@
+import { CATEGORIES, OUTCOMES, POLICE_DECISIONS, RECOMMENDATIONS, REFERRAL_MATERIALS, TASK_TYPES } from '../api/types';
+import type { MessageKey } from '../i18n/dict';
+
+/** One input of an action's modal form; `options` are codes shown through the dictionary prefix `optionPrefix`. */
+export interface FieldSpec {
+  name: string;
+  kind: 'text' | 'textarea' | 'select' | 'multiselect' | 'lines' | 'datetime' | 'bool' | 'json' | 'verification';
+  label: MessageKey;
+  required?: MessageKey;
+  options?: readonly string[];
+  optionPrefix?: string;
+  help?: MessageKey;
+  initial?: unknown;
+  min?: number;
+}
+
+const reason: FieldSpec = { name: 'reason', kind: 'textarea', label: 'form.reason', required: 'form.reason.required' };
+const note: FieldSpec = { name: 'note', kind: 'textarea', label: 'form.note' };
+const materials = (initial: string[]): FieldSpec => ({
+  name: 'materials', kind: 'multiselect', label: 'form.materials', required: 'form.materials.required', options: REFERRAL_MATERIALS, optionPrefix: 'material', initial,
+});
+
+/**
+ * The form of every workflow action the services expose (bodies: docs/SHARED-FACTS.md and the services' command
+ * schemas). An action not listed here gets a JSON form: the service still validates it and explains in Chinese.
+ */
+export const ACTION_FORMS: Record<string, FieldSpec[]> = {
+  claim: [note],
+  release: [{ ...reason, required: undefined }],
+  reassign: [{ name: 'assigneeId', kind: 'text', label: 'form.assigneeId', required: 'form.assigneeId.required' }, { ...reason, required: undefined }],
+  'request-verification': [
+    { name: 'question', kind: 'textarea', label: 'form.question', required: 'form.question.required' },
+    { name: 'dueAt', kind: 'datetime', label: 'form.dueAt' },
+  ],
+  'answer-verification': [
+    { name: 'requestId', kind: 'verification', label: 'form.request', required: 'form.request.required' },
+    { name: 'answer', kind: 'textarea', label: 'form.answer', required: 'form.answer.required' },
+  ],
+  'submit-opinion': [
+    { name: 'recommendation', kind: 'select', label: 'form.recommendation', required: 'form.recommendation.required', options: RECOMMENDATIONS, optionPrefix: 'rec' },
+    { name: 'category', kind: 'select', label: 'form.category', required: 'form.category.required', options: CATEGORIES, optionPrefix: 'cat' },
+    { name: 'legalBasis', kind: 'lines', label: 'form.legalBasis', required: 'form.legalBasis.required', help: 'form.legalBasis.help' },
+    { name: 'reasoning', kind: 'textarea', label: 'form.reasoning', required: 'form.reasoning.required' },
+  ],
+  decide: [
+    { name: 'decision', kind: 'select', label: 'form.decision', required: 'form.decision.required', options: RECOMMENDATIONS, optionPrefix: 'rec' },
+    { name: 'category', kind: 'select', label: 'form.category', options: CATEGORIES, optionPrefix: 'cat' },
+    { name: 'legalBasis', kind: 'lines', label: 'form.legalBasis', help: 'form.legalBasis.help' },
+    { name: 'reasoning', kind: 'textarea', label: 'form.reasoning', required: 'form.reasoning.required' },
+    { name: 'feedback', kind: 'textarea', label: 'form.feedback' },
+  ],
+  return: [reason],
+  reopen: [reason],
+  'record-action': [
+    { name: 'actionType', kind: 'select', label: 'form.actionType', required: 'form.actionType.required', options: TASK_TYPES, optionPrefix: 'task' },
+    { name: 'summary', kind: 'textarea', label: 'form.summary', required: 'form.summary.required' },
+    { name: 'dueAt', kind: 'datetime', label: 'form.dueAt' },
+  ],
+  'complete-task': [
+    { name: 'taskId', kind: 'text', label: 'form.taskId', required: 'form.reason.required' },
+    { name: 'result', kind: 'textarea', label: 'form.result', required: 'form.summary.required' },
+  ],
+  'start-monitoring': [reason],
+  'approve-referral': [note],
+  'refuse-referral': [reason],
+  'send-referral': [materials(['TRANSFER_LETTER', 'INVESTIGATION_REPORT']), note],
+  'record-police-decision': [
+    { name: 'decision', kind: 'select', label: 'form.policeDecision', required: 'form.policeDecision.required', options: POLICE_DECISIONS, optionPrefix: 'police' },
+    { name: 'externalRef', kind: 'text', label: 'form.externalRef' },
+    note,
+  ],
+  'supplement-materials': [materials([]), note],
+  'request-reconsideration': [reason],
+  'record-reconsideration': [{ name: 'upheld', kind: 'bool', label: 'form.upheld', initial: true }, note],
+  'hand-over-materials': [{ name: 'items', kind: 'lines', label: 'form.items', required: 'form.items.required' }],
+  'return-to-admin': [reason],
+  'record-acknowledgement': [
+    { name: 'dispatchId', kind: 'text', label: 'form.dispatchId', required: 'form.reason.required' },
+    { name: 'externalRef', kind: 'text', label: 'form.externalRef' },
+    note,
+  ],
+  'report-upstream': [note],
+  close: [
+    { name: 'outcome', kind: 'select', label: 'form.outcome', required: 'form.outcome.required', options: OUTCOMES, optionPrefix: 'outcome' },
+    { name: 'summary', kind: 'textarea', label: 'form.summary', required: 'form.summary.required' },
+    { name: 'reporterFeedback', kind: 'textarea', label: 'form.reporterFeedback' },
+  ],
+  merge: [{ name: 'intoLeadId', kind: 'text', label: 'form.intoLeadId', required: 'form.intoLeadId.required' }],
+};
+
+export const GENERIC_FORM: FieldSpec[] = [{ name: '__json', kind: 'json', label: 'form.generic', help: 'form.generic.help', initial: '{}' }];
+
+/** Turns the form's values into the command body: empty optional fields are left out, lines become arrays. */
+export function toBody(fields: FieldSpec[], values: Record<string, unknown>): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const f of fields) {
+    const v = values[f.name];
+    if (f.kind === 'json') return JSON.parse(String(v ?? '{}')) as Record<string, unknown>;
+    if (v === undefined || v === null || v === '') continue;
+    if (f.kind === 'lines') {
+      const lines = String(v).split('\n').map((s) => s.trim()).filter(Boolean);
+      if (lines.length) body[f.name] = lines;
+    } else if (f.kind === 'datetime') {
+      body[f.name] = (v as { toISOString(): string }).toISOString();
+    } else if (f.kind === 'multiselect') {
+      if ((v as unknown[]).length) body[f.name] = v;
+    } else if (typeof v === 'string') {
+      if (v.trim()) body[f.name] = v.trim();
+    } else body[f.name] = v;
+  }
+  return body;
+}
