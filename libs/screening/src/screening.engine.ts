@@ -43,6 +43,8 @@ const BRANCH = 32;
 interface TermRef {
   ind: number;
   term: string;
+  /** Dense id of this (indicator, term) pair, for the per-field hit cache. */
+  id: number;
 }
 
 interface CompiledIndicator {
@@ -51,14 +53,21 @@ interface CompiledIndicator {
   exclude: Set<string> | null;
 }
 
+interface AccountFlows {
+  /** Indexes of this account's records in the request. */
+  idx: number[];
+  flows: FlowRecord[];
+}
+
 interface Candidate {
   ind: number;
-  term: string;
+  ref: TermRef;
   start: number;
   end: number;
   alive: boolean;
 }
 
+const MAX_CACHED_FIELDS = 256;
 const SKIP_UNIT = 0xffff;
 const CLAUSE_UNIT = 0xfffe;
 const ALNUM_BIT = 0x8000;
@@ -89,6 +98,9 @@ export class ScreeningEngine {
   private readonly maxPatternLength: number;
   private readonly nameFields: Set<string>;
   private readonly applicability = new Map<string, Uint8Array>();
+  /** Hits are immutable and identical for the same (indicator, term, field): built once, shared, frozen. */
+  private readonly hitCache = new Map<string, Array<ScreeningHit | undefined>>();
+  private termRefCount = 0;
   private readonly now: () => Date;
   private readonly order: Map<string, number>;
   private readonly quick: QuickScorer;
@@ -109,7 +121,7 @@ export class ScreeningEngine {
     const patterns: string[] = [];
     const roles: number[] = [];
     const termRefs: TermRef[][] = [];
-    const add = (raw: string, role: number, ref?: TermRef): void => {
+    const add = (raw: string, role: number, ref?: Omit<TermRef, 'id'>): void => {
       const p = this.normalize(raw);
       if (p.length === 0) return;
       let id = index.get(p);
@@ -122,7 +134,7 @@ export class ScreeningEngine {
       }
       roles[id] |= role;
       // The first catalogue spelling of a normalised term wins, per indicator.
-      if (ref && !termRefs[id].some((r) => r.ind === ref.ind)) termRefs[id].push(ref);
+      if (ref && !termRefs[id].some((r) => r.ind === ref.ind)) termRefs[id].push({ ...ref, id: this.termRefCount++ });
     };
     catalog.indicators.forEach((def) => {
       this.byId.set(def.id, def);
@@ -178,7 +190,10 @@ export class ScreeningEngine {
     return out + String.fromCharCode(...chunk);
   }
 
-  /** Screens named text fields; each hit carries indicator, catalogue term, field, primary anchor and weight. */
+  /**
+   * Screens named text fields; each hit carries indicator, catalogue term, field, primary anchor and weight. Hits are
+   * frozen objects shared between calls (copy one before changing it).
+   */
   screenText(fields: Record<string, string | null | undefined>): ScreeningHit[] {
     const hits: ScreeningHit[] = [];
     for (const field of Object.keys(fields)) {
@@ -215,7 +230,7 @@ export class ScreeningEngine {
     const nowIso = this.now().toISOString();
     const hitsPer: ScreeningHit[][] = new Array<ScreeningHit[]>(records.length);
     const flows: FlowRecord[] = [];
-    const byAccount = new Map<string, number[]>();
+    const byAccount = new Map<string, AccountFlows>();
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
       const hits: ScreeningHit[] = [];
@@ -227,12 +242,14 @@ export class ScreeningEngine {
       const flow = this.flowOf(r, nowIso);
       if (flow) {
         flows.push(flow);
-        const list = byAccount.get(flow.accountNo);
-        if (list) list.push(i);
-        else byAccount.set(flow.accountNo, [i]);
+        const acc = byAccount.get(flow.accountNo);
+        if (acc) {
+          acc.idx.push(i);
+          acc.flows.push(flow);
+        } else byAccount.set(flow.accountNo, { idx: [i], flows: [flow] });
       }
     }
-    if (byAccount.size > 0) this.applyFundFlow(flows, byAccount, history, hitsPer);
+    if (byAccount.size > 0) this.applyFundFlow(byAccount, history, hitsPer);
     const results: RecordScreening[] = new Array<RecordScreening>(records.length);
     for (let i = 0; i < records.length; i++) {
       const hits = hitsPer[i];
@@ -257,37 +274,30 @@ export class ScreeningEngine {
     };
   }
 
-  private applyFundFlow(
-    flows: FlowRecord[],
-    byAccount: Map<string, number[]>,
-    history: Map<string, FlowRecord[]>,
-    hitsPer: ScreeningHit[][],
-  ): void {
-    const windowMs = this.catalog.fundFlow.windowDays * 86_400_000;
-    const current = new Map<string, FlowRecord[]>();
-    for (const f of flows) {
-      const list = current.get(f.accountNo);
-      if (list) list.push(f);
-      else current.set(f.accountNo, [f]);
-    }
+  private applyFundFlow(byAccount: Map<string, AccountFlows>, history: Map<string, FlowRecord[]>, hitsPer: ScreeningHit[][]): void {
+    const cfg = this.catalog.fundFlow;
+    const windowMs = cfg.windowDays * 86_400_000;
+    // No rule can fire on fewer movements than the smallest minimum: skip those accounts before building anything.
+    const minNeeded = Math.min(cfg.funnel.minCounterparties, cfg.fixedMultiples.minInbound);
     const c2 = this.byId.get('C2');
     const c3 = this.byId.get('C3');
-    for (const [accountNo, idx] of byAccount) {
-      const mine = current.get(accountNo) ?? [];
+    for (const [accountNo, { idx, flows: mine }] of byAccount) {
+      const past = history.get(accountNo) ?? [];
+      if (past.length + mine.length < minNeeded) continue;
       const refs = new Set(mine.map((f) => f.ref));
-      const combined = [...(history.get(accountNo) ?? []).filter((f) => !refs.has(f.ref)), ...mine];
+      const combined = [...past.filter((f) => !refs.has(f.ref)), ...mine];
       // The window ends at the latest movement seen, so a month-old bank export is judged on its own timeline.
       const times = combined.map((f) => Date.parse(f.occurredAt));
       let latest = -Infinity;
       for (const t of times) if (t > latest) latest = t;
       const inWindow = combined.filter((_, k) => times[k] >= latest - windowMs);
-      for (const finding of evaluateFundFlow(inWindow, this.catalog.fundFlow)) {
+      for (const finding of evaluateFundFlow(inWindow, cfg)) {
         const def = finding.indicator === 'C2' ? c2 : c3;
         if (!def) continue;
         const terms = def.terms ?? [];
         const term = finding.indicator === 'C2' ? (finding.pattern === 'collection' ? terms[0] : terms[1] ?? terms[0]) : terms[0];
-        const hit: ScreeningHit = { indicator: def.id, term: term ?? finding.detail, field: 'accountNo', anchor: def.anchor, weight: def.weight };
-        for (const i of idx) hitsPer[i].push({ ...hit });
+        const hit: ScreeningHit = Object.freeze({ indicator: def.id, term: term ?? finding.detail, field: 'accountNo', anchor: def.anchor, weight: def.weight });
+        for (const i of idx) hitsPer[i].push(hit);
       }
     }
   }
@@ -301,7 +311,7 @@ export class ScreeningEngine {
       this.info = new Int32Array(size);
     }
     const { scanTable, info } = this;
-    const { delta, outStart, outList, shift } = this.ac;
+    const { delta, outStart, outList, shift, firstOutputState } = this.ac;
     let matches = this.matches;
     let mc = 0;
     let state = 0;
@@ -318,16 +328,18 @@ export class ScreeningEngine {
       info[n] = clause | sep | (k >>> 15);
       sep = 0;
       state = delta[(state << shift) | (k & 0x7fff)];
-      const oe = outStart[state + 1];
-      for (let j = outStart[state]; j < oe; j++) {
-        if (mc * 2 + 2 > matches.length) {
-          const bigger = new Int32Array(matches.length * 2);
-          bigger.set(matches);
-          matches = this.matches = bigger;
+      if (state >= firstOutputState) {
+        const oe = outStart[state + 1];
+        for (let j = outStart[state]; j < oe; j++) {
+          if (mc * 2 + 2 > matches.length) {
+            const bigger = new Int32Array(matches.length * 2);
+            bigger.set(matches);
+            matches = this.matches = bigger;
+          }
+          matches[mc * 2] = outList[j];
+          matches[mc * 2 + 1] = n;
+          mc++;
         }
-        matches[mc * 2] = outList[j];
-        matches[mc * 2 + 1] = n;
-        mc++;
       }
       n++;
     }
@@ -341,7 +353,7 @@ export class ScreeningEngine {
     let a = this.applicability.get(field);
     if (!a) {
       a = Uint8Array.from(this.indicators, (ci) => ((ci.fields === null || ci.fields.has(field)) && !(ci.exclude?.has(field) ?? false) ? 1 : 0));
-      this.applicability.set(field, a);
+      if (this.applicability.size < MAX_CACHED_FIELDS) this.applicability.set(field, a);
     }
     return a;
   }
@@ -373,7 +385,7 @@ export class ScreeningEngine {
           if (!nameField && !this.entitySuffixFollows(start, end)) continue;
         }
         if (def.warnable && this.warned(start, end, cues.maxGapBefore, cues.maxGapAfter)) continue;
-        candidates.push({ ind: ref.ind, term: ref.term, start, end, alive: true });
+        candidates.push({ ind: ref.ind, ref, start, end, alive: true });
       }
     }
     // Within one group, a term inside a longer term of an indicator weighing at least as much is the same evidence
@@ -396,13 +408,21 @@ export class ScreeningEngine {
         }
       }
     }
+    let cache = this.hitCache.get(field);
+    if (!cache) {
+      cache = new Array<ScreeningHit | undefined>(this.termRefCount);
+      // Field names come from code, not input; the cap only guards against a caller passing arbitrary keys.
+      if (this.hitCache.size < MAX_CACHED_FIELDS) this.hitCache.set(field, cache);
+    }
     for (const c of candidates) {
       if (!c.alive) continue;
-      const def = this.indicators[c.ind].def;
-      let dup = false;
-      for (const h of out) if (h.indicator === def.id && h.term === c.term && h.field === field) dup = true;
-      if (dup) continue;
-      out.push({ indicator: def.id, term: c.term, field, anchor: def.anchor, weight: def.weight });
+      let hit = cache[c.ref.id];
+      if (!hit) {
+        const def = this.indicators[c.ind].def;
+        hit = cache[c.ref.id] = Object.freeze({ indicator: def.id, term: c.ref.term, field, anchor: def.anchor, weight: def.weight });
+      }
+      // The same frozen object per (indicator, term, field), so identity is the duplicate check.
+      if (!out.includes(hit)) out.push(hit);
     }
   }
 

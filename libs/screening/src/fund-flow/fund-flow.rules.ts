@@ -47,6 +47,9 @@ function topShare(s: Side, k: number): number {
 export function evaluateFundFlow(records: FlowRecord[], cfg: FundFlowSettings): FundFlowFinding[] {
   const findings: FundFlowFinding[] = [];
   const f = cfg.funnel;
+  const m = cfg.fixedMultiples;
+  // Most accounts in a request have a handful of movements: no rule can fire below the smallest minimum.
+  if (records.length < Math.min(f.minCounterparties, m.minInbound)) return findings;
   const ins = records.filter((r) => r.direction === 'in' && r.amount > 0);
   const outs = records.filter((r) => r.direction === 'out' && r.amount > 0);
   const inS = side(ins, f.smallAmountYuan);
@@ -76,7 +79,6 @@ export function evaluateFundFlow(records: FlowRecord[], cfg: FundFlowSettings): 
     });
   }
 
-  const m = cfg.fixedMultiples;
   if (ins.length >= m.minInbound && inS.byCounterparty.size >= m.minCounterparties) {
     const candidates = new Set<number>(m.bases);
     let min = Infinity;

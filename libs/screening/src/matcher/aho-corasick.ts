@@ -3,13 +3,18 @@
  *
  * Code units that occur in no pattern share class 0, which always leads back to the root, so the table only needs
  * one column per distinct pattern character. Rows are padded to a power of two so a transition is
- * `next = delta[(state << shift) | cls[c]]`: one multiplication-free array read per input character.
+ * `next = delta[(state << shift) | cls[c]]`: one multiplication-free array read per input character. States are
+ * renumbered so that every state with an output has an id ≥ `firstOutputState`: the scan tests one comparison per
+ * character instead of reading the output table. The table is 16-bit while the automaton has < 65,536 states, to keep
+ * it in cache.
  */
 export class AhoCorasick {
   /** Character class per code unit (0: not in any pattern). */
   readonly cls: Uint16Array;
   readonly shift: number;
-  readonly delta: Int32Array;
+  readonly delta: Uint16Array | Int32Array;
+  /** States with at least one output are exactly those with id ≥ firstOutputState. */
+  readonly firstOutputState: number;
   /** Patterns ending at a state: outList[outStart[s] .. outStart[s + 1]). */
   readonly outStart: Int32Array;
   readonly outList: Int32Array;
@@ -78,16 +83,29 @@ export class AhoCorasick {
         queue.push(child);
       }
     }
-    this.delta = delta;
+    // Renumber: states without outputs first (keeping breadth-first order, so the root stays 0), then the others.
+    const order: number[] = [];
+    for (let s = 0; s < n; s++) if (outputs[s].length === 0) order.push(s);
+    this.firstOutputState = order.length;
+    for (let s = 0; s < n; s++) if (outputs[s].length > 0) order.push(s);
+    const renum = new Int32Array(n);
+    order.forEach((old, id) => (renum[old] = id));
+    const table = n < 0x10000 ? new Uint16Array(n * width) : new Int32Array(n * width);
+    for (let id = 0; id < n; id++) {
+      const from = order[id] << shift;
+      const to = id << shift;
+      for (let k = 0; k < width; k++) table[to + k] = renum[delta[from + k]];
+    }
+    this.delta = table;
     this.outStart = new Int32Array(n + 1);
     let total = 0;
-    for (let s = 0; s < n; s++) {
-      this.outStart[s] = total;
-      total += outputs[s].length;
+    for (let id = 0; id < n; id++) {
+      this.outStart[id] = total;
+      total += outputs[order[id]].length;
     }
     this.outStart[n] = total;
     this.outList = new Int32Array(total);
-    for (let s = 0; s < n; s++) this.outList.set(outputs[s], this.outStart[s]);
+    for (let id = 0; id < n; id++) this.outList.set(outputs[order[id]], this.outStart[id]);
   }
 
   /** All (patternId, endIndexInclusive) pairs in `text`; convenience for tests, the engine inlines the loop. */
