@@ -22,6 +22,7 @@ import { LeadViewRepository } from './read-model/lead-view.repository';
 import { LeadsController } from './read-model/leads.controller';
 import { LiveUpdates } from './read-model/live-updates.service';
 import { ReadModelConsumer } from './read-model/read-model.consumer';
+import { RosterController } from './roster/roster.controller';
 import { DemoAccountsSeeder } from './seed/demo-accounts';
 
 /** Keys, accounts and the browser guard, needed by every feature's controllers. */
@@ -56,7 +57,7 @@ export class AppModule {
         }),
         AuthCoreModule.forConfig(config),
       ],
-      controllers: [AuthController, LeadsController, DashboardController, EventsController, CommandsController, ExportController, OpsController],
+      controllers: [AuthController, LeadsController, DashboardController, EventsController, CommandsController, ExportController, OpsController, RosterController],
       providers: [RosterConsumer, ReadModelConsumer, LeadViewRepository, LeadDetailService, LiveUpdates, OpsService, DemoAccountsSeeder],
     };
   }

@@ -15,6 +15,8 @@ export const ROLE_GROUPS = {
   workflow: ['SENTINEL', 'VOLUNTEER', 'STREET_RESPONSIBLE', 'OFFICER', 'SUPERVISOR'],
   /** See reporter identity and bank-sensitive fields (OFFICER only with canCertify; checked separately). */
   revealers: ['OFFICER', 'SUPERVISOR'],
+  /** Roster and pairings (assessment enforces the same: ADMIN, SUPERVISOR). */
+  rosterManagers: ['ADMIN', 'SUPERVISOR'],
   /** Operator console. */
   operators: ['OPERATOR', 'ADMIN'],
   /** Anyone signed in. */
@@ -33,9 +35,14 @@ export const ACTION_ROLES: Record<string, readonly Role[]> = {
   decide: ['OFFICER'],
   return: ['OFFICER', 'SUPERVISOR'],
   reopen: ['OFFICER', 'SUPERVISOR'],
-  // escalation
+  // escalation (roles as in escalation's transition table)
   'record-action': ['STREET_RESPONSIBLE', 'OFFICER'],
-  'approve-referral': ['OFFICER'],
+  'complete-task': ['STREET_RESPONSIBLE', 'OFFICER'],
+  // 负责人 approvals are the SUPERVISOR's in escalation's table (HEADS); the gateway must not block them.
+  'approve-referral': ['SUPERVISOR'],
+  'refuse-referral': ['SUPERVISOR'],
+  'approve-measure': ['SUPERVISOR'],
+  'extend-measure': ['SUPERVISOR'],
   'send-referral': ['OFFICER'],
   'record-police-decision': ['OFFICER'],
   close: ['OFFICER'],

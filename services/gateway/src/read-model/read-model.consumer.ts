@@ -20,16 +20,16 @@ export class ReadModelConsumer {
     await ensure(tx, p.leadId);
     const subjectNames = p.subjects.map((s) => [s.name, s.uscc].filter(Boolean).join(' ')).join(' ');
     await tx.query(
-      `UPDATE lead_view SET reference = $2, title = $3, description = $4, source_channel = $5, source_name = $6,
-         confidentiality = $7, street_code = COALESCE(street_code, $8), street_name = $9,
+      `UPDATE lead_view SET reference = $2::text, title = $3::text, description = $4::text, source_channel = $5::text, source_name = $6::text,
+         confidentiality = $7::text, street_code = COALESCE(street_code, $8::text), street_name = $9::text,
          grid_ids = CASE WHEN facts ? 'triage' THEN grid_ids ELSE $10::text[] END,
-         band = CASE WHEN facts ? 'triage' THEN band ELSE $11 END,
-         score = CASE WHEN facts ? 'triage' THEN score ELSE $12 END,
-         category = COALESCE(category, $13), subject_names = $14, reported_at = $15, filed_by = $16,
+         band = CASE WHEN facts ? 'triage' THEN band ELSE $11::text END,
+         score = CASE WHEN facts ? 'triage' THEN score ELSE $12::numeric END,
+         category = COALESCE(category, $13::text), subject_names = $14::text, reported_at = $15::timestamptz, filed_by = $16::text,
          facts = facts || jsonb_build_object('subjects', $17::jsonb, 'placement', $18::jsonb, 'estimates', $19::jsonb,
            'screening', $20::jsonb, 'channels', $21::jsonb, 'reporter', $22::jsonb, 'sourceRef', $23::text,
            'discoveredAt', $24::text, 'suggestedCategory', $13::text),
-         search_text = concat_ws(' ', $2, $3, $4, $14, $6)
+         search_text = concat_ws(' ', $2::text, $3::text, $4::text, $14::text, $6::text)
        WHERE id = $1`,
       [
         p.leadId, p.reference, p.title, p.description, p.sourceChannel, p.sourceName, p.confidentiality,
@@ -52,7 +52,7 @@ export class ReadModelConsumer {
       newHits: p.newHits, estimates: p.estimates, at: e.occurredAt,
     });
     await ensure(tx, p.linkedLeadId);
-    await tx.query(`UPDATE lead_view SET linked_to = $2, reference = COALESCE(reference, $3) WHERE id = $1`, [p.linkedLeadId, p.leadId, p.linkedReference]);
+    await tx.query(`UPDATE lead_view SET linked_to = $2::text, reference = COALESCE(reference, $3::text) WHERE id = $1`, [p.linkedLeadId, p.leadId, p.linkedReference]);
     await setStatus(tx, p.linkedLeadId, 'LINKED', e.occurredAt);
     await changed(tx, p.leadId);
     await changed(tx, p.linkedLeadId);
