@@ -38,11 +38,13 @@ function person(id: string, name: string, roles: Person['roles'], o: Partial<Per
 export interface HarnessOptions {
   env?: Record<string, string>;
   reuse?: { db: TestDatabase; prefix: string; suffix: string; encryptionKey: string };
+  /** Only the Kafka producer and SQL client (the service runs elsewhere, e.g. in a child process). */
+  noApp?: boolean;
 }
 
 /** One notification app on the real stack, with its own database, topic prefix and queue names, plus fake providers. */
 export class Harness {
-  app!: NestFastifyApplication;
+  private appInstance: NestFastifyApplication | null = null;
   db!: TestDatabase;
   config!: NotificationConfig;
   prefix!: string;
@@ -84,8 +86,10 @@ export class Harness {
     // MessagingModule and AuditModule read their settings from the environment, not from the service config.
     for (const k of ['KAFKA_TOPIC_PREFIX', 'OUTBOX_POLL_INTERVAL_MS', 'AUDIT_CHECKPOINT_INTERVAL_MS'] as const) process.env[k] = h.env[k];
     h.config = loadNotificationConfig(h.env);
-    h.app = await createServiceApp(notificationBootstrap(h.config));
-    await h.app.getHttpAdapter().getInstance().ready();
+    if (!o.noApp) {
+      h.appInstance = await createServiceApp(notificationBootstrap(h.config));
+      await h.appInstance.getHttpAdapter().getInstance().ready();
+    }
     h.bus = new KafkaBus({ brokers: h.config.KAFKA_BROKERS, clientId: `ntf-test-${h.suffix}`, topicPrefix: h.prefix });
     await h.bus.connect();
     h.pg = new Client({ connectionString: h.db.adminUrl });
@@ -98,8 +102,14 @@ export class Harness {
     return { db: this.db, prefix: this.prefix, suffix: this.suffix, encryptionKey: this.encryptionKey };
   }
 
+  get app(): NestFastifyApplication {
+    if (!this.appInstance) throw new Error('harness started without the app');
+    return this.appInstance;
+  }
+
   async stop(): Promise<void> {
-    await this.app.close();
+    await this.appInstance?.close();
+    this.appInstance = null;
     await this.bus.disconnect();
     await this.pg.end();
   }
