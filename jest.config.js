@@ -22,11 +22,11 @@ module.exports = {
   // Integration tests talk to real services; Jest only honours testTimeout at the top level.
   testTimeout: 60000,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{services,libs,bench}/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{services,libs,bench,deploy}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{services,libs,bench}/**/*.int-spec.ts'],
+      testMatch: ['<rootDir>/{services,libs,bench,deploy}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
     },
   ],
