@@ -12,15 +12,12 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
     await h?.close();
   });
 
-  it('CLOSE_NOT_ILLEGAL closes the lead at once with outcome and reply to the reporter, idempotently', async () => {
+  it('CLOSE_NOT_ILLEGAL closes the lead at once with outcome and reply to the reporter', async () => {
     const leadId = newLeadId();
     await h.registered(leadId, { publicReport: true });
     const payload = h.decidedPayload(leadId, { decision: 'CLOSE_NOT_ILLEGAL', category: 'OT', band: 'none', feedback: '经核查未发现非法集资行为，感谢您的反映。' });
-    const eventId = await h.produce('assessment.lead-decided.v1', payload, leadId);
+    await h.produce('assessment.lead-decided.v1', payload, leadId);
     await eventually(async () => ((await h.published('escalation.lead-closed.v1', leadId)).length ? true : undefined));
-    // Redelivery of the same envelope (same id): no second case, no second closure.
-    const raw = (await h.sql<{ value: string }>(`SELECT 1 AS x`)) && { id: eventId };
-    expect(raw.id).toBe(eventId);
     const [closed] = await h.published('escalation.lead-closed.v1', leadId);
     expect(closed).toMatchObject({ leadId, status: 'CLOSED', outcome: 'NOT_ILLEGAL', reporterFeedback: '经核查未发现非法集资行为，感谢您的反映。', linkedLeadIds: [] });
     const view = await h.caseView(leadId);
@@ -39,8 +36,6 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
       topic: 'assessment.lead-decided.v1', payload: h.decidedPayload(leadId, { decision: 'MONITOR' }), leadId, actor: { type: 'user', userId: 'p-officer-1', role: 'OFFICER' },
     });
     await h.produceRaw('assessment.lead-decided.v1', { ...env, id: inbox[0]!.event_id }, leadId);
-    const marker = newLeadId();
-    await h.decide(marker, { decision: 'MONITOR' }); // processed after the redelivery on the same partition? not guaranteed: wait on inbox instead
     await eventually(async () => ((await h.sql(`SELECT 1 FROM inbox WHERE event_id = $1`, [inbox[0]!.event_id])).length === 1 ? true : undefined));
     await new Promise((r) => setTimeout(r, 1500));
     expect(await h.sql(`SELECT id FROM disposal_case WHERE primary_lead_id = $1`, [leadId])).toEqual([{ id: caseId }]);
