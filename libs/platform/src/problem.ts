@@ -60,14 +60,16 @@ const TITLES: Record<number, string> = {
 };
 
 export function problem(status: number, code: string, detail: string, errors?: FieldError[], extra: Record<string, unknown> = {}): ProblemDetails {
+  // Extensions first: they may add members but never replace the standard ones (a `status` extension must not
+  // change the HTTP status).
   return {
+    ...extra,
     type: `https://outpost.local/problems/${code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[status] ?? 'Error',
     status,
     code,
     detail,
     ...(errors && errors.length ? { errors } : {}),
-    ...extra,
   };
 }
 
