@@ -327,7 +327,9 @@ export class ScreeningEngine {
       }
       info[n] = clause | sep | (k >>> 15);
       sep = 0;
-      state = delta[(state << shift) | (k & 0x7fff)];
+      // Characters in no pattern (class 0) always lead back to the root: skip the table read for them.
+      const cls = k & 0x7fff;
+      state = cls === 0 ? 0 : delta[(state << shift) | cls];
       if (state >= firstOutputState) {
         const oe = outStart[state + 1];
         for (let j = outStart[state]; j < oe; j++) {
