@@ -9,7 +9,6 @@ type SeedRule = [id: string, eventType: string, audience: string, param: string 
 const ALL_PEOPLE = ['INBOX', 'EMAIL'];
 const URGENT = ['INBOX', 'EMAIL', 'SMS'];
 
-/* eslint-disable prettier/prettier */
 const SEED_RULES: SeedRule[] = [
   ['registered-source', 'intake.lead-registered.v1', 'SOURCE_SYSTEM', null, ['WEBHOOK'], false, false, {}, '线索已受理：回调来源系统'],
   ['linked-assignee', 'intake.lead-linked.v1', 'ASSIGNEE', null, ['INBOX'], false, false, {}, '新的反映并入在办线索：告知承办人'],
@@ -47,7 +46,6 @@ const SEED_RULES: SeedRule[] = [
   ['reopened-supervisors', 'escalation.lead-reopened.v1', 'SUPERVISORS', null, ['INBOX'], false, false, {}, '重新打开：督办'],
   ['delivery-failed-operators', 'notification.delivery-failed.v1', 'ROLE', 'OPERATOR', ['INBOX'], false, false, {}, '通知投递失败：运维站内信'],
 ];
-/* eslint-enable prettier/prettier */
 
 /** Rules, contacts (copied from roster events), lead routing facts, webhook endpoints, deliveries and inbox items. */
 export class InitNotification1767312000000 implements MigrationInterface {
