@@ -12,3 +12,4 @@ export * from './messaging.migration';
 export * from './messaging.config';
 export * from './handle-event.decorator';
 export * from './messaging.module';
+export { MessagingOpsController } from './messaging-ops.controller';

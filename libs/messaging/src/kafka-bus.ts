@@ -81,15 +81,30 @@ export class KafkaBus {
   /** Creates the missing ones of these logical topics (existing topics are left as they are). */
   async ensureTopics(names: string[], partitions = DEFAULT_PARTITIONS): Promise<void> {
     await this.connect();
-    const existing = new Set(await this.admin.listTopics());
-    const missing = [...new Set(names.map((n) => this.topic(n)))].filter((t) => !existing.has(t));
-    if (!missing.length) return;
-    // A concurrent creator (another instance starting) makes kafkajs return false, not throw: that is fine.
-    await this.admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
-    });
-    this.logger.info({ topics: missing, partitions }, 'kafka topics created');
+    const wanted = [...new Set(names.map((n) => this.topic(n)))];
+    // Several services start at once and create overlapping topics: a concurrent creation makes kafkajs's metadata
+    // wait fail with a retriable UNKNOWN_TOPIC_OR_PARTITION. Re-list and retry until every topic exists with leaders.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const existing = new Set(await this.admin.listTopics());
+        const missing = wanted.filter((t) => !existing.has(t));
+        if (missing.length) {
+          await this.admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
+          });
+          this.logger.info({ topics: missing, partitions }, 'kafka topics created');
+        }
+        const metadata = await this.admin.fetchTopicMetadata({ topics: wanted });
+        const leaderless = metadata.topics.filter((t) => t.partitions.some((p) => p.leader < 0));
+        if (!leaderless.length) return;
+        throw new Error(`topics without leaders yet: ${leaderless.map((t) => t.name).join(', ')}`);
+      } catch (err) {
+        if (attempt >= 20) throw err;
+        this.logger.warn({ err: (err as Error).message, attempt }, 'kafka topics not ready; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
+      }
+    }
   }
 
   /** Produces the messages with acks=all; resolves once every one is acknowledged. Order is kept per topic. */

@@ -19,6 +19,7 @@ import type { LoggerLike } from './logger';
 import { loadMessagingConfig, type MessagingConfig } from './messaging.config';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
+import { MESSAGING_SCHEMA, MessagingOpsController } from './messaging-ops.controller';
 
 export interface MessagingModuleOptions {
   service: ServiceName;
@@ -63,10 +64,15 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     this.registerHandlers();
-    const produced = (Object.keys(TOPICS) as Topic[]).filter((t) => TOPICS[t].producer === this.options.service || TOPICS[t].producer === null);
+    const produced = (Object.keys(TOPICS) as Topic[]).filter(
+      (t) => TOPICS[t].producer === this.options.service || TOPICS[t].producer === null,
+    );
     const consumed = this.consumer.topics();
     await this.bus.connect();
-    await this.bus.ensureTopics([...produced, ...consumed, ...consumed.map(deadLetterTopic)], this.config.topicPartitions);
+    await this.bus.ensureTopics(
+      [...produced, ...consumed, ...consumed.map(deadLetterTopic)],
+      this.config.topicPartitions,
+    );
     if (this.config.relayEnabled) await this.relay.start();
     await this.consumer.start();
   }
@@ -113,14 +119,21 @@ export class MessagingModule {
       module: MessagingModule,
       global: true,
       imports: [DiscoveryModule],
+      controllers: [MessagingOpsController],
       providers: [
         { provide: MESSAGING_OPTIONS, useValue: o },
+        { provide: MESSAGING_SCHEMA, useValue: o.schema },
         { provide: MESSAGING_CONFIG, useFactory: () => loadMessagingConfig() },
         {
           provide: KafkaBus,
           inject: [MESSAGING_CONFIG],
           useFactory: (c: MessagingConfig) =>
-            new KafkaBus({ brokers: c.kafkaBrokers, clientId: c.kafkaClientId ?? o.service, topicPrefix: c.kafkaTopicPrefix, logger: nestLogger('Kafka') }),
+            new KafkaBus({
+              brokers: c.kafkaBrokers,
+              clientId: c.kafkaClientId ?? o.service,
+              topicPrefix: c.kafkaTopicPrefix,
+              logger: nestLogger('Kafka'),
+            }),
         },
         { provide: Outbox, useFactory: () => new Outbox({ schema: o.schema, producer: o.service }) },
         {
@@ -157,7 +170,8 @@ export class MessagingModule {
         {
           provide: DeadLetterStore,
           inject: [DataSource, KafkaBus],
-          useFactory: (dataSource: DataSource, bus: KafkaBus) => new DeadLetterStore({ dataSource, schema: o.schema, bus }),
+          useFactory: (dataSource: DataSource, bus: KafkaBus) =>
+            new DeadLetterStore({ dataSource, schema: o.schema, bus }),
         },
         MessagingLifecycle,
       ],
