@@ -1,0 +1,142 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importPKCS8 } from 'jose';
+import { Client } from 'pg';
+import type { Role } from '@outpost/contracts';
+import { signInternalToken, type Principal } from '@outpost/platform';
+import { createTestDatabase, uniqueSuffix, type TestDatabase } from '@outpost/testing';
+import { DIST_ROOT, freePort, REPO_ROOT, ServiceProcess, type ServiceName } from './proc';
+
+export interface StackOptions {
+  label: string;
+  kafkaBrokers?: string;
+  redisUrl?: string;
+  /** Extra env per service. */
+  env?: Partial<Record<ServiceName, Record<string, string>>>;
+  distRoot?: string;
+}
+
+/** The demo bank source's fixed development key (intake seeds it with DEMO_DATA=true). */
+export const BANK_KEY = 'demo-bank-key-icbc-th-2026-dev-only';
+export const BANK_SOURCE_ID = 'demo-bank-icbc-tianhe';
+
+/**
+ * A private Outpost: one fresh database, a unique topic prefix, unique consumer groups and Redis key prefixes, its own
+ * key material, and service processes on free ports. Nothing it creates collides with other engineers' runs (except
+ * the consumer groups intake and notification hard-code: see bench/README in the report).
+ */
+export class Stack {
+  readonly tag = uniqueSuffix();
+  readonly prefix: string;
+  readonly dir: string;
+  readonly keysDir: string;
+  readonly kafkaBrokers: string;
+  readonly redisUrl: string;
+  db!: TestDatabase;
+  readonly services = new Map<ServiceName, ServiceProcess>();
+  private privateKeyPem = '';
+
+  constructor(readonly o: StackOptions) {
+    this.prefix = `bench-${o.label}-${this.tag}.`;
+    this.dir = mkdtempSync(join(tmpdir(), `outpost-${o.label}-`));
+    this.keysDir = join(this.dir, 'keys');
+    this.kafkaBrokers = o.kafkaBrokers ?? '127.0.0.1:9092';
+    this.redisUrl = o.redisUrl ?? 'redis://127.0.0.1:6379';
+  }
+
+  async init(): Promise<void> {
+    execFileSync(process.execPath, [join(REPO_ROOT, 'deploy/local/keys.js'), this.keysDir], { stdio: 'ignore' });
+    this.privateKeyPem = readFileSync(join(this.keysDir, 'internal-jwt-private.pem'), 'utf8');
+    mkdirSync(join(this.dir, 'logs'), { recursive: true });
+    this.db = await createTestDatabase(`bench_${this.o.label}`);
+  }
+
+  get logDir(): string {
+    return join(this.dir, 'logs');
+  }
+
+  dbUrl(role = 'postgres'): string {
+    return `postgres://${role}@127.0.0.1:5432/${this.db.name}`;
+  }
+
+  private envFor(svc: ServiceName, ports: Partial<Record<ServiceName, number>>): Record<string, string> {
+    const t = this.tag;
+    const common: Record<string, string> = {
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'warn',
+      DATABASE_ADMIN_URL: this.dbUrl(),
+      DATABASE_URL: this.dbUrl(`outpost_${svc}`),
+      KAFKA_BROKERS: this.kafkaBrokers,
+      KAFKA_TOPIC_PREFIX: this.prefix,
+      REDIS_URL: this.redisUrl,
+      INTERNAL_JWT_PUBLIC_KEY_FILE: join(this.keysDir, 'internal-jwt-public.pem'),
+      ENCRYPTION_KEY_FILE: join(this.keysDir, 'encryption-key'),
+      OUTBOX_POLL_INTERVAL_MS: '500',
+    };
+    const url = (s: ServiceName) => `http://127.0.0.1:${ports[s] ?? 1}`;
+    const own: Record<ServiceName, Record<string, string>> = {
+      intake: {
+        DEMO_DATA: 'true',
+        API_KEY_PEPPER_FILE: join(this.keysDir, 'api-key-pepper'),
+        RATE_LIMIT_PER_MINUTE: '100000000',
+        REDIS_KEY_PREFIX: `bench:${t}:intake:`,
+        EVIDENCE_DIR: join(this.dir, 'evidence'),
+      },
+      assessment: { DEMO_DATA: 'true', KAFKA_CONSUMER_GROUP: `bench-${t}-assessment`, DEADLINE_QUEUE: `bench-${t}-assessment-deadlines` },
+      escalation: {
+        ESCALATION_CONSUMER_GROUP: `bench-${t}-escalation`,
+        ESCALATION_TIMERS_QUEUE: `bench-${t}-escalation-clocks`,
+        ESCALATION_DISPATCH_QUEUE: `bench-${t}-escalation-dispatch`,
+      },
+      notification: { NOTIFICATION_QUEUE_PREFIX: `bench-${t}-notification`, SMTP_URL: 'smtp://127.0.0.1:9', SMS_GATEWAY_URL: 'http://127.0.0.1:9/sms/send' },
+      gateway: {
+        DEMO_DATA: 'true',
+        KAFKA_CONSUMER_GROUP: `bench-${t}-gateway`,
+        INTERNAL_JWT_PRIVATE_KEY_FILE: join(this.keysDir, 'internal-jwt-private.pem'),
+        BULLMQ_PREFIX: `bench-${t}-bull`,
+        INTAKE_URL: url('intake'),
+        ASSESSMENT_URL: url('assessment'),
+        ESCALATION_URL: url('escalation'),
+        NOTIFICATION_URL: url('notification'),
+      },
+    };
+    return { ...common, ...own[svc], ...(this.o.env?.[svc] ?? {}) };
+  }
+
+  /** Allocates ports for the given services (so the gateway knows the others') and starts them in order. */
+  async start(names: ServiceName[]): Promise<void> {
+    const ports: Partial<Record<ServiceName, number>> = {};
+    for (const n of names) ports[n] = await freePort();
+    for (const n of names) this.services.set(n, new ServiceProcess(n, ports[n]!, this.envFor(n, ports), this.logDir, this.o.distRoot ?? DIST_ROOT));
+    // Sequentially: each runs its migrations at start; on 2 shared cores parallel starts only slow each other down.
+    for (const n of names) await this.svc(n).start();
+  }
+
+  svc(name: ServiceName): ServiceProcess {
+    const s = this.services.get(name);
+    if (!s) throw new Error(`${name} is not part of this stack`);
+    return s;
+  }
+
+  async token(userId: string, roles: Role[]): Promise<string> {
+    const p: Principal = { userId, name: userId, roles, canCertify: false, scope: { district: true, streetCodes: [], gridIds: [] } };
+    return signInternalToken(p, await importPKCS8(this.privateKeyPem, 'ES256'), 600);
+  }
+
+  async sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+    const c = new Client({ connectionString: this.dbUrl() });
+    await c.connect();
+    try {
+      return (await c.query(text, params)).rows as T[];
+    } finally {
+      await c.end();
+    }
+  }
+
+  async stop(keepDb = false): Promise<void> {
+    for (const s of [...this.services.values()].reverse()) await s.stop().catch(() => undefined);
+    if (!keepDb) await this.db?.drop().catch(() => undefined);
+  }
+}
