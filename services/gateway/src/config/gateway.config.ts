@@ -36,7 +36,16 @@ export const gatewayConfigSchema = baseConfigSchema('gateway').extend({
   /** Consumer groups whose lag the operator console shows. */
   KAFKA_LAG_GROUPS: csv.default(['intake', 'assessment', 'escalation', 'notification', 'gateway']),
   /** BullMQ queues shown in bull-board (/ops/queues). */
-  BULLMQ_QUEUES: csv.default(['assessment-deadlines', 'escalation-clocks', 'escalation-external-reports', 'notification-deliveries']),
+  BULLMQ_QUEUES: csv.default([
+    'assessment-deadlines',
+    'escalation-clocks',
+    'escalation-dispatch',
+    'notification-inbox',
+    'notification-email',
+    'notification-sms',
+    'notification-webhook',
+    'notification-digest',
+  ]),
   BULLMQ_PREFIX: z.string().default('bull'),
   /** The admin UI's Vite build output, served at / with SPA fallback. */
   ADMIN_UI_DIST: z.string().default('services/admin-ui/dist'),
