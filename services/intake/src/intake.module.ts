@@ -17,7 +17,7 @@ import { IndicatorsController } from './screening/indicators.controller';
 import { ScreeningService } from './screening/screening.service';
 import { ScreeningsController } from './screening/screenings.controller';
 import { ScreenRecordsUseCase } from './screening/usecases/screen-records.usecase';
-import { DemoSeeder } from './seed/demo-seeder';
+import { DemoSeeder } from './seed/seed-on-start';
 import { RateLimiter } from './sources/rate-limiter';
 import { SourceAuthGuard } from './sources/source-auth.guard';
 import { SourceRepository } from './sources/source.repository';

@@ -40,6 +40,7 @@ export async function startIntake(label: string, env: Record<string, string> = {
     DATABASE_URL: db.adminUrl.replace('postgres@', 'outpost_intake@'),
     INTERNAL_JWT_PUBLIC_KEY: keys.publicKeyPem,
     KAFKA_TOPIC_PREFIX: topicPrefix,
+    KAFKA_CONSUMER_GROUP: `intake-test-${uniqueSuffix()}`,
     KAFKA_BROKERS: TEST_INFRA.kafkaBrokers.join(','),
     REDIS_URL: TEST_INFRA.redisUrl,
     REDIS_KEY_PREFIX: `test-intake-${uniqueSuffix()}:`,

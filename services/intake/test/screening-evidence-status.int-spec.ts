@@ -190,7 +190,10 @@ describe('intake: screenings, evidence and the status view', () => {
           gridIds: [],
           streetCode: null,
         });
-        await eventually(async () => ((await view(BANK_KEY, lead.id)).status === 'TRIAGED' ? true : undefined), 45_000);
+        await eventually(async () => ((await view(BANK_KEY, lead.id)).status === 'TRIAGED' ? true : undefined), 45_000).catch(async (e: unknown) => {
+          const diag = await h.pg.query(`SELECT (SELECT json_agg(i) FROM inbox i) AS inbox, (SELECT json_agg(json_build_object('topic', d.topic, 'error', d.error)) FROM dead_letter d) AS dlq`);
+          throw new Error(`${String(e)}; inbox/dead letters: ${JSON.stringify(diag.rows[0])}`);
+        });
         expect(await view(BANK_KEY, lead.id)).toMatchObject({ status: 'TRIAGED', stage: 'assessment', outcome: null });
 
         await publish('escalation.lead-closed.v1', 'escalation', {

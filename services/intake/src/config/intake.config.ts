@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { baseConfigSchema, readConfig } from '@outpost/platform';
+import { existsSync, readFileSync } from 'node:fs';
+import { baseConfigSchema, ConfigError, readConfig } from '@outpost/platform';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
@@ -7,12 +8,15 @@ const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter
 /** intake's settings: the shared ones plus its own (each with a working local default). */
 export const intakeConfigSchema = baseConfigSchema('intake')
   .extend({
+    /** Kafka consumer group of the status-view consumer (tests use a unique one: one group must not mix topic prefixes). */
+    KAFKA_CONSUMER_GROUP: z.string().min(1).default('intake'),
     /** Prefix of every Redis key intake writes (rate-limit buckets, fund-flow window). */
     REDIS_KEY_PREFIX: z.string().default('intake:'),
     /** Seed the demo source systems (with fixed, printed dev keys) at start. Never in production. */
     DEMO_DATA: bool.default(false),
-    /** Mixed into every API-key hash: SHA-256(pepper + key). Production must set its own. */
-    API_KEY_PEPPER: z.string().min(16).default('outpost-dev-pepper-not-for-production'),
+    /** Mixed into every API-key hash: SHA-256(pepper + key). Else read from the file; production must supply one. */
+    API_KEY_PEPPER: z.string().min(16).optional(),
+    API_KEY_PEPPER_FILE: z.string().default('.outpost/keys/api-key-pepper'),
     /** AES-256-GCM key for reporter identity and webhook secrets: 32 bytes as base64 or 64 hex chars; else the file. */
     ENCRYPTION_KEY: z.string().optional(),
     ENCRYPTION_KEY_FILE: z.string().default('.outpost/keys/encryption-key'),
@@ -44,15 +48,22 @@ export const intakeConfigSchema = baseConfigSchema('intake')
     BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
   })
   .superRefine((c, ctx) => {
-    if (c.NODE_ENV === 'production' && c.API_KEY_PEPPER.startsWith('outpost-dev-pepper')) {
-      ctx.addIssue({ code: 'custom', path: ['API_KEY_PEPPER'], message: 'set a secret pepper in production' });
-    }
     if (c.NODE_ENV === 'production' && c.DEMO_DATA) {
       ctx.addIssue({ code: 'custom', path: ['DEMO_DATA'], message: 'demo sources (fixed keys) are not allowed in production' });
     }
   });
-export type IntakeConfig = z.infer<typeof intakeConfigSchema>;
+export type IntakeConfig = Omit<z.infer<typeof intakeConfigSchema>, 'API_KEY_PEPPER'> & { API_KEY_PEPPER: string };
+
+/** Only for local runs without key files: never accepted in production. */
+const DEV_PEPPER = 'outpost-dev-pepper-not-for-production';
 
 export function loadIntakeConfig(env: NodeJS.ProcessEnv = process.env): IntakeConfig {
-  return readConfig(intakeConfigSchema, env);
+  const c = readConfig(intakeConfigSchema, env);
+  let pepper = c.API_KEY_PEPPER;
+  if (!pepper && existsSync(c.API_KEY_PEPPER_FILE)) pepper = readFileSync(c.API_KEY_PEPPER_FILE, 'utf8').trim();
+  if (!pepper) {
+    if (c.NODE_ENV === 'production') throw new ConfigError(`Invalid configuration:\n  API_KEY_PEPPER: set it or create ${c.API_KEY_PEPPER_FILE}`);
+    pepper = DEV_PEPPER;
+  }
+  return { ...c, API_KEY_PEPPER: pepper };
 }

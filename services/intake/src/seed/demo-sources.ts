@@ -80,7 +80,8 @@ export async function seedDemoSources(client: { query: (sql: string, params?: un
 }
 
 export function describeDemoSources(): string {
-  return ['Demo source systems (dev only; send as X-Api-Key):', ...DEMO_SOURCES.map((s) => `  ${s.apiKey}  ${s.id}  ${s.name}  [${s.channels.join(', ')}]`)].join('\n');
+  // `[demo]` lines are what `npm start` collects from the seed log and prints.
+  return DEMO_SOURCES.map((s) => `[demo] intake X-Api-Key ${s.apiKey}  (${s.id}: ${s.name}; channels ${s.channels.join(', ')})`).join('\n');
 }
 
 /** CLI: `node dist/services/intake/src/seed/demo-sources.js` (after the service has migrated its schema once). */

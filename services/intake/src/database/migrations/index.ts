@@ -1,5 +1,6 @@
 import { InitIntake1767225600000 } from './1767225600000-InitIntake';
 import { GridReferenceData1767225600001 } from './1767225600001-GridReferenceData';
+import { LeadFactsNotDeletable1767225600002 } from './1767225600002-LeadFactsNotDeletable';
 
 /** Every migration of the intake schema, oldest first. */
-export const intakeMigrations = [InitIntake1767225600000, GridReferenceData1767225600001];
+export const intakeMigrations = [InitIntake1767225600000, GridReferenceData1767225600001, LeadFactsNotDeletable1767225600002];
