@@ -42,7 +42,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forService({ service: 'notification', config, entities: notificationEntities }),
-        MessagingModule.forService({ service: 'notification', schema }),
+        MessagingModule.forService({ service: 'notification', schema, groupId: config.NOTIFICATION_CONSUMER_GROUP }),
         AuditModule.forService({
           service: 'notification',
           schema,

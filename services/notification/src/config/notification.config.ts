@@ -10,6 +10,8 @@ const positive = (def: number) => z.coerce.number().int().positive().default(def
 export const notificationConfigSchema = baseConfigSchema('notification').extend({
   /** BullMQ queue names are `<prefix>-inbox|email|sms|webhook|digest` (tests use a unique prefix). */
   NOTIFICATION_QUEUE_PREFIX: z.string().regex(/^[\w.-]+$/).default('notification'),
+  /** Kafka consumer group (tests use a unique one: a group shared with other subscriptions starves in kafkajs). */
+  NOTIFICATION_CONSUMER_GROUP: z.string().regex(/^[\w.-]+$/).default('notification'),
   /** Run the delivery workers, reconciler and digest scheduler in this process (an HTTP-only replica says false). */
   NOTIFICATION_WORKERS: bool('true'),
   SMTP_URL: z.string().default('smtp://127.0.0.1:2525'),

@@ -70,6 +70,7 @@ export class Harness {
       AUDIT_CHECKPOINT_INTERVAL_MS: '0',
       LOG_LEVEL: 'silent',
       NOTIFICATION_QUEUE_PREFIX: `ntf-${h.suffix}`,
+      NOTIFICATION_CONSUMER_GROUP: `notification-${h.suffix}`,
       SMTP_URL: o.smtp.url,
       SMS_GATEWAY_URL: o.sms.url('/sms/send'),
       ENCRYPTION_KEY: h.encryptionKey,
