@@ -110,8 +110,8 @@ export class Stack {
     const ports: Partial<Record<ServiceName, number>> = {};
     for (const n of names) ports[n] = await freePort();
     for (const n of names) this.services.set(n, new ServiceProcess(n, ports[n]!, this.envFor(n, ports), this.logDir, this.o.distRoot ?? DIST_ROOT));
-    // Sequentially: each runs its migrations at start; on 2 shared cores parallel starts only slow each other down.
-    for (const n of names) await this.svc(n).start();
+    // In parallel: each migrates its own schema; sequential starts on a loaded machine take minutes.
+    await Promise.all(names.map((n) => this.svc(n).start(undefined, 180_000)));
   }
 
   svc(name: ServiceName): ServiceProcess {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run bench / npm run faults: compiles services, libs and bench with SWC into a PRIVATE tree (.outpost/bench-dist),
+# npm run bench / npm run faults: compiles services, libs and bench with SWC into a PRIVATE tree (.outpost/bench-dist-<run|faults>),
 # so another engineer's `npm run build` (which wipes dist/) cannot break processes this suite starts and restarts,
 # then runs bench/run.js or bench/faults.js from it. Usage: bench.sh run|faults [args...]
 set -euo pipefail
@@ -10,7 +10,7 @@ ensure_deps
 ensure_pg_redis
 ensure_java_maven
 bash deploy/local/kafka.sh start
-out="$ROOT/.outpost/bench-dist"
+out="$ROOT/.outpost/bench-dist-$what"
 log "compiling services, libs and bench into $out"
 rm -rf "$out.tmp"
 npx swc services libs bench -d "$out.tmp" --copy-files --ignore '**/*.spec.ts,**/*.int-spec.ts,services/admin-ui/**' -q
