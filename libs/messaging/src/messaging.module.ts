@@ -160,7 +160,12 @@ export class MessagingModule {
               dataSource,
               schema: o.schema,
               bus,
-              groupId: o.groupId ?? o.service,
+              // Topics under a prefix (tests, parallel environments on one cluster) get consumer groups under the same
+              // prefix: one group subscribed to differently prefixed topics would starve one of its members.
+              groupId:
+                c.kafkaTopicPrefix && !(o.groupId ?? o.service).startsWith(c.kafkaTopicPrefix)
+                  ? `${c.kafkaTopicPrefix}${o.groupId ?? o.service}`
+                  : (o.groupId ?? o.service),
               handlers: {},
               maxAttempts: c.consumerMaxAttempts,
               retryBaseMs: c.consumerRetryBaseMs,
