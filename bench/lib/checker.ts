@@ -11,7 +11,8 @@ export interface CheckReport {
   missing: number;
   /** Written by intake but never acknowledged to the client (its connection died with the process): informational. */
   writtenNotAcknowledged: number;
-  /** Acknowledged leads not in the state their path implies (unique subject on a paired grid → ASSIGNED everywhere). */
+  /** Acknowledged leads not in the state their path implies (unique subject on a paired grid: registered, not linked, at
+   * intake; ASSIGNED in assessment and in the gateway read model). */
   wrongState: number;
   wrongStateSamples: string[];
   /** Two audit entries for one (lead, action, from, to) in any service's chain. */
@@ -114,7 +115,7 @@ export async function check(stack: Stack, acked: Map<string, number>, webhookKey
   const writtenNotAcknowledged = [...present].filter((id) => !ackedSet.has(id)).length;
 
   const states = await stack.sql<{ id: string; intake: string | null; assessment: string | null; view: string | null; assignee: string | null }>(
-    `SELECT l.id::text AS id, s.status AS intake, a.status AS assessment, v.status AS view, v.assignee_id AS assignee
+    `SELECT l.id::text AS id, CASE WHEN s.id IS NULL THEN NULL WHEN s.primary_lead_id IS NULL THEN 'REPORTED' ELSE 'LINKED' END AS intake, a.status AS assessment, v.status AS view, v.assignee_id AS assignee
        FROM unnest($1::text[]) AS l(id)
        LEFT JOIN intake.lead s ON s.id::text = l.id
        LEFT JOIN assessment.assessment a ON a.lead_id = l.id
