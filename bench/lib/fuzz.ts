@@ -215,7 +215,7 @@ export function caseArbitrary(doc: Record<string, unknown>, base: string, target
 }
 
 /** Sends `count` cases per target group with `parallel` in flight, and tallies the properties. */
-export async function runFuzz(cases: FuzzCase[], parallel = 8, expect2xxOk: (c: FuzzCase) => boolean = () => false): Promise<FuzzReport> {
+export async function runFuzz(cases: FuzzCase[], parallel = 8, expect2xxOk: (c: FuzzCase, status: number, text: string) => boolean = () => false): Promise<FuzzReport> {
   const rep: FuzzReport = { requests: 0, perEndpoint: {}, statuses: {}, fiveXx: 0, accepted2xx: 0, notProblemJson: 0, missingFieldPath: 0, samples: [] };
   const note = (c: FuzzCase, why: string) => {
     if (rep.samples.length < 10) rep.samples.push(`${c.target.method} ${c.url.replace(/^https?:\/\/[^/]+/, '')} [${c.kind}${c.fieldPath ? ` ${c.fieldPath}` : ''}]: ${why}`);
@@ -249,7 +249,7 @@ export async function runFuzz(cases: FuzzCase[], parallel = 8, expect2xxOk: (c: 
           continue;
         }
         if (status < 400) {
-          if (!expect2xxOk(c)) {
+          if (!expect2xxOk(c, status, text)) {
             rep.accepted2xx++;
             note(c, `accepted with ${status}`);
           }
