@@ -34,6 +34,8 @@ export interface EventConsumerOptions {
   handlers: EventHandlers;
   /** Handler attempts before dead-lettering (default 5). */
   maxAttempts?: number;
+  /** Partitions handled concurrently (default 1). Order within a partition is always kept. */
+  concurrency?: number;
   /** First retry delay; doubles each attempt (default 200 ms, capped at 30 s). */
   retryBaseMs?: number;
   /** Delay between retries while Postgres/Kafka is unreachable (default 1000 ms, doubling up to 30 s). */
@@ -129,7 +131,7 @@ export class EventConsumer {
       });
     });
     await consumer.run({
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.o.concurrency ?? 1,
       eachMessage: async ({ topic, partition, message, heartbeat }) => this.onMessage(topic, partition, message, heartbeat),
     });
     await joined;

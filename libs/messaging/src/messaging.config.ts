@@ -26,6 +26,8 @@ const messagingEnvSchema = z.object({
   /** Test hook: the relay kills its own process after Kafka acks a batch and before marking it sent. */
   OUTBOX_CRASH_AFTER_PUBLISH: flag,
   CONSUMER_MAX_ATTEMPTS: positiveInt(5),
+  /** Partitions handled at once by one consumer; order within a partition (so per lead and topic) is kept. */
+  CONSUMER_CONCURRENCY: positiveInt(4),
   CONSUMER_RETRY_BASE_MS: positiveInt(200),
 });
 
@@ -40,6 +42,7 @@ export interface MessagingConfig {
   outboxRetentionMs: number;
   outboxCrashAfterPublish: boolean;
   consumerMaxAttempts: number;
+  consumerConcurrency: number;
   consumerRetryBaseMs: number;
 }
 
@@ -62,6 +65,7 @@ export function loadMessagingConfig(env: Record<string, string | undefined> = pr
     outboxRetentionMs: e.OUTBOX_RETENTION_HOURS * 3600_000,
     outboxCrashAfterPublish: e.OUTBOX_CRASH_AFTER_PUBLISH,
     consumerMaxAttempts: e.CONSUMER_MAX_ATTEMPTS,
+    consumerConcurrency: e.CONSUMER_CONCURRENCY,
     consumerRetryBaseMs: e.CONSUMER_RETRY_BASE_MS,
   };
 }

@@ -168,6 +168,7 @@ export class MessagingModule {
                   : (o.groupId ?? o.service),
               handlers: {},
               maxAttempts: c.consumerMaxAttempts,
+              concurrency: c.consumerConcurrency,
               retryBaseMs: c.consumerRetryBaseMs,
               logger: nestLogger('EventConsumer'),
             }),
