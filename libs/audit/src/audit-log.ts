@@ -63,6 +63,76 @@ export class AuditLog {
     if (entries.length === 0) return [];
     const normalised = entries.map(normaliseInput);
     const head = await this.lockHead(tx, runner);
+    const out = this.chainOnto(head, normalised);
+    const prev = out[out.length - 1]!;
+    for (let i = 0; i < out.length; i += INSERT_BATCH) await this.insert(tx, out.slice(i, i + INSERT_BATCH));
+    await tx.query(`UPDATE ${this.s}.audit_head SET seq = $2, hash = $3 WHERE chain = $1`, [
+      prev.chain,
+      prev.seq,
+      prev.hash,
+    ]);
+    return out;
+  }
+
+  // --- Single-statement API, for hot paths that write the entries in their own statement (fewer round trips). ---
+  // The guarantees are the caller's to keep, exactly as appendMany keeps them: take a head with `freeHeadSql` (or
+  // `waitHeadSql` when none is free) in the transaction, `chain` the entries onto it, then in the SAME transaction run
+  // `appendSql` with `appendParams` (inserts the entries and moves the head), and commit.
+
+  /**
+   * Locks a free chain head without waiting; yields (chain, seq, hash) or no row. May be used as a CTE; `after` (SQL,
+   * e.g. a condition on an earlier CTE) is evaluated before any head is locked, to order the caller's locks.
+   */
+  freeHeadSql(after = 'true'): string {
+    return `SELECT chain, seq, hash FROM ${this.s}.audit_head WHERE ${after} ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED`;
+  }
+
+  /** Waits for a chain head (every chain busy); READ COMMITTED re-reads the row after the wait. */
+  get waitHeadSql(): string {
+    return `SELECT chain, seq, hash FROM ${this.s}.audit_head ORDER BY random() LIMIT 1 FOR UPDATE`;
+  }
+
+  /** A head row as returned by freeHeadSql / waitHeadSql. */
+  toHead(row: { chain: number | string; seq: number | string; hash: string }): ChainHead {
+    return toHead(row);
+  }
+
+  /** Validates and hash-chains entries onto a head the caller's transaction has locked (no I/O). */
+  chain(head: ChainHead, entries: AuditEntryInput[]): AuditEntry[] {
+    if (entries.length === 0) throw new Error('audit: nothing to chain');
+    return this.chainOnto(head, entries.map(normaliseInput));
+  }
+
+  /**
+   * A data-modifying CTE `<name>` inserting chained entries, parameters $p..$p+11 from `appendParams`, guarded by
+   * `when` (SQL), e.g. `EXISTS (SELECT 1 FROM ins)`. The head is moved by `moveHeadSql`, in a LATER statement of the
+   * same transaction: audit_head's trigger checks the entry exists, which rows of the same statement are not yet.
+   */
+  appendSql(name: string, p: number, when = 'true'): string {
+    const cols = Array.from({ length: 12 }, (_, i) => `$${p + i}::${INSERT_TYPES[i]}[]`).join(', ');
+    return `${name} AS (
+      INSERT INTO ${this.s}.audit_log (${AUDIT_LOG_COLUMNS}) SELECT * FROM unnest(${cols}) WHERE ${when}
+    )`;
+  }
+
+  /** The 12 parameters of appendSql for entries from `chain`. */
+  appendParams(entries: AuditEntry[]): unknown[] {
+    return insertParams(entries);
+  }
+
+  /**
+   * The statement moving the head to the last of `entries` as literal SQL (integers and a hex hash, checked), so it
+   * can share a simple-query round trip with COMMIT.
+   */
+  moveHeadSql(entries: AuditEntry[]): string {
+    const last = entries[entries.length - 1];
+    if (!last || !Number.isSafeInteger(last.chain) || !Number.isSafeInteger(last.seq) || !/^[0-9a-f]{64}$/.test(last.hash)) {
+      throw new Error('audit: moveHeadSql needs chained entries');
+    }
+    return `UPDATE ${this.s}.audit_head SET seq = ${last.seq}, hash = '${last.hash}' WHERE chain = ${last.chain}`;
+  }
+
+  private chainOnto(head: ChainHead, normalised: ReturnType<typeof normaliseInput>[]): AuditEntry[] {
     const at = this.clock().toISOString();
     const out: AuditEntry[] = [];
     let prev = head;
@@ -72,12 +142,6 @@ export class AuditLog {
       out.push(appended);
       prev = appended;
     }
-    for (let i = 0; i < out.length; i += INSERT_BATCH) await this.insert(tx, out.slice(i, i + INSERT_BATCH));
-    await tx.query(`UPDATE ${this.s}.audit_head SET seq = $2, hash = $3 WHERE chain = $1`, [
-      prev.chain,
-      prev.seq,
-      prev.hash,
-    ]);
     return out;
   }
 
@@ -125,22 +189,29 @@ export class AuditLog {
       `INSERT INTO ${this.s}.audit_log (${AUDIT_LOG_COLUMNS})
        SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[],
                             $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::text[])`,
-      [
-        batch.map((e) => e.chain),
-        batch.map((e) => e.seq),
-        batch.map((e) => e.leadId),
-        batch.map((e) => canonicalJson(e.actor)),
-        batch.map((e) => e.action),
-        batch.map((e) => e.fromState),
-        batch.map((e) => e.toState),
-        batch.map((e) => e.reason),
-        batch.map((e) => e.payloadDigest),
-        batch.map((e) => e.at),
-        batch.map((e) => e.prevHash),
-        batch.map((e) => e.hash),
-      ],
+      insertParams(batch),
     );
   }
+}
+
+const INSERT_TYPES = ['smallint', 'bigint', 'text', 'jsonb', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'text'];
+
+/** The 12 column arrays of one unnest INSERT into audit_log (AUDIT_LOG_COLUMNS order). */
+function insertParams(batch: AuditEntry[]): unknown[] {
+  return [
+    batch.map((e) => e.chain),
+    batch.map((e) => e.seq),
+    batch.map((e) => e.leadId),
+    batch.map((e) => canonicalJson(e.actor)),
+    batch.map((e) => e.action),
+    batch.map((e) => e.fromState),
+    batch.map((e) => e.toState),
+    batch.map((e) => e.reason),
+    batch.map((e) => e.payloadDigest),
+    batch.map((e) => e.at),
+    batch.map((e) => e.prevHash),
+    batch.map((e) => e.hash),
+  ];
 }
 
 interface HeadRow {

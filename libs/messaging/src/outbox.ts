@@ -46,14 +46,23 @@ export class Outbox {
    */
   async add<T extends Topic>(tx: EntityManager, input: PublishInput<T>): Promise<EventEnvelope<T>> {
     const envelope = this.build(input);
-    await tx.query(`INSERT INTO ${this.table} (id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)`, [
-      envelope.id,
-      envelope.type,
-      envelope.key,
-      JSON.stringify(envelope),
-      JSON.stringify(envelopeHeaders(envelope)),
-    ]);
+    await tx.query(`INSERT INTO ${this.table} (id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)`, this.rowParams(envelope));
     return envelope;
+  }
+
+  /**
+   * For hot paths that write the event in their own statement (same transaction as the change, as with `add`): a
+   * data-modifying CTE `<name>` inserting a `build`-ed envelope, parameters $p..$p+4 from `rowParams`, guarded by `when`.
+   */
+  insertSql(name: string, p: number, when = 'true'): string {
+    return `${name} AS (
+      INSERT INTO ${this.table} (id, topic, key, value, headers) SELECT $${p}::uuid, $${p + 1}::text, $${p + 2}::text, $${p + 3}::text, $${p + 4}::jsonb WHERE ${when}
+    )`;
+  }
+
+  /** The 5 parameters of insertSql (and of add's INSERT) for one envelope. */
+  rowParams(envelope: EventEnvelope): unknown[] {
+    return [envelope.id, envelope.type, envelope.key, JSON.stringify(envelope), JSON.stringify(envelopeHeaders(envelope))];
   }
 
   /** Builds and validates the envelope without writing it (Outbox.add uses this; exposed for tests and tooling). */

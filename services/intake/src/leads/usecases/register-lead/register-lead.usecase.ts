@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { AuditLog } from '@outpost/audit';
+import { AuditLog, type AuditEntryInput } from '@outpost/audit';
 import type { Actor, Estimates, LeadLinkedV1, LeadRegisteredV1, LeadStatus } from '@outpost/contracts';
-import { Outbox } from '@outpost/messaging';
+import { Outbox, type EventEnvelope } from '@outpost/messaging';
 import { ProblemException, type FieldError } from '@outpost/platform';
 import { sha256Hex, stableJson } from '../../../common/canonical';
 import { FieldCipher } from '../../../common/field-cipher';
@@ -31,9 +31,16 @@ function publicKeyValue(k: SubjectKey): string {
   return k.kind === 'phone' ? `${k.value.slice(0, 3)}****${k.value.slice(-4)}` : k.value;
 }
 
+/** What a registration records besides the lead: its audit entries and its event. */
+interface LeadRecord {
+  audit: AuditEntryInput[];
+  event: EventEnvelope;
+}
+
 /**
  * Registers one lead: validate → screen → place on the grid → in ONE transaction lock the subject keys, link to an open
- * lead about the same subject or register a new one, append the audit entry and the outbox event.
+ * lead about the same subject or register a new one, append the audit entry and the outbox event (four round trips:
+ * BEGIN + locks, read, one write statement, COMMIT).
  */
 @Injectable()
 export class RegisterLeadUseCase {
@@ -62,23 +69,18 @@ export class RegisterLeadUseCase {
     row.subjectKeys = keys.map((k) => k.key);
     const actor = actorOf(caller);
 
-    const created = await this.db.transaction(async (tx) => {
-      await this.leads.lockSubjects(tx, keys.map((k) => lockIdOf(k.key)));
-      const primary = await this.leads.findOpenPrimary(tx, row.subjectKeys);
+    const created = await this.leads.transaction(keys.map((k) => lockIdOf(k.key)), async (tx) => {
+      const { reference, primary, head } = await tx.read(row.subjectKeys);
       const matched = primary ? keys.filter((k) => primary.matchedKeys.includes(k.key)) : [];
       row.primaryLeadId = primary?.id ?? null;
       row.matchedOn = primary ? matched.map((k) => ({ key: k.kind, value: publicKeyValue(k) })) : null;
       const status: LeadStatus = primary ? 'LINKED' : 'REPORTED';
-      const inserted = await this.leads.insert(tx, row, status);
+      const record = primary ? this.linked(actor, row, reference, primary, matched) : this.registered(actor, caller, row, reference);
+      const inserted = await tx.write({ row, status, reference, audit: this.audit.chain(head, record.audit), event: record.event });
       if (!inserted) return null;
-      if (primary) {
-        await this.recordLinked(tx, actor, row, inserted, primary, matched);
-      } else {
-        await this.recordRegistered(tx, actor, caller, row, inserted);
-      }
       const lead: LeadView = {
         id: inserted.id,
-        reference: inserted.reference,
+        reference,
         sourceRef: row.sourceRef,
         status,
         stage: 'intake',
@@ -139,13 +141,8 @@ export class RegisterLeadUseCase {
     };
   }
 
-  private async recordRegistered(
-    tx: EntityManager,
-    actor: Actor,
-    caller: Caller,
-    row: NewLeadRow,
-    inserted: { id: string; reference: string },
-  ): Promise<void> {
+  /** The audit entry and event of a new lead (written with it, in the same statement). */
+  private registered(actor: Actor, caller: Caller, row: NewLeadRow, reference: string): LeadRecord {
     const subjects = (row.subjects as LeadInput['subjects']).map((s) => ({
       kind: s.kind,
       name: s.name,
@@ -154,8 +151,8 @@ export class RegisterLeadUseCase {
       businessScope: s.businessScope ?? null,
     }));
     const payload: LeadRegisteredV1 = {
-      leadId: inserted.id,
-      reference: inserted.reference,
+      leadId: row.id,
+      reference,
       sourceId: caller.source.id,
       sourceName: caller.source.name,
       sourceChannel: row.sourceChannel as LeadRegisteredV1['sourceChannel'],
@@ -174,46 +171,45 @@ export class RegisterLeadUseCase {
       confidentiality: row.confidentiality as LeadRegisteredV1['confidentiality'],
       filedBy: row.filedBy,
     };
-    await this.audit.append(tx, {
-      leadId: inserted.id,
-      actor,
-      action: 'lead.registered',
-      fromState: null,
-      toState: 'REPORTED',
-      reason: null,
-      payload: { reference: inserted.reference, sourceId: caller.source.id, band: row.screening.band, gridIds: row.placement.gridIds },
-    });
-    await this.outbox.add(tx, { topic: 'intake.lead-registered.v1', payload, leadId: inserted.id, actor });
+    return {
+      audit: [
+        {
+          leadId: row.id,
+          actor,
+          action: 'lead.registered',
+          fromState: null,
+          toState: 'REPORTED',
+          reason: null,
+          payload: { reference, sourceId: caller.source.id, band: row.screening.band, gridIds: row.placement.gridIds },
+        },
+      ],
+      event: this.outbox.build({ topic: 'intake.lead-registered.v1', payload, leadId: row.id, actor }),
+    };
   }
 
-  private async recordLinked(
-    tx: EntityManager,
-    actor: Actor,
-    row: NewLeadRow,
-    inserted: { id: string; reference: string; reportCount: number | null },
-    primary: OpenPrimary,
-    matched: SubjectKey[],
-  ): Promise<void> {
+  /** The audit entries (new lead linked; report added to the primary) and event of a linked lead. */
+  private linked(actor: Actor, row: NewLeadRow, reference: string, primary: OpenPrimary, matched: SubjectKey[]): LeadRecord {
     const known = new Set(primary.hits.map((h) => `${h.indicator}\u0000${h.term}`));
     const payload: LeadLinkedV1 = {
       leadId: primary.id,
-      linkedLeadId: inserted.id,
-      linkedReference: inserted.reference,
+      linkedLeadId: row.id,
+      linkedReference: reference,
       matchedOn: matched.map((k) => ({ key: k.kind, value: publicKeyValue(k) })),
-      reportCount: inserted.reportCount ?? 2,
+      // The primary's row is locked since the read, so this is the count the write's +1 produces.
+      reportCount: primary.reportCount + 1,
       screening: row.screening,
       newHits: row.screening.hits.filter((h) => !known.has(`${h.indicator}\u0000${h.term}`)),
       estimates: row.estimates as Estimates,
     };
-    await this.audit.appendMany(tx, [
+    const audit: AuditEntryInput[] = [
       {
-        leadId: inserted.id,
+        leadId: row.id,
         actor,
         action: 'lead.linked',
         fromState: null,
         toState: 'LINKED',
         reason: `与线索 ${primary.reference} 涉及同一对象 (same subject as an open lead)`,
-        payload: { reference: inserted.reference, primaryLeadId: primary.id, matchedOn: payload.matchedOn },
+        payload: { reference, primaryLeadId: primary.id, matchedOn: payload.matchedOn },
       },
       {
         leadId: primary.id,
@@ -221,11 +217,11 @@ export class RegisterLeadUseCase {
         action: 'lead.report-added',
         fromState: null,
         toState: null,
-        reason: `新增关联线索 ${inserted.reference}`,
-        payload: { linkedLeadId: inserted.id, reportCount: payload.reportCount },
+        reason: `新增关联线索 ${reference}`,
+        payload: { linkedLeadId: row.id, reportCount: payload.reportCount },
       },
-    ]);
-    await this.outbox.add(tx, { topic: 'intake.lead-linked.v1', payload, leadId: primary.id, actor });
+    ];
+    return { audit, event: this.outbox.build({ topic: 'intake.lead-linked.v1', payload, leadId: primary.id, actor }) };
   }
 
   /** The lead already exists: answer with the original result, or refuse a reused Idempotency-Key with another body. */
