@@ -20,7 +20,7 @@ describe('fault suite (CI mode): nothing acknowledged is lost, nothing happens t
     report = await runFaultSuite({
       mode: 'ci',
       leads: 1000,
-      rate: 15,
+      rate: 8,
       faults: ['kill-intake', 'kill-assessment', 'relay-crash'],
       fuzzRequests: 5000,
       services: ['intake', 'assessment', 'gateway'],

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const report = await runFaultSuite({
     mode: CI ? 'ci' : 'full',
     leads: Number(process.env.FAULTS_LEADS ?? (CI ? 1000 : 20000)),
-    rate: Number(process.env.FAULTS_RATE ?? (CI ? 15 : 60)),
+    rate: Number(process.env.FAULTS_RATE ?? (CI ? 8 : 40)),
     faults,
     fuzzRequests: Number(process.env.FAULTS_FUZZ ?? (CI ? 5000 : 12000)),
     services: CI ? ['intake', 'assessment', 'gateway', 'notification'] : ['intake', 'assessment', 'gateway', 'notification', 'escalation'],

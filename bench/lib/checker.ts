@@ -38,8 +38,8 @@ async function schemaExists(stack: Stack, s: string): Promise<boolean> {
 }
 
 /**
- * Waits until nothing moves: every outbox drained, the number of ASSIGNED leads in the read model stable for 5 s
- * (or `timeoutMs`). Returns how long it took.
+ * Waits until nothing moves: every outbox drained and every acknowledged lead ASSIGNED in the read model, or nothing
+ * changed for 20 s (a backlog still draining is progress, not loss), or `timeoutMs`. Returns how long it took.
  */
 export async function waitForQuiescence(stack: Stack, ackedIds: string[], timeoutMs: number): Promise<number> {
   const t0 = Date.now();
@@ -59,7 +59,7 @@ export async function waitForQuiescence(stack: Stack, ackedIds: string[], timeou
       last = sig;
       stableSince = Date.now();
     }
-    if (!pendingOutbox && (Number(v.n) >= ackedIds.length || Date.now() - stableSince > 5000)) return Date.now() - t0;
+    if (!pendingOutbox && (Number(v.n) >= ackedIds.length || Date.now() - stableSince > 20_000)) return Date.now() - t0;
     await sleep(500);
   }
   return Date.now() - t0;

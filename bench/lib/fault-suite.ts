@@ -305,7 +305,7 @@ export async function runFaultSuite(o: FaultSuiteOptions): Promise<FaultSuiteRep
     await gen.finished();
     log(`load done: ${gen.acked.size} acknowledged of ${gen.sent} sent (${gen.failures} failed while services were down)`);
     const acked = new Map(gen.acked);
-    const quiescence = await waitForQuiescence(stack, [...acked.keys()], o.mode === 'ci' ? 90_000 : 300_000);
+    const quiescence = await waitForQuiescence(stack, [...acked.keys()], 600_000);
     const report = await check(stack, acked, o.services.includes('notification') ? rx.keys : null, quiescence);
 
     if (report.missing) failures.push(`${report.missing} acknowledged leads missing`);

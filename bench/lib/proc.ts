@@ -46,6 +46,20 @@ export function pidAlive(pid: number | undefined): boolean {
   }
 }
 
+/** Every service process this run started: killed when the driver exits, however it exits (no orphans on Ctrl-C). */
+const LIVE = new Set<ChildProcess>();
+let exitHooked = false;
+function track(child: ChildProcess): void {
+  LIVE.add(child);
+  child.once('exit', () => LIVE.delete(child));
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once('exit', () => {
+    for (const c of LIVE) c.kill('SIGKILL');
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+}
+
 export type ServiceName = 'intake' | 'assessment' | 'escalation' | 'notification' | 'gateway';
 
 /** One native service process (node <dist>/services/<svc>/src/main.js) with its own env and log file. */
@@ -82,6 +96,7 @@ export class ServiceProcess {
     });
     closeSync(log);
     this.child = child;
+    track(child);
     let exited: number | null = null;
     child.once('exit', (code, signal) => {
       exited = code ?? (signal ? 128 : 1);
