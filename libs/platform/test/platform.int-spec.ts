@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { z } from 'zod';
-import { baseConfigSchema, createServiceApp, CurrentPrincipal, PlatformModule, readConfig, Roles, ZodPipe, type Principal } from '@outpost/platform';
+import { baseConfigSchema, createServiceApp, CurrentPrincipal, PlatformModule, readConfig, Roles, ZodPipe, type Principal } from '../src';
 import { bearer, createTestDatabase, principal, testKeys, type TestDatabase } from '@outpost/testing';
 
 const echoSchema = z.object({ name: z.string().min(1), count: z.number().int().positive(), tags: z.array(z.string()).max(2) });

@@ -14,8 +14,10 @@ export function parseCsv(text: string): Array<{ line: number; values: Record<str
   for (let i = 0; i < src.length; i++) {
     const c = src[i]!;
     if (quoted) {
-      if (c === '"' && src[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && src[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else {
         if (c === '\n') line++;
         field += c;
@@ -23,19 +25,28 @@ export function parseCsv(text: string): Array<{ line: number; values: Record<str
       continue;
     }
     if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    }
     else if (c === '\n' || c === '\r') {
       if (c === '\r' && src[i + 1] === '\n') i++;
       row.push(field);
       field = '';
-      if (row.some((v) => v.trim() !== '')) rows.push(row), lines.push(rowStart);
+      if (row.some((v) => v.trim() !== '')) {
+        rows.push(row);
+        lines.push(rowStart);
+      }
       row = [];
       line++;
       rowStart = line;
     } else field += c;
   }
   row.push(field);
-  if (row.some((v) => v.trim() !== '')) rows.push(row), lines.push(rowStart);
+  if (row.some((v) => v.trim() !== '')) {
+    rows.push(row);
+    lines.push(rowStart);
+  }
   if (rows.length === 0) return [];
   const header = rows[0]!.map((h) => h.trim());
   return rows.slice(1).map((r, i) => ({
