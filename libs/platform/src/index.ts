@@ -8,3 +8,4 @@ export * from './metrics';
 export * from './platform.module';
 export * from './problem';
 export * from './validation';
+export * from './field-cipher';

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditModule, outboxCheckpointSink } from '@outpost/audit';
 import { Outbox } from '@outpost/messaging';
 import { Roles, SERVICE_CONFIG } from '@outpost/platform';
-import { FieldCipher, loadEncryptionKey } from './common/field-cipher';
+import { FieldCipher, loadEncryptionKey } from '@outpost/platform';
 import { IntakeRedis } from './common/redis.provider';
 import type { IntakeConfig } from './config/intake.config';
 import { EvidenceController } from './evidence/evidence.controller';

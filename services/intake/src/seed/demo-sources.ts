@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
 import type { SourceChannel } from '@outpost/contracts';
-import { FieldCipher, loadEncryptionKey } from '../common/field-cipher';
+import { FieldCipher, loadEncryptionKey } from '@outpost/platform';
 import { loadIntakeConfig, type IntakeConfig } from '../config/intake.config';
 import { hashApiKey, keyPrefix } from '../sources/api-key';
 

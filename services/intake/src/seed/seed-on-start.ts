@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SERVICE_CONFIG } from '@outpost/platform';
-import { FieldCipher } from '../common/field-cipher';
+import { FieldCipher } from '@outpost/platform';
 import type { IntakeConfig } from '../config/intake.config';
 import { describeDemoSources, seedDemoSources } from './demo-sources';
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@outpost/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { NotificationConfig } from '../config/notification.config';
-import { FieldCipher, loadEncryptionKey } from '../shared/field-cipher';
+import { FieldCipher, loadEncryptionKey } from '@outpost/platform';
 
 export interface WebhookEndpoint {
   id: string;

@@ -6,7 +6,7 @@ import type { Actor, Estimates, LeadLinkedV1, LeadRegisteredV1, LeadStatus } fro
 import { Outbox, type EventEnvelope } from '@outpost/messaging';
 import { ProblemException, type FieldError } from '@outpost/platform';
 import { sha256Hex, stableJson } from '../../../common/canonical';
-import { FieldCipher } from '../../../common/field-cipher';
+import { FieldCipher } from '@outpost/platform';
 import { GridService } from '../../../grid/grid.service';
 import { ScreeningService } from '../../../screening/screening.service';
 import { actorOf, idempotencyScopeOf, type Caller } from '../../../sources/source-auth.guard';
