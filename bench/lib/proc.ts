@@ -83,7 +83,7 @@ export class ServiceProcess {
   }
 
   /** Starts the process and waits until GET /health/live answers 200 (the HTTP server listens after migrations). */
-  async start(extraEnv: Record<string, string> = {}, timeoutMs = 90_000): Promise<number> {
+  async start(extraEnv: Record<string, string> = {}, timeoutMs = 300_000): Promise<number> {
     const t0 = Date.now();
     this.starts++;
     const main = join(this.distRoot, 'services', this.name, 'src', 'main.js');

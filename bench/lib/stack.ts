@@ -111,7 +111,7 @@ export class Stack {
     for (const n of names) ports[n] = await freePort();
     for (const n of names) this.services.set(n, new ServiceProcess(n, ports[n]!, this.envFor(n, ports), this.logDir, this.o.distRoot ?? DIST_ROOT));
     // In parallel: each migrates its own schema; sequential starts on a loaded machine take minutes.
-    await Promise.all(names.map((n) => this.svc(n).start(undefined, 180_000)));
+    await Promise.all(names.map((n) => this.svc(n).start(undefined, 300_000)));
   }
 
   svc(name: ServiceName): ServiceProcess {
