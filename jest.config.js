@@ -11,7 +11,9 @@ const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swcrc, swcrc: false }] },
-  moduleNameMapper: { '^@outpost/(contracts|messaging|audit|platform|clock|screening|testing)$': '<rootDir>/libs/$1/src/index.ts' },
+  moduleNameMapper: {
+    '^@outpost/(contracts|messaging|audit|platform|clock|screening|testing)$': '<rootDir>/libs/$1/src/index.ts',
+  },
   // A few dependencies ship ESM only; Jest (unlike Node 20.19+) cannot require() them untransformed.
   transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
   modulePathIgnorePatterns: ['<rootDir>/dist/'],

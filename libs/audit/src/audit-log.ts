@@ -126,7 +126,12 @@ export class AuditLog {
    */
   moveHeadSql(entries: AuditEntry[]): string {
     const last = entries[entries.length - 1];
-    if (!last || !Number.isSafeInteger(last.chain) || !Number.isSafeInteger(last.seq) || !/^[0-9a-f]{64}$/.test(last.hash)) {
+    if (
+      !last ||
+      !Number.isSafeInteger(last.chain) ||
+      !Number.isSafeInteger(last.seq) ||
+      !/^[0-9a-f]{64}$/.test(last.hash)
+    ) {
       throw new Error('audit: moveHeadSql needs chained entries');
     }
     return `UPDATE ${this.s}.audit_head SET seq = ${last.seq}, hash = '${last.hash}' WHERE chain = ${last.chain}`;
@@ -194,7 +199,20 @@ export class AuditLog {
   }
 }
 
-const INSERT_TYPES = ['smallint', 'bigint', 'text', 'jsonb', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'text'];
+const INSERT_TYPES = [
+  'smallint',
+  'bigint',
+  'text',
+  'jsonb',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'timestamptz',
+  'text',
+  'text',
+];
 
 /** The 12 column arrays of one unnest INSERT into audit_log (AUDIT_LOG_COLUMNS order). */
 function insertParams(batch: AuditEntry[]): unknown[] {

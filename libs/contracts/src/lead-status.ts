@@ -59,12 +59,37 @@ export type Recommendation = (typeof RECOMMENDATIONS)[number];
 
 /** Primary categories (DOMAIN.md §4). */
 export const CATEGORIES = [
-  'IF', 'IF-XS', 'IF-ZP', 'IF-FX', 'IF-SM', 'IF-YL', 'IF-AD', 'FD', 'ZF', 'ZQ', 'QH', 'WH', 'HJ', 'XN', 'BX', 'CX', 'ZJ', 'DZ', 'OT',
+  'IF',
+  'IF-XS',
+  'IF-ZP',
+  'IF-FX',
+  'IF-SM',
+  'IF-YL',
+  'IF-AD',
+  'FD',
+  'ZF',
+  'ZQ',
+  'QH',
+  'WH',
+  'HJ',
+  'XN',
+  'BX',
+  'CX',
+  'ZJ',
+  'DZ',
+  'OT',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 /** Lead source channels (DOMAIN.md §6.4). */
-export const SOURCE_CHANNELS = ['PATROL', 'BANK_MONITOR', 'PUBLIC_REPORT', 'SYSTEM_ALERT', 'MEDIA', 'REFERRAL'] as const;
+export const SOURCE_CHANNELS = [
+  'PATROL',
+  'BANK_MONITOR',
+  'PUBLIC_REPORT',
+  'SYSTEM_ALERT',
+  'MEDIA',
+  'REFERRAL',
+] as const;
 export type SourceChannel = (typeof SOURCE_CHANNELS)[number];
 
 /** The four characteristics of illegal fundraising (SPC Art. 1): 非法性, 公开性, 利诱性, 社会性. */

@@ -57,7 +57,11 @@ export const TOPICS = {
   'escalation.lead-reopened.v1': { producer: 'escalation', version: 1, schema: leadReopenedV1 },
 
   'notification.delivery-failed.v1': { producer: 'notification', version: 1, schema: deliveryFailedV1 },
-  'notification.reporter-feedback-requested.v1': { producer: 'notification', version: 1, schema: reporterFeedbackRequestedV1 },
+  'notification.reporter-feedback-requested.v1': {
+    producer: 'notification',
+    version: 1,
+    schema: reporterFeedbackRequestedV1,
+  },
 
   'audit.checkpoint.v1': { producer: null, version: 1, schema: auditCheckpointV1 },
 } as const satisfies Record<string, { producer: ServiceName | null; version: number; schema: z.ZodType }>;

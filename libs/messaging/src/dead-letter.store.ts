@@ -89,7 +89,9 @@ export class DeadLetterStore {
    */
   async replay(id: string): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
-      const rows: Row[] = await tx.query(`SELECT * FROM ${this.table} WHERE id = $1 AND status = 'OPEN' FOR UPDATE`, [id]);
+      const rows: Row[] = await tx.query(`SELECT * FROM ${this.table} WHERE id = $1 AND status = 'OPEN' FOR UPDATE`, [
+        id,
+      ]);
       const row = rows[0];
       if (!row) throw new DeadLetterNotOpenError(id);
       await this.bus.send([

@@ -44,7 +44,10 @@ export interface EventConsumerOptions {
   /** Where a brand-new consumer group starts: true (default) so events published before first start are not skipped. */
   fromBeginning?: boolean;
   /** kafkajs group timings (tests shorten them). */
-  consumerConfig?: Pick<ConsumerConfig, 'sessionTimeout' | 'heartbeatInterval' | 'rebalanceTimeout' | 'maxWaitTimeInMs'>;
+  consumerConfig?: Pick<
+    ConsumerConfig,
+    'sessionTimeout' | 'heartbeatInterval' | 'rebalanceTimeout' | 'maxWaitTimeInMs'
+  >;
 }
 
 type Failure = { reason: 'HANDLER_FAILED' | 'INVALID_MESSAGE'; error: unknown; attempts: number };
@@ -69,7 +72,9 @@ const JOIN_WAIT_MS = 30_000;
  * retries until Postgres/Kafka is back.
  */
 export class EventConsumer {
-  private readonly o: Required<Pick<EventConsumerOptions, 'maxAttempts' | 'retryBaseMs' | 'infraRetryMs' | 'fromBeginning'>> &
+  private readonly o: Required<
+    Pick<EventConsumerOptions, 'maxAttempts' | 'retryBaseMs' | 'infraRetryMs' | 'fromBeginning'>
+  > &
     EventConsumerOptions;
   private readonly handlers: Map<Topic, EventHandler<Topic>> = new Map();
   private readonly logger: LoggerLike;
@@ -84,7 +89,8 @@ export class EventConsumer {
     this.logger = o.logger ?? SILENT_LOGGER;
     this.inbox = `${quoteIdent(o.schema)}.inbox`;
     this.deadLetters = `${quoteIdent(o.schema)}.dead_letter`;
-    for (const [topic, handler] of Object.entries(o.handlers) as Array<[Topic, EventHandler<Topic>]>) this.register(topic, handler);
+    for (const [topic, handler] of Object.entries(o.handlers) as Array<[Topic, EventHandler<Topic>]>)
+      this.register(topic, handler);
   }
 
   /** Adds a handler before start() (MessagingModule registers the discovered @HandleEvent methods this way). */
@@ -121,7 +127,10 @@ export class EventConsumer {
     await consumer.subscribe({ topics: topics.map((t) => this.o.bus.topic(t)), fromBeginning: this.o.fromBeginning });
     const joined = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        this.logger.warn({ groupId: this.o.groupId }, `consumer group not joined after ${JOIN_WAIT_MS} ms; continuing in the background`);
+        this.logger.warn(
+          { groupId: this.o.groupId },
+          `consumer group not joined after ${JOIN_WAIT_MS} ms; continuing in the background`,
+        );
         resolve();
       }, JOIN_WAIT_MS);
       const off = consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -132,7 +141,8 @@ export class EventConsumer {
     });
     await consumer.run({
       partitionsConsumedConcurrently: this.o.concurrency ?? 1,
-      eachMessage: async ({ topic, partition, message, heartbeat }) => this.onMessage(topic, partition, message, heartbeat),
+      eachMessage: async ({ topic, partition, message, heartbeat }) =>
+        this.onMessage(topic, partition, message, heartbeat),
     });
     await joined;
     this.logger.info({ groupId: this.o.groupId, topics }, 'event consumer started');
@@ -154,7 +164,10 @@ export class EventConsumer {
     const out: Array<{ topic: string; partition: number; lag: number }> = [];
     const topics = this.topics();
     if (!topics.length) return out;
-    const committed = await admin.fetchOffsets({ groupId: this.o.groupId, topics: topics.map((t) => this.o.bus.topic(t)) });
+    const committed = await admin.fetchOffsets({
+      groupId: this.o.groupId,
+      topics: topics.map((t) => this.o.bus.topic(t)),
+    });
     for (const t of topics) {
       const ends = await admin.fetchTopicOffsets(this.o.bus.topic(t));
       const group = committed.find((c) => c.topic === this.o.bus.topic(t));
@@ -167,7 +180,12 @@ export class EventConsumer {
     return out;
   }
 
-  private async onMessage(physicalTopic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
+  private async onMessage(
+    physicalTopic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
     const topic = this.o.bus.logicalTopic(physicalTopic) ?? physicalTopic;
     const headers = decodeHeaders(message.headers);
     const replayFor = headers[REPLAY_FOR_GROUP_HEADER];
@@ -178,8 +196,18 @@ export class EventConsumer {
       event = parseEvent(topic, message.value);
     } catch (err) {
       if (!(err instanceof InvalidMessageError)) throw err;
-      this.logger.warn({ ...errorFields(err), topic, partition, offset: message.offset }, 'invalid message: dead-lettering');
-      await this.deadLetter(topic, partition, message, headers, { reason: 'INVALID_MESSAGE', error: err, attempts: 0 }, heartbeat);
+      this.logger.warn(
+        { ...errorFields(err), topic, partition, offset: message.offset },
+        'invalid message: dead-lettering',
+      );
+      await this.deadLetter(
+        topic,
+        partition,
+        message,
+        headers,
+        { reason: 'INVALID_MESSAGE', error: err, attempts: 0 },
+        heartbeat,
+      );
       return;
     }
     const handler = this.handlers.get(event.type);
@@ -196,18 +224,34 @@ export class EventConsumer {
         if (isInfrastructureError(err)) {
           infraFailures++;
           const delay = Math.min(this.o.infraRetryMs * 2 ** Math.min(infraFailures - 1, 5), MAX_DELAY_MS);
-          this.logger.warn({ ...errorFields(err), topic, partition, offset: message.offset, retryInMs: delay }, 'infrastructure unavailable; waiting');
+          this.logger.warn(
+            { ...errorFields(err), topic, partition, offset: message.offset, retryInMs: delay },
+            'infrastructure unavailable; waiting',
+          );
           await this.sleep(delay, heartbeat);
           continue;
         }
         attempts++;
         if (attempts >= this.o.maxAttempts) {
-          this.logger.error({ ...errorFields(err), topic, partition, offset: message.offset, eventId: event.id, attempts }, 'handler failed: dead-lettering');
-          await this.deadLetter(topic, partition, message, headers, { reason: 'HANDLER_FAILED', error: err, attempts }, heartbeat);
+          this.logger.error(
+            { ...errorFields(err), topic, partition, offset: message.offset, eventId: event.id, attempts },
+            'handler failed: dead-lettering',
+          );
+          await this.deadLetter(
+            topic,
+            partition,
+            message,
+            headers,
+            { reason: 'HANDLER_FAILED', error: err, attempts },
+            heartbeat,
+          );
           return;
         }
         const delay = Math.min(this.o.retryBaseMs * 2 ** (attempts - 1), MAX_DELAY_MS);
-        this.logger.warn({ ...errorFields(err), topic, eventId: event.id, attempts, retryInMs: delay }, 'handler failed; retrying');
+        this.logger.warn(
+          { ...errorFields(err), topic, eventId: event.id, attempts, retryInMs: delay },
+          'handler failed; retrying',
+        );
         await this.sleep(delay, heartbeat);
       }
     }
@@ -225,8 +269,9 @@ export class EventConsumer {
         this.logger.debug?.({ eventId: event.id, topic: event.type }, 'duplicate event skipped');
         return;
       }
-      await runWithCorrelation({ correlationId: event.correlationId, traceparent: event.traceparent, causationId: event.id }, () =>
-        handler(event, tx),
+      await runWithCorrelation(
+        { correlationId: event.correlationId, traceparent: event.traceparent, causationId: event.id },
+        () => handler(event, tx),
       );
     });
   }
@@ -259,7 +304,20 @@ export class EventConsumer {
              (id, consumer_group, topic, kafka_partition, kafka_offset, event_id, message_key, message_value, headers, reason, error, attempts)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
            ON CONFLICT (consumer_group, topic, kafka_partition, kafka_offset) DO NOTHING`,
-          [uuidv7(), this.o.groupId, topic, partition, message.offset, eventId, key, value, JSON.stringify(headers), failure.reason, errorText, failure.attempts],
+          [
+            uuidv7(),
+            this.o.groupId,
+            topic,
+            partition,
+            message.offset,
+            eventId,
+            key,
+            value,
+            JSON.stringify(headers),
+            failure.reason,
+            errorText,
+            failure.attempts,
+          ],
         );
         await this.o.bus.send([
           {
@@ -284,7 +342,10 @@ export class EventConsumer {
         if (!isInfrastructureError(err)) throw err;
         infraFailures++;
         const delay = Math.min(this.o.infraRetryMs * 2 ** Math.min(infraFailures - 1, 5), MAX_DELAY_MS);
-        this.logger.warn({ ...errorFields(err), topic, retryInMs: delay }, 'dead-lettering blocked by an outage; waiting');
+        this.logger.warn(
+          { ...errorFields(err), topic, retryInMs: delay },
+          'dead-lettering blocked by an outage; waiting',
+        );
         await this.sleep(delay, heartbeat);
       }
     }

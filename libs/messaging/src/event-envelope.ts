@@ -2,7 +2,10 @@ import type { Actor, EnvelopeBase, PayloadOf, Topic } from '@outpost/contracts';
 import type { EntityManager } from 'typeorm';
 
 /** An envelope whose `type` is a known topic and whose payload is that topic's payload type. */
-export type EventEnvelope<T extends Topic = Topic> = Omit<EnvelopeBase, 'payload' | 'type'> & { type: T; payload: PayloadOf<T> };
+export type EventEnvelope<T extends Topic = Topic> = Omit<EnvelopeBase, 'payload' | 'type'> & {
+  type: T;
+  payload: PayloadOf<T>;
+};
 
 /** What a use case hands to Outbox.add. */
 export interface PublishInput<T extends Topic> {

@@ -37,7 +37,10 @@ describe(isInfrastructureError.name, () => {
     ['a plain handler bug', new TypeError("Cannot read properties of undefined (reading 'x')")],
     ['a unique violation', withCode('duplicate key value violates unique constraint', '23505')],
     ['a check violation', withCode('new row violates check constraint', '23514')],
-    ['a non-retriable kafkajs error', Object.assign(new Error('bad'), { name: 'KafkaJSProtocolError', retriable: false })],
+    [
+      'a non-retriable kafkajs error',
+      Object.assign(new Error('bad'), { name: 'KafkaJSProtocolError', retriable: false }),
+    ],
     ['a thrown string', 'boom'],
     ['undefined', undefined],
   ])('does not treat %s as infrastructure', (_name, err) => {

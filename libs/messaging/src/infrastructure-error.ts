@@ -63,7 +63,12 @@ export function isInfrastructureError(err: unknown): boolean {
     if (typeof o.message === 'string' && MESSAGE_PATTERNS.some((p) => p.test(o.message as string))) return true;
     // kafkajs marks broker-side transient failures as retriable (leader moving, broker down, request timed out).
     if (typeof o.name === 'string' && o.name.startsWith('KafkaJS') && o.retriable === true) return true;
-    if (o.name === 'KafkaJSConnectionError' || o.name === 'KafkaJSNumberOfRetriesExceeded' || o.name === 'KafkaJSRequestTimeoutError') return true;
+    if (
+      o.name === 'KafkaJSConnectionError' ||
+      o.name === 'KafkaJSNumberOfRetriesExceeded' ||
+      o.name === 'KafkaJSRequestTimeoutError'
+    )
+      return true;
   }
   return false;
 }

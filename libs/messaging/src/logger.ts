@@ -18,7 +18,14 @@ export const SILENT_LOGGER: LoggerLike = {
 export function errorFields(err: unknown): { err: { message: string; name?: string; code?: string; stack?: string } } {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
-    return { err: { message: err.message, name: err.name, code: typeof code === 'string' ? code : undefined, stack: err.stack } };
+    return {
+      err: {
+        message: err.message,
+        name: err.name,
+        code: typeof code === 'string' ? code : undefined,
+        stack: err.stack,
+      },
+    };
   }
   return { err: { message: String(err) } };
 }

@@ -15,8 +15,18 @@ describe(loadMessagingConfig.name, () => {
   });
 
   it('parses lists, numbers and flags', () => {
-    const c = sut({ KAFKA_BROKERS: 'a:1, b:2', OUTBOX_BATCH_SIZE: '50', OUTBOX_CRASH_AFTER_PUBLISH: '1', KAFKA_TOPIC_PREFIX: 't1.' });
-    expect(c).toMatchObject({ kafkaBrokers: ['a:1', 'b:2'], outboxBatchSize: 50, outboxCrashAfterPublish: true, kafkaTopicPrefix: 't1.' });
+    const c = sut({
+      KAFKA_BROKERS: 'a:1, b:2',
+      OUTBOX_BATCH_SIZE: '50',
+      OUTBOX_CRASH_AFTER_PUBLISH: '1',
+      KAFKA_TOPIC_PREFIX: 't1.',
+    });
+    expect(c).toMatchObject({
+      kafkaBrokers: ['a:1', 'b:2'],
+      outboxBatchSize: 50,
+      outboxCrashAfterPublish: true,
+      kafkaTopicPrefix: 't1.',
+    });
   });
 
   it('refuses bad values, naming the variable', () => {

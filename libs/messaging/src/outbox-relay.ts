@@ -116,7 +116,9 @@ export class OutboxRelay {
 
   /** Rows not yet published. */
   async backlog(): Promise<number> {
-    const rows: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM ${this.table} WHERE sent_at IS NULL`);
+    const rows: Array<{ n: number }> = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM ${this.table} WHERE sent_at IS NULL`,
+    );
     return rows[0]?.n ?? 0;
   }
 
@@ -148,7 +150,10 @@ export class OutboxRelay {
         }
         failures++;
         delay = Math.min(this.pollIntervalMs * 2 ** Math.min(failures, 6), MAX_ERROR_BACKOFF_MS);
-        this.logger.error({ ...errorFields(err), schema: this.schema, failures, retryInMs: delay }, 'outbox relay batch failed');
+        this.logger.error(
+          { ...errorFields(err), schema: this.schema, failures, retryInMs: delay },
+          'outbox relay batch failed',
+        );
       }
       await this.sleep(delay);
     }
@@ -170,11 +175,12 @@ export class OutboxRelay {
         await qr.rollbackTransaction();
         return 0;
       }
-      const rows: Array<{ seq: string; topic: string; key: string; value: string; headers: Record<string, string> }> = await qr.query(
-        `SELECT seq, topic, key, value, headers FROM ${this.table}
+      const rows: Array<{ seq: string; topic: string; key: string; value: string; headers: Record<string, string> }> =
+        await qr.query(
+          `SELECT seq, topic, key, value, headers FROM ${this.table}
           WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.batchSize],
-      );
+          [this.batchSize],
+        );
       if (!rows.length) {
         await qr.commitTransaction();
         return 0;
@@ -185,7 +191,9 @@ export class OutboxRelay {
         if (this.exitOnSimulatedCrash) process.kill(process.pid, 'SIGKILL');
         throw new SimulatedCrashError();
       }
-      await qr.query(`UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
+      await qr.query(`UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [
+        rows.map((r) => r.seq),
+      ]);
       await qr.commitTransaction();
       this.logger.debug?.({ schema: this.schema, count: rows.length }, 'outbox batch published');
       return rows.length;
@@ -214,7 +222,10 @@ export class OutboxRelay {
       const c = client;
       c.on('notification', () => this.signal());
       c.on('error', (err) => {
-        this.logger.warn({ ...errorFields(err), schema: this.schema }, 'outbox LISTEN connection lost; polling until it is back');
+        this.logger.warn(
+          { ...errorFields(err), schema: this.schema },
+          'outbox LISTEN connection lost; polling until it is back',
+        );
         if (this.listener === c) this.listener = null;
         c.release(err);
       });

@@ -19,13 +19,22 @@ describe(Outbox.name, () => {
   it('builds a valid envelope with a UUID v7 id, the topic version and the clock time', () => {
     const e = sut.build(checkpoint(1));
     expect(e.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(e).toMatchObject({ type: 'audit.checkpoint.v1', version: 1, producer: 'intake', occurredAt: now.toISOString(), key: 'intake' });
+    expect(e).toMatchObject({
+      type: 'audit.checkpoint.v1',
+      version: 1,
+      producer: 'intake',
+      occurredAt: now.toISOString(),
+      key: 'intake',
+    });
     expect(e.correlationId).toBe(e.id);
     expect(e.causationId).toBeNull();
   });
 
   it('takes correlation, causation and traceparent from the current correlation context', () => {
-    const e = runWithCorrelation({ correlationId: 'corr-1', traceparent: '00-abc-def-01', causationId: 'cause-1' }, () => sut.build(checkpoint(1)));
+    const e = runWithCorrelation(
+      { correlationId: 'corr-1', traceparent: '00-abc-def-01', causationId: 'cause-1' },
+      () => sut.build(checkpoint(1)),
+    );
     expect(e).toMatchObject({ correlationId: 'corr-1', causationId: 'cause-1', traceparent: '00-abc-def-01' });
   });
 
@@ -38,13 +47,19 @@ describe(Outbox.name, () => {
 
   it('throws on a payload that does not match the topic schema', () => {
     // A cast is needed: the typed topic → payload map already rejects this at compile time.
-    const bad = { ...checkpoint(1), payload: { service: 'intake', takenAt: 'yesterday', chains: [] } } as unknown as PublishInput<'audit.checkpoint.v1'>;
+    const bad = {
+      ...checkpoint(1),
+      payload: { service: 'intake', takenAt: 'yesterday', chains: [] },
+    } as unknown as PublishInput<'audit.checkpoint.v1'>;
     expect(() => sut.build(bad)).toThrow(ZodError);
   });
 
   it('refuses to publish another service’s topic', () => {
     const other = new Outbox({ schema: 'gateway', producer: 'gateway' });
-    const input = { ...checkpoint(1), topic: 'intake.lead-linked.v1' } as unknown as PublishInput<'audit.checkpoint.v1'>;
+    const input = {
+      ...checkpoint(1),
+      topic: 'intake.lead-linked.v1',
+    } as unknown as PublishInput<'audit.checkpoint.v1'>;
     expect(() => other.build(input)).toThrow(/gateway may not publish intake.lead-linked.v1/);
   });
 

@@ -46,7 +46,10 @@ export class Outbox {
    */
   async add<T extends Topic>(tx: EntityManager, input: PublishInput<T>): Promise<EventEnvelope<T>> {
     const envelope = this.build(input);
-    await tx.query(`INSERT INTO ${this.table} (id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)`, this.rowParams(envelope));
+    await tx.query(
+      `INSERT INTO ${this.table} (id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)`,
+      this.rowParams(envelope),
+    );
     return envelope;
   }
 
@@ -62,7 +65,13 @@ export class Outbox {
 
   /** The 5 parameters of insertSql (and of add's INSERT) for one envelope. */
   rowParams(envelope: EventEnvelope): unknown[] {
-    return [envelope.id, envelope.type, envelope.key, JSON.stringify(envelope), JSON.stringify(envelopeHeaders(envelope))];
+    return [
+      envelope.id,
+      envelope.type,
+      envelope.key,
+      JSON.stringify(envelope),
+      JSON.stringify(envelopeHeaders(envelope)),
+    ];
   }
 
   /** Builds and validates the envelope without writing it (Outbox.add uses this; exposed for tests and tooling). */

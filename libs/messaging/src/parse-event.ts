@@ -22,7 +22,8 @@ export function parseEvent(topic: string, value: Buffer | string | null): EventE
   }
   try {
     const envelope = envelopeSchema.parse(json);
-    if (envelope.type !== topic) throw new InvalidMessageError(`envelope type ${envelope.type} does not match topic ${topic}`);
+    if (envelope.type !== topic)
+      throw new InvalidMessageError(`envelope type ${envelope.type} does not match topic ${topic}`);
     const payload = parsePayload(topic as Topic, envelope.payload);
     return { ...envelope, type: topic, payload } as EventEnvelope;
   } catch (err) {

@@ -16,19 +16,26 @@ import {
 const FIXTURES = path.join(__dirname, 'fixtures');
 
 /** Runs the relay in a child process; resolves with how it ended. */
-function runRelayProcess(env: MessagingTestEnv, extra: Record<string, string>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+function runRelayProcess(
+  env: MessagingTestEnv,
+  extra: Record<string, string>,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', path.join(FIXTURES, 'swc-register.cjs'), path.join(FIXTURES, 'relay-process.main.ts')], {
-      env: {
-        ...process.env,
-        DATABASE_URL: env.db.adminUrl,
-        RELAY_SCHEMA: SCHEMA,
-        KAFKA_BROKERS: TEST_INFRA.kafkaBrokers.join(','),
-        KAFKA_TOPIC_PREFIX: env.prefix,
-        ...extra,
+    const child = spawn(
+      process.execPath,
+      ['-r', path.join(FIXTURES, 'swc-register.cjs'), path.join(FIXTURES, 'relay-process.main.ts')],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: env.db.adminUrl,
+          RELAY_SCHEMA: SCHEMA,
+          KAFKA_BROKERS: TEST_INFRA.kafkaBrokers.join(','),
+          KAFKA_TOPIC_PREFIX: env.prefix,
+          ...extra,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -48,16 +55,24 @@ describe('crash between publish and mark-sent, redelivery (real Postgres + Kafka
   const FIRST_BATCH = 8;
 
   /** The effect: one row per application of an event. Without the inbox, duplicates would add rows. */
-  const applyEffect = async (event: EventEnvelope<typeof TOPIC>, tx: import('typeorm').EntityManager): Promise<void> => {
+  const applyEffect = async (
+    event: EventEnvelope<typeof TOPIC>,
+    tx: import('typeorm').EntityManager,
+  ): Promise<void> => {
     const chain = event.payload.chains[0]!;
-    await tx.query(`INSERT INTO ${SCHEMA}.effects (event_id, key, n) VALUES ($1, $2, $3)`, [event.id, chain.hash, chain.seq]);
+    await tx.query(`INSERT INTO ${SCHEMA}.effects (event_id, key, n) VALUES ($1, $2, $3)`, [
+      event.id,
+      chain.hash,
+      chain.seq,
+    ]);
   };
 
   beforeAll(async () => {
     env = await setupMessagingTest('crash');
     await env.bus.ensureTopics([TOPIC, `${TOPIC}.dlq`], 2);
     for (let n = 1; n <= TOTAL / 4; n++) {
-      for (const key of ['a', 'b', 'c', 'd']) await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent(key, n)));
+      for (const key of ['a', 'b', 'c', 'd'])
+        await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent(key, n)));
     }
   });
   afterAll(async () => {
@@ -66,11 +81,16 @@ describe('crash between publish and mark-sent, redelivery (real Postgres + Kafka
   });
 
   it('after the relay is killed between Kafka ack and mark-sent, a restart publishes everything and effects apply once', async () => {
-    const crashed = await runRelayProcess(env, { OUTBOX_BATCH_SIZE: String(FIRST_BATCH), OUTBOX_CRASH_AFTER_PUBLISH: '1' });
+    const crashed = await runRelayProcess(env, {
+      OUTBOX_BATCH_SIZE: String(FIRST_BATCH),
+      OUTBOX_CRASH_AFTER_PUBLISH: '1',
+    });
     expect({ signal: crashed.signal, stderr: crashed.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
 
     // Kafka has the first batch, yet no row was marked sent.
-    const pending = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE sent_at IS NULL`);
+    const pending = await env.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE sent_at IS NULL`,
+    );
     expect(pending[0]!.n).toBe(TOTAL);
     expect(await readTopic(env.bus, TOPIC, FIRST_BATCH)).toHaveLength(FIRST_BATCH);
 
@@ -103,7 +123,9 @@ describe('crash between publish and mark-sent, redelivery (real Postgres + Kafka
     expect(effects).toHaveLength(TOTAL);
     expect(effects.every((e) => e.times === 1)).toBe(true);
     // Per key the effects were applied in publish order even though the first batch arrived twice.
-    const perKey = await env.sql<{ key: string; ns: number[] }>(`SELECT key, array_agg(n ORDER BY id) AS ns FROM ${SCHEMA}.effects GROUP BY key`);
+    const perKey = await env.sql<{ key: string; ns: number[] }>(
+      `SELECT key, array_agg(n ORDER BY id) AS ns FROM ${SCHEMA}.effects GROUP BY key`,
+    );
     for (const { ns } of perKey) expect(ns).toEqual([...ns].sort((x, y) => x - y));
   });
 
@@ -122,7 +144,9 @@ describe('crash between publish and mark-sent, redelivery (real Postgres + Kafka
       `SELECT count(*)::int AS total, count(DISTINCT event_id)::int AS distinct_events FROM ${SCHEMA}.effects`,
     );
     expect(effects[0]).toEqual({ total: TOTAL, distinct_events: TOTAL });
-    const inbox = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.inbox WHERE consumer_group = 'crash-consumer'`);
+    const inbox = await env.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${SCHEMA}.inbox WHERE consumer_group = 'crash-consumer'`,
+    );
     expect(inbox[0]!.n).toBe(TOTAL);
     const onKafka = await readTopic(env.bus, TOPIC, TOTAL + FIRST_BATCH + 3 * TOTAL);
     expect(onKafka).toHaveLength(TOTAL + FIRST_BATCH + 3 * TOTAL);

@@ -1,7 +1,16 @@
 import { DeadLetterStore, EventConsumer, OutboxRelay, type EventEnvelope } from '../src';
 import { eventually } from '@outpost/testing';
 import type { EntityManager } from 'typeorm';
-import { FAST_GROUP, readTopic, setupMessagingTest, SCHEMA, TEST_LOGGER, testEvent, TOPIC, type MessagingTestEnv } from './messaging-test.support';
+import {
+  FAST_GROUP,
+  readTopic,
+  setupMessagingTest,
+  SCHEMA,
+  TEST_LOGGER,
+  testEvent,
+  TOPIC,
+  type MessagingTestEnv,
+} from './messaging-test.support';
 
 jest.setTimeout(60_000);
 
@@ -33,7 +42,13 @@ describe('dead letters, replay and outages (real Postgres + Kafka)', () => {
     env = await setupMessagingTest('dlq');
     // One partition so "later messages on the same partition" is guaranteed.
     await env.bus.ensureTopics([TOPIC, DLQ], 1);
-    relay = new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, pollIntervalMs: 50, logger: TEST_LOGGER });
+    relay = new OutboxRelay({
+      dataSource: env.dataSource,
+      schema: SCHEMA,
+      bus: env.bus,
+      pollIntervalMs: 50,
+      logger: TEST_LOGGER,
+    });
     await relay.start();
     consumer = new EventConsumer({
       dataSource: env.dataSource,
@@ -57,7 +72,12 @@ describe('dead letters, replay and outages (real Postgres + Kafka)', () => {
   });
 
   it('dead-letters a poison message after N attempts while later messages on the partition are processed', async () => {
-    for (const [key, n] of [['before', 1], ['poison', 1], ['after', 1], ['after', 2]] as const) {
+    for (const [key, n] of [
+      ['before', 1],
+      ['poison', 1],
+      ['after', 1],
+      ['after', 2],
+    ] as const) {
       await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent(key, n)));
     }
 
@@ -67,7 +87,14 @@ describe('dead letters, replay and outages (real Postgres + Kafka)', () => {
     expect(attempts.get('poison')).toBe(3);
 
     const [dead] = await store.list({ status: 'OPEN' });
-    expect(dead).toMatchObject({ consumerGroup: GROUP, topic: TOPIC, reason: 'HANDLER_FAILED', attempts: 3, status: 'OPEN', partition: 0 });
+    expect(dead).toMatchObject({
+      consumerGroup: GROUP,
+      topic: TOPIC,
+      reason: 'HANDLER_FAILED',
+      attempts: 3,
+      status: 'OPEN',
+      partition: 0,
+    });
     expect(dead!.error).toContain('cannot handle poison');
     expect(dead!.headers['event-id']).toBe(dead!.eventId);
 
@@ -103,12 +130,21 @@ describe('dead letters, replay and outages (real Postgres + Kafka)', () => {
     await eventually(async () => ((await effectsOf('after-junk')) === 1 ? true : undefined));
     const open = await store.list({ status: 'OPEN' });
     expect(open).toHaveLength(1);
-    expect(open[0]).toMatchObject({ reason: 'INVALID_MESSAGE', attempts: 0, eventId: null, key: 'junk', value: '{"not":"an envelope"}' });
+    expect(open[0]).toMatchObject({
+      reason: 'INVALID_MESSAGE',
+      attempts: 0,
+      eventId: null,
+      key: 'junk',
+      value: '{"not":"an envelope"}',
+    });
     expect(open[0]!.error).toMatch(/invalid envelope/);
 
     await store.discard(open[0]!.id, 'garbage from a test producer');
 
-    expect(await store.get(open[0]!.id)).toMatchObject({ status: 'DISCARDED', discardReason: 'garbage from a test producer' });
+    expect(await store.get(open[0]!.id)).toMatchObject({
+      status: 'DISCARDED',
+      discardReason: 'garbage from a test producer',
+    });
   });
 
   it('waits out a database outage (connection terminated) without dead-lettering, then applies the event once', async () => {

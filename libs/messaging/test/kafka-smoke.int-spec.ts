@@ -16,7 +16,12 @@ describe('Kafka broker smoke test (real broker)', () => {
   const consumers: Consumer[] = [];
 
   beforeAll(async () => {
-    bus = new KafkaBus({ brokers: TEST_INFRA.kafkaBrokers, clientId: 'smoke', topicPrefix: uniqueTopicPrefix('smoke'), logger: TEST_LOGGER });
+    bus = new KafkaBus({
+      brokers: TEST_INFRA.kafkaBrokers,
+      clientId: 'smoke',
+      topicPrefix: uniqueTopicPrefix('smoke'),
+      logger: TEST_LOGGER,
+    });
     await bus.connect();
   });
   afterAll(async () => {
@@ -44,7 +49,9 @@ describe('Kafka broker smoke test (real broker)', () => {
         eachMessage: async ({ partition, message }) => {
           seen.push({ who, partition, offset: message.offset, value: message.value!.toString() });
           // Commit right after processing, so a partition that moves to the other member resumes after this message.
-          await c.commitOffsets([{ topic: bus.topic(topic), partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+          await c.commitOffsets([
+            { topic: bus.topic(topic), partition, offset: (BigInt(message.offset) + 1n).toString() },
+          ]);
         },
       });
       return c;
@@ -58,7 +65,9 @@ describe('Kafka broker smoke test (real broker)', () => {
     });
 
     const produce = (from: number, to: number) =>
-      bus.send(Array.from({ length: to - from }, (_, i) => ({ topic, key: `k${(from + i) % 7}`, value: `m${from + i}` })));
+      bus.send(
+        Array.from({ length: to - from }, (_, i) => ({ topic, key: `k${(from + i) % 7}`, value: `m${from + i}` })),
+      );
     await produce(0, 60);
     await eventually(() => (seen.length >= 60 ? true : undefined));
     expect(new Set(seen.map((s) => s.who))).toEqual(new Set(['a', 'b']));
@@ -78,7 +87,9 @@ describe('Kafka broker smoke test (real broker)', () => {
 
     const committed = await bus.adminClient().fetchOffsets({ groupId, topics: [bus.topic(topic)] });
     const ends = await bus.adminClient().fetchTopicOffsets(bus.topic(topic));
-    expect(committed[0]!.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual(ends.map((e) => [e.partition, e.high]).sort());
+    expect(committed[0]!.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual(
+      ends.map((e) => [e.partition, e.high]).sort(),
+    );
     await a.disconnect();
     consumers.splice(consumers.indexOf(a), 1);
   });

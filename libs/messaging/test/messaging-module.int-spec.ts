@@ -70,20 +70,32 @@ describe(`${MessagingModule.name} (Nest app, real Postgres + Kafka)`, () => {
     const outbox = app.get(Outbox);
     expect(app.get(EventConsumer).topics()).toEqual([TOPIC]);
 
-    const first = await runWithCorrelation({ correlationId: 'http-req-42', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, () =>
-      dataSource.transaction((tx) => outbox.add(tx, testEvent('first', 1))),
+    const first = await runWithCorrelation(
+      { correlationId: 'http-req-42', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+      () => dataSource.transaction((tx) => outbox.add(tx, testEvent('first', 1))),
     );
 
     await eventually(() => (seen.length >= 2 ? true : undefined));
     const [a, b] = seen;
     expect(a!.event.id).toBe(first.id);
     expect(a!.ctx).toEqual({ correlationId: 'http-req-42', traceparent: first.traceparent, causationId: first.id });
-    expect(b!.event).toMatchObject({ correlationId: 'http-req-42', causationId: first.id, traceparent: first.traceparent, producer: 'intake' });
+    expect(b!.event).toMatchObject({
+      correlationId: 'http-req-42',
+      causationId: first.id,
+      traceparent: first.traceparent,
+      producer: 'intake',
+    });
     expect(await app.get(OutboxRelay).backlog()).toBe(0);
     expect(await app.get(DeadLetterStore).list()).toEqual([]);
     // Topics were created at start with the prefix from config.
     const topics = await env.bus.adminClient().listTopics();
-    expect(topics).toEqual(expect.arrayContaining([`${env.prefix}${TOPIC}`, `${env.prefix}${TOPIC}.dlq`, `${env.prefix}intake.lead-registered.v1`]));
+    expect(topics).toEqual(
+      expect.arrayContaining([
+        `${env.prefix}${TOPIC}`,
+        `${env.prefix}${TOPIC}.dlq`,
+        `${env.prefix}intake.lead-registered.v1`,
+      ]),
+    );
   });
 
   it('on shutdown stops consuming and flushes the outbox', async () => {
@@ -96,7 +108,9 @@ describe(`${MessagingModule.name} (Nest app, real Postgres + Kafka)`, () => {
 
     await app.close();
 
-    const pending = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE sent_at IS NULL`);
+    const pending = await env.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE sent_at IS NULL`,
+    );
     expect(pending[0]!.n).toBe(0);
   });
 });

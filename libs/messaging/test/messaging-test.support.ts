@@ -9,7 +9,12 @@ export const RUNTIME_ROLE = 'outpost_messaging_test';
 export const TOPIC = 'audit.checkpoint.v1' as const;
 
 /** Short group timings so rebalances take a second, not half a minute. */
-export const FAST_GROUP = { sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 4000, maxWaitTimeInMs: 100 };
+export const FAST_GROUP = {
+  sessionTimeout: 6000,
+  heartbeatInterval: 300,
+  rebalanceTimeout: 4000,
+  maxWaitTimeInMs: 100,
+};
 
 /** Prints warnings and errors only (so a failing run explains itself) without flooding passing runs. */
 export const TEST_LOGGER: LoggerLike = {
@@ -38,11 +43,18 @@ export async function setupMessagingTest(label: string): Promise<MessagingTestEn
   await admin.query(`DO $$ BEGIN CREATE ROLE ${RUNTIME_ROLE} NOLOGIN;
     EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
   for (const stmt of messagingMigration(SCHEMA, RUNTIME_ROLE).up) await admin.query(stmt);
-  await admin.query(`CREATE TABLE ${SCHEMA}.effects (id bigserial PRIMARY KEY, event_id uuid NOT NULL, key text NOT NULL, n int NOT NULL)`);
+  await admin.query(
+    `CREATE TABLE ${SCHEMA}.effects (id bigserial PRIMARY KEY, event_id uuid NOT NULL, key text NOT NULL, n int NOT NULL)`,
+  );
   const dataSource = new DataSource({ type: 'postgres', url: db.adminUrl, extra: { max: 8 } });
   await dataSource.initialize();
   const prefix = uniqueTopicPrefix(label);
-  const bus = new KafkaBus({ brokers: TEST_INFRA.kafkaBrokers, clientId: label, topicPrefix: prefix, logger: TEST_LOGGER });
+  const bus = new KafkaBus({
+    brokers: TEST_INFRA.kafkaBrokers,
+    clientId: label,
+    topicPrefix: prefix,
+    logger: TEST_LOGGER,
+  });
   await bus.connect();
   return {
     db,
@@ -83,14 +95,22 @@ export interface ConsumedRecord {
 }
 
 /** Reads a (logical) topic from the beginning with a throw-away group until `count` records arrived. */
-export async function readTopic(bus: KafkaBus, topic: string, count: number, timeoutMs = 20000): Promise<ConsumedRecord[]> {
+export async function readTopic(
+  bus: KafkaBus,
+  topic: string,
+  count: number,
+  timeoutMs = 20000,
+): Promise<ConsumedRecord[]> {
   const consumer = bus.kafka.consumer({ groupId: `reader-${Math.random().toString(36).slice(2)}`, ...FAST_GROUP });
   const out: ConsumedRecord[] = [];
   await consumer.connect();
   try {
     await consumer.subscribe({ topic: bus.topic(topic), fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${count} records from ${topic}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`read ${out.length} of ${count} records from ${topic}`)),
+        timeoutMs,
+      );
       void consumer.run({
         eachMessage: async ({ partition, message }) => {
           out.push(toRecord(partition, message));
@@ -112,7 +132,8 @@ export async function readTopic(bus: KafkaBus, topic: string, count: number, tim
 function toRecord(partition: number, m: KafkaMessage): ConsumedRecord {
   const value = m.value?.toString() ?? '';
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = (Array.isArray(v) ? v[0] : v)!.toString();
+  for (const [k, v] of Object.entries(m.headers ?? {}))
+    if (v !== undefined) headers[k] = (Array.isArray(v) ? v[0] : v)!.toString();
   let eventKey = '';
   let n = -1;
   let eventId = '';

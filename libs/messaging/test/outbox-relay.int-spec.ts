@@ -1,6 +1,15 @@
 import { OutboxRelay } from '../src';
 import { eventually } from '@outpost/testing';
-import { expectOrderedPerKey, readTopic, setupMessagingTest, SCHEMA, TEST_LOGGER, testEvent, TOPIC, type MessagingTestEnv } from './messaging-test.support';
+import {
+  expectOrderedPerKey,
+  readTopic,
+  setupMessagingTest,
+  SCHEMA,
+  TEST_LOGGER,
+  testEvent,
+  TOPIC,
+  type MessagingTestEnv,
+} from './messaging-test.support';
 
 // The project-level testTimeout in jest.config.js is not applied by Jest to projects; set it here.
 jest.setTimeout(60_000);
@@ -36,7 +45,13 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
         });
       if (!rollback) expected.push(...rows);
     }
-    const sut = new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, batchSize: 7, logger: TEST_LOGGER });
+    const sut = new OutboxRelay({
+      dataSource: env.dataSource,
+      schema: SCHEMA,
+      bus: env.bus,
+      batchSize: 7,
+      logger: TEST_LOGGER,
+    });
     expect(await sut.backlog()).toBe(expected.length);
 
     expect(await sut.flush()).toBe(expected.length);
@@ -48,13 +63,25 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
     expect(records.map((r) => `${r.eventKey}:${r.n}`).sort()).toEqual(expected.map((e) => `${e.key}:${e.n}`).sort());
     expectOrderedPerKey(records);
     // Key = lead id and the envelope headers travel with each message.
-    expect(records.every((r) => r.key === r.eventKey && r.headers['event-id'] === r.eventId && r.headers['event-type'] === TOPIC)).toBe(true);
+    expect(
+      records.every(
+        (r) => r.key === r.eventKey && r.headers['event-id'] === r.eventId && r.headers['event-type'] === TOPIC,
+      ),
+    ).toBe(true);
   });
 
   it('two relays running at once publish every row exactly once, in order per key', async () => {
     const topicBefore = (await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox`))[0]!.n;
     const relays = [1, 2].map(
-      () => new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, batchSize: 5, pollIntervalMs: 20, logger: TEST_LOGGER }),
+      () =>
+        new OutboxRelay({
+          dataSource: env.dataSource,
+          schema: SCHEMA,
+          bus: env.bus,
+          batchSize: 5,
+          pollIntervalMs: 20,
+          logger: TEST_LOGGER,
+        }),
     );
     await Promise.all(relays.map((r) => r.start()));
     const written: string[] = [];
@@ -73,14 +100,22 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
     } finally {
       await Promise.all(relays.map((r) => r.stop()));
     }
-    const records = (await readTopic(env.bus, TOPIC, topicBefore + written.length)).filter((r) => r.eventKey.startsWith('c'));
+    const records = (await readTopic(env.bus, TOPIC, topicBefore + written.length)).filter((r) =>
+      r.eventKey.startsWith('c'),
+    );
     expect(records).toHaveLength(written.length);
     expect(records.map((r) => `${r.eventKey}:${r.n}`).sort()).toEqual([...written].sort());
     expectOrderedPerKey(records);
   });
 
   it('wakes up on NOTIFY instead of waiting for the poll interval', async () => {
-    const sut = new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, pollIntervalMs: 60_000, logger: TEST_LOGGER });
+    const sut = new OutboxRelay({
+      dataSource: env.dataSource,
+      schema: SCHEMA,
+      bus: env.bus,
+      pollIntervalMs: 60_000,
+      logger: TEST_LOGGER,
+    });
     await sut.start();
     try {
       await new Promise((r) => setTimeout(r, 300)); // let it go idle on its (one-minute) poll
@@ -96,7 +131,12 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
   it('deletes sent rows past the retention and keeps pending ones', async () => {
     await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('retention', 1)));
     await env.sql(`UPDATE ${SCHEMA}.outbox SET sent_at = now() - interval '2 days' WHERE sent_at IS NOT NULL`);
-    const sut = new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, retentionMs: 24 * 3600_000 });
+    const sut = new OutboxRelay({
+      dataSource: env.dataSource,
+      schema: SCHEMA,
+      bus: env.bus,
+      retentionMs: 24 * 3600_000,
+    });
 
     const deleted = await sut.cleanup();
 

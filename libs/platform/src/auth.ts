@@ -44,7 +44,11 @@ export async function signInternalToken(principal: Principal, privateKey: Key, t
 }
 
 export async function verifyInternalToken(token: string, publicKey: Key): Promise<Principal> {
-  const { payload } = await jwtVerify(token, publicKey, { issuer: INTERNAL_TOKEN_ISSUER, audience: INTERNAL_TOKEN_AUDIENCE, algorithms: [ALG] });
+  const { payload } = await jwtVerify(token, publicKey, {
+    issuer: INTERNAL_TOKEN_ISSUER,
+    audience: INTERNAL_TOKEN_AUDIENCE,
+    algorithms: [ALG],
+  });
   return principalSchema.parse(payload.p);
 }
 
@@ -54,7 +58,9 @@ export function loadPublicKeyPem(inline: string | undefined, file: string): stri
   try {
     return readFileSync(file, 'utf8');
   } catch {
-    throw new Error(`No internal token key: set INTERNAL_JWT_PUBLIC_KEY or create ${file} (npm start does: deploy/local/keys.sh)`);
+    throw new Error(
+      `No internal token key: set INTERNAL_JWT_PUBLIC_KEY or create ${file} (npm start does: deploy/local/keys.sh)`,
+    );
   }
 }
 

@@ -24,7 +24,12 @@ const DEFAULT_PORTS: Record<ServiceName, number> = {
   notification: 3004,
 };
 
-const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** Settings every service shares. */
@@ -39,8 +44,14 @@ export function baseConfigSchema(service: ServiceName) {
     DATABASE_URL: z.url().default(`postgres://${role}@127.0.0.1:5432/outpost`),
     /** Admin connection used only to create the schema and role and run migrations at start. */
     DATABASE_ADMIN_URL: z.url().default('postgres://postgres@127.0.0.1:5432/outpost'),
-    DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default(service),
-    DATABASE_ROLE: z.string().regex(/^[a-z_][a-z0-9_]*$/).default(role),
+    DATABASE_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/)
+      .default(service),
+    DATABASE_ROLE: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/)
+      .default(role),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     RUN_MIGRATIONS: bool.default(true),
     REDIS_URL: z.string().default('redis://127.0.0.1:6379'),

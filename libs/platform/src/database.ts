@@ -21,7 +21,8 @@ export function schemaOf(queryRunner: QueryRunner): string {
 
 /** The runtime role migrations grant to (set by prepareDatabase). */
 export function runtimeRoleOf(queryRunner: QueryRunner): string {
-  const role = (queryRunner.connection.options as { extra?: { outpostRuntimeRole?: string } }).extra?.outpostRuntimeRole;
+  const role = (queryRunner.connection.options as { extra?: { outpostRuntimeRole?: string } }).extra
+    ?.outpostRuntimeRole;
   if (!role) throw new Error('migration DataSource has no runtime role');
   return role;
 }
@@ -65,7 +66,9 @@ export async function prepareDatabase(
     await admin.query(
       `ALTER DEFAULT PRIVILEGES IN SCHEMA ${quoteIdent(schema)} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${quoteIdent(role)}`,
     );
-    await admin.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${quoteIdent(schema)} GRANT USAGE, SELECT ON SEQUENCES TO ${quoteIdent(role)}`);
+    await admin.query(
+      `ALTER DEFAULT PRIVILEGES IN SCHEMA ${quoteIdent(schema)} GRANT USAGE, SELECT ON SEQUENCES TO ${quoteIdent(role)}`,
+    );
 
     const ds = new DataSource({
       type: 'postgres',

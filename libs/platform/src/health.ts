@@ -16,9 +16,20 @@ export class InfraProbes implements OnModuleDestroy {
   private kafkaOk = false;
 
   constructor(@Inject(SERVICE_CONFIG) config: BaseConfig) {
-    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+    this.redis = new Redis(config.REDIS_URL, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectTimeout: 2000,
+    });
     this.redis.on('error', () => undefined); // reported through readiness, not as log noise
-    this.kafkaAdmin = new Kafka({ clientId: 'health', brokers: config.KAFKA_BROKERS, logLevel: logLevel.NOTHING, connectionTimeout: 2000, retry: { retries: 0 } }).admin();
+    this.kafkaAdmin = new Kafka({
+      clientId: 'health',
+      brokers: config.KAFKA_BROKERS,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 2000,
+      retry: { retries: 0 },
+    }).admin();
   }
 
   async redisOk(): Promise<boolean> {

@@ -33,7 +33,8 @@ export class PlatformModule {
       { provide: SERVICE_NAME, useValue: o.service },
       {
         provide: INTERNAL_PUBLIC_KEY,
-        useFactory: () => importPublicKey(loadPublicKeyPem(o.config.INTERNAL_JWT_PUBLIC_KEY, o.config.INTERNAL_JWT_PUBLIC_KEY_FILE)),
+        useFactory: () =>
+          importPublicKey(loadPublicKeyPem(o.config.INTERNAL_JWT_PUBLIC_KEY, o.config.INTERNAL_JWT_PUBLIC_KEY_FILE)),
       },
       InfraProbes,
       { provide: APP_GUARD, useClass: InternalAuthGuard },

@@ -41,7 +41,11 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 export function zodFieldErrors(error: ZodError, prefix: string[] = []): FieldError[] {
-  return error.issues.map((i) => ({ path: fieldPath([...prefix, ...i.path]) || '(root)', message: i.message, code: i.code }));
+  return error.issues.map((i) => ({
+    path: fieldPath([...prefix, ...i.path]) || '(root)',
+    message: i.message,
+    code: i.code,
+  }));
 }
 
 const TITLES: Record<number, string> = {
@@ -59,7 +63,13 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-export function problem(status: number, code: string, detail: string, errors?: FieldError[], extra: Record<string, unknown> = {}): ProblemDetails {
+export function problem(
+  status: number,
+  code: string,
+  detail: string,
+  errors?: FieldError[],
+  extra: Record<string, unknown> = {},
+): ProblemDetails {
   // Extensions first: they may add members but never replace the standard ones (a `status` extension must not
   // change the HTTP status).
   return {
@@ -77,21 +87,40 @@ export function problem(status: number, code: string, detail: string, errors?: F
 export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
-  if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'].includes(e.code)) return true;
-  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');
+  if (
+    e.code &&
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'].includes(
+      e.code,
+    )
+  )
+    return true;
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    e.message ?? '',
+  );
 }
 
 /** Maps Fastify's own errors (bad JSON, body too large, wrong content type) to problem details. */
-export function fastifyErrorToProblem(err: { code?: string; statusCode?: number; message?: string; validation?: unknown }): ProblemDetails | null {
+export function fastifyErrorToProblem(err: {
+  code?: string;
+  statusCode?: number;
+  message?: string;
+  validation?: unknown;
+}): ProblemDetails | null {
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return problem(400, 'MALFORMED_JSON', 'The request body is not valid JSON.', [{ path: '(body)', message: err.message ?? 'invalid JSON' }]);
+      return problem(400, 'MALFORMED_JSON', 'The request body is not valid JSON.', [
+        { path: '(body)', message: err.message ?? 'invalid JSON' },
+      ]);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return problem(413, 'BODY_TOO_LARGE', 'The request body is larger than this endpoint accepts.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-      return problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send application/json (or the media type this endpoint documents).');
+      return problem(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Send application/json (or the media type this endpoint documents).',
+      );
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return problem(400, 'BAD_CONTENT_LENGTH', 'Content-Length does not match the body.');
     case 'FST_REQ_FILE_TOO_LARGE':
@@ -151,16 +180,30 @@ export class ProblemFilter implements ExceptionFilter {
       const fromBodyParser = bodyParserProblem(status, exception.message);
       if (fromBodyParser) return fromBodyParser;
       const response = exception.getResponse();
-      const detail = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? exception.message);
-      const code = status === 404 ? 'NOT_FOUND' : status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : `HTTP_${status}`;
+      const detail =
+        typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? exception.message);
+      const code =
+        status === 404
+          ? 'NOT_FOUND'
+          : status === 401
+            ? 'UNAUTHENTICATED'
+            : status === 403
+              ? 'FORBIDDEN'
+              : `HTTP_${status}`;
       return problem(status, code, Array.isArray(detail) ? detail.join('; ') : String(detail));
     }
     const fromFastify = fastifyErrorToProblem(exception as { code?: string });
     if (fromFastify) return fromFastify;
     if (isDatabaseUnavailable(exception)) {
-      return problem(HttpStatus.SERVICE_UNAVAILABLE, 'DATABASE_UNAVAILABLE', 'The database is not reachable right now; retry shortly.', undefined, {
-        retryAfterSeconds: 2,
-      });
+      return problem(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'DATABASE_UNAVAILABLE',
+        'The database is not reachable right now; retry shortly.',
+        undefined,
+        {
+          retryAfterSeconds: 2,
+        },
+      );
     }
     return problem(500, 'INTERNAL', 'Unexpected error; it has been logged.');
   }

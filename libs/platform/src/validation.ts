@@ -12,7 +12,12 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.in
   transform(value: unknown): z.infer<S> {
     const result = this.schema.safeParse(value);
     if (!result.success) {
-      throw new ProblemException(400, 'VALIDATION_FAILED', `The request ${this.where} has invalid fields.`, zodFieldErrors(result.error));
+      throw new ProblemException(
+        400,
+        'VALIDATION_FAILED',
+        `The request ${this.where} has invalid fields.`,
+        zodFieldErrors(result.error),
+      );
     }
     return result.data;
   }

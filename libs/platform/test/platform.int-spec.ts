@@ -1,10 +1,23 @@
 import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { z } from 'zod';
-import { baseConfigSchema, createServiceApp, CurrentPrincipal, PlatformModule, readConfig, Roles, ZodPipe, type Principal } from '../src';
+import {
+  baseConfigSchema,
+  createServiceApp,
+  CurrentPrincipal,
+  PlatformModule,
+  readConfig,
+  Roles,
+  ZodPipe,
+  type Principal,
+} from '../src';
 import { bearer, createTestDatabase, principal, testKeys, type TestDatabase } from '@outpost/testing';
 
-const echoSchema = z.object({ name: z.string().min(1), count: z.number().int().positive(), tags: z.array(z.string()).max(2) });
+const echoSchema = z.object({
+  name: z.string().min(1),
+  count: z.number().int().positive(),
+  tags: z.array(z.string()).max(2),
+});
 
 @Controller('v1/echo')
 class EchoController {
@@ -35,7 +48,10 @@ describe('PlatformModule', () => {
       INTERNAL_JWT_PUBLIC_KEY: keys.publicKeyPem,
       LOG_LEVEL: 'silent',
     });
-    @Module({ imports: [PlatformModule.forService({ service: 'intake', config, entities: [] })], controllers: [EchoController] })
+    @Module({
+      imports: [PlatformModule.forService({ service: 'intake', config, entities: [] })],
+      controllers: [EchoController],
+    })
     class AppModule {}
     app = await createServiceApp({ service: 'intake', title: 'test', module: AppModule, config, migrations: [] });
     await app.getHttpAdapter().getInstance().ready();
@@ -50,7 +66,10 @@ describe('PlatformModule', () => {
     const live = await app.inject({ method: 'GET', url: '/health/live' });
     expect(live.statusCode).toBe(200);
     const ready = await app.inject({ method: 'GET', url: '/health/ready' });
-    expect(ready.json()).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' }, kafka: { status: 'up' } } });
+    expect(ready.json()).toMatchObject({
+      status: 'ok',
+      info: { postgres: { status: 'up' }, redis: { status: 'up' }, kafka: { status: 'up' } },
+    });
   });
 
   it('refuses a route without a token, with problem+json', async () => {
@@ -62,14 +81,24 @@ describe('PlatformModule', () => {
 
   it('accepts a valid internal token and names the principal', async () => {
     const auth = await bearer(principal({ userId: 'u1', roles: ['VOLUNTEER'] }));
-    const res = await app.inject({ method: 'POST', url: '/v1/echo', headers: { authorization: auth }, payload: { name: 'a', count: 2, tags: ['x'] } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/echo',
+      headers: { authorization: auth },
+      payload: { name: 'a', count: 2, tags: ['x'] },
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toEqual({ name: 'a', count: 2, tags: ['x'], by: 'u1' });
   });
 
   it('lists every offending field path on bad input', async () => {
     const auth = await bearer(principal({ userId: 'u1', roles: ['VOLUNTEER'] }));
-    const res = await app.inject({ method: 'POST', url: '/v1/echo', headers: { authorization: auth }, payload: { name: '', count: 'x', tags: ['a', 'b', 'c'] } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/echo',
+      headers: { authorization: auth },
+      payload: { name: '', count: 'x', tags: ['a', 'b', 'c'] },
+    });
     expect(res.statusCode).toBe(400);
     const paths = (res.json() as { errors: Array<{ path: string }> }).errors.map((e) => e.path).sort();
     expect(paths).toEqual(['count', 'name', 'tags']);
@@ -77,9 +106,19 @@ describe('PlatformModule', () => {
 
   it('answers malformed JSON, a wrong media type and an oversize body with 400/415/413 problem+json', async () => {
     const auth = await bearer(principal({ userId: 'u1', roles: ['VOLUNTEER'] }));
-    const bad = await app.inject({ method: 'POST', url: '/v1/echo', headers: { authorization: auth, 'content-type': 'application/json' }, payload: '{"name": ' });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/echo',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      payload: '{"name": ',
+    });
     expect([bad.statusCode, bad.json().code]).toEqual([400, 'MALFORMED_JSON']);
-    const media = await app.inject({ method: 'POST', url: '/v1/echo', headers: { authorization: auth, 'content-type': 'application/xml' }, payload: '<a/>' });
+    const media = await app.inject({
+      method: 'POST',
+      url: '/v1/echo',
+      headers: { authorization: auth, 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
     expect([media.statusCode, media.json().code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     const big = await app.inject({
       method: 'POST',
@@ -92,10 +131,17 @@ describe('PlatformModule', () => {
 
   it('enforces @Roles with 403 and the needed roles', async () => {
     const volunteer = await bearer(principal({ userId: 'u1', roles: ['VOLUNTEER'] }));
-    const res = await app.inject({ method: 'GET', url: '/v1/echo/operators-only', headers: { authorization: volunteer } });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/v1/echo/operators-only',
+      headers: { authorization: volunteer },
+    });
     expect([res.statusCode, res.json().code]).toEqual([403, 'ROLE_REQUIRED']);
     const operator = await bearer(principal({ userId: 'op', roles: ['OPERATOR'] }));
-    expect((await app.inject({ method: 'GET', url: '/v1/echo/operators-only', headers: { authorization: operator } })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: '/v1/echo/operators-only', headers: { authorization: operator } }))
+        .statusCode,
+    ).toBe(200);
   });
 
   it('serves Prometheus metrics to operators only', async () => {

@@ -47,17 +47,24 @@ describe(ScreeningEngine.name, () => {
     });
 
     it('reports a hit with the catalogue term, field, anchor and weight', () => {
-      expect(text('保本保息')).toEqual([{ indicator: 'B1', term: '保本保息', field: 'text', anchor: 'Ind', weight: 15 }]);
+      expect(text('保本保息')).toEqual([
+        { indicator: 'B1', term: '保本保息', field: 'text', anchor: 'Ind', weight: 15 },
+      ]);
     });
 
     it('keeps the longer term when a shorter term of the same group sits inside it', () => {
       expect(text('保本保息').map((h) => h.term)).toEqual(['保本保息']);
-      expect(sut.screenText({ name: '天河股权众筹有限公司' }).map((h) => `${h.indicator}:${h.term}`)).toEqual(['A1:股权众筹']);
+      expect(sut.screenText({ name: '天河股权众筹有限公司' }).map((h) => `${h.indicator}:${h.term}`)).toEqual([
+        'A1:股权众筹',
+      ]);
     });
 
     it('reports one hit per indicator, term and field however often the term occurs', () => {
       expect(text('保本保息保本保息，保本保息')).toHaveLength(1);
-      expect(sut.screenText({ text: '保本保息', description: '保本保息' }).map((h) => h.field)).toEqual(['text', 'description']);
+      expect(sut.screenText({ text: '保本保息', description: '保本保息' }).map((h) => h.field)).toEqual([
+        'text',
+        'description',
+      ]);
     });
 
     it('restricts C4 to remarks and C1 to account names', () => {
@@ -98,7 +105,18 @@ describe(ScreeningEngine.name, () => {
 
   describe('licensed institutions', () => {
     it('does not trip name rules on a licensed bank, insurer or securities firm', () => {
-      for (const name of ['招商银行股份有限公司广州天河支行', '中国工商银行广州天河支行', '广发银行', '中国平安保险（集团）股份有限公司', '平安银行', '中信证券股份有限公司', '广州农村商业银行股份有限公司', '广州银行', '中国国际金融股份有限公司广州天河路证券营业部', '招联消费金融有限公司']) {
+      for (const name of [
+        '招商银行股份有限公司广州天河支行',
+        '中国工商银行广州天河支行',
+        '广发银行',
+        '中国平安保险（集团）股份有限公司',
+        '平安银行',
+        '中信证券股份有限公司',
+        '广州农村商业银行股份有限公司',
+        '广州银行',
+        '中国国际金融股份有限公司广州天河路证券营业部',
+        '招联消费金融有限公司',
+      ]) {
         expect({ name, hits: sut.screenText({ name }) }).toEqual({ name, hits: [] });
         expect({ name, hits: sut.screenText({ accountName: name }) }).toEqual({ name, hits: [] });
       }
@@ -125,12 +143,18 @@ describe(ScreeningEngine.name, () => {
   });
 
   describe('warning context', () => {
-    it.each(['警惕保本保息', '凡承诺高额返利的都是骗局', '谨防高额返利陷阱', '不要相信保本保息的宣传', '切勿相信“保本保息”', '警惕高额返利、保本保息等宣传', '高額返利均為非法', '防范以养老项目为名的非法集资'])(
-      'a promise quoted in a warning does not count: %s',
-      (sample) => {
-        expect(text(sample)).toEqual([]);
-      },
-    );
+    it.each([
+      '警惕保本保息',
+      '凡承诺高额返利的都是骗局',
+      '谨防高额返利陷阱',
+      '不要相信保本保息的宣传',
+      '切勿相信“保本保息”',
+      '警惕高额返利、保本保息等宣传',
+      '高額返利均為非法',
+      '防范以养老项目为名的非法集资',
+    ])('a promise quoted in a warning does not count: %s', (sample) => {
+      expect(text(sample)).toEqual([]);
+    });
 
     it('counts a promise when the cue is in another clause after it', () => {
       expect(ids(text('本产品保本保息，警惕他人冒充'))).toEqual(['B1']);
@@ -146,7 +170,9 @@ describe(ScreeningEngine.name, () => {
     });
 
     it('follows catalogue cue lists', () => {
-      const custom = new ScreeningEngine(loadCatalog({ warningCues: { ...loadCatalog().warningCues, before: ['千万别信'] } }));
+      const custom = new ScreeningEngine(
+        loadCatalog({ warningCues: { ...loadCatalog().warningCues, before: ['千万别信'] } }),
+      );
       expect(custom.screenText({ text: '千万别信保本保息' })).toEqual([]);
       expect(ids(custom.screenText({ text: '警惕保本保息' }))).toEqual(['B1']);
     });
@@ -159,7 +185,11 @@ describe(ScreeningEngine.name, () => {
       const hits = sut.screenText({ text: doc, name: doc });
       // Quadratic context checks would take minutes here; the linear ones take well under a second.
       expect(Date.now() - t0).toBeLessThan(5000);
-      expect(hits.map((h) => `${h.field}:${h.indicator}:${h.term}`).sort()).toEqual(['name:A1:理财', 'name:B1:保本保息', 'text:B1:保本保息']);
+      expect(hits.map((h) => `${h.field}:${h.indicator}:${h.term}`).sort()).toEqual([
+        'name:A1:理财',
+        'name:B1:保本保息',
+        'text:B1:保本保息',
+      ]);
     });
   });
 

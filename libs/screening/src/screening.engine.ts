@@ -166,7 +166,8 @@ export class ScreeningEngine {
     for (let c = 0; c < 0x10000; c++) {
       const m = this.map[c];
       const k = this.kind[m];
-      this.scanTable[c] = k === CLAUSE ? CLAUSE_UNIT : k !== KEEP ? SKIP_UNIT : this.ac.cls[m] | (isAsciiAlnum(m) ? ALNUM_BIT : 0);
+      this.scanTable[c] =
+        k === CLAUSE ? CLAUSE_UNIT : k !== KEEP ? SKIP_UNIT : this.ac.cls[m] | (isAsciiAlnum(m) ? ALNUM_BIT : 0);
     }
   }
 
@@ -226,7 +227,10 @@ export class ScreeningEngine {
   }
 
   /** The synchronous core of `screenRecords`: also returns the flow records to save into the window. */
-  screenRecordsSync(records: readonly ScreeningRecord[], history: Map<string, FlowRecord[]> = new Map()): { results: RecordScreening[]; flows: FlowRecord[] } {
+  screenRecordsSync(
+    records: readonly ScreeningRecord[],
+    history: Map<string, FlowRecord[]> = new Map(),
+  ): { results: RecordScreening[]; flows: FlowRecord[] } {
     const nowIso = this.now().toISOString();
     const hitsPer: ScreeningHit[][] = new Array<ScreeningHit[]>(records.length);
     const flows: FlowRecord[] = [];
@@ -274,7 +278,11 @@ export class ScreeningEngine {
     };
   }
 
-  private applyFundFlow(byAccount: Map<string, AccountFlows>, history: Map<string, FlowRecord[]>, hitsPer: ScreeningHit[][]): void {
+  private applyFundFlow(
+    byAccount: Map<string, AccountFlows>,
+    history: Map<string, FlowRecord[]>,
+    hitsPer: ScreeningHit[][],
+  ): void {
     const cfg = this.catalog.fundFlow;
     const windowMs = cfg.windowDays * 86_400_000;
     // No rule can fire on fewer movements than the smallest minimum: skip those accounts before building anything.
@@ -295,8 +303,19 @@ export class ScreeningEngine {
         const def = finding.indicator === 'C2' ? c2 : c3;
         if (!def) continue;
         const terms = def.terms ?? [];
-        const term = finding.indicator === 'C2' ? (finding.pattern === 'collection' ? terms[0] : terms[1] ?? terms[0]) : terms[0];
-        const hit: ScreeningHit = Object.freeze({ indicator: def.id, term: term ?? finding.detail, field: 'accountNo', anchor: def.anchor, weight: def.weight });
+        const term =
+          finding.indicator === 'C2'
+            ? finding.pattern === 'collection'
+              ? terms[0]
+              : (terms[1] ?? terms[0])
+            : terms[0];
+        const hit: ScreeningHit = Object.freeze({
+          indicator: def.id,
+          term: term ?? finding.detail,
+          field: 'accountNo',
+          anchor: def.anchor,
+          weight: def.weight,
+        });
         for (const i of idx) hitsPer[i].push(hit);
       }
     }
@@ -354,7 +373,9 @@ export class ScreeningEngine {
   private applicable(field: string): Uint8Array {
     let a = this.applicability.get(field);
     if (!a) {
-      a = Uint8Array.from(this.indicators, (ci) => ((ci.fields === null || ci.fields.has(field)) && !(ci.exclude?.has(field) ?? false) ? 1 : 0));
+      a = Uint8Array.from(this.indicators, (ci) =>
+        (ci.fields === null || ci.fields.has(field)) && !(ci.exclude?.has(field) ?? false) ? 1 : 0,
+      );
       if (this.applicability.size < MAX_CACHED_FIELDS) this.applicability.set(field, a);
     }
     return a;
@@ -421,7 +442,13 @@ export class ScreeningEngine {
       let hit = cache[c.ref.id];
       if (!hit) {
         const def = this.indicators[c.ind].def;
-        hit = cache[c.ref.id] = Object.freeze({ indicator: def.id, term: c.ref.term, field, anchor: def.anchor, weight: def.weight });
+        hit = cache[c.ref.id] = Object.freeze({
+          indicator: def.id,
+          term: c.ref.term,
+          field,
+          anchor: def.anchor,
+          weight: def.weight,
+        });
       }
       // The same frozen object per (indicator, term, field), so identity is the duplicate check.
       if (!out.includes(hit)) out.push(hit);

@@ -17,9 +17,17 @@ export default async function globalSetup(): Promise<void> {
   const pg = new URL(TEST_INFRA.adminDatabaseUrl);
   const redis = new URL(TEST_INFRA.redisUrl);
   const checks: Array<[string, string, string]> = [
-    ['PostgreSQL', `${pg.hostname}:${pg.port || 5432}`, 'start it (pg_ctlcluster <version> main start) or set DATABASE_ADMIN_URL'],
+    [
+      'PostgreSQL',
+      `${pg.hostname}:${pg.port || 5432}`,
+      'start it (pg_ctlcluster <version> main start) or set DATABASE_ADMIN_URL',
+    ],
     ['Redis', `${redis.hostname}:${redis.port || 6379}`, 'start it (redis-server --daemonize yes) or set REDIS_URL'],
-    ['Kafka', TEST_INFRA.kafkaBrokers[0]!, 'run `npm run kafka:start` (npm test does this for you) or set KAFKA_BROKERS'],
+    [
+      'Kafka',
+      TEST_INFRA.kafkaBrokers[0]!,
+      'run `npm run kafka:start` (npm test does this for you) or set KAFKA_BROKERS',
+    ],
   ];
   const missing: string[] = [];
   for (const [name, addr, how] of checks) {

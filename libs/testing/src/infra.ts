@@ -57,7 +57,11 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
 }
 
 /** Polls `check` until it returns a non-undefined value or the timeout passes (for eventually-consistent outcomes). */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20000, everyMs = 100): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

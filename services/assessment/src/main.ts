@@ -15,7 +15,10 @@ export function assessmentBootstrap(config: AssessmentConfig, overrides: Assessm
     migrations: assessmentMigrations,
     configure: (app) => {
       // Roster import takes text/csv as a plain string (POST /v1/roster/import).
-      app.getHttpAdapter().getInstance().addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+      app
+        .getHttpAdapter()
+        .getInstance()
+        .addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     },
   };
 }

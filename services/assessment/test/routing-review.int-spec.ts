@@ -1,6 +1,17 @@
 import { eventually } from '@outpost/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { as, command, type AssessmentView, events, getAssessment, produce, registered, resend, startHarness, type Harness } from './support/harness';
+import {
+  as,
+  command,
+  type AssessmentView,
+  events,
+  getAssessment,
+  produce,
+  registered,
+  resend,
+  startHarness,
+  type Harness,
+} from './support/harness';
 
 jest.setTimeout(120_000);
 
@@ -31,12 +42,43 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
   }
 
   it('seeds exactly the demo roster of docs/SHARED-FACTS.md and publishes it', async () => {
-    const people = await h.app.inject({ method: 'GET', url: '/v1/roster/people', headers: { authorization: await as('p-admin-1') } });
-    expect(people.json().items.map((p: { id: string }) => p.id).sort()).toEqual(
-      ['p-admin-1', 'p-officer-1', 'p-officer-2', 'p-operator-1', 'p-sentinel-1', 'p-sentinel-2', 'p-street-1', 'p-supervisor-1', 'p-volunteer-1', 'p-volunteer-2', 'p-volunteer-3'].sort(),
+    const people = await h.app.inject({
+      method: 'GET',
+      url: '/v1/roster/people',
+      headers: { authorization: await as('p-admin-1') },
+    });
+    expect(
+      people
+        .json()
+        .items.map((p: { id: string }) => p.id)
+        .sort(),
+    ).toEqual(
+      [
+        'p-admin-1',
+        'p-officer-1',
+        'p-officer-2',
+        'p-operator-1',
+        'p-sentinel-1',
+        'p-sentinel-2',
+        'p-street-1',
+        'p-supervisor-1',
+        'p-volunteer-1',
+        'p-volunteer-2',
+        'p-volunteer-3',
+      ].sort(),
     );
-    const pairings = await h.app.inject({ method: 'GET', url: '/v1/roster/pairings', headers: { authorization: await as('p-admin-1') } });
-    expect(pairings.json().items.map((p: { id: string; volunteerId: string; sentinelId: string }) => `${p.id}:${p.volunteerId}:${p.sentinelId}`)).toEqual([
+    const pairings = await h.app.inject({
+      method: 'GET',
+      url: '/v1/roster/pairings',
+      headers: { authorization: await as('p-admin-1') },
+    });
+    expect(
+      pairings
+        .json()
+        .items.map(
+          (p: { id: string; volunteerId: string; sentinelId: string }) => `${p.id}:${p.volunteerId}:${p.sentinelId}`,
+        ),
+    ).toEqual([
       'pair-1:p-volunteer-1:p-sentinel-1',
       'pair-2:p-volunteer-2:p-sentinel-2',
       'pair-3:p-volunteer-3:p-sentinel-1',
@@ -50,12 +92,22 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
 
   it('assigns a lead in a paired grid to the pair volunteer, with the sentinel as partner, and explains the score', async () => {
     const { leadId, view } = await newLead('G-440106002-C01');
-    expect(view).toMatchObject({ status: 'ASSIGNED', pool: 'PAIR', assigneeId: 'p-volunteer-2', pairingId: 'pair-2', partnerId: 'p-sentinel-2' });
-    expect(view.explanation).toEqual([expect.objectContaining({ indicator: 'B1', weight: 15, evidence: expect.stringContaining('保本保息') })]);
+    expect(view).toMatchObject({
+      status: 'ASSIGNED',
+      pool: 'PAIR',
+      assigneeId: 'p-volunteer-2',
+      pairingId: 'pair-2',
+      partnerId: 'p-sentinel-2',
+    });
+    expect(view.explanation).toEqual([
+      expect.objectContaining({ indicator: 'B1', weight: 15, evidence: expect.stringContaining('保本保息') }),
+    ]);
     expect(view.checklist.Ind).toBe('evidenced');
     expect(view.deadlines).toEqual([expect.objectContaining({ stage: 'CLAIM', status: 'RUNNING' })]);
     await eventually(() => (events(h, 'assessment.lead-assigned.v1', leadId).length ? true : undefined));
-    expect(events(h, 'assessment.lead-triaged.v1', leadId)).toEqual([expect.objectContaining({ band: view.band, previousBand: null })]);
+    expect(events(h, 'assessment.lead-triaged.v1', leadId)).toEqual([
+      expect.objectContaining({ band: view.band, previousBand: null }),
+    ]);
   });
 
   it('spreads leads of one grid across its two pairs (fewest open, then round robin)', async () => {
@@ -74,36 +126,83 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
     const district = await newLead('G-440106005-C01');
     expect(district.view).toMatchObject({ status: 'TRIAGED', pool: 'DISTRICT', assigneeId: null });
     await eventually(() => (events(h, 'assessment.lead-assigned.v1', street.leadId).length ? true : undefined));
-    expect(events(h, 'assessment.lead-assigned.v1', street.leadId)[0]).toMatchObject({ pool: 'STREET', poolStreetCode: '440106001' });
+    expect(events(h, 'assessment.lead-assigned.v1', street.leadId)[0]).toMatchObject({
+      pool: 'STREET',
+      poolStreetCode: '440106001',
+    });
     // The street responsible person may claim from the street pool; a volunteer of another street may not.
-    expect((await command(h, street.leadId, 'claim', 'p-volunteer-2')).json()).toMatchObject({ status: 403, code: 'OUT_OF_SCOPE' });
-    expect((await command(h, street.leadId, 'claim', 'p-street-1')).json()).toMatchObject({ status: 'IN_REVIEW', assigneeId: 'p-street-1' });
+    expect((await command(h, street.leadId, 'claim', 'p-volunteer-2')).json()).toMatchObject({
+      status: 403,
+      code: 'OUT_OF_SCOPE',
+    });
+    expect((await command(h, street.leadId, 'claim', 'p-street-1')).json()).toMatchObject({
+      status: 'IN_REVIEW',
+      assigneeId: 'p-street-1',
+    });
   });
 
   it('alerts a supervisor at once for a red-band lead, which skips the queue', async () => {
-    const { leadId, view } = await newLead('G-440106005-C01', { estimates: { promisedYieldPct: 20, amountYuan: 2_000_000, participants: 300, lossYuan: null, elderlyInvolved: true } });
+    const { leadId, view } = await newLead('G-440106005-C01', {
+      estimates: {
+        promisedYieldPct: 20,
+        amountYuan: 2_000_000,
+        participants: 300,
+        lossYuan: null,
+        elderlyInvolved: true,
+      },
+    });
     expect(view).toMatchObject({ band: 'red', priority: true, pool: 'DISTRICT' });
-    expect(view.explanation.map((l: { indicator: string }) => l.indicator)).toEqual(expect.arrayContaining(['B1', 'B5', 'D1', 'D2']));
+    expect(view.explanation.map((l: { indicator: string }) => l.indicator)).toEqual(
+      expect.arrayContaining(['B1', 'B5', 'D1', 'D2']),
+    );
     const alert = await eventually(() => events(h, 'assessment.lead-alerted.v1', leadId)[0]);
     expect(alert).toMatchObject({ kind: 'RED_BAND', band: 'red' });
     expect(alert.notify).toContainEqual({ personId: 'p-supervisor-1', role: 'SUPERVISOR' });
-    const queue = await h.app.inject({ method: 'GET', url: '/v1/assessments?status=TRIAGED', headers: { authorization: await as('p-supervisor-1') } });
+    const queue = await h.app.inject({
+      method: 'GET',
+      url: '/v1/assessments?status=TRIAGED',
+      headers: { authorization: await as('p-supervisor-1') },
+    });
     expect(queue.json().items[0]).toMatchObject({ leadId, priority: true });
   });
 
   it('runs the review to a decision that is on Kafka as lead-decided and in the audit trail', async () => {
     const { leadId } = await newLead('G-440106002-C01');
     expect((await command(h, leadId, 'claim', 'p-volunteer-2')).json()).toMatchObject({ status: 'IN_REVIEW' });
-    const asked = await command(h, leadId, 'request-verification', 'p-volunteer-2', { question: '请实地确认推介会是否仍在举办' });
+    const asked = await command(h, leadId, 'request-verification', 'p-volunteer-2', {
+      question: '请实地确认推介会是否仍在举办',
+    });
     expect(asked.json()).toMatchObject({ status: 'VERIFYING' });
     const paused = (await getAssessment(h, leadId)).json();
     expect(paused.deadlines.find((d: { stage: string }) => d.stage === 'OPINION')).toMatchObject({ status: 'PAUSED' });
-    expect((await command(h, leadId, 'answer-verification', 'p-sentinel-1', { requestId: asked.json().requestId, answer: 'x' })).json()).toMatchObject({ code: 'OUT_OF_SCOPE' });
-    const answered = await command(h, leadId, 'answer-verification', 'p-sentinel-2', { requestId: asked.json().requestId, answer: '现场确认每周三举办，约40名老人参加', evidenceIds: ['ev-1'] });
+    expect(
+      (
+        await command(h, leadId, 'answer-verification', 'p-sentinel-1', {
+          requestId: asked.json().requestId,
+          answer: 'x',
+        })
+      ).json(),
+    ).toMatchObject({ code: 'OUT_OF_SCOPE' });
+    const answered = await command(h, leadId, 'answer-verification', 'p-sentinel-2', {
+      requestId: asked.json().requestId,
+      answer: '现场确认每周三举办，约40名老人参加',
+      evidenceIds: ['ev-1'],
+    });
     expect(answered.json()).toMatchObject({ status: 'IN_REVIEW' });
-    const opinion = { recommendation: 'WARNING_INTERVIEW', category: 'IF', legalBasis: ['《防范和处置非法集资条例》第18条'], reasoning: '承诺保本保息，面向老年人公开宣传' };
-    expect((await command(h, leadId, 'submit-opinion', 'p-volunteer-2', opinion)).json()).toMatchObject({ status: 'OPINION_SUBMITTED' });
-    const decided = await command(h, leadId, 'decide', 'p-officer-1', { decision: 'WARNING_INTERVIEW', reasoning: '同意专业意见，约谈整改', feedback: '您反映的情况已处理' });
+    const opinion = {
+      recommendation: 'WARNING_INTERVIEW',
+      category: 'IF',
+      legalBasis: ['《防范和处置非法集资条例》第18条'],
+      reasoning: '承诺保本保息，面向老年人公开宣传',
+    };
+    expect((await command(h, leadId, 'submit-opinion', 'p-volunteer-2', opinion)).json()).toMatchObject({
+      status: 'OPINION_SUBMITTED',
+    });
+    const decided = await command(h, leadId, 'decide', 'p-officer-1', {
+      decision: 'WARNING_INTERVIEW',
+      reasoning: '同意专业意见，约谈整改',
+      feedback: '您反映的情况已处理',
+    });
     expect(decided.json()).toMatchObject({ status: 'DECIDED' });
 
     const event = await eventually(() => events(h, 'assessment.lead-decided.v1', leadId)[0]);
@@ -118,23 +217,58 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
     });
     const view = (await getAssessment(h, leadId)).json();
     expect(view.opinion).toMatchObject({ kind: '专业意见', official: false, authorId: 'p-volunteer-2' });
-    expect(view.verificationRequests).toEqual([expect.objectContaining({ status: 'ANSWERED', askedOf: 'p-sentinel-2', evidenceIds: ['ev-1'] })]);
+    expect(view.verificationRequests).toEqual([
+      expect.objectContaining({ status: 'ANSWERED', askedOf: 'p-sentinel-2', evidenceIds: ['ev-1'] }),
+    ]);
 
-    const trail = await h.app.inject({ method: 'GET', url: `/v1/audit/leads/${leadId}`, headers: { authorization: await as('p-supervisor-1') } });
-    const entries = trail.json().entries as Array<{ action: string; fromState: string; toState: string; actor: { userId?: string } }>;
-    expect(entries.map((e) => e.action)).toEqual(['lead.triaged', 'lead.assigned', 'lead.claimed', 'verification.requested', 'verification.answered', 'opinion.submitted', 'lead.decided']);
-    expect(entries.at(-1)).toMatchObject({ fromState: 'OPINION_SUBMITTED', toState: 'DECIDED', actor: { userId: 'p-officer-1' } });
+    const trail = await h.app.inject({
+      method: 'GET',
+      url: `/v1/audit/leads/${leadId}`,
+      headers: { authorization: await as('p-supervisor-1') },
+    });
+    const entries = trail.json().entries as Array<{
+      action: string;
+      fromState: string;
+      toState: string;
+      actor: { userId?: string };
+    }>;
+    expect(entries.map((e) => e.action)).toEqual([
+      'lead.triaged',
+      'lead.assigned',
+      'lead.claimed',
+      'verification.requested',
+      'verification.answered',
+      'opinion.submitted',
+      'lead.decided',
+    ]);
+    expect(entries.at(-1)).toMatchObject({
+      fromState: 'OPINION_SUBMITTED',
+      toState: 'DECIDED',
+      actor: { userId: 'p-officer-1' },
+    });
 
     // Reopen (escalation's event) routes it again.
-    await produce(h, 'escalation.lead-reopened.v1', { leadId, caseId: null, status: 'REOPENED', reason: '回头看发现新情况' }, leadId);
+    await produce(
+      h,
+      'escalation.lead-reopened.v1',
+      { leadId, caseId: null, status: 'REOPENED', reason: '回头看发现新情况' },
+      leadId,
+    );
     await eventually(async () => ((await getAssessment(h, leadId)).json().status === 'ASSIGNED' ? true : undefined));
   });
 
   it('never lets the opinion author decide, nor an officer without canCertify', async () => {
     const { leadId } = await newLead('G-440106002-C01');
-    expect((await command(h, leadId, 'reassign', 'p-supervisor-1', { assigneeId: 'p-officer-1' })).json()).toMatchObject({ status: 'ASSIGNED', assigneeId: 'p-officer-1' });
+    expect(
+      (await command(h, leadId, 'reassign', 'p-supervisor-1', { assigneeId: 'p-officer-1' })).json(),
+    ).toMatchObject({ status: 'ASSIGNED', assigneeId: 'p-officer-1' });
     await command(h, leadId, 'claim', 'p-officer-1');
-    await command(h, leadId, 'submit-opinion', 'p-officer-1', { recommendation: 'REFER_POLICE', category: 'IF', legalBasis: ['《刑法》第176条'], reasoning: '达追诉标准' });
+    await command(h, leadId, 'submit-opinion', 'p-officer-1', {
+      recommendation: 'REFER_POLICE',
+      category: 'IF',
+      legalBasis: ['《刑法》第176条'],
+      reasoning: '达追诉标准',
+    });
     const self = await command(h, leadId, 'decide', 'p-officer-1', { decision: 'REFER_POLICE', reasoning: '移送' });
     expect(self.statusCode).toBe(403);
     expect(self.json()).toMatchObject({ code: 'SEPARATION_OF_DUTIES', detail: expect.stringContaining('职责分离') });
@@ -149,13 +283,29 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
     const res = await command(h, leadId, 'decide', 'p-officer-1', { decision: 'MONITOR', reasoning: '观察' });
     expect(res.statusCode).toBe(409);
     expect(res.headers['content-type']).toContain('application/problem+json');
-    expect(res.json()).toMatchObject({ code: 'TRANSITION_NOT_ALLOWED', currentStatus: 'ASSIGNED', detail: expect.stringContaining('已分派待认领') });
+    expect(res.json()).toMatchObject({
+      code: 'TRANSITION_NOT_ALLOWED',
+      currentStatus: 'ASSIGNED',
+      detail: expect.stringContaining('已分派待认领'),
+    });
     const sentinel = await command(h, leadId, 'claim', 'p-sentinel-2');
     expect(sentinel.json()).toMatchObject({ status: 403, code: 'ROLE_NOT_ALLOWED' });
-    const allowed = await h.app.inject({ method: 'GET', url: `/v1/leads/${leadId}/allowed-actions`, headers: { authorization: await as('p-volunteer-2') } });
+    const allowed = await h.app.inject({
+      method: 'GET',
+      url: `/v1/leads/${leadId}/allowed-actions`,
+      headers: { authorization: await as('p-volunteer-2') },
+    });
     expect(allowed.json()).toMatchObject({ status: 'ASSIGNED', actions: [{ action: 'claim' }, { action: 'release' }] });
-    const table = await h.app.inject({ method: 'GET', url: '/v1/transitions', headers: { authorization: await as('p-volunteer-2') } });
-    expect(table.json().transitions.find((t: { action: string }) => t.action === 'decide')).toMatchObject({ from: ['OPINION_SUBMITTED'], to: 'DECIDED', roles: ['OFFICER'] });
+    const table = await h.app.inject({
+      method: 'GET',
+      url: '/v1/transitions',
+      headers: { authorization: await as('p-volunteer-2') },
+    });
+    expect(table.json().transitions.find((t: { action: string }) => t.action === 'decide')).toMatchObject({
+      from: ['OPINION_SUBMITTED'],
+      to: 'DECIDED',
+      roles: ['OFFICER'],
+    });
   });
 
   it('has no second triage for a redelivered event; a linked report raises the band and never lowers it', async () => {
@@ -164,22 +314,62 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
     await triaged(leadId);
     await resend(h, envelope);
     const screening = { catalogVersion: '2026.11-1', score: 0, band: 'none' as const, hits: [] };
-    const none = { promisedYieldPct: null, amountYuan: null, participants: null, lossYuan: null, elderlyInvolved: null };
+    const none = {
+      promisedYieldPct: null,
+      amountYuan: null,
+      participants: null,
+      lossYuan: null,
+      elderlyInvolved: null,
+    };
     // Same key, same partition: once the link is applied, the redelivery before it has been handled too.
-    await produce(h, 'intake.lead-linked.v1', { leadId, linkedLeadId: 'lead-x1', linkedReference: 'TH-X1', matchedOn: [{ key: 'name', value: '广州某某投资咨询有限公司' }], reportCount: 2, screening, newHits: [], estimates: { ...none, participants: 600 } }, leadId);
+    await produce(
+      h,
+      'intake.lead-linked.v1',
+      {
+        leadId,
+        linkedLeadId: 'lead-x1',
+        linkedReference: 'TH-X1',
+        matchedOn: [{ key: 'name', value: '广州某某投资咨询有限公司' }],
+        reportCount: 2,
+        screening,
+        newHits: [],
+        estimates: { ...none, participants: 600 },
+      },
+      leadId,
+    );
     const raised = await eventually<AssessmentView>(async () => {
       const v = (await getAssessment(h, leadId)).json() as AssessmentView;
       return v.linkedLeadIds.length === 1 ? v : undefined;
     });
     expect(raised.band).toBe('red');
-    await produce(h, 'intake.lead-linked.v1', { leadId, linkedLeadId: 'lead-x2', linkedReference: 'TH-X2', matchedOn: [{ key: 'name', value: 'x' }], reportCount: 3, screening, newHits: [], estimates: none }, leadId);
+    await produce(
+      h,
+      'intake.lead-linked.v1',
+      {
+        leadId,
+        linkedLeadId: 'lead-x2',
+        linkedReference: 'TH-X2',
+        matchedOn: [{ key: 'name', value: 'x' }],
+        reportCount: 3,
+        screening,
+        newHits: [],
+        estimates: none,
+      },
+      leadId,
+    );
     const after = await eventually<AssessmentView>(async () => {
       const v = (await getAssessment(h, leadId)).json() as AssessmentView;
       return v.linkedLeadIds.length === 2 ? v : undefined;
     });
     expect(after.band).toBe('red');
 
-    const trail = (await h.app.inject({ method: 'GET', url: `/v1/audit/leads/${leadId}`, headers: { authorization: await as('p-supervisor-1') } })).json();
+    const trail = (
+      await h.app.inject({
+        method: 'GET',
+        url: `/v1/audit/leads/${leadId}`,
+        headers: { authorization: await as('p-supervisor-1') },
+      })
+    ).json();
     expect(trail.entries.filter((e: { action: string }) => e.action === 'lead.triaged')).toHaveLength(1);
     await eventually(() => (events(h, 'assessment.lead-alerted.v1', leadId).length === 1 ? true : undefined));
     expect(events(h, 'assessment.lead-alerted.v1', leadId)[0]).toMatchObject({ kind: 'BAND_RAISED' });
@@ -194,17 +384,37 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
   it('skips holidays and counts 调休 make-up days in working-day deadlines', async () => {
     h.clock.set(new Date('2026-09-30T10:00:00+08:00')); // 国庆 10-01..10-07
     const beforeHoliday = await newLead('G-440106002-C01');
-    expect(beforeHoliday.view.deadlines[0]).toMatchObject({ stage: 'CLAIM', period: '1wd', dueAt: '2026-10-08T15:59:59.999Z' });
+    expect(beforeHoliday.view.deadlines[0]).toMatchObject({
+      stage: 'CLAIM',
+      period: '1wd',
+      dueAt: '2026-10-08T15:59:59.999Z',
+    });
     h.clock.set(new Date('2026-10-09T10:00:00+08:00')); // Friday; Saturday 10-10 is a 调休 working day
     const makeUp = await newLead('G-440106002-C01');
     expect(makeUp.view.deadlines[0]).toMatchObject({ dueAt: '2026-10-10T15:59:59.999Z' });
     h.clock.set(new Date('2026-09-24T16:00:00+08:00')); // red: 4 working hours; 中秋 09-25..09-27
-    const red = await newLead('G-440106002-C01', { estimates: { promisedYieldPct: null, amountYuan: 5_000_000, participants: null, lossYuan: null, elderlyInvolved: null } });
+    const red = await newLead('G-440106002-C01', {
+      estimates: {
+        promisedYieldPct: null,
+        amountYuan: 5_000_000,
+        participants: null,
+        lossYuan: null,
+        elderlyInvolved: null,
+      },
+    });
     expect(red.view.deadlines[0]).toMatchObject({ period: '4wh', dueAt: '2026-09-28T03:00:00.000Z' });
   });
 
   it('manages the roster (ADMIN/SUPERVISOR only) and imports CSV with per-row errors', async () => {
-    expect((await h.app.inject({ method: 'GET', url: '/v1/roster/people', headers: { authorization: await as('p-volunteer-1') } })).statusCode).toBe(403);
+    expect(
+      (
+        await h.app.inject({
+          method: 'GET',
+          url: '/v1/roster/people',
+          headers: { authorization: await as('p-volunteer-1') },
+        })
+      ).statusCode,
+    ).toBe(403);
     const bad = await h.app.inject({
       method: 'POST',
       url: '/v1/roster/people',
@@ -219,12 +429,27 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
       'person,p-volunteer-9,志愿者九,VOLUNTEER,,广发银行,天河支行,MONITOR|SPEAKER,440106006,G-440106006-C01,v9@outpost.local,,,',
       'person,p-bad,,VOLUNTEER|WIZARD,,,,,,G-1,not-an-email,,,',
     ].join('\n');
-    const res = await h.app.inject({ method: 'POST', url: '/v1/roster/import', headers: { authorization: await as('p-supervisor-1'), 'content-type': 'text/csv' }, payload: csv });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/roster/import',
+      headers: { authorization: await as('p-supervisor-1'), 'content-type': 'text/csv' },
+      payload: csv,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ imported: 3, failed: 1, errors: [{ line: 5, id: 'p-bad' }] });
-    expect(res.json().errors[0].errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['name', 'roles/1', 'gridIds/0', 'email']));
-    await eventually(() => (events(h, 'assessment.roster-changed.v1').some((e) => e.entity === 'pairing' && e.pairing.id === 'pair-9') ? true : undefined));
-    const ended = await h.app.inject({ method: 'DELETE', url: '/v1/roster/pairings/pair-9', headers: { authorization: await as('p-admin-1') } });
+    expect(res.json().errors[0].errors.map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(['name', 'roles/1', 'gridIds/0', 'email']),
+    );
+    await eventually(() =>
+      events(h, 'assessment.roster-changed.v1').some((e) => e.entity === 'pairing' && e.pairing.id === 'pair-9')
+        ? true
+        : undefined,
+    );
+    const ended = await h.app.inject({
+      method: 'DELETE',
+      url: '/v1/roster/pairings/pair-9',
+      headers: { authorization: await as('p-admin-1') },
+    });
     expect([ended.statusCode, ended.body]).toEqual([200, expect.stringContaining('"status":"ENDED"')]);
     const { view } = await newLead('G-440106006-C01');
     expect(view).toMatchObject({ pool: 'DISTRICT' }); // the ended pair no longer takes leads

@@ -3,7 +3,16 @@ import { eventually, TEST_INFRA } from '@outpost/testing';
 import IORedis from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
 import type { SlaPolicy } from '../src/config/sla-policy';
-import { as, type AssessmentView, events, getAssessment, produce, registered, startHarness, type Harness } from './support/harness';
+import {
+  as,
+  type AssessmentView,
+  events,
+  getAssessment,
+  produce,
+  registered,
+  startHarness,
+  type Harness,
+} from './support/harness';
 
 jest.setTimeout(180_000);
 
@@ -37,8 +46,12 @@ describe('assessment: SLA escalation ladder on durable timers', () => {
 
   const timers = () => h.app.get(TimerService);
   const ladder = (leadId: string) => [
-    ...events(h, 'assessment.deadline-reminder.v1', leadId).map((e) => `reminder:${e.step}:${e.notify.map((n) => n.personId).join('+')}`),
-    ...events(h, 'assessment.deadline-breached.v1', leadId).map((e) => `breach:${e.step}:${e.notify.map((n) => n.personId).join('+')}`),
+    ...events(h, 'assessment.deadline-reminder.v1', leadId).map(
+      (e) => `reminder:${e.step}:${e.notify.map((n) => n.personId).join('+')}`,
+    ),
+    ...events(h, 'assessment.deadline-breached.v1', leadId).map(
+      (e) => `breach:${e.step}:${e.notify.map((n) => n.personId).join('+')}`,
+    ),
   ];
 
   /** Only this file's queue: never FLUSHALL, Redis is shared. */
@@ -61,7 +74,10 @@ describe('assessment: SLA escalation ladder on durable timers', () => {
       return r.statusCode === 200 ? (r.json() as AssessmentView) : undefined;
     });
     expect(view).toMatchObject({ status: 'ASSIGNED', assigneeId: 'p-volunteer-1', partnerId: 'p-sentinel-1' });
-    expect(view.deadlines[0]).toMatchObject({ stage: 'CLAIM', dueAt: new Date(START.getTime() + 2 * HOUR).toISOString() });
+    expect(view.deadlines[0]).toMatchObject({
+      stage: 'CLAIM',
+      dueAt: new Date(START.getTime() + 2 * HOUR).toISOString(),
+    });
     await timers().reconcile(); // enqueue the delayed jobs (the consumer's transaction cannot kick them itself)
     expect((await timers().getQueue().getDelayed()).length).toBeGreaterThan(0);
 
@@ -96,12 +112,32 @@ describe('assessment: SLA escalation ladder on durable timers', () => {
     await deleteQueueKeys();
     await timers().reconcile();
     await new Promise((r) => setTimeout(r, 2000));
-    expect(ladder(leadId)).toEqual(['reminder:0:p-volunteer-1', 'breach:1:p-volunteer-1', 'breach:2:p-sentinel-1+p-street-1', 'breach:3:p-supervisor-1']);
+    expect(ladder(leadId)).toEqual([
+      'reminder:0:p-volunteer-1',
+      'breach:1:p-volunteer-1',
+      'breach:2:p-sentinel-1+p-street-1',
+      'breach:3:p-supervisor-1',
+    ]);
 
-    const trail = (await h.app.inject({ method: 'GET', url: `/v1/audit/leads/${leadId}`, headers: { authorization: await as('p-supervisor-1') } })).json();
+    const trail = (
+      await h.app.inject({
+        method: 'GET',
+        url: `/v1/audit/leads/${leadId}`,
+        headers: { authorization: await as('p-supervisor-1') },
+      })
+    ).json();
     const sla = trail.entries.filter((e: { action: string }) => e.action.startsWith('sla.'));
-    expect(sla.map((e: { action: string }) => e.action)).toEqual(['sla.reminder', 'sla.breached', 'sla.breached', 'sla.breached']);
-    expect(sla.every((e: { actor: { type: string; name?: string } }) => e.actor.type === 'system' && e.actor.name === 'sla-timer')).toBe(true);
+    expect(sla.map((e: { action: string }) => e.action)).toEqual([
+      'sla.reminder',
+      'sla.breached',
+      'sla.breached',
+      'sla.breached',
+    ]);
+    expect(
+      sla.every(
+        (e: { actor: { type: string; name?: string } }) => e.actor.type === 'system' && e.actor.name === 'sla-timer',
+      ),
+    ).toBe(true);
     const after = (await getAssessment(h, leadId)).json();
     expect(after.deadlines[0]).toMatchObject({ status: 'BREACHED', step: 3 });
   });
@@ -112,19 +148,35 @@ describe('assessment: SLA escalation ladder on durable timers', () => {
     await produce(h, 'intake.lead-registered.v1', registered(leadId, 'G-440106002-C01'), leadId);
     await eventually(async () => ((await getAssessment(h, leadId)).statusCode === 200 ? true : undefined));
     const cmd = async (action: string, who: string, payload: object = {}) =>
-      (await h.app.inject({ method: 'POST', url: `/v1/leads/${leadId}/commands/${action}`, headers: { authorization: await as(who) }, payload })).json();
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: `/v1/leads/${leadId}/commands/${action}`,
+          headers: { authorization: await as(who) },
+          payload,
+        })
+      ).json();
     await cmd('claim', 'p-volunteer-2'); // opinion due 13:00
     h.clock.advance(HOUR); // 11:00, 2 h left
     const asked = await cmd('request-verification', 'p-volunteer-2', { question: '请核实' });
     h.clock.advance(5 * HOUR); // 16:00: the paused opinion clock must not breach; verification (due 13:00) has
     await timers().reconcile();
     await eventually(() => (events(h, 'assessment.deadline-breached.v1', leadId).length >= 1 ? true : undefined));
-    expect(events(h, 'assessment.deadline-breached.v1', leadId).map((e) => e.kind)).toEqual(expect.arrayContaining(['VERIFICATION']));
+    expect(events(h, 'assessment.deadline-breached.v1', leadId).map((e) => e.kind)).toEqual(
+      expect.arrayContaining(['VERIFICATION']),
+    );
     expect(events(h, 'assessment.deadline-breached.v1', leadId).some((e) => e.kind === 'OPINION')).toBe(false);
     await cmd('answer-verification', 'p-sentinel-2', { requestId: asked.requestId, answer: '已核实' });
-    const opinion = (await getAssessment(h, leadId)).json().deadlines.find((d: { stage: string; status: string }) => d.stage === 'OPINION');
+    const opinion = (await getAssessment(h, leadId))
+      .json()
+      .deadlines.find((d: { stage: string; status: string }) => d.stage === 'OPINION');
     expect(opinion).toMatchObject({ status: 'RUNNING', dueAt: new Date(START.getTime() + 8 * HOUR).toISOString() }); // 16:00 + 2 h left
-    await cmd('submit-opinion', 'p-volunteer-2', { recommendation: 'MONITOR', category: 'IF', legalBasis: ['《防范和处置非法集资条例》第8条'], reasoning: '继续观察' });
+    await cmd('submit-opinion', 'p-volunteer-2', {
+      recommendation: 'MONITOR',
+      category: 'IF',
+      legalBasis: ['《防范和处置非法集资条例》第8条'],
+      reasoning: '继续观察',
+    });
     h.clock.advance(10 * HOUR);
     await timers().reconcile();
     await new Promise((r) => setTimeout(r, 1500));

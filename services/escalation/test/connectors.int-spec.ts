@@ -68,7 +68,12 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
   beforeAll(async () => {
     await receiver.listen();
     const url = `http://127.0.0.1:${receiver.port}/hook`;
-    const systems = Object.fromEntries(['SUISUIAN', 'POLICE', 'MARKET_REGULATION', 'FINANCIAL_REGULATOR', 'LEAD_DEPARTMENT'].map((s) => [s, { name: s === 'SUISUIAN' ? '穗岁安' : s, url, keys: KEYS }]));
+    const systems = Object.fromEntries(
+      ['SUISUIAN', 'POLICE', 'MARKET_REGULATION', 'FINANCIAL_REGULATOR', 'LEAD_DEPARTMENT'].map((s) => [
+        s,
+        { name: s === 'SUISUIAN' ? '穗岁安' : s, url, keys: KEYS },
+      ]),
+    );
     h = await Harness.start({ env: { EXTERNAL_SYSTEMS: JSON.stringify(systems) } });
   }, 120_000);
   afterAll(async () => {
@@ -89,7 +94,13 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
     const report = await sentReport(leadId);
     const got = receiver.accepted.get(report.id)!;
     expect(got.keyId).toBe('k-2026');
-    expect(got.body).toMatchObject({ dispatchId: report.id, purpose: 'REPORT', leadId, category: 'IF-XS', path: 'REFER_POLICE' });
+    expect(got.body).toMatchObject({
+      dispatchId: report.id,
+      purpose: 'REPORT',
+      leadId,
+      category: 'IF-XS',
+      path: 'REFER_POLICE',
+    });
     expect(JSON.stringify(got.body)).not.toMatch(/phone|reporter/i);
     expect(report.externalRef).toBe(got.reference);
     expect(await h.published('escalation.reported-upstream.v1', leadId)).toEqual([
@@ -106,7 +117,9 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
     await h.decide(leadId, { decision: 'FILE_ADMIN_CASE' });
     const dispatch = await eventually(async () => {
       const [d] = await h.sql<{ id: string; attempts: number; last_error: string | null }>(
-        `SELECT id, attempts, last_error FROM external_dispatch WHERE lead_id = $1 AND system = 'SUISUIAN'`, [leadId]);
+        `SELECT id, attempts, last_error FROM external_dispatch WHERE lead_id = $1 AND system = 'SUISUIAN'`,
+        [leadId],
+      );
       return d && d.attempts >= 2 ? d : undefined;
     }, 30_000);
     expect(dispatch.last_error).toMatch(/fetch failed|ECONNREFUSED/);
@@ -134,14 +147,24 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
     };
   };
   const callback = (system: string, req: { payload: string; headers: Record<string, string> }) =>
-    h.app.inject({ method: 'POST', url: `/v1/external/${system}/callbacks`, payload: req.payload, headers: req.headers });
+    h.app.inject({
+      method: 'POST',
+      url: `/v1/external/${system}/callbacks`,
+      payload: req.payload,
+      headers: req.headers,
+    });
 
   it('inbound callbacks: good signature (an older key still verifies) acknowledges; replay, bad signature and stale timestamp have no effect', async () => {
     h.clock.set(T0);
     const leadId = newLeadId();
     await h.decide(leadId, { decision: 'TRANSFER_AUTHORITY', category: 'CX' });
     const report = await sentReport(leadId);
-    const body = { eventId: `evt-${leadId}`, dispatchId: report.id, status: 'ACKNOWLEDGED', externalRef: 'SSA-2026-0001' };
+    const body = {
+      eventId: `evt-${leadId}`,
+      dispatchId: report.id,
+      status: 'ACKNOWLEDGED',
+      externalRef: 'SSA-2026-0001',
+    };
     const receiptsBefore = (await h.sql(`SELECT 1 FROM callback_receipt`)).length;
 
     const bad = await callback('SUISUIAN', signed(body, { tamper: true }));
@@ -149,7 +172,10 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
     expect(bad.headers['content-type']).toContain('application/problem+json');
     const stale = await callback('SUISUIAN', signed(body, { ts: new Date(h.clock.now().getTime() - 10 * 60_000) }));
     expect(stale.statusCode).toBe(401);
-    const unknownKey = await callback('SUISUIAN', signed(body, { key: { id: 'k-x', secret: 'nope-nope-nope-nope', createdAt: '2026-02-01' } }));
+    const unknownKey = await callback(
+      'SUISUIAN',
+      signed(body, { key: { id: 'k-x', secret: 'nope-nope-nope-nope', createdAt: '2026-02-01' } }),
+    );
     expect(unknownKey.statusCode).toBe(401);
     expect((await h.sql(`SELECT 1 FROM callback_receipt`)).length).toBe(receiptsBefore);
     expect(await h.published('escalation.upstream-acknowledged.v1', leadId)).toEqual([]);
@@ -159,10 +185,18 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
     const replay = await callback('SUISUIAN', signed(body));
     expect([replay.statusCode, replay.json().code]).toEqual([409, 'REPLAYED']);
     expect(await h.published('escalation.upstream-acknowledged.v1', leadId)).toEqual([
-      expect.objectContaining({ reportId: report.id, system: 'SUISUIAN', externalRef: 'SSA-2026-0001', externalStatus: 'ACKNOWLEDGED' }),
+      expect.objectContaining({
+        reportId: report.id,
+        system: 'SUISUIAN',
+        externalRef: 'SSA-2026-0001',
+        externalStatus: 'ACKNOWLEDGED',
+      }),
     ]);
     const v = await h.caseView(leadId);
-    expect(v.reports.find((r) => r.id === report.id)).toMatchObject({ status: 'ACKNOWLEDGED', externalRef: 'SSA-2026-0001' });
+    expect(v.reports.find((r) => r.id === report.id)).toMatchObject({
+      status: 'ACKNOWLEDGED',
+      externalRef: 'SSA-2026-0001',
+    });
     expect(v.clocks.find((c) => c.kind === 'UPSTREAM_ACK' && c.subjectRef === report.id)!.status).toBe('MET');
   });
 
@@ -172,13 +206,26 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
     await h.decide(leadId, { decision: 'REFER_POLICE' });
     await h.command(leadId, 'approve-referral', SUPERVISOR, {});
     await h.command(leadId, 'send-referral', OFFICER, { materials: ['TRANSFER_LETTER', 'INVESTIGATION_REPORT'] });
-    const referral = await eventually(async () => (await h.caseView(leadId)).reports.find((r) => r.system === 'POLICE' && r.status === 'SENT'), 30_000);
-    const res = await callback('POLICE', signed({ eventId: `pol-${leadId}`, dispatchId: referral.id, status: 'POLICE_FILED', externalRef: '穗公经立字〔2026〕12号' }));
+    const referral = await eventually(
+      async () => (await h.caseView(leadId)).reports.find((r) => r.system === 'POLICE' && r.status === 'SENT'),
+      30_000,
+    );
+    const res = await callback(
+      'POLICE',
+      signed({
+        eventId: `pol-${leadId}`,
+        dispatchId: referral.id,
+        status: 'POLICE_FILED',
+        externalRef: '穗公经立字〔2026〕12号',
+      }),
+    );
     expect(res.json()).toMatchObject({ accepted: true, state: 'POLICE_FILED' });
     const v = await h.caseView(leadId);
     expect(v.state).toBe('POLICE_FILED');
     expect(v.clocks.find((c) => c.kind === 'MATERIALS_HANDOVER')!.status).toBe('RUNNING');
-    const trail = (await h.http('GET', `/v1/audit/leads/${leadId}`, OFFICER)).json() as { entries: Array<{ action: string; actor: { type: string } }> };
+    const trail = (await h.http('GET', `/v1/audit/leads/${leadId}`, OFFICER)).json() as {
+      entries: Array<{ action: string; actor: { type: string } }>;
+    };
     expect(trail.entries.find((e) => e.action === 'escalation.record-police-decision')!.actor.type).toBe('source');
   });
 });

@@ -15,28 +15,56 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
   it('CLOSE_NOT_ILLEGAL closes the lead at once with outcome and reply to the reporter', async () => {
     const leadId = newLeadId();
     await h.registered(leadId, { publicReport: true });
-    const payload = h.decidedPayload(leadId, { decision: 'CLOSE_NOT_ILLEGAL', category: 'OT', band: 'none', feedback: '经核查未发现非法集资行为，感谢您的反映。' });
+    const payload = h.decidedPayload(leadId, {
+      decision: 'CLOSE_NOT_ILLEGAL',
+      category: 'OT',
+      band: 'none',
+      feedback: '经核查未发现非法集资行为，感谢您的反映。',
+    });
     await h.produce('assessment.lead-decided.v1', payload, leadId);
     await eventually(async () => ((await h.published('escalation.lead-closed.v1', leadId)).length ? true : undefined));
     const [closed] = await h.published('escalation.lead-closed.v1', leadId);
-    expect(closed).toMatchObject({ leadId, status: 'CLOSED', outcome: 'NOT_ILLEGAL', reporterFeedback: '经核查未发现非法集资行为，感谢您的反映。', linkedLeadIds: [] });
+    expect(closed).toMatchObject({
+      leadId,
+      status: 'CLOSED',
+      outcome: 'NOT_ILLEGAL',
+      reporterFeedback: '经核查未发现非法集资行为，感谢您的反映。',
+      linkedLeadIds: [],
+    });
     const view = await h.caseView(leadId);
     expect([view.state, view.status, view.path]).toEqual(['CLOSED', 'CLOSED', 'CLOSE_NOT_ILLEGAL']);
-    expect((await h.published('escalation.case-opened.v1', leadId))[0]).toMatchObject({ status: 'CLOSED', path: 'CLOSE_NOT_ILLEGAL' });
+    expect((await h.published('escalation.case-opened.v1', leadId))[0]).toMatchObject({
+      status: 'CLOSED',
+      path: 'CLOSE_NOT_ILLEGAL',
+    });
   });
 
   it('a redelivered decision envelope opens no second case', async () => {
     const leadId = newLeadId();
     const { caseId } = await h.decide(leadId, { decision: 'MONITOR' });
-    const [row] = await h.sql<{ value: string }>(`SELECT value FROM outbox WHERE topic = 'escalation.case-opened.v1' AND key = $1`, [leadId]);
+    const [row] = await h.sql<{ value: string }>(
+      `SELECT value FROM outbox WHERE topic = 'escalation.case-opened.v1' AND key = $1`,
+      [leadId],
+    );
     expect(row).toBeDefined();
     // Find the consumed envelope id in the inbox and send the same envelope again.
-    const inbox = await h.sql<{ event_id: string }>(`SELECT event_id FROM inbox WHERE topic = 'assessment.lead-decided.v1' ORDER BY handled_at DESC LIMIT 1`);
-    const env = new (await import('@outpost/messaging')).Outbox({ schema: 'x', producer: 'assessment', now: () => h.clock.now() }).build({
-      topic: 'assessment.lead-decided.v1', payload: h.decidedPayload(leadId, { decision: 'MONITOR' }), leadId, actor: { type: 'user', userId: 'p-officer-1', role: 'OFFICER' },
+    const inbox = await h.sql<{ event_id: string }>(
+      `SELECT event_id FROM inbox WHERE topic = 'assessment.lead-decided.v1' ORDER BY handled_at DESC LIMIT 1`,
+    );
+    const env = new (await import('@outpost/messaging')).Outbox({
+      schema: 'x',
+      producer: 'assessment',
+      now: () => h.clock.now(),
+    }).build({
+      topic: 'assessment.lead-decided.v1',
+      payload: h.decidedPayload(leadId, { decision: 'MONITOR' }),
+      leadId,
+      actor: { type: 'user', userId: 'p-officer-1', role: 'OFFICER' },
     });
     await h.produceRaw('assessment.lead-decided.v1', { ...env, id: inbox[0]!.event_id }, leadId);
-    await eventually(async () => ((await h.sql(`SELECT 1 FROM inbox WHERE event_id = $1`, [inbox[0]!.event_id])).length === 1 ? true : undefined));
+    await eventually(async () =>
+      (await h.sql(`SELECT 1 FROM inbox WHERE event_id = $1`, [inbox[0]!.event_id])).length === 1 ? true : undefined,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(await h.sql(`SELECT id FROM disposal_case WHERE primary_lead_id = $1`, [leadId])).toEqual([{ id: caseId }]);
     expect(await h.published('escalation.case-opened.v1', leadId)).toHaveLength(1);
@@ -61,10 +89,27 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
     const leadId = newLeadId();
     await h.decide(leadId, { decision: 'MONITOR' });
     const linked = newLeadId();
-    await h.produce('intake.lead-linked.v1', {
-      leadId, linkedLeadId: linked, linkedReference: 'TH-20260316-000777', matchedOn: [{ key: 'uscc', value: '91440106MA5XXXXX' }], reportCount: 2,
-      screening: { catalogVersion: '1', score: 60, band: 'orange', hits: [] }, newHits: [], estimates: { promisedYieldPct: null, amountYuan: null, participants: null, lossYuan: null, elderlyInvolved: null },
-    }, leadId, { type: 'source', sourceId: 'src-1' });
+    await h.produce(
+      'intake.lead-linked.v1',
+      {
+        leadId,
+        linkedLeadId: linked,
+        linkedReference: 'TH-20260316-000777',
+        matchedOn: [{ key: 'uscc', value: '91440106MA5XXXXX' }],
+        reportCount: 2,
+        screening: { catalogVersion: '1', score: 60, band: 'orange', hits: [] },
+        newHits: [],
+        estimates: {
+          promisedYieldPct: null,
+          amountYuan: null,
+          participants: null,
+          lossYuan: null,
+          elderlyInvolved: null,
+        },
+      },
+      leadId,
+      { type: 'source', sourceId: 'src-1' },
+    );
     const [reopened] = await eventually(async () => {
       const r = await h.published('escalation.lead-reopened.v1', leadId);
       return r.length ? r : undefined;
@@ -81,16 +126,33 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
   it('WARNING_INTERVIEW: tasks with due dates and results, then closure with feedback', async () => {
     const leadId = newLeadId();
     await h.registered(leadId, { publicReport: true });
-    await h.decide(leadId, { decision: 'WARNING_INTERVIEW', category: 'IF-AD', streetCode: '440106002', gridIds: ['G-440106002-C01'] });
+    await h.decide(leadId, {
+      decision: 'WARNING_INTERVIEW',
+      category: 'IF-AD',
+      streetCode: '440106002',
+      gridIds: ['G-440106002-C01'],
+    });
     let view = await h.caseView(leadId);
     expect(view.state).toBe('INTERVIEW');
     expect(view.tasks).toHaveLength(1);
-    expect(view.clocks.find((c) => c.kind === 'TASK_DUE')).toMatchObject({ status: 'RUNNING', subjectRef: view.tasks[0]!.id });
-    const rec = await h.command(leadId, 'record-action', STREET_WUSHAN, { actionType: 'RECTIFICATION_ORDER', summary: '责令下架理财宣传单', dueAt: '2026-03-20T18:00:00+08:00' });
+    expect(view.clocks.find((c) => c.kind === 'TASK_DUE')).toMatchObject({
+      status: 'RUNNING',
+      subjectRef: view.tasks[0]!.id,
+    });
+    const rec = await h.command(leadId, 'record-action', STREET_WUSHAN, {
+      actionType: 'RECTIFICATION_ORDER',
+      summary: '责令下架理财宣传单',
+      dueAt: '2026-03-20T18:00:00+08:00',
+    });
     expect(rec.statusCode).toBe(200);
     const { taskId } = rec.json() as { taskId: string };
-    expect((await h.command(leadId, 'complete-task', STREET_WUSHAN, { taskId, result: '已下架并书面承诺整改' })).statusCode).toBe(200);
-    expect((await h.command(leadId, 'complete-task', OFFICER, { taskId: view.tasks[0]!.id, result: '已约谈法定代表人' })).statusCode).toBe(200);
+    expect(
+      (await h.command(leadId, 'complete-task', STREET_WUSHAN, { taskId, result: '已下架并书面承诺整改' })).statusCode,
+    ).toBe(200);
+    expect(
+      (await h.command(leadId, 'complete-task', OFFICER, { taskId: view.tasks[0]!.id, result: '已约谈法定代表人' }))
+        .statusCode,
+    ).toBe(200);
     view = await h.caseView(leadId);
     expect(view.tasks.every((t) => t.status === 'DONE')).toBe(true);
     expect(view.clocks.filter((c) => c.kind === 'TASK_DUE').map((c) => c.status)).toEqual(['MET', 'MET']);
@@ -98,22 +160,44 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
     const noFeedback = await h.command(leadId, 'close', OFFICER, { outcome: 'RECTIFIED', summary: '约谈后整改完毕' });
     expect(noFeedback.statusCode).toBe(400);
     expect(noFeedback.json().errors[0].path).toBe('reporterFeedback');
-    const closed = await h.command(leadId, 'close', OFFICER, { outcome: 'RECTIFIED', summary: '约谈后整改完毕', reporterFeedback: '您反映的问题已处理，相关机构已整改。' });
+    const closed = await h.command(leadId, 'close', OFFICER, {
+      outcome: 'RECTIFIED',
+      summary: '约谈后整改完毕',
+      reporterFeedback: '您反映的问题已处理，相关机构已整改。',
+    });
     expect(closed.json()).toMatchObject({ status: 'CLOSED', state: 'CLOSED' });
-    expect((await h.published('escalation.lead-closed.v1', leadId))[0]).toMatchObject({ outcome: 'RECTIFIED', reporterFeedback: '您反映的问题已处理，相关机构已整改。' });
+    expect((await h.published('escalation.lead-closed.v1', leadId))[0]).toMatchObject({
+      outcome: 'RECTIFIED',
+      reporterFeedback: '您反映的问题已处理，相关机构已整改。',
+    });
   });
 
   it('TRANSFER_AUTHORITY routes by category (DOMAIN §4) and, outside Tianhe, to the registration place (Art. 20)', async () => {
     const local = newLeadId();
     await h.decide(local, { decision: 'TRANSFER_AUTHORITY', category: 'ZQ' });
     const v1 = await h.caseView(local);
-    expect(v1).toMatchObject({ state: 'TRANSFERRED', jurisdiction: 'LEAD', authority: { system: 'FINANCIAL_REGULATOR', agency: '中国证监会派出机构' } });
-    expect(v1.reports.map((r) => [r.system, r.purpose]).sort()).toEqual([['FINANCIAL_REGULATOR', 'HANDOVER'], ['SUISUIAN', 'REPORT']]);
+    expect(v1).toMatchObject({
+      state: 'TRANSFERRED',
+      jurisdiction: 'LEAD',
+      authority: { system: 'FINANCIAL_REGULATOR', agency: '中国证监会派出机构' },
+    });
+    expect(v1.reports.map((r) => [r.system, r.purpose]).sort()).toEqual([
+      ['FINANCIAL_REGULATOR', 'HANDOVER'],
+      ['SUISUIAN', 'REPORT'],
+    ]);
 
     const remote = newLeadId();
-    await h.decide(remote, { decision: 'FILE_ADMIN_CASE', category: 'IF-XS', subjectRegisteredAddress: '广州市越秀区中山五路1号' });
+    await h.decide(remote, {
+      decision: 'FILE_ADMIN_CASE',
+      category: 'IF-XS',
+      subjectRegisteredAddress: '广州市越秀区中山五路1号',
+    });
     const v2 = await h.caseView(remote);
-    expect(v2).toMatchObject({ state: 'TRANSFERRED', jurisdiction: 'ASSISTING', authority: { system: 'LEAD_DEPARTMENT' } });
+    expect(v2).toMatchObject({
+      state: 'TRANSFERRED',
+      jurisdiction: 'ASSISTING',
+      authority: { system: 'LEAD_DEPARTMENT' },
+    });
     expect(v2.clocks.find((c) => c.kind === 'PENALTY_DECISION')).toBeUndefined();
   });
 
@@ -122,17 +206,35 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
     await h.decide(leadId, { decision: 'FILE_ADMIN_CASE' });
     let view = await h.caseView(leadId);
     expect(view.state).toBe('ADMIN_CASE_FILED');
-    expect(view.clocks.find((c) => c.kind === 'PENALTY_DECISION')).toMatchObject({ legalBasis: expect.stringContaining('行政处罚法》第60条'), status: 'RUNNING' });
+    expect(view.clocks.find((c) => c.kind === 'PENALTY_DECISION')).toMatchObject({
+      legalBasis: expect.stringContaining('行政处罚法》第60条'),
+      status: 'RUNNING',
+    });
 
-    const early = await h.command(leadId, 'request-measure', OFFICER, { measureType: 'ACCOUNT_QUERY', description: '查询涉案账户' });
+    const early = await h.command(leadId, 'request-measure', OFFICER, {
+      measureType: 'ACCOUNT_QUERY',
+      description: '查询涉案账户',
+    });
     expect([early.statusCode, early.json().code]).toEqual([409, 'INVESTIGATORS_REQUIRED']);
-    const one = await h.command(leadId, 'assign-investigators', OFFICER, { investigators: [{ personId: 'p-officer-1', name: '张三', badgeNo: 'GD-44010601' }] });
+    const one = await h.command(leadId, 'assign-investigators', OFFICER, {
+      investigators: [{ personId: 'p-officer-1', name: '张三', badgeNo: 'GD-44010601' }],
+    });
     expect(one.statusCode).toBe(400);
-    expect((await h.command(leadId, 'assign-investigators', OFFICER, {
-      investigators: [{ personId: 'p-officer-1', name: '张三', badgeNo: 'GD-44010601' }, { personId: 'p-officer-2', name: '李四', badgeNo: 'GD-44010602' }],
-    })).statusCode).toBe(200);
+    expect(
+      (
+        await h.command(leadId, 'assign-investigators', OFFICER, {
+          investigators: [
+            { personId: 'p-officer-1', name: '张三', badgeNo: 'GD-44010601' },
+            { personId: 'p-officer-2', name: '李四', badgeNo: 'GD-44010602' },
+          ],
+        })
+      ).statusCode,
+    ).toBe(200);
 
-    const req = await h.command(leadId, 'request-measure', OFFICER, { measureType: 'SEAL_SEIZE', description: '扣押宣传资料及合同' });
+    const req = await h.command(leadId, 'request-measure', OFFICER, {
+      measureType: 'SEAL_SEIZE',
+      description: '扣押宣传资料及合同',
+    });
     expect(req.json()).toMatchObject({ status: 'DISPOSING', state: 'ADMIN_CASE_FILED' });
     const { measureId } = req.json() as { measureId: string };
     const byOfficer = await h.command(leadId, 'approve-measure', OFFICER, { measureId });
@@ -144,10 +246,24 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
     expect(view.clocks.find((c) => c.kind === 'SEIZURE')).toMatchObject({ status: 'RUNNING', subjectRef: measureId });
 
     // Closing with an active seizure is refused.
-    const close = await h.command(leadId, 'close', OFFICER, { outcome: 'PENALIZED', summary: 'x', reporterFeedback: 'y' });
+    const close = await h.command(leadId, 'close', OFFICER, {
+      outcome: 'PENALIZED',
+      summary: 'x',
+      reporterFeedback: 'y',
+    });
     expect(close.statusCode).toBe(409);
-    expect((await h.command(leadId, 'release-measure', OFFICER, { measureId, reason: '已作出处理决定' })).statusCode).toBe(200);
-    expect((await h.command(leadId, 'record-penalty-decision', OFFICER, { result: 'PENALTY', summary: '罚款并责令退赔', docNo: '穗天罚〔2026〕1号' })).json()).toMatchObject({ state: 'PENALTY_DECIDED' });
+    expect(
+      (await h.command(leadId, 'release-measure', OFFICER, { measureId, reason: '已作出处理决定' })).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await h.command(leadId, 'record-penalty-decision', OFFICER, {
+          result: 'PENALTY',
+          summary: '罚款并责令退赔',
+          docNo: '穗天罚〔2026〕1号',
+        })
+      ).json(),
+    ).toMatchObject({ state: 'PENALTY_DECIDED' });
     expect((await h.caseView(leadId)).clocks.find((c) => c.kind === 'PENALTY_DECISION')!.status).toBe('MET');
   });
 
@@ -156,16 +272,26 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
     await h.decide(leadId, { decision: 'REFER_POLICE' });
     const scope = await h.command(leadId, 'record-action', STREET_WUSHAN, { actionType: 'OTHER', summary: 'x' });
     expect([scope.statusCode, scope.json().code]).toEqual([403, 'OUT_OF_SCOPE']);
-    const wrong = await h.command(leadId, 'send-referral', OFFICER, { materials: ['TRANSFER_LETTER', 'INVESTIGATION_REPORT'] });
+    const wrong = await h.command(leadId, 'send-referral', OFFICER, {
+      materials: ['TRANSFER_LETTER', 'INVESTIGATION_REPORT'],
+    });
     expect(wrong.statusCode).toBe(409);
     expect(wrong.headers['content-type']).toContain('application/problem+json');
     expect(wrong.json()).toMatchObject({ code: 'TRANSITION_NOT_ALLOWED', status: 409 });
     expect(wrong.json().detail).toContain('移送待负责人审批');
     const allowed = await h.http('GET', `/v1/leads/${leadId}/allowed-actions`, SUPERVISOR);
-    expect(allowed.json().actions.map((a: { action: string }) => a.action)).toEqual(['approve-referral', 'refuse-referral']);
+    expect(allowed.json().actions.map((a: { action: string }) => a.action)).toEqual([
+      'approve-referral',
+      'refuse-referral',
+    ]);
     const table = await h.http('GET', '/v1/transitions', OFFICER);
     expect(table.json().transitions.length).toBeGreaterThan(20);
-    expect(table.json().clocks.find((c: { kind: string }) => c.kind === 'REFERRAL_TRANSFER')).toMatchObject({ period: '24h', legalBasis: expect.stringContaining('第5条') });
-    expect((await h.command('no-such-lead', 'close', OFFICER, { outcome: 'OTHER', summary: 'x' })).statusCode).toBe(404);
+    expect(table.json().clocks.find((c: { kind: string }) => c.kind === 'REFERRAL_TRANSFER')).toMatchObject({
+      period: '24h',
+      legalBasis: expect.stringContaining('第5条'),
+    });
+    expect((await h.command('no-such-lead', 'close', OFFICER, { outcome: 'OTHER', summary: 'x' })).statusCode).toBe(
+      404,
+    );
   });
 });

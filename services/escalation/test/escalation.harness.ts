@@ -3,7 +3,16 @@ import { ManualClock, TimerService } from '@outpost/clock';
 import type { Actor, PayloadOf, Topic } from '@outpost/contracts';
 import { envelopeHeaders, KafkaBus, Outbox } from '@outpost/messaging';
 import { createServiceApp, type Principal } from '@outpost/platform';
-import { bearer, createTestDatabase, eventually, principal, testKeys, uniqueSuffix, uniqueTopicPrefix, type TestDatabase } from '@outpost/testing';
+import {
+  bearer,
+  createTestDatabase,
+  eventually,
+  principal,
+  testKeys,
+  uniqueSuffix,
+  uniqueTopicPrefix,
+  type TestDatabase,
+} from '@outpost/testing';
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { loadEscalationConfig, type EscalationConfig } from '../src/config/escalation.config';
@@ -13,10 +22,31 @@ import { escalationBootstrap } from '../src/main';
 /** Monday 2026-03-16 09:00 in Guangzhou: a plain working week, far from any holiday. */
 export const T0 = new Date('2026-03-16T09:00:00+08:00');
 
-export const OFFICER = principal({ userId: 'p-officer-1', name: '区打非联办 张三', roles: ['OFFICER'], canCertify: true, scope: { district: true, streetCodes: [], gridIds: [] } });
-export const OFFICER2 = principal({ userId: 'p-officer-2', name: '金融监管支局 李四', roles: ['OFFICER'], scope: { district: true, streetCodes: [], gridIds: [] } });
-export const SUPERVISOR = principal({ userId: 'p-supervisor-1', name: '区打非办督办 王五', roles: ['SUPERVISOR'], scope: { district: true, streetCodes: [], gridIds: [] } });
-export const STREET_WUSHAN = principal({ userId: 'p-street-2', name: '五山街 负责人', roles: ['STREET_RESPONSIBLE'], scope: { district: false, streetCodes: ['440106002'], gridIds: [] } });
+export const OFFICER = principal({
+  userId: 'p-officer-1',
+  name: '区打非联办 张三',
+  roles: ['OFFICER'],
+  canCertify: true,
+  scope: { district: true, streetCodes: [], gridIds: [] },
+});
+export const OFFICER2 = principal({
+  userId: 'p-officer-2',
+  name: '金融监管支局 李四',
+  roles: ['OFFICER'],
+  scope: { district: true, streetCodes: [], gridIds: [] },
+});
+export const SUPERVISOR = principal({
+  userId: 'p-supervisor-1',
+  name: '区打非办督办 王五',
+  roles: ['SUPERVISOR'],
+  scope: { district: true, streetCodes: [], gridIds: [] },
+});
+export const STREET_WUSHAN = principal({
+  userId: 'p-street-2',
+  name: '五山街 负责人',
+  roles: ['STREET_RESPONSIBLE'],
+  scope: { district: false, streetCodes: ['440106002'], gridIds: [] },
+});
 export const OFFICER_ACTOR: Actor = { type: 'user', userId: 'p-officer-1', role: 'OFFICER', name: '区打非联办 张三' };
 
 export interface HarnessOptions {
@@ -71,7 +101,11 @@ export class Harness {
     });
     this.app = await createServiceApp(escalationBootstrap(this.config, { clock: this.clock }));
     await this.app.getHttpAdapter().getInstance().ready();
-    this.bus = new KafkaBus({ brokers: this.config.KAFKA_BROKERS, clientId: `esc-test-${this.suffix}`, topicPrefix: this.prefix });
+    this.bus = new KafkaBus({
+      brokers: this.config.KAFKA_BROKERS,
+      clientId: `esc-test-${this.suffix}`,
+      topicPrefix: this.prefix,
+    });
     await this.bus.connect();
     this.pg = new Client({ connectionString: this.db.adminUrl });
     await this.pg.connect();
@@ -93,9 +127,19 @@ export class Harness {
   }
 
   /** Produces an event of another service straight to Kafka (as its outbox relay would). */
-  async produce<T extends Topic>(topic: T, payload: PayloadOf<T>, leadId: string, actor: Actor = OFFICER_ACTOR): Promise<string> {
+  async produce<T extends Topic>(
+    topic: T,
+    payload: PayloadOf<T>,
+    leadId: string,
+    actor: Actor = OFFICER_ACTOR,
+  ): Promise<string> {
     const producer = topic.split('.')[0] as 'intake' | 'assessment';
-    const env = new Outbox({ schema: 'scratch', producer, now: () => this.clock.now() }).build({ topic, payload, leadId, actor });
+    const env = new Outbox({ schema: 'scratch', producer, now: () => this.clock.now() }).build({
+      topic,
+      payload,
+      leadId,
+      actor,
+    });
     await this.bus.send([{ topic, key: leadId, value: JSON.stringify(env), headers: envelopeHeaders(env) }]);
     return env.id;
   }
@@ -106,28 +150,84 @@ export class Harness {
   }
 
   async registered(leadId: string, o: { publicReport?: boolean } = {}): Promise<void> {
-    await this.produce('intake.lead-registered.v1', {
-      leadId, reference: `TH-20260316-${leadId.slice(-6)}`, sourceId: 'src-1', sourceName: '前哨员', sourceChannel: o.publicReport ? 'PUBLIC_REPORT' : 'PATROL',
-      sourceRef: null, discoveredAt: null, reportedAt: this.clock.now().toISOString(), title: '某公司承诺高额返利', description: '巡查发现', suggestedCategory: 'IF-XS',
-      subjects: [], placement: { addressText: null, standardAddressCode: null, lat: null, lng: null, streetCode: '440106001', streetName: '沙河', communityCode: null, gridIds: ['G-440106001-C01'], resolvedBy: 'ADDRESS_TEXT', unresolved: false },
-      estimates: { promisedYieldPct: 18, amountYuan: null, participants: null, lossYuan: null, elderlyInvolved: null }, channels: [],
-      screening: { catalogVersion: '1', score: 70, band: 'red', hits: [] }, reporter: { anonymous: !o.publicReport, contactable: !!o.publicReport },
-      confidentiality: 'NORMAL', filedBy: null,
-    }, leadId, { type: 'source', sourceId: 'src-1' });
+    await this.produce(
+      'intake.lead-registered.v1',
+      {
+        leadId,
+        reference: `TH-20260316-${leadId.slice(-6)}`,
+        sourceId: 'src-1',
+        sourceName: '前哨员',
+        sourceChannel: o.publicReport ? 'PUBLIC_REPORT' : 'PATROL',
+        sourceRef: null,
+        discoveredAt: null,
+        reportedAt: this.clock.now().toISOString(),
+        title: '某公司承诺高额返利',
+        description: '巡查发现',
+        suggestedCategory: 'IF-XS',
+        subjects: [],
+        placement: {
+          addressText: null,
+          standardAddressCode: null,
+          lat: null,
+          lng: null,
+          streetCode: '440106001',
+          streetName: '沙河',
+          communityCode: null,
+          gridIds: ['G-440106001-C01'],
+          resolvedBy: 'ADDRESS_TEXT',
+          unresolved: false,
+        },
+        estimates: {
+          promisedYieldPct: 18,
+          amountYuan: null,
+          participants: null,
+          lossYuan: null,
+          elderlyInvolved: null,
+        },
+        channels: [],
+        screening: { catalogVersion: '1', score: 70, band: 'red', hits: [] },
+        reporter: { anonymous: !o.publicReport, contactable: !!o.publicReport },
+        confidentiality: 'NORMAL',
+        filedBy: null,
+      },
+      leadId,
+      { type: 'source', sourceId: 'src-1' },
+    );
   }
 
-  decidedPayload(leadId: string, o: Partial<PayloadOf<'assessment.lead-decided.v1'>> = {}): PayloadOf<'assessment.lead-decided.v1'> {
+  decidedPayload(
+    leadId: string,
+    o: Partial<PayloadOf<'assessment.lead-decided.v1'>> = {},
+  ): PayloadOf<'assessment.lead-decided.v1'> {
     return {
-      leadId, assessmentId: `as-${leadId}`, status: 'DECIDED', decidedBy: 'p-officer-1', decision: 'REFER_POLICE', category: 'IF-XS', band: 'red',
-      legalBasis: ['《防范和处置非法集资条例》第19条'], reasoning: '承诺保本高息，公开宣传，涉嫌非法吸收公众存款', feedback: null,
-      gridIds: ['G-440106001-C01'], streetCode: '440106001', subjectRegisteredAddress: '广州市天河区体育西路1号', ...o,
+      leadId,
+      assessmentId: `as-${leadId}`,
+      status: 'DECIDED',
+      decidedBy: 'p-officer-1',
+      decision: 'REFER_POLICE',
+      category: 'IF-XS',
+      band: 'red',
+      legalBasis: ['《防范和处置非法集资条例》第19条'],
+      reasoning: '承诺保本高息，公开宣传，涉嫌非法吸收公众存款',
+      feedback: null,
+      gridIds: ['G-440106001-C01'],
+      streetCode: '440106001',
+      subjectRegisteredAddress: '广州市天河区体育西路1号',
+      ...o,
     };
   }
 
   /** Produces a decision and waits until its case exists. */
-  async decide(leadId: string, o: Partial<PayloadOf<'assessment.lead-decided.v1'>> = {}): Promise<{ caseId: string; eventId: string }> {
+  async decide(
+    leadId: string,
+    o: Partial<PayloadOf<'assessment.lead-decided.v1'>> = {},
+  ): Promise<{ caseId: string; eventId: string }> {
     const eventId = await this.produce('assessment.lead-decided.v1', this.decidedPayload(leadId, o), leadId);
-    const caseId = await eventually(async () => (await this.sql<{ case_id: string }>(`SELECT case_id FROM case_lead WHERE lead_id = $1`, [leadId]))[0]?.case_id, 30000);
+    const caseId = await eventually(
+      async () =>
+        (await this.sql<{ case_id: string }>(`SELECT case_id FROM case_lead WHERE lead_id = $1`, [leadId]))[0]?.case_id,
+      30000,
+    );
     return { caseId, eventId };
   }
 
@@ -138,13 +238,26 @@ export class Harness {
   /** Payloads of the events of a topic in the outbox (what escalation published), oldest first. */
   async published<T extends Topic>(topic: T, leadId?: string): Promise<Array<PayloadOf<T>>> {
     const rows = await this.sql<{ value: string }>(
-      `SELECT value FROM outbox WHERE topic = $1 AND ($2::text IS NULL OR key = $2) ORDER BY seq`, [topic, leadId ?? null]);
+      `SELECT value FROM outbox WHERE topic = $1 AND ($2::text IS NULL OR key = $2) ORDER BY seq`,
+      [topic, leadId ?? null],
+    );
     return rows.map((r) => (JSON.parse(r.value) as { payload: PayloadOf<T> }).payload);
   }
 
-  async http(method: 'GET' | 'POST', url: string, who: Principal | null, payload?: unknown, headers: Record<string, string> = {}) {
+  async http(
+    method: 'GET' | 'POST',
+    url: string,
+    who: Principal | null,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ) {
     const auth = who ? { authorization: await bearer(who) } : {};
-    return this.app.inject({ method, url, headers: { ...auth, ...headers }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    return this.app.inject({
+      method,
+      url,
+      headers: { ...auth, ...headers },
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
   }
 
   async command(leadId: string, action: string, who: Principal, body: unknown = {}) {
@@ -185,10 +298,27 @@ export interface CaseView {
   closure: { outcome: string; summary: string; reporterFeedback: string | null } | null;
   leads: Array<{ leadId: string; relation: string }>;
   steps: Array<{ action: string; from: string | null; to: string }>;
-  clocks: Array<{ id: string; kind: string; legalBasis: string; dueAt: string; startedAt: string; status: string; breachStep: number; subjectRef: string | null; workingDays: boolean }>;
+  clocks: Array<{
+    id: string;
+    kind: string;
+    legalBasis: string;
+    dueAt: string;
+    startedAt: string;
+    status: string;
+    breachStep: number;
+    subjectRef: string | null;
+    workingDays: boolean;
+  }>;
   tasks: Array<{ id: string; status: string; dueAt: string | null; actionType: string }>;
   measures: Array<{ id: string; measureType: string; status: string; endsAt: string | null }>;
-  reports: Array<{ id: string; system: string; purpose: string; status: string; externalRef: string | null; attempts: number }>;
+  reports: Array<{
+    id: string;
+    system: string;
+    purpose: string;
+    status: string;
+    externalRef: string | null;
+    attempts: number;
+  }>;
 }
 
 export const newLeadId = () => `lead-${uuidv7()}`;

@@ -22,7 +22,11 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
     const leadId = newLeadId();
     await h.decide(leadId, { decision: 'REFER_POLICE' });
     let v = await h.caseView(leadId);
-    expect(clockOf(v, 'REFERRAL_APPROVAL')).toMatchObject({ dueAt: endOf('2026-03-19'), legalBasis: '《行政执法机关移送涉嫌犯罪案件的规定》第5条', workingDays: false });
+    expect(clockOf(v, 'REFERRAL_APPROVAL')).toMatchObject({
+      dueAt: endOf('2026-03-19'),
+      legalBasis: '《行政执法机关移送涉嫌犯罪案件的规定》第5条',
+      workingDays: false,
+    });
 
     h.clock.set(at('2026-03-17T10:00:00'));
     const approve = await h.command(leadId, 'approve-referral', SUPERVISOR, { note: '同意移送' });
@@ -34,39 +38,67 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
     h.clock.set(at('2026-03-17T15:00:00'));
     const missing = await h.command(leadId, 'send-referral', OFFICER, { materials: ['TRANSFER_LETTER'] });
     expect([missing.statusCode, missing.json().errors[0].path]).toEqual([400, 'materials']);
-    expect((await h.command(leadId, 'send-referral', OFFICER, { materials: ['TRANSFER_LETTER', 'INVESTIGATION_REPORT', 'ITEM_LIST'] })).json()).toMatchObject({ state: 'REFERRED' });
+    expect(
+      (
+        await h.command(leadId, 'send-referral', OFFICER, {
+          materials: ['TRANSFER_LETTER', 'INVESTIGATION_REPORT', 'ITEM_LIST'],
+        })
+      ).json(),
+    ).toMatchObject({ state: 'REFERRED' });
     v = await h.caseView(leadId);
     expect(clockOf(v, 'POLICE_DECISION')!.dueAt).toBe(endOf('2026-03-20'));
     expect(clockOf(v, 'MATERIALS_NOTICE')!.dueAt).toBe(at('2026-03-18T15:00:00').toISOString());
 
     // Police say materials are incomplete (within 24 h): correction within 3 days; Sat 21st → ends Monday 23rd.
     h.clock.set(at('2026-03-18T11:00:00'));
-    expect((await h.command(leadId, 'record-police-decision', OFFICER, { decision: 'MATERIALS_INCOMPLETE', note: '缺涉案物品清单原件' })).json()).toMatchObject({ state: 'MATERIALS_REQUESTED' });
+    expect(
+      (
+        await h.command(leadId, 'record-police-decision', OFFICER, {
+          decision: 'MATERIALS_INCOMPLETE',
+          note: '缺涉案物品清单原件',
+        })
+      ).json(),
+    ).toMatchObject({ state: 'MATERIALS_REQUESTED' });
     v = await h.caseView(leadId);
     expect(clockOf(v, 'MATERIALS_CORRECTION')!.dueAt).toBe(endOf('2026-03-23'));
     expect(clockOf(v, 'POLICE_DECISION')!.status).toBe('CANCELLED');
 
     h.clock.set(at('2026-03-19T09:00:00'));
-    expect((await h.command(leadId, 'supplement-materials', OFFICER, { materials: ['ITEM_LIST'] })).json()).toMatchObject({ state: 'REFERRED' });
+    expect(
+      (await h.command(leadId, 'supplement-materials', OFFICER, { materials: ['ITEM_LIST'] })).json(),
+    ).toMatchObject({ state: 'REFERRED' });
     v = await h.caseView(leadId);
     expect(clockOf(v, 'POLICE_DECISION', 1)!.dueAt).toBe(endOf('2026-03-23')); // 22nd is a Sunday
 
     h.clock.set(at('2026-03-20T10:00:00'));
-    expect((await h.command(leadId, 'record-police-decision', OFFICER, { decision: 'DECLINED' })).json()).toMatchObject({ state: 'POLICE_DECLINED' });
+    expect((await h.command(leadId, 'record-police-decision', OFFICER, { decision: 'DECLINED' })).json()).toMatchObject(
+      { state: 'POLICE_DECLINED' },
+    );
     v = await h.caseView(leadId);
     expect(clockOf(v, 'RECONSIDERATION_REQUEST')!.dueAt).toBe(endOf('2026-03-23'));
 
     h.clock.set(at('2026-03-23T09:00:00'));
-    expect((await h.command(leadId, 'request-reconsideration', OFFICER, { reason: '已达追诉标准' })).json()).toMatchObject({ state: 'RECONSIDERATION' });
+    expect(
+      (await h.command(leadId, 'request-reconsideration', OFFICER, { reason: '已达追诉标准' })).json(),
+    ).toMatchObject({ state: 'RECONSIDERATION' });
     expect(clockOf(await h.caseView(leadId), 'RECONSIDERATION_ANSWER')!.dueAt).toBe(endOf('2026-03-26'));
 
     h.clock.set(at('2026-03-24T09:00:00'));
-    expect((await h.command(leadId, 'record-reconsideration', OFFICER, { upheld: false, note: '复议后立案' })).json()).toMatchObject({ state: 'POLICE_FILED' });
+    expect(
+      (await h.command(leadId, 'record-reconsideration', OFFICER, { upheld: false, note: '复议后立案' })).json(),
+    ).toMatchObject({ state: 'POLICE_FILED' });
     expect(clockOf(await h.caseView(leadId), 'MATERIALS_HANDOVER')!.dueAt).toBe(endOf('2026-03-27'));
-    expect((await h.command(leadId, 'hand-over-materials', OFFICER, { items: ['宣传单 120 份', '合同 35 份'] })).statusCode).toBe(200);
+    expect(
+      (await h.command(leadId, 'hand-over-materials', OFFICER, { items: ['宣传单 120 份', '合同 35 份'] })).statusCode,
+    ).toBe(200);
     v = await h.caseView(leadId);
     expect(v.clocks.filter((c) => c.status === 'RUNNING')).toEqual([]);
-    expect(v.reports.filter((r) => r.system === 'POLICE').map((r) => r.purpose)).toEqual(['REFERRAL', 'MATERIALS', 'REFERRAL', 'MATERIALS']);
+    expect(v.reports.filter((r) => r.system === 'POLICE').map((r) => r.purpose)).toEqual([
+      'REFERRAL',
+      'MATERIALS',
+      'REFERRAL',
+      'MATERIALS',
+    ]);
   });
 
   it('police decline → back to the admin case (移送规定 Art. 10) with the 90-day clock from then', async () => {
@@ -85,18 +117,30 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
     h.clock.set(T0);
     const leadId = newLeadId();
     await h.decide(leadId, { decision: 'FILE_ADMIN_CASE' });
-    await h.command(leadId, 'assign-investigators', OFFICER, { investigators: [{ personId: 'p-officer-1', name: '张三', badgeNo: 'GD-44010601' }, { personId: 'p-officer-2', name: '李四', badgeNo: 'GD-44010602' }] });
-    const { measureId } = (await h.command(leadId, 'request-measure', OFFICER, { measureType: 'SEAL_SEIZE', description: '扣押合同' })).json() as { measureId: string };
+    await h.command(leadId, 'assign-investigators', OFFICER, {
+      investigators: [
+        { personId: 'p-officer-1', name: '张三', badgeNo: 'GD-44010601' },
+        { personId: 'p-officer-2', name: '李四', badgeNo: 'GD-44010602' },
+      ],
+    });
+    const { measureId } = (
+      await h.command(leadId, 'request-measure', OFFICER, { measureType: 'SEAL_SEIZE', description: '扣押合同' })
+    ).json() as { measureId: string };
     const approved = await h.command(leadId, 'approve-measure', SUPERVISOR, { measureId });
     expect(approved.json().endsAt).toBe(endOf('2026-04-15'));
     const ext = await h.command(leadId, 'extend-measure', SUPERVISOR, { measureId, reason: '需检验鉴定' });
     expect(ext.json().endsAt).toBe(endOf('2026-05-15'));
-    expect((await h.command(leadId, 'extend-measure', SUPERVISOR, { measureId, reason: '再延' })).json().code).toBe('ALREADY_EXTENDED');
+    expect((await h.command(leadId, 'extend-measure', SUPERVISOR, { measureId, reason: '再延' })).json().code).toBe(
+      'ALREADY_EXTENDED',
+    );
 
     h.clock.set(at('2026-09-30T10:00:00')); // the day before the 7-day National Day holiday; Sat 10 Oct is a make-up working day
     const pres = await h.command(leadId, 'register-preservation', OFFICER, { description: '先行登记保存账册 3 本' });
     expect(pres.json().decideBy).toBe(endOf('2026-10-15'));
-    expect(clockOf(await h.caseView(leadId), 'PRESERVATION_DECISION')).toMatchObject({ workingDays: true, legalBasis: expect.stringContaining('第85条') });
+    expect(clockOf(await h.caseView(leadId), 'PRESERVATION_DECISION')).toMatchObject({
+      workingDays: true,
+      legalBasis: expect.stringContaining('第85条'),
+    });
   });
 
   it('an overdue clock climbs its ladder, one event and one audit entry per step, exactly once across a restart', async () => {
@@ -118,11 +162,22 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
       await run.advanceTo(at('2026-03-22T01:00:00'));
       const events = await run.published('escalation.deadline-breached.v1', leadId);
       expect(events.map((e) => e.step)).toEqual([1, 2, 3]);
-      expect(events[0]).toMatchObject({ deadlineId: approval.id, kind: 'REFERRAL_APPROVAL', legalBasis: '《行政执法机关移送涉嫌犯罪案件的规定》第5条', notify: [{ personId: 'p-officer-1', role: 'OFFICER' }] });
+      expect(events[0]).toMatchObject({
+        deadlineId: approval.id,
+        kind: 'REFERRAL_APPROVAL',
+        legalBasis: '《行政执法机关移送涉嫌犯罪案件的规定》第5条',
+        notify: [{ personId: 'p-officer-1', role: 'OFFICER' }],
+      });
       expect(events[2]!.notify.map((n) => n.personId)).toEqual(['p-supervisor-1', 'p-officer-1']);
-      const audit = await run.sql(`SELECT reason FROM audit_log WHERE lead_id = $1 AND action = 'escalation.deadline-breached' ORDER BY at`, [leadId]);
+      const audit = await run.sql(
+        `SELECT reason FROM audit_log WHERE lead_id = $1 AND action = 'escalation.deadline-breached' ORDER BY at`,
+        [leadId],
+      );
       expect(audit).toHaveLength(3);
-      expect(clockOf(await run.caseView(leadId), 'REFERRAL_APPROVAL')).toMatchObject({ status: 'BREACHED', breachStep: 3 });
+      expect(clockOf(await run.caseView(leadId), 'REFERRAL_APPROVAL')).toMatchObject({
+        status: 'BREACHED',
+        breachStep: 3,
+      });
 
       // A clock met in time never escalates.
       const onTime = newLeadId();

@@ -21,7 +21,10 @@ describe('escalation: decided → disposal → closed with feedback, over HTTP o
     await h.decide(other, { decision: 'MONITOR', category: 'IF-YL' });
 
     const steps: Array<[string, unknown]> = [
-      ['record-action', { actionType: 'INTERVIEW', summary: '约谈某养老服务公司负责人', dueAt: '2026-03-20T17:00:00+08:00' }],
+      [
+        'record-action',
+        { actionType: 'INTERVIEW', summary: '约谈某养老服务公司负责人', dueAt: '2026-03-20T17:00:00+08:00' },
+      ],
     ];
     const tick = () => h.clock.advance(60_000); // audit entries are ordered by time: let time pass between steps
     tick();
@@ -34,25 +37,48 @@ describe('escalation: decided → disposal → closed with feedback, over HTTP o
     expect(view.leads.map((l) => l.leadId).sort()).toEqual([leadId, other].sort());
     for (const t of view.tasks) {
       tick();
-      expect((await h.command(leadId, 'complete-task', OFFICER, { taskId: t.id, result: '已约谈，责令停止宣传' })).statusCode).toBe(200);
+      expect(
+        (await h.command(leadId, 'complete-task', OFFICER, { taskId: t.id, result: '已约谈，责令停止宣传' }))
+          .statusCode,
+      ).toBe(200);
     }
     tick();
     const closed = await h.command(leadId, 'close', OFFICER, {
-      outcome: 'RECTIFIED', summary: '约谈后停止以养老名义吸收资金，已退还 12 名老人款项', reporterFeedback: '您反映的情况已核查处理：相关公司已被约谈并整改。感谢您的反映。',
+      outcome: 'RECTIFIED',
+      summary: '约谈后停止以养老名义吸收资金，已退还 12 名老人款项',
+      reporterFeedback: '您反映的情况已核查处理：相关公司已被约谈并整改。感谢您的反映。',
     });
     expect(closed.json()).toMatchObject({ status: 'CLOSED' });
 
-    const closedEvents = [...(await h.published('escalation.lead-closed.v1', leadId)), ...(await h.published('escalation.lead-closed.v1', other))];
+    const closedEvents = [
+      ...(await h.published('escalation.lead-closed.v1', leadId)),
+      ...(await h.published('escalation.lead-closed.v1', other)),
+    ];
     expect(closedEvents).toHaveLength(2);
-    expect(closedEvents.find((e) => e.leadId === leadId)).toMatchObject({ outcome: 'RECTIFIED', linkedLeadIds: [other], reporterFeedback: expect.stringContaining('已被约谈') });
+    expect(closedEvents.find((e) => e.leadId === leadId)).toMatchObject({
+      outcome: 'RECTIFIED',
+      linkedLeadIds: [other],
+      reporterFeedback: expect.stringContaining('已被约谈'),
+    });
     expect(closedEvents.find((e) => e.leadId === other)!.linkedLeadIds).toEqual([leadId]);
 
-    const trail = (await h.http('GET', `/v1/audit/leads/${leadId}`, OFFICER)).json() as { entries: Array<{ action: string; toState: string }> };
+    const trail = (await h.http('GET', `/v1/audit/leads/${leadId}`, OFFICER)).json() as {
+      entries: Array<{ action: string; toState: string }>;
+    };
     expect(trail.entries.map((e) => e.action)).toEqual([
-      'escalation.case-opened', 'escalation.record-action', 'escalation.merge', 'escalation.complete-task', 'escalation.complete-task', 'escalation.close',
+      'escalation.case-opened',
+      'escalation.record-action',
+      'escalation.merge',
+      'escalation.complete-task',
+      'escalation.complete-task',
+      'escalation.close',
     ]);
-    const otherTrail = (await h.http('GET', `/v1/audit/leads/${other}`, OFFICER)).json() as { entries: Array<{ action: string }> };
-    expect(otherTrail.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['escalation.case-opened', 'escalation.merge', 'escalation.close']));
+    const otherTrail = (await h.http('GET', `/v1/audit/leads/${other}`, OFFICER)).json() as {
+      entries: Array<{ action: string }>;
+    };
+    expect(otherTrail.entries.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['escalation.case-opened', 'escalation.merge', 'escalation.close']),
+    );
 
     tick();
     // Reopen the closed case: back to assessment.

@@ -32,7 +32,13 @@ class AuthCoreModule {
   static forConfig(config: GatewayConfig): DynamicModule {
     return {
       module: AuthCoreModule,
-      providers: [{ provide: GATEWAY_KEYS, useFactory: () => loadGatewayKeys(config) }, AccountRepository, AuthService, BrowserAuthGuard, DownstreamClient],
+      providers: [
+        { provide: GATEWAY_KEYS, useFactory: () => loadGatewayKeys(config) },
+        AccountRepository,
+        AuthService,
+        BrowserAuthGuard,
+        DownstreamClient,
+      ],
       exports: [GATEWAY_KEYS, AccountRepository, AuthService, BrowserAuthGuard, DownstreamClient],
     };
   }
@@ -45,7 +51,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forService({ service: 'gateway', config, entities: gatewayEntities }),
-        MessagingModule.forService({ service: 'gateway', schema: config.DATABASE_SCHEMA, groupId: config.KAFKA_CONSUMER_GROUP }),
+        MessagingModule.forService({
+          service: 'gateway',
+          schema: config.DATABASE_SCHEMA,
+          groupId: config.KAFKA_CONSUMER_GROUP,
+        }),
         AuditModule.forService({
           service: 'gateway',
           schema: config.DATABASE_SCHEMA,
@@ -57,8 +67,25 @@ export class AppModule {
         }),
         AuthCoreModule.forConfig(config),
       ],
-      controllers: [AuthController, LeadsController, DashboardController, EventsController, CommandsController, ExportController, OpsController, RosterController],
-      providers: [RosterConsumer, ReadModelConsumer, LeadViewRepository, LeadDetailService, LiveUpdates, OpsService, DemoAccountsSeeder],
+      controllers: [
+        AuthController,
+        LeadsController,
+        DashboardController,
+        EventsController,
+        CommandsController,
+        ExportController,
+        OpsController,
+        RosterController,
+      ],
+      providers: [
+        RosterConsumer,
+        ReadModelConsumer,
+        LeadViewRepository,
+        LeadDetailService,
+        LiveUpdates,
+        OpsService,
+        DemoAccountsSeeder,
+      ],
     };
   }
 }

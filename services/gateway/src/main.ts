@@ -10,10 +10,10 @@ import { mountAdminUi } from './web/static-spa';
 import { recordRoutes } from './web/route-table';
 
 const DESCRIPTION = [
-  'Outpost (前哨) gateway: the admin UI\'s API. Every /api route takes a browser access token from POST /api/v1/auth/login ',
+  "Outpost (前哨) gateway: the admin UI's API. Every /api route takes a browser access token from POST /api/v1/auth/login ",
   '(Authorization: Bearer …; GET requests also accept the httpOnly `outpost_at` cookie). Errors are application/problem+json with a ',
-  'Chinese `detail`; the owning service\'s problem is passed through unchanged for commands. Roles per route are in each summary. ',
-  'Lead routes answer 404 for leads outside the caller\'s grid/street scope. /v1/audit/* are internal (service tokens only).',
+  "Chinese `detail`; the owning service's problem is passed through unchanged for commands. Roles per route are in each summary. ",
+  "Lead routes answer 404 for leads outside the caller's grid/street scope. /v1/audit/* are internal (service tokens only).",
 ].join('');
 
 /** Everything needed to build the gateway app; integration tests call createServiceApp() with it. */

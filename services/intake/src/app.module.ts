@@ -12,7 +12,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forService({ service: 'intake', config, entities: intakeEntities }),
-        MessagingModule.forService({ service: 'intake', schema: config.DATABASE_SCHEMA, groupId: config.KAFKA_CONSUMER_GROUP }),
+        MessagingModule.forService({
+          service: 'intake',
+          schema: config.DATABASE_SCHEMA,
+          groupId: config.KAFKA_CONSUMER_GROUP,
+        }),
         IntakeModule.forConfig(config),
       ],
     };

@@ -31,9 +31,14 @@ import { LeadStatusRepository } from './status/lead-status.repository';
     {
       provide: FieldCipher,
       inject: [SERVICE_CONFIG],
-      useFactory: (c: IntakeConfig) => new FieldCipher(loadEncryptionKey(c.ENCRYPTION_KEY, c.ENCRYPTION_KEY_FILE, c.NODE_ENV === 'production')),
+      useFactory: (c: IntakeConfig) =>
+        new FieldCipher(loadEncryptionKey(c.ENCRYPTION_KEY, c.ENCRYPTION_KEY_FILE, c.NODE_ENV === 'production')),
     },
-    { provide: EVIDENCE_STORE, inject: [SERVICE_CONFIG], useFactory: (c: IntakeConfig) => new LocalEvidenceStore(c.EVIDENCE_DIR) },
+    {
+      provide: EVIDENCE_STORE,
+      inject: [SERVICE_CONFIG],
+      useFactory: (c: IntakeConfig) => new LocalEvidenceStore(c.EVIDENCE_DIR),
+    },
     IntakeRedis,
     RateLimiter,
     SourceRepository,

@@ -6,7 +6,14 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client } from 'pg';
 import { createServiceApp } from '@outpost/platform';
-import { createTestDatabase, testKeys, TEST_INFRA, uniqueSuffix, uniqueTopicPrefix, type TestDatabase } from '@outpost/testing';
+import {
+  createTestDatabase,
+  testKeys,
+  TEST_INFRA,
+  uniqueSuffix,
+  uniqueTopicPrefix,
+  type TestDatabase,
+} from '@outpost/testing';
 import { loadIntakeConfig, type IntakeConfig } from '../src/config/intake.config';
 import { intakeBootstrap } from '../src/main';
 import { usccCheckChar } from '../src/leads/dto/uscc';
@@ -84,9 +91,19 @@ export async function counts(pg: Client): Promise<Record<string, number>> {
 }
 
 /** A kafkajs consumer on one physical topic, collecting every message from the beginning. */
-export async function collect(topic: string): Promise<{ messages: Array<{ key: string | null; value: string }>; stop(): Promise<void> }> {
-  const kafka = new Kafka({ brokers: TEST_INFRA.kafkaBrokers, clientId: `intake-test-${uniqueSuffix()}`, logLevel: logLevel.NOTHING });
-  const consumer: Consumer = kafka.consumer({ groupId: `intake-test-${uniqueSuffix()}`, sessionTimeout: 10000, heartbeatInterval: 1000 });
+export async function collect(
+  topic: string,
+): Promise<{ messages: Array<{ key: string | null; value: string }>; stop(): Promise<void> }> {
+  const kafka = new Kafka({
+    brokers: TEST_INFRA.kafkaBrokers,
+    clientId: `intake-test-${uniqueSuffix()}`,
+    logLevel: logLevel.NOTHING,
+  });
+  const consumer: Consumer = kafka.consumer({
+    groupId: `intake-test-${uniqueSuffix()}`,
+    sessionTimeout: 10000,
+    heartbeatInterval: 1000,
+  });
   const messages: Array<{ key: string | null; value: string }> = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

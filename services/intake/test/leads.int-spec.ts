@@ -1,13 +1,28 @@
 import { parsePayload, TOPICS } from '@outpost/contracts';
 import { bearer, eventually, principal } from '@outpost/testing';
-import { BANK_KEY, collect, counts, HOTLINE_KEY, MEDIA_KEY, startIntake, SUISUIAN_KEY, uscc, type IntakeHarness } from './intake-fixture';
+import {
+  BANK_KEY,
+  collect,
+  counts,
+  HOTLINE_KEY,
+  MEDIA_KEY,
+  startIntake,
+  SUISUIAN_KEY,
+  uscc,
+  type IntakeHarness,
+} from './intake-fixture';
 
 jest.setTimeout(120_000);
 
 describe('intake: leads over HTTP', () => {
   let h: IntakeHarness;
   const post = (payload: unknown, headers: Record<string, string> = {}) =>
-    h.app.inject({ method: 'POST', url: '/v1/leads', headers: { 'x-api-key': BANK_KEY, ...headers }, payload: payload as object });
+    h.app.inject({
+      method: 'POST',
+      url: '/v1/leads',
+      headers: { 'x-api-key': BANK_KEY, ...headers },
+      payload: payload as object,
+    });
 
   beforeAll(async () => {
     h = await startIntake('leads');
@@ -45,7 +60,9 @@ describe('intake: leads over HTTP', () => {
 
     const row = (await h.pg.query(`SELECT * FROM lead WHERE id = $1`, [body.id])).rows[0];
     expect(row.grid_ids).toEqual(['G-440106006-C01', 'G-440106006-B01']);
-    expect(row.screening.hits.map((x: { indicator: string }) => x.indicator)).toEqual(expect.arrayContaining(['B1', 'A1']));
+    expect(row.screening.hits.map((x: { indicator: string }) => x.indicator)).toEqual(
+      expect.arrayContaining(['B1', 'A1']),
+    );
     expect(row.reporter_sealed).toMatch(/^v1\./);
     expect(JSON.stringify(row)).not.toContain('13800138000');
     expect(JSON.stringify(row)).not.toContain('王某某');
@@ -58,10 +75,23 @@ describe('intake: leads over HTTP', () => {
   it('other sources cannot see the lead (404), nor an unknown or malformed id', async () => {
     const res = await post(bankLead({ subjects: [] }));
     const id = res.json().id as string;
-    expect((await h.app.inject({ method: 'GET', url: `/v1/leads/${id}`, headers: { 'x-api-key': HOTLINE_KEY } })).statusCode).toBe(404);
-    expect((await h.app.inject({ method: 'GET', url: `/v1/leads/not-a-uuid`, headers: { 'x-api-key': BANK_KEY } })).statusCode).toBe(404);
+    expect(
+      (await h.app.inject({ method: 'GET', url: `/v1/leads/${id}`, headers: { 'x-api-key': HOTLINE_KEY } })).statusCode,
+    ).toBe(404);
+    expect(
+      (await h.app.inject({ method: 'GET', url: `/v1/leads/not-a-uuid`, headers: { 'x-api-key': BANK_KEY } }))
+        .statusCode,
+    ).toBe(404);
     expect((await h.app.inject({ method: 'GET', url: `/v1/leads/${id}` })).statusCode).toBe(401);
-    expect((await h.app.inject({ method: 'GET', url: `/v1/leads/${id}`, headers: { 'x-api-key': 'demo-bank-key-icbc-th-2026-WRONG!!' } })).statusCode).toBe(401);
+    expect(
+      (
+        await h.app.inject({
+          method: 'GET',
+          url: `/v1/leads/${id}`,
+          headers: { 'x-api-key': 'demo-bank-key-icbc-th-2026-WRONG!!' },
+        })
+      ).statusCode,
+    ).toBe(401);
   });
 
   it('refuses bad input with problem+json listing every field path, and writes nothing', async () => {
@@ -72,7 +102,10 @@ describe('intake: leads over HTTP', () => {
       description: 42,
       discoveredAt: future,
       reportedAt: '2026-13-01T00:00:00+08:00',
-      subjects: [{ kind: 'ENTERPRISE', name: '某公司', uscc: '91440106MA5C0000' }, { kind: 'ALIEN', name: '' }],
+      subjects: [
+        { kind: 'ENTERPRISE', name: '某公司', uscc: '91440106MA5C0000' },
+        { kind: 'ALIEN', name: '' },
+      ],
       estimates: { participants: 1.5 },
       surprise: 1,
     });
@@ -80,19 +113,41 @@ describe('intake: leads over HTTP', () => {
     expect(res.headers['content-type']).toContain('application/problem+json');
     const paths = (res.json().errors as Array<{ path: string }>).map((e) => e.path).sort();
     expect(paths).toEqual(
-      expect.arrayContaining(['description', 'discoveredAt', 'estimates/participants', 'reportedAt', 'sourceChannel', 'subjects/0/uscc', 'subjects/1/kind', 'subjects/1/name', 'surprise']),
+      expect.arrayContaining([
+        'description',
+        'discoveredAt',
+        'estimates/participants',
+        'reportedAt',
+        'sourceChannel',
+        'subjects/0/uscc',
+        'subjects/1/kind',
+        'subjects/1/name',
+        'surprise',
+      ]),
     );
     // discoveredAt after reportedAt (both valid)
-    const order = await post(bankLead({ discoveredAt: '2026-03-02T10:00:00+08:00', reportedAt: '2026-03-01T10:00:00+08:00' }));
+    const order = await post(
+      bankLead({ discoveredAt: '2026-03-02T10:00:00+08:00', reportedAt: '2026-03-01T10:00:00+08:00' }),
+    );
     expect(order.statusCode).toBe(400);
     expect(order.json().errors.map((e: { path: string }) => e.path)).toEqual(['discoveredAt']);
     // a channel the source may not use
     const channel = await post(bankLead({ sourceChannel: 'MEDIA' }));
     expect([channel.statusCode, channel.json().errors[0].path]).toEqual([400, 'sourceChannel']);
     // malformed JSON, wrong media type, oversize body, JSON that is not an object
-    const bad = await h.app.inject({ method: 'POST', url: '/v1/leads', headers: { 'x-api-key': BANK_KEY, 'content-type': 'application/json' }, payload: '{"description": ' });
+    const bad = await h.app.inject({
+      method: 'POST',
+      url: '/v1/leads',
+      headers: { 'x-api-key': BANK_KEY, 'content-type': 'application/json' },
+      payload: '{"description": ',
+    });
     expect([bad.statusCode, bad.json().code]).toEqual([400, 'MALFORMED_JSON']);
-    const media = await h.app.inject({ method: 'POST', url: '/v1/leads', headers: { 'x-api-key': BANK_KEY, 'content-type': 'text/plain' }, payload: 'hello' });
+    const media = await h.app.inject({
+      method: 'POST',
+      url: '/v1/leads',
+      headers: { 'x-api-key': BANK_KEY, 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
     expect(media.statusCode).toBe(415);
     const big = await h.app.inject({
       method: 'POST',
@@ -102,7 +157,12 @@ describe('intake: leads over HTTP', () => {
     });
     expect([big.statusCode, big.json().code]).toEqual([413, 'BODY_TOO_LARGE']);
     for (const payload of ['null', '[]', '"x"', '123']) {
-      const r = await h.app.inject({ method: 'POST', url: '/v1/leads', headers: { 'x-api-key': BANK_KEY, 'content-type': 'application/json' }, payload });
+      const r = await h.app.inject({
+        method: 'POST',
+        url: '/v1/leads',
+        headers: { 'x-api-key': BANK_KEY, 'content-type': 'application/json' },
+        payload,
+      });
       expect(r.statusCode).toBe(400);
     }
     const badKey = await post(bankLead(), { 'idempotency-key': 'has spaces in it' });
@@ -119,7 +179,12 @@ describe('intake: leads over HTTP', () => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json()).toEqual(first.json());
     // Scoped to the API key: another source may use the same key value.
-    const other = await h.app.inject({ method: 'POST', url: '/v1/leads', headers: { 'x-api-key': HOTLINE_KEY, 'idempotency-key': 'idem-1' }, payload: { ...lead, sourceChannel: 'PUBLIC_REPORT' } });
+    const other = await h.app.inject({
+      method: 'POST',
+      url: '/v1/leads',
+      headers: { 'x-api-key': HOTLINE_KEY, 'idempotency-key': 'idem-1' },
+      payload: { ...lead, sourceChannel: 'PUBLIC_REPORT' },
+    });
     expect(other.statusCode).toBe(201);
     const reuse = await post({ ...lead, description: '另一条内容' }, { 'idempotency-key': 'idem-1' });
     expect([reuse.statusCode, reuse.json().code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
@@ -132,7 +197,9 @@ describe('intake: leads over HTTP', () => {
 
   it('creates exactly one lead from 50 concurrent identical posts', async () => {
     const lead = bankLead({ subjects: [{ kind: 'ENTERPRISE', name: '并发测试投资管理有限公司' }] });
-    const responses = await Promise.all(Array.from({ length: 50 }, () => post(lead, { 'idempotency-key': 'concurrent-50' })));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => post(lead, { 'idempotency-key': 'concurrent-50' })),
+    );
     const statuses = responses.map((r) => r.statusCode).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 200)).toHaveLength(49);
@@ -145,7 +212,20 @@ describe('intake: leads over HTTP', () => {
 
   it('links a lead about a subject with an open lead (same USCC, obfuscated name, phone, URL, WeChat id), also under concurrency', async () => {
     const code = uscc('91440106MA5C00077');
-    const primary = await post(bankLead({ subjects: [{ kind: 'ENTERPRISE', name: '天河鑫盛財富管理有限公司', uscc: code, phones: ['020-3888 7777'], urls: ['https://www.xinsheng-wealth.cn/app/'], wechatIds: ['xinsheng_vip'] }] }));
+    const primary = await post(
+      bankLead({
+        subjects: [
+          {
+            kind: 'ENTERPRISE',
+            name: '天河鑫盛財富管理有限公司',
+            uscc: code,
+            phones: ['020-3888 7777'],
+            urls: ['https://www.xinsheng-wealth.cn/app/'],
+            wechatIds: ['xinsheng_vip'],
+          },
+        ],
+      }),
+    );
     expect(primary.statusCode).toBe(201);
     const primaryId = primary.json().id as string;
     const variants = [
@@ -156,7 +236,14 @@ describe('intake: leads over HTTP', () => {
       { kind: 'CHAT_GROUP', name: '某群', wechatIds: ['XinSheng_VIP'] },
     ];
     const linked = await Promise.all(
-      variants.map((s) => h.app.inject({ method: 'POST', url: '/v1/leads', headers: { 'x-api-key': HOTLINE_KEY }, payload: { sourceChannel: 'PUBLIC_REPORT', description: '市民举报', subjects: [s] } })),
+      variants.map((s) =>
+        h.app.inject({
+          method: 'POST',
+          url: '/v1/leads',
+          headers: { 'x-api-key': HOTLINE_KEY },
+          payload: { sourceChannel: 'PUBLIC_REPORT', description: '市民举报', subjects: [s] },
+        }),
+      ),
     );
     expect(linked.map((r) => r.json().status)).toEqual(variants.map(() => 'LINKED'));
     for (const r of linked) {
@@ -166,9 +253,15 @@ describe('intake: leads over HTTP', () => {
     }
     const p = (await h.pg.query(`SELECT report_count FROM lead WHERE id = $1`, [primaryId])).rows[0];
     expect(p.report_count).toBe(1 + variants.length);
-    const linkedRows = (await h.pg.query(`SELECT primary_lead_id FROM lead WHERE primary_lead_id IS NOT NULL AND primary_lead_id = $1`, [primaryId])).rows;
+    const linkedRows = (
+      await h.pg.query(`SELECT primary_lead_id FROM lead WHERE primary_lead_id IS NOT NULL AND primary_lead_id = $1`, [
+        primaryId,
+      ])
+    ).rows;
     expect(linkedRows).toHaveLength(variants.length);
-    const events = (await h.pg.query(`SELECT value FROM outbox WHERE topic = 'intake.lead-linked.v1' AND key = $1`, [primaryId])).rows;
+    const events = (
+      await h.pg.query(`SELECT value FROM outbox WHERE topic = 'intake.lead-linked.v1' AND key = $1`, [primaryId])
+    ).rows;
     expect(events).toHaveLength(variants.length);
     for (const e of events) {
       const env = JSON.parse(e.value);
@@ -180,32 +273,87 @@ describe('intake: leads over HTTP', () => {
     const fresh = { kind: 'ENTERPRISE', name: '同时到达众筹平台有限公司' };
     const pair = await Promise.all(
       [BANK_KEY, SUISUIAN_KEY].map((key, i) =>
-        h.app.inject({ method: 'POST', url: '/v1/leads', headers: { 'x-api-key': key }, payload: { sourceChannel: i === 0 ? 'BANK_MONITOR' : 'SYSTEM_ALERT', description: '并发首报', subjects: [fresh] } }),
+        h.app.inject({
+          method: 'POST',
+          url: '/v1/leads',
+          headers: { 'x-api-key': key },
+          payload: {
+            sourceChannel: i === 0 ? 'BANK_MONITOR' : 'SYSTEM_ALERT',
+            description: '并发首报',
+            subjects: [fresh],
+          },
+        }),
       ),
     );
     expect(pair.map((r) => r.json().status).sort()).toEqual(['LINKED', 'REPORTED']);
   });
 
   it('files leads from sentinels through the gateway token (gateway source, filedBy, PATROL by default)', async () => {
-    const auth = await bearer(principal({ userId: 'p-sentinel-1', roles: ['SENTINEL'], scope: { district: false, streetCodes: [], gridIds: ['G-440106001-C01'] } }));
-    const res = await h.app.inject({ method: 'POST', url: '/v1/leads', headers: { authorization: auth }, payload: { description: '巡查发现养老项目推介，称稳赚不赔', location: { addressText: '沙河街濂泉路12号濂泉大厦' } } });
+    const auth = await bearer(
+      principal({
+        userId: 'p-sentinel-1',
+        roles: ['SENTINEL'],
+        scope: { district: false, streetCodes: [], gridIds: ['G-440106001-C01'] },
+      }),
+    );
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/leads',
+      headers: { authorization: auth },
+      payload: {
+        description: '巡查发现养老项目推介，称稳赚不赔',
+        location: { addressText: '沙河街濂泉路12号濂泉大厦' },
+      },
+    });
     expect(res.statusCode).toBe(201);
-    const row = (await h.pg.query(`SELECT source_id, filed_by, source_channel, grid_ids FROM lead WHERE id = $1`, [res.json().id])).rows[0];
-    expect(row).toEqual({ source_id: 'gateway', filed_by: 'p-sentinel-1', source_channel: 'PATROL', grid_ids: ['G-440106001-C01'] });
-    expect((await h.app.inject({ method: 'GET', url: `/v1/leads/${res.json().id}`, headers: { authorization: auth } })).statusCode).toBe(200);
+    const row = (
+      await h.pg.query(`SELECT source_id, filed_by, source_channel, grid_ids FROM lead WHERE id = $1`, [res.json().id])
+    ).rows[0];
+    expect(row).toEqual({
+      source_id: 'gateway',
+      filed_by: 'p-sentinel-1',
+      source_channel: 'PATROL',
+      grid_ids: ['G-440106001-C01'],
+    });
+    expect(
+      (await h.app.inject({ method: 'GET', url: `/v1/leads/${res.json().id}`, headers: { authorization: auth } }))
+        .statusCode,
+    ).toBe(200);
     const other = await bearer(principal({ userId: 'p-sentinel-2', roles: ['SENTINEL'] }));
-    expect((await h.app.inject({ method: 'GET', url: `/v1/leads/${res.json().id}`, headers: { authorization: other } })).statusCode).toBe(404);
+    expect(
+      (await h.app.inject({ method: 'GET', url: `/v1/leads/${res.json().id}`, headers: { authorization: other } }))
+        .statusCode,
+    ).toBe(404);
     const operator = await bearer(principal({ userId: 'op', roles: ['OPERATOR'] }));
-    expect((await h.app.inject({ method: 'POST', url: '/v1/leads', headers: { authorization: operator }, payload: { description: 'x' } })).statusCode).toBe(403);
+    expect(
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: '/v1/leads',
+          headers: { authorization: operator },
+          payload: { description: 'x' },
+        })
+      ).statusCode,
+    ).toBe(403);
     // Batch is for source systems only.
-    expect((await h.app.inject({ method: 'POST', url: '/v1/leads/batch', headers: { authorization: auth }, payload: { leads: [] } })).statusCode).toBe(401);
+    expect(
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: '/v1/leads/batch',
+          headers: { authorization: auth },
+          payload: { leads: [] },
+        })
+      ).statusCode,
+    ).toBe(401);
   });
 
   it('places leads on each grid type: standard address, point in polygon, address text, unresolved', async () => {
     const place = async (location: Record<string, unknown>) => {
       const r = await post(bankLead({ subjects: [], location }));
       expect(r.statusCode).toBe(201);
-      return (await h.pg.query(`SELECT placement, grid_ids, unresolved FROM lead WHERE id = $1`, [r.json().id])).rows[0];
+      return (await h.pg.query(`SELECT placement, grid_ids, unresolved FROM lead WHERE id = $1`, [r.json().id]))
+        .rows[0];
     };
     const byCode = await place({ standardAddressCode: 'SA-440106005-0001' });
     expect(byCode.grid_ids).toEqual(['G-440106005-C01', 'G-440106005-B01', 'G-440106005-P01']);
@@ -213,9 +361,15 @@ describe('intake: leads over HTTP', () => {
     const byBuilding = await place({ buildingCode: '440106-0202-0016' });
     expect(byBuilding.grid_ids).toEqual(['G-440106001-C02', 'G-440106001-P01']);
     const byPoint = await place({ lat: 23.1325, lng: 113.3245 });
-    expect([byPoint.placement.resolvedBy, byPoint.grid_ids]).toEqual(['POINT_IN_POLYGON', ['G-440106006-C01', 'G-440106006-B01']]);
+    expect([byPoint.placement.resolvedBy, byPoint.grid_ids]).toEqual([
+      'POINT_IN_POLYGON',
+      ['G-440106006-C01', 'G-440106006-B01'],
+    ]);
     const byText = await place({ addressText: '五山街华工社区某宿舍楼' });
-    expect([byText.placement.resolvedBy, byText.grid_ids]).toEqual(['ADDRESS_TEXT', ['G-440106002-C01', 'G-440106002-P01']]);
+    expect([byText.placement.resolvedBy, byText.grid_ids]).toEqual([
+      'ADDRESS_TEXT',
+      ['G-440106002-C01', 'G-440106002-P01'],
+    ]);
     const nowhere = await place({ addressText: '深圳市南山区科技园', lat: 22.54, lng: 113.95 });
     expect([nowhere.placement.resolvedBy, nowhere.unresolved, nowhere.grid_ids]).toEqual(['UNRESOLVED', true, []]);
   });
@@ -229,11 +383,17 @@ describe('intake: leads over HTTP', () => {
     };
     expect(await screen('本產品保本保息')).toContain('B1:保本保息'); // Traditional
     expect(await screen('本产品ｂａｏ　保 本 保 息')).toContain('B1:保本保息'); // full-width + spaces
-    expect(await screen('保\u200b本\u200b保\u200b息，稳·赚·不·赔')).toEqual(expect.arrayContaining(['B1:保本保息', 'B1:稳赚不赔'])); // zero-width, punctuation
+    expect(await screen('保\u200b本\u200b保\u200b息，稳·赚·不·赔')).toEqual(
+      expect.arrayContaining(['B1:保本保息', 'B1:稳赚不赔']),
+    ); // zero-width, punctuation
     expect(await screen('警惕保本保息，凡承诺高额返利的都是骗局')).toEqual([]);
-    const bank = await screen('客户在银行办理业务', [{ kind: 'ENTERPRISE', name: '中国工商银行股份有限公司广州天河支行', businessScope: '吸收公众存款；发放贷款' }]);
+    const bank = await screen('客户在银行办理业务', [
+      { kind: 'ENTERPRISE', name: '中国工商银行股份有限公司广州天河支行', businessScope: '吸收公众存款；发放贷款' },
+    ]);
     expect(bank.filter((x) => x.startsWith('A1'))).toEqual([]);
-    expect(await screen('客户在银行办理业务', [{ kind: 'ENTERPRISE', name: '广州天河某某金融信息服务有限公司' }])).toContain('A1:金融');
+    expect(
+      await screen('客户在银行办理业务', [{ kind: 'ENTERPRISE', name: '广州天河某某金融信息服务有限公司' }]),
+    ).toContain('A1:金融');
   });
 
   it('registers a batch item by item: accepted, duplicate, rejected', async () => {
@@ -261,33 +421,57 @@ describe('intake: leads over HTTP', () => {
     expect(body.results[1].errors.map((e: { path: string }) => e.path)).toEqual(['description']);
     expect(body.results[2].lead.id).toBe(body.results[0].lead.id);
     expect((await counts(h.pg)).lead).toBe(before.lead + 2);
-    const tooMany = await h.app.inject({ method: 'POST', url: '/v1/leads/batch', headers: { 'x-api-key': BANK_KEY }, payload: { leads: Array.from({ length: 1001 }, () => ({})) } });
+    const tooMany = await h.app.inject({
+      method: 'POST',
+      url: '/v1/leads/batch',
+      headers: { 'x-api-key': BANK_KEY },
+      payload: { leads: Array.from({ length: 1001 }, () => ({})) },
+    });
     expect([tooMany.statusCode, tooMany.json().errors[0].path]).toEqual([400, 'leads']);
   });
 
   it('rate-limits per key with 429 and Retry-After', async () => {
     // The media source allows 120/min: a burst of 20, then 429.
     const results = [];
-    for (let i = 0; i < 25; i++) results.push(await h.app.inject({ method: 'GET', url: '/v1/indicators', headers: { 'x-api-key': MEDIA_KEY } }));
+    for (let i = 0; i < 25; i++)
+      results.push(await h.app.inject({ method: 'GET', url: '/v1/indicators', headers: { 'x-api-key': MEDIA_KEY } }));
     const limited = results.filter((r) => r.statusCode === 429);
     expect(limited.length).toBeGreaterThan(0);
     expect(results.slice(0, 20).every((r) => r.statusCode === 200)).toBe(true);
     expect(Number(limited[0]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(limited[0]!.headers['content-type']).toContain('application/problem+json');
     // Other keys are unaffected.
-    expect((await h.app.inject({ method: 'GET', url: '/v1/indicators', headers: { 'x-api-key': HOTLINE_KEY } })).statusCode).toBe(200);
+    expect(
+      (await h.app.inject({ method: 'GET', url: '/v1/indicators', headers: { 'x-api-key': HOTLINE_KEY } })).statusCode,
+    ).toBe(200);
   });
 
   it('publishes intake.lead-registered.v1 to Kafka (key = lead id) valid against its contract; the audit chain verifies', async () => {
-    const res = await post(bankLead({ sourceRef: 'KAFKA-1', reporter: { anonymous: false, name: '赵某', phone: '13900139000' }, subjects: [{ kind: 'ENTERPRISE', name: '卡夫卡测试资产管理有限公司' }] }));
+    const res = await post(
+      bankLead({
+        sourceRef: 'KAFKA-1',
+        reporter: { anonymous: false, name: '赵某', phone: '13900139000' },
+        subjects: [{ kind: 'ENTERPRISE', name: '卡夫卡测试资产管理有限公司' }],
+      }),
+    );
     const id = res.json().id as string;
     const consumer = await collect(`${h.topicPrefix}intake.lead-registered.v1`);
     try {
       const msg = await eventually(() => consumer.messages.find((m) => m.key === id), 30_000);
       const envelope = JSON.parse(msg.value);
-      expect(envelope).toMatchObject({ type: 'intake.lead-registered.v1', producer: 'intake', leadId: id, key: id, actor: { type: 'source', sourceId: 'demo-bank-icbc-tianhe' } });
+      expect(envelope).toMatchObject({
+        type: 'intake.lead-registered.v1',
+        producer: 'intake',
+        leadId: id,
+        key: id,
+        actor: { type: 'source', sourceId: 'demo-bank-icbc-tianhe' },
+      });
       const payload = TOPICS['intake.lead-registered.v1'].schema.parse(envelope.payload);
-      expect(payload).toMatchObject({ leadId: id, sourceRef: 'KAFKA-1', reporter: { anonymous: false, contactable: true } });
+      expect(payload).toMatchObject({
+        leadId: id,
+        sourceRef: 'KAFKA-1',
+        reporter: { anonymous: false, contactable: true },
+      });
       expect(msg.value).not.toContain('13900139000');
       expect(msg.value).not.toContain('赵某');
     } finally {
@@ -305,7 +489,15 @@ describe('intake: leads over HTTP', () => {
     const res = await h.app.inject({ method: 'GET', url: '/docs-json' });
     expect(res.statusCode).toBe(200);
     const doc = res.json();
-    for (const p of ['/v1/leads', '/v1/leads/batch', '/v1/leads/{id}', '/v1/leads/{id}/evidence', '/v1/screenings', '/v1/indicators']) expect(Object.keys(doc.paths)).toContain(p);
+    for (const p of [
+      '/v1/leads',
+      '/v1/leads/batch',
+      '/v1/leads/{id}',
+      '/v1/leads/{id}/evidence',
+      '/v1/screenings',
+      '/v1/indicators',
+    ])
+      expect(Object.keys(doc.paths)).toContain(p);
     expect(JSON.stringify(doc.paths['/v1/leads'])).toContain('保本保息');
   });
 });

@@ -53,7 +53,14 @@ export class AppModule {
           clock: options.clock ? () => options.clock!.now() : undefined,
         }),
       ],
-      controllers: [InboxController, PreferencesController, DeliveriesController, RulesController, WebhookEndpointsController, DigestController],
+      controllers: [
+        InboxController,
+        PreferencesController,
+        DeliveriesController,
+        RulesController,
+        WebhookEndpointsController,
+        DigestController,
+      ],
       providers: [
         { provide: CLOCK, useValue: options.clock ?? new SystemClock() },
         AfterCommit,

@@ -5,7 +5,10 @@ import { loadNotificationConfig, type NotificationConfig } from './config/notifi
 import { notificationMigrations } from './database/migrations';
 
 /** Everything needed to build the notification app; integration tests call createServiceApp() with it. */
-export function notificationBootstrap(config: NotificationConfig, options: NotificationModuleOptions = {}): ServiceBootstrap {
+export function notificationBootstrap(
+  config: NotificationConfig,
+  options: NotificationModuleOptions = {},
+): ServiceBootstrap {
   return {
     service: 'notification',
     title: 'Outpost notification API',

@@ -13,18 +13,26 @@ const FIXTURES = path.join(__dirname, 'fixtures');
 
 /** Runs the real service in a child process with the harness's settings plus `extra`. */
 function startChild(env: Record<string, string>, extra: Record<string, string>) {
-  const child = spawn(process.execPath, ['-r', path.join(FIXTURES, 'swc-register.cjs'), path.join(FIXTURES, 'notification-process.main.ts')], {
-    env: { ...process.env, ...env, ...extra },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', path.join(FIXTURES, 'swc-register.cjs'), path.join(FIXTURES, 'notification-process.main.ts')],
+    {
+      env: { ...process.env, ...env, ...extra },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ signal: NodeJS.Signals | null; code: number | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ signal: NodeJS.Signals | null; code: number | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       if (d.toString().includes('ready')) resolve();
     });
-    child.once('exit', (code, signal) => reject(new Error(`child exited before ready (${signal ?? code}): ${stderr.slice(-2000)}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`child exited before ready (${signal ?? code}): ${stderr.slice(-2000)}`)),
+    );
   });
   return { child, exited, ready };
 }
@@ -47,7 +55,14 @@ describe('notification: a worker killed mid-send sends nothing twice, within wha
     setup = await Harness.start({ smtp, sms });
     await setup.addEndpoint('src-patrol', receiver.url('/outpost/callbacks'), SECRET);
     await setup.seedRoster();
-    await eventually(async () => ((await setup.sql(`SELECT 1 FROM contact`)).length === 6 && (await setup.sql(`SELECT 1 FROM pairing`)).length === 1 ? true : undefined), 30_000);
+    await eventually(
+      async () =>
+        (await setup.sql(`SELECT 1 FROM contact`)).length === 6 &&
+        (await setup.sql(`SELECT 1 FROM pairing`)).length === 1
+          ? true
+          : undefined,
+      30_000,
+    );
     await setup.stop(); // from here on the service runs in a child process, then in-process again after the kill
     ctl = await Harness.start({ smtp, sms, reuse: setup.reuse(), noApp: true });
   });
@@ -67,16 +82,28 @@ describe('notification: a worker killed mid-send sends nothing twice, within wha
     const first = receiver.requests.filter((r) => r.body.includes(reg.id));
     expect(first).toHaveLength(1);
     expect(first[0]!.processed).toBe(true);
-    const [row] = await ctl.sql<{ id: string; status: string }>(`SELECT id, status FROM delivery WHERE event_id = $1`, [reg.id]);
+    const [row] = await ctl.sql<{ id: string; status: string }>(`SELECT id, status FROM delivery WHERE event_id = $1`, [
+      reg.id,
+    ]);
     expect(row!.status).toBe('SENDING'); // the provider has it, Postgres does not know
 
     service = await Harness.start({ smtp, sms, reuse: setup.reuse() });
-    await eventually(async () => ((await ctl.sql<{ status: string }>(`SELECT status FROM delivery WHERE id = $1`, [row!.id]))[0]!.status === 'SENT' ? true : undefined), 60_000);
+    await eventually(
+      async () =>
+        (await ctl.sql<{ status: string }>(`SELECT status FROM delivery WHERE id = $1`, [row!.id]))[0]!.status ===
+        'SENT'
+          ? true
+          : undefined,
+      60_000,
+    );
     const all = receiver.requests.filter((r) => r.body.includes(reg.id));
     expect(all).toHaveLength(2); // at-least-once on the wire …
     expect(all.filter((r) => r.processed)).toHaveLength(1); // … exactly-once in effect: the receiver dropped the repeat
     expect(new Set(all.map((r) => r.headers['idempotency-key']))).toEqual(new Set([`${reg.id}.source:src-patrol`]));
-    const history = await ctl.sql<{ status: string; detail: string | null }>(`SELECT status, detail FROM delivery_history WHERE delivery_id = $1 ORDER BY seq`, [row!.id]);
+    const history = await ctl.sql<{ status: string; detail: string | null }>(
+      `SELECT status, detail FROM delivery_history WHERE delivery_id = $1 ORDER BY seq`,
+      [row!.id],
+    );
     expect(history.map((x) => x.status)).toEqual(['PENDING', 'SENDING', 'SENDING', 'SENT']);
     expect(history[2]!.detail).toContain('resumed after an interrupted attempt');
   });
@@ -90,30 +117,69 @@ describe('notification: a worker killed mid-send sends nothing twice, within wha
     await ctl.registered(leadId);
     const reference = `TH-20260316-${leadId.slice(-6)}`;
     const assigned = await ctl.produce('assessment.lead-assigned.v1', {
-      leadId, assessmentId: `as-${leadId}`, status: 'ASSIGNED', assigneeId: 'p-sentinel-1', assigneeName: '陈一', pairingId: 'pair-1', partnerId: 'p-volunteer-1',
-      pool: 'PAIR', reason: 'ROUTED', dueAt: null,
+      leadId,
+      assessmentId: `as-${leadId}`,
+      status: 'ASSIGNED',
+      assigneeId: 'p-sentinel-1',
+      assigneeName: '陈一',
+      pairingId: 'pair-1',
+      partnerId: 'p-volunteer-1',
+      pool: 'PAIR',
+      reason: 'ROUTED',
+      dueAt: null,
     });
     expect((await run.exited).signal).toBe('SIGKILL');
     expect(smtp.to('p-sentinel-1@outpost.test').filter((m) => m.subject.includes(reference))).toHaveLength(1);
 
     service = await Harness.start({ smtp, sms, reuse: setup.reuse() });
     const email = await eventually(async () => {
-      const [d] = await ctl.sql<{ id: string; status: string; last_error: string }>(`SELECT id, status, last_error FROM delivery WHERE event_id = $1 AND channel = 'EMAIL'`, [assigned.id]);
+      const [d] = await ctl.sql<{ id: string; status: string; last_error: string }>(
+        `SELECT id, status, last_error FROM delivery WHERE event_id = $1 AND channel = 'EMAIL'`,
+        [assigned.id],
+      );
       return d && d.status === 'UNCERTAIN' ? d : undefined;
     }, 60_000);
     expect(email.last_error).toContain('not resent');
     // Inbox items of the same event went through exactly once (idempotent by delivery id), whatever the crash left.
-    await eventually(async () => ((await ctl.sql(`SELECT 1 FROM inbox_item WHERE event_id = $1`, [assigned.id])).length === 2 ? true : undefined), 30_000);
+    await eventually(
+      async () =>
+        (await ctl.sql(`SELECT 1 FROM inbox_item WHERE event_id = $1`, [assigned.id])).length === 2 ? true : undefined,
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, 4000)); // past another lock period: still one e-mail
     expect(smtp.to('p-sentinel-1@outpost.test').filter((m) => m.subject.includes(reference))).toHaveLength(1);
-    const told = await eventually(async () => (await ctl.sql<{ value: string }>(`SELECT value FROM outbox WHERE topic = 'notification.delivery-failed.v1' AND value LIKE $1`, [`%${email.id}%`]))[0], 10_000);
-    expect(JSON.parse(told.value).payload).toMatchObject({ deliveryId: email.id, channel: 'EMAIL', deadLettered: false });
+    const told = await eventually(
+      async () =>
+        (
+          await ctl.sql<{ value: string }>(
+            `SELECT value FROM outbox WHERE topic = 'notification.delivery-failed.v1' AND value LIKE $1`,
+            [`%${email.id}%`],
+          )
+        )[0],
+      10_000,
+    );
+    expect(JSON.parse(told.value).payload).toMatchObject({
+      deliveryId: email.id,
+      channel: 'EMAIL',
+      deadLettered: false,
+    });
 
     // An operator who checked with the recipient may send it again: same Message-ID, so mailbox stores that dedupe can.
     const replay = await service.request('POST', `/v1/deliveries/${email.id}/replay`, OPERATOR);
     expect(replay.json()).toMatchObject({ previousStatus: 'UNCERTAIN', status: 'PENDING' });
-    await eventually(() => (smtp.to('p-sentinel-1@outpost.test').filter((m) => m.subject.includes(reference)).length === 2 ? true : undefined), 30_000);
-    const ids = new Set(smtp.to('p-sentinel-1@outpost.test').filter((m) => m.subject.includes(reference)).map((m) => m.messageId));
+    await eventually(
+      () =>
+        smtp.to('p-sentinel-1@outpost.test').filter((m) => m.subject.includes(reference)).length === 2
+          ? true
+          : undefined,
+      30_000,
+    );
+    const ids = new Set(
+      smtp
+        .to('p-sentinel-1@outpost.test')
+        .filter((m) => m.subject.includes(reference))
+        .map((m) => m.messageId),
+    );
     expect(ids).toEqual(new Set([`<${email.id}@outpost.tianhe.local>`]));
   });
 });

@@ -30,7 +30,10 @@ describe('notification: webhook outages, dead deliveries, replay and reconciliat
     h = await Harness.start({ smtp, sms, env: { DELIVERY_ATTEMPTS: '4', DELIVERY_BACKOFF_MS: '300' } });
     endpointId = await h.addEndpoint('src-bank', receiver.url('/hooks/outpost'), SECRET);
     await h.seedRoster();
-    await eventually(async () => ((await h.sql(`SELECT 1 FROM contact WHERE person_id = 'p-operator-1'`)).length ? true : undefined), 30_000);
+    await eventually(
+      async () => ((await h.sql(`SELECT 1 FROM contact WHERE person_id = 'p-operator-1'`)).length ? true : undefined),
+      30_000,
+    );
   });
 
   afterAll(async () => {
@@ -39,12 +42,16 @@ describe('notification: webhook outages, dead deliveries, replay and reconciliat
   });
 
   const webhookOf = async (eventId: string): Promise<DeliveryView> => {
-    const [row] = await h.sql<{ id: string }>(`SELECT id FROM delivery WHERE event_id = $1 AND channel = 'WEBHOOK'`, [eventId]);
+    const [row] = await h.sql<{ id: string }>(`SELECT id FROM delivery WHERE event_id = $1 AND channel = 'WEBHOOK'`, [
+      eventId,
+    ]);
     return (await h.request('GET', `/v1/deliveries/${row!.id}`, OPERATOR)).json() as DeliveryView;
   };
 
   it('keeps the secret sealed at rest and never returns it', async () => {
-    const [row] = await h.sql<{ secret_enc: string }>(`SELECT secret_enc FROM webhook_endpoint WHERE id = $1`, [endpointId]);
+    const [row] = await h.sql<{ secret_enc: string }>(`SELECT secret_enc FROM webhook_endpoint WHERE id = $1`, [
+      endpointId,
+    ]);
     expect(row!.secret_enc).toMatch(/^v1\./);
     expect(row!.secret_enc).not.toContain(SECRET);
     const list = await h.request('GET', '/v1/webhook-endpoints', OPERATOR);
@@ -56,7 +63,10 @@ describe('notification: webhook outages, dead deliveries, replay and reconciliat
     receiver.status = 503;
     const leadId = `lead-${uuidv7()}`;
     const reg = await h.registered(leadId, { sourceId: 'src-bank' });
-    await eventually(() => (receiver.requests.filter((r) => r.body.includes(reg.id)).length >= 2 ? true : undefined), 30_000);
+    await eventually(
+      () => (receiver.requests.filter((r) => r.body.includes(reg.id)).length >= 2 ? true : undefined),
+      30_000,
+    );
     const during = await eventually(async () => {
       const d = await webhookOf(reg.id);
       return d.status === 'RETRYING' ? d : undefined;
@@ -83,15 +93,55 @@ describe('notification: webhook outages, dead deliveries, replay and reconciliat
     expect(dead.attempts).toBe(4);
     expect(dead.lastError).toContain('gave up after 4 attempts');
     expect(dead.lastError).toContain('HTTP 500');
-    expect(dead.history.map((x) => x.status)).toEqual(['PENDING', 'SENDING', 'RETRYING', 'SENDING', 'RETRYING', 'SENDING', 'RETRYING', 'SENDING', 'DEAD']);
-    const failed = await eventually(async () => (await h.sql<{ value: string }>(`SELECT value FROM outbox WHERE topic = 'notification.delivery-failed.v1' AND value LIKE $1`, [`%${dead.id}%`]))[0], 10_000);
-    expect(JSON.parse(failed.value).payload).toMatchObject({ leadId, deliveryId: dead.id, channel: 'WEBHOOK', recipient: 'source:src-bank', sourceEventId: reg.id, attempts: 4, deadLettered: true });
+    expect(dead.history.map((x) => x.status)).toEqual([
+      'PENDING',
+      'SENDING',
+      'RETRYING',
+      'SENDING',
+      'RETRYING',
+      'SENDING',
+      'RETRYING',
+      'SENDING',
+      'DEAD',
+    ]);
+    const failed = await eventually(
+      async () =>
+        (
+          await h.sql<{ value: string }>(
+            `SELECT value FROM outbox WHERE topic = 'notification.delivery-failed.v1' AND value LIKE $1`,
+            [`%${dead.id}%`],
+          )
+        )[0],
+      10_000,
+    );
+    expect(JSON.parse(failed.value).payload).toMatchObject({
+      leadId,
+      deliveryId: dead.id,
+      channel: 'WEBHOOK',
+      recipient: 'source:src-bank',
+      sourceEventId: reg.id,
+      attempts: 4,
+      deadLettered: true,
+    });
     // Operators hear of it in their inbox (consumed back from Kafka).
-    const opInbox = await eventually(async () => (await h.sql<{ title: string; body: string }>(`SELECT title, body FROM inbox_item WHERE person_id = 'p-operator-1' AND body LIKE $1`, [`%${dead.id}%`]))[0], 30_000);
+    const opInbox = await eventually(
+      async () =>
+        (
+          await h.sql<{ title: string; body: string }>(
+            `SELECT title, body FROM inbox_item WHERE person_id = 'p-operator-1' AND body LIKE $1`,
+            [`%${dead.id}%`],
+          )
+        )[0],
+      30_000,
+    );
     expect(opInbox.title).toBe('通知投递失败（WEBHOOK）');
 
     // Replay is for operators only, and only for a replayable state.
-    const volunteerTry = await h.request('POST', `/v1/deliveries/${dead.id}/replay`, { ...OPERATOR, userId: 'v', roles: ['VOLUNTEER'] });
+    const volunteerTry = await h.request('POST', `/v1/deliveries/${dead.id}/replay`, {
+      ...OPERATOR,
+      userId: 'v',
+      roles: ['VOLUNTEER'],
+    });
     expect(volunteerTry.statusCode).toBe(403);
     const before = receiver.requests.length;
     receiver.status = 200;
@@ -103,22 +153,38 @@ describe('notification: webhook outages, dead deliveries, replay and reconciliat
       return d.status === 'SENT' ? d : undefined;
     }, 30_000);
     expect(sent.history.map((x) => x.status).slice(-4)).toEqual(['DEAD', 'PENDING', 'SENDING', 'SENT']);
-    expect(sent.history.find((x) => x.status === 'PENDING' && x.detail?.includes('replayed by p-operator-1'))).toBeTruthy();
+    expect(
+      sent.history.find((x) => x.status === 'PENDING' && x.detail?.includes('replayed by p-operator-1')),
+    ).toBeTruthy();
     expect(receiver.requests.slice(before).filter((r) => r.processed && r.body.includes(reg.id))).toHaveLength(1);
     expect((await h.request('POST', `/v1/deliveries/${dead.id}/replay`, OPERATOR)).statusCode).toBe(409);
-    const audit = await h.sql<{ action: string; lead_id: string }>(`SELECT action, lead_id FROM audit_log WHERE action = 'delivery.replayed'`);
+    const audit = await h.sql<{ action: string; lead_id: string }>(
+      `SELECT action, lead_id FROM audit_log WHERE action = 'delivery.replayed'`,
+    );
     expect(audit).toEqual([{ action: 'delivery.replayed', lead_id: leadId }]);
   });
 
   it('a source without an endpoint is logged SKIPPED and can be replayed once an admin configures it', async () => {
     const leadId = `lead-${uuidv7()}`;
     const reg = await h.registered(leadId, { sourceId: 'src-new' });
-    const skipped = await eventually(async () => (await h.sql<{ id: string; status: string; last_error: string }>(`SELECT id, status, last_error FROM delivery WHERE event_id = $1`, [reg.id]))[0], 30_000);
+    const skipped = await eventually(
+      async () =>
+        (
+          await h.sql<{ id: string; status: string; last_error: string }>(
+            `SELECT id, status, last_error FROM delivery WHERE event_id = $1`,
+            [reg.id],
+          )
+        )[0],
+      30_000,
+    );
     expect(skipped.status).toBe('SKIPPED');
     expect(skipped.last_error).toContain('no active webhook endpoint for source src-new');
     await h.addEndpoint('src-new', receiver.url('/hooks/new'), SECRET);
     expect((await h.request('POST', `/v1/deliveries/${skipped.id}/replay`, ADMIN)).statusCode).toBe(200);
-    await eventually(() => receiver.requests.find((r) => r.path === '/hooks/new' && r.processed && r.body.includes(reg.id)), 30_000);
+    await eventually(
+      () => receiver.requests.find((r) => r.path === '/hooks/new' && r.processed && r.body.includes(reg.id)),
+      30_000,
+    );
   });
 
   it('the reconciler re-enqueues a PENDING delivery whose job Redis lost', async () => {
@@ -128,7 +194,13 @@ describe('notification: webhook outages, dead deliveries, replay and reconciliat
     h = await Harness.start({ smtp, sms, reuse, env: { NOTIFICATION_WORKERS: 'false' } });
     const leadId = `lead-${uuidv7()}`;
     const reg = await h.registered(leadId, { sourceId: 'src-bank' });
-    const row = await eventually(async () => (await h.sql<{ id: string; status: string }>(`SELECT id, status FROM delivery WHERE event_id = $1`, [reg.id]))[0], 30_000);
+    const row = await eventually(
+      async () =>
+        (
+          await h.sql<{ id: string; status: string }>(`SELECT id, status FROM delivery WHERE event_id = $1`, [reg.id])
+        )[0],
+      30_000,
+    );
     expect(row.status).toBe('PENDING');
     // Redis loses the job (FLUSHALL in production; here only this delivery's job).
     const job = await eventually(() => h.queues().queue('WEBHOOK').getJob(row.id), 10_000);
@@ -137,7 +209,13 @@ describe('notification: webhook outages, dead deliveries, replay and reconciliat
     expect(await h.queues().jobState('WEBHOOK', row.id)).toBeNull();
     await h.stop();
     h = await Harness.start({ smtp, sms, reuse }); // workers on: the start-up reconcile finds the orphan
-    await eventually(async () => ((await h.sql<{ status: string }>(`SELECT status FROM delivery WHERE id = $1`, [row.id]))[0]!.status === 'SENT' ? true : undefined), 30_000);
+    await eventually(
+      async () =>
+        (await h.sql<{ status: string }>(`SELECT status FROM delivery WHERE id = $1`, [row.id]))[0]!.status === 'SENT'
+          ? true
+          : undefined,
+      30_000,
+    );
     expect(receiver.requests.filter((r) => r.processed && r.body.includes(reg.id))).toHaveLength(1);
   });
 });

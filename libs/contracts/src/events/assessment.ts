@@ -3,7 +3,12 @@ import { ANCHORS, RECOMMENDATIONS } from '../lead-status';
 import { bandSchema, categorySchema, isoDate, leadStatusSchema, roleSchema } from './shared';
 
 const checklistLevel = z.enum(['none', 'suspected', 'evidenced']);
-export const checklistSchema = z.object({ I: checklistLevel, P: checklistLevel, Ind: checklistLevel, S: checklistLevel });
+export const checklistSchema = z.object({
+  I: checklistLevel,
+  P: checklistLevel,
+  Ind: checklistLevel,
+  S: checklistLevel,
+});
 
 /** One line of the score explanation: every point of the score is accounted for. */
 export const scoreLineSchema = z.object({

@@ -5,6 +5,8 @@ import { SERVICE_NAMES } from '../envelope';
 export const auditCheckpointV1 = z.object({
   service: z.enum(SERVICE_NAMES),
   takenAt: z.iso.datetime({ offset: true }),
-  chains: z.array(z.object({ chain: z.number().int().nonnegative(), seq: z.number().int().nonnegative(), hash: z.string() })),
+  chains: z.array(
+    z.object({ chain: z.number().int().nonnegative(), seq: z.number().int().nonnegative(), hash: z.string() }),
+  ),
 });
 export type AuditCheckpointV1 = z.infer<typeof auditCheckpointV1>;

@@ -62,7 +62,17 @@ export type LeadLinkedV1 = z.infer<typeof leadLinkedV1>;
 export const evidenceAddedV1 = z.object({
   leadId: z.string(),
   evidenceId: z.string(),
-  type: z.enum(['PHOTO', 'LEAFLET', 'CONTRACT', 'RECEIPT', 'CHAT_SCREENSHOT', 'URL_SNAPSHOT', 'AUDIO', 'VIDEO', 'OTHER']),
+  type: z.enum([
+    'PHOTO',
+    'LEAFLET',
+    'CONTRACT',
+    'RECEIPT',
+    'CHAT_SCREENSHOT',
+    'URL_SNAPSHOT',
+    'AUDIO',
+    'VIDEO',
+    'OTHER',
+  ]),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   mediaType: z.string(),
   sizeBytes: z.number().int().nonnegative(),

@@ -36,7 +36,15 @@ const SPICE = [
   '虚拟币挖矿项目，拉人头可获得团队奖和见点奖。',
   '保 本 保 息，ＵＳＤＴ结算，高\u200b额返利。',
 ];
-const NAMES = ['张三', '李四', '王五', '招商银行股份有限公司广州天河支行', '广州天河某某投资咨询有限公司', '陈某某', '刘某'];
+const NAMES = [
+  '张三',
+  '李四',
+  '王五',
+  '招商银行股份有限公司广州天河支行',
+  '广州天河某某投资咨询有限公司',
+  '陈某某',
+  '刘某',
+];
 
 /** Records like the bench suite writes: mostly ordinary patrol and bank text, about 1 in 8 with risk wording. */
 export function generateBenchmarkRecords(count: number, seed = 20261101): ScreeningRecord[] {
@@ -91,7 +99,10 @@ export interface EngineBenchmark {
  * requests of 1,000 as `/v1/screenings` would pass them. One warm-up pass so JIT compilation is not measured, then the
  * best of `repeat` passes (default 3): on a shared machine the best pass is the least disturbed one.
  */
-export function benchmarkEngine(records: number, options: { batch?: number; repeat?: number; engine?: ScreeningEngine } = {}): EngineBenchmark {
+export function benchmarkEngine(
+  records: number,
+  options: { batch?: number; repeat?: number; engine?: ScreeningEngine } = {},
+): EngineBenchmark {
   const engine = options.engine ?? new ScreeningEngine(loadCatalog());
   const batch = options.batch ?? 1000;
   const data = generateBenchmarkRecords(records);

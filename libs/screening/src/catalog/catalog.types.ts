@@ -63,7 +63,13 @@ export interface FundFlowSettings {
     maxConcentratedCounterparties: number;
   };
   /** C3: inbound amounts in fixed multiples of a base figure. */
-  fixedMultiples: { minInbound: number; minCounterparties: number; share: number; bases: number[]; minBaseYuan: number };
+  fixedMultiples: {
+    minInbound: number;
+    minCounterparties: number;
+    share: number;
+    bases: number[];
+    minBaseYuan: number;
+  };
 }
 
 /** The versioned indicator catalogue: data, with every weight, threshold, cue and whitelist configurable. */

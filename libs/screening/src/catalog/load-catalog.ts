@@ -42,7 +42,8 @@ export function validateCatalog(c: IndicatorCatalog): void {
     if (ids.has(d.id)) fail(`${p}.id`, `duplicate ${d.id}`);
     ids.add(d.id);
     if (!Number.isFinite(d.weight) || d.weight < 0) fail(`${p}.weight`, 'must be a finite number ≥ 0');
-    if (d.confidence !== undefined && !(d.confidence >= 0 && d.confidence <= 1)) fail(`${p}.confidence`, 'must be in [0, 1]');
+    if (d.confidence !== undefined && !(d.confidence >= 0 && d.confidence <= 1))
+      fail(`${p}.confidence`, 'must be in [0, 1]');
     for (const a of [d.anchor, ...(d.anchors ?? [])]) {
       if (a !== null && !(ANCHORS as readonly string[]).includes(a)) fail(`${p}.anchor`, `bad anchor ${String(a)}`);
     }

@@ -25,7 +25,8 @@ function side(records: FlowRecord[], smallAmount: number): Side {
     s.total += r.amount;
     s.count++;
     if (r.amount <= smallAmount) s.small++;
-    if (r.counterparty !== null) s.byCounterparty.set(r.counterparty, (s.byCounterparty.get(r.counterparty) ?? 0) + r.amount);
+    if (r.counterparty !== null)
+      s.byCounterparty.set(r.counterparty, (s.byCounterparty.get(r.counterparty) ?? 0) + r.amount);
   }
   return s;
 }
@@ -101,7 +102,11 @@ export function evaluateFundFlow(records: FlowRecord[], cfg: FundFlowSettings): 
       let hits = 0;
       for (const r of ins) if (isMultiple(r.amount, base)) hits++;
       if (hits >= m.share * ins.length) {
-        findings.push({ indicator: 'C3', base, detail: `${hits}/${ins.length} inbound amounts are multiples of ${base}` });
+        findings.push({
+          indicator: 'C3',
+          base,
+          detail: `${hits}/${ins.length} inbound amounts are multiples of ${base}`,
+        });
         break;
       }
     }

@@ -24,9 +24,10 @@ describe(AhoCorasick.name, () => {
 
   it('agrees with a naive scan on random strings over a small alphabet', () => {
     let seed = 7;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const alphabet = '保本息返利abc';
-    const word = (n: number): string => Array.from({ length: n }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+    const word = (n: number): string =>
+      Array.from({ length: n }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
     for (let round = 0; round < 50; round++) {
       const patterns = [...new Set(Array.from({ length: 12 }, () => word(1 + Math.floor(rand() * 4))))];
       const sut = new AhoCorasick(patterns);

@@ -34,7 +34,10 @@ export function traditionalToSimplifiedMap(): Uint16Array {
   for (const [lo, hi] of ranges) for (let c = lo; c <= hi; c++) chars.push(String.fromCharCode(c));
   // One conversion per preset over a newline-separated list: newlines stop phrase matching across characters.
   const input = chars.join('\n');
-  const outs = [Converter({ from: 'hk', to: 'cn' })(input).split('\n'), Converter({ from: 'tw', to: 'cn' })(input).split('\n')];
+  const outs = [
+    Converter({ from: 'hk', to: 'cn' })(input).split('\n'),
+    Converter({ from: 'tw', to: 'cn' })(input).split('\n'),
+  ];
   for (const out of outs) {
     if (out.length !== chars.length) throw new Error('opencc-js changed the number of lines; cannot derive the map');
     for (let i = 0; i < chars.length; i++) {

@@ -9,7 +9,14 @@ const hitsFor = (text: string): ScreeningHit[] => sut.screenText({ text });
 
 describe('ScreeningEngine.score', () => {
   it('is none without hits or facts', () => {
-    expect(sut.score([])).toEqual({ score: 0, band: 'none', checklist: { I: 'none', P: 'none', Ind: 'none', S: 'none' }, explanation: [], critical: false, prosecutable: false });
+    expect(sut.score([])).toEqual({
+      score: 0,
+      band: 'none',
+      checklist: { I: 'none', P: 'none', Ind: 'none', S: 'none' },
+      explanation: [],
+      critical: false,
+      prosecutable: false,
+    });
   });
 
   it('sums weight × confidence once per indicator and explains every point', () => {
@@ -17,8 +24,24 @@ describe('ScreeningEngine.score', () => {
     expect(r.score).toBe(23);
     expect(r.band).toBe('yellow');
     expect(r.explanation).toEqual([
-      { indicator: 'B1', label: '承诺保本保息', anchor: 'Ind', weight: 15, confidence: 1, points: 15, evidence: 'text「保本保息」；text「稳赚不赔」' },
-      { indicator: 'B3', label: '公开宣传', anchor: 'P', weight: 8, confidence: 1, points: 8, evidence: 'text「推介会」' },
+      {
+        indicator: 'B1',
+        label: '承诺保本保息',
+        anchor: 'Ind',
+        weight: 15,
+        confidence: 1,
+        points: 15,
+        evidence: 'text「保本保息」；text「稳赚不赔」',
+      },
+      {
+        indicator: 'B3',
+        label: '公开宣传',
+        anchor: 'P',
+        weight: 8,
+        confidence: 1,
+        points: 8,
+        evidence: 'text「推介会」',
+      },
     ]);
     expect(r.explanation.reduce((a, l) => a + l.points, 0)).toBe(r.score);
     expect(r.checklist).toEqual({ I: 'none', P: 'suspected', Ind: 'evidenced', S: 'none' });
@@ -34,7 +57,10 @@ describe('ScreeningEngine.score', () => {
   });
 
   it('is red when all four characteristics are evidenced', () => {
-    const r = sut.score([...sut.screenText({ name: '某某财富管理有限公司' }), ...hitsFor('保本保息，推介会，名额有限，养老项目')]);
+    const r = sut.score([
+      ...sut.screenText({ name: '某某财富管理有限公司' }),
+      ...hitsFor('保本保息，推介会，名额有限，养老项目'),
+    ]);
     expect(r.checklist).toEqual({ I: 'evidenced', P: 'evidenced', Ind: 'evidenced', S: 'evidenced' });
     expect(r.band).toBe('red');
   });
@@ -82,17 +108,30 @@ describe('ScreeningEngine.score', () => {
     });
 
     it('ignores missing and null estimates', () => {
-      expect(sut.score([], { amountYuan: null, participants: undefined, lossYuan: Number.NaN }).explanation).toEqual([]);
+      expect(sut.score([], { amountYuan: null, participants: undefined, lossYuan: Number.NaN }).explanation).toEqual(
+        [],
+      );
     });
 
     it('uses the configured tier weights', () => {
-      const custom = new ScreeningEngine(loadCatalog({ tiers: { ...loadCatalog().tiers, weights: { amountYuan: [1, 2, 3, 4], participants: [5, 6, 7], lossYuan: [1, 2, 3, 4] } } }));
+      const custom = new ScreeningEngine(
+        loadCatalog({
+          tiers: {
+            ...loadCatalog().tiers,
+            weights: { amountYuan: [1, 2, 3, 4], participants: [5, 6, 7], lossYuan: [1, 2, 3, 4] },
+          },
+        }),
+      );
       expect(custom.score([], { participants: 600 }).score).toBe(6);
     });
   });
 
   it('B5 from elderlyInvolved, once even with a text hit', () => {
-    expect(sut.score([], { elderlyInvolved: true })).toMatchObject({ score: 10, band: 'yellow', checklist: { S: 'evidenced' } });
+    expect(sut.score([], { elderlyInvolved: true })).toMatchObject({
+      score: 10,
+      band: 'yellow',
+      checklist: { S: 'evidenced' },
+    });
     expect(sut.score(hitsFor('养老项目'), { elderlyInvolved: true }).score).toBe(10);
     expect(sut.score([], { elderlyInvolved: false }).band).toBe('none');
   });
@@ -100,14 +139,22 @@ describe('ScreeningEngine.score', () => {
   it('E1 per complaint, capped', () => {
     expect(sut.score([], { complaintCount: 2 }).score).toBe(12);
     expect(sut.score([], { complaintCount: 10 }).score).toBe(18);
-    expect(sut.score(hitsFor('受害人报案'), { complaintCount: 1 }).explanation).toEqual([expect.objectContaining({ indicator: 'E1', points: 6, evidence: 'text「受害人」；text「报案」；complaintCount=1' })]);
+    expect(sut.score(hitsFor('受害人报案'), { complaintCount: 1 }).explanation).toEqual([
+      expect.objectContaining({
+        indicator: 'E1',
+        points: 6,
+        evidence: 'text「受害人」；text「报案」；complaintCount=1',
+      }),
+    ]);
   });
 
   it('uses catalogue weights and confidence over weights recorded on the hit', () => {
     const catalog = loadCatalog({ weights: { B1: 10 } });
     const b1 = catalog.indicators.find((d) => d.id === 'B1');
     if (b1) b1.confidence = 0.5;
-    const r = new ScreeningEngine(catalog).score([{ indicator: 'B1', term: '保本保息', field: 'text', anchor: 'Ind', weight: 15 }]);
+    const r = new ScreeningEngine(catalog).score([
+      { indicator: 'B1', term: '保本保息', field: 'text', anchor: 'Ind', weight: 15 },
+    ]);
     expect(r.explanation[0]).toMatchObject({ weight: 10, confidence: 0.5, points: 5 });
     expect(sut.score([{ indicator: 'X9', term: 't', field: 'f', anchor: null, weight: 4 }]).score).toBe(4);
   });

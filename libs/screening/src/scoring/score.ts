@@ -70,9 +70,23 @@ export function scoreHits(
     else grouped.set(h.indicator, [h]);
   }
   const lines: ScoreLine[] = [];
-  const lineFor = (id: string, def: IndicatorDefinition | undefined, anchor: Anchor | null, weight: number, evidence: string): ScoreLine => {
+  const lineFor = (
+    id: string,
+    def: IndicatorDefinition | undefined,
+    anchor: Anchor | null,
+    weight: number,
+    evidence: string,
+  ): ScoreLine => {
     const confidence = def?.confidence ?? 1;
-    return { indicator: id, label: def?.label.zh ?? id, anchor, weight, confidence, points: round2(weight * confidence), evidence };
+    return {
+      indicator: id,
+      label: def?.label.zh ?? id,
+      anchor,
+      weight,
+      confidence,
+      points: round2(weight * confidence),
+      evidence,
+    };
   };
   const rank = (id: string): number => order.get(id) ?? Number.MAX_SAFE_INTEGER;
   for (const id of [...grouped.keys()].sort((a, b) => rank(a) - rank(b))) {
@@ -85,7 +99,8 @@ export function scoreHits(
 
   // B5 from the estimate when no text already evidenced it.
   const b5 = byId.get('B5');
-  if (facts.elderlyInvolved === true && b5 && !grouped.has('B5')) lines.push(lineFor('B5', b5, b5.anchor, b5.weight, 'elderlyInvolved=true'));
+  if (facts.elderlyInvolved === true && b5 && !grouped.has('B5'))
+    lines.push(lineFor('B5', b5, b5.anchor, b5.weight, 'elderlyInvolved=true'));
 
   // E1: weight per complaint, capped; merged with a text hit on E1.
   const e1 = byId.get('E1');
@@ -119,9 +134,20 @@ export function scoreHits(
       weight = Math.max(weight, weights[prosTier] ?? weight);
     }
     prosecutable ||= reached;
-    const label = catalog.tiers.labels[tier + (t.length < catalog.tiers.labels.length ? catalog.tiers.labels.length - t.length : 0)] ?? `tier ${tier}`;
+    const label =
+      catalog.tiers.labels[
+        tier + (t.length < catalog.tiers.labels.length ? catalog.tiers.labels.length - t.length : 0)
+      ] ?? `tier ${tier}`;
     const def = byId.get(indicator);
-    lines.push(lineFor(indicator, def, null, weight, `${measure}=${value}${unit} ≥ ${t[tier]}${unit}（${label}）${reached ? '，达追诉标准' : ''}`));
+    lines.push(
+      lineFor(
+        indicator,
+        def,
+        null,
+        weight,
+        `${measure}=${value}${unit} ≥ ${t[tier]}${unit}（${label}）${reached ? '，达追诉标准' : ''}`,
+      ),
+    );
   }
 
   const d7 = byId.get('D7');
@@ -137,8 +163,14 @@ export function scoreHits(
     for (const a of anchorsOf(def, l.anchor)) anchorPoints[a] += l.points;
   }
   score = round2(score);
-  const level = (p: number): Level => (p >= catalog.checklist.evidencedMinPoints ? 'evidenced' : p > 0 ? 'suspected' : 'none');
-  const checklist: Record<Anchor, Level> = { I: level(anchorPoints.I), P: level(anchorPoints.P), Ind: level(anchorPoints.Ind), S: level(anchorPoints.S) };
+  const level = (p: number): Level =>
+    p >= catalog.checklist.evidencedMinPoints ? 'evidenced' : p > 0 ? 'suspected' : 'none';
+  const checklist: Record<Anchor, Level> = {
+    I: level(anchorPoints.I),
+    P: level(anchorPoints.P),
+    Ind: level(anchorPoints.Ind),
+    S: level(anchorPoints.S),
+  };
   const evidenced = (Object.values(checklist) as Level[]).filter((l) => l === 'evidenced').length;
   const anything = hits.length > 0 || lines.some((l) => l.points > 0);
   const band = bandFor(catalog, score, evidenced, critical || prosecutable, anything);
@@ -146,7 +178,13 @@ export function scoreHits(
 }
 
 /** DOMAIN.md §5 bands: red (critical / all four evidenced / prosecutable), orange (3 of 4 or score ≥ 30), yellow, none. */
-export function bandFor(catalog: IndicatorCatalog, score: number, evidencedAnchors: number, redFlag: boolean, anything: boolean): Band {
+export function bandFor(
+  catalog: IndicatorCatalog,
+  score: number,
+  evidencedAnchors: number,
+  redFlag: boolean,
+  anything: boolean,
+): Band {
   if (redFlag || evidencedAnchors === 4) return 'red';
   if (evidencedAnchors >= catalog.checklist.orangeMinEvidenced || score >= catalog.bands.orangeScore) return 'orange';
   if (anything && score >= catalog.bands.yellowScore) return 'yellow';
@@ -171,7 +209,10 @@ export class QuickScorer {
   private readonly stamp: Uint32Array;
   private tick = 0;
 
-  constructor(private readonly catalog: IndicatorCatalog, private readonly byId: Map<string, IndicatorDefinition>) {
+  constructor(
+    private readonly catalog: IndicatorCatalog,
+    private readonly byId: Map<string, IndicatorDefinition>,
+  ) {
     this.index = catalogOrder(catalog);
     const defs = catalog.indicators;
     this.points = Float64Array.from(defs, (d) => round2(d.weight * (d.confidence ?? 1)));

@@ -23,7 +23,10 @@ export const assessmentConfigSchema = baseConfigSchema('assessment').extend({
   /** Kafka consumer group of this service (tests use a unique one). */
   KAFKA_CONSUMER_GROUP: z.string().min(1).default('assessment'),
   /** BullMQ queue carrying the stage deadlines (no ':'). */
-  DEADLINE_QUEUE: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('assessment-deadlines'),
+  DEADLINE_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .default('assessment-deadlines'),
   /** How often the timer reconciler re-creates missing jobs and fires overdue deadlines. */
   DEADLINE_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
   /** SLA policy as JSON (see config/sla-policy.ts); default = issue 5's periods. */

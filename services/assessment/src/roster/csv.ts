@@ -28,8 +28,7 @@ export function parseCsv(text: string): Array<{ line: number; values: Record<str
     else if (c === ',') {
       row.push(field);
       field = '';
-    }
-    else if (c === '\n' || c === '\r') {
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && src[i + 1] === '\n') i++;
       row.push(field);
       field = '';

@@ -13,7 +13,10 @@ import { RosterUsecases } from './usecases/roster.usecases';
 const MANAGERS: Role[] = ['ADMIN', 'SUPERVISOR'];
 const manager = (p: Principal) => userActor(p, roleUsed(p, MANAGERS) ?? 'ADMIN');
 const peopleQuery = z.object({ role: z.enum(ROLES).optional(), active: z.enum(['true', 'false']).optional() });
-const pairingQuery = z.object({ gridId: z.string().optional(), status: z.enum(['ACTIVE', 'SUSPENDED', 'ENDED']).optional() });
+const pairingQuery = z.object({
+  gridId: z.string().optional(),
+  status: z.enum(['ACTIVE', 'SUSPENDED', 'ENDED']).optional(),
+});
 
 /** Roster (people, pairings 结对): ADMIN and SUPERVISOR only; every change audited and published. */
 @ApiTags('roster')
@@ -30,7 +33,12 @@ export class RosterController {
   @Get('people')
   @ApiOperation({ summary: '名册人员列表 (?role=VOLUNTEER&active=true)' })
   async listPeople(@Query(new ZodPipe(peopleQuery, 'query')) q: z.infer<typeof peopleQuery>) {
-    return { items: await this.repo.listPeople(this.db, { role: q.role, active: q.active === undefined ? undefined : q.active === 'true' }) };
+    return {
+      items: await this.repo.listPeople(this.db, {
+        role: q.role,
+        active: q.active === undefined ? undefined : q.active === 'true',
+      }),
+    };
   }
 
   @Get('people/:id')
@@ -42,7 +50,10 @@ export class RosterController {
 
   @Post('people')
   @ApiOperation({ summary: '新增人员（前哨员、志愿者、官员…）' })
-  createPerson(@Body(new ZodPipe(personInputSchema)) body: z.infer<typeof personInputSchema>, @CurrentPrincipal() p: Principal) {
+  createPerson(
+    @Body(new ZodPipe(personInputSchema)) body: z.infer<typeof personInputSchema>,
+    @CurrentPrincipal() p: Principal,
+  ) {
     return this.usecases.createPerson(manager(p), body);
   }
 
@@ -71,7 +82,10 @@ export class RosterController {
   }
 
   @Post('pairings')
-  createPairing(@Body(new ZodPipe(pairingInputSchema)) body: z.infer<typeof pairingInputSchema>, @CurrentPrincipal() p: Principal) {
+  createPairing(
+    @Body(new ZodPipe(pairingInputSchema)) body: z.infer<typeof pairingInputSchema>,
+    @CurrentPrincipal() p: Principal,
+  ) {
     return this.usecases.createPairing(manager(p), body);
   }
 
@@ -91,11 +105,16 @@ export class RosterController {
   @HttpCode(200)
   @ApiConsumes('text/csv')
   @ApiBody({
-    description: 'kind,id,name,roles,unit,canCertify,institution,branch,volunteerRoles,streetCodes,gridIds,phone,email,active,volunteerId,sentinelId,agreementSignedAt,status（列表用 | 分隔）',
+    description:
+      'kind,id,name,roles,unit,canCertify,institution,branch,volunteerRoles,streetCodes,gridIds,phone,email,active,volunteerId,sentinelId,agreementSignedAt,status（列表用 | 分隔）',
     schema: { type: 'string' },
   })
   @ApiOperation({ summary: 'CSV 批量导入人员与结对，逐行报告错误' })
-  async importCsv(@Body() body: unknown, @Headers('content-type') contentType: string | undefined, @CurrentPrincipal() p: Principal) {
+  async importCsv(
+    @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
+    @CurrentPrincipal() p: Principal,
+  ) {
     if (!contentType?.startsWith('text/csv') || typeof body !== 'string') {
       throw new ProblemException(415, 'UNSUPPORTED_MEDIA_TYPE', '请以 text/csv 上传');
     }

@@ -85,13 +85,29 @@ export class RosterRepository {
          volunteer_roles = EXCLUDED.volunteer_roles, street_codes = EXCLUDED.street_codes, grid_ids = EXCLUDED.grid_ids,
          phone = EXCLUDED.phone, email = EXCLUDED.email, active = EXCLUDED.active, updated_at = now()
        RETURNING *`,
-      [p.id, p.name, p.roles, p.canCertify, p.unit, p.institution, p.branch, p.volunteerRoles, p.streetCodes, p.gridIds, p.phone, p.email, p.active],
+      [
+        p.id,
+        p.name,
+        p.roles,
+        p.canCertify,
+        p.unit,
+        p.institution,
+        p.branch,
+        p.volunteerRoles,
+        p.streetCodes,
+        p.gridIds,
+        p.phone,
+        p.email,
+        p.active,
+      ],
     );
     return toPerson(rows[0]!);
   }
 
   async deactivatePerson(tx: EntityManager, id: string): Promise<Person | null> {
-    const rows = returningRows<PersonRow>(await tx.query(`UPDATE person SET active = false, updated_at = now() WHERE id = $1 RETURNING *`, [id]));
+    const rows = returningRows<PersonRow>(
+      await tx.query(`UPDATE person SET active = false, updated_at = now() WHERE id = $1 RETURNING *`, [id]),
+    );
     return rows[0] ? toPerson(rows[0]) : null;
   }
 
@@ -122,7 +138,9 @@ export class RosterRepository {
   }
 
   async endPairing(tx: EntityManager, id: string): Promise<PairingRecord | null> {
-    const rows = returningRows<PairingRow>(await tx.query(`UPDATE pairing SET status = 'ENDED', updated_at = now() WHERE id = $1 RETURNING *`, [id]));
+    const rows = returningRows<PairingRow>(
+      await tx.query(`UPDATE pairing SET status = 'ENDED', updated_at = now() WHERE id = $1 RETURNING *`, [id]),
+    );
     return rows[0] ? toPairing(rows[0]) : null;
   }
 

@@ -24,13 +24,21 @@ export const personInputSchema = z
     volunteerRoles: z.array(z.enum(VOLUNTEER_ROLES)).default([]),
     streetCodes: z.array(streetCode).default([]),
     gridIds: z.array(gridId).default([]),
-    phone: z.string().regex(/^\+?[0-9-]{5,20}$/, '电话号码格式不正确').nullable().default(null),
+    phone: z
+      .string()
+      .regex(/^\+?[0-9-]{5,20}$/, '电话号码格式不正确')
+      .nullable()
+      .default(null),
     email: z.email().nullable().default(null),
     active: z.boolean().default(true),
   })
   .superRefine((p, ctx) => {
     if (p.canCertify && !(p.roles.includes('OFFICER') && isLeadDepartment(p.unit))) {
-      ctx.addIssue({ code: 'custom', path: ['canCertify'], message: '只有牵头部门（区打非联办）的 OFFICER 才能有认定权限' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['canCertify'],
+        message: '只有牵头部门（区打非联办）的 OFFICER 才能有认定权限',
+      });
     }
     if (p.volunteerRoles.length > 0 && !p.roles.includes('VOLUNTEER')) {
       ctx.addIssue({ code: 'custom', path: ['volunteerRoles'], message: '志愿者角色只适用于 VOLUNTEER' });

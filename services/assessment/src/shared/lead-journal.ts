@@ -19,9 +19,26 @@ export class LeadJournal {
 
   async record(
     tx: EntityManager,
-    e: { leadId: string; actor: Actor; action: string; from: string | null; to: string | null; reason: string | null; payload?: unknown; events: AnyPublish[] },
+    e: {
+      leadId: string;
+      actor: Actor;
+      action: string;
+      from: string | null;
+      to: string | null;
+      reason: string | null;
+      payload?: unknown;
+      events: AnyPublish[];
+    },
   ): Promise<void> {
-    await this.audit.append(tx, { leadId: e.leadId, actor: e.actor, action: e.action, fromState: e.from, toState: e.to, reason: e.reason, payload: e.payload });
+    await this.audit.append(tx, {
+      leadId: e.leadId,
+      actor: e.actor,
+      action: e.action,
+      fromState: e.from,
+      toState: e.to,
+      reason: e.reason,
+      payload: e.payload,
+    });
     for (const ev of e.events) {
       await this.outbox.add(tx, { ...ev, leadId: e.leadId, actor: e.actor } as PublishInput<Topic>);
     }

@@ -1,6 +1,14 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { CLOCK, SystemClock, TimerService, TimersLifecycle, TIMERS_MODULE_OPTIONS, type Clock, type TimersModuleOptions } from '@outpost/clock';
+import {
+  CLOCK,
+  SystemClock,
+  TimerService,
+  TimersLifecycle,
+  TIMERS_MODULE_OPTIONS,
+  type Clock,
+  type TimersModuleOptions,
+} from '@outpost/clock';
 import { DataSource } from 'typeorm';
 import type { AssessmentConfig } from '../config/assessment.config';
 
@@ -19,7 +27,8 @@ export class SlaTimersModule {
       reconcileIntervalMs: config.DEADLINE_RECONCILE_INTERVAL_MS,
     };
     const logger = new Logger('Timers');
-    const fmt = (o: object | string, msg?: string) => (typeof o === 'string' ? o : `${msg ?? ''} ${JSON.stringify(o)}`.trim());
+    const fmt = (o: object | string, msg?: string) =>
+      typeof o === 'string' ? o : `${msg ?? ''} ${JSON.stringify(o)}`.trim();
     return {
       module: SlaTimersModule,
       global: true,
@@ -39,7 +48,11 @@ export class SlaTimersModule {
               redis: { url: config.REDIS_URL },
               handlers: {},
               reconcileIntervalMs: options.reconcileIntervalMs,
-              logger: { info: (o, m) => logger.log(fmt(o, m)), warn: (o, m) => logger.warn(fmt(o, m)), error: (o, m) => logger.error(fmt(o, m)) },
+              logger: {
+                info: (o, m) => logger.log(fmt(o, m)),
+                warn: (o, m) => logger.warn(fmt(o, m)),
+                error: (o, m) => logger.error(fmt(o, m)),
+              },
             }),
         },
         TimersLifecycle,

@@ -55,7 +55,10 @@ const toDeadline = (r: DeadlineRow): Deadline => ({
 /** Timer ids of one deadline: deterministic, so a step can fire only once whatever happens to the queue. */
 export const reminderTimerId = (deadlineId: string) => `sla.${deadlineId}.reminder`;
 export const stepTimerId = (deadlineId: string, step: number) => `sla.${deadlineId}.step${step}`;
-const allTimerIds = (deadlineId: string) => [reminderTimerId(deadlineId), ...[1, 2, 3].map((s) => stepTimerId(deadlineId, s))];
+const allTimerIds = (deadlineId: string) => [
+  reminderTimerId(deadlineId),
+  ...[1, 2, 3].map((s) => stepTimerId(deadlineId, s)),
+];
 
 /**
  * Stage deadlines as data: a row per (lead, stage, occurrence) with its due time, and durable timers for the reminder
@@ -93,7 +96,10 @@ export class SlaService {
     const now = this.clock.now();
     const computed = this.computeDue(stage, band, now);
     const due = explicitDue ?? computed.due;
-    const [{ n }]: Array<{ n: string }> = await tx.query(`SELECT count(*) AS n FROM deadline WHERE lead_id = $1 AND stage = $2`, [leadId, stage]);
+    const [{ n }]: Array<{ n: string }> = await tx.query(
+      `SELECT count(*) AS n FROM deadline WHERE lead_id = $1 AND stage = $2`,
+      [leadId, stage],
+    );
     const id = `${leadId}.${stage.toLowerCase()}.${Number(n) + 1}`;
     const rows: DeadlineRow[] = await tx.query(
       `INSERT INTO deadline (id, lead_id, stage, period, started_at, due_at, status, legal_basis)
@@ -107,33 +113,39 @@ export class SlaService {
 
   /** Ends the open deadlines of the stages (MET when the work was done, CANCELLED when the stage was abandoned). */
   async close(tx: EntityManager, leadId: string, stages: SlaStage[], outcome: 'MET' | 'CANCELLED'): Promise<void> {
-    const rows = returningRows<DeadlineRow>(await tx.query(
-      `UPDATE deadline SET status = CASE WHEN status = 'BREACHED' THEN 'BREACHED' ELSE $3 END, closed_at = $4
+    const rows = returningRows<DeadlineRow>(
+      await tx.query(
+        `UPDATE deadline SET status = CASE WHEN status = 'BREACHED' THEN 'BREACHED' ELSE $3 END, closed_at = $4
        WHERE lead_id = $1 AND stage = ANY($2::text[]) AND status IN ('RUNNING', 'PAUSED', 'BREACHED') RETURNING *`,
-      [leadId, stages, outcome, this.clock.now()],
-    ));
+        [leadId, stages, outcome, this.clock.now()],
+      ),
+    );
     for (const r of rows) for (const t of allTimerIds(r.id)) await this.timers.cancel(tx, t);
   }
 
   /** Stops the clock of a running stage (e.g. the opinion while the sentinel verifies), keeping what is left. */
   async pause(tx: EntityManager, leadId: string, stage: SlaStage): Promise<void> {
     const now = this.clock.now();
-    const rows = returningRows<DeadlineRow>(await tx.query(
-      `UPDATE deadline SET status = 'PAUSED', remaining_ms = GREATEST(0, (extract(epoch FROM due_at - $3::timestamptz) * 1000)::bigint)
+    const rows = returningRows<DeadlineRow>(
+      await tx.query(
+        `UPDATE deadline SET status = 'PAUSED', remaining_ms = GREATEST(0, (extract(epoch FROM due_at - $3::timestamptz) * 1000)::bigint)
        WHERE lead_id = $1 AND stage = $2 AND status = 'RUNNING' RETURNING *`,
-      [leadId, stage, now],
-    ));
+        [leadId, stage, now],
+      ),
+    );
     for (const r of rows) for (const t of allTimerIds(r.id)) await this.timers.cancel(tx, t);
   }
 
   /** Restarts a paused stage with the time it had left. */
   async resume(tx: EntityManager, leadId: string, stage: SlaStage): Promise<void> {
     const now = this.clock.now();
-    const rows = returningRows<DeadlineRow>(await tx.query(
-      `UPDATE deadline SET status = 'RUNNING', due_at = $3::timestamptz + make_interval(secs => remaining_ms / 1000.0), remaining_ms = NULL
+    const rows = returningRows<DeadlineRow>(
+      await tx.query(
+        `UPDATE deadline SET status = 'RUNNING', due_at = $3::timestamptz + make_interval(secs => remaining_ms / 1000.0), remaining_ms = NULL
        WHERE lead_id = $1 AND stage = $2 AND status = 'PAUSED' RETURNING *`,
-      [leadId, stage, now],
-    ));
+        [leadId, stage, now],
+      ),
+    );
     for (const r of rows) {
       const d = toDeadline(r);
       await this.arm(tx, d, new Date(d.dueAt));
@@ -141,7 +153,9 @@ export class SlaService {
   }
 
   async list(db: DataSource | EntityManager, leadId: string): Promise<Deadline[]> {
-    const rows: DeadlineRow[] = await db.query(`SELECT * FROM deadline WHERE lead_id = $1 ORDER BY started_at, id`, [leadId]);
+    const rows: DeadlineRow[] = await db.query(`SELECT * FROM deadline WHERE lead_id = $1 ORDER BY started_at, id`, [
+      leadId,
+    ]);
     return rows.map(toDeadline);
   }
 
@@ -157,14 +171,26 @@ export class SlaService {
   /** Schedules ladder step `step` of a deadline (steps 2 and 3 are scheduled by the step before). */
   async scheduleStep(tx: EntityManager, d: Pick<Deadline, 'id' | 'leadId'>, step: number, at: Date): Promise<void> {
     if (step > LAST_LADDER_STEP) return;
-    await this.timers.schedule(tx, { id: stepTimerId(d.id, step), kind: TIMER_KIND.step, subjectId: d.leadId, fireAt: at, payload: { deadlineId: d.id, step } });
+    await this.timers.schedule(tx, {
+      id: stepTimerId(d.id, step),
+      kind: TIMER_KIND.step,
+      subjectId: d.leadId,
+      fireAt: at,
+      payload: { deadlineId: d.id, step },
+    });
   }
 
   private async arm(tx: EntityManager, d: Deadline, due: Date): Promise<void> {
     const before = this.policy.reminderBeforeMinutes * 60_000;
     const remindAt = new Date(due.getTime() - before);
     if (before > 0 && remindAt.getTime() > this.clock.now().getTime()) {
-      await this.timers.schedule(tx, { id: reminderTimerId(d.id), kind: TIMER_KIND.reminder, subjectId: d.leadId, fireAt: remindAt, payload: { deadlineId: d.id } });
+      await this.timers.schedule(tx, {
+        id: reminderTimerId(d.id),
+        kind: TIMER_KIND.reminder,
+        subjectId: d.leadId,
+        fireAt: remindAt,
+        payload: { deadlineId: d.id },
+      });
     }
     await this.scheduleStep(tx, d, 1, due);
   }

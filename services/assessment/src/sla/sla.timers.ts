@@ -11,7 +11,12 @@ import { LAST_LADDER_STEP, TIMER_KIND } from './sla.tokens';
 
 type Notify = DeadlineEvent['notify'];
 
-const STEP_LABEL: Record<number, string> = { 0: '到期前提醒承办人', 1: '已超时：提醒承办人', 2: '已超时：通报结对前哨员与街道防非负责人', 3: '已超时：上报区打非办督办' };
+const STEP_LABEL: Record<number, string> = {
+  0: '到期前提醒承办人',
+  1: '已超时：提醒承办人',
+  2: '已超时：通报结对前哨员与街道防非负责人',
+  3: '已超时：上报区打非办督办',
+};
 
 /**
  * Fires the reminder and each step of the escalation ladder. Each handler runs in the transaction that marks its
@@ -64,15 +69,34 @@ export class SlaTimers {
       to: a.status,
       reason: `${d.stage} 期限 ${d.dueAt}：第 ${step} 级，${STEP_LABEL[step]}（通知 ${notify.map((n) => n.personId).join('、') || '无'}）`,
       payload: { deadlineId: d.id, stage: d.stage, step, notify },
-      events: [{ topic, payload: { leadId: a.leadId, deadlineId: d.id, kind: d.stage, dueAt: d.dueAt, step, notify, legalBasis: d.legalBasis } }],
+      events: [
+        {
+          topic,
+          payload: {
+            leadId: a.leadId,
+            deadlineId: d.id,
+            kind: d.stage,
+            dueAt: d.dueAt,
+            step,
+            notify,
+            legalBasis: d.legalBasis,
+          },
+        },
+      ],
     });
   }
 
   /** Who hears of a step: 0/1 the assignee (or the pool's holder), 2 pair partner + street responsible, 3 supervisors. */
   private async notifyFor(tx: EntityManager, a: Assessment, step: number): Promise<Notify> {
-    const supervisors = async (): Promise<Notify> => (await this.roster.activeWithRole(tx, 'SUPERVISOR')).map((p) => ({ personId: p.id, role: 'SUPERVISOR' as Role }));
+    const supervisors = async (): Promise<Notify> =>
+      (await this.roster.activeWithRole(tx, 'SUPERVISOR')).map((p) => ({ personId: p.id, role: 'SUPERVISOR' as Role }));
     const street = async (): Promise<Notify> =>
-      a.streetCode ? (await this.roster.activeWithRole(tx, 'STREET_RESPONSIBLE', a.streetCode)).map((p) => ({ personId: p.id, role: 'STREET_RESPONSIBLE' as Role })) : [];
+      a.streetCode
+        ? (await this.roster.activeWithRole(tx, 'STREET_RESPONSIBLE', a.streetCode)).map((p) => ({
+            personId: p.id,
+            role: 'STREET_RESPONSIBLE' as Role,
+          }))
+        : [];
     let notify: Notify;
     if (step <= 1) {
       if (a.assigneeId) {

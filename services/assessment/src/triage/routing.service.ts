@@ -25,19 +25,40 @@ export class RoutingService {
 
   async route(tx: EntityManager, a: Assessment, reason: LeadAssignedV1['reason'], actor: Actor): Promise<Assessment> {
     // Two leads of one grid routed at once must not both see the same "least loaded" pair.
-    for (const g of [...a.gridIds].sort()) await tx.query(`SELECT pg_advisory_xact_lock(hashtext('assessment-route:' || $1))`, [g]);
+    for (const g of [...a.gridIds].sort())
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('assessment-route:' || $1))`, [g]);
     const now = this.sla.now();
     const red = a.band === 'red';
     const [pair] = await this.roster.pairingsByLoad(tx, a.gridIds);
     let patch: Partial<Assessment>;
     if (pair) {
       const volunteer = await this.roster.findPerson(tx, pair.volunteerId);
-      patch = { status: 'ASSIGNED', pool: 'PAIR', assigneeId: pair.volunteerId, assigneeName: volunteer?.name ?? null, pairingId: pair.id, partnerId: pair.sentinelId };
+      patch = {
+        status: 'ASSIGNED',
+        pool: 'PAIR',
+        assigneeId: pair.volunteerId,
+        assigneeName: volunteer?.name ?? null,
+        pairingId: pair.id,
+        partnerId: pair.sentinelId,
+      };
     } else {
-      const streetPeople = a.streetCode && !red ? await this.roster.activeWithRole(tx, 'STREET_RESPONSIBLE', a.streetCode) : [];
-      patch = { status: 'TRIAGED', pool: streetPeople.length ? 'STREET' : 'DISTRICT', assigneeId: null, assigneeName: null, pairingId: null, partnerId: null };
+      const streetPeople =
+        a.streetCode && !red ? await this.roster.activeWithRole(tx, 'STREET_RESPONSIBLE', a.streetCode) : [];
+      patch = {
+        status: 'TRIAGED',
+        pool: streetPeople.length ? 'STREET' : 'DISTRICT',
+        assigneeId: null,
+        assigneeName: null,
+        pairingId: null,
+        partnerId: null,
+      };
     }
-    const updated = await this.assessments.update(tx, a.leadId, { ...patch, priority: red, assignedAt: now.toISOString() }, now);
+    const updated = await this.assessments.update(
+      tx,
+      a.leadId,
+      { ...patch, priority: red, assignedAt: now.toISOString() },
+      now,
+    );
     await this.sla.close(tx, a.leadId, ['CLAIM', 'OPINION', 'VERIFICATION', 'DECISION'], 'CANCELLED');
     const deadline = await this.sla.start(tx, a.leadId, 'CLAIM', a.band);
     await this.journal.record(tx, {
@@ -46,8 +67,12 @@ export class RoutingService {
       action: 'lead.assigned',
       from: a.status,
       to: updated.status,
-      reason: pair ? `分派给结对 ${pair.id} 的志愿者 ${pair.volunteerId}` : `无在岗结对，进入${updated.pool === 'STREET' ? '街道' : '区级'}队列`,
-      events: [{ topic: 'assessment.lead-assigned.v1', payload: this.assignedPayload(updated, reason, deadline.dueAt) }],
+      reason: pair
+        ? `分派给结对 ${pair.id} 的志愿者 ${pair.volunteerId}`
+        : `无在岗结对，进入${updated.pool === 'STREET' ? '街道' : '区级'}队列`,
+      events: [
+        { topic: 'assessment.lead-assigned.v1', payload: this.assignedPayload(updated, reason, deadline.dueAt) },
+      ],
     });
     if (red) await this.alertRed(tx, updated, actor, 'RED_BAND');
     return updated;
@@ -89,7 +114,18 @@ export class RoutingService {
       events: [
         {
           topic: 'assessment.lead-alerted.v1',
-          payload: { leadId: a.leadId, assessmentId: a.id, status: a.status, kind, band: a.band, score: a.score, reason, notify, gridIds: a.gridIds, streetCode: a.streetCode },
+          payload: {
+            leadId: a.leadId,
+            assessmentId: a.id,
+            status: a.status,
+            kind,
+            band: a.band,
+            score: a.score,
+            reason,
+            notify,
+            gridIds: a.gridIds,
+            streetCode: a.streetCode,
+          },
         },
       ],
     });

@@ -2,8 +2,20 @@ import type { Estimates, ScreeningHit } from '@outpost/contracts';
 import { loadCatalog, ScreeningEngine } from '@outpost/screening';
 import { factsOf, mergeEstimates, mergeHits, raiseOnly, scoreLead } from './scoring';
 
-const none: Estimates = { promisedYieldPct: null, amountYuan: null, participants: null, lossYuan: null, elderlyInvolved: null };
-const hit = (indicator: string, term: string, weight = 10): ScreeningHit => ({ indicator, term, field: 'description', anchor: null, weight });
+const none: Estimates = {
+  promisedYieldPct: null,
+  amountYuan: null,
+  participants: null,
+  lossYuan: null,
+  elderlyInvolved: null,
+};
+const hit = (indicator: string, term: string, weight = 10): ScreeningHit => ({
+  indicator,
+  term,
+  field: 'description',
+  anchor: null,
+  weight,
+});
 
 describe('scoring glue', () => {
   const sut = new ScreeningEngine(loadCatalog());
@@ -28,7 +40,10 @@ describe('scoring glue', () => {
 
   it('merges hits without double counting and keeps the larger estimate', () => {
     expect(mergeHits([hit('B1', 'a'), hit('B2', 'b')], [hit('B1', 'a'), hit('B3', 'c')])).toHaveLength(3);
-    const m = mergeEstimates({ ...none, amountYuan: 10, participants: 200 }, { ...none, amountYuan: 50, elderlyInvolved: true });
+    const m = mergeEstimates(
+      { ...none, amountYuan: 10, participants: 200 },
+      { ...none, amountYuan: 50, elderlyInvolved: true },
+    );
     expect(m).toMatchObject({ amountYuan: 50, participants: 200, elderlyInvolved: true });
   });
 

@@ -33,7 +33,8 @@ export function mergeEstimates(a: Estimates, b: Estimates): Estimates {
     amountYuan: maxOf(a.amountYuan, b.amountYuan),
     participants: maxOf(a.participants, b.participants),
     lossYuan: maxOf(a.lossYuan, b.lossYuan),
-    elderlyInvolved: a.elderlyInvolved === true || b.elderlyInvolved === true ? true : (a.elderlyInvolved ?? b.elderlyInvolved),
+    elderlyInvolved:
+      a.elderlyInvolved === true || b.elderlyInvolved === true ? true : (a.elderlyInvolved ?? b.elderlyInvolved),
   };
 }
 
@@ -42,6 +43,11 @@ export function raiseOnly(previous: Band, computed: Band): Band {
   return BAND_RANK[computed] > BAND_RANK[previous] ? computed : previous;
 }
 
-export function scoreLead(engine: ScreeningEngine, hits: readonly ScreeningHit[], estimates: Estimates, reportCount = 1): ScoreResult {
+export function scoreLead(
+  engine: ScreeningEngine,
+  hits: readonly ScreeningHit[],
+  estimates: Estimates,
+  reportCount = 1,
+): ScoreResult {
   return engine.score(hits, factsOf(estimates, reportCount));
 }

@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { Anchor, Band, Category, ChecklistLevel, Estimates, Recommendation, ScreeningHit } from '@outpost/contracts';
+import type {
+  Anchor,
+  Band,
+  Category,
+  ChecklistLevel,
+  Estimates,
+  Recommendation,
+  ScreeningHit,
+} from '@outpost/contracts';
 import type { ScoreLine } from '@outpost/screening';
 import type { DataSource, EntityManager } from 'typeorm';
 import { returningRows } from '../shared/sql';
@@ -210,7 +218,9 @@ const toRequest = (r: VerificationRow): VerificationRequest => ({
 @Injectable()
 export class AssessmentRepository {
   async find(db: Db, leadId: string, lock = false): Promise<Assessment | null> {
-    const rows: Row[] = await db.query(`SELECT * FROM assessment WHERE lead_id = $1${lock ? ' FOR UPDATE' : ''}`, [leadId]);
+    const rows: Row[] = await db.query(`SELECT * FROM assessment WHERE lead_id = $1${lock ? ' FOR UPDATE' : ''}`, [
+      leadId,
+    ]);
     return rows[0] ? toAssessment(rows[0]) : null;
   }
 
@@ -232,11 +242,35 @@ export class AssessmentRepository {
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$29)
        RETURNING *`,
       [
-        a.leadId, a.id, a.reference, a.title, a.status, a.score, a.band, JSON.stringify(a.checklist), JSON.stringify(a.explanation),
-        JSON.stringify(a.hits), JSON.stringify(a.facts), a.gridIds, a.streetCode, a.subjectRegisteredAddress, a.suggestedCategory,
-        a.linkedLeadIds, a.reportCount, a.pool, a.priority, a.assigneeId, a.assigneeName, a.pairingId, a.partnerId, a.assignedAt,
-        a.opinion ? JSON.stringify(a.opinion) : null, JSON.stringify(a.previousOpinions), a.decision ? JSON.stringify(a.decision) : null,
-        a.cycle, now,
+        a.leadId,
+        a.id,
+        a.reference,
+        a.title,
+        a.status,
+        a.score,
+        a.band,
+        JSON.stringify(a.checklist),
+        JSON.stringify(a.explanation),
+        JSON.stringify(a.hits),
+        JSON.stringify(a.facts),
+        a.gridIds,
+        a.streetCode,
+        a.subjectRegisteredAddress,
+        a.suggestedCategory,
+        a.linkedLeadIds,
+        a.reportCount,
+        a.pool,
+        a.priority,
+        a.assigneeId,
+        a.assigneeName,
+        a.pairingId,
+        a.partnerId,
+        a.assignedAt,
+        a.opinion ? JSON.stringify(a.opinion) : null,
+        JSON.stringify(a.previousOpinions),
+        a.decision ? JSON.stringify(a.decision) : null,
+        a.cycle,
+        now,
       ],
     );
     return toAssessment(rows[0]!);
@@ -253,17 +287,26 @@ export class AssessmentRepository {
     }
     values.push(now);
     sets.push(`updated_at = $${values.length}`);
-    const rows = returningRows<Row>(await tx.query(`UPDATE assessment SET ${sets.join(', ')} WHERE lead_id = $1 RETURNING *`, values));
+    const rows = returningRows<Row>(
+      await tx.query(`UPDATE assessment SET ${sets.join(', ')} WHERE lead_id = $1 RETURNING *`, values),
+    );
     if (!rows[0]) throw new Error(`assessment ${leadId} not found`);
     return toAssessment(rows[0]);
   }
 
   async requests(db: Db, leadId: string): Promise<VerificationRequest[]> {
-    const rows: VerificationRow[] = await db.query(`SELECT * FROM verification_request WHERE lead_id = $1 ORDER BY created_at, id`, [leadId]);
+    const rows: VerificationRow[] = await db.query(
+      `SELECT * FROM verification_request WHERE lead_id = $1 ORDER BY created_at, id`,
+      [leadId],
+    );
     return rows.map(toRequest);
   }
 
-  async insertRequest(tx: EntityManager, r: Pick<VerificationRequest, 'id' | 'leadId' | 'askedOf' | 'askedBy' | 'question' | 'dueAt'>, now: Date): Promise<VerificationRequest> {
+  async insertRequest(
+    tx: EntityManager,
+    r: Pick<VerificationRequest, 'id' | 'leadId' | 'askedOf' | 'askedBy' | 'question' | 'dueAt'>,
+    now: Date,
+  ): Promise<VerificationRequest> {
     const rows: VerificationRow[] = await tx.query(
       `INSERT INTO verification_request (id, lead_id, asked_of, asked_by, question, due_at, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING *`,
       [r.id, r.leadId, r.askedOf, r.askedBy, r.question, r.dueAt, now],
@@ -271,12 +314,19 @@ export class AssessmentRepository {
     return toRequest(rows[0]!);
   }
 
-  async answerRequest(tx: EntityManager, id: string, a: { answer: string; evidenceIds: string[]; answeredBy: string }, now: Date): Promise<VerificationRequest | null> {
-    const rows = returningRows<VerificationRow>(await tx.query(
-      `UPDATE verification_request SET status = 'ANSWERED', answer = $2, evidence_ids = $3, answered_by = $4, answered_at = $5
+  async answerRequest(
+    tx: EntityManager,
+    id: string,
+    a: { answer: string; evidenceIds: string[]; answeredBy: string },
+    now: Date,
+  ): Promise<VerificationRequest | null> {
+    const rows = returningRows<VerificationRow>(
+      await tx.query(
+        `UPDATE verification_request SET status = 'ANSWERED', answer = $2, evidence_ids = $3, answered_by = $4, answered_at = $5
        WHERE id = $1 AND status = 'OPEN' RETURNING *`,
-      [id, a.answer, a.evidenceIds, a.answeredBy, now],
-    ));
+        [id, a.answer, a.evidenceIds, a.answeredBy, now],
+      ),
+    );
     return rows[0] ? toRequest(rows[0]) : null;
   }
 }

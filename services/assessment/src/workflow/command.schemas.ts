@@ -10,7 +10,11 @@ export const COMMAND_BODIES = {
   release: z.object({ reason: text(1000).optional() }),
   reassign: z.object({ assigneeId: text(64), reason: text(1000).optional() }),
   'request-verification': z.object({ question: text(2000), dueAt: z.iso.datetime({ offset: true }).optional() }),
-  'answer-verification': z.object({ requestId: z.uuid(), answer: text(4000), evidenceIds: z.array(z.string().min(1).max(100)).max(50).default([]) }),
+  'answer-verification': z.object({
+    requestId: z.uuid(),
+    answer: text(4000),
+    evidenceIds: z.array(z.string().min(1).max(100)).max(50).default([]),
+  }),
   'submit-opinion': z.object({
     recommendation: z.enum(RECOMMENDATIONS),
     category: z.enum(CATEGORIES),

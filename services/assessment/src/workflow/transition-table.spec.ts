@@ -9,7 +9,8 @@ const who = (userId: string, roles: Principal['roles'], extra: Partial<Principal
   scope: { district: false, streetCodes: [], gridIds: ['G-440106001-C01'] },
   ...extra,
 });
-const district = (userId: string, roles: Principal['roles'], canCertify = false) => who(userId, roles, { canCertify, scope: { district: true, streetCodes: [], gridIds: [] } });
+const district = (userId: string, roles: Principal['roles'], canCertify = false) =>
+  who(userId, roles, { canCertify, scope: { district: true, streetCodes: [], gridIds: [] } });
 const lead = (f: Partial<LeadFacts> = {}): LeadFacts => ({
   status: 'ASSIGNED',
   assigneeId: 'v1',
@@ -26,13 +27,25 @@ describe('transition table', () => {
   });
 
   it('lets the assignee claim, and refuses another volunteer with NOT_ASSIGNEE', () => {
-    expect(evaluate('claim', who('v1', ['VOLUNTEER']), lead())).toMatchObject({ ok: true, role: 'VOLUNTEER', transition: { to: 'IN_REVIEW' } });
-    expect(evaluate('claim', who('v3', ['VOLUNTEER']), lead())).toMatchObject({ ok: false, status: 403, code: 'NOT_ASSIGNEE' });
+    expect(evaluate('claim', who('v1', ['VOLUNTEER']), lead())).toMatchObject({
+      ok: true,
+      role: 'VOLUNTEER',
+      transition: { to: 'IN_REVIEW' },
+    });
+    expect(evaluate('claim', who('v3', ['VOLUNTEER']), lead())).toMatchObject({
+      ok: false,
+      status: 403,
+      code: 'NOT_ASSIGNEE',
+    });
   });
 
   it('refuses a lead outside the grid scope, except for district roles', () => {
     const other = lead({ streetCode: '440106005', gridIds: ['G-440106005-C01'], assigneeId: null, status: 'TRIAGED' });
-    expect(evaluate('claim', who('v1', ['VOLUNTEER']), other)).toMatchObject({ ok: false, status: 403, code: 'OUT_OF_SCOPE' });
+    expect(evaluate('claim', who('v1', ['VOLUNTEER']), other)).toMatchObject({
+      ok: false,
+      status: 403,
+      code: 'OUT_OF_SCOPE',
+    });
     expect(evaluate('claim', district('s1', ['SUPERVISOR']), other)).toMatchObject({ ok: true });
   });
 
@@ -43,25 +56,54 @@ describe('transition table', () => {
   });
 
   it('refuses a role the action does not accept with ROLE_NOT_ALLOWED', () => {
-    expect(evaluate('submit-opinion', who('sen', ['SENTINEL']), lead({ status: 'IN_REVIEW' }))).toMatchObject({ ok: false, status: 403, code: 'ROLE_NOT_ALLOWED' });
+    expect(evaluate('submit-opinion', who('sen', ['SENTINEL']), lead({ status: 'IN_REVIEW' }))).toMatchObject({
+      ok: false,
+      status: 403,
+      code: 'ROLE_NOT_ALLOWED',
+    });
   });
 
   it('lets only a certifying officer decide, and never the opinion author', () => {
     const submitted = lead({ status: 'OPINION_SUBMITTED', opinionAuthorId: 'o1' });
-    expect(evaluate('decide', district('o2', ['OFFICER'], false), submitted)).toMatchObject({ ok: false, code: 'ROLE_NOT_ALLOWED' });
-    expect(evaluate('decide', district('o1', ['OFFICER'], true), submitted)).toMatchObject({ ok: false, status: 403, code: 'SEPARATION_OF_DUTIES' });
-    expect(evaluate('decide', district('o3', ['OFFICER'], true), submitted)).toMatchObject({ ok: true, transition: { to: 'DECIDED' } });
-    expect(evaluate('decide', district('sup', ['SUPERVISOR']), submitted)).toMatchObject({ ok: false, code: 'ROLE_NOT_ALLOWED' });
+    expect(evaluate('decide', district('o2', ['OFFICER'], false), submitted)).toMatchObject({
+      ok: false,
+      code: 'ROLE_NOT_ALLOWED',
+    });
+    expect(evaluate('decide', district('o1', ['OFFICER'], true), submitted)).toMatchObject({
+      ok: false,
+      status: 403,
+      code: 'SEPARATION_OF_DUTIES',
+    });
+    expect(evaluate('decide', district('o3', ['OFFICER'], true), submitted)).toMatchObject({
+      ok: true,
+      transition: { to: 'DECIDED' },
+    });
+    expect(evaluate('decide', district('sup', ['SUPERVISOR']), submitted)).toMatchObject({
+      ok: false,
+      code: 'ROLE_NOT_ALLOWED',
+    });
   });
 
   it('lets only the asked sentinel answer a verification', () => {
     const verifying = lead({ status: 'VERIFYING', askedOf: ['sen1'] });
-    expect(evaluate('answer-verification', who('sen1', ['SENTINEL']), verifying)).toMatchObject({ ok: true, transition: { to: 'IN_REVIEW' } });
-    expect(evaluate('answer-verification', who('sen2', ['SENTINEL']), verifying)).toMatchObject({ ok: false, code: 'NOT_ASKED' });
+    expect(evaluate('answer-verification', who('sen1', ['SENTINEL']), verifying)).toMatchObject({
+      ok: true,
+      transition: { to: 'IN_REVIEW' },
+    });
+    expect(evaluate('answer-verification', who('sen2', ['SENTINEL']), verifying)).toMatchObject({
+      ok: false,
+      code: 'NOT_ASKED',
+    });
   });
 
   it('lists the allowed actions of the caller from the same table', () => {
-    expect(allowedActions(who('v1', ['VOLUNTEER']), lead({ status: 'IN_REVIEW' })).map((a) => a.action).sort()).toEqual(['release', 'request-verification', 'submit-opinion']);
-    expect(allowedActions(district('sup', ['SUPERVISOR']), lead({ status: 'DECIDED' })).map((a) => a.action)).toEqual(['reopen']);
+    expect(
+      allowedActions(who('v1', ['VOLUNTEER']), lead({ status: 'IN_REVIEW' }))
+        .map((a) => a.action)
+        .sort(),
+    ).toEqual(['release', 'request-verification', 'submit-opinion']);
+    expect(allowedActions(district('sup', ['SUPERVISOR']), lead({ status: 'DECIDED' })).map((a) => a.action)).toEqual([
+      'reopen',
+    ]);
   });
 });

@@ -37,9 +37,18 @@ export class WorkflowController {
 
   @Post('leads/:leadId/commands/:action')
   @HttpCode(200)
-  @ApiOperation({ summary: '执行研判操作：claim, release, reassign, request-verification, answer-verification, submit-opinion, decide, return, reopen' })
-  async command(@Param('leadId') leadId: string, @Param('action') action: string, @Body() body: unknown, @CurrentPrincipal() p: Principal) {
-    if (!isAction(action)) throw new ProblemException(404, 'UNKNOWN_ACTION', `未知操作 ${action}；可用：${ACTIONS.join(', ')}`);
+  @ApiOperation({
+    summary:
+      '执行研判操作：claim, release, reassign, request-verification, answer-verification, submit-opinion, decide, return, reopen',
+  })
+  async command(
+    @Param('leadId') leadId: string,
+    @Param('action') action: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() p: Principal,
+  ) {
+    if (!isAction(action))
+      throw new ProblemException(404, 'UNKNOWN_ACTION', `未知操作 ${action}；可用：${ACTIONS.join(', ')}`);
     const parsed = new ZodPipe(COMMAND_BODIES[action]).transform(body ?? {});
     return this.commands.run(action, leadId, p, parsed);
   }
@@ -61,7 +70,10 @@ export class WorkflowController {
   @ApiOperation({ summary: '评分、档位、四性核查、解释、承办人、结对、核实请求、专业意见、认定、期限' })
   async get(@Param('leadId') leadId: string, @CurrentPrincipal() p: Principal) {
     const a = await this.load(leadId, p);
-    const [verificationRequests, deadlines] = await Promise.all([this.assessments.requests(this.db, leadId), this.sla.list(this.db, leadId)]);
+    const [verificationRequests, deadlines] = await Promise.all([
+      this.assessments.requests(this.db, leadId),
+      this.sla.list(this.db, leadId),
+    ]);
     return { ...a, hits: undefined, verificationRequests, deadlines };
   }
 

@@ -3,7 +3,15 @@ import { ManualClock } from '@outpost/clock';
 import { envelopeSchema, type LeadRegisteredV1, type PayloadOf, type Topic } from '@outpost/contracts';
 import { envelopeHeaders, KafkaBus, Outbox, type EventEnvelope } from '@outpost/messaging';
 import { createServiceApp, type Principal } from '@outpost/platform';
-import { bearer, createTestDatabase, TEST_INFRA, testKeys, uniqueSuffix, uniqueTopicPrefix, type TestDatabase } from '@outpost/testing';
+import {
+  bearer,
+  createTestDatabase,
+  TEST_INFRA,
+  testKeys,
+  uniqueSuffix,
+  uniqueTopicPrefix,
+  type TestDatabase,
+} from '@outpost/testing';
 import type { Consumer } from 'kafkajs';
 import { loadAssessmentConfig, type AssessmentConfig } from '../../src/config/assessment.config';
 import type { SlaPolicy } from '../../src/config/sla-policy';
@@ -38,7 +46,11 @@ export function demoPrincipal(id: string): Principal {
     name: p.name,
     roles: p.roles,
     canCertify: p.canCertify,
-    scope: { district: p.roles.some((r) => DISTRICT_ROLES.has(r)), streetCodes: p.roles.includes('STREET_RESPONSIBLE') ? p.streetCodes : [], gridIds: p.gridIds },
+    scope: {
+      district: p.roles.some((r) => DISTRICT_ROLES.has(r)),
+      streetCodes: p.roles.includes('STREET_RESPONSIBLE') ? p.streetCodes : [],
+      gridIds: p.gridIds,
+    },
   };
 }
 
@@ -96,7 +108,10 @@ export async function startHarness(label: string, o: { start: Date; slaPolicy?: 
   };
   const consumer: Consumer = bus.kafka.consumer({ groupId: `asm-test-observer-${suffix}`, maxWaitTimeInMs: 200 });
   await consumer.connect();
-  await consumer.subscribe({ topics: [new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}assessment\\.`)], fromBeginning: true });
+  await consumer.subscribe({
+    topics: [new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}assessment\\.`)],
+    fromBeginning: true,
+  });
   await consumer.run({
     eachMessage: async ({ topic, message }) => {
       const envelope = envelopeSchema.parse(JSON.parse(message.value!.toString())) as unknown as EventEnvelope;
@@ -110,26 +125,49 @@ const intakeOutbox = new Outbox({ schema: 'intake', producer: 'intake' });
 const escalationOutbox = new Outbox({ schema: 'escalation', producer: 'escalation' });
 
 /** Publishes an event as its owning service would (envelope + headers), straight to Kafka. */
-export async function produce<T extends Topic>(h: Harness, topic: T, payload: PayloadOf<T>, leadId: string): Promise<EventEnvelope<T>> {
+export async function produce<T extends Topic>(
+  h: Harness,
+  topic: T,
+  payload: PayloadOf<T>,
+  leadId: string,
+): Promise<EventEnvelope<T>> {
   const outbox = topic.startsWith('escalation.') ? escalationOutbox : intakeOutbox;
-  const envelope = outbox.build({ topic, payload, leadId, actor: { type: 'source', sourceId: 'test-source', name: '测试来源' } });
+  const envelope = outbox.build({
+    topic,
+    payload,
+    leadId,
+    actor: { type: 'source', sourceId: 'test-source', name: '测试来源' },
+  });
   await resend(h, envelope);
   return envelope;
 }
 
 /** Sends an already built envelope again (a redelivery). */
 export async function resend(h: Harness, envelope: EventEnvelope): Promise<void> {
-  await h.bus.send([{ topic: envelope.type, key: envelope.key, value: JSON.stringify(envelope), headers: envelopeHeaders(envelope) }]);
+  await h.bus.send([
+    { topic: envelope.type, key: envelope.key, value: JSON.stringify(envelope), headers: envelopeHeaders(envelope) },
+  ]);
 }
 
 export function events<T extends Topic>(h: Harness, topic: T, leadId?: string): Array<PayloadOf<T>> {
-  return h.seen.filter((s) => s.topic === topic && (!leadId || s.envelope.leadId === leadId || s.envelope.key === leadId)).map((s) => s.envelope.payload as PayloadOf<T>);
+  return h.seen
+    .filter((s) => s.topic === topic && (!leadId || s.envelope.leadId === leadId || s.envelope.key === leadId))
+    .map((s) => s.envelope.payload as PayloadOf<T>);
 }
 
-const STREETS: Record<string, string> = { '440106001': '沙河街', '440106002': '五山街', '440106005': '石牌街', '440106006': '天河南街' };
+const STREETS: Record<string, string> = {
+  '440106001': '沙河街',
+  '440106002': '五山街',
+  '440106005': '石牌街',
+  '440106006': '天河南街',
+};
 
 /** A lead-registered payload in the given grid, with optional hits and estimates. */
-export function registered(leadId: string, gridId: string, o: Partial<Pick<LeadRegisteredV1, 'estimates'>> & { hits?: LeadRegisteredV1['screening']['hits'] } = {}): LeadRegisteredV1 {
+export function registered(
+  leadId: string,
+  gridId: string,
+  o: Partial<Pick<LeadRegisteredV1, 'estimates'>> & { hits?: LeadRegisteredV1['screening']['hits'] } = {},
+): LeadRegisteredV1 {
   const streetCode = gridId.slice(2, 11);
   return {
     leadId,
@@ -143,7 +181,15 @@ export function registered(leadId: string, gridId: string, o: Partial<Pick<LeadR
     title: '某投资咨询公司推介会承诺保本保息',
     description: '社区活动室举办推介会，宣传年化收益15%，保本保息，参与者多为老年人。',
     suggestedCategory: 'IF',
-    subjects: [{ kind: 'ENTERPRISE', name: '广州某某投资咨询有限公司', uscc: null, registeredAddress: '广州市天河区沙河街某路1号', businessScope: '投资咨询' }],
+    subjects: [
+      {
+        kind: 'ENTERPRISE',
+        name: '广州某某投资咨询有限公司',
+        uscc: null,
+        registeredAddress: '广州市天河区沙河街某路1号',
+        businessScope: '投资咨询',
+      },
+    ],
     placement: {
       addressText: `${STREETS[streetCode] ?? '天河区'}某社区活动室`,
       standardAddressCode: null,
@@ -156,7 +202,14 @@ export function registered(leadId: string, gridId: string, o: Partial<Pick<LeadR
       resolvedBy: 'ADDRESS_TEXT',
       unresolved: false,
     },
-    estimates: { promisedYieldPct: 15, amountYuan: null, participants: null, lossYuan: null, elderlyInvolved: null, ...o.estimates },
+    estimates: {
+      promisedYieldPct: 15,
+      amountYuan: null,
+      participants: null,
+      lossYuan: null,
+      elderlyInvolved: null,
+      ...o.estimates,
+    },
     channels: ['offline'],
     screening: {
       catalogVersion: '2026.11-1',
@@ -175,5 +228,10 @@ export async function getAssessment(h: Harness, leadId: string, who = 'p-supervi
 }
 
 export async function command(h: Harness, leadId: string, action: string, who: string, payload: object = {}) {
-  return h.app.inject({ method: 'POST', url: `/v1/leads/${leadId}/commands/${action}`, headers: { authorization: await as(who) }, payload });
+  return h.app.inject({
+    method: 'POST',
+    url: `/v1/leads/${leadId}/commands/${action}`,
+    headers: { authorization: await as(who) },
+    payload,
+  });
 }

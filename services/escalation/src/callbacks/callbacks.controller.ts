@@ -12,7 +12,13 @@ import { verifySignature } from '../connectors/signing';
 import { AfterCommit } from '../shared/after-commit';
 import { sourceActor } from '../shared/actors';
 
-export const CALLBACK_STATUSES = ['RECEIVED', 'ACKNOWLEDGED', 'POLICE_FILED', 'POLICE_DECLINED', 'MATERIALS_INCOMPLETE'] as const;
+export const CALLBACK_STATUSES = [
+  'RECEIVED',
+  'ACKNOWLEDGED',
+  'POLICE_FILED',
+  'POLICE_DECLINED',
+  'MATERIALS_INCOMPLETE',
+] as const;
 
 export const callbackSchema = z.object({
   /** Unique per callback: stored once; a second delivery is a replay. */
@@ -55,15 +61,23 @@ export class CallbacksController {
   @ApiOperation({ summary: 'Signed status callback from 穗岁安 / police / regulators (HMAC-SHA256, replay window)' })
   async callback(@Param('system') systemParam: string, @Req() req: RawBodyRequest, @Body() body: unknown) {
     const system = systemParam.toUpperCase() as ExternalSystem;
-    if (!(EXTERNAL_SYSTEMS as readonly string[]).includes(system)) throw new ProblemException(404, 'UNKNOWN_SYSTEM', `未知的外部系统 ${systemParam}。`);
+    if (!(EXTERNAL_SYSTEMS as readonly string[]).includes(system))
+      throw new ProblemException(404, 'UNKNOWN_SYSTEM', `未知的外部系统 ${systemParam}。`);
     const raw = req.rawBody ?? '';
-    const verdict = verifySignature(this.config.EXTERNAL_SYSTEMS[system].keys, req.headers, raw, this.clock.now(), this.config.CALLBACK_REPLAY_WINDOW_SECONDS);
+    const verdict = verifySignature(
+      this.config.EXTERNAL_SYSTEMS[system].keys,
+      req.headers,
+      raw,
+      this.clock.now(),
+      this.config.CALLBACK_REPLAY_WINDOW_SECONDS,
+    );
     if (!verdict.ok) {
       this.logger.warn(`callback from ${system} rejected: ${verdict.reason}`);
       throw new ProblemException(401, 'INVALID_SIGNATURE', '回调签名无效或已超出时间窗口。');
     }
     const parsed = callbackSchema.safeParse(body);
-    if (!parsed.success) throw new ProblemException(400, 'VALIDATION_FAILED', '回调内容不符合要求。', zodFieldErrors(parsed.error));
+    if (!parsed.success)
+      throw new ProblemException(400, 'VALIDATION_FAILED', '回调内容不符合要求。', zodFieldErrors(parsed.error));
     const cb = parsed.data;
     const actor = sourceActor(system, this.config.EXTERNAL_SYSTEMS[system].name);
 
@@ -77,26 +91,58 @@ export class CallbacksController {
         throw new ProblemException(409, 'REPLAYED', '该回调已处理过（重放），未产生任何效果。');
       }
       const d = await this.dispatches.get(tx, cb.dispatchId, true);
-      if (!d || d.system !== system) throw new ProblemException(404, 'DISPATCH_NOT_FOUND', '没有发往该系统的此项上报/移交。');
+      if (!d || d.system !== system)
+        throw new ProblemException(404, 'DISPATCH_NOT_FOUND', '没有发往该系统的此项上报/移交。');
       const c = await this.cases.byId(tx, d.caseId, true);
       if (!c) throw new Error(`dispatch ${d.id}: case missing`);
 
       if (d.status !== 'ACKNOWLEDGED') {
-        const event = await this.dispatches.acknowledge(tx, d, { externalRef: cb.externalRef ?? null, externalStatus: cb.status, actor });
+        const event = await this.dispatches.acknowledge(tx, d, {
+          externalRef: cb.externalRef ?? null,
+          externalStatus: cb.status,
+          actor,
+        });
         await this.writer.apply(tx, c, {
-          action: 'external-acknowledged', actor, from: c.state, to: c.state, at: this.clock.now(), events: [event],
-          reason: `${d.authorityLabel}回执：${cb.status}${cb.note ? `（${cb.note}）` : ''}`, detail: { dispatchId: d.id, system, externalRef: cb.externalRef ?? null },
+          action: 'external-acknowledged',
+          actor,
+          from: c.state,
+          to: c.state,
+          at: this.clock.now(),
+          events: [event],
+          reason: `${d.authorityLabel}回执：${cb.status}${cb.note ? `（${cb.note}）` : ''}`,
+          detail: { dispatchId: d.id, system, externalRef: cb.externalRef ?? null },
         });
       }
       let state: string = c.state;
-      if (system === 'POLICE' && (cb.status === 'POLICE_FILED' || cb.status === 'POLICE_DECLINED' || cb.status === 'MATERIALS_INCOMPLETE')) {
+      if (
+        system === 'POLICE' &&
+        (cb.status === 'POLICE_FILED' || cb.status === 'POLICE_DECLINED' || cb.status === 'MATERIALS_INCOMPLETE')
+      ) {
         const issuer = { kind: 'system' as const, actor };
         const out =
           c.state === 'RECONSIDERATION' && cb.status !== 'MATERIALS_INCOMPLETE'
-            ? await this.runner.executeIn(tx, c.primaryLeadId, 'record-reconsideration', { upheld: cb.status === 'POLICE_DECLINED', note: cb.note }, issuer)
-            : await this.runner.executeIn(tx, c.primaryLeadId, 'record-police-decision', {
-                decision: cb.status === 'POLICE_FILED' ? 'FILED' : cb.status === 'POLICE_DECLINED' ? 'DECLINED' : 'MATERIALS_INCOMPLETE', note: cb.note,
-              }, issuer);
+            ? await this.runner.executeIn(
+                tx,
+                c.primaryLeadId,
+                'record-reconsideration',
+                { upheld: cb.status === 'POLICE_DECLINED', note: cb.note },
+                issuer,
+              )
+            : await this.runner.executeIn(
+                tx,
+                c.primaryLeadId,
+                'record-police-decision',
+                {
+                  decision:
+                    cb.status === 'POLICE_FILED'
+                      ? 'FILED'
+                      : cb.status === 'POLICE_DECLINED'
+                        ? 'DECLINED'
+                        : 'MATERIALS_INCOMPLETE',
+                  note: cb.note,
+                },
+                issuer,
+              );
         state = out.state;
       }
       return { accepted: true, dispatchId: d.id, caseId: c.id, state };

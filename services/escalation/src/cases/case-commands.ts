@@ -16,7 +16,16 @@ import { leadStatusOf, STATE_LABELS } from './transition-table';
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const TASK_TYPES = ['INTERVIEW', 'RECTIFICATION_ORDER', 'SITE_VISIT', 'PUBLICITY', 'REVISIT', 'OTHER'] as const;
-export const OUTCOMES = ['NOT_ILLEGAL', 'RECTIFIED', 'TRANSFERRED', 'POLICE_FILED', 'PENALIZED', 'NO_PENALTY', 'MONITORING_ENDED', 'OTHER'] as const;
+export const OUTCOMES = [
+  'NOT_ILLEGAL',
+  'RECTIFIED',
+  'TRANSFERRED',
+  'POLICE_FILED',
+  'PENALIZED',
+  'NO_PENALTY',
+  'MONITORING_ENDED',
+  'OTHER',
+] as const;
 
 /** Case-wide actions: tasks (约谈/整改), monitoring, acknowledgements, upstream report, close, reopen, merge. */
 @Injectable()
@@ -33,24 +42,65 @@ export class CaseCommands {
   handlers(): CommandHandlers {
     return {
       'record-action': handler(
-        z.object({ actionType: z.enum(TASK_TYPES), summary: text(2000), dueAt: z.iso.datetime({ offset: true }).optional(), assigneeId: z.string().min(1).optional() }),
+        z.object({
+          actionType: z.enum(TASK_TYPES),
+          summary: text(2000),
+          dueAt: z.iso.datetime({ offset: true }).optional(),
+          assigneeId: z.string().min(1).optional(),
+        }),
         async (ctx, b) => {
           const taskId = uuidv7();
           const due = b.dueAt ? new Date(b.dueAt) : null;
-          if (due && due <= ctx.now) throw new ProblemException(400, 'VALIDATION_FAILED', '任务期限必须晚于当前时间。', [{ path: 'dueAt', message: '任务期限必须晚于当前时间' }]);
+          if (due && due <= ctx.now)
+            throw new ProblemException(400, 'VALIDATION_FAILED', '任务期限必须晚于当前时间。', [
+              { path: 'dueAt', message: '任务期限必须晚于当前时间' },
+            ]);
           await ctx.tx.query(
             `INSERT INTO task (id, case_id, action_type, summary, assignee_id, due_at, status, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,'OPEN',$7,$8)`,
-            [taskId, ctx.case.id, b.actionType, b.summary, b.assigneeId ?? ctx.principal.userId, due, ctx.principal.userId, ctx.now],
+            [
+              taskId,
+              ctx.case.id,
+              b.actionType,
+              b.summary,
+              b.assigneeId ?? ctx.principal.userId,
+              due,
+              ctx.principal.userId,
+              ctx.now,
+            ],
           );
-          if (due) await this.clocks.start(ctx.tx, { caseId: ctx.case.id, leadId: ctx.case.primaryLeadId, kind: 'TASK_DUE', startAt: ctx.now, subjectRef: taskId, due });
-          const legalBasis = b.actionType === 'INTERVIEW' || b.actionType === 'RECTIFICATION_ORDER' ? this.clocks.definition('TASK_DUE').legalBasis : null;
+          if (due)
+            await this.clocks.start(ctx.tx, {
+              caseId: ctx.case.id,
+              leadId: ctx.case.primaryLeadId,
+              kind: 'TASK_DUE',
+              startAt: ctx.now,
+              subjectRef: taskId,
+              due,
+            });
+          const legalBasis =
+            b.actionType === 'INTERVIEW' || b.actionType === 'RECTIFICATION_ORDER'
+              ? this.clocks.definition('TASK_DUE').legalBasis
+              : null;
           return {
             reason: `${b.actionType}：${b.summary}`,
             detail: { taskId, actionType: b.actionType, dueAt: due?.toISOString() ?? null },
-            events: [{
-              topic: 'escalation.action-recorded.v1', leadId: ctx.case.primaryLeadId, actor: ctx.actor,
-              payload: { leadId: ctx.case.primaryLeadId, caseId: ctx.case.id, actionId: taskId, status: leadStatusOf(ctx.case.state), actionType: b.actionType, summary: b.summary, dueAt: due?.toISOString() ?? null, legalBasis },
-            }],
+            events: [
+              {
+                topic: 'escalation.action-recorded.v1',
+                leadId: ctx.case.primaryLeadId,
+                actor: ctx.actor,
+                payload: {
+                  leadId: ctx.case.primaryLeadId,
+                  caseId: ctx.case.id,
+                  actionId: taskId,
+                  status: leadStatusOf(ctx.case.state),
+                  actionType: b.actionType,
+                  summary: b.summary,
+                  dueAt: due?.toISOString() ?? null,
+                  legalBasis,
+                },
+              },
+            ],
             response: { taskId },
           };
         },
@@ -69,66 +119,152 @@ export class CaseCommands {
         return { reason: `转入回头看：${b.reason}` };
       }),
       'record-acknowledgement': handler(
-        z.object({ dispatchId: z.uuid(), externalRef: z.string().max(200).optional(), note: z.string().max(1000).optional() }),
+        z.object({
+          dispatchId: z.uuid(),
+          externalRef: z.string().max(200).optional(),
+          note: z.string().max(1000).optional(),
+        }),
         async (ctx, b) => {
           const d = await this.dispatches.get(ctx.tx, b.dispatchId, true);
-          if (!d || d.caseId !== ctx.case.id) throw new ProblemException(404, 'DISPATCH_NOT_FOUND', '本案没有该移交/上报记录。');
-          if (d.status === 'ACKNOWLEDGED') throw new ProblemException(409, 'ALREADY_ACKNOWLEDGED', '对方已签收，无需重复登记。');
-          const event = await this.dispatches.acknowledge(ctx.tx, d, { externalRef: b.externalRef ?? null, externalStatus: 'ACKNOWLEDGED_OFFLINE', actor: ctx.actor });
-          return { reason: `登记${d.authorityLabel}签收${b.note ? `：${b.note}` : ''}`, detail: { dispatchId: d.id }, events: [event] };
+          if (!d || d.caseId !== ctx.case.id)
+            throw new ProblemException(404, 'DISPATCH_NOT_FOUND', '本案没有该移交/上报记录。');
+          if (d.status === 'ACKNOWLEDGED')
+            throw new ProblemException(409, 'ALREADY_ACKNOWLEDGED', '对方已签收，无需重复登记。');
+          const event = await this.dispatches.acknowledge(ctx.tx, d, {
+            externalRef: b.externalRef ?? null,
+            externalStatus: 'ACKNOWLEDGED_OFFLINE',
+            actor: ctx.actor,
+          });
+          return {
+            reason: `登记${d.authorityLabel}签收${b.note ? `：${b.note}` : ''}`,
+            detail: { dispatchId: d.id },
+            events: [event],
+          };
         },
       ),
       'report-upstream': handler(z.object({ note: z.string().max(2000).optional() }), async (ctx, b) => {
         const dispatchId = await this.dispatches.create(ctx.tx, {
-          caseId: ctx.case.id, caseNo: ctx.case.caseNo, leadId: ctx.case.primaryLeadId, system: 'SUISUIAN', purpose: 'REPORT', authorityLabel: this.config.EXTERNAL_SYSTEMS.SUISUIAN.name,
-          content: { category: ctx.case.category, band: ctx.case.band, path: ctx.case.path, jurisdiction: ctx.case.jurisdiction, summary: b.note ?? ctx.case.decision.reasoning, legalBasis: ctx.case.decision.legalBasis },
+          caseId: ctx.case.id,
+          caseNo: ctx.case.caseNo,
+          leadId: ctx.case.primaryLeadId,
+          system: 'SUISUIAN',
+          purpose: 'REPORT',
+          authorityLabel: this.config.EXTERNAL_SYSTEMS.SUISUIAN.name,
+          content: {
+            category: ctx.case.category,
+            band: ctx.case.band,
+            path: ctx.case.path,
+            jurisdiction: ctx.case.jurisdiction,
+            summary: b.note ?? ctx.case.decision.reasoning,
+            legalBasis: ctx.case.decision.legalBasis,
+          },
         });
         return { reason: '上报穗岁安', detail: { dispatchId }, response: { dispatchId } };
       }),
       close: handler(
-        z.object({ outcome: z.enum(OUTCOMES), summary: text(4000), reporterFeedback: z.string().trim().min(1).max(2000).optional() }),
+        z.object({
+          outcome: z.enum(OUTCOMES),
+          summary: text(4000),
+          reporterFeedback: z.string().trim().min(1).max(2000).optional(),
+        }),
         async (ctx, b) => {
           if (!b.reporterFeedback && (await this.cases.needsReporterFeedback(ctx.tx, ctx.case.id))) {
-            throw new ProblemException(400, 'VALIDATION_FAILED', '该线索来自举报人，办结时须填写答复举报人的内容。', [{ path: 'reporterFeedback', message: '必填：答复举报人的内容' }]);
+            throw new ProblemException(400, 'VALIDATION_FAILED', '该线索来自举报人，办结时须填写答复举报人的内容。', [
+              { path: 'reporterFeedback', message: '必填：答复举报人的内容' },
+            ]);
           }
-          const active: Array<{ n: string }> = await ctx.tx.query(`SELECT count(*) AS n FROM measure WHERE case_id = $1 AND measure_type = 'SEAL_SEIZE' AND status = 'ACTIVE'`, [ctx.case.id]);
-          if (Number(active[0]?.n ?? 0) > 0) throw new ProblemException(409, 'MEASURES_ACTIVE', '尚有未解除的查封、扣押措施，请先解除或作出处理决定后再办结。');
+          const active: Array<{ n: string }> = await ctx.tx.query(
+            `SELECT count(*) AS n FROM measure WHERE case_id = $1 AND measure_type = 'SEAL_SEIZE' AND status = 'ACTIVE'`,
+            [ctx.case.id],
+          );
+          if (Number(active[0]?.n ?? 0) > 0)
+            throw new ProblemException(
+              409,
+              'MEASURES_ACTIVE',
+              '尚有未解除的查封、扣押措施，请先解除或作出处理决定后再办结。',
+            );
           await this.clocks.stop(ctx.tx, ctx.case.id, 'ALL', 'CANCELLED');
           await this.timers.cancelForSubject(ctx.tx, ctx.case.id, [REVISIT_TIMER]);
-          Object.assign(ctx.case, { closedAt: ctx.now, outcome: b.outcome, summary: b.summary, reporterFeedback: b.reporterFeedback ?? null });
-          return { reason: `办结：${b.outcome}`, detail: { outcome: b.outcome }, events: await closeEvents(this.cases, ctx.tx, ctx.case, ctx.actor) };
+          Object.assign(ctx.case, {
+            closedAt: ctx.now,
+            outcome: b.outcome,
+            summary: b.summary,
+            reporterFeedback: b.reporterFeedback ?? null,
+          });
+          return {
+            reason: `办结：${b.outcome}`,
+            detail: { outcome: b.outcome },
+            events: await closeEvents(this.cases, ctx.tx, ctx.case, ctx.actor),
+          };
         },
       ),
       reopen: handler(z.object({ reason: text(1000) }), async (ctx, b) => {
         await this.clocks.stop(ctx.tx, ctx.case.id, 'ALL', 'CANCELLED');
         await this.timers.cancelForSubject(ctx.tx, ctx.case.id, [REVISIT_TIMER]);
         ctx.case.closedAt = null;
-        return { reason: `重新研判：${b.reason}`, events: [reopenedEvent(ctx.case.primaryLeadId, ctx.case.id, b.reason, ctx.actor)] };
+        return {
+          reason: `重新研判：${b.reason}`,
+          events: [reopenedEvent(ctx.case.primaryLeadId, ctx.case.id, b.reason, ctx.actor)],
+        };
       }),
       merge: handler(z.object({ intoLeadId: z.string().min(1) }), async (ctx, b) => {
         const target = await this.cases.byLead(ctx.tx, b.intoLeadId, true);
-        if (!target) throw new ProblemException(404, 'TARGET_NOT_FOUND', `线索 ${b.intoLeadId} 尚无处置案件，无法并案。`);
+        if (!target)
+          throw new ProblemException(404, 'TARGET_NOT_FOUND', `线索 ${b.intoLeadId} 尚无处置案件，无法并案。`);
         if (target.id === ctx.case.id) throw new ProblemException(409, 'ALREADY_MERGED', '两条线索已在同一案件中。');
         if (target.state === 'CLOSED' || target.state === 'REOPENED') {
-          throw new ProblemException(409, 'TRANSITION_NOT_ALLOWED', `目标案件当前为「${STATE_LABELS[target.state]}」，不能并入。`, undefined, { currentState: target.state });
+          throw new ProblemException(
+            409,
+            'TRANSITION_NOT_ALLOWED',
+            `目标案件当前为「${STATE_LABELS[target.state]}」，不能并入。`,
+            undefined,
+            { currentState: target.state },
+          );
         }
         await this.clocks.stop(ctx.tx, ctx.case.id, 'ALL', 'CANCELLED');
         await this.timers.cancelForSubject(ctx.tx, ctx.case.id, [REVISIT_TIMER]);
         await this.cases.moveLeads(ctx.tx, ctx.case.id, target.id);
-        await ctx.tx.query(`UPDATE external_dispatch SET case_id = $2 WHERE case_id = $1 AND status <> 'ACKNOWLEDGED'`, [ctx.case.id, target.id]);
-        Object.assign(ctx.case, { mergedInto: target.id, closedAt: ctx.now, outcome: 'MERGED', summary: `并入案件 ${target.caseNo}` });
+        await ctx.tx.query(
+          `UPDATE external_dispatch SET case_id = $2 WHERE case_id = $1 AND status <> 'ACKNOWLEDGED'`,
+          [ctx.case.id, target.id],
+        );
+        Object.assign(ctx.case, {
+          mergedInto: target.id,
+          closedAt: ctx.now,
+          outcome: 'MERGED',
+          summary: `并入案件 ${target.caseNo}`,
+        });
         const movedLeads = ctx.leads.map((l) => l.leadId);
         const summary = `并案：线索 ${movedLeads.join('、')} 并入 ${target.caseNo}`;
         // The receiving case changed too: its own leads' trails record the merge.
-        const targetLeads = (await this.cases.leads(ctx.tx, target.id)).map((l) => l.leadId).filter((id) => !movedLeads.includes(id));
-        await this.writer.note(ctx.tx, targetLeads, { actor: ctx.actor, action: 'escalation.merge', state: target.state, reason: summary, payload: { caseId: target.id, movedLeadIds: movedLeads } });
+        const targetLeads = (await this.cases.leads(ctx.tx, target.id))
+          .map((l) => l.leadId)
+          .filter((id) => !movedLeads.includes(id));
+        await this.writer.note(ctx.tx, targetLeads, {
+          actor: ctx.actor,
+          action: 'escalation.merge',
+          state: target.state,
+          reason: summary,
+          payload: { caseId: target.id, movedLeadIds: movedLeads },
+        });
         return {
           to: 'CLOSED',
           reason: summary,
           detail: { intoCaseId: target.id, intoCaseNo: target.caseNo, movedLeadIds: movedLeads },
           events: [ctx.case.primaryLeadId, target.primaryLeadId].map((leadId) => ({
-            topic: 'escalation.action-recorded.v1' as const, leadId, actor: ctx.actor,
-            payload: { leadId, caseId: target.id, actionId: uuidv7(), status: leadStatusOf(target.state), actionType: 'merge', summary, dueAt: null, legalBasis: null },
+            topic: 'escalation.action-recorded.v1' as const,
+            leadId,
+            actor: ctx.actor,
+            payload: {
+              leadId,
+              caseId: target.id,
+              actionId: uuidv7(),
+              status: leadStatusOf(target.state),
+              actionType: 'merge',
+              summary,
+              dueAt: null,
+              legalBasis: null,
+            },
           })),
         };
       }),
@@ -137,12 +273,25 @@ export class CaseCommands {
 
   async scheduleRevisit(tx: import('typeorm').EntityManager, caseId: string, cycle: number, from: Date): Promise<void> {
     await this.timers.schedule(tx, {
-      id: revisitTimerId(caseId, cycle), kind: REVISIT_TIMER, subjectId: caseId,
-      fireAt: dueAt(from, parsePeriod(this.config.MONITOR_REVISIT_PERIOD), this.clocks.calendar), payload: { caseId, cycle },
+      id: revisitTimerId(caseId, cycle),
+      kind: REVISIT_TIMER,
+      subjectId: caseId,
+      fireAt: dueAt(from, parsePeriod(this.config.MONITOR_REVISIT_PERIOD), this.clocks.calendar),
+      payload: { caseId, cycle },
     });
   }
 }
 
-export function reopenedEvent(leadId: string, caseId: string, reason: string, actor: import('@outpost/contracts').Actor) {
-  return { topic: 'escalation.lead-reopened.v1' as const, leadId, actor, payload: { leadId, caseId, status: 'REOPENED' as const, reason } };
+export function reopenedEvent(
+  leadId: string,
+  caseId: string,
+  reason: string,
+  actor: import('@outpost/contracts').Actor,
+) {
+  return {
+    topic: 'escalation.lead-reopened.v1' as const,
+    leadId,
+    actor,
+    payload: { leadId, caseId, status: 'REOPENED' as const, reason },
+  };
 }

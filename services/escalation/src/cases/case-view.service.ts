@@ -31,9 +31,18 @@ export class CaseViewService {
     const db = this.cases.db;
     const [leads, steps, tasks, measures, clocks, reports] = await Promise.all([
       this.cases.leads(db, c.id),
-      db.query(`SELECT action, from_state AS "from", to_state AS "to", actor, detail, at FROM case_step WHERE case_id = $1 ORDER BY at, id`, [c.id]) as Promise<unknown[]>,
-      db.query(`SELECT id, action_type AS "actionType", summary, assignee_id AS "assigneeId", due_at AS "dueAt", status, result, completed_at AS "completedAt" FROM task WHERE case_id = $1 ORDER BY created_at, id`, [c.id]) as Promise<unknown[]>,
-      db.query(`SELECT id, measure_type AS "measureType", description, requires_approval AS "requiresApproval", status, requested_by AS "requestedBy", approved_by AS "approvedBy", approved_at AS "approvedAt", extended, ends_at AS "endsAt", decision FROM measure WHERE case_id = $1 ORDER BY requested_at, id`, [c.id]) as Promise<unknown[]>,
+      db.query(
+        `SELECT action, from_state AS "from", to_state AS "to", actor, detail, at FROM case_step WHERE case_id = $1 ORDER BY at, id`,
+        [c.id],
+      ) as Promise<unknown[]>,
+      db.query(
+        `SELECT id, action_type AS "actionType", summary, assignee_id AS "assigneeId", due_at AS "dueAt", status, result, completed_at AS "completedAt" FROM task WHERE case_id = $1 ORDER BY created_at, id`,
+        [c.id],
+      ) as Promise<unknown[]>,
+      db.query(
+        `SELECT id, measure_type AS "measureType", description, requires_approval AS "requiresApproval", status, requested_by AS "requestedBy", approved_by AS "approvedBy", approved_at AS "approvedAt", extended, ends_at AS "endsAt", decision FROM measure WHERE case_id = $1 ORDER BY requested_at, id`,
+        [c.id],
+      ) as Promise<unknown[]>,
       this.clocks.forCase(c.id),
       this.dispatches.forCase(c.id),
     ]);
@@ -64,15 +73,37 @@ export class CaseViewService {
       clocks: clocks.map((k) => {
         const def = this.clocks.definition(k.kind);
         return {
-          id: k.id, kind: k.kind, label: def.label, period: k.period, legalBasis: k.legalBasis, workingDays: k.workingDays, startsAt: def.startsAt,
-          owner: def.owner, startedAt: k.startedAt, dueAt: k.dueAt, status: k.status, breachStep: k.breachStep, stoppedAt: k.stoppedAt, subjectRef: k.subjectRef,
+          id: k.id,
+          kind: k.kind,
+          label: def.label,
+          period: k.period,
+          legalBasis: k.legalBasis,
+          workingDays: k.workingDays,
+          startsAt: def.startsAt,
+          owner: def.owner,
+          startedAt: k.startedAt,
+          dueAt: k.dueAt,
+          status: k.status,
+          breachStep: k.breachStep,
+          stoppedAt: k.stoppedAt,
+          subjectRef: k.subjectRef,
         };
       }),
       tasks,
       measures,
       reports: reports.map((d) => ({
-        id: d.id, system: d.system, purpose: d.purpose, to: d.authorityLabel, status: d.status, attempts: d.attempts, lastError: d.lastError,
-        createdAt: d.createdAt, sentAt: d.sentAt, externalRef: d.externalRef, acknowledgedAt: d.acknowledgedAt, externalStatus: d.externalStatus,
+        id: d.id,
+        system: d.system,
+        purpose: d.purpose,
+        to: d.authorityLabel,
+        status: d.status,
+        attempts: d.attempts,
+        lastError: d.lastError,
+        createdAt: d.createdAt,
+        sentAt: d.sentAt,
+        externalRef: d.externalRef,
+        acknowledgedAt: d.acknowledgedAt,
+        externalStatus: d.externalStatus,
       })),
     };
   }

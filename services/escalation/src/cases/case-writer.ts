@@ -41,9 +41,20 @@ export class CaseWriter {
     await this.cases.save(tx, c);
     const current = (await this.cases.leads(tx, c.id)).map((l) => l.leadId);
     const leads = [...new Set([...current, ...alsoLeadIds])].map((leadId) => ({ leadId }));
-    await tx.query(`INSERT INTO case_step (id, case_id, lead_id, action, from_state, to_state, actor, detail, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, [
-      uuidv7(), c.id, c.primaryLeadId, change.action, change.from, change.to, JSON.stringify(change.actor), JSON.stringify(change.detail ?? {}), change.at,
-    ]);
+    await tx.query(
+      `INSERT INTO case_step (id, case_id, lead_id, action, from_state, to_state, actor, detail, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+      [
+        uuidv7(),
+        c.id,
+        c.primaryLeadId,
+        change.action,
+        change.from,
+        change.to,
+        JSON.stringify(change.actor),
+        JSON.stringify(change.detail ?? {}),
+        change.at,
+      ],
+    );
     await this.audit.appendMany(
       tx,
       leads.map((l) => ({
@@ -79,10 +90,22 @@ export class CaseWriter {
   }
 
   /** An audit entry without a state change (e.g. a clock lapsing, a rejected callback with a known lead). */
-  async note(tx: EntityManager, leadIds: string[], entry: { actor: Actor; action: string; state: CaseState; reason: string; payload?: unknown }): Promise<void> {
+  async note(
+    tx: EntityManager,
+    leadIds: string[],
+    entry: { actor: Actor; action: string; state: CaseState; reason: string; payload?: unknown },
+  ): Promise<void> {
     await this.audit.appendMany(
       tx,
-      leadIds.map((leadId) => ({ leadId, actor: entry.actor, action: entry.action, fromState: entry.state, toState: entry.state, reason: entry.reason, payload: entry.payload })),
+      leadIds.map((leadId) => ({
+        leadId,
+        actor: entry.actor,
+        action: entry.action,
+        fromState: entry.state,
+        toState: entry.state,
+        reason: entry.reason,
+        payload: entry.payload,
+      })),
     );
   }
 }

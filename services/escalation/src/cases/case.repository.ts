@@ -13,7 +13,17 @@ export interface Investigator {
 /** The decision a case was opened (or last re-routed) with: the parts escalation needs, no reporter identity. */
 export type CaseDecision = Pick<
   LeadDecidedV1,
-  'assessmentId' | 'decidedBy' | 'decision' | 'category' | 'band' | 'legalBasis' | 'reasoning' | 'feedback' | 'gridIds' | 'streetCode' | 'subjectRegisteredAddress'
+  | 'assessmentId'
+  | 'decidedBy'
+  | 'decision'
+  | 'category'
+  | 'band'
+  | 'legalBasis'
+  | 'reasoning'
+  | 'feedback'
+  | 'gridIds'
+  | 'streetCode'
+  | 'subjectRegisteredAddress'
 >;
 
 export interface CaseRow {
@@ -117,14 +127,29 @@ export class CaseRepository {
   }
 
   async byId(db: Db, caseId: string, lock = false): Promise<CaseRow | null> {
-    const rows: RawCase[] = await db.query(`SELECT * FROM disposal_case WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [caseId]);
+    const rows: RawCase[] = await db.query(`SELECT * FROM disposal_case WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [
+      caseId,
+    ]);
     return rows[0] ? toCase(rows[0]) : null;
   }
 
   async leads(db: Db, caseId: string): Promise<CaseLeadRow[]> {
-    const rows: Array<{ lead_id: string; case_id: string; relation: CaseLeadRow['relation']; street_code: string | null; grid_ids: string[]; added_at: Date }> =
-      await db.query(`SELECT * FROM case_lead WHERE case_id = $1 ORDER BY added_at, lead_id`, [caseId]);
-    return rows.map((r) => ({ leadId: r.lead_id, caseId: r.case_id, relation: r.relation, streetCode: r.street_code, gridIds: r.grid_ids ?? [], addedAt: new Date(r.added_at) }));
+    const rows: Array<{
+      lead_id: string;
+      case_id: string;
+      relation: CaseLeadRow['relation'];
+      street_code: string | null;
+      grid_ids: string[];
+      added_at: Date;
+    }> = await db.query(`SELECT * FROM case_lead WHERE case_id = $1 ORDER BY added_at, lead_id`, [caseId]);
+    return rows.map((r) => ({
+      leadId: r.lead_id,
+      caseId: r.case_id,
+      relation: r.relation,
+      streetCode: r.street_code,
+      gridIds: r.grid_ids ?? [],
+      addedAt: new Date(r.added_at),
+    }));
   }
 
   async nextCaseNo(tx: EntityManager, at: Date): Promise<string> {
@@ -137,8 +162,24 @@ export class CaseRepository {
       `INSERT INTO disposal_case (id, case_no, primary_lead_id, path, state, jurisdiction, category, band, authority, authority_label,
          handler_id, decided_by, decision, opened_at, filed_at, cycle)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
-      [c.id, c.caseNo, c.primaryLeadId, c.path, c.state, c.jurisdiction, c.category, c.band, c.authority, c.authorityLabel,
-        c.handlerId, c.decidedBy, JSON.stringify(c.decision), c.openedAt, c.filedAt, c.cycle],
+      [
+        c.id,
+        c.caseNo,
+        c.primaryLeadId,
+        c.path,
+        c.state,
+        c.jurisdiction,
+        c.category,
+        c.band,
+        c.authority,
+        c.authorityLabel,
+        c.handlerId,
+        c.decidedBy,
+        JSON.stringify(c.decision),
+        c.openedAt,
+        c.filedAt,
+        c.cycle,
+      ],
     );
   }
 
@@ -149,9 +190,28 @@ export class CaseRepository {
          decided_by=$10, decision=$11, opened_at=$12, filed_at=$13, closed_at=$14, outcome=$15, summary=$16, reporter_feedback=$17,
          cycle=$18, investigators=$19, merged_into=$20, updated_at=now()
        WHERE id=$1`,
-      [c.id, c.path, c.state, c.jurisdiction, c.category, c.band, c.authority, c.authorityLabel, c.handlerId, c.decidedBy,
-        JSON.stringify(c.decision), c.openedAt, c.filedAt, c.closedAt, c.outcome, c.summary, c.reporterFeedback, c.cycle,
-        JSON.stringify(c.investigators), c.mergedInto],
+      [
+        c.id,
+        c.path,
+        c.state,
+        c.jurisdiction,
+        c.category,
+        c.band,
+        c.authority,
+        c.authorityLabel,
+        c.handlerId,
+        c.decidedBy,
+        JSON.stringify(c.decision),
+        c.openedAt,
+        c.filedAt,
+        c.closedAt,
+        c.outcome,
+        c.summary,
+        c.reporterFeedback,
+        c.cycle,
+        JSON.stringify(c.investigators),
+        c.mergedInto,
+      ],
     );
   }
 
@@ -164,7 +224,10 @@ export class CaseRepository {
   }
 
   async moveLeads(tx: EntityManager, fromCaseId: string, toCaseId: string): Promise<void> {
-    await tx.query(`UPDATE case_lead SET case_id = $2, relation = CASE WHEN relation = 'PRIMARY' THEN 'MERGED' ELSE relation END WHERE case_id = $1`, [fromCaseId, toCaseId]);
+    await tx.query(
+      `UPDATE case_lead SET case_id = $2, relation = CASE WHEN relation = 'PRIMARY' THEN 'MERGED' ELSE relation END WHERE case_id = $1`,
+      [fromCaseId, toCaseId],
+    );
   }
 
   /** Whether any lead of the case came from a reporter who awaits feedback; unknown origin counts as yes. */
@@ -176,7 +239,10 @@ export class CaseRepository {
     return rows[0]?.needs ?? true;
   }
 
-  async recordOrigin(tx: EntityManager, o: { leadId: string; reference: string; sourceChannel: string; hasReporter: boolean; registeredAt: Date }): Promise<void> {
+  async recordOrigin(
+    tx: EntityManager,
+    o: { leadId: string; reference: string; sourceChannel: string; hasReporter: boolean; registeredAt: Date },
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO lead_origin (lead_id, reference, source_channel, has_reporter, registered_at) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (lead_id) DO NOTHING`,
       [o.leadId, o.reference, o.sourceChannel, o.hasReporter, o.registeredAt],

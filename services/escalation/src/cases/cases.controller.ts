@@ -18,8 +18,22 @@ export class CasesController {
   @Post('leads/:leadId/commands/:action')
   @HttpCode(200)
   @ApiOperation({ summary: '对线索的处置案件执行操作（见 GET /v1/transitions）' })
-  @ApiBody({ schema: { type: 'object', example: { outcome: 'RECTIFIED', summary: '约谈后已整改', reporterFeedback: '您反映的问题已处理：相关主体已被约谈并完成整改。' } } })
-  command(@Param('leadId') leadId: string, @Param('action') action: string, @Body() body: unknown, @CurrentPrincipal() p: Principal) {
+  @ApiBody({
+    schema: {
+      type: 'object',
+      example: {
+        outcome: 'RECTIFIED',
+        summary: '约谈后已整改',
+        reporterFeedback: '您反映的问题已处理：相关主体已被约谈并完成整改。',
+      },
+    },
+  })
+  command(
+    @Param('leadId') leadId: string,
+    @Param('action') action: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() p: Principal,
+  ) {
     return this.runner.execute(leadId, action, body, { kind: 'user', principal: p });
   }
 

@@ -34,6 +34,9 @@ export interface CommandHandler<S extends z.ZodType = z.ZodType> {
 /** Each feature contributes handlers for its actions; the runner checks every table action has exactly one. */
 export type CommandHandlers = Partial<Record<Action, CommandHandler>>;
 
-export function handler<S extends z.ZodType>(schema: S, run: (ctx: CommandContext, body: z.infer<S>) => Promise<CommandResult>): CommandHandler {
+export function handler<S extends z.ZodType>(
+  schema: S,
+  run: (ctx: CommandContext, body: z.infer<S>) => Promise<CommandResult>,
+): CommandHandler {
   return { schema, run: run as CommandHandler['run'] };
 }

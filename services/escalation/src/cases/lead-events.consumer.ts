@@ -30,8 +30,11 @@ export class LeadEventsConsumer {
   async onRegistered(event: EventEnvelope<'intake.lead-registered.v1'>, tx: EntityManager): Promise<void> {
     const p = event.payload;
     await this.cases.recordOrigin(tx, {
-      leadId: p.leadId, reference: p.reference, sourceChannel: p.sourceChannel,
-      hasReporter: p.sourceChannel === 'PUBLIC_REPORT' || p.reporter.contactable, registeredAt: new Date(p.reportedAt),
+      leadId: p.leadId,
+      reference: p.reference,
+      sourceChannel: p.sourceChannel,
+      hasReporter: p.sourceChannel === 'PUBLIC_REPORT' || p.reporter.contactable,
+      registeredAt: new Date(p.reportedAt),
     });
   }
 
@@ -43,13 +46,36 @@ export class LeadEventsConsumer {
     if (!c) return; // still with assessment: it handles linked leads itself
     const at = new Date(event.occurredAt);
     const primary = (await this.cases.leads(tx, c.id)).find((l) => l.leadId === c.primaryLeadId);
-    await this.cases.addLead(tx, { leadId: p.linkedLeadId, caseId: c.id, relation: 'LINKED', streetCode: primary?.streetCode ?? null, gridIds: primary?.gridIds ?? [], addedAt: at });
+    await this.cases.addLead(tx, {
+      leadId: p.linkedLeadId,
+      caseId: c.id,
+      relation: 'LINKED',
+      streetCode: primary?.streetCode ?? null,
+      gridIds: primary?.gridIds ?? [],
+      addedAt: at,
+    });
     const newSignal = `新线索 ${p.linkedReference} 关联（第${p.reportCount}次反映）`;
     if (c.state === 'MONITORING') {
       const reason = `回头看期间出现新线索：${newSignal}`;
-      await this.writer.apply(tx, c, { action: 'reopen', actor: event.actor, from: c.state, to: 'REOPENED', reason, at, events: [reopenedEvent(c.primaryLeadId, c.id, reason, event.actor)] });
+      await this.writer.apply(tx, c, {
+        action: 'reopen',
+        actor: event.actor,
+        from: c.state,
+        to: 'REOPENED',
+        reason,
+        at,
+        events: [reopenedEvent(c.primaryLeadId, c.id, reason, event.actor)],
+      });
     } else {
-      await this.writer.apply(tx, c, { action: 'lead-linked', actor: event.actor, from: c.state, to: c.state, reason: newSignal, at, detail: { linkedLeadId: p.linkedLeadId } });
+      await this.writer.apply(tx, c, {
+        action: 'lead-linked',
+        actor: event.actor,
+        from: c.state,
+        to: c.state,
+        reason: newSignal,
+        at,
+        detail: { linkedLeadId: p.linkedLeadId },
+      });
     }
   }
 
@@ -59,6 +85,14 @@ export class LeadEventsConsumer {
     const c = await this.cases.byId(tx, String(timer.payload['caseId']), true);
     if (!c || c.state !== 'MONITORING' || c.cycle !== Number(timer.payload['cycle'])) return;
     const reason = '回头看到期，重新研判';
-    await this.writer.apply(tx, c, { action: 'revisit-due', actor: TIMER_ACTOR, from: c.state, to: 'REOPENED', reason, at: timer.fireAt, events: [reopenedEvent(c.primaryLeadId, c.id, reason, TIMER_ACTOR)] });
+    await this.writer.apply(tx, c, {
+      action: 'revisit-due',
+      actor: TIMER_ACTOR,
+      from: c.state,
+      to: 'REOPENED',
+      reason,
+      at: timer.fireAt,
+      events: [reopenedEvent(c.primaryLeadId, c.id, reason, TIMER_ACTOR)],
+    });
   }
 }

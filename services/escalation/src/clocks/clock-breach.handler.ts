@@ -43,8 +43,13 @@ export class ClockBreachHandler {
       await this.audit.appendMany(
         tx,
         leadIds.map((leadId) => ({
-          leadId, actor: TIMER_ACTOR, action: 'escalation.clock-lapsed', fromState: c.state, toState: c.state,
-          reason: `${def.label}已届满（${clock.legalBasis}）`, payload: { clockId: clock.id, kind: clock.kind, dueAt: clock.dueAt.toISOString() },
+          leadId,
+          actor: TIMER_ACTOR,
+          action: 'escalation.clock-lapsed',
+          fromState: c.state,
+          toState: c.state,
+          reason: `${def.label}已届满（${clock.legalBasis}）`,
+          payload: { clockId: clock.id, kind: clock.kind, dueAt: clock.dueAt.toISOString() },
         })),
       );
       return;
@@ -57,7 +62,11 @@ export class ClockBreachHandler {
     await this.audit.appendMany(
       tx,
       leadIds.map((leadId) => ({
-        leadId, actor: TIMER_ACTOR, action: 'escalation.deadline-breached', fromState: c.state, toState: c.state,
+        leadId,
+        actor: TIMER_ACTOR,
+        action: 'escalation.deadline-breached',
+        fromState: c.state,
+        toState: c.state,
         reason: `${def.label}逾期，升级第${step}级（${clock.legalBasis}）`,
         payload: { clockId: clock.id, kind: clock.kind, step, dueAt: clock.dueAt.toISOString(), notify },
       })),

@@ -121,7 +121,19 @@ export class LegalClocks {
     await tx.query(
       `INSERT INTO legal_clock (id, case_id, lead_id, kind, subject_ref, started_at, due_at, period, legal_basis, working_days, ladder, status)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,'RUNNING')`,
-      [row.id, row.caseId, row.leadId, row.kind, row.subjectRef, row.startedAt, row.dueAt, row.period, row.legalBasis, row.workingDays, row.ladder],
+      [
+        row.id,
+        row.caseId,
+        row.leadId,
+        row.kind,
+        row.subjectRef,
+        row.startedAt,
+        row.dueAt,
+        row.period,
+        row.legalBasis,
+        row.workingDays,
+        row.ladder,
+      ],
     );
     const steps = row.ladder === 'NONE' ? [{ step: 0, after: '0h' }] : LADDERS[row.ladder];
     for (const s of steps) {
@@ -137,7 +149,13 @@ export class LegalClocks {
   }
 
   /** Stops the RUNNING/BREACHED clocks of a case matching kind (and subject): MET or CANCELLED. Returns them. */
-  async stop(tx: EntityManager, caseId: string, kinds: ClockKind[] | 'ALL', outcome: 'MET' | 'CANCELLED', subjectRef?: string): Promise<ClockRow[]> {
+  async stop(
+    tx: EntityManager,
+    caseId: string,
+    kinds: ClockKind[] | 'ALL',
+    outcome: 'MET' | 'CANCELLED',
+    subjectRef?: string,
+  ): Promise<ClockRow[]> {
     const rows: RawClock[] = await tx.query(
       `UPDATE legal_clock SET status = $3, stopped_at = $4
        WHERE case_id = $1 AND status IN ('RUNNING', 'BREACHED') AND ($2::text[] IS NULL OR kind = ANY($2::text[]))
@@ -150,16 +168,25 @@ export class LegalClocks {
   }
 
   async get(tx: EntityManager | DataSource, id: string, lock = false): Promise<ClockRow | null> {
-    const rows: RawClock[] = await tx.query(`SELECT * FROM legal_clock WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id]);
+    const rows: RawClock[] = await tx.query(`SELECT * FROM legal_clock WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [
+      id,
+    ]);
     return rows[0] ? toClock(rows[0]) : null;
   }
 
   async forCase(caseId: string): Promise<ClockRow[]> {
-    const rows: RawClock[] = await this.dataSource.query(`SELECT * FROM legal_clock WHERE case_id = $1 ORDER BY started_at, id`, [caseId]);
+    const rows: RawClock[] = await this.dataSource.query(
+      `SELECT * FROM legal_clock WHERE case_id = $1 ORDER BY started_at, id`,
+      [caseId],
+    );
     return rows.map(toClock);
   }
 
   async markStep(tx: EntityManager, id: string, step: number, status: ClockRow['status']): Promise<void> {
-    await tx.query(`UPDATE legal_clock SET breach_step = GREATEST(breach_step, $2), status = $3 WHERE id = $1`, [id, step, status]);
+    await tx.query(`UPDATE legal_clock SET breach_step = GREATEST(breach_step, $2), status = $3 WHERE id = $1`, [
+      id,
+      step,
+      status,
+    ]);
   }
 }

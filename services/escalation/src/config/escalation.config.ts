@@ -1,23 +1,41 @@
 import { z } from 'zod';
 import { baseConfigSchema, readConfig } from '@outpost/platform';
 
-const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 const json = <S extends z.ZodType>(schema: S) =>
-  z.string().transform((s, ctx) => {
-    try {
-      return JSON.parse(s) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
-      return z.NEVER;
-    }
-  }).pipe(schema);
+  z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 
 /** One HMAC key of an external system; several may be configured (rotation): the newest signs, all verify. */
-const signingKeySchema = z.object({ id: z.string().regex(/^[\w.-]{1,64}$/), secret: z.string().min(16), createdAt: z.iso.date() });
+const signingKeySchema = z.object({
+  id: z.string().regex(/^[\w.-]{1,64}$/),
+  secret: z.string().min(16),
+  createdAt: z.iso.date(),
+});
 export type SigningKey = z.infer<typeof signingKeySchema>;
 
 /** External systems the connector talks to (docs/connectors.md). Codes are fixed; endpoints and keys are config. */
-export const EXTERNAL_SYSTEMS = ['SUISUIAN', 'POLICE', 'MARKET_REGULATION', 'FINANCIAL_REGULATOR', 'LEAD_DEPARTMENT'] as const;
+export const EXTERNAL_SYSTEMS = [
+  'SUISUIAN',
+  'POLICE',
+  'MARKET_REGULATION',
+  'FINANCIAL_REGULATOR',
+  'LEAD_DEPARTMENT',
+] as const;
 export type ExternalSystem = (typeof EXTERNAL_SYSTEMS)[number];
 
 const externalSystemSchema = z.object({ name: z.string(), url: z.url(), keys: z.array(signingKeySchema).min(1) });
@@ -43,11 +61,20 @@ export const escalationConfigSchema = baseConfigSchema('escalation')
     /** Kafka consumer group (tests use a unique one so files never share a group). */
     ESCALATION_CONSUMER_GROUP: z.string().min(1).default('escalation'),
     /** BullMQ queue of the durable legal clocks (one per service; tests use a unique one). */
-    ESCALATION_TIMERS_QUEUE: z.string().regex(/^[\w.-]+$/).default('escalation-clocks'),
+    ESCALATION_TIMERS_QUEUE: z
+      .string()
+      .regex(/^[\w.-]+$/)
+      .default('escalation-clocks'),
     /** BullMQ queue of outbound reports and hand-overs. */
-    ESCALATION_DISPATCH_QUEUE: z.string().regex(/^[\w.-]+$/).default('escalation-dispatch'),
+    ESCALATION_DISPATCH_QUEUE: z
+      .string()
+      .regex(/^[\w.-]+$/)
+      .default('escalation-dispatch'),
     /** Run the timer and dispatch workers in this process (an HTTP-only replica may say false). */
-    ESCALATION_WORKERS: z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1'),
+    ESCALATION_WORKERS: z
+      .enum(['true', 'false', '1', '0'])
+      .default('true')
+      .transform((v) => v === 'true' || v === '1'),
     TIMER_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
     DISPATCH_ATTEMPTS: z.coerce.number().int().min(1).default(8),
     DISPATCH_BACKOFF_MS: z.coerce.number().int().min(10).default(2_000),
@@ -56,7 +83,9 @@ export const escalationConfigSchema = baseConfigSchema('escalation')
     /** JSON: { SUISUIAN: { name, url, keys: [{ id, secret, createdAt }] }, POLICE: …, … } (all five systems). */
     EXTERNAL_SYSTEMS: json(z.record(z.enum(EXTERNAL_SYSTEMS), externalSystemSchema))
       .default(DEFAULT_SYSTEMS)
-      .refine((r) => EXTERNAL_SYSTEMS.every((s) => s in r), { message: `every system must be configured: ${EXTERNAL_SYSTEMS.join(', ')}` }),
+      .refine((r) => EXTERNAL_SYSTEMS.every((s) => s in r), {
+        message: `every system must be configured: ${EXTERNAL_SYSTEMS.join(', ')}`,
+      }),
     /** Inbound callbacks: accepted clock skew of X-Outpost-Timestamp, in seconds (± this). */
     CALLBACK_REPLAY_WINDOW_SECONDS: z.coerce.number().int().min(1).default(300),
     /** Escalation ladder recipients (person ids from the roster) for the UNIT_HEAD and DISTRICT_OFFICE steps. */
@@ -65,7 +94,9 @@ export const escalationConfigSchema = baseConfigSchema('escalation')
     /** 回头看: how long a MONITOR decision waits before assessment looks again [SLA, UNSOURCED]. */
     MONITOR_REVISIT_PERIOD: z.string().default('30d'),
     /** JSON { "<CLOCK_KIND>": { "period": "5wd", "legalBasis": "…" } }: overrides of the clock catalogue (e.g. Guangdong rules). */
-    CLOCK_OVERRIDES: json(z.record(z.string(), z.object({ period: z.string().optional(), legalBasis: z.string().optional() }))).default({}),
+    CLOCK_OVERRIDES: json(
+      z.record(z.string(), z.object({ period: z.string().optional(), legalBasis: z.string().optional() })),
+    ).default({}),
     /** Decision paths that are reported upward to 穗岁安 automatically when the case opens. */
     UPSTREAM_REPORT_PATHS: csv.default(['REFER_POLICE', 'FILE_ADMIN_CASE', 'TRANSFER_AUTHORITY']),
     /** The district this instance serves (jurisdiction by registered address, Reg. Art. 20). */
@@ -76,7 +107,11 @@ export const escalationConfigSchema = baseConfigSchema('escalation')
     if (c.NODE_ENV !== 'production') return;
     for (const [system, s] of Object.entries(c.EXTERNAL_SYSTEMS)) {
       if (s.keys.some((k) => k.secret === DEV_SECRET)) {
-        ctx.addIssue({ code: 'custom', path: ['EXTERNAL_SYSTEMS', system], message: 'the development signing secret may not be used in production' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['EXTERNAL_SYSTEMS', system],
+          message: 'the development signing secret may not be used in production',
+        });
       }
     }
   });

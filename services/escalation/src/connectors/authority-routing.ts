@@ -31,16 +31,24 @@ export const AUTHORITY_BY_CATEGORY: Record<Category, AuthorityRoute> = {
   OT: { system: 'FINANCIAL_REGULATOR', agency: '金融管理部门（按指定）' },
 };
 
-export const REGISTRATION_PLACE_AUTHORITY: AuthorityRoute = { system: 'LEAD_DEPARTMENT', agency: '登记地处置非法集资牵头部门' };
+export const REGISTRATION_PLACE_AUTHORITY: AuthorityRoute = {
+  system: 'LEAD_DEPARTMENT',
+  agency: '登记地处置非法集资牵头部门',
+};
 
 /**
  * Jurisdiction by registered address (Reg. Art. 20): a unit is handled where it is registered. Unknown address →
  * this district leads (the case can be re-routed once the address is known). Matching is on the district name or code.
  */
-export function jurisdictionOf(registeredAddress: string | null, district: { code: string; name: string }): 'LEAD' | 'ASSISTING' {
+export function jurisdictionOf(
+  registeredAddress: string | null,
+  district: { code: string; name: string },
+): 'LEAD' | 'ASSISTING' {
   if (!registeredAddress || !registeredAddress.trim()) return 'LEAD';
   const short = district.name.replace(/区$/, '');
-  return registeredAddress.includes(district.name) || registeredAddress.includes(district.code) || registeredAddress.includes(`${short}区`)
+  return registeredAddress.includes(district.name) ||
+    registeredAddress.includes(district.code) ||
+    registeredAddress.includes(`${short}区`)
     ? 'LEAD'
     : 'ASSISTING';
 }

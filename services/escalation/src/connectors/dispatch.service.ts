@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { AuditLog } from '@outpost/audit';
 import type { Actor } from '@outpost/contracts';
 import { CLOCK, type Clock } from '@outpost/clock';
@@ -38,16 +44,39 @@ export interface DispatchRow {
 }
 
 interface RawDispatch {
-  id: string; case_id: string; lead_id: string; system: ExternalSystem; purpose: DispatchPurpose; authority_label: string; body: string;
-  status: DispatchRow['status']; attempts: number; last_error: string | null; created_at: Date; sent_at: Date | null;
-  external_ref: string | null; acknowledged_at: Date | null; external_status: string | null;
+  id: string;
+  case_id: string;
+  lead_id: string;
+  system: ExternalSystem;
+  purpose: DispatchPurpose;
+  authority_label: string;
+  body: string;
+  status: DispatchRow['status'];
+  attempts: number;
+  last_error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+  external_ref: string | null;
+  acknowledged_at: Date | null;
+  external_status: string | null;
 }
 
 const toDispatch = (r: RawDispatch): DispatchRow => ({
-  id: r.id, caseId: r.case_id, leadId: r.lead_id, system: r.system, purpose: r.purpose, authorityLabel: r.authority_label, body: r.body,
-  status: r.status, attempts: Number(r.attempts), lastError: r.last_error, createdAt: new Date(r.created_at),
-  sentAt: r.sent_at ? new Date(r.sent_at) : null, externalRef: r.external_ref,
-  acknowledgedAt: r.acknowledged_at ? new Date(r.acknowledged_at) : null, externalStatus: r.external_status,
+  id: r.id,
+  caseId: r.case_id,
+  leadId: r.lead_id,
+  system: r.system,
+  purpose: r.purpose,
+  authorityLabel: r.authority_label,
+  body: r.body,
+  status: r.status,
+  attempts: Number(r.attempts),
+  lastError: r.last_error,
+  createdAt: new Date(r.created_at),
+  sentAt: r.sent_at ? new Date(r.sent_at) : null,
+  externalRef: r.external_ref,
+  acknowledgedAt: r.acknowledged_at ? new Date(r.acknowledged_at) : null,
+  externalStatus: r.external_status,
 });
 
 /** BullMQ job id of a dispatch: deterministic, so enqueueing twice (eager + reconciler) is one job. */
@@ -82,15 +111,22 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.ESCALATION_WORKERS) return;
-    this.worker = new Worker<{ dispatchId: string }>(this.config.ESCALATION_DISPATCH_QUEUE, (job) => this.process(job), {
-      connection: this.redis(true),
-      concurrency: 2,
-    });
+    this.worker = new Worker<{ dispatchId: string }>(
+      this.config.ESCALATION_DISPATCH_QUEUE,
+      (job) => this.process(job),
+      {
+        connection: this.redis(true),
+        concurrency: 2,
+      },
+    );
     this.worker.on('error', (err) => this.logger.error(`dispatch worker: ${String(err)}`));
     await this.worker.waitUntilReady();
     await this.reconcile();
     if (this.config.DISPATCH_RECONCILE_INTERVAL_MS > 0) {
-      this.interval = setInterval(() => void this.reconcile().catch((e: unknown) => this.logger.error(`dispatch reconcile: ${String(e)}`)), this.config.DISPATCH_RECONCILE_INTERVAL_MS);
+      this.interval = setInterval(
+        () => void this.reconcile().catch((e: unknown) => this.logger.error(`dispatch reconcile: ${String(e)}`)),
+        this.config.DISPATCH_RECONCILE_INTERVAL_MS,
+      );
       this.interval.unref();
     }
   }
@@ -106,14 +142,29 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
   /** Writes a dispatch in the caller's transaction; its job is enqueued after commit. */
   async create(
     tx: EntityManager,
-    d: { caseId: string; caseNo: string; leadId: string; system: ExternalSystem; purpose: DispatchPurpose; authorityLabel: string; content: Record<string, unknown> },
+    d: {
+      caseId: string;
+      caseNo: string;
+      leadId: string;
+      system: ExternalSystem;
+      purpose: DispatchPurpose;
+      authorityLabel: string;
+      content: Record<string, unknown>;
+    },
   ): Promise<string> {
     const id = uuidv7();
     const now = this.clock.now();
     // Only what the receiver needs: never reporter identity, phone or account numbers (those stay in intake).
     const body = JSON.stringify({
-      dispatchId: id, purpose: d.purpose, to: d.authorityLabel, caseNo: d.caseNo, leadId: d.leadId, sentBy: `${this.config.DISTRICT_NAME}（${this.config.DISTRICT_CODE}）`,
-      createdAt: now.toISOString(), callbackUrl: `/v1/external/${d.system}/callbacks`, ...d.content,
+      dispatchId: id,
+      purpose: d.purpose,
+      to: d.authorityLabel,
+      caseNo: d.caseNo,
+      leadId: d.leadId,
+      sentBy: `${this.config.DISTRICT_NAME}（${this.config.DISTRICT_CODE}）`,
+      createdAt: now.toISOString(),
+      callbackUrl: `/v1/external/${d.system}/callbacks`,
+      ...d.content,
     });
     await tx.query(
       `INSERT INTO external_dispatch (id, case_id, lead_id, system, purpose, authority_label, body, status, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,'PENDING',$8)`,
@@ -124,12 +175,18 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   async get(db: DataSource | EntityManager, id: string, lock = false): Promise<DispatchRow | null> {
-    const rows: RawDispatch[] = await db.query(`SELECT * FROM external_dispatch WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id]);
+    const rows: RawDispatch[] = await db.query(
+      `SELECT * FROM external_dispatch WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`,
+      [id],
+    );
     return rows[0] ? toDispatch(rows[0]) : null;
   }
 
   async forCase(caseId: string): Promise<DispatchRow[]> {
-    const rows: RawDispatch[] = await this.dataSource.query(`SELECT * FROM external_dispatch WHERE case_id = $1 ORDER BY created_at, id`, [caseId]);
+    const rows: RawDispatch[] = await this.dataSource.query(
+      `SELECT * FROM external_dispatch WHERE case_id = $1 ORDER BY created_at, id`,
+      [caseId],
+    );
     return rows.map(toDispatch);
   }
 
@@ -137,7 +194,11 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
    * Records the counterpart's acknowledgement (callback or by hand) and stops the ack clock. Returns the
    * escalation.upstream-acknowledged.v1 event: the caller writes it with its audit entry (CaseWriter).
    */
-  async acknowledge(tx: EntityManager, d: DispatchRow, a: { externalRef: string | null; externalStatus: string; actor: Actor }): Promise<AnyPublish> {
+  async acknowledge(
+    tx: EntityManager,
+    d: DispatchRow,
+    a: { externalRef: string | null; externalStatus: string; actor: Actor },
+  ): Promise<AnyPublish> {
     const c = await this.cases.byId(tx, d.caseId);
     if (!c) throw new Error(`dispatch ${d.id}: case missing`);
     const at = this.clock.now();
@@ -149,8 +210,18 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
     const ackKind = d.purpose === 'REPORT' || d.purpose === 'HANDOVER' ? ACK_CLOCK[d.purpose] : null;
     if (ackKind) await this.clocks.stop(tx, c.id, [ackKind], 'MET', d.id);
     return {
-      topic: 'escalation.upstream-acknowledged.v1', leadId: c.primaryLeadId, actor: a.actor,
-      payload: { leadId: c.primaryLeadId, caseId: c.id, reportId: d.id, system: d.system, status: leadStatusOf(c.state), externalRef: a.externalRef ?? d.externalRef, externalStatus: a.externalStatus },
+      topic: 'escalation.upstream-acknowledged.v1',
+      leadId: c.primaryLeadId,
+      actor: a.actor,
+      payload: {
+        leadId: c.primaryLeadId,
+        caseId: c.id,
+        reportId: d.id,
+        system: d.system,
+        status: leadStatusOf(c.state),
+        externalRef: a.externalRef ?? d.externalRef,
+        externalStatus: a.externalStatus,
+      },
     };
   }
 
@@ -164,24 +235,32 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
       if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
       await existing.remove();
     }
-    await queue.add('deliver', { dispatchId: id }, {
-      jobId,
-      attempts: this.config.DISPATCH_ATTEMPTS,
-      backoff: { type: 'exponential', delay: this.config.DISPATCH_BACKOFF_MS },
-      removeOnComplete: { count: 1000, age: 24 * 3600 },
-      removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
-    });
+    await queue.add(
+      'deliver',
+      { dispatchId: id },
+      {
+        jobId,
+        attempts: this.config.DISPATCH_ATTEMPTS,
+        backoff: { type: 'exponential', delay: this.config.DISPATCH_BACKOFF_MS },
+        removeOnComplete: { count: 1000, age: 24 * 3600 },
+        removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
+      },
+    );
   }
 
   /** Re-creates jobs for every PENDING dispatch (after a crash between commit and enqueue, or exhausted retries). */
   async reconcile(): Promise<number> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM external_dispatch WHERE status = 'PENDING' ORDER BY created_at LIMIT 500`);
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM external_dispatch WHERE status = 'PENDING' ORDER BY created_at LIMIT 500`,
+    );
     for (const r of rows) await this.enqueue(r.id);
     return rows.length;
   }
 
   getQueue(): Queue<{ dispatchId: string }> {
-    this.queue ??= new Queue<{ dispatchId: string }>(this.config.ESCALATION_DISPATCH_QUEUE, { connection: this.redis(false) });
+    this.queue ??= new Queue<{ dispatchId: string }>(this.config.ESCALATION_DISPATCH_QUEUE, {
+      connection: this.redis(false),
+    });
     return this.queue;
   }
 
@@ -201,7 +280,11 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
     try {
       const res = await fetch(system.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADERS.idempotencyKey]: d.id, ...signedHeaders(system.keys, d.body, this.clock.now()) },
+        headers: {
+          'content-type': 'application/json',
+          [SIGNATURE_HEADERS.idempotencyKey]: d.id,
+          ...signedHeaders(system.keys, d.body, this.clock.now()),
+        },
         body: d.body,
         signal: AbortSignal.timeout(this.config.DISPATCH_TIMEOUT_MS),
       });
@@ -210,7 +293,10 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
       const parsed = text ? (JSON.parse(text) as { reference?: unknown }) : {};
       reference = typeof parsed.reference === 'string' ? parsed.reference : null;
     } catch (err) {
-      await this.dataSource.query(`UPDATE external_dispatch SET attempts = attempts + 1, last_error = $2 WHERE id = $1 AND status = 'PENDING'`, [d.id, String(err).slice(0, 500)]);
+      await this.dataSource.query(
+        `UPDATE external_dispatch SET attempts = attempts + 1, last_error = $2 WHERE id = $1 AND status = 'PENDING'`,
+        [d.id, String(err).slice(0, 500)],
+      );
       this.logger.warn(`dispatch ${d.id} to ${d.system} failed (attempt ${job.attemptsMade + 1}): ${String(err)}`);
       throw err;
     }
@@ -224,17 +310,44 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
     const c = await this.cases.byId(tx, d.caseId, true);
     if (!c) throw new Error(`dispatch ${id}: case missing`);
     const at = this.clock.now();
-    await tx.query(`UPDATE external_dispatch SET status = 'SENT', sent_at = $2, external_ref = $3, attempts = attempts + 1, last_error = NULL WHERE id = $1`, [id, at, reference]);
+    await tx.query(
+      `UPDATE external_dispatch SET status = 'SENT', sent_at = $2, external_ref = $3, attempts = attempts + 1, last_error = NULL WHERE id = $1`,
+      [id, at, reference],
+    );
     const ackKind = d.purpose === 'REPORT' || d.purpose === 'HANDOVER' ? ACK_CLOCK[d.purpose] : null;
-    if (ackKind) await this.clocks.start(tx, { caseId: c.id, leadId: c.primaryLeadId, kind: ackKind, startAt: at, subjectRef: d.id });
+    if (ackKind)
+      await this.clocks.start(tx, {
+        caseId: c.id,
+        leadId: c.primaryLeadId,
+        kind: ackKind,
+        startAt: at,
+        subjectRef: d.id,
+      });
     const leadIds = (await this.cases.leads(tx, c.id)).map((l) => l.leadId);
-    await this.audit.appendMany(tx, leadIds.map((leadId) => ({
-      leadId, actor: CONNECTOR_ACTOR, action: 'escalation.external-delivered', fromState: c.state, toState: c.state,
-      reason: `已送达${d.authorityLabel}`, payload: { dispatchId: d.id, system: d.system, purpose: d.purpose, externalRef: reference },
-    })));
+    await this.audit.appendMany(
+      tx,
+      leadIds.map((leadId) => ({
+        leadId,
+        actor: CONNECTOR_ACTOR,
+        action: 'escalation.external-delivered',
+        fromState: c.state,
+        toState: c.state,
+        reason: `已送达${d.authorityLabel}`,
+        payload: { dispatchId: d.id, system: d.system, purpose: d.purpose, externalRef: reference },
+      })),
+    );
     await this.outbox.add(tx, {
-      topic: 'escalation.reported-upstream.v1', leadId: c.primaryLeadId, actor: CONNECTOR_ACTOR,
-      payload: { leadId: c.primaryLeadId, caseId: c.id, reportId: d.id, system: d.system, status: leadStatusOf(c.state), externalRef: reference },
+      topic: 'escalation.reported-upstream.v1',
+      leadId: c.primaryLeadId,
+      actor: CONNECTOR_ACTOR,
+      payload: {
+        leadId: c.primaryLeadId,
+        caseId: c.id,
+        reportId: d.id,
+        system: d.system,
+        status: leadStatusOf(c.state),
+        externalRef: reference,
+      },
     });
   }
 }

@@ -15,7 +15,11 @@ describe('signing', () => {
     const sut = signedHeaders(keys, '{"a":1}', now);
     expect(verifySignature(keys, sut, '{"a":1}', now, 300)).toEqual({ ok: true, keyId: 'new' });
     const ts = String(now.getTime() / 1000);
-    const old = { 'x-outpost-key-id': 'old', 'x-outpost-timestamp': ts, 'x-outpost-signature': signature(keys[0]!.secret, ts, 'b') };
+    const old = {
+      'x-outpost-key-id': 'old',
+      'x-outpost-timestamp': ts,
+      'x-outpost-signature': signature(keys[0]!.secret, ts, 'b'),
+    };
     expect(verifySignature(keys, old, 'b', now, 300).ok).toBe(true);
   });
 

@@ -22,7 +22,11 @@ export function signingKey(keys: SigningKey[]): SigningKey {
 export function signedHeaders(keys: SigningKey[], body: string, now: Date): Record<string, string> {
   const key = signingKey(keys);
   const ts = String(Math.floor(now.getTime() / 1000));
-  return { [SIGNATURE_HEADERS.keyId]: key.id, [SIGNATURE_HEADERS.timestamp]: ts, [SIGNATURE_HEADERS.signature]: signature(key.secret, ts, body) };
+  return {
+    [SIGNATURE_HEADERS.keyId]: key.id,
+    [SIGNATURE_HEADERS.timestamp]: ts,
+    [SIGNATURE_HEADERS.signature]: signature(key.secret, ts, body),
+  };
 }
 
 export type VerifyResult = { ok: true; keyId: string } | { ok: false; reason: string };
@@ -48,8 +52,10 @@ export function verifySignature(
   if (!key) return { ok: false, reason: `unknown key id ${keyId}` };
   const expected = Buffer.from(signature(key.secret, ts, rawBody));
   const given = Buffer.from(sig);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'signature mismatch' };
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return { ok: false, reason: 'signature mismatch' };
   // Checked after the signature, so an attacker cannot learn our clock from unsigned probes.
-  if (Math.abs(now.getTime() / 1000 - Number(ts)) > windowSeconds) return { ok: false, reason: 'timestamp outside the replay window' };
+  if (Math.abs(now.getTime() / 1000 - Number(ts)) > windowSeconds)
+    return { ok: false, reason: 'timestamp outside the replay window' };
   return { ok: true, keyId };
 }

@@ -6,7 +6,13 @@ import { DispatchService } from '../connectors/dispatch.service';
 import { handler, type CommandContext, type CommandHandlers, type CommandResult } from '../cases/command.types';
 
 /** 移送材料 (移送规定 第6条): the letter and the investigation report are mandatory. */
-export const REFERRAL_MATERIALS = ['TRANSFER_LETTER', 'INVESTIGATION_REPORT', 'ITEM_LIST', 'INSPECTION_REPORT', 'OTHER'] as const;
+export const REFERRAL_MATERIALS = [
+  'TRANSFER_LETTER',
+  'INVESTIGATION_REPORT',
+  'ITEM_LIST',
+  'INSPECTION_REPORT',
+  'OTHER',
+] as const;
 export const POLICE_DECISIONS = ['FILED', 'DECLINED', 'MATERIALS_INCOMPLETE'] as const;
 export type PoliceDecision = (typeof POLICE_DECISIONS)[number];
 
@@ -25,7 +31,12 @@ export class ReferralCommands {
       'approve-referral': handler(z.object({ note }), async (ctx, b) => {
         this.separateDuties(ctx);
         await this.clocks.stop(ctx.tx, ctx.case.id, ['REFERRAL_APPROVAL'], 'MET');
-        await this.clocks.start(ctx.tx, { caseId: ctx.case.id, leadId: ctx.case.primaryLeadId, kind: 'REFERRAL_TRANSFER', startAt: ctx.now });
+        await this.clocks.start(ctx.tx, {
+          caseId: ctx.case.id,
+          leadId: ctx.case.primaryLeadId,
+          kind: 'REFERRAL_TRANSFER',
+          startAt: ctx.now,
+        });
         return { reason: `负责人批准移送${b.note ? `：${b.note}` : ''}` };
       }),
       'refuse-referral': handler(z.object({ reason: z.string().trim().min(1).max(2000) }), async (ctx, b) => {
@@ -37,14 +48,31 @@ export class ReferralCommands {
       'send-referral': handler(
         z.object({ materials: z.array(z.enum(REFERRAL_MATERIALS)).min(1), note }),
         async (ctx, b) => {
-          const missing = (['TRANSFER_LETTER', 'INVESTIGATION_REPORT'] as const).filter((m) => !b.materials.includes(m));
+          const missing = (['TRANSFER_LETTER', 'INVESTIGATION_REPORT'] as const).filter(
+            (m) => !b.materials.includes(m),
+          );
           if (missing.length) {
-            throw new ProblemException(400, 'VALIDATION_FAILED', '移送材料须至少包括涉嫌犯罪案件移送书和调查报告（移送规定第6条）。', [{ path: 'materials', message: `缺少：${missing.join(', ')}` }]);
+            throw new ProblemException(
+              400,
+              'VALIDATION_FAILED',
+              '移送材料须至少包括涉嫌犯罪案件移送书和调查报告（移送规定第6条）。',
+              [{ path: 'materials', message: `缺少：${missing.join(', ')}` }],
+            );
           }
           await this.clocks.stop(ctx.tx, ctx.case.id, ['REFERRAL_TRANSFER'], 'MET');
           const dispatchId = await this.toPolice(ctx, 'REFERRAL', { materials: b.materials, note: b.note ?? null });
-          await this.clocks.start(ctx.tx, { caseId: ctx.case.id, leadId: ctx.case.primaryLeadId, kind: 'POLICE_DECISION', startAt: ctx.now });
-          await this.clocks.start(ctx.tx, { caseId: ctx.case.id, leadId: ctx.case.primaryLeadId, kind: 'MATERIALS_NOTICE', startAt: ctx.now });
+          await this.clocks.start(ctx.tx, {
+            caseId: ctx.case.id,
+            leadId: ctx.case.primaryLeadId,
+            kind: 'POLICE_DECISION',
+            startAt: ctx.now,
+          });
+          await this.clocks.start(ctx.tx, {
+            caseId: ctx.case.id,
+            leadId: ctx.case.primaryLeadId,
+            kind: 'MATERIALS_NOTICE',
+            startAt: ctx.now,
+          });
           return { reason: '移送公安机关', detail: { dispatchId, materials: b.materials }, response: { dispatchId } };
         },
       ),
@@ -52,32 +80,59 @@ export class ReferralCommands {
         z.object({ decision: z.enum(POLICE_DECISIONS), note, externalRef: z.string().max(200).optional() }),
         async (ctx, b) => this.policeDecision(ctx, b.decision, b.note ?? null),
       ),
-      'supplement-materials': handler(z.object({ materials: z.array(z.enum(REFERRAL_MATERIALS)).min(1), note }), async (ctx, b) => {
-        await this.clocks.stop(ctx.tx, ctx.case.id, ['MATERIALS_CORRECTION'], 'MET');
-        const dispatchId = await this.toPolice(ctx, 'MATERIALS', { kind: 'SUPPLEMENT', materials: b.materials, note: b.note ?? null });
-        await this.clocks.start(ctx.tx, { caseId: ctx.case.id, leadId: ctx.case.primaryLeadId, kind: 'POLICE_DECISION', startAt: ctx.now });
-        return { reason: '补正移送材料', detail: { dispatchId, materials: b.materials }, response: { dispatchId } };
-      }),
+      'supplement-materials': handler(
+        z.object({ materials: z.array(z.enum(REFERRAL_MATERIALS)).min(1), note }),
+        async (ctx, b) => {
+          await this.clocks.stop(ctx.tx, ctx.case.id, ['MATERIALS_CORRECTION'], 'MET');
+          const dispatchId = await this.toPolice(ctx, 'MATERIALS', {
+            kind: 'SUPPLEMENT',
+            materials: b.materials,
+            note: b.note ?? null,
+          });
+          await this.clocks.start(ctx.tx, {
+            caseId: ctx.case.id,
+            leadId: ctx.case.primaryLeadId,
+            kind: 'POLICE_DECISION',
+            startAt: ctx.now,
+          });
+          return { reason: '补正移送材料', detail: { dispatchId, materials: b.materials }, response: { dispatchId } };
+        },
+      ),
       'request-reconsideration': handler(z.object({ reason: z.string().trim().min(1).max(2000) }), async (ctx, b) => {
         const done: Array<{ n: string }> = await ctx.tx.query(
           `SELECT count(*) AS n FROM case_step WHERE case_id = $1 AND action = 'request-reconsideration' AND at >= $2`,
           [ctx.case.id, ctx.case.openedAt],
         );
-        if (Number(done[0]?.n ?? 0) > 0) throw new ProblemException(409, 'TRANSITION_NOT_ALLOWED', '已就不予立案决定提请过复议；复议决定后可提请检察院监督或转回行政处理。', undefined, { currentState: ctx.case.state });
+        if (Number(done[0]?.n ?? 0) > 0)
+          throw new ProblemException(
+            409,
+            'TRANSITION_NOT_ALLOWED',
+            '已就不予立案决定提请过复议；复议决定后可提请检察院监督或转回行政处理。',
+            undefined,
+            { currentState: ctx.case.state },
+          );
         await this.clocks.stop(ctx.tx, ctx.case.id, ['RECONSIDERATION_REQUEST'], 'MET');
         const dispatchId = await this.toPolice(ctx, 'REFERRAL', { kind: 'RECONSIDERATION_REQUEST', reason: b.reason });
-        await this.clocks.start(ctx.tx, { caseId: ctx.case.id, leadId: ctx.case.primaryLeadId, kind: 'RECONSIDERATION_ANSWER', startAt: ctx.now });
+        await this.clocks.start(ctx.tx, {
+          caseId: ctx.case.id,
+          leadId: ctx.case.primaryLeadId,
+          kind: 'RECONSIDERATION_ANSWER',
+          startAt: ctx.now,
+        });
         return { reason: `提请复议：${b.reason}`, detail: { dispatchId } };
       }),
       'record-reconsideration': handler(z.object({ upheld: z.boolean(), note }), async (ctx, b) =>
         this.policeDecision(ctx, b.upheld ? 'DECLINED' : 'FILED', b.note ?? null),
       ),
-      'hand-over-materials': handler(z.object({ items: z.array(z.string().trim().min(1).max(200)).min(1) }), async (ctx, b) => {
-        const stopped = await this.clocks.stop(ctx.tx, ctx.case.id, ['MATERIALS_HANDOVER'], 'MET');
-        if (stopped.length === 0) throw new ProblemException(409, 'ALREADY_HANDED_OVER', '涉案物品及材料已移交。');
-        const dispatchId = await this.toPolice(ctx, 'MATERIALS', { kind: 'HANDOVER', items: b.items });
-        return { reason: `移交涉案物品及材料（${b.items.length}项）`, detail: { dispatchId, items: b.items } };
-      }),
+      'hand-over-materials': handler(
+        z.object({ items: z.array(z.string().trim().min(1).max(200)).min(1) }),
+        async (ctx, b) => {
+          const stopped = await this.clocks.stop(ctx.tx, ctx.case.id, ['MATERIALS_HANDOVER'], 'MET');
+          if (stopped.length === 0) throw new ProblemException(409, 'ALREADY_HANDED_OVER', '涉案物品及材料已移交。');
+          const dispatchId = await this.toPolice(ctx, 'MATERIALS', { kind: 'HANDOVER', items: b.items });
+          return { reason: `移交涉案物品及材料（${b.items.length}项）`, detail: { dispatchId, items: b.items } };
+        },
+      ),
       'return-to-admin': handler(z.object({ reason: z.string().trim().min(1).max(2000) }), async (ctx, b) => {
         await this.clocks.stop(ctx.tx, ctx.case.id, ['RECONSIDERATION_REQUEST'], 'CANCELLED');
         await this.backToAdminCase(ctx);
@@ -91,7 +146,13 @@ export class ReferralCommands {
     const { tx, case: c, now } = ctx;
     const fromReconsideration = c.state === 'RECONSIDERATION';
     if (fromReconsideration && decision === 'MATERIALS_INCOMPLETE') {
-      throw new ProblemException(409, 'TRANSITION_NOT_ALLOWED', '复议阶段公安只能作出立案或维持不予立案的决定。', undefined, { currentState: c.state });
+      throw new ProblemException(
+        409,
+        'TRANSITION_NOT_ALLOWED',
+        '复议阶段公安只能作出立案或维持不予立案的决定。',
+        undefined,
+        { currentState: c.state },
+      );
     }
     const late = (await this.clocks.forCase(c.id)).some((k) => k.kind === 'MATERIALS_NOTICE' && k.status === 'LAPSED');
     if (fromReconsideration) {
@@ -108,7 +169,11 @@ export class ReferralCommands {
         return { to: 'POLICE_FILED', reason: `公安机关决定立案${text ? `：${text}` : ''}`, detail: { decision } };
       case 'DECLINED':
         if (!fromReconsideration) await this.clocks.start(tx, { ...base, kind: 'RECONSIDERATION_REQUEST' });
-        return { to: 'POLICE_DECLINED', reason: `公安机关${fromReconsideration ? '复议维持' : '决定'}不予立案${text ? `：${text}` : ''}`, detail: { decision, afterReconsideration: fromReconsideration } };
+        return {
+          to: 'POLICE_DECLINED',
+          reason: `公安机关${fromReconsideration ? '复议维持' : '决定'}不予立案${text ? `：${text}` : ''}`,
+          detail: { decision, afterReconsideration: fromReconsideration },
+        };
       case 'MATERIALS_INCOMPLETE':
         await this.clocks.start(tx, { ...base, kind: 'MATERIALS_CORRECTION' });
         return {
@@ -125,10 +190,24 @@ export class ReferralCommands {
     }
   }
 
-  private async toPolice(ctx: CommandContext, purpose: 'REFERRAL' | 'MATERIALS', content: Record<string, unknown>): Promise<string> {
+  private async toPolice(
+    ctx: CommandContext,
+    purpose: 'REFERRAL' | 'MATERIALS',
+    content: Record<string, unknown>,
+  ): Promise<string> {
     return this.dispatches.create(ctx.tx, {
-      caseId: ctx.case.id, caseNo: ctx.case.caseNo, leadId: ctx.case.primaryLeadId, system: 'POLICE', purpose, authorityLabel: '公安机关（经侦）',
-      content: { category: ctx.case.category, summary: ctx.case.decision.reasoning, legalBasis: ['《行政执法机关移送涉嫌犯罪案件的规定》'], ...content },
+      caseId: ctx.case.id,
+      caseNo: ctx.case.caseNo,
+      leadId: ctx.case.primaryLeadId,
+      system: 'POLICE',
+      purpose,
+      authorityLabel: '公安机关（经侦）',
+      content: {
+        category: ctx.case.category,
+        summary: ctx.case.decision.reasoning,
+        legalBasis: ['《行政执法机关移送涉嫌犯罪案件的规定》'],
+        ...content,
+      },
     });
   }
 
@@ -136,7 +215,12 @@ export class ReferralCommands {
   private async backToAdminCase(ctx: CommandContext): Promise<void> {
     if (!ctx.case.filedAt) {
       ctx.case.filedAt = ctx.now;
-      await this.clocks.start(ctx.tx, { caseId: ctx.case.id, leadId: ctx.case.primaryLeadId, kind: 'PENALTY_DECISION', startAt: ctx.now });
+      await this.clocks.start(ctx.tx, {
+        caseId: ctx.case.id,
+        leadId: ctx.case.primaryLeadId,
+        kind: 'PENALTY_DECISION',
+        startAt: ctx.now,
+      });
     }
   }
 }

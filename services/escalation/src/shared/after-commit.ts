@@ -24,7 +24,10 @@ export class AfterCommit {
       this.pending.set(tx, hooks);
       return work(tx);
     });
-    for (const h of hooks) await h().catch((err: unknown) => this.logger.warn(`after-commit hook failed (reconciler repairs it): ${String(err)}`));
+    for (const h of hooks)
+      await h().catch((err: unknown) =>
+        this.logger.warn(`after-commit hook failed (reconciler repairs it): ${String(err)}`),
+      );
     return result;
   }
 

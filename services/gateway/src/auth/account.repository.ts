@@ -53,7 +53,10 @@ export class AccountRepository {
   }
 
   async setDisabled(personId: string, disabled: boolean): Promise<void> {
-    await this.db.query(`UPDATE account SET disabled = $2, updated_at = now() WHERE person_id = $1`, [personId, disabled]);
+    await this.db.query(`UPDATE account SET disabled = $2, updated_at = now() WHERE person_id = $1`, [
+      personId,
+      disabled,
+    ]);
   }
 
   /**
@@ -97,14 +100,14 @@ export class AccountRepository {
 
   // ── refresh tokens ──────────────────────────────────────────────────────────────────────────────────────────
 
-  async insertRefreshToken(db: Db, t: { id: string; personId: string; familyId: string; tokenHash: string; expiresAt: Date }): Promise<void> {
-    await db.query(`INSERT INTO refresh_token (id, person_id, family_id, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)`, [
-      t.id,
-      t.personId,
-      t.familyId,
-      t.tokenHash,
-      t.expiresAt,
-    ]);
+  async insertRefreshToken(
+    db: Db,
+    t: { id: string; personId: string; familyId: string; tokenHash: string; expiresAt: Date },
+  ): Promise<void> {
+    await db.query(
+      `INSERT INTO refresh_token (id, person_id, family_id, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+      [t.id, t.personId, t.familyId, t.tokenHash, t.expiresAt],
+    );
   }
 
   async lockRefreshToken(tx: EntityManager, tokenHash: string): Promise<RefreshTokenRow | null> {
@@ -120,7 +123,9 @@ export class AccountRepository {
   }
 
   async revokeFamily(db: Db, familyId: string): Promise<void> {
-    await db.query(`UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [familyId]);
+    await db.query(`UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [
+      familyId,
+    ]);
   }
 
   /** A session is live while its family has an unrevoked, unexpired token. */

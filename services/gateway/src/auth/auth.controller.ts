@@ -35,9 +35,21 @@ export class AuthController {
       '(`outpost_at` for GET requests such as SSE and bull-board, `outpost_rt` for /api/v1/auth). 5 failures lock the account for 15 minutes (429 ACCOUNT_LOCKED). ' +
       '403 ROSTER_PENDING when the roster has not reached the gateway yet.',
   })
-  @ApiBody({ schema: { type: 'object', required: ['login', 'password'], properties: { login: { type: 'string', example: 'officer1' }, password: { type: 'string', example: 'Outpost@2026' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['login', 'password'],
+      properties: {
+        login: { type: 'string', example: 'officer1' },
+        password: { type: 'string', example: 'Outpost@2026' },
+      },
+    },
+  })
   @ApiOkResponse({ description: '{ accessToken, tokenType, expiresIn, refreshToken, refreshExpiresAt, user }' })
-  async login(@Body(new ZodPipe(loginSchema)) body: z.infer<typeof loginSchema>, @Res({ passthrough: true }) reply: FastifyReply) {
+  async login(
+    @Body(new ZodPipe(loginSchema)) body: z.infer<typeof loginSchema>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { tokens, user } = await this.auth.login(body.login, body.password);
     this.setAuthCookies(reply, tokens);
     return { ...tokens, user: await this.me(user) };
@@ -46,7 +58,10 @@ export class AuthController {
   @OwnAuth()
   @Post('auth/refresh')
   @HttpCode(200)
-  @ApiOperation({ summary: '刷新令牌 (anonymous; refresh token in body or cookie)', description: 'Rotates the refresh token; reusing an old one ends the session (401 REFRESH_TOKEN_REUSED).' })
+  @ApiOperation({
+    summary: '刷新令牌 (anonymous; refresh token in body or cookie)',
+    description: 'Rotates the refresh token; reusing an old one ends the session (401 REFRESH_TOKEN_REUSED).',
+  })
   @ApiBody({ required: false, schema: { type: 'object', properties: { refreshToken: { type: 'string' } } } })
   async refresh(
     @Body(new ZodPipe(refreshSchema)) body: z.infer<typeof refreshSchema>,
@@ -63,17 +78,31 @@ export class AuthController {
   @OwnAuth()
   @Post('auth/logout')
   @HttpCode(204)
-  @ApiOperation({ summary: '退出登录 (anonymous; refresh token in body or cookie)', description: 'Revokes the session: its refresh token and access tokens stop working at once.' })
+  @ApiOperation({
+    summary: '退出登录 (anonymous; refresh token in body or cookie)',
+    description: 'Revokes the session: its refresh token and access tokens stop working at once.',
+  })
   @ApiBody({ required: false, schema: { type: 'object', properties: { refreshToken: { type: 'string' } } } })
-  async logout(@Body(new ZodPipe(refreshSchema)) body: z.infer<typeof refreshSchema>, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  async logout(
+    @Body(new ZodPipe(refreshSchema)) body: z.infer<typeof refreshSchema>,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const token = body?.refreshToken ?? readCookie(req.headers.cookie, REFRESH_COOKIE);
     if (token) await this.auth.logout(token);
-    void reply.header('set-cookie', [clearCookie(ACCESS_COOKIE, '/'), clearCookie(REFRESH_COOKIE, REFRESH_COOKIE_PATH)]);
+    void reply.header('set-cookie', [
+      clearCookie(ACCESS_COOKIE, '/'),
+      clearCookie(REFRESH_COOKIE, REFRESH_COOKIE_PATH),
+    ]);
   }
 
   @BrowserAuth(ROLE_GROUPS.anyone)
   @Get('me')
-  @ApiOperation({ summary: '当前用户 (any role)', description: 'Person id, login, roles, canCertify, grid/street scope, unit, contact and pairings, as copied from the roster.' })
+  @ApiOperation({
+    summary: '当前用户 (any role)',
+    description:
+      'Person id, login, roles, canCertify, grid/street scope, unit, contact and pairings, as copied from the roster.',
+  })
   async current(@CurrentUser() user: AuthUser) {
     return this.me(user);
   }
@@ -91,7 +120,13 @@ export class AuthController {
       unit: person?.unit ?? null,
       institution: person?.institution ?? null,
       contact: { phone: person?.phone ?? null, email: person?.email ?? null },
-      pairings: pairings.map((p) => ({ id: p.id, volunteerId: p.volunteer_id, sentinelId: p.sentinel_id, gridIds: p.grid_ids, status: p.status })),
+      pairings: pairings.map((p) => ({
+        id: p.id,
+        volunteerId: p.volunteer_id,
+        sentinelId: p.sentinel_id,
+        gridIds: p.grid_ids,
+        status: p.status,
+      })),
     };
   }
 
@@ -99,7 +134,11 @@ export class AuthController {
     const secure = this.config.COOKIE_SECURE;
     void reply.header('set-cookie', [
       setCookie(ACCESS_COOKIE, tokens.accessToken, { path: '/', maxAgeSeconds: tokens.expiresIn, secure }),
-      setCookie(REFRESH_COOKIE, tokens.refreshToken, { path: REFRESH_COOKIE_PATH, maxAgeSeconds: this.config.REFRESH_TOKEN_TTL_DAYS * 86400, secure }),
+      setCookie(REFRESH_COOKIE, tokens.refreshToken, {
+        path: REFRESH_COOKIE_PATH,
+        maxAgeSeconds: this.config.REFRESH_TOKEN_TTL_DAYS * 86400,
+        secure,
+      }),
     ]);
   }
 }

@@ -52,7 +52,11 @@ export class AuthService {
     if (account.disabled) throw new ProblemException(403, 'ACCOUNT_DISABLED', '该账号已停用，请联系管理员。');
     if (account.locked_until && account.locked_until.getTime() > Date.now()) throw locked(account.locked_until);
     if (!(await argon2.verify(account.password_hash, password))) {
-      const lockedUntil = await this.accounts.recordFailure(account.person_id, this.config.LOGIN_MAX_FAILURES, this.config.LOGIN_LOCKOUT_MINUTES);
+      const lockedUntil = await this.accounts.recordFailure(
+        account.person_id,
+        this.config.LOGIN_MAX_FAILURES,
+        this.config.LOGIN_LOCKOUT_MINUTES,
+      );
       if (lockedUntil) throw locked(lockedUntil);
       throw invalidCredentials();
     }
@@ -87,9 +91,14 @@ export class AuthService {
     // Errors are thrown after the transaction so the family revocation above is committed.
     if ('error' in outcome) {
       if (outcome.error === 'reused') {
-        throw new ProblemException(401, 'REFRESH_TOKEN_REUSED', '登录凭证已被使用过，为安全起见本次会话已注销，请重新登录。');
+        throw new ProblemException(
+          401,
+          'REFRESH_TOKEN_REUSED',
+          '登录凭证已被使用过，为安全起见本次会话已注销，请重新登录。',
+        );
       }
-      if (outcome.error === 'disabled') throw new ProblemException(403, 'ACCOUNT_DISABLED', '该账号已停用，请联系管理员。');
+      if (outcome.error === 'disabled')
+        throw new ProblemException(403, 'ACCOUNT_DISABLED', '该账号已停用，请联系管理员。');
       throw new ProblemException(401, 'INVALID_REFRESH_TOKEN', '登录已过期，请重新登录。');
     }
     const user = await this.resolveUser(outcome.personId, outcome.login, outcome.familyId);
@@ -98,7 +107,10 @@ export class AuthService {
 
   /** Revokes the session of this refresh token (and so its access tokens). Unknown tokens are ignored. */
   async logout(refreshToken: string): Promise<void> {
-    const rows: Array<{ family_id: string }> = await this.db.query(`SELECT family_id FROM refresh_token WHERE token_hash = $1`, [sha256(refreshToken)]);
+    const rows: Array<{ family_id: string }> = await this.db.query(
+      `SELECT family_id FROM refresh_token WHERE token_hash = $1`,
+      [sha256(refreshToken)],
+    );
     if (rows[0]) await this.accounts.revokeFamily(this.db, rows[0].family_id);
   }
 
@@ -116,15 +128,18 @@ export class AuthService {
         audience: BROWSER_TOKEN_AUDIENCE,
         algorithms: ['ES256'],
       });
-      if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new Error('claims');
+      if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string')
+        throw new Error('claims');
       personId = payload.sub;
       sessionId = payload.sid;
     } catch {
       throw new ProblemException(401, 'INVALID_TOKEN', '登录已失效，请重新登录。');
     }
-    if (!(await this.accounts.sessionLive(sessionId))) throw new ProblemException(401, 'SESSION_ENDED', '会话已注销，请重新登录。');
+    if (!(await this.accounts.sessionLive(sessionId)))
+      throw new ProblemException(401, 'SESSION_ENDED', '会话已注销，请重新登录。');
     const account = await this.accounts.byPerson(personId);
-    if (!account || account.disabled) throw new ProblemException(401, 'ACCOUNT_DISABLED', '该账号已停用，请联系管理员。');
+    if (!account || account.disabled)
+      throw new ProblemException(401, 'ACCOUNT_DISABLED', '该账号已停用，请联系管理员。');
     return this.resolveUser(personId, account.login, sessionId);
   }
 
@@ -138,12 +153,17 @@ export class AuthService {
         '账号已创建，但花名册中的角色与网格尚未同步到网关（等待研判服务的花名册事件）。请稍后再试，或联系管理员确认花名册。',
       );
     }
-    if (!person.active || person.roles.length === 0) throw new ProblemException(403, 'ROSTER_INACTIVE', '您在花名册中已停用或没有任何角色，无法登录。');
+    if (!person.active || person.roles.length === 0)
+      throw new ProblemException(403, 'ROSTER_INACTIVE', '您在花名册中已停用或没有任何角色，无法登录。');
     const pairings = await this.accounts.pairingsOf(personId);
     return { principal: principalFor(person, pairings), personId, login, sessionId };
   }
 
-  private async issue(personId: string, familyId: string, db: DataSource | import('typeorm').EntityManager): Promise<TokenPair> {
+  private async issue(
+    personId: string,
+    familyId: string,
+    db: DataSource | import('typeorm').EntityManager,
+  ): Promise<TokenPair> {
     const accessToken = await new SignJWT({ typ: 'access', sid: familyId })
       .setProtectedHeader({ alg: 'ES256' })
       .setIssuer(BROWSER_TOKEN_ISSUER)
@@ -155,7 +175,13 @@ export class AuthService {
       .sign(this.keys.browserPrivate);
     const refreshToken = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + this.config.REFRESH_TOKEN_TTL_DAYS * 86400_000);
-    await this.accounts.insertRefreshToken(db, { id: randomUUID(), personId, familyId, tokenHash: sha256(refreshToken), expiresAt });
+    await this.accounts.insertRefreshToken(db, {
+      id: randomUUID(),
+      personId,
+      familyId,
+      tokenHash: sha256(refreshToken),
+      expiresAt,
+    });
     return {
       accessToken,
       tokenType: 'Bearer',
@@ -173,8 +199,14 @@ function invalidCredentials(): ProblemException {
 function locked(until: Date): ProblemException {
   const seconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
   const local = until.toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit' });
-  return new ProblemException(429, 'ACCOUNT_LOCKED', `连续登录失败次数过多，账号已临时锁定，请于 ${local} 后再试。`, undefined, {
-    retryAfterSeconds: seconds,
-    lockedUntil: until.toISOString(),
-  });
+  return new ProblemException(
+    429,
+    'ACCOUNT_LOCKED',
+    `连续登录失败次数过多，账号已临时锁定，请于 ${local} 后再试。`,
+    undefined,
+    {
+      retryAfterSeconds: seconds,
+      lockedUntil: until.toISOString(),
+    },
+  );
 }

@@ -54,12 +54,23 @@ export class BrowserAuthGuard implements CanActivate {
     req.user = user;
     const roles = this.reflector.getAllAndOverride<readonly Role[] | undefined>(BROWSER_ROLES, targets);
     if (!roles || !user.principal.roles.some((r) => roles.includes(r))) {
-      throw new ProblemException(403, 'ROLE_NOT_ALLOWED', `您的角色无权执行此操作（需要：${(roles ?? []).join('、') || '—'}）。`);
+      throw new ProblemException(
+        403,
+        'ROLE_NOT_ALLOWED',
+        `您的角色无权执行此操作（需要：${(roles ?? []).join('、') || '—'}）。`,
+      );
     }
     if (this.reflector.getAllAndOverride<boolean>(NEEDS_CERTIFY_FOR_OFFICER, targets)) {
       // An OFFICER counts only with canCertify (牵头部门); other listed roles count as they are.
-      const qualifies = user.principal.roles.some((r) => roles.includes(r) && (r !== 'OFFICER' || user.principal.canCertify));
-      if (!qualifies) throw new ProblemException(403, 'CERTIFY_REQUIRED', '仅牵头部门（具备认定权限）的办案人员或督办人员可以查看举报人身份及银行敏感信息。');
+      const qualifies = user.principal.roles.some(
+        (r) => roles.includes(r) && (r !== 'OFFICER' || user.principal.canCertify),
+      );
+      if (!qualifies)
+        throw new ProblemException(
+          403,
+          'CERTIFY_REQUIRED',
+          '仅牵头部门（具备认定权限）的办案人员或督办人员可以查看举报人身份及银行敏感信息。',
+        );
     }
     return true;
   }

@@ -19,7 +19,11 @@ export function readCookie(header: string | undefined, name: string): string | n
 }
 
 /** httpOnly + SameSite=Strict: not readable by scripts and never sent on cross-site requests. */
-export function setCookie(name: string, value: string, o: { path: string; maxAgeSeconds: number; secure: boolean }): string {
+export function setCookie(
+  name: string,
+  value: string,
+  o: { path: string; maxAgeSeconds: number; secure: boolean },
+): string {
   return [
     `${name}=${encodeURIComponent(value)}`,
     `Path=${o.path}`,

@@ -24,8 +24,14 @@ function pem(inline: string | undefined, file: string, variable: string): string
 }
 
 export async function loadGatewayKeys(config: GatewayConfig): Promise<GatewayKeys> {
-  const internalPem = pem(config.INTERNAL_JWT_PRIVATE_KEY, config.INTERNAL_JWT_PRIVATE_KEY_FILE, 'INTERNAL_JWT_PRIVATE_KEY');
-  const browserPem = config.BROWSER_JWT_PRIVATE_KEY ? config.BROWSER_JWT_PRIVATE_KEY.replace(/\\n/g, '\n') : internalPem;
+  const internalPem = pem(
+    config.INTERNAL_JWT_PRIVATE_KEY,
+    config.INTERNAL_JWT_PRIVATE_KEY_FILE,
+    'INTERNAL_JWT_PRIVATE_KEY',
+  );
+  const browserPem = config.BROWSER_JWT_PRIVATE_KEY
+    ? config.BROWSER_JWT_PRIVATE_KEY.replace(/\\n/g, '\n')
+    : internalPem;
   const browserPublicPem = createPublicKey(browserPem).export({ type: 'spki', format: 'pem' }).toString();
   return {
     internalPrivate: await importPrivateKey(internalPem),

@@ -43,7 +43,8 @@ export interface AuthUser {
 export function principalFor(person: RosterPersonRow, pairings: PairingRow[]): Principal {
   const grids = new Set(person.grid_ids);
   if (person.roles.includes('VOLUNTEER')) {
-    for (const p of pairings) if (p.status === 'ACTIVE' && p.volunteer_id === person.id) p.grid_ids.forEach((g) => grids.add(g));
+    for (const p of pairings)
+      if (p.status === 'ACTIVE' && p.volunteer_id === person.id) p.grid_ids.forEach((g) => grids.add(g));
   }
   return {
     userId: person.id,
@@ -70,7 +71,10 @@ export function visibilitySql(p: Principal, params: unknown[]): string {
 }
 
 /** The same rule in memory (live updates). */
-export function canSee(p: Principal, lead: { streetCode: string | null; gridIds: string[]; assigneeId: string | null; filedBy: string | null }): boolean {
+export function canSee(
+  p: Principal,
+  lead: { streetCode: string | null; gridIds: string[]; assigneeId: string | null; filedBy: string | null },
+): boolean {
   if (p.scope.district) return true;
   if (lead.streetCode && p.scope.streetCodes.includes(lead.streetCode)) return true;
   if (lead.gridIds.some((g) => p.scope.gridIds.includes(g))) return true;

@@ -21,7 +21,21 @@ export class RosterConsumer {
            grid_ids = EXCLUDED.grid_ids, phone = EXCLUDED.phone, email = EXCLUDED.email, active = EXCLUDED.active,
            deleted = EXCLUDED.deleted, version_at = EXCLUDED.version_at
          WHERE roster_person.version_at <= EXCLUDED.version_at`,
-        [x.id, x.name, x.roles, x.canCertify, x.unit, x.institution, x.streetCodes, x.gridIds, x.phone, x.email, x.active, p.deleted, event.occurredAt],
+        [
+          x.id,
+          x.name,
+          x.roles,
+          x.canCertify,
+          x.unit,
+          x.institution,
+          x.streetCodes,
+          x.gridIds,
+          x.phone,
+          x.email,
+          x.active,
+          p.deleted,
+          event.occurredAt,
+        ],
       );
     } else {
       const x = p.pairing;

@@ -17,7 +17,8 @@ import { DownstreamClient, relay, toProblemException } from './downstream.client
 
 /** Downstream paths the gateway relies on (assessment/escalation: docs/SHARED-FACTS.md; intake: see README of the gateway). */
 export const PATHS = {
-  command: (leadId: string, action: string) => `/v1/leads/${encodeURIComponent(leadId)}/commands/${encodeURIComponent(action)}`,
+  command: (leadId: string, action: string) =>
+    `/v1/leads/${encodeURIComponent(leadId)}/commands/${encodeURIComponent(action)}`,
   allowedActions: (leadId: string) => `/v1/leads/${encodeURIComponent(leadId)}/allowed-actions`,
   transitions: '/v1/transitions',
   fileLead: '/v1/leads',
@@ -53,12 +54,21 @@ export class CommandsController {
   @Post('leads/:id/commands/:action')
   @HttpCode(200)
   @ApiParam({ name: 'id' })
-  @ApiParam({ name: 'action', description: 'claim, release, reassign, request-verification, answer-verification, submit-opinion, decide, return, reopen, record-action, approve-referral, send-referral, record-police-decision, close, merge, …' })
-  @ApiBody({ schema: { type: 'object', example: { recommendation: 'REFER_POLICE', category: 'IF', legalBasis: ['条例第23条'], reasoning: '……' } } })
+  @ApiParam({
+    name: 'action',
+    description:
+      'claim, release, reassign, request-verification, answer-verification, submit-opinion, decide, return, reopen, record-action, approve-referral, send-referral, record-police-decision, close, merge, …',
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      example: { recommendation: 'REFER_POLICE', category: 'IF', legalBasis: ['条例第23条'], reasoning: '……' },
+    },
+  })
   @ApiOperation({
     summary: '执行流程操作 (workflow roles; per-action roles below; scope)',
     description:
-      'Forwarded to assessment or escalation by the lead\'s stage, with an internal token for the user. The service\'s answer ' +
+      "Forwarded to assessment or escalation by the lead's stage, with an internal token for the user. The service's answer " +
       '(200 { leadId, status, … } or problem+json 403 ROLE_NOT_ALLOWED/OUT_OF_SCOPE/SEPARATION_OF_DUTIES, 409 TRANSITION_NOT_ALLOWED with the Chinese reason, 404) ' +
       'is passed through unchanged. Optional Idempotency-Key header is passed on.',
   })
@@ -75,10 +85,21 @@ export class CommandsController {
     const row = await this.leads.visible(user.principal, id);
     if (!row) throw notFound();
     if (!hasAnyRole(user.principal.roles, rolesForAction(action))) {
-      throw new ProblemException(403, 'ROLE_NOT_ALLOWED', `您的角色无权执行「${action}」操作（需要：${rolesForAction(action).join('、')}）。`);
+      throw new ProblemException(
+        403,
+        'ROLE_NOT_ALLOWED',
+        `您的角色无权执行「${action}」操作（需要：${rolesForAction(action).join('、')}）。`,
+      );
     }
     const owner = ownerOf(row);
-    if (!owner) throw new ProblemException(409, 'TRANSITION_NOT_ALLOWED', '线索尚在受理阶段（待分级研判），暂不能执行流程操作。', undefined, { status: row.status });
+    if (!owner)
+      throw new ProblemException(
+        409,
+        'TRANSITION_NOT_ALLOWED',
+        '线索尚在受理阶段（待分级研判），暂不能执行流程操作。',
+        undefined,
+        { status: row.status },
+      );
     const res = await this.downstream.call(owner, {
       method: 'POST',
       path: PATHS.command(id, action),
@@ -115,7 +136,11 @@ export class CommandsController {
       status = answer.status ?? status;
     }
     const gatewayActions = [];
-    if (canReveal(user)) gatewayActions.push({ action: 'reveal', label: { zh: '查看举报人及敏感信息', en: 'Reveal reporter and sensitive fields' } });
+    if (canReveal(user))
+      gatewayActions.push({
+        action: 'reveal',
+        label: { zh: '查看举报人及敏感信息', en: 'Reveal reporter and sensitive fields' },
+      });
     if (hasAnyRole(user.principal.roles, ROLE_GROUPS.evidenceAdders) && status !== 'CLOSED') {
       gatewayActions.push({ action: 'add-evidence', label: { zh: '补充证据', en: 'Add evidence' } });
     }
@@ -124,10 +149,20 @@ export class CommandsController {
 
   @BrowserAuth(ROLE_GROUPS.anyone)
   @Get('transitions')
-  @ApiOperation({ summary: '状态流转表 (any role)', description: '{ assessment: <GET /v1/transitions of assessment>, escalation: <same of escalation> }' })
+  @ApiOperation({
+    summary: '状态流转表 (any role)',
+    description: '{ assessment: <GET /v1/transitions of assessment>, escalation: <same of escalation> }',
+  })
   async transitions(@CurrentUser() user: AuthUser, @Req() req: FastifyRequest) {
     const [assessment, escalation] = await Promise.all(
-      (['assessment', 'escalation'] as const).map((s) => this.downstream.json<unknown>(s, { method: 'GET', path: PATHS.transitions, principal: user.principal, correlationId: req.id })),
+      (['assessment', 'escalation'] as const).map((s) =>
+        this.downstream.json<unknown>(s, {
+          method: 'GET',
+          path: PATHS.transitions,
+          principal: user.principal,
+          correlationId: req.id,
+        }),
+      ),
     );
     return { assessment, escalation };
   }
@@ -148,7 +183,8 @@ export class CommandsController {
   })
   @ApiOperation({
     summary: '上报线索 (SENTINEL, VOLUNTEER, STREET_RESPONSIBLE, OFFICER)',
-    description: 'Forwarded to intake POST /v1/leads with the internal token (intake records filedBy from it and validates the body). Intake\'s answer passes through.',
+    description:
+      "Forwarded to intake POST /v1/leads with the internal token (intake records filedBy from it and validates the body). Intake's answer passes through.",
   })
   async fileLead(
     @CurrentUser() user: AuthUser,
@@ -157,7 +193,14 @@ export class CommandsController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ) {
-    const res = await this.downstream.call('intake', { method: 'POST', path: PATHS.fileLead, principal: user.principal, json: body, correlationId: req.id, idempotencyKey });
+    const res = await this.downstream.call('intake', {
+      method: 'POST',
+      path: PATHS.fileLead,
+      principal: user.principal,
+      json: body,
+      correlationId: req.id,
+      idempotencyKey,
+    });
     return relay(reply, res);
   }
 
@@ -165,26 +208,61 @@ export class CommandsController {
   @Post('leads/:id/evidence')
   @ApiParam({ name: 'id' })
   @ApiConsumes('multipart/form-data')
-  @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' }, type: { type: 'string', example: 'PHOTO' }, note: { type: 'string' } } } })
-  @ApiOperation({ summary: '上传证据照片 (SENTINEL, VOLUNTEER, STREET_RESPONSIBLE, OFFICER; scope)', description: 'multipart/form-data (field `file` plus text fields), forwarded to intake.' })
-  async addEvidence(@CurrentUser() user: AuthUser, @Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        file: { type: 'string', format: 'binary' },
+        type: { type: 'string', example: 'PHOTO' },
+        note: { type: 'string' },
+      },
+    },
+  })
+  @ApiOperation({
+    summary: '上传证据照片 (SENTINEL, VOLUNTEER, STREET_RESPONSIBLE, OFFICER; scope)',
+    description: 'multipart/form-data (field `file` plus text fields), forwarded to intake.',
+  })
+  async addEvidence(
+    @CurrentUser() user: AuthUser,
+    @Param('id') id: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     const row = await this.leads.visible(user.principal, id);
     if (!row) throw notFound();
-    if (!req.isMultipart()) throw new ProblemException(415, 'UNSUPPORTED_MEDIA_TYPE', '请以 multipart/form-data 上传证据文件。');
+    if (!req.isMultipart())
+      throw new ProblemException(415, 'UNSUPPORTED_MEDIA_TYPE', '请以 multipart/form-data 上传证据文件。');
     const form = new FormData();
     let files = 0;
-    for await (const part of req.parts({ limits: { fileSize: this.config.EVIDENCE_MAX_BYTES, files: 1, fields: 20 } })) {
+    for await (const part of req.parts({
+      limits: { fileSize: this.config.EVIDENCE_MAX_BYTES, files: 1, fields: 20 },
+    })) {
       if (part.type === 'file') {
         const buf = await part.toBuffer();
-        if (part.file.truncated) throw new ProblemException(413, 'FILE_TOO_LARGE', `文件超过 ${Math.round(this.config.EVIDENCE_MAX_BYTES / 1048576)} MB 上限。`);
+        if (part.file.truncated)
+          throw new ProblemException(
+            413,
+            'FILE_TOO_LARGE',
+            `文件超过 ${Math.round(this.config.EVIDENCE_MAX_BYTES / 1048576)} MB 上限。`,
+          );
         form.append(part.fieldname, new Blob([buf], { type: part.mimetype }), part.filename);
         files++;
       } else {
         form.append(part.fieldname, String(part.value));
       }
     }
-    if (!files) throw new ProblemException(400, 'VALIDATION_FAILED', '请选择要上传的文件。', [{ path: 'file', message: 'required' }]);
-    const res = await this.downstream.call('intake', { method: 'POST', path: PATHS.evidence(id), principal: user.principal, form, correlationId: req.id, timeoutMs: 30_000 });
+    if (!files)
+      throw new ProblemException(400, 'VALIDATION_FAILED', '请选择要上传的文件。', [
+        { path: 'file', message: 'required' },
+      ]);
+    const res = await this.downstream.call('intake', {
+      method: 'POST',
+      path: PATHS.evidence(id),
+      principal: user.principal,
+      form,
+      correlationId: req.id,
+      timeoutMs: 30_000,
+    });
     return relay(reply, res);
   }
 
@@ -192,15 +270,32 @@ export class CommandsController {
   @Post('leads/:id/reveal')
   @HttpCode(200)
   @ApiParam({ name: 'id' })
-  @ApiBody({ schema: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', example: '核实举报内容需联系举报人' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['reason'],
+      properties: { reason: { type: 'string', example: '核实举报内容需联系举报人' } },
+    },
+  })
   @ApiOperation({
     summary: '查看举报人身份及银行敏感信息 (OFFICER with canCertify, SUPERVISOR; scope; audited)',
-    description: 'Calls intake GET /v1/leads/{id}/sensitive and records `sensitive.revealed` (who, why) in the gateway\'s audit log before answering.',
+    description:
+      "Calls intake GET /v1/leads/{id}/sensitive and records `sensitive.revealed` (who, why) in the gateway's audit log before answering.",
   })
-  async reveal(@CurrentUser() user: AuthUser, @Param('id') id: string, @Body(new ZodPipe(revealSchema)) body: z.infer<typeof revealSchema>, @Req() req: FastifyRequest) {
+  async reveal(
+    @CurrentUser() user: AuthUser,
+    @Param('id') id: string,
+    @Body(new ZodPipe(revealSchema)) body: z.infer<typeof revealSchema>,
+    @Req() req: FastifyRequest,
+  ) {
     const row = await this.leads.visible(user.principal, id);
     if (!row) throw notFound();
-    const res = await this.downstream.call('intake', { method: 'GET', path: PATHS.sensitive(id), principal: user.principal, correlationId: req.id });
+    const res = await this.downstream.call('intake', {
+      method: 'GET',
+      path: PATHS.sensitive(id),
+      principal: user.principal,
+      correlationId: req.id,
+    });
     if (res.status < 200 || res.status >= 300) throw toProblemException(res, 'intake');
     const data = JSON.parse(res.body.toString('utf8')) as unknown;
     // The audit entry commits before anything is shown: no reveal without its record.
@@ -218,7 +313,10 @@ export class CommandsController {
 }
 
 function canReveal(user: AuthUser): boolean {
-  return user.principal.roles.includes('SUPERVISOR') || (user.principal.roles.includes('OFFICER') && user.principal.canCertify);
+  return (
+    user.principal.roles.includes('SUPERVISOR') ||
+    (user.principal.roles.includes('OFFICER') && user.principal.canCertify)
+  );
 }
 
 function revealRole(user: AuthUser): 'SUPERVISOR' | 'OFFICER' {

@@ -1,5 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { PROBLEM_CONTENT_TYPE, ProblemException, SERVICE_CONFIG, signInternalToken, type Principal } from '@outpost/platform';
+import {
+  PROBLEM_CONTENT_TYPE,
+  ProblemException,
+  SERVICE_CONFIG,
+  signInternalToken,
+  type Principal,
+} from '@outpost/platform';
 import type { FastifyReply } from 'fastify';
 import { GATEWAY_KEYS, type GatewayKeys } from '../auth/keys';
 import { serviceUrl, type DownstreamService, type GatewayConfig } from '../config/gateway.config';
@@ -60,17 +66,39 @@ export class DownstreamClient {
     const url = new URL(r.path, serviceUrl(this.config, service)).toString();
     let res: Response;
     try {
-      res = await fetch(url, { method: r.method, headers, body, signal: AbortSignal.timeout(r.timeoutMs ?? this.config.DOWNSTREAM_TIMEOUT_MS), redirect: 'error' });
+      res = await fetch(url, {
+        method: r.method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(r.timeoutMs ?? this.config.DOWNSTREAM_TIMEOUT_MS),
+        redirect: 'error',
+      });
       const buf = Buffer.from(await res.arrayBuffer());
-      return { status: res.status, contentType: res.headers.get('content-type') ?? 'application/octet-stream', body: buf };
+      return {
+        status: res.status,
+        contentType: res.headers.get('content-type') ?? 'application/octet-stream',
+        body: buf,
+      };
     } catch (err) {
       const e = err as Error;
       if (e.name === 'TimeoutError' || e.name === 'AbortError') {
         this.logger.warn({ service, path: r.path }, 'downstream timeout');
-        throw new ProblemException(504, 'SERVICE_TIMEOUT', `${SERVICE_LABEL[service]}响应超时，请稍后重试。`, undefined, { service });
+        throw new ProblemException(
+          504,
+          'SERVICE_TIMEOUT',
+          `${SERVICE_LABEL[service]}响应超时，请稍后重试。`,
+          undefined,
+          { service },
+        );
       }
       this.logger.warn({ service, path: r.path, err: e.message }, 'downstream unreachable');
-      throw new ProblemException(502, 'SERVICE_UNAVAILABLE', `${SERVICE_LABEL[service]}暂时不可用，请稍后重试。`, undefined, { service });
+      throw new ProblemException(
+        502,
+        'SERVICE_UNAVAILABLE',
+        `${SERVICE_LABEL[service]}暂时不可用，请稍后重试。`,
+        undefined,
+        { service },
+      );
     }
   }
 
@@ -86,18 +114,40 @@ function parseJson<T>(res: DownstreamResponse, service: DownstreamService): T {
   try {
     return JSON.parse(res.body.toString('utf8')) as T;
   } catch {
-    throw new ProblemException(502, 'BAD_UPSTREAM_RESPONSE', `${SERVICE_LABEL[service]}返回了无法解析的响应。`, undefined, { service });
+    throw new ProblemException(
+      502,
+      'BAD_UPSTREAM_RESPONSE',
+      `${SERVICE_LABEL[service]}返回了无法解析的响应。`,
+      undefined,
+      { service },
+    );
   }
 }
 
 /** Keeps the service's status, code and Chinese detail. */
 export function toProblemException(res: DownstreamResponse, service: DownstreamService): ProblemException {
   try {
-    const p = JSON.parse(res.body.toString('utf8')) as { code?: string; detail?: string; errors?: Array<{ path: string; message: string }> } & Record<string, unknown>;
+    const p = JSON.parse(res.body.toString('utf8')) as {
+      code?: string;
+      detail?: string;
+      errors?: Array<{ path: string; message: string }>;
+    } & Record<string, unknown>;
     const { type: _t, title: _ti, status: _s, code, detail, errors, instance: _i, ...rest } = p;
-    return new ProblemException(res.status, code ?? `HTTP_${res.status}`, detail ?? `${SERVICE_LABEL[service]}拒绝了请求。`, errors, { ...rest, service });
+    return new ProblemException(
+      res.status,
+      code ?? `HTTP_${res.status}`,
+      detail ?? `${SERVICE_LABEL[service]}拒绝了请求。`,
+      errors,
+      { ...rest, service },
+    );
   } catch {
-    return new ProblemException(res.status >= 500 ? 502 : res.status, `HTTP_${res.status}`, `${SERVICE_LABEL[service]}拒绝了请求（${res.status}）。`, undefined, { service });
+    return new ProblemException(
+      res.status >= 500 ? 502 : res.status,
+      `HTTP_${res.status}`,
+      `${SERVICE_LABEL[service]}拒绝了请求（${res.status}）。`,
+      undefined,
+      { service },
+    );
   }
 }
 

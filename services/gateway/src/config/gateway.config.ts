@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { baseConfigSchema, readConfig } from '@outpost/platform';
 
-const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** gateway's settings: the shared ones plus its own (each with a working local default). */
@@ -50,7 +55,11 @@ export const gatewayConfigSchema = baseConfigSchema('gateway').extend({
   /** The admin UI's Vite build output, served at / with SPA fallback. */
   ADMIN_UI_DIST: z.string().default('services/admin-ui/dist'),
   /** Largest evidence upload forwarded to intake. */
-  EVIDENCE_MAX_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  EVIDENCE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 

@@ -15,7 +15,16 @@ import { toCsv, toXlsx, type Sheet } from './tabular';
 const EXPORT_CAP = 50_000;
 const format = z.enum(['csv', 'xlsx']).default('csv');
 const leadExportSchema = leadFilterSchema.extend({ format });
-const DASHBOARD_TABLES = ['byStage', 'byStatus', 'byStreet', 'byGrid', 'byCategory', 'byBand', 'slaByKind', 'trend'] as const;
+const DASHBOARD_TABLES = [
+  'byStage',
+  'byStatus',
+  'byStreet',
+  'byGrid',
+  'byCategory',
+  'byBand',
+  'slaByKind',
+  'trend',
+] as const;
 const dashboardExportSchema = dashboardQuerySchema.extend({ format, table: z.enum(DASHBOARD_TABLES).optional() });
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -51,7 +60,9 @@ const kc = (name: string, keyHeader: string, rows: KeyCount[]): Sheet<KeyCount> 
   columns: [
     { header: keyHeader, value: (r) => r.key },
     ...(rows.some((r) => r.name !== undefined) ? [{ header: '名称', value: (r: KeyCount) => r.name ?? null }] : []),
-    ...(rows.some((r) => r.service !== undefined) ? [{ header: '服务', value: (r: KeyCount) => r.service ?? null }] : []),
+    ...(rows.some((r) => r.service !== undefined)
+      ? [{ header: '服务', value: (r: KeyCount) => r.service ?? null }]
+      : []),
     { header: '数量', value: (r) => r.count },
   ],
 });
@@ -67,7 +78,11 @@ export class ExportController {
   @ApiQuery({ name: 'format', required: false, enum: ['csv', 'xlsx'] })
   @ApiProduces('text/csv', XLSX)
   @ApiOperation({ summary: '导出线索列表 CSV/XLSX (readers; scope; same filters as the list; at most 50 000 rows)' })
-  async exportLeads(@CurrentUser() user: AuthUser, @Query(new ZodPipe(leadExportSchema, 'query')) q: z.infer<typeof leadExportSchema>, @Res() reply: FastifyReply) {
+  async exportLeads(
+    @CurrentUser() user: AuthUser,
+    @Query(new ZodPipe(leadExportSchema, 'query')) q: z.infer<typeof leadExportSchema>,
+    @Res() reply: FastifyReply,
+  ) {
     const sheet = leadSheet(await this.leads.all(user.principal, q, EXPORT_CAP));
     return send(reply, q.format, `leads-${stamp()}`, [sheet as Sheet]);
   }
@@ -76,10 +91,19 @@ export class ExportController {
   @Get('dashboard/export')
   @ApiLeadFilters()
   @ApiQuery({ name: 'format', required: false, enum: ['csv', 'xlsx'] })
-  @ApiQuery({ name: 'table', required: false, enum: DASHBOARD_TABLES, description: 'CSV: one table (default byStage); XLSX: all tables as sheets unless given' })
+  @ApiQuery({
+    name: 'table',
+    required: false,
+    enum: DASHBOARD_TABLES,
+    description: 'CSV: one table (default byStage); XLSX: all tables as sheets unless given',
+  })
   @ApiProduces('text/csv', XLSX)
   @ApiOperation({ summary: '导出统计表 CSV/XLSX (readers; scope)' })
-  async exportDashboard(@CurrentUser() user: AuthUser, @Query(new ZodPipe(dashboardExportSchema, 'query')) q: z.infer<typeof dashboardExportSchema>, @Res() reply: FastifyReply) {
+  async exportDashboard(
+    @CurrentUser() user: AuthUser,
+    @Query(new ZodPipe(dashboardExportSchema, 'query')) q: z.infer<typeof dashboardExportSchema>,
+    @Res() reply: FastifyReply,
+  ) {
     const d = await this.leads.dashboard(user.principal, q, q.weeks);
     const sheets: Record<(typeof DASHBOARD_TABLES)[number], Sheet> = {
       byStage: kc('按阶段', '阶段', d.byStage) as Sheet,

@@ -39,7 +39,13 @@ export async function toXlsx(sheets: Sheet[]): Promise<Buffer> {
     ws.columns = s.columns.map((c) => ({ header: c.header, width: c.width ?? 16 }));
     ws.getRow(1).font = { bold: true };
     ws.views = [{ state: 'frozen', ySplit: 1 }];
-    for (const row of s.rows) ws.addRow(s.columns.map((c) => { const v = c.value(row); return typeof v === 'string' ? defuse(v) : v; }));
+    for (const row of s.rows)
+      ws.addRow(
+        s.columns.map((c) => {
+          const v = c.value(row);
+          return typeof v === 'string' ? defuse(v) : v;
+        }),
+      );
   }
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

@@ -18,17 +18,29 @@ export const BULL_BOARD_PATH = '/ops/queues';
  */
 export async function mountBullBoard(app: NestFastifyApplication, config: GatewayConfig): Promise<Queue[]> {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  const connection = { url: config.REDIS_URL, maxRetriesPerRequest: null, enableOfflineQueue: false, lazyConnect: true };
+  const connection = {
+    url: config.REDIS_URL,
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  };
   const queues = config.BULLMQ_QUEUES.map((name) => new Queue(name, { connection, prefix: config.BULLMQ_PREFIX }));
   for (const q of queues) q.on('error', () => undefined); // Redis outages show in /api/v1/ops/health
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(BULL_BOARD_PATH);
-  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter, options: { uiConfig: { boardTitle: '前哨 队列' } } });
+  createBullBoard({
+    queues: queues.map((q) => new BullMQAdapter(q)),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: '前哨 队列' } },
+  });
 
   await fastify.register(async (scope) => {
     scope.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
       const refuse = (status: number, code: string, detail: string) =>
-        reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem(status, code, detail));
+        reply
+          .status(status)
+          .header('content-type', PROBLEM_CONTENT_TYPE)
+          .send(problem(status, code, detail));
       const token = browserToken(req, false);
       if (!token) return refuse(401, 'UNAUTHENTICATED', '请先以运维账号登录。');
       try {

@@ -24,21 +24,33 @@ export class OpsController {
 
   @BrowserAuth(ROLE_GROUPS.operators)
   @Get('health')
-  @ApiOperation({ summary: '各服务健康状态 (OPERATOR, ADMIN)', description: "{ status: up|degraded, services: [{ service, status, httpStatus, latencyMs, details }] } — each service's /health/ready." })
+  @ApiOperation({
+    summary: '各服务健康状态 (OPERATOR, ADMIN)',
+    description:
+      "{ status: up|degraded, services: [{ service, status, httpStatus, latencyMs, details }] } — each service's /health/ready.",
+  })
   health() {
     return this.ops.health();
   }
 
   @BrowserAuth(ROLE_GROUPS.operators)
   @Get('kafka/lag')
-  @ApiOperation({ summary: 'Kafka 消费延迟 (OPERATOR, ADMIN)', description: '{ groups: [{ group, lag }], partitions: [{ group, topic, partition, committed, high, lag }], errors }' })
+  @ApiOperation({
+    summary: 'Kafka 消费延迟 (OPERATOR, ADMIN)',
+    description:
+      '{ groups: [{ group, lag }], partitions: [{ group, topic, partition, committed, high, lag }], errors }',
+  })
   lag() {
     return this.ops.kafkaLag();
   }
 
   @BrowserAuth(ROLE_GROUPS.operators)
   @Get('outbox')
-  @ApiOperation({ summary: '发件箱积压 (OPERATOR, ADMIN)', description: "{ services: [{ service, ok, data: { pending, oldestPendingAt, sentLastHour } | error }] } — each service's GET /v1/ops/outbox." })
+  @ApiOperation({
+    summary: '发件箱积压 (OPERATOR, ADMIN)',
+    description:
+      "{ services: [{ service, ok, data: { pending, oldestPendingAt, sentLastHour } | error }] } — each service's GET /v1/ops/outbox.",
+  })
   outbox(@CurrentUser() user: AuthUser) {
     return this.ops.outbox(user);
   }
@@ -48,7 +60,10 @@ export class OpsController {
   @ApiQuery({ name: 'service', required: false, enum: OPS_SERVICES })
   @ApiQuery({ name: 'status', required: false, enum: ['OPEN', 'REPLAYED', 'DISCARDED'] })
   @ApiQuery({ name: 'limit', required: false })
-  @ApiOperation({ summary: '死信列表 (OPERATOR, ADMIN)', description: '{ services: [{ service, ok, data: DeadLetter[] | error }] }' })
+  @ApiOperation({
+    summary: '死信列表 (OPERATOR, ADMIN)',
+    description: '{ services: [{ service, ok, data: DeadLetter[] | error }] }',
+  })
   list(@CurrentUser() user: AuthUser, @Query(new ZodPipe(listSchema, 'query')) q: z.infer<typeof listSchema>) {
     return this.ops.listDeadLetters(user, q.service, q.status, q.limit);
   }
@@ -57,8 +72,15 @@ export class OpsController {
   @Get('dead-letters/:service/:id')
   @ApiParam({ name: 'service', enum: OPS_SERVICES })
   @ApiParam({ name: 'id' })
-  @ApiOperation({ summary: '死信详情 (OPERATOR, ADMIN)', description: 'The original message (value, headers), error, attempts, status.' })
-  get(@CurrentUser() user: AuthUser, @Param('service', new ZodPipe(serviceSchema, 'params')) service: OpsServiceName, @Param('id', new ZodPipe(idSchema, 'params')) id: string) {
+  @ApiOperation({
+    summary: '死信详情 (OPERATOR, ADMIN)',
+    description: 'The original message (value, headers), error, attempts, status.',
+  })
+  get(
+    @CurrentUser() user: AuthUser,
+    @Param('service', new ZodPipe(serviceSchema, 'params')) service: OpsServiceName,
+    @Param('id', new ZodPipe(idSchema, 'params')) id: string,
+  ) {
     return this.ops.getDeadLetter(user, service, id);
   }
 
@@ -83,7 +105,13 @@ export class OpsController {
   @HttpCode(200)
   @ApiParam({ name: 'service', enum: OPS_SERVICES })
   @ApiParam({ name: 'id' })
-  @ApiBody({ schema: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', example: '测试数据，无需处理' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['reason'],
+      properties: { reason: { type: 'string', example: '测试数据，无需处理' } },
+    },
+  })
   @ApiOperation({ summary: '丢弃死信 (OPERATOR, ADMIN; reason required; audited)' })
   discard(
     @CurrentUser() user: AuthUser,
@@ -96,7 +124,11 @@ export class OpsController {
 
   @BrowserAuth(ROLE_GROUPS.operators)
   @Get('audit')
-  @ApiOperation({ summary: '审计链校验 (OPERATOR, ADMIN)', description: "{ services: [{ service, ok, data: VerifyReport | error }] } — each service's GET /v1/audit/verify, the gateway's own included." })
+  @ApiOperation({
+    summary: '审计链校验 (OPERATOR, ADMIN)',
+    description:
+      "{ services: [{ service, ok, data: VerifyReport | error }] } — each service's GET /v1/audit/verify, the gateway's own included.",
+  })
   audit(@CurrentUser() user: AuthUser) {
     return this.ops.auditStatus(user);
   }

@@ -14,14 +14,17 @@ export type OpsServiceName = (typeof OPS_SERVICES)[number];
 /** Endpoints each service's messaging module exposes for operators (see the gateway's report / messaging lib). */
 export const OPS_PATHS = {
   outbox: '/v1/ops/outbox',
-  deadLetters: (status?: string, limit?: number) => `/v1/ops/dead-letters?${new URLSearchParams({ ...(status ? { status } : {}), ...(limit ? { limit: String(limit) } : {}) })}`,
+  deadLetters: (status?: string, limit?: number) =>
+    `/v1/ops/dead-letters?${new URLSearchParams({ ...(status ? { status } : {}), ...(limit ? { limit: String(limit) } : {}) })}`,
   deadLetter: (id: string) => `/v1/ops/dead-letters/${encodeURIComponent(id)}`,
   replay: (id: string) => `/v1/ops/dead-letters/${encodeURIComponent(id)}/replay`,
   discard: (id: string) => `/v1/ops/dead-letters/${encodeURIComponent(id)}/discard`,
   audit: '/v1/audit/verify',
 };
 
-type Outcome<T> = { service: OpsServiceName; ok: true; data: T } | { service: OpsServiceName; ok: false; error: { status: number; code: string; detail: string } };
+type Outcome<T> =
+  | { service: OpsServiceName; ok: true; data: T }
+  | { service: OpsServiceName; ok: false; error: { status: number; code: string; detail: string } };
 
 /** The operator console's data: health, Kafka lag, outbox backlog, dead letters and audit verification of every service. */
 @Injectable()
@@ -36,7 +39,12 @@ export class OpsService {
     private readonly deadLetters: DeadLetterStore,
     private readonly audit: AuditLog,
   ) {
-    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+    this.redis = new Redis(config.REDIS_URL, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectTimeout: 2000,
+    });
     this.redis.on('error', () => undefined); // reported through health, not as log noise
   }
 
@@ -50,17 +58,37 @@ export class OpsService {
       DOWNSTREAM_SERVICES.map(async (service) => {
         const started = Date.now();
         try {
-          const res = await this.downstream.call(service, { method: 'GET', path: '/health/ready', principal: null, timeoutMs: 3000 });
+          const res = await this.downstream.call(service, {
+            method: 'GET',
+            path: '/health/ready',
+            principal: null,
+            timeoutMs: 3000,
+          });
           const body = safeJson(res.body);
-          return { service, status: res.status === 200 ? 'up' : 'down', httpStatus: res.status, latencyMs: Date.now() - started, details: body };
+          return {
+            service,
+            status: res.status === 200 ? 'up' : 'down',
+            httpStatus: res.status,
+            latencyMs: Date.now() - started,
+            details: body,
+          };
         } catch (err) {
-          return { service, status: 'down', httpStatus: null, latencyMs: Date.now() - started, details: { error: (err as Error).message } };
+          return {
+            service,
+            status: 'down',
+            httpStatus: null,
+            latencyMs: Date.now() - started,
+            details: { error: (err as Error).message },
+          };
         }
       }),
     );
     const started = Date.now();
     const [pg, redis, kafka] = await Promise.all([
-      this.db.query('SELECT 1').then(() => true, () => false),
+      this.db.query('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
       this.redisOk(),
       this.bus.isHealthy(2000),
     ]);
@@ -79,7 +107,14 @@ export class OpsService {
   async kafkaLag() {
     const admin = this.bus.adminClient();
     await this.bus.connect();
-    const rows: Array<{ group: string; topic: string; partition: number; committed: number | null; high: number; lag: number }> = [];
+    const rows: Array<{
+      group: string;
+      topic: string;
+      partition: number;
+      committed: number | null;
+      high: number;
+      lag: number;
+    }> = [];
     const errors: Array<{ group: string; error: string }> = [];
     const ends = new Map<string, Array<{ partition: number; high: string; low: string }>>();
     for (const group of this.config.KAFKA_LAG_GROUPS) {
@@ -93,19 +128,31 @@ export class OpsService {
             const c = t.partitions.find((p) => p.partition === end.partition);
             const offset = c && Number(c.offset) >= 0 ? Number(c.offset) : null;
             const high = Number(end.high);
-            rows.push({ group, topic: logical, partition: end.partition, committed: offset, high, lag: Math.max(0, high - (offset ?? Number(end.low))) });
+            rows.push({
+              group,
+              topic: logical,
+              partition: end.partition,
+              committed: offset,
+              high,
+              lag: Math.max(0, high - (offset ?? Number(end.low))),
+            });
           }
         }
       } catch (err) {
         errors.push({ group, error: (err as Error).message });
       }
     }
-    const totals = this.config.KAFKA_LAG_GROUPS.map((group) => ({ group, lag: rows.filter((r) => r.group === group).reduce((s, r) => s + r.lag, 0) }));
+    const totals = this.config.KAFKA_LAG_GROUPS.map((group) => ({
+      group,
+      lag: rows.filter((r) => r.group === group).reduce((s, r) => s + r.lag, 0),
+    }));
     return { groups: totals, partitions: rows, errors };
   }
 
   async outbox(user: AuthUser) {
-    const remote = await Promise.all(DOWNSTREAM_SERVICES.map((s) => this.ask<unknown>(s, 'GET', OPS_PATHS.outbox, user)));
+    const remote = await Promise.all(
+      DOWNSTREAM_SERVICES.map((s) => this.ask<unknown>(s, 'GET', OPS_PATHS.outbox, user)),
+    );
     const [own] = (await this.db.query(
       `SELECT count(*) FILTER (WHERE sent_at IS NULL)::int AS pending, min(created_at) FILTER (WHERE sent_at IS NULL) AS "oldestPendingAt",
               count(*) FILTER (WHERE sent_at > now() - interval '1 hour')::int AS "sentLastHour"
@@ -114,7 +161,12 @@ export class OpsService {
     return { services: [...remote, { service: 'gateway', ok: true, data: own } satisfies Outcome<unknown>] };
   }
 
-  async listDeadLetters(user: AuthUser, service: OpsServiceName | undefined, status: DeadLetterStatus | undefined, limit: number) {
+  async listDeadLetters(
+    user: AuthUser,
+    service: OpsServiceName | undefined,
+    status: DeadLetterStatus | undefined,
+    limit: number,
+  ) {
     const targets = service ? [service] : [...OPS_SERVICES];
     const results = await Promise.all(
       targets.map(async (s): Promise<Outcome<unknown>> => {
@@ -131,7 +183,11 @@ export class OpsService {
       if (!dl) throw new ProblemException(404, 'DEAD_LETTER_NOT_FOUND', '死信不存在。');
       return dl;
     }
-    return this.downstream.json<unknown>(service, { method: 'GET', path: OPS_PATHS.deadLetter(id), principal: user.principal });
+    return this.downstream.json<unknown>(service, {
+      method: 'GET',
+      path: OPS_PATHS.deadLetter(id),
+      principal: user.principal,
+    });
   }
 
   /** Replays or discards, forwarded to the owning service; the attempt and its outcome go into the gateway's audit log. */
@@ -153,12 +209,20 @@ export class OpsService {
       }
     } catch (err) {
       outcome = 'REFUSED';
-      failure = err instanceof DeadLetterNotOpenError ? new ProblemException(409, 'DEAD_LETTER_NOT_OPEN', '该死信不存在或已处理（已重放/已丢弃）。') : err;
+      failure =
+        err instanceof DeadLetterNotOpenError
+          ? new ProblemException(409, 'DEAD_LETTER_NOT_OPEN', '该死信不存在或已处理（已重放/已丢弃）。')
+          : err;
     }
     await this.db.transaction((tx) =>
       this.audit.append(tx, {
         leadId: null,
-        actor: { type: 'user', userId: user.personId, role: user.principal.roles.includes('OPERATOR') ? 'OPERATOR' : 'ADMIN', name: user.principal.name },
+        actor: {
+          type: 'user',
+          userId: user.personId,
+          role: user.principal.roles.includes('OPERATOR') ? 'OPERATOR' : 'ADMIN',
+          name: user.principal.name,
+        },
         action: `dead-letter.${action}`,
         fromState: 'OPEN',
         toState: outcome === 'DONE' ? (action === 'replay' ? 'REPLAYED' : 'DISCARDED') : 'REFUSED',
@@ -177,20 +241,45 @@ export class OpsService {
     );
     let own: Outcome<unknown>;
     try {
-      const checkpoints = await readCheckpointsFromKafka({ brokers: this.config.KAFKA_BROKERS, topicPrefix: this.config.KAFKA_TOPIC_PREFIX, service: 'gateway' });
+      const checkpoints = await readCheckpointsFromKafka({
+        brokers: this.config.KAFKA_BROKERS,
+        topicPrefix: this.config.KAFKA_TOPIC_PREFIX,
+        service: 'gateway',
+      });
       own = { service: 'gateway', ok: true, data: await verifyAuditLog(this.db, this.audit.schema, checkpoints) };
     } catch (err) {
-      own = { service: 'gateway', ok: false, error: { status: 503, code: 'AUDIT_VERIFY_FAILED', detail: (err as Error).message } };
+      own = {
+        service: 'gateway',
+        ok: false,
+        error: { status: 503, code: 'AUDIT_VERIFY_FAILED', detail: (err as Error).message },
+      };
     }
     return { services: [...remote, own] };
   }
 
-  private async ask<T>(service: DownstreamService, method: 'GET' | 'POST', path: string, user: AuthUser, timeoutMs?: number): Promise<Outcome<T>> {
+  private async ask<T>(
+    service: DownstreamService,
+    method: 'GET' | 'POST',
+    path: string,
+    user: AuthUser,
+    timeoutMs?: number,
+  ): Promise<Outcome<T>> {
     try {
-      return { service, ok: true, data: await this.downstream.json<T>(service, { method, path, principal: user.principal, timeoutMs }) };
+      return {
+        service,
+        ok: true,
+        data: await this.downstream.json<T>(service, { method, path, principal: user.principal, timeoutMs }),
+      };
     } catch (err) {
-      const p = err instanceof ProblemException ? err : toProblemException({ status: 502, contentType: 'text/plain', body: Buffer.from('') }, service);
-      return { service, ok: false, error: { status: p.getStatus(), code: p.code, detail: p.message || `${SERVICE_LABEL[service]}不可用` } };
+      const p =
+        err instanceof ProblemException
+          ? err
+          : toProblemException({ status: 502, contentType: 'text/plain', body: Buffer.from('') }, service);
+      return {
+        service,
+        ok: false,
+        error: { status: p.getStatus(), code: p.code, detail: p.message || `${SERVICE_LABEL[service]}不可用` },
+      };
     }
   }
 

@@ -9,7 +9,9 @@ import { leadFilterSchema } from './lead-query';
 import { ApiLeadFilters } from './leads.controller';
 import { LeadViewRepository } from './lead-view.repository';
 
-export const dashboardQuerySchema = leadFilterSchema.extend({ weeks: z.coerce.number().int().min(1).max(104).default(12) });
+export const dashboardQuerySchema = leadFilterSchema.extend({
+  weeks: z.coerce.number().int().min(1).max(104).default(12),
+});
 
 @ApiTags('dashboard 统计')
 @Controller('api/v1/dashboard')
@@ -26,7 +28,10 @@ export class DashboardController {
       '{ totals {total, open, closed, overdue, breached, breaches, slaCompliancePct}, byStage, byStatus, byStreet, byGrid, byCategory, byBand, ' +
       'sla {breachedLeads, breaches, overdue, byKind}, trend [{ week: "2026-W05", reported, closed, breaches }] }; each list item { key, count }.',
   })
-  async dashboard(@CurrentUser() user: AuthUser, @Query(new ZodPipe(dashboardQuerySchema, 'query')) q: z.infer<typeof dashboardQuerySchema>) {
+  async dashboard(
+    @CurrentUser() user: AuthUser,
+    @Query(new ZodPipe(dashboardQuerySchema, 'query')) q: z.infer<typeof dashboardQuerySchema>,
+  ) {
     return this.leads.dashboard(user.principal, q, q.weeks);
   }
 }

@@ -20,7 +20,11 @@ export class EventsController {
   @BrowserAuth(ROLE_GROUPS.leadReaders, { queryToken: true })
   @Get('stream')
   @ApiProduces('text/event-stream')
-  @ApiQuery({ name: 'access_token', required: false, description: 'EventSource cannot set headers: token here, or the outpost_at cookie' })
+  @ApiQuery({
+    name: 'access_token',
+    required: false,
+    description: 'EventSource cannot set headers: token here, or the outpost_at cookie',
+  })
   @ApiOperation({
     summary: '实时更新 SSE (readers; only leads in scope)',
     description:
@@ -38,8 +42,16 @@ export class EventsController {
     });
     raw.write(`retry: 3000\nevent: ready\ndata: ${JSON.stringify({ userId: user.personId })}\n\n`);
     const sub = this.live.changes.subscribe((row) => {
-      const visible = canSee(user.principal, { streetCode: row.street_code, gridIds: row.grid_ids, assigneeId: row.assignee_id, filedBy: row.filed_by });
-      if (visible) raw.write(`event: lead\nid: ${row.id}:${row.updated_at.getTime()}\ndata: ${JSON.stringify(toSummary(row))}\n\n`);
+      const visible = canSee(user.principal, {
+        streetCode: row.street_code,
+        gridIds: row.grid_ids,
+        assigneeId: row.assignee_id,
+        filedBy: row.filed_by,
+      });
+      if (visible)
+        raw.write(
+          `event: lead\nid: ${row.id}:${row.updated_at.getTime()}\ndata: ${JSON.stringify(toSummary(row))}\n\n`,
+        );
     });
     const ping = setInterval(() => raw.write(': ping\n\n'), 20_000);
     const expiry = setTimeout(() => raw.end(), this.config.ACCESS_TOKEN_TTL_SECONDS * 1000);

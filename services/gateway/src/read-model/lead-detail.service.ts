@@ -38,13 +38,22 @@ export class LeadDetailService {
   ) {}
 
   /** Merges every service's audit trail of the lead (plus the gateway's own reveals), oldest first. */
-  async timeline(leadId: string, correlationId?: string): Promise<{ items: TimelineItem[]; missing: Array<{ service: string; reason: string }> }> {
+  async timeline(
+    leadId: string,
+    correlationId?: string,
+  ): Promise<{ items: TimelineItem[]; missing: Array<{ service: string; reason: string }> }> {
     const missing: Array<{ service: string; reason: string }> = [];
     const path = `/v1/audit/leads/${encodeURIComponent(leadId)}`;
     const fromServices = await Promise.all(
       DOWNSTREAM_SERVICES.map(async (service) => {
         try {
-          const res = await this.downstream.json<{ entries: AuditEntry[] }>(service, { method: 'GET', path, principal: TIMELINE_READER, correlationId, timeoutMs: 3000 });
+          const res = await this.downstream.json<{ entries: AuditEntry[] }>(service, {
+            method: 'GET',
+            path,
+            principal: TIMELINE_READER,
+            correlationId,
+            timeoutMs: 3000,
+          });
           return res.entries.map((e) => toItem(service, e));
         } catch (err) {
           missing.push({ service, reason: (err as Error).message });
@@ -53,7 +62,9 @@ export class LeadDetailService {
       }),
     );
     const own = (await this.audit.trail(this.db, leadId)).map((e) => toItem('gateway', e));
-    const items = [...fromServices.flat(), ...own].sort((a, b) => a.at.localeCompare(b.at) || a.service.localeCompare(b.service));
+    const items = [...fromServices.flat(), ...own].sort(
+      (a, b) => a.at.localeCompare(b.at) || a.service.localeCompare(b.service),
+    );
     return { items, missing };
   }
 

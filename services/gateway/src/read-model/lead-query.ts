@@ -4,7 +4,12 @@ import { BANDS, CATEGORIES, LEAD_STATUSES, stageOf, type LeadStage, type LeadSta
 const csvOf = <T extends string>(values: readonly T[]) =>
   z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(values as unknown as [T, ...T[]])));
 const STAGES = ['intake', 'assessment', 'escalation', 'closed'] as const satisfies readonly LeadStage[];
 
@@ -18,7 +23,10 @@ export const leadFilterSchema = z.object({
   street: z.string().max(200).optional(),
   /** A person id, or `me`, or `none` (unassigned). */
   assignee: z.string().max(100).optional(),
-  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  overdue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   q: z.string().trim().max(100).optional(),
   reportedFrom: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
   reportedTo: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
@@ -28,7 +36,9 @@ export type LeadFilter = z.infer<typeof leadFilterSchema>;
 export const leadListQuerySchema = leadFilterSchema.extend({
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(20),
-  sort: z.enum(['reportedAt', '-reportedAt', 'dueAt', '-dueAt', 'score', '-score', 'updatedAt', '-updatedAt']).default('-reportedAt'),
+  sort: z
+    .enum(['reportedAt', '-reportedAt', 'dueAt', '-dueAt', 'score', '-score', 'updatedAt', '-updatedAt'])
+    .default('-reportedAt'),
 });
 export type LeadListQuery = z.infer<typeof leadListQuerySchema>;
 

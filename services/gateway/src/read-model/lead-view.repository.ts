@@ -78,7 +78,10 @@ export class LeadViewRepository {
   async list(p: Principal, q: LeadListQuery): Promise<{ items: LeadSummary[]; total: number }> {
     const params: unknown[] = [];
     const where = [visibilitySql(p, params), ...filterSql(q, p.userId, params)].join(' AND ');
-    const [{ total }] = (await this.db.query(`SELECT count(*)::int AS total FROM lead_view WHERE ${where}`, params)) as Array<{ total: number }>;
+    const [{ total }] = (await this.db.query(
+      `SELECT count(*)::int AS total FROM lead_view WHERE ${where}`,
+      params,
+    )) as Array<{ total: number }>;
     params.push(q.pageSize, (q.page - 1) * q.pageSize);
     const rows: LeadViewRow[] = await this.db.query(
       `SELECT ${COLUMNS} FROM lead_view WHERE ${where} ORDER BY ${sortSql(q.sort)} LIMIT $${params.length - 1} OFFSET $${params.length}`,
@@ -92,14 +95,20 @@ export class LeadViewRepository {
     const params: unknown[] = [];
     const where = [visibilitySql(p, params), ...filterSql(f, p.userId, params)].join(' AND ');
     params.push(cap);
-    const rows: LeadViewRow[] = await this.db.query(`SELECT ${COLUMNS} FROM lead_view WHERE ${where} ORDER BY reported_at DESC NULLS LAST, id LIMIT $${params.length}`, params);
+    const rows: LeadViewRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM lead_view WHERE ${where} ORDER BY reported_at DESC NULLS LAST, id LIMIT $${params.length}`,
+      params,
+    );
     return rows.map(toSummary);
   }
 
   /** The lead if it exists AND the caller may see it (null otherwise: callers answer 404 either way). */
   async visible(p: Principal, id: string): Promise<LeadViewRow | null> {
     const params: unknown[] = [id];
-    const rows: LeadViewRow[] = await this.db.query(`SELECT ${COLUMNS} FROM lead_view WHERE id = $1 AND ${visibilitySql(p, params)}`, params);
+    const rows: LeadViewRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM lead_view WHERE id = $1 AND ${visibilitySql(p, params)}`,
+      params,
+    );
     return rows[0] ?? null;
   }
 
@@ -114,7 +123,14 @@ export class LeadViewRepository {
     const where = [visibilitySql(p, params), ...filterSql(f, p.userId, params)].join(' AND ');
     const q = <T>(sql: string, extra: unknown[] = []) => this.db.query(sql, [...params, ...extra]) as Promise<T[]>;
     const n = params.length;
-    const [totals] = await q<{ total: number; open: number; closed: number; overdue: number; breached: number; breaches: number }>(
+    const [totals] = await q<{
+      total: number;
+      open: number;
+      closed: number;
+      overdue: number;
+      breached: number;
+      breaches: number;
+    }>(
       `SELECT count(*)::int AS total,
               count(*) FILTER (WHERE status IS DISTINCT FROM 'CLOSED')::int AS open,
               count(*) FILTER (WHERE status = 'CLOSED')::int AS closed,
@@ -124,7 +140,9 @@ export class LeadViewRepository {
        FROM lead_view WHERE ${where}`,
     );
     const group = (expr: string) =>
-      q<{ key: string | null; count: number }>(`SELECT ${expr} AS key, count(*)::int AS count FROM lead_view WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1`);
+      q<{ key: string | null; count: number }>(
+        `SELECT ${expr} AS key, count(*)::int AS count FROM lead_view WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1`,
+      );
     const byStatus = await group('status');
     const byStreet = await q<{ key: string | null; name: string | null; count: number }>(
       `SELECT street_code AS key, max(street_name) AS name, count(*)::int AS count FROM lead_view WHERE ${where} GROUP BY 1 ORDER BY 3 DESC, 1`,
@@ -153,8 +171,11 @@ export class LeadViewRepository {
       [weeks],
     );
     const byStage: Record<string, number> = { intake: 0, assessment: 0, escalation: 0, closed: 0 };
-    for (const s of byStatus) if (s.key) byStage[stageOf(s.key as LeadStatus)] = (byStage[stageOf(s.key as LeadStatus)] ?? 0) + s.count;
-    const slaCompliance = totals!.total ? Math.round(((totals!.total - totals!.breached) / totals!.total) * 1000) / 10 : 100;
+    for (const s of byStatus)
+      if (s.key) byStage[stageOf(s.key as LeadStatus)] = (byStage[stageOf(s.key as LeadStatus)] ?? 0) + s.count;
+    const slaCompliance = totals!.total
+      ? Math.round(((totals!.total - totals!.breached) / totals!.total) * 1000) / 10
+      : 100;
     return {
       totals: { ...totals!, slaCompliancePct: slaCompliance },
       byStage: Object.entries(byStage).map(([key, count]) => ({ key, count })),
@@ -163,7 +184,12 @@ export class LeadViewRepository {
       byGrid,
       byCategory,
       byBand,
-      sla: { breachedLeads: totals!.breached, breaches: totals!.breaches, overdue: totals!.overdue, byKind: breachesByKind },
+      sla: {
+        breachedLeads: totals!.breached,
+        breaches: totals!.breaches,
+        overdue: totals!.overdue,
+        byKind: breachesByKind,
+      },
       trend,
     };
   }

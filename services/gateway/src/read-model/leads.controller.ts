@@ -37,7 +37,11 @@ export class LeadsController {
 
   @BrowserAuth(ROLE_GROUPS.leadReaders)
   @Get()
-  @ApiOperation({ summary: '线索列表 (readers; grid scope applied)', description: 'Paginated: { items, page, pageSize, total }. sort: reportedAt|dueAt|score|updatedAt, prefix - for descending.' })
+  @ApiOperation({
+    summary: '线索列表 (readers; grid scope applied)',
+    description:
+      'Paginated: { items, page, pageSize, total }. sort: reportedAt|dueAt|score|updatedAt, prefix - for descending.',
+  })
   @ApiLeadFilters()
   @ApiQuery({ name: 'page', required: false })
   @ApiQuery({ name: 'pageSize', required: false, description: '1–200, default 20' })
@@ -54,7 +58,7 @@ export class LeadsController {
     summary: '线索详情 (readers; 404 outside scope)',
     description:
       '{ id, reference, status, stage, band, score, assignee: {id,name}|null, dueAt, timeline: [{ at, service, actor, action, from, to, reason }], ' +
-      'timelineMissing, explanation, checklist, subjects, placement, evidence, case, actions, … }. Timeline = every service\'s audit trail merged.',
+      "timelineMissing, explanation, checklist, subjects, placement, evidence, case, actions, … }. Timeline = every service's audit trail merged.",
   })
   async detail(@CurrentUser() user: AuthUser, @Param('id') id: string, @Req() req: FastifyRequest) {
     const row = await this.leads.visible(user.principal, id);

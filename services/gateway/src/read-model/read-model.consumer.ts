@@ -32,11 +32,30 @@ export class ReadModelConsumer {
          search_text = concat_ws(' ', $2::text, $3::text, $4::text, $14::text, $6::text)
        WHERE id = $1`,
       [
-        p.leadId, p.reference, p.title, p.description, p.sourceChannel, p.sourceName, p.confidentiality,
-        p.placement.streetCode, p.placement.streetName, p.placement.gridIds, p.screening.band, p.screening.score,
-        p.suggestedCategory, subjectNames, p.reportedAt, p.filedBy, JSON.stringify(p.subjects), JSON.stringify(p.placement),
-        JSON.stringify(p.estimates), JSON.stringify(p.screening), JSON.stringify(p.channels), JSON.stringify(p.reporter),
-        p.sourceRef, p.discoveredAt,
+        p.leadId,
+        p.reference,
+        p.title,
+        p.description,
+        p.sourceChannel,
+        p.sourceName,
+        p.confidentiality,
+        p.placement.streetCode,
+        p.placement.streetName,
+        p.placement.gridIds,
+        p.screening.band,
+        p.screening.score,
+        p.suggestedCategory,
+        subjectNames,
+        p.reportedAt,
+        p.filedBy,
+        JSON.stringify(p.subjects),
+        JSON.stringify(p.placement),
+        JSON.stringify(p.estimates),
+        JSON.stringify(p.screening),
+        JSON.stringify(p.channels),
+        JSON.stringify(p.reporter),
+        p.sourceRef,
+        p.discoveredAt,
       ],
     );
     await setStatus(tx, p.leadId, 'REPORTED', e.occurredAt);
@@ -48,11 +67,19 @@ export class ReadModelConsumer {
     const p = e.payload;
     await ensure(tx, p.leadId);
     await append(tx, p.leadId, 'linkedReports', {
-      linkedLeadId: p.linkedLeadId, linkedReference: p.linkedReference, matchedOn: p.matchedOn, reportCount: p.reportCount,
-      newHits: p.newHits, estimates: p.estimates, at: e.occurredAt,
+      linkedLeadId: p.linkedLeadId,
+      linkedReference: p.linkedReference,
+      matchedOn: p.matchedOn,
+      reportCount: p.reportCount,
+      newHits: p.newHits,
+      estimates: p.estimates,
+      at: e.occurredAt,
     });
     await ensure(tx, p.linkedLeadId);
-    await tx.query(`UPDATE lead_view SET linked_to = $2::text, reference = COALESCE(reference, $3::text) WHERE id = $1`, [p.linkedLeadId, p.leadId, p.linkedReference]);
+    await tx.query(
+      `UPDATE lead_view SET linked_to = $2::text, reference = COALESCE(reference, $3::text) WHERE id = $1`,
+      [p.linkedLeadId, p.leadId, p.linkedReference],
+    );
     await setStatus(tx, p.linkedLeadId, 'LINKED', e.occurredAt);
     await changed(tx, p.leadId);
     await changed(tx, p.linkedLeadId);
@@ -64,7 +91,17 @@ export class ReadModelConsumer {
     await ensure(tx, p.leadId);
     await tx.query(`UPDATE lead_view SET evidence = evidence || $2::jsonb WHERE id = $1`, [
       p.leadId,
-      JSON.stringify([{ evidenceId: p.evidenceId, type: p.type, sha256: p.sha256, mediaType: p.mediaType, sizeBytes: p.sizeBytes, addedAt: e.occurredAt, addedBy: e.actor }]),
+      JSON.stringify([
+        {
+          evidenceId: p.evidenceId,
+          type: p.type,
+          sha256: p.sha256,
+          mediaType: p.mediaType,
+          sizeBytes: p.sizeBytes,
+          addedAt: e.occurredAt,
+          addedBy: e.actor,
+        },
+      ]),
     ]);
     await changed(tx, p.leadId);
   }
@@ -77,7 +114,20 @@ export class ReadModelConsumer {
     await tx.query(
       `UPDATE lead_view SET score = $2, band = $3, grid_ids = $4, street_code = COALESCE($5, street_code),
          facts = facts || jsonb_build_object('triage', $6::jsonb) WHERE id = $1`,
-      [p.leadId, p.score, p.band, p.gridIds, p.streetCode, JSON.stringify({ assessmentId: p.assessmentId, checklist: p.checklist, explanation: p.explanation, previousBand: p.previousBand, at: e.occurredAt })],
+      [
+        p.leadId,
+        p.score,
+        p.band,
+        p.gridIds,
+        p.streetCode,
+        JSON.stringify({
+          assessmentId: p.assessmentId,
+          checklist: p.checklist,
+          explanation: p.explanation,
+          previousBand: p.previousBand,
+          at: e.occurredAt,
+        }),
+      ],
     );
     await setStatus(tx, p.leadId, p.status, e.occurredAt);
     await changed(tx, p.leadId);
@@ -90,26 +140,56 @@ export class ReadModelConsumer {
     // Assignment changes travel only on this topic (ordered per lead), so the latest event is the current one.
     await tx.query(
       `UPDATE lead_view SET assignee_id = $2, assignee_name = $3, due_at = $4, facts = facts || jsonb_build_object('assignment', $5::jsonb) WHERE id = $1`,
-      [p.leadId, p.assigneeId, p.assigneeName, p.dueAt, JSON.stringify({ pool: p.pool, reason: p.reason, pairingId: p.pairingId, partnerId: p.partnerId, at: e.occurredAt })],
+      [
+        p.leadId,
+        p.assigneeId,
+        p.assigneeName,
+        p.dueAt,
+        JSON.stringify({
+          pool: p.pool,
+          reason: p.reason,
+          pairingId: p.pairingId,
+          partnerId: p.partnerId,
+          at: e.occurredAt,
+        }),
+      ],
     );
     await setStatus(tx, p.leadId, p.status, e.occurredAt);
     await changed(tx, p.leadId);
   }
 
   @HandleEvent('assessment.verification-requested.v1')
-  async onVerificationRequested(e: EventEnvelope<'assessment.verification-requested.v1'>, tx: EntityManager): Promise<void> {
+  async onVerificationRequested(
+    e: EventEnvelope<'assessment.verification-requested.v1'>,
+    tx: EntityManager,
+  ): Promise<void> {
     const p = e.payload;
     await ensure(tx, p.leadId);
-    await append(tx, p.leadId, 'verifications', { requestId: p.requestId, askedOf: p.askedOf, question: p.question, dueAt: p.dueAt, at: e.occurredAt });
+    await append(tx, p.leadId, 'verifications', {
+      requestId: p.requestId,
+      askedOf: p.askedOf,
+      question: p.question,
+      dueAt: p.dueAt,
+      at: e.occurredAt,
+    });
     await setStatus(tx, p.leadId, p.status, e.occurredAt);
     await changed(tx, p.leadId);
   }
 
   @HandleEvent('assessment.verification-answered.v1')
-  async onVerificationAnswered(e: EventEnvelope<'assessment.verification-answered.v1'>, tx: EntityManager): Promise<void> {
+  async onVerificationAnswered(
+    e: EventEnvelope<'assessment.verification-answered.v1'>,
+    tx: EntityManager,
+  ): Promise<void> {
     const p = e.payload;
     await ensure(tx, p.leadId);
-    await append(tx, p.leadId, 'verificationAnswers', { requestId: p.requestId, answeredBy: p.answeredBy, answer: p.answer, evidenceIds: p.evidenceIds, at: e.occurredAt });
+    await append(tx, p.leadId, 'verificationAnswers', {
+      requestId: p.requestId,
+      answeredBy: p.answeredBy,
+      answer: p.answer,
+      evidenceIds: p.evidenceIds,
+      at: e.occurredAt,
+    });
     await setStatus(tx, p.leadId, p.status, e.occurredAt);
     await changed(tx, p.leadId);
   }
@@ -118,11 +198,21 @@ export class ReadModelConsumer {
   async onOpinion(e: EventEnvelope<'assessment.opinion-submitted.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
     await ensure(tx, p.leadId);
-    await tx.query(`UPDATE lead_view SET category = $2, facts = facts || jsonb_build_object('opinion', $3::jsonb) WHERE id = $1`, [
-      p.leadId,
-      p.category,
-      JSON.stringify({ authorId: p.authorId, recommendation: p.recommendation, category: p.category, legalBasis: p.legalBasis, reasoning: p.reasoning, at: e.occurredAt }),
-    ]);
+    await tx.query(
+      `UPDATE lead_view SET category = $2, facts = facts || jsonb_build_object('opinion', $3::jsonb) WHERE id = $1`,
+      [
+        p.leadId,
+        p.category,
+        JSON.stringify({
+          authorId: p.authorId,
+          recommendation: p.recommendation,
+          category: p.category,
+          legalBasis: p.legalBasis,
+          reasoning: p.reasoning,
+          at: e.occurredAt,
+        }),
+      ],
+    );
     await setStatus(tx, p.leadId, p.status, e.occurredAt);
     await changed(tx, p.leadId);
   }
@@ -134,10 +224,24 @@ export class ReadModelConsumer {
     await tx.query(
       `UPDATE lead_view SET decision = $2, category = $3, band = $4, grid_ids = $5, street_code = COALESCE($6, street_code),
          facts = facts || jsonb_build_object('decision', $7::jsonb) WHERE id = $1`,
-      [p.leadId, p.decision, p.category, p.band, p.gridIds, p.streetCode, JSON.stringify({
-        decidedBy: p.decidedBy, decision: p.decision, category: p.category, legalBasis: p.legalBasis, reasoning: p.reasoning,
-        feedback: p.feedback, subjectRegisteredAddress: p.subjectRegisteredAddress, at: e.occurredAt,
-      })],
+      [
+        p.leadId,
+        p.decision,
+        p.category,
+        p.band,
+        p.gridIds,
+        p.streetCode,
+        JSON.stringify({
+          decidedBy: p.decidedBy,
+          decision: p.decision,
+          category: p.category,
+          legalBasis: p.legalBasis,
+          reasoning: p.reasoning,
+          feedback: p.feedback,
+          subjectRegisteredAddress: p.subjectRegisteredAddress,
+          at: e.occurredAt,
+        }),
+      ],
     );
     await setStatus(tx, p.leadId, p.status, e.occurredAt);
     await changed(tx, p.leadId);
@@ -155,10 +259,13 @@ export class ReadModelConsumer {
   async onReminder(e: EventEnvelope<'assessment.deadline-reminder.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
     await ensure(tx, p.leadId);
-    await tx.query(`UPDATE lead_view SET facts = facts || jsonb_build_object('lastReminder', $2::jsonb) WHERE id = $1`, [
-      p.leadId,
-      JSON.stringify({ deadlineId: p.deadlineId, kind: p.kind, dueAt: p.dueAt, step: p.step, at: e.occurredAt }),
-    ]);
+    await tx.query(
+      `UPDATE lead_view SET facts = facts || jsonb_build_object('lastReminder', $2::jsonb) WHERE id = $1`,
+      [
+        p.leadId,
+        JSON.stringify({ deadlineId: p.deadlineId, kind: p.kind, dueAt: p.dueAt, step: p.step, at: e.occurredAt }),
+      ],
+    );
     await changed(tx, p.leadId);
   }
 
@@ -172,12 +279,22 @@ export class ReadModelConsumer {
   async onCaseOpened(e: EventEnvelope<'escalation.case-opened.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
     await ensure(tx, p.leadId);
-    await tx.query(`UPDATE lead_view SET case_id = $2, case_no = $3, facts = facts || jsonb_build_object('case', $4::jsonb) WHERE id = $1`, [
-      p.leadId,
-      p.caseId,
-      p.caseNo,
-      JSON.stringify({ caseId: p.caseId, caseNo: p.caseNo, path: p.path, leadIds: p.leadIds, handlerId: p.handlerId, openedAt: e.occurredAt }),
-    ]);
+    await tx.query(
+      `UPDATE lead_view SET case_id = $2, case_no = $3, facts = facts || jsonb_build_object('case', $4::jsonb) WHERE id = $1`,
+      [
+        p.leadId,
+        p.caseId,
+        p.caseNo,
+        JSON.stringify({
+          caseId: p.caseId,
+          caseNo: p.caseNo,
+          path: p.path,
+          leadIds: p.leadIds,
+          handlerId: p.handlerId,
+          openedAt: e.occurredAt,
+        }),
+      ],
+    );
     await setStatus(tx, p.leadId, p.status, e.occurredAt);
     await changed(tx, p.leadId);
   }
@@ -186,7 +303,16 @@ export class ReadModelConsumer {
   async onAction(e: EventEnvelope<'escalation.action-recorded.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
     await ensure(tx, p.leadId);
-    await append(tx, p.leadId, 'actions', { actionId: p.actionId, caseId: p.caseId, actionType: p.actionType, summary: p.summary, dueAt: p.dueAt, legalBasis: p.legalBasis, at: e.occurredAt, actor: e.actor });
+    await append(tx, p.leadId, 'actions', {
+      actionId: p.actionId,
+      caseId: p.caseId,
+      actionType: p.actionType,
+      summary: p.summary,
+      dueAt: p.dueAt,
+      legalBasis: p.legalBasis,
+      at: e.occurredAt,
+      actor: e.actor,
+    });
     await setStatus(tx, p.leadId, p.status, e.occurredAt);
     await changed(tx, p.leadId);
   }
@@ -195,7 +321,13 @@ export class ReadModelConsumer {
   async onReportedUpstream(e: EventEnvelope<'escalation.reported-upstream.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
     await ensure(tx, p.leadId);
-    await append(tx, p.leadId, 'upstream', { kind: 'REPORTED', reportId: p.reportId, system: p.system, externalRef: p.externalRef, at: e.occurredAt });
+    await append(tx, p.leadId, 'upstream', {
+      kind: 'REPORTED',
+      reportId: p.reportId,
+      system: p.system,
+      externalRef: p.externalRef,
+      at: e.occurredAt,
+    });
     await setStatus(tx, p.leadId, p.status, e.occurredAt);
     await changed(tx, p.leadId);
   }
@@ -204,7 +336,14 @@ export class ReadModelConsumer {
   async onUpstreamAck(e: EventEnvelope<'escalation.upstream-acknowledged.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
     await ensure(tx, p.leadId);
-    await append(tx, p.leadId, 'upstream', { kind: 'ACKNOWLEDGED', reportId: p.reportId, system: p.system, externalRef: p.externalRef, externalStatus: p.externalStatus, at: e.occurredAt });
+    await append(tx, p.leadId, 'upstream', {
+      kind: 'ACKNOWLEDGED',
+      reportId: p.reportId,
+      system: p.system,
+      externalRef: p.externalRef,
+      externalStatus: p.externalStatus,
+      at: e.occurredAt,
+    });
     await setStatus(tx, p.leadId, p.status, e.occurredAt);
     await changed(tx, p.leadId);
   }
@@ -217,11 +356,20 @@ export class ReadModelConsumer {
   @HandleEvent('escalation.lead-closed.v1')
   async onClosed(e: EventEnvelope<'escalation.lead-closed.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    const closure = JSON.stringify({ outcome: p.outcome, summary: p.summary, reporterFeedback: p.reporterFeedback, caseId: p.caseId, closedAt: e.occurredAt });
+    const closure = JSON.stringify({
+      outcome: p.outcome,
+      summary: p.summary,
+      reporterFeedback: p.reporterFeedback,
+      caseId: p.caseId,
+      closedAt: e.occurredAt,
+    });
     // Leads linked into this one share its outcome.
     for (const id of [p.leadId, ...p.linkedLeadIds]) {
       await ensure(tx, id);
-      await tx.query(`UPDATE lead_view SET outcome = $2, facts = facts || jsonb_build_object('closure', $3::jsonb) WHERE id = $1`, [id, p.outcome, closure]);
+      await tx.query(
+        `UPDATE lead_view SET outcome = $2, facts = facts || jsonb_build_object('closure', $3::jsonb) WHERE id = $1`,
+        [id, p.outcome, closure],
+      );
       await setStatus(tx, id, 'CLOSED', e.occurredAt);
       await changed(tx, id);
     }
@@ -252,22 +400,38 @@ async function setStatus(tx: EntityManager, leadId: string, status: LeadStatus, 
 }
 
 async function append(tx: EntityManager, leadId: string, key: string, item: unknown): Promise<void> {
-  await tx.query(`UPDATE lead_view SET facts = jsonb_set(facts, ARRAY[$2::text], COALESCE(facts -> $2, '[]'::jsonb) || $3::jsonb) WHERE id = $1`, [
-    leadId,
-    key,
-    JSON.stringify([item]),
-  ]);
+  await tx.query(
+    `UPDATE lead_view SET facts = jsonb_set(facts, ARRAY[$2::text], COALESCE(facts -> $2, '[]'::jsonb) || $3::jsonb) WHERE id = $1`,
+    [leadId, key, JSON.stringify([item])],
+  );
 }
 
 async function breach(
   tx: EntityManager,
-  p: { leadId: string; deadlineId: string; kind: string; dueAt: string; step: number; legalBasis: string | null; caseId?: string | null },
+  p: {
+    leadId: string;
+    deadlineId: string;
+    kind: string;
+    dueAt: string;
+    step: number;
+    legalBasis: string | null;
+    caseId?: string | null;
+  },
   service: string,
   at: string,
 ): Promise<void> {
   await ensure(tx, p.leadId);
   await tx.query(`UPDATE lead_view SET breach_count = breach_count + 1 WHERE id = $1`, [p.leadId]);
-  await append(tx, p.leadId, 'breaches', { service, deadlineId: p.deadlineId, kind: p.kind, dueAt: p.dueAt, step: p.step, legalBasis: p.legalBasis, caseId: p.caseId ?? null, at });
+  await append(tx, p.leadId, 'breaches', {
+    service,
+    deadlineId: p.deadlineId,
+    kind: p.kind,
+    dueAt: p.dueAt,
+    step: p.step,
+    legalBasis: p.legalBasis,
+    caseId: p.caseId ?? null,
+    at,
+  });
   await changed(tx, p.leadId);
 }
 

@@ -35,7 +35,10 @@ export class RosterController {
   @ApiQuery({ name: 'active', required: false })
   @ApiQuery({ name: 'gridId', required: false })
   @ApiQuery({ name: 'status', required: false })
-  @ApiOperation({ summary: '名册/结对列表 (ADMIN, SUPERVISOR)', description: "assessment's GET /v1/roster/{people|pairings}: { items }" })
+  @ApiOperation({
+    summary: '名册/结对列表 (ADMIN, SUPERVISOR)',
+    description: "assessment's GET /v1/roster/{people|pairings}: { items }",
+  })
   async list(
     @CurrentUser() user: AuthUser,
     @Param('kind', new ZodPipe(kindSchema, 'params')) kind: (typeof KINDS)[number],
@@ -43,8 +46,15 @@ export class RosterController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ) {
-    const qs = new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => typeof e[1] === 'string')).toString();
-    const res = await this.downstream.call('assessment', { method: 'GET', path: `/v1/roster/${kind}${qs ? `?${qs}` : ''}`, principal: user.principal, correlationId: req.id });
+    const qs = new URLSearchParams(
+      Object.entries(q).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    ).toString();
+    const res = await this.downstream.call('assessment', {
+      method: 'GET',
+      path: `/v1/roster/${kind}${qs ? `?${qs}` : ''}`,
+      principal: user.principal,
+      correlationId: req.id,
+    });
     return relay(reply, res);
   }
 
@@ -60,13 +70,26 @@ export class RosterController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ) {
-    return relay(reply, await this.downstream.call('assessment', { method: 'GET', path: `/v1/roster/${kind}/${encodeURIComponent(id)}`, principal: user.principal, correlationId: req.id }));
+    return relay(
+      reply,
+      await this.downstream.call('assessment', {
+        method: 'GET',
+        path: `/v1/roster/${kind}/${encodeURIComponent(id)}`,
+        principal: user.principal,
+        correlationId: req.id,
+      }),
+    );
   }
 
   @BrowserAuth(ROLE_GROUPS.rosterManagers)
   @Post(':kind')
   @ApiParam({ name: 'kind', enum: KINDS })
-  @ApiBody({ schema: { type: 'object', example: { id: 'pair-9', volunteerId: 'p-volunteer-3', sentinelId: 'p-sentinel-2', gridIds: ['G-440106002-C01'] } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      example: { id: 'pair-9', volunteerId: 'p-volunteer-3', sentinelId: 'p-sentinel-2', gridIds: ['G-440106002-C01'] },
+    },
+  })
   @ApiOperation({ summary: '新增人员/结对 (ADMIN, SUPERVISOR; audited by assessment)' })
   async create(
     @CurrentUser() user: AuthUser,
@@ -75,7 +98,16 @@ export class RosterController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ) {
-    return relay(reply, await this.downstream.call('assessment', { method: 'POST', path: `/v1/roster/${kind}`, principal: user.principal, json: body, correlationId: req.id }));
+    return relay(
+      reply,
+      await this.downstream.call('assessment', {
+        method: 'POST',
+        path: `/v1/roster/${kind}`,
+        principal: user.principal,
+        json: body,
+        correlationId: req.id,
+      }),
+    );
   }
 
   @BrowserAuth(ROLE_GROUPS.rosterManagers)
@@ -91,7 +123,16 @@ export class RosterController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ) {
-    return relay(reply, await this.downstream.call('assessment', { method: 'PUT', path: `/v1/roster/${kind}/${encodeURIComponent(id)}`, principal: user.principal, json: body, correlationId: req.id }));
+    return relay(
+      reply,
+      await this.downstream.call('assessment', {
+        method: 'PUT',
+        path: `/v1/roster/${kind}/${encodeURIComponent(id)}`,
+        principal: user.principal,
+        json: body,
+        correlationId: req.id,
+      }),
+    );
   }
 
   @BrowserAuth(ROLE_GROUPS.rosterManagers)
@@ -106,6 +147,14 @@ export class RosterController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ) {
-    return relay(reply, await this.downstream.call('assessment', { method: 'DELETE', path: `/v1/roster/${kind}/${encodeURIComponent(id)}`, principal: user.principal, correlationId: req.id }));
+    return relay(
+      reply,
+      await this.downstream.call('assessment', {
+        method: 'DELETE',
+        path: `/v1/roster/${kind}/${encodeURIComponent(id)}`,
+        principal: user.principal,
+        correlationId: req.id,
+      }),
+    );
   }
 }

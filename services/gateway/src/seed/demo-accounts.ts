@@ -36,7 +36,9 @@ export class DemoAccountsSeeder implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.DEMO_DATA) return;
     const created = await seedDemoAccounts(this.accounts, this.auth);
-    this.logger.log(`demo accounts: ${created} created, ${DEMO_ACCOUNTS.length - created} already present (password for all: see docs/SHARED-FACTS.md)`);
+    this.logger.log(
+      `demo accounts: ${created} created, ${DEMO_ACCOUNTS.length - created} already present (password for all: see docs/SHARED-FACTS.md)`,
+    );
   }
 }
 

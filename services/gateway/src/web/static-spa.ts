@@ -21,13 +21,18 @@ export async function mountAdminUi(app: NestFastifyApplication, config: GatewayC
   fastify.get('/*', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
     if (NOT_SPA.test(path) || /\.[a-z0-9]{1,8}$/i.test(path)) {
-      return reply.status(404).header('content-type', PROBLEM_CONTENT_TYPE).send({ ...problem(404, 'NOT_FOUND', `没有这个地址：${path}`), instance: path });
+      return reply
+        .status(404)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send({ ...problem(404, 'NOT_FOUND', `没有这个地址：${path}`), instance: path });
     }
     if (!built) {
       return reply
         .status(503)
         .header('content-type', 'text/html; charset=utf-8')
-        .send('<!doctype html><meta charset="utf-8"><title>前哨</title><p>管理界面尚未构建（services/admin-ui/dist）。API 文档见 <a href="/docs">/docs</a>。</p>');
+        .send(
+          '<!doctype html><meta charset="utf-8"><title>前哨</title><p>管理界面尚未构建（services/admin-ui/dist）。API 文档见 <a href="/docs">/docs</a>。</p>',
+        );
     }
     return reply.header('cache-control', 'no-cache').sendFile('index.html', root);
   });

@@ -9,7 +9,11 @@ export class IntakeRedis implements OnModuleDestroy {
   readonly client: Redis;
 
   constructor(@Inject(SERVICE_CONFIG) config: IntakeConfig) {
-    this.client = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000, keyPrefix: config.REDIS_KEY_PREFIX });
+    this.client = new Redis(config.REDIS_URL, {
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+    });
     // Errors surface on the commands that hit them; without a listener ioredis would print every reconnect attempt.
     this.client.on('error', () => undefined);
   }

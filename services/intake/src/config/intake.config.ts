@@ -3,7 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { baseConfigSchema, ConfigError, readConfig } from '@outpost/platform';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 /** intake's settings: the shared ones plus its own (each with a working local default). */
 export const intakeConfigSchema = baseConfigSchema('intake')
@@ -22,7 +27,11 @@ export const intakeConfigSchema = baseConfigSchema('intake')
     ENCRYPTION_KEY_FILE: z.string().default('.outpost/keys/encryption-key'),
     /** Content-addressed evidence store (local directory). */
     EVIDENCE_DIR: z.string().default('.outpost/evidence'),
-    EVIDENCE_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
+    EVIDENCE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(20 * 1024 * 1024),
     EVIDENCE_MEDIA_TYPES: csv.default([
       'image/jpeg',
       'image/png',
@@ -38,8 +47,16 @@ export const intakeConfigSchema = baseConfigSchema('intake')
     /** Per gateway user (leads filed by sentinels/volunteers through the gateway). */
     GATEWAY_USER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
     /** Largest single-lead body; batch and screening bodies may reach BODY_LIMIT_BYTES. */
-    LEAD_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
-    BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+    LEAD_BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024),
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024),
     BATCH_MAX_LEADS: z.coerce.number().int().positive().max(1000).default(1000),
     SCREENING_MAX_RECORDS: z.coerce.number().int().positive().max(10000).default(10000),
     /** Overrides the catalogue's fund-flow window (days) for POST /v1/screenings across requests. */
@@ -49,7 +66,11 @@ export const intakeConfigSchema = baseConfigSchema('intake')
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && c.DEMO_DATA) {
-      ctx.addIssue({ code: 'custom', path: ['DEMO_DATA'], message: 'demo sources (fixed keys) are not allowed in production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEMO_DATA'],
+        message: 'demo sources (fixed keys) are not allowed in production',
+      });
     }
   });
 export type IntakeConfig = Omit<z.infer<typeof intakeConfigSchema>, 'API_KEY_PEPPER'> & { API_KEY_PEPPER: string };
@@ -62,7 +83,8 @@ export function loadIntakeConfig(env: NodeJS.ProcessEnv = process.env): IntakeCo
   let pepper = c.API_KEY_PEPPER;
   if (!pepper && existsSync(c.API_KEY_PEPPER_FILE)) pepper = readFileSync(c.API_KEY_PEPPER_FILE, 'utf8').trim();
   if (!pepper) {
-    if (c.NODE_ENV === 'production') throw new ConfigError(`Invalid configuration:\n  API_KEY_PEPPER: set it or create ${c.API_KEY_PEPPER_FILE}`);
+    if (c.NODE_ENV === 'production')
+      throw new ConfigError(`Invalid configuration:\n  API_KEY_PEPPER: set it or create ${c.API_KEY_PEPPER_FILE}`);
     pepper = DEV_PEPPER;
   }
   return { ...c, API_KEY_PEPPER: pepper };

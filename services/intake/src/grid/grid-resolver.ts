@@ -76,10 +76,12 @@ export class GridResolver {
     }
     for (const g of data.grids) {
       if (g.type !== 'COMMUNITY_COMPREHENSIVE') continue;
-      if (g.communityCode) this.communityGrids.set(g.communityCode, [...(this.communityGrids.get(g.communityCode) ?? []), g]);
+      if (g.communityCode)
+        this.communityGrids.set(g.communityCode, [...(this.communityGrids.get(g.communityCode) ?? []), g]);
       this.streetCommunityGrids.set(g.streetCode, [...(this.streetCommunityGrids.get(g.streetCode) ?? []), g]);
     }
-    for (const [police, community] of data.policeCommunityLinks) this.policeOf.set(community, [...(this.policeOf.get(community) ?? []), police]);
+    for (const [police, community] of data.policeCommunityLinks)
+      this.policeOf.set(community, [...(this.policeOf.get(community) ?? []), police]);
     for (const c of data.communities) this.text.push({ needle: compact(c.name), kind: 'community', ref: c.code });
     for (const s of data.streets) {
       this.text.push({ needle: compact(s.name), kind: 'street', ref: s.code });
@@ -130,7 +132,15 @@ export class GridResolver {
       const placed = this.fromText(compact(loc.addressText));
       if (placed) return { ...base, ...placed };
     }
-    return { ...base, streetCode: null, streetName: null, communityCode: null, gridIds: [], resolvedBy: 'UNRESOLVED', unresolved: true };
+    return {
+      ...base,
+      streetCode: null,
+      streetName: null,
+      communityCode: null,
+      gridIds: [],
+      resolvedBy: 'UNRESOLVED',
+      unresolved: true,
+    };
   }
 
   private fromText(text: string): Omit<Placement, 'addressText' | 'lat' | 'lng'> | null {
@@ -156,7 +166,14 @@ export class GridResolver {
         if (police.length === 1) ids.push(police[0]!);
       }
       const streetCode = grids[0]?.streetCode ?? entry.ref.slice(0, 9);
-      return { standardAddressCode: null, ...this.streetOf(streetCode), communityCode: entry.ref, gridIds: sortGrids(ids), resolvedBy: 'ADDRESS_TEXT', unresolved: ids.length === 0 };
+      return {
+        standardAddressCode: null,
+        ...this.streetOf(streetCode),
+        communityCode: entry.ref,
+        gridIds: sortGrids(ids),
+        resolvedBy: 'ADDRESS_TEXT',
+        unresolved: ids.length === 0,
+      };
     }
     // Street only: a grid when the street has just one community grid, otherwise the street is known but not the grid.
     const grids = this.streetCommunityGrids.get(entry.ref) ?? [];

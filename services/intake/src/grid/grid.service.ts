@@ -34,7 +34,10 @@ export class GridService implements OnModuleInit {
       streets,
       communities,
       grids: grids as GridRef[],
-      policeCommunityLinks: (links as Array<{ police_grid_id: string; community_grid_id: string }>).map((l) => [l.police_grid_id, l.community_grid_id]),
+      policeCommunityLinks: (links as Array<{ police_grid_id: string; community_grid_id: string }>).map((l) => [
+        l.police_grid_id,
+        l.community_grid_id,
+      ]),
       standardAddresses: addresses,
     };
     this.resolver = new GridResolver(data);

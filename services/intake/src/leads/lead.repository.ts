@@ -163,9 +163,21 @@ export class RegistrationTx {
    * a lead while holding a head: the order is subject locks → primary row → head, as in AuditLog.append.
    */
   async read(keys: string[]): Promise<RegistrationRead> {
-    const { rows } = await this.client.query<ReadRow>({ name: 'intake-register-read', text: this.sql.read, values: [keys] });
+    const { rows } = await this.client.query<ReadRow>({
+      name: 'intake-register-read',
+      text: this.sql.read,
+      values: [keys],
+    });
     const r = rows[0]!;
-    const primary = r.p_id ? { id: r.p_id, reference: r.p_reference!, matchedKeys: r.p_keys!, hits: r.p_screening!.hits, reportCount: r.p_report_count! } : null;
+    const primary = r.p_id
+      ? {
+          id: r.p_id,
+          reference: r.p_reference!,
+          matchedKeys: r.p_keys!,
+          hits: r.p_screening!.hits,
+          reportCount: r.p_report_count!,
+        }
+      : null;
     let head: ChainHead;
     if (r.chain !== null) {
       head = this.audit.toHead({ chain: r.chain, seq: r.seq!, hash: r.hash! });
@@ -187,7 +199,12 @@ export class RegistrationTx {
     const { rows } = await this.client.query<{ id: string; received_at: Date }>({
       name: 'intake-register-write',
       text: this.sql.write,
-      values: [...leadParams(w.row, w.status), w.reference, ...this.audit.appendParams(w.audit), ...this.outbox.rowParams(w.event)],
+      values: [
+        ...leadParams(w.row, w.status),
+        w.reference,
+        ...this.audit.appendParams(w.audit),
+        ...this.outbox.rowParams(w.event),
+      ],
     });
     const r = rows[0];
     if (!r) return null;
@@ -299,7 +316,10 @@ export class LeadRepository {
    */
   async transaction<T>(lockIds: string[], work: (tx: RegistrationTx) => Promise<T>): Promise<T> {
     for (const id of lockIds) if (!LOCK_ID.test(id)) throw new Error(`bad subject lock id ${id}`);
-    const begin = lockIds.length === 0 ? 'BEGIN' : `BEGIN; SELECT pg_advisory_xact_lock(k) FROM unnest('{${lockIds.join(',')}}'::bigint[]) AS k ORDER BY k`;
+    const begin =
+      lockIds.length === 0
+        ? 'BEGIN'
+        : `BEGIN; SELECT pg_advisory_xact_lock(k) FROM unnest('{${lockIds.join(',')}}'::bigint[]) AS k ORDER BY k`;
     const client = await this.pool().connect();
     let broken: Error | undefined;
     try {
@@ -325,7 +345,10 @@ export class LeadRepository {
   }
 
   /** The lead an Idempotency-Key or source reference already names (for replies to retries). */
-  async findExisting(db: EntityManager | DataSource, q: { idempotencyScope: string | null; idempotencyKey: string | null; sourceId: string; sourceRef: string | null }): Promise<ExistingLead | null> {
+  async findExisting(
+    db: EntityManager | DataSource,
+    q: { idempotencyScope: string | null; idempotencyKey: string | null; sourceId: string; sourceRef: string | null },
+  ): Promise<ExistingLead | null> {
     const rows: ViewRow[] = await db.query(
       `${VIEW_SQL} WHERE (l.idempotency_scope = $1 AND l.idempotency_key = $2) OR (l.source_id = $3 AND l.source_ref = $4)
         ORDER BY (l.idempotency_scope = $1 AND l.idempotency_key = $2) DESC NULLS LAST LIMIT 1`,
@@ -338,14 +361,21 @@ export class LeadRepository {
       sourceId: r.source_id,
       filedBy: r.filed_by,
       requestHash: r.request_hash,
-      matchedIdempotencyKey: q.idempotencyKey !== null && r.idempotency_scope === q.idempotencyScope && r.idempotency_key === q.idempotencyKey,
+      matchedIdempotencyKey:
+        q.idempotencyKey !== null &&
+        r.idempotency_scope === q.idempotencyScope &&
+        r.idempotency_key === q.idempotencyKey,
     };
   }
 
-  async view(id: string): Promise<(LeadView & { sourceId: string; filedBy: string | null; primaryLeadId: string | null }) | null> {
-    const rows: Array<ViewRow & { primary_lead_id: string | null }> = await this.db.query(`${VIEW_SQL.replace('l.received_at,', 'l.received_at, l.primary_lead_id,')} WHERE l.id = $1`, [id]);
+  async view(
+    id: string,
+  ): Promise<(LeadView & { sourceId: string; filedBy: string | null; primaryLeadId: string | null }) | null> {
+    const rows: Array<ViewRow & { primary_lead_id: string | null }> = await this.db.query(
+      `${VIEW_SQL.replace('l.received_at,', 'l.received_at, l.primary_lead_id,')} WHERE l.id = $1`,
+      [id],
+    );
     const r = rows[0];
     return r ? { ...toView(r), sourceId: r.source_id, filedBy: r.filed_by, primaryLeadId: r.primary_lead_id } : null;
   }
 }
-

@@ -5,7 +5,13 @@ import { ProblemException, SERVICE_CONFIG } from '@outpost/platform';
 import type { IntakeConfig } from '../config/intake.config';
 import { CurrentCaller, SourceAuth, type Caller } from '../sources/source-auth.guard';
 import { LeadRepository, type LeadView } from './lead.repository';
-import { batchInputJsonSchema, LEAD_EXAMPLE, LEAD_VIEW_EXAMPLE, leadInputJsonSchema, PATROL_EXAMPLE } from './leads.openapi';
+import {
+  batchInputJsonSchema,
+  LEAD_EXAMPLE,
+  LEAD_VIEW_EXAMPLE,
+  leadInputJsonSchema,
+  PATROL_EXAMPLE,
+} from './leads.openapi';
 import { RegisterBatchUseCase, type BatchResult } from './usecases/register-batch/register-batch.usecase';
 import { RegisterLeadUseCase } from './usecases/register-lead/register-lead.usecase';
 
@@ -41,9 +47,22 @@ export class LeadsController {
       'Source systems authenticate with X-Api-Key; sentinels and volunteers file through the gateway (Bearer internal token; channel PATROL by default). ' +
       'A retry with the same Idempotency-Key or the same sourceRef returns the original result with 200 and `Idempotent-Replayed: true`.',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '幂等键，同一密钥范围内唯一 (unique per API key)' })
-  @ApiBody({ schema: leadInputJsonSchema, examples: { 银行监测: { value: LEAD_EXAMPLE }, 前哨巡查: { value: PATROL_EXAMPLE } } })
-  @ApiResponse({ status: 201, description: '已登记 (REPORTED) 或已关联到在办线索 (LINKED)', schema: { example: { ...LEAD_VIEW_EXAMPLE, status: 'REPORTED', stage: 'intake', outcome: null, reporterFeedback: null } } })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: '幂等键，同一密钥范围内唯一 (unique per API key)',
+  })
+  @ApiBody({
+    schema: leadInputJsonSchema,
+    examples: { 银行监测: { value: LEAD_EXAMPLE }, 前哨巡查: { value: PATROL_EXAMPLE } },
+  })
+  @ApiResponse({
+    status: 201,
+    description: '已登记 (REPORTED) 或已关联到在办线索 (LINKED)',
+    schema: {
+      example: { ...LEAD_VIEW_EXAMPLE, status: 'REPORTED', stage: 'intake', outcome: null, reporterFeedback: null },
+    },
+  })
   @ApiResponse({ status: 200, description: '重复提交，返回原结果 (replay of the original result)' })
   @ApiResponse({ status: 400, description: 'application/problem+json，errors[] 列出每个字段路径' })
   @ApiResponse({ status: 429, description: '超出频率限制，见 Retry-After' })
@@ -56,7 +75,12 @@ export class LeadsController {
     const result = await this.registerLead.execute({ caller, body, idempotencyKey: idempotencyKeyOf(idempotencyKey) });
     switch (result.outcome) {
       case 'rejected':
-        throw new ProblemException(400, 'VALIDATION_FAILED', '线索内容不合规 (the lead has invalid fields).', result.errors);
+        throw new ProblemException(
+          400,
+          'VALIDATION_FAILED',
+          '线索内容不合规 (the lead has invalid fields).',
+          result.errors,
+        );
       case 'replayed':
         void reply.status(200).header('Idempotent-Replayed', 'true');
         return result.lead;
@@ -71,12 +95,22 @@ export class LeadsController {
   @SourceAuth()
   @ApiOperation({
     summary: '批量报送线索，最多 1000 条 (register up to 1,000 leads)',
-    description: 'Each item is registered on its own: accepted, duplicate (already registered: same sourceRef or Idempotency-Key#index) or rejected with its field errors.',
+    description:
+      'Each item is registered on its own: accepted, duplicate (already registered: same sourceRef or Idempotency-Key#index) or rejected with its field errors.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: '批次幂等键；第 i 条使用 <key>#<i>' })
   @ApiBody({ schema: batchInputJsonSchema, examples: { 批量: { value: { leads: [LEAD_EXAMPLE, PATROL_EXAMPLE] } } } })
-  async batch(@CurrentCaller() caller: Caller, @Body() body: unknown, @Headers('idempotency-key') idempotencyKey: string | undefined): Promise<BatchResult> {
-    return this.registerBatch.execute({ caller, body, idempotencyKey: idempotencyKeyOf(idempotencyKey), maxLeads: this.config.BATCH_MAX_LEADS });
+  async batch(
+    @CurrentCaller() caller: Caller,
+    @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ): Promise<BatchResult> {
+    return this.registerBatch.execute({
+      caller,
+      body,
+      idempotencyKey: idempotencyKeyOf(idempotencyKey),
+      maxLeads: this.config.BATCH_MAX_LEADS,
+    });
   }
 
   @Get(':id')

@@ -3,7 +3,10 @@ import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec
 import { leadInputSchema } from './dto/lead-input.schema';
 
 /** JSON Schema of the request bodies, generated from the same zod schemas that validate them. */
-export const leadInputJsonSchema = z.toJSONSchema(leadInputSchema, { io: 'input', unrepresentable: 'any' }) as SchemaObject;
+export const leadInputJsonSchema = z.toJSONSchema(leadInputSchema, {
+  io: 'input',
+  unrepresentable: 'any',
+}) as SchemaObject;
 export const batchInputJsonSchema = {
   type: 'object',
   required: ['leads'],
@@ -16,7 +19,8 @@ export const LEAD_EXAMPLE = {
   discoveredAt: '2026-11-26T15:20:00+08:00',
   reportedAt: '2026-11-27T09:30:00+08:00',
   title: '某财富管理公司疑似非法吸收公众存款',
-  description: '客户经理发现多名老年客户向同一账户小额转账，备注"返息""复投"；该公司在天河路208号天河城写字楼举办推介会，宣传"保本保息、年化18%"。',
+  description:
+    '客户经理发现多名老年客户向同一账户小额转账，备注"返息""复投"；该公司在天河路208号天河城写字楼举办推介会，宣传"保本保息、年化18%"。',
   suggestedCategory: 'IF-XS',
   reporter: { anonymous: false, name: '王某', phone: '13800138000', firstReport: true },
   subjects: [
@@ -31,7 +35,12 @@ export const LEAD_EXAMPLE = {
       wechatIds: ['wealth_th_888'],
     },
   ],
-  location: { addressText: '广州市天河区天河路208号天河城', standardAddressCode: 'SA-440106006-0001', lat: 23.1322, lng: 113.3238 },
+  location: {
+    addressText: '广州市天河区天河路208号天河城',
+    standardAddressCode: 'SA-440106006-0001',
+    lat: 23.1322,
+    lng: 113.3238,
+  },
   estimates: { promisedYieldPct: 18, amountYuan: 3000000, participants: 200, elderlyInvolved: true },
   channels: ['SEMINAR', 'WECHAT_GROUP'],
   confidentiality: 'REPORTER_PROTECTED',

@@ -24,7 +24,8 @@ export function phoneDigits(raw: string): string | null {
   if (d.startsWith('0086')) d = d.slice(4);
   else if (d.startsWith('86') && (international || d.length === 13)) d = d.slice(2);
   const mobile = d.length === 11 && d.startsWith('1');
-  if (!mobile && !d.startsWith('0') && d.length >= 9 && d.length <= 11 && (international || raw.trim().startsWith('+'))) d = `0${d}`;
+  if (!mobile && !d.startsWith('0') && d.length >= 9 && d.length <= 11 && (international || raw.trim().startsWith('+')))
+    d = `0${d}`;
   return d.length >= 7 ? d : null;
 }
 

@@ -17,7 +17,17 @@ export class IndicatorsController {
       example: {
         version: '2026.11-1',
         bands: { orangeScore: 30, yellowScore: 0 },
-        indicators: [{ id: 'B1', group: 'B', label: { zh: '承诺保本保息', en: 'Guarantee of principal or interest' }, anchor: 'Ind', weight: 15, kind: 'TERM', terms: ['保本保息', '稳赚不赔'] }],
+        indicators: [
+          {
+            id: 'B1',
+            group: 'B',
+            label: { zh: '承诺保本保息', en: 'Guarantee of principal or interest' },
+            anchor: 'Ind',
+            weight: 15,
+            kind: 'TERM',
+            terms: ['保本保息', '稳赚不赔'],
+          },
+        ],
       },
     },
   })

@@ -55,7 +55,13 @@ export class RedisFundFlowWindow implements FundFlowWindow {
     const newest = new Map<string, number>();
     for (const f of records) {
       const t = Date.parse(f.occurredAt);
-      const stored: StoredFlow = { r: h(f.ref), c: f.counterparty === null ? null : h(f.counterparty), d: f.direction, a: f.amount, t: f.occurredAt };
+      const stored: StoredFlow = {
+        r: h(f.ref),
+        c: f.counterparty === null ? null : h(f.counterparty),
+        d: f.direction,
+        a: f.amount,
+        t: f.occurredAt,
+      };
       // Member = the stored JSON: the same movement saved twice is one member.
       pipeline.zadd(this.key(f.accountNo), t, JSON.stringify(stored));
       newest.set(f.accountNo, Math.max(newest.get(f.accountNo) ?? -Infinity, t));

@@ -13,7 +13,9 @@ export class ScreeningService {
 
   constructor(@Inject(SERVICE_CONFIG) config: IntakeConfig) {
     const base = loadCatalog();
-    this.catalog = config.FUND_FLOW_WINDOW_DAYS ? loadCatalog({ fundFlow: { ...base.fundFlow, windowDays: config.FUND_FLOW_WINDOW_DAYS } }) : base;
+    this.catalog = config.FUND_FLOW_WINDOW_DAYS
+      ? loadCatalog({ fundFlow: { ...base.fundFlow, windowDays: config.FUND_FLOW_WINDOW_DAYS } })
+      : base;
     this.engine = new ScreeningEngine(this.catalog);
   }
 

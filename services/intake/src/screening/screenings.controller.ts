@@ -16,7 +16,16 @@ const EXAMPLE = {
   records: [
     { ref: 'patrol-001', text: '本公司產品 保 本 保 息，年化收益１８％，介绍朋友再返利' },
     { ref: 'ad-002', text: '警惕“保本保息”宣传，凡承诺高额返利的都是骗局' },
-    { ref: 'txn-003', accountNo: '6222020200112233445', accountName: '广州某某财富管理有限公司', counterpartyName: '李某', direction: 'in', amount: 10000, remark: '返息', occurredAt: '2026-11-20T10:00:00+08:00' },
+    {
+      ref: 'txn-003',
+      accountNo: '6222020200112233445',
+      accountName: '广州某某财富管理有限公司',
+      counterpartyName: '李某',
+      direction: 'in',
+      amount: 10000,
+      remark: '返息',
+      occurredAt: '2026-11-20T10:00:00+08:00',
+    },
   ],
 };
 
@@ -38,10 +47,29 @@ export class ScreeningsController {
       'Fund-flow rules (C2 分散转入集中转出, C3 固定倍数金额) look across the records of one account in this request and in earlier requests of the same source within the window.',
   })
   @ApiConsumes('application/json', NDJSON)
-  @ApiBody({ schema: { type: 'object', properties: { records: { type: 'array', items: z.toJSONSchema(screeningRecordSchema, { io: 'input' }) as object } } }, examples: { 示例: { value: EXAMPLE } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        records: { type: 'array', items: z.toJSONSchema(screeningRecordSchema, { io: 'input' }) as object },
+      },
+    },
+    examples: { 示例: { value: EXAMPLE } },
+  })
   @ApiResponse({
     status: 200,
-    schema: { example: { results: [{ ref: 'patrol-001', score: 27, band: 'yellow', hits: [{ indicator: 'B1', term: '保本保息', field: 'text', anchor: 'Ind', weight: 15 }] }] } },
+    schema: {
+      example: {
+        results: [
+          {
+            ref: 'patrol-001',
+            score: 27,
+            band: 'yellow',
+            hits: [{ indicator: 'B1', term: '保本保息', field: 'text', anchor: 'Ind', weight: 15 }],
+          },
+        ],
+      },
+    },
   })
   async screen(
     @CurrentCaller() caller: Caller,
@@ -62,7 +90,12 @@ export class ScreeningsController {
     const max = this.config.SCREENING_MAX_RECORDS;
     const parsed = z.strictObject({ records: z.array(screeningRecordSchema).min(1).max(max) }).safeParse(body);
     if (!parsed.success) {
-      throw new ProblemException(400, 'VALIDATION_FAILED', `records: 1–${max} 条记录 (see errors for every field).`, fieldErrorsOf(parsed.error));
+      throw new ProblemException(
+        400,
+        'VALIDATION_FAILED',
+        `records: 1–${max} 条记录 (see errors for every field).`,
+        fieldErrorsOf(parsed.error),
+      );
     }
     return { results: await this.usecase.screen(caller, parsed.data.records) };
   }

@@ -56,7 +56,11 @@ export const DEMO_SOURCES: DemoSource[] = [
 ];
 
 /** Upserts the demo sources through an open pg connection to the intake schema. Idempotent. */
-export async function seedDemoSources(client: { query: (sql: string, params?: unknown[]) => Promise<unknown> }, config: IntakeConfig, cipher: FieldCipher): Promise<DemoSource[]> {
+export async function seedDemoSources(
+  client: { query: (sql: string, params?: unknown[]) => Promise<unknown> },
+  config: IntakeConfig,
+  cipher: FieldCipher,
+): Promise<DemoSource[]> {
   for (const s of DEMO_SOURCES) {
     await client.query(
       `INSERT INTO source (id, name, key_prefix, key_hash, channels, callback_url, webhook_secret_sealed, rate_limit_per_minute)
@@ -81,7 +85,9 @@ export async function seedDemoSources(client: { query: (sql: string, params?: un
 
 export function describeDemoSources(): string {
   // `[demo]` lines are what `npm start` collects from the seed log and prints.
-  return DEMO_SOURCES.map((s) => `[demo] intake X-Api-Key ${s.apiKey}  (${s.id}: ${s.name}; channels ${s.channels.join(', ')})`).join('\n');
+  return DEMO_SOURCES.map(
+    (s) => `[demo] intake X-Api-Key ${s.apiKey}  (${s.id}: ${s.name}; channels ${s.channels.join(', ')})`,
+  ).join('\n');
 }
 
 /** CLI: `node dist/services/intake/src/seed/demo-sources.js` (after the service has migrated its schema once). */
@@ -89,7 +95,10 @@ async function main(): Promise<void> {
   const config = loadIntakeConfig();
   if (config.NODE_ENV === 'production') throw new Error('demo sources are never seeded in production');
   const cipher = new FieldCipher(loadEncryptionKey(config.ENCRYPTION_KEY, config.ENCRYPTION_KEY_FILE, false));
-  const client = new Client({ connectionString: config.DATABASE_ADMIN_URL, options: `-c search_path=${config.DATABASE_SCHEMA}` });
+  const client = new Client({
+    connectionString: config.DATABASE_ADMIN_URL,
+    options: `-c search_path=${config.DATABASE_SCHEMA}`,
+  });
   await client.connect();
   try {
     await seedDemoSources(client, config, cipher);

@@ -6,7 +6,13 @@ function fakeRedis(available: number) {
   const state = { available, calls: 0, wants: [] as number[] };
   const client = {
     defineCommand: () => undefined,
-    tokenBucket: async (_key: string, _cap: number, _rate: number, _ttl: number, want: number): Promise<[number, number]> => {
+    tokenBucket: async (
+      _key: string,
+      _cap: number,
+      _rate: number,
+      _ttl: number,
+      want: number,
+    ): Promise<[number, number]> => {
       state.calls += 1;
       state.wants.push(want);
       await new Promise((r) => setTimeout(r, 1));

@@ -34,7 +34,9 @@ export interface RateDecision {
   retryAfterSeconds: number;
 }
 
-type WithBucket = { tokenBucket(key: string, capacity: number, ratePerMs: number, ttlMs: number, want: number): Promise<[number, number]> };
+type WithBucket = {
+  tokenBucket(key: string, capacity: number, ratePerMs: number, ttlMs: number, want: number): Promise<[number, number]>;
+};
 
 interface Lease {
   tokens: number;
@@ -100,7 +102,13 @@ export class RateLimiter {
     let granted: number;
     let waitMs = 0;
     try {
-      [granted, waitMs] = await (this.redis.client as unknown as WithBucket).tokenBucket(`rl:${key}`, capacity, ratePerMs, ttlMs, want);
+      [granted, waitMs] = await (this.redis.client as unknown as WithBucket).tokenBucket(
+        `rl:${key}`,
+        capacity,
+        ratePerMs,
+        ttlMs,
+        want,
+      );
     } catch (err) {
       this.logger.warn({ err: String(err) }, 'rate limiter unavailable; request allowed');
       granted = want;

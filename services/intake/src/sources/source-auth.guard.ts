@@ -1,18 +1,32 @@
-import { applyDecorators, CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable, SetMetadata, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  CanActivate,
+  createParamDecorator,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiHeader, ApiSecurity } from '@nestjs/swagger';
 import type { KeyLike } from 'jose';
 import type { Actor, Role } from '@outpost/contracts';
-import { INTERNAL_PUBLIC_KEY, OwnAuth, ProblemException, SERVICE_CONFIG, verifyInternalToken, type Principal } from '@outpost/platform';
+import {
+  INTERNAL_PUBLIC_KEY,
+  OwnAuth,
+  ProblemException,
+  SERVICE_CONFIG,
+  verifyInternalToken,
+  type Principal,
+} from '@outpost/platform';
 import type { IntakeConfig } from '../config/intake.config';
 import { hashApiKey, keyPrefix, looksLikeApiKey, sameHash } from './api-key';
 import { RateLimiter } from './rate-limiter';
 import { GATEWAY_SOURCE_ID, SourceRepository, type SourceRow } from './source.repository';
 
 /** Who is calling a public intake route: a source system by API key, or a person through the gateway. */
-export type Caller =
-  | { kind: 'source'; source: SourceRow }
-  | { kind: 'user'; source: SourceRow; principal: Principal };
+export type Caller = { kind: 'source'; source: SourceRow } | { kind: 'user'; source: SourceRow; principal: Principal };
 
 /** Roles that may file and follow leads through the gateway. */
 const FILING_ROLES: Role[] = ['SENTINEL', 'VOLUNTEER', 'OFFICER', 'STREET_RESPONSIBLE', 'SUPERVISOR', 'ADMIN'];
@@ -76,7 +90,10 @@ export class SourceAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<RequestWithCaller>();
     const apiKey = request.headers['x-api-key'];
     const authorization = request.headers['authorization'];
-    const gatewayUsers = this.reflector.getAllAndOverride<boolean>(GATEWAY_USERS, [context.getHandler(), context.getClass()]);
+    const gatewayUsers = this.reflector.getAllAndOverride<boolean>(GATEWAY_USERS, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
 
     if (apiKey !== undefined) {
       const source = await this.sourceForKey(apiKey);
@@ -92,13 +109,21 @@ export class SourceAuthGuard implements CanActivate {
         throw new ProblemException(401, 'INVALID_TOKEN', 'The bearer token is invalid or expired.');
       }
       if (!principal.roles.some((r) => FILING_ROLES.includes(r))) {
-        throw new ProblemException(403, 'ROLE_REQUIRED', `This action needs one of the roles: ${FILING_ROLES.join(', ')}.`);
+        throw new ProblemException(
+          403,
+          'ROLE_REQUIRED',
+          `This action needs one of the roles: ${FILING_ROLES.join(', ')}.`,
+        );
       }
       await this.limit(`user:${principal.userId}`, this.config.GATEWAY_USER_RATE_LIMIT_PER_MINUTE);
       request.caller = { kind: 'user', source: await this.gateway(), principal };
       return true;
     }
-    throw new ProblemException(401, 'UNAUTHENTICATED', gatewayUsers ? 'Send X-Api-Key (source systems) or a gateway bearer token.' : 'Send X-Api-Key.');
+    throw new ProblemException(
+      401,
+      'UNAUTHENTICATED',
+      gatewayUsers ? 'Send X-Api-Key (source systems) or a gateway bearer token.' : 'Send X-Api-Key.',
+    );
   }
 
   private async sourceForKey(value: string | string[]): Promise<SourceRow> {
@@ -124,9 +149,15 @@ export class SourceAuthGuard implements CanActivate {
   private async limit(key: string, perMinute: number): Promise<void> {
     const d = await this.limiter.take(key, perMinute);
     if (!d.allowed) {
-      throw new ProblemException(429, 'RATE_LIMITED', `Too many requests for this key; retry in ${d.retryAfterSeconds} s (请求过于频繁).`, undefined, {
-        retryAfterSeconds: d.retryAfterSeconds,
-      });
+      throw new ProblemException(
+        429,
+        'RATE_LIMITED',
+        `Too many requests for this key; retry in ${d.retryAfterSeconds} s (请求过于频繁).`,
+        undefined,
+        {
+          retryAfterSeconds: d.retryAfterSeconds,
+        },
+      );
     }
   }
 }

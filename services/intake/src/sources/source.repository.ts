@@ -79,7 +79,16 @@ export class SourceRepository {
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, key_prefix = EXCLUDED.key_prefix, key_hash = EXCLUDED.key_hash,
          channels = EXCLUDED.channels, callback_url = EXCLUDED.callback_url,
          webhook_secret_sealed = EXCLUDED.webhook_secret_sealed, rate_limit_per_minute = EXCLUDED.rate_limit_per_minute`,
-      [s.id, s.name, s.keyPrefix, s.keyHash, s.channels, s.callbackUrl ?? null, s.webhookSecretSealed ?? null, s.rateLimitPerMinute ?? null],
+      [
+        s.id,
+        s.name,
+        s.keyPrefix,
+        s.keyHash,
+        s.channels,
+        s.callbackUrl ?? null,
+        s.webhookSecretSealed ?? null,
+        s.rateLimitPerMinute ?? null,
+      ],
     );
   }
 }

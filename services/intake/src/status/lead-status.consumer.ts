@@ -56,7 +56,8 @@ export class LeadStatusConsumer {
 
   @HandleEvent('escalation.case-opened.v1')
   async onCaseOpened(e: EventEnvelope<'escalation.case-opened.v1'>, tx: EntityManager) {
-    for (const leadId of new Set([e.payload.leadId, ...e.payload.leadIds])) await this.status.apply(tx, leadId, e.payload.status, e.occurredAt);
+    for (const leadId of new Set([e.payload.leadId, ...e.payload.leadIds]))
+      await this.status.apply(tx, leadId, e.payload.status, e.occurredAt);
   }
 
   @HandleEvent('escalation.action-recorded.v1')

@@ -20,7 +20,14 @@ export class LeadStatusRepository {
   }
 
   /** Closes the lead and every lead linked to it, with the outcome and the reply for the reporter. */
-  async close(tx: EntityManager, leadId: string, linkedLeadIds: string[], outcome: string, feedback: string | null, occurredAt: string): Promise<void> {
+  async close(
+    tx: EntityManager,
+    leadId: string,
+    linkedLeadIds: string[],
+    outcome: string,
+    feedback: string | null,
+    occurredAt: string,
+  ): Promise<void> {
     const ids = [leadId, ...linkedLeadIds].filter((id) => UUID.test(id));
     if (ids.length === 0) return;
     await tx.query(

@@ -25,5 +25,7 @@ export const CHANNELS = Symbol('CHANNELS');
 /** HTTP status → retry? 408/425/429 and 5xx are worth retrying; other 4xx will not get better by themselves. */
 export function httpFailure(what: string, status: number, text: string): Error {
   const msg = `${what} answered HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
-  return status >= 400 && status < 500 && ![408, 425, 429].includes(status) ? new PermanentChannelError(msg) : new Error(msg);
+  return status >= 400 && status < 500 && ![408, 425, 429].includes(status)
+    ? new PermanentChannelError(msg)
+    : new Error(msg);
 }

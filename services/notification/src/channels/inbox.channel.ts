@@ -20,7 +20,10 @@ export class InboxChannel implements Channel {
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (delivery_id) DO NOTHING`,
       [uuidv7(), d.id, r.personId, d.eventId, d.eventType, d.leadId, d.subject ?? '', d.body, d.urgent, d.createdAt],
     );
-    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM inbox_item WHERE delivery_id = $1`, [d.id]);
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM inbox_item WHERE delivery_id = $1`,
+      [d.id],
+    );
     return { providerId: rows[0]?.id };
   }
 }

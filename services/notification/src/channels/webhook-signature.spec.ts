@@ -13,7 +13,13 @@ describe('webhook signature', () => {
   });
 
   it('signs with key id, timestamp and idempotency key, and the receiver verifies it', () => {
-    const h = signWebhook({ keyId: 'k-2026-01', secret, body, now, idempotencyKey: webhookIdempotencyKey('e1', 'source:src-1') });
+    const h = signWebhook({
+      keyId: 'k-2026-01',
+      secret,
+      body,
+      now,
+      idempotencyKey: webhookIdempotencyKey('e1', 'source:src-1'),
+    });
     expect(h['x-outpost-key-id']).toBe('k-2026-01');
     expect(h['idempotency-key']).toBe('e1.source:src-1');
     expect(verifyWebhook(secret, h, body, now)).toEqual({ ok: true });
@@ -21,9 +27,15 @@ describe('webhook signature', () => {
 
   it('rejects a changed body, a wrong secret, missing headers and an old timestamp', () => {
     const h = signWebhook({ keyId: 'k', secret, body, now, idempotencyKey: 'x' });
-    expect(verifyWebhook(secret, h, body.replace('已取缔', '已立案'), now)).toEqual({ ok: false, reason: 'signature mismatch' });
+    expect(verifyWebhook(secret, h, body.replace('已取缔', '已立案'), now)).toEqual({
+      ok: false,
+      reason: 'signature mismatch',
+    });
     expect(verifyWebhook('another-secret-entirely', h, body, now)).toEqual({ ok: false, reason: 'signature mismatch' });
     expect(verifyWebhook(secret, {}, body, now)).toEqual({ ok: false, reason: 'missing signature headers' });
-    expect(verifyWebhook(secret, h, body, new Date(now.getTime() + 10 * 60_000))).toEqual({ ok: false, reason: 'timestamp outside the window' });
+    expect(verifyWebhook(secret, h, body, new Date(now.getTime() + 10 * 60_000))).toEqual({
+      ok: false,
+      reason: 'timestamp outside the window',
+    });
   });
 });

@@ -13,7 +13,13 @@ export function webhookSignature(secret: string, timestamp: string, body: string
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`;
 }
 
-export function signWebhook(o: { keyId: string; secret: string; body: string; now: Date; idempotencyKey: string }): Record<string, string> {
+export function signWebhook(o: {
+  keyId: string;
+  secret: string;
+  body: string;
+  now: Date;
+  idempotencyKey: string;
+}): Record<string, string> {
   const ts = String(Math.floor(o.now.getTime() / 1000));
   return {
     [WEBHOOK_HEADERS.signature]: webhookSignature(o.secret, ts, o.body),
@@ -41,8 +47,10 @@ export function verifyWebhook(
   if (!/^\d{9,12}$/.test(ts)) return { ok: false, reason: 'malformed timestamp' };
   const expected = Buffer.from(webhookSignature(secret, ts, body));
   const given = Buffer.from(sig);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'signature mismatch' };
-  if (Math.abs(now.getTime() / 1000 - Number(ts)) > windowSeconds) return { ok: false, reason: 'timestamp outside the window' };
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return { ok: false, reason: 'signature mismatch' };
+  if (Math.abs(now.getTime() / 1000 - Number(ts)) > windowSeconds)
+    return { ok: false, reason: 'timestamp outside the window' };
   return { ok: true };
 }
 

@@ -28,7 +28,13 @@ export class WebhookChannel implements Channel {
     if (r.kind !== 'source') throw new PermanentChannelError('webhooks go to source systems');
     const ep = await this.endpoints.activeForSource(r.sourceId);
     if (!ep) throw new PermanentChannelError(`no active webhook endpoint for source ${r.sourceId}`);
-    const headers = signWebhook({ keyId: ep.keyId, secret: ep.secret, body: d.body, now: this.clock.now(), idempotencyKey: webhookIdempotencyKey(d.eventId, d.recipient) });
+    const headers = signWebhook({
+      keyId: ep.keyId,
+      secret: ep.secret,
+      body: d.body,
+      now: this.clock.now(),
+      idempotencyKey: webhookIdempotencyKey(d.eventId, d.recipient),
+    });
     const res = await fetch(ep.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },

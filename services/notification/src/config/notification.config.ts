@@ -2,16 +2,25 @@ import { z } from 'zod';
 import { baseConfigSchema, readConfig } from '@outpost/platform';
 
 const bool = (def: 'true' | 'false') =>
-  z.enum(['true', 'false', '1', '0']).default(def).transform((v) => v === 'true' || v === '1');
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(def)
+    .transform((v) => v === 'true' || v === '1');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
 const positive = (def: number) => z.coerce.number().int().positive().default(def);
 
 /** notification's settings: the shared ones plus its own (each with a working local default). */
 export const notificationConfigSchema = baseConfigSchema('notification').extend({
   /** BullMQ queue names are `<prefix>-inbox|email|sms|webhook|digest` (tests use a unique prefix). */
-  NOTIFICATION_QUEUE_PREFIX: z.string().regex(/^[\w.-]+$/).default('notification'),
+  NOTIFICATION_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .default('notification'),
   /** Kafka consumer group (tests use a unique one: a group shared with other subscriptions starves in kafkajs). */
-  NOTIFICATION_CONSUMER_GROUP: z.string().regex(/^[\w.-]+$/).default('notification'),
+  NOTIFICATION_CONSUMER_GROUP: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .default('notification'),
   /** Run the delivery workers, reconciler and digest scheduler in this process (an HTTP-only replica says false). */
   NOTIFICATION_WORKERS: bool('true'),
   SMTP_URL: z.string().default('smtp://127.0.0.1:2525'),
@@ -52,7 +61,12 @@ export const notificationConfigSchema = baseConfigSchema('notification').extend(
   NOTIFICATION_CRASH_AFTER_SEND: z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(['INBOX', 'EMAIL', 'SMS', 'WEBHOOK']))),
 });
 export type NotificationConfig = z.infer<typeof notificationConfigSchema>;

@@ -6,12 +6,26 @@ import { memoryDirectory, type Directory } from '../rules/notification-planner';
 import type { Contact } from '../rules/rule.types';
 
 interface ContactRow {
-  person_id: string; name: string; email: string | null; phone: string | null; roles: string[]; street_codes: string[];
-  grid_ids: string[]; active: boolean; locale: 'zh-CN' | 'en';
+  person_id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  roles: string[];
+  street_codes: string[];
+  grid_ids: string[];
+  active: boolean;
+  locale: 'zh-CN' | 'en';
 }
 const toContact = (r: ContactRow): Contact => ({
-  personId: r.person_id, name: r.name, email: r.email, phone: r.phone, roles: r.roles, streetCodes: r.street_codes, gridIds: r.grid_ids,
-  active: r.active, locale: r.locale,
+  personId: r.person_id,
+  name: r.name,
+  email: r.email,
+  phone: r.phone,
+  roles: r.roles,
+  streetCodes: r.street_codes,
+  gridIds: r.grid_ids,
+  active: r.active,
+  locale: r.locale,
 });
 
 /** The roster copy (event-carried state transfer from assessment): contacts and pairings. */
@@ -45,19 +59,27 @@ export class ContactRepository {
   }
 
   async setLocale(personId: string, locale: 'zh-CN' | 'en'): Promise<boolean> {
-    const rows = await updateReturning(this.dataSource, `UPDATE contact SET locale = $2, updated_at = now() WHERE person_id = $1 RETURNING person_id`, [personId, locale]);
+    const rows = await updateReturning(
+      this.dataSource,
+      `UPDATE contact SET locale = $2, updated_at = now() WHERE person_id = $1 RETURNING person_id`,
+      [personId, locale],
+    );
     return rows.length > 0;
   }
 
   /** The whole roster copy: a district roster is a few hundred people, small enough to plan in memory. */
   async directory(tx: EntityManager): Promise<Directory> {
     const contacts: ContactRow[] = await tx.query(`SELECT * FROM contact`);
-    const pairings: Array<{ volunteer_id: string; sentinel_id: string; grid_ids: string[]; status: string }> = await tx.query(
-      `SELECT volunteer_id, sentinel_id, grid_ids, status FROM pairing WHERE status = 'ACTIVE'`,
-    );
+    const pairings: Array<{ volunteer_id: string; sentinel_id: string; grid_ids: string[]; status: string }> =
+      await tx.query(`SELECT volunteer_id, sentinel_id, grid_ids, status FROM pairing WHERE status = 'ACTIVE'`);
     return memoryDirectory(
       contacts.map(toContact),
-      pairings.map((p) => ({ volunteerId: p.volunteer_id, sentinelId: p.sentinel_id, gridIds: p.grid_ids, status: p.status })),
+      pairings.map((p) => ({
+        volunteerId: p.volunteer_id,
+        sentinelId: p.sentinel_id,
+        gridIds: p.grid_ids,
+        status: p.status,
+      })),
     );
   }
 }

@@ -54,10 +54,24 @@ export class DeliveriesController {
       const current = await this.deliveries.get(tx, id, true);
       if (!current) throw new ProblemException(404, 'NOT_FOUND', '投递记录不存在');
       if (!REPLAYABLE.includes(current.status)) {
-        throw new ProblemException(409, 'NOT_REPLAYABLE', `当前状态 ${current.status} 不可重放（仅 ${REPLAYABLE.join('/')} 可重放）`);
+        throw new ProblemException(
+          409,
+          'NOT_REPLAYABLE',
+          `当前状态 ${current.status} 不可重放（仅 ${REPLAYABLE.join('/')} 可重放）`,
+        );
       }
-      await this.deliveries.transition(tx, id, REPLAYABLE, 'PENDING', this.clock.now(), { detail: `replayed by ${p.userId}`, notBefore: null });
-      await this.audit.append(tx, { leadId: current.leadId, actor, action: 'delivery.replayed', fromState: current.status, toState: 'PENDING', payload: { deliveryId: id } });
+      await this.deliveries.transition(tx, id, REPLAYABLE, 'PENDING', this.clock.now(), {
+        detail: `replayed by ${p.userId}`,
+        notBefore: null,
+      });
+      await this.audit.append(tx, {
+        leadId: current.leadId,
+        actor,
+        action: 'delivery.replayed',
+        fromState: current.status,
+        toState: 'PENDING',
+        payload: { deliveryId: id },
+      });
       return current;
     });
     await this.queues.enqueue({ id, channel: d.channel, notBefore: null });

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { CLOCK, type Clock } from '@outpost/clock';
 import { SERVICE_CONFIG } from '@outpost/platform';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
@@ -38,7 +44,12 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
 
   private rateFor(channel: DeliveryChannel): number {
     const c = this.config;
-    return { INBOX: c.RATE_INBOX_PER_SECOND, EMAIL: c.RATE_EMAIL_PER_SECOND, SMS: c.RATE_SMS_PER_SECOND, WEBHOOK: c.RATE_WEBHOOK_PER_SECOND }[channel];
+    return {
+      INBOX: c.RATE_INBOX_PER_SECOND,
+      EMAIL: c.RATE_EMAIL_PER_SECOND,
+      SMS: c.RATE_SMS_PER_SECOND,
+      WEBHOOK: c.RATE_WEBHOOK_PER_SECOND,
+    }[channel];
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -85,14 +96,18 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
       await existing.remove();
     }
     const delay = d.notBefore ? Math.max(0, d.notBefore.getTime() - this.clock.now().getTime()) : 0;
-    await queue.add('deliver', { deliveryId: d.id }, {
-      jobId: d.id,
-      delay,
-      attempts: this.config.DELIVERY_ATTEMPTS,
-      backoff: { type: 'exponential', delay: this.config.DELIVERY_BACKOFF_MS, jitter: 0.5 },
-      removeOnComplete: { age: 24 * 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-    });
+    await queue.add(
+      'deliver',
+      { deliveryId: d.id },
+      {
+        jobId: d.id,
+        delay,
+        attempts: this.config.DELIVERY_ATTEMPTS,
+        backoff: { type: 'exponential', delay: this.config.DELIVERY_BACKOFF_MS, jitter: 0.5 },
+        removeOnComplete: { age: 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+      },
+    );
   }
 
   /**
@@ -122,7 +137,10 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async process(job: Job<DeliveryJob>, token?: string): Promise<string> {
-    const outcome = await this.worker.process(job.data.deliveryId, { attemptsMade: job.attemptsMade, maxAttempts: job.opts.attempts ?? 1 });
+    const outcome = await this.worker.process(job.data.deliveryId, {
+      attemptsMade: job.attemptsMade,
+      maxAttempts: job.opts.attempts ?? 1,
+    });
     if (outcome.kind === 'delay') {
       await job.moveToDelayed(outcome.until.getTime(), token);
       throw new DelayedError();

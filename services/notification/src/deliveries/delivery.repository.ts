@@ -4,17 +4,63 @@ import type { DeliveryChannel } from '../rules/rule.types';
 import type { Delivery, DeliveryHistoryEntry, DeliveryStatus } from './delivery.types';
 
 interface Row {
-  id: string; event_id: string; event_type: string; lead_id: string | null; recipient: string; channel: DeliveryChannel; rule_ids: string[];
-  urgent: boolean; status: DeliveryStatus; subject: string | null; body: string; not_before: Date | null; attempts: number; last_error: string | null;
-  provider_id: string | null; digest_id: string | null; created_at: Date; updated_at: Date; sent_at: Date | null;
+  id: string;
+  event_id: string;
+  event_type: string;
+  lead_id: string | null;
+  recipient: string;
+  channel: DeliveryChannel;
+  rule_ids: string[];
+  urgent: boolean;
+  status: DeliveryStatus;
+  subject: string | null;
+  body: string;
+  not_before: Date | null;
+  attempts: number;
+  last_error: string | null;
+  provider_id: string | null;
+  digest_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  sent_at: Date | null;
 }
 const toDelivery = (r: Row): Delivery => ({
-  id: r.id, eventId: r.event_id, eventType: r.event_type, leadId: r.lead_id, recipient: r.recipient, channel: r.channel, ruleIds: r.rule_ids,
-  urgent: r.urgent, status: r.status, subject: r.subject, body: r.body, notBefore: r.not_before, attempts: Number(r.attempts), lastError: r.last_error,
-  providerId: r.provider_id, digestId: r.digest_id, createdAt: r.created_at, updatedAt: r.updated_at, sentAt: r.sent_at,
+  id: r.id,
+  eventId: r.event_id,
+  eventType: r.event_type,
+  leadId: r.lead_id,
+  recipient: r.recipient,
+  channel: r.channel,
+  ruleIds: r.rule_ids,
+  urgent: r.urgent,
+  status: r.status,
+  subject: r.subject,
+  body: r.body,
+  notBefore: r.not_before,
+  attempts: Number(r.attempts),
+  lastError: r.last_error,
+  providerId: r.provider_id,
+  digestId: r.digest_id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  sentAt: r.sent_at,
 });
 
-export type NewDelivery = Pick<Delivery, 'id' | 'eventId' | 'eventType' | 'leadId' | 'recipient' | 'channel' | 'ruleIds' | 'urgent' | 'status' | 'subject' | 'body' | 'notBefore'> & {
+export type NewDelivery = Pick<
+  Delivery,
+  | 'id'
+  | 'eventId'
+  | 'eventType'
+  | 'leadId'
+  | 'recipient'
+  | 'channel'
+  | 'ruleIds'
+  | 'urgent'
+  | 'status'
+  | 'subject'
+  | 'body'
+  | 'notBefore'
+> & {
   lastError?: string | null;
 };
 
@@ -32,15 +78,47 @@ export class DeliveryRepository {
       `INSERT INTO delivery (id, event_id, event_type, lead_id, recipient, channel, rule_ids, urgent, status, subject, body, not_before, last_error, created_at, updated_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$14)
        ON CONFLICT ON CONSTRAINT delivery_once DO NOTHING RETURNING id`,
-      [d.id, d.eventId, d.eventType, d.leadId, d.recipient, d.channel, d.ruleIds, d.urgent, d.status, d.subject, d.body, d.notBefore, d.lastError ?? null, now],
+      [
+        d.id,
+        d.eventId,
+        d.eventType,
+        d.leadId,
+        d.recipient,
+        d.channel,
+        d.ruleIds,
+        d.urgent,
+        d.status,
+        d.subject,
+        d.body,
+        d.notBefore,
+        d.lastError ?? null,
+        now,
+      ],
     );
     if (!rows.length) return false;
-    await this.history(tx, d.id, d.status, d.lastError ?? (d.notBefore ? `not before ${d.notBefore.toISOString()} (quiet hours)` : null), now);
+    await this.history(
+      tx,
+      d.id,
+      d.status,
+      d.lastError ?? (d.notBefore ? `not before ${d.notBefore.toISOString()} (quiet hours)` : null),
+      now,
+    );
     return true;
   }
 
-  async history(db: DataSource | EntityManager, deliveryId: string, status: string, detail: string | null, at: Date): Promise<void> {
-    await db.query(`INSERT INTO delivery_history (delivery_id, status, at, detail) VALUES ($1,$2,$3,$4)`, [deliveryId, status, at, detail]);
+  async history(
+    db: DataSource | EntityManager,
+    deliveryId: string,
+    status: string,
+    detail: string | null,
+    at: Date,
+  ): Promise<void> {
+    await db.query(`INSERT INTO delivery_history (delivery_id, status, at, detail) VALUES ($1,$2,$3,$4)`, [
+      deliveryId,
+      status,
+      at,
+      detail,
+    ]);
   }
 
   async get(db: DataSource | EntityManager, id: string, lock = false): Promise<Delivery | null> {
@@ -71,7 +149,15 @@ export class DeliveryRepository {
     from: DeliveryStatus[],
     to: DeliveryStatus,
     now: Date,
-    o: { detail?: string | null; providerId?: string | null; lastError?: string | null; countAttempt?: boolean; sent?: boolean; notBefore?: Date | null; digestId?: string } = {},
+    o: {
+      detail?: string | null;
+      providerId?: string | null;
+      lastError?: string | null;
+      countAttempt?: boolean;
+      sent?: boolean;
+      notBefore?: Date | null;
+      digestId?: string;
+    } = {},
   ): Promise<Delivery | null> {
     const before = await this.get(tx, id, true);
     if (!before || !from.includes(before.status)) return null;
@@ -84,7 +170,19 @@ export class DeliveryRepository {
          not_before = CASE WHEN $9::boolean THEN $10 ELSE not_before END,
          digest_id = COALESCE($11, digest_id)
        WHERE id = $1`,
-      [id, to, now, o.countAttempt ? 1 : 0, o.providerId ?? null, o.lastError !== undefined, o.lastError ?? null, !!o.sent, o.notBefore !== undefined, o.notBefore ?? null, o.digestId ?? null],
+      [
+        id,
+        to,
+        now,
+        o.countAttempt ? 1 : 0,
+        o.providerId ?? null,
+        o.lastError !== undefined,
+        o.lastError ?? null,
+        !!o.sent,
+        o.notBefore !== undefined,
+        o.notBefore ?? null,
+        o.digestId ?? null,
+      ],
     );
     await this.history(tx, id, to, o.detail ?? o.lastError ?? null, now);
     return before;

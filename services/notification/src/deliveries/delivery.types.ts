@@ -5,7 +5,17 @@ import type { DeliveryChannel } from '../rules/rule.types';
  * DIGEST: held for the daily digest → DIGESTED (covered by the digest e-mail). SKIPPED: nothing to send to (no
  * endpoint). UNCERTAIN: an e-mail whose worker died mid-send (see EMAIL_UNCERTAIN_POLICY), replayable by an operator.
  */
-export const DELIVERY_STATUSES = ['PENDING', 'SENDING', 'RETRYING', 'SENT', 'DEAD', 'UNCERTAIN', 'SKIPPED', 'DIGEST', 'DIGESTED'] as const;
+export const DELIVERY_STATUSES = [
+  'PENDING',
+  'SENDING',
+  'RETRYING',
+  'SENT',
+  'DEAD',
+  'UNCERTAIN',
+  'SKIPPED',
+  'DIGEST',
+  'DIGESTED',
+] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const REPLAYABLE: DeliveryStatus[] = ['DEAD', 'UNCERTAIN', 'SKIPPED'];

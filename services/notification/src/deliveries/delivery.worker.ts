@@ -10,9 +10,11 @@ import { NOTIFICATION_ACTOR } from '../shared/actors';
 import { DeliveryRepository } from './delivery.repository';
 import type { Delivery } from './delivery.types';
 
-export type WorkOutcome = { kind: 'sent' | 'dead' | 'retry' | 'uncertain' | 'nothing-to-do' } | { kind: 'delay'; until: Date };
+export type WorkOutcome =
+  { kind: 'sent' | 'dead' | 'retry' | 'uncertain' | 'nothing-to-do' } | { kind: 'delay'; until: Date };
 
-const describe = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 2000);
+const describe = (err: unknown): string =>
+  (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 2000);
 
 /**
  * One attempt at one delivery. The order is what makes the effect exactly-once within what each channel allows:
@@ -52,13 +54,20 @@ export class DeliveryWorker {
       if (!before || !['PENDING', 'RETRYING', 'SENDING'].includes(before.status)) return null;
       if (before.status === 'SENDING' && before.channel === 'EMAIL' && this.config.EMAIL_UNCERTAIN_POLICY === 'HOLD') {
         await this.deliveries.transition(tx, deliveryId, ['SENDING'], 'UNCERTAIN', now, {
-          lastError: 'worker stopped after handing the e-mail to SMTP and before recording the result; not resent (an operator may replay)',
+          lastError:
+            'worker stopped after handing the e-mail to SMTP and before recording the result; not resent (an operator may replay)',
         });
         await this.publishFailure(tx, before, 'UNCERTAIN: e-mail outcome unknown after a worker crash', false);
         return 'uncertain' as const;
       }
-      const detail = before.status === 'SENDING' ? 'resumed after an interrupted attempt: resending with the same idempotency key' : null;
-      await this.deliveries.transition(tx, deliveryId, ['PENDING', 'RETRYING', 'SENDING'], 'SENDING', now, { countAttempt: true, detail });
+      const detail =
+        before.status === 'SENDING'
+          ? 'resumed after an interrupted attempt: resending with the same idempotency key'
+          : null;
+      await this.deliveries.transition(tx, deliveryId, ['PENDING', 'RETRYING', 'SENDING'], 'SENDING', now, {
+        countAttempt: true,
+        detail,
+      });
       return (await this.deliveries.get(tx, deliveryId))!;
     });
     if (claimed === null) return { kind: 'nothing-to-do' };
@@ -74,7 +83,11 @@ export class DeliveryWorker {
         await new Promise(() => undefined);
       }
       await this.dataSource.transaction((tx) =>
-        this.deliveries.transition(tx, deliveryId, ['SENDING', 'UNCERTAIN'], 'SENT', this.clock.now(), { providerId: result.providerId ?? null, sent: true, lastError: null }),
+        this.deliveries.transition(tx, deliveryId, ['SENDING', 'UNCERTAIN'], 'SENT', this.clock.now(), {
+          providerId: result.providerId ?? null,
+          sent: true,
+          lastError: null,
+        }),
       );
       return { kind: 'sent' };
     } catch (err) {
@@ -91,20 +104,36 @@ export class DeliveryWorker {
         this.logger.warn(`delivery ${deliveryId} (${claimed.channel}) is DEAD: ${reason}`);
         return { kind: 'dead' };
       }
-      await this.dataSource.transaction((tx) => this.deliveries.transition(tx, deliveryId, ['SENDING'], 'RETRYING', this.clock.now(), { lastError: reason }));
+      await this.dataSource.transaction((tx) =>
+        this.deliveries.transition(tx, deliveryId, ['SENDING'], 'RETRYING', this.clock.now(), { lastError: reason }),
+      );
       throw err; // BullMQ schedules the next attempt (exponential backoff with jitter)
     }
   }
 
   /** notification.delivery-failed.v1 for operators (not for failures of that very notification: no loops). */
-  private async publishFailure(tx: import('typeorm').EntityManager, d: Delivery, error: string, deadLettered: boolean): Promise<void> {
+  private async publishFailure(
+    tx: import('typeorm').EntityManager,
+    d: Delivery,
+    error: string,
+    deadLettered: boolean,
+  ): Promise<void> {
     if (d.eventType === 'notification.delivery-failed.v1') return;
     await this.outbox.add(tx, {
       topic: 'notification.delivery-failed.v1',
       leadId: d.leadId,
       key: d.leadId ?? d.id,
       actor: NOTIFICATION_ACTOR,
-      payload: { leadId: d.leadId, deliveryId: d.id, channel: d.channel, recipient: d.recipient, sourceEventId: d.eventId, attempts: d.attempts, error: error.slice(0, 1000), deadLettered },
+      payload: {
+        leadId: d.leadId,
+        deliveryId: d.id,
+        channel: d.channel,
+        recipient: d.recipient,
+        sourceEventId: d.eventId,
+        attempts: d.attempts,
+        error: error.slice(0, 1000),
+        deadLettered,
+      },
     });
   }
 }

@@ -50,21 +50,51 @@ export class RecordNotificationsUseCase {
     const reference = lead?.reference ?? event.leadId ?? '—';
 
     for (const p of plan.deliveries) {
-      const base = { id: uuidv7(), eventId: event.id, eventType: event.type, leadId: event.leadId, recipient: recipientKey(p.recipient), channel: p.channel, ruleIds: p.ruleIds, urgent: p.urgent };
+      const base = {
+        id: uuidv7(),
+        eventId: event.id,
+        eventType: event.type,
+        leadId: event.leadId,
+        recipient: recipientKey(p.recipient),
+        channel: p.channel,
+        ruleIds: p.ruleIds,
+        urgent: p.urgent,
+      };
       let row: NewDelivery;
       if (p.recipient.kind === 'source') {
         const hasEndpoint = await this.endpoints.hasActive(tx, p.recipient.sourceId);
         row = {
-          ...base, subject: null, body: webhookBody(event, lead?.reference ?? null), notBefore: null,
-          status: hasEndpoint ? 'PENDING' : 'SKIPPED', lastError: hasEndpoint ? null : `no active webhook endpoint for source ${p.recipient.sourceId} (configure one, then replay)`,
+          ...base,
+          subject: null,
+          body: webhookBody(event, lead?.reference ?? null),
+          notBefore: null,
+          status: hasEndpoint ? 'PENDING' : 'SKIPPED',
+          lastError: hasEndpoint
+            ? null
+            : `no active webhook endpoint for source ${p.recipient.sourceId} (configure one, then replay)`,
         };
       } else {
         const locale = personLocale(dir, p.recipient.personId);
-        const msg = renderMessage(p.channel as 'INBOX' | 'EMAIL' | 'SMS', { eventType: event.type, reference, occurredAt: event.occurredAt, payload: event.payload as Record<string, unknown> }, locale);
+        const msg = renderMessage(
+          p.channel as 'INBOX' | 'EMAIL' | 'SMS',
+          {
+            eventType: event.type,
+            reference,
+            occurredAt: event.occurredAt,
+            payload: event.payload as Record<string, unknown>,
+          },
+          locale,
+        );
         const interruptive = p.channel === 'EMAIL' || p.channel === 'SMS';
         row = {
-          ...base, subject: msg.subject, body: msg.body, status: p.digest ? 'DIGEST' : 'PENDING',
-          notBefore: interruptive && !p.digest ? sendNotBefore(now, { start: this.config.QUIET_HOURS_START, end: this.config.QUIET_HOURS_END }, p.urgent) : null,
+          ...base,
+          subject: msg.subject,
+          body: msg.body,
+          status: p.digest ? 'DIGEST' : 'PENDING',
+          notBefore:
+            interruptive && !p.digest
+              ? sendNotBefore(now, { start: this.config.QUIET_HOURS_START, end: this.config.QUIET_HOURS_END }, p.urgent)
+              : null,
         };
       }
       const inserted = await this.deliveries.insert(tx, row, now);
@@ -75,8 +105,16 @@ export class RecordNotificationsUseCase {
       const closed = event.payload as { outcome: string; reporterFeedback: string | null };
       if (closed.reporterFeedback) {
         await this.outbox.add(tx, {
-          topic: 'notification.reporter-feedback-requested.v1', leadId: event.leadId, actor: NOTIFICATION_ACTOR,
-          payload: { leadId: event.leadId, reference: lead?.reference ?? null, sourceEventId: event.id, outcome: closed.outcome, feedback: closed.reporterFeedback },
+          topic: 'notification.reporter-feedback-requested.v1',
+          leadId: event.leadId,
+          actor: NOTIFICATION_ACTOR,
+          payload: {
+            leadId: event.leadId,
+            reference: lead?.reference ?? null,
+            sourceEventId: event.id,
+            outcome: closed.outcome,
+            feedback: closed.reporterFeedback,
+          },
         });
       }
     }
@@ -95,8 +133,15 @@ function leadFacts(event: EventEnvelope<Topic>): Partial<Omit<LeadRef, 'leadId'>
     case 'intake.lead-registered.v1': {
       const r = event.payload as EventEnvelope<'intake.lead-registered.v1'>['payload'];
       return {
-        reference: r.reference, sourceId: r.sourceId, sourceChannel: r.sourceChannel, streetCode: r.placement.streetCode, gridIds: r.placement.gridIds,
-        band: r.screening.band, filedBy: r.filedBy, reporterContactable: !r.reporter.anonymous && r.reporter.contactable, status: 'REPORTED',
+        reference: r.reference,
+        sourceId: r.sourceId,
+        sourceChannel: r.sourceChannel,
+        streetCode: r.placement.streetCode,
+        gridIds: r.placement.gridIds,
+        band: r.screening.band,
+        filedBy: r.filedBy,
+        reporterContactable: !r.reporter.anonymous && r.reporter.contactable,
+        status: 'REPORTED',
       };
     }
     case 'assessment.lead-triaged.v1': {

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { CLOCK, type Clock } from '@outpost/clock';
 import { SERVICE_CONFIG } from '@outpost/platform';
 import { Queue, Worker } from 'bullmq';
@@ -48,7 +54,11 @@ export class DigestService implements OnApplicationBootstrap, BeforeApplicationS
     const name = `${this.config.NOTIFICATION_QUEUE_PREFIX}-digest`;
     this.queue = new Queue(name, { connection: this.redis(false) });
     const [h, m] = this.config.DIGEST_AT.split(':').map(Number);
-    await this.queue.upsertJobScheduler('daily-digest', { pattern: `${m} ${h} * * *`, tz: 'Asia/Shanghai' }, { name: 'digest' });
+    await this.queue.upsertJobScheduler(
+      'daily-digest',
+      { pattern: `${m} ${h} * * *`, tz: 'Asia/Shanghai' },
+      { name: 'digest' },
+    );
     this.worker = new Worker(name, async () => this.run(), { connection: this.redis(true) });
     this.worker.on('error', (err) => this.logger.error(`digest worker: ${String(err)}`));
   }
@@ -72,7 +82,14 @@ export class DigestService implements OnApplicationBootstrap, BeforeApplicationS
     let items = 0;
     for (const { recipient } of held) {
       const created = await this.dataSource.transaction(async (tx) => {
-        const rows: Array<{ id: string; event_id: string; lead_id: string | null; subject: string | null; body: string; created_at: Date }> = await tx.query(
+        const rows: Array<{
+          id: string;
+          event_id: string;
+          lead_id: string | null;
+          subject: string | null;
+          body: string;
+          created_at: Date;
+        }> = await tx.query(
           `SELECT id, event_id, lead_id, subject, body, created_at FROM delivery WHERE recipient = $1 AND status = 'DIGEST' AND created_at <= $2
            ORDER BY created_at, id FOR UPDATE SKIP LOCKED`,
           [recipient, now],
@@ -86,17 +103,37 @@ export class DigestService implements OnApplicationBootstrap, BeforeApplicationS
         const digestId = uuidv7();
         let enqueue = false;
         if (contact?.email && contact.active) {
-          const msg = renderDigest(lines.map((r) => ({ subject: r.subject, body: r.body, createdAt: r.created_at })), date, contact.locale);
-          enqueue = await this.deliveries.insert(tx, {
-            id: digestId, eventId: uuidFrom(`digest|${recipient}|${date}`), eventType: DIGEST_EVENT_TYPE, leadId: null, recipient, channel: 'EMAIL',
-            ruleIds: [], urgent: false, status: 'PENDING', subject: msg.subject, body: msg.body, notBefore: null,
-          }, now);
+          const msg = renderDigest(
+            lines.map((r) => ({ subject: r.subject, body: r.body, createdAt: r.created_at })),
+            date,
+            contact.locale,
+          );
+          enqueue = await this.deliveries.insert(
+            tx,
+            {
+              id: digestId,
+              eventId: uuidFrom(`digest|${recipient}|${date}`),
+              eventType: DIGEST_EVENT_TYPE,
+              leadId: null,
+              recipient,
+              channel: 'EMAIL',
+              ruleIds: [],
+              urgent: false,
+              status: 'PENDING',
+              subject: msg.subject,
+              body: msg.body,
+              notBefore: null,
+            },
+            now,
+          );
           if (!enqueue) return null; // today's digest already went out: these wait for tomorrow's
         }
         for (const r of rows) {
           await this.deliveries.transition(tx, r.id, ['DIGEST'], 'DIGESTED', now, {
             digestId: enqueue ? digestId : undefined,
-            detail: enqueue ? `in daily digest ${digestId}` : 'no e-mail address for a digest: visible in the inbox only',
+            detail: enqueue
+              ? `in daily digest ${digestId}`
+              : 'no e-mail address for a digest: visible in the inbox only',
           });
         }
         return { enqueue, digestId, count: rows.length };
@@ -105,7 +142,9 @@ export class DigestService implements OnApplicationBootstrap, BeforeApplicationS
       items += created.count;
       if (created.enqueue) {
         digests++;
-        await this.queues.enqueue({ id: created.digestId, channel: 'EMAIL', notBefore: null }).catch((e: unknown) => this.logger.warn(`digest enqueue (reconciler repairs): ${String(e)}`));
+        await this.queues
+          .enqueue({ id: created.digestId, channel: 'EMAIL', notBefore: null })
+          .catch((e: unknown) => this.logger.warn(`digest enqueue (reconciler repairs): ${String(e)}`));
       }
     }
     return { digests, items };

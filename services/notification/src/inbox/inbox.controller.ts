@@ -6,16 +6,35 @@ import { z } from 'zod';
 import { updateReturning } from '../shared/sql';
 
 const listSchema = z.object({
-  unread: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
+  unread: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   /** Keyset paging: items created before this item id (ids are UUID v7, time-ordered). */
   before: z.uuid().optional(),
 });
 
 interface InboxRow {
-  id: string; event_type: string; lead_id: string | null; title: string; body: string; urgent: boolean; created_at: Date; read_at: Date | null;
+  id: string;
+  event_type: string;
+  lead_id: string | null;
+  title: string;
+  body: string;
+  urgent: boolean;
+  created_at: Date;
+  read_at: Date | null;
 }
-const toItem = (r: InboxRow) => ({ id: r.id, eventType: r.event_type, leadId: r.lead_id, title: r.title, body: r.body, urgent: r.urgent, createdAt: r.created_at, readAt: r.read_at });
+const toItem = (r: InboxRow) => ({
+  id: r.id,
+  eventType: r.event_type,
+  leadId: r.lead_id,
+  title: r.title,
+  body: r.body,
+  urgent: r.urgent,
+  createdAt: r.created_at,
+  readAt: r.read_at,
+});
 
 /** The caller's own in-app inbox (principal.userId = roster person id); the gateway shows it. */
 @ApiTags('inbox')
@@ -43,7 +62,11 @@ export class InboxController {
   @Post('read-all')
   @HttpCode(200)
   async readAll(@CurrentPrincipal() p: Principal) {
-    const rows = await updateReturning<{ id: string }>(this.dataSource, `UPDATE inbox_item SET read_at = now() WHERE person_id = $1 AND read_at IS NULL RETURNING id`, [p.userId]);
+    const rows = await updateReturning<{ id: string }>(
+      this.dataSource,
+      `UPDATE inbox_item SET read_at = now() WHERE person_id = $1 AND read_at IS NULL RETURNING id`,
+      [p.userId],
+    );
     return { updated: rows.length, unread: 0 };
   }
 
@@ -62,7 +85,10 @@ export class InboxController {
   }
 
   private async unreadCount(personId: string): Promise<number> {
-    const [r]: Array<{ n: string }> = await this.dataSource.query(`SELECT count(*) AS n FROM inbox_item WHERE person_id = $1 AND read_at IS NULL`, [personId]);
+    const [r]: Array<{ n: string }> = await this.dataSource.query(
+      `SELECT count(*) AS n FROM inbox_item WHERE person_id = $1 AND read_at IS NULL`,
+      [personId],
+    );
     return Number(r?.n ?? 0);
   }
 }

@@ -16,7 +16,8 @@ export class PreferencesController {
   @Put()
   @HttpCode(200)
   async set(@Body(new ZodPipe(schema)) body: z.infer<typeof schema>, @CurrentPrincipal() p: Principal) {
-    if (!(await this.contacts.setLocale(p.userId, body.locale))) throw new ProblemException(404, 'NOT_ON_ROSTER', '花名册中没有该人员，无法设置通知偏好');
+    if (!(await this.contacts.setLocale(p.userId, body.locale)))
+      throw new ProblemException(404, 'NOT_ON_ROSTER', '花名册中没有该人员，无法设置通知偏好');
     return { personId: p.userId, locale: body.locale };
   }
 }

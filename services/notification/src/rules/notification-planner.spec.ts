@@ -3,7 +3,16 @@ import { conditionHolds, memoryDirectory, planNotifications } from './notificati
 import type { Contact, LeadRef, Rule } from './rule.types';
 
 const person = (personId: string, roles: string[], o: Partial<Contact> = {}): Contact => ({
-  personId, name: personId, email: `${personId}@example.cn`, phone: '13800000000', roles, streetCodes: [], gridIds: [], active: true, locale: 'zh-CN', ...o,
+  personId,
+  name: personId,
+  email: `${personId}@example.cn`,
+  phone: '13800000000',
+  roles,
+  streetCodes: [],
+  gridIds: [],
+  active: true,
+  locale: 'zh-CN',
+  ...o,
 });
 const dir = memoryDirectory(
   [
@@ -18,15 +27,39 @@ const dir = memoryDirectory(
   [{ volunteerId: 'p-volunteer-1', sentinelId: 'p-sentinel-1', gridIds: ['G-440106001-C01'], status: 'ACTIVE' }],
 );
 const lead: LeadRef = {
-  leadId: 'L1', reference: 'TH-20260316-000001', sourceId: 'src-1', sourceChannel: 'PATROL', streetCode: '440106001', gridIds: ['G-440106001-C01'],
-  band: 'red', assigneeId: 'p-sentinel-1', partnerId: null, filedBy: null, reporterContactable: true, status: 'ASSIGNED',
+  leadId: 'L1',
+  reference: 'TH-20260316-000001',
+  sourceId: 'src-1',
+  sourceChannel: 'PATROL',
+  streetCode: '440106001',
+  gridIds: ['G-440106001-C01'],
+  band: 'red',
+  assigneeId: 'p-sentinel-1',
+  partnerId: null,
+  filedBy: null,
+  reporterContactable: true,
+  status: 'ASSIGNED',
 };
 const rule = (id: string, o: Partial<Rule>): Rule => ({
-  id, eventType: 'assessment.lead-assigned.v1', audience: 'ASSIGNEE', audienceParam: null, channels: ['INBOX'], urgent: false, digest: false, condition: {},
-  active: true, description: '', ...o,
+  id,
+  eventType: 'assessment.lead-assigned.v1',
+  audience: 'ASSIGNEE',
+  audienceParam: null,
+  channels: ['INBOX'],
+  urgent: false,
+  digest: false,
+  condition: {},
+  active: true,
+  description: '',
+  ...o,
 });
 const system: Actor = { type: 'system', name: 'router' };
-const keys = (plan: ReturnType<typeof planNotifications>) => plan.deliveries.map((d) => `${d.recipient.kind === 'person' ? d.recipient.personId : `source:${d.recipient.sourceId}`}|${d.channel}`).sort();
+const keys = (plan: ReturnType<typeof planNotifications>) =>
+  plan.deliveries
+    .map(
+      (d) => `${d.recipient.kind === 'person' ? d.recipient.personId : `source:${d.recipient.sourceId}`}|${d.channel}`,
+    )
+    .sort();
 
 describe('rule conditions', () => {
   it('matches every listed field against any of its values; absent fields count as null', () => {
@@ -34,7 +67,9 @@ describe('rule conditions', () => {
     expect(conditionHolds({ band: ['red'], pool: ['STREET'] }, { band: 'red', pool: 'PAIR' })).toBe(false);
     expect(conditionHolds({ priority: [true] }, {})).toBe(false);
     expect(conditionHolds({ priority: [null, false] }, {})).toBe(true);
-    expect(conditionHolds({ 'placement.streetCode': ['440106001'] }, { placement: { streetCode: '440106001' } })).toBe(true);
+    expect(conditionHolds({ 'placement.streetCode': ['440106001'] }, { placement: { streetCode: '440106001' } })).toBe(
+      true,
+    );
   });
 });
 
@@ -52,15 +87,36 @@ describe('planNotifications', () => {
   it('sends breaches to active supervisors and to the notify list, merged per recipient and channel, urgent wins', () => {
     const plan = planNotifications(
       [
-        rule('sup', { eventType: 'assessment.deadline-breached.v1', audience: 'SUPERVISORS', channels: ['INBOX', 'SMS'], urgent: true }),
-        rule('list', { eventType: 'assessment.deadline-breached.v1', audience: 'NOTIFY_LIST', channels: ['INBOX'], digest: true }),
+        rule('sup', {
+          eventType: 'assessment.deadline-breached.v1',
+          audience: 'SUPERVISORS',
+          channels: ['INBOX', 'SMS'],
+          urgent: true,
+        }),
+        rule('list', {
+          eventType: 'assessment.deadline-breached.v1',
+          audience: 'NOTIFY_LIST',
+          channels: ['INBOX'],
+          digest: true,
+        }),
       ],
-      { type: 'assessment.deadline-breached.v1', payload: { notify: [{ personId: 'p-supervisor-1', role: 'SUPERVISOR' }, { personId: 'p-street-1', role: null }] }, actor: system },
+      {
+        type: 'assessment.deadline-breached.v1',
+        payload: {
+          notify: [
+            { personId: 'p-supervisor-1', role: 'SUPERVISOR' },
+            { personId: 'p-street-1', role: null },
+          ],
+        },
+        actor: system,
+      },
       lead,
       dir,
     );
     expect(keys(plan)).toEqual(['p-street-1|INBOX', 'p-supervisor-1|INBOX', 'p-supervisor-1|SMS']);
-    const supInbox = plan.deliveries.find((d) => d.recipient.kind === 'person' && d.recipient.personId === 'p-supervisor-1' && d.channel === 'INBOX')!;
+    const supInbox = plan.deliveries.find(
+      (d) => d.recipient.kind === 'person' && d.recipient.personId === 'p-supervisor-1' && d.channel === 'INBOX',
+    )!;
     expect(supInbox).toMatchObject({ urgent: true, digest: false, ruleIds: ['sup', 'list'] });
   });
 
@@ -69,15 +125,37 @@ describe('planNotifications', () => {
       rule('red', { eventType: 'assessment.lead-triaged.v1', audience: 'SUPERVISORS', condition: { band: ['red'] } }),
       rule('street', { eventType: 'assessment.lead-triaged.v1', audience: 'STREET_RESPONSIBLE' }),
     ];
-    const orange = planNotifications(rules, { type: 'assessment.lead-triaged.v1', payload: { band: 'orange', streetCode: '440106002' }, actor: system }, lead, dir);
+    const orange = planNotifications(
+      rules,
+      { type: 'assessment.lead-triaged.v1', payload: { band: 'orange', streetCode: '440106002' }, actor: system },
+      lead,
+      dir,
+    );
     expect(keys(orange)).toEqual(['p-street-2|INBOX']);
-    const red = planNotifications(rules, { type: 'assessment.lead-triaged.v1', payload: { band: 'red', streetCode: null }, actor: system }, lead, dir);
+    const red = planNotifications(
+      rules,
+      { type: 'assessment.lead-triaged.v1', payload: { band: 'red', streetCode: null }, actor: system },
+      lead,
+      dir,
+    );
     expect(keys(red)).toEqual(['p-street-1|INBOX', 'p-supervisor-1|INBOX']);
   });
 
   it('reaches source systems only by webhook, people never by webhook, and skips missing addresses', () => {
     const plan = planNotifications(
-      [rule('src', { eventType: 'escalation.lead-closed.v1', audience: 'SOURCE_SYSTEM', channels: ['WEBHOOK', 'EMAIL'] }), rule('off', { eventType: 'escalation.lead-closed.v1', audience: 'ROLE', audienceParam: 'OFFICER', channels: ['EMAIL', 'WEBHOOK', 'INBOX'] })],
+      [
+        rule('src', {
+          eventType: 'escalation.lead-closed.v1',
+          audience: 'SOURCE_SYSTEM',
+          channels: ['WEBHOOK', 'EMAIL'],
+        }),
+        rule('off', {
+          eventType: 'escalation.lead-closed.v1',
+          audience: 'ROLE',
+          audienceParam: 'OFFICER',
+          channels: ['EMAIL', 'WEBHOOK', 'INBOX'],
+        }),
+      ],
       { type: 'escalation.lead-closed.v1', payload: { status: 'CLOSED' }, actor: system },
       lead,
       dir,
@@ -97,7 +175,9 @@ describe('planNotifications', () => {
   });
 
   it('hands reporter feedback to intake only for a contactable reporter and never makes the reporter a recipient', () => {
-    const rules = [rule('rep', { eventType: 'escalation.lead-closed.v1', audience: 'REPORTER', channels: ['INTAKE_RELAY'] })];
+    const rules = [
+      rule('rep', { eventType: 'escalation.lead-closed.v1', audience: 'REPORTER', channels: ['INTAKE_RELAY'] }),
+    ];
     const e = { type: 'escalation.lead-closed.v1', payload: {}, actor: system };
     expect(planNotifications(rules, e, lead, dir)).toEqual({ deliveries: [], reporterFeedback: true });
     expect(planNotifications(rules, e, { ...lead, reporterContactable: false }, dir).reporterFeedback).toBe(false);
@@ -105,13 +185,31 @@ describe('planNotifications', () => {
 
   it('digests only e-mail/SMS, and a digest rule does not hold back an item another rule wants now', () => {
     const plan = planNotifications(
-      [rule('d', { channels: ['INBOX', 'EMAIL'], digest: true }), rule('s', { audience: 'PERSON_FIELD', audienceParam: 'askedOf', channels: ['EMAIL'] })],
-      { type: 'assessment.lead-assigned.v1', payload: { assigneeId: 'p-sentinel-1', askedOf: 'p-sentinel-1' }, actor: system },
+      [
+        rule('d', { channels: ['INBOX', 'EMAIL'], digest: true }),
+        rule('s', { audience: 'PERSON_FIELD', audienceParam: 'askedOf', channels: ['EMAIL'] }),
+      ],
+      {
+        type: 'assessment.lead-assigned.v1',
+        payload: { assigneeId: 'p-sentinel-1', askedOf: 'p-sentinel-1' },
+        actor: system,
+      },
       lead,
       dir,
     );
-    expect(plan.deliveries.map((d) => [d.channel, d.digest])).toEqual([['INBOX', false], ['EMAIL', false]]);
-    const digestOnly = planNotifications([rule('d', { channels: ['INBOX', 'EMAIL'], digest: true })], { type: 'assessment.lead-assigned.v1', payload: {}, actor: system }, lead, dir);
-    expect(digestOnly.deliveries.map((d) => [d.channel, d.digest])).toEqual([['INBOX', false], ['EMAIL', true]]);
+    expect(plan.deliveries.map((d) => [d.channel, d.digest])).toEqual([
+      ['INBOX', false],
+      ['EMAIL', false],
+    ]);
+    const digestOnly = planNotifications(
+      [rule('d', { channels: ['INBOX', 'EMAIL'], digest: true })],
+      { type: 'assessment.lead-assigned.v1', payload: {}, actor: system },
+      lead,
+      dir,
+    );
+    expect(digestOnly.deliveries.map((d) => [d.channel, d.digest])).toEqual([
+      ['INBOX', false],
+      ['EMAIL', true],
+    ]);
   });
 });

@@ -27,7 +27,9 @@ export interface NotificationPlan {
 type Payload = Record<string, unknown>;
 
 function field(payload: Payload, path: string): unknown {
-  return path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Payload)[k] : undefined), payload);
+  return path
+    .split('.')
+    .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Payload)[k] : undefined), payload);
 }
 
 /** Every listed field must hold one of its listed values (an absent field counts as null). */
@@ -53,13 +55,22 @@ export function resolveAudience(rule: Rule, payload: Payload, lead: LeadRef | nu
     case 'ASSIGNEE':
       return people([assignee]);
     case 'PAIR_PARTNER': {
-      const partner = str(payload.partnerId) ?? (assignee ? dir.partnerOf(assignee, lead?.gridIds ?? []) : null) ?? lead?.partnerId ?? null;
+      const partner =
+        str(payload.partnerId) ??
+        (assignee ? dir.partnerOf(assignee, lead?.gridIds ?? []) : null) ??
+        lead?.partnerId ??
+        null;
       return people([partner]);
     }
     case 'STREET_RESPONSIBLE': {
       const street = str(payload.poolStreetCode) ?? str(payload.streetCode) ?? lead?.streetCode ?? null;
       if (!street) return [];
-      return people(dir.withRole('STREET_RESPONSIBLE').filter((c) => c.streetCodes.includes(street)).map((c) => c.personId));
+      return people(
+        dir
+          .withRole('STREET_RESPONSIBLE')
+          .filter((c) => c.streetCodes.includes(street))
+          .map((c) => c.personId),
+      );
     }
     case 'SUPERVISORS':
       return people(dir.withRole('SUPERVISOR').map((c) => c.personId));
@@ -117,7 +128,13 @@ export function planNotifications(
         const key = `${recipientKey(recipient)}|${channel}`;
         const prev = merged.get(key);
         if (!prev) {
-          merged.set(key, { recipient, channel, urgent: rule.urgent, digest: rule.digest && !rule.urgent, ruleIds: [rule.id] });
+          merged.set(key, {
+            recipient,
+            channel,
+            urgent: rule.urgent,
+            digest: rule.digest && !rule.urgent,
+            ruleIds: [rule.id],
+          });
         } else {
           prev.urgent ||= rule.urgent;
           prev.digest = prev.digest && rule.digest && !prev.urgent;
@@ -132,13 +149,18 @@ export function planNotifications(
 }
 
 /** A Directory over plain arrays (the consumer loads the roster copy; unit tests pass literals). */
-export function memoryDirectory(contacts: Contact[], pairings: Array<{ volunteerId: string; sentinelId: string; gridIds: string[]; status: string }>): Directory {
+export function memoryDirectory(
+  contacts: Contact[],
+  pairings: Array<{ volunteerId: string; sentinelId: string; gridIds: string[]; status: string }>,
+): Directory {
   const byId = new Map(contacts.map((c) => [c.personId, c]));
   return {
     person: (id) => byId.get(id),
     withRole: (role) => contacts.filter((c) => c.active && c.roles.includes(role)),
     partnerOf: (personId, gridIds) => {
-      const active = pairings.filter((p) => p.status === 'ACTIVE' && (p.volunteerId === personId || p.sentinelId === personId));
+      const active = pairings.filter(
+        (p) => p.status === 'ACTIVE' && (p.volunteerId === personId || p.sentinelId === personId),
+      );
       const onGrid = active.find((p) => gridIds.length === 0 || p.gridIds.some((g) => gridIds.includes(g))) ?? null;
       if (!onGrid) return null;
       return onGrid.volunteerId === personId ? onGrid.sentinelId : onGrid.volunteerId;

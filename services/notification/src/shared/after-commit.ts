@@ -1,5 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, type EntityManager, type EntitySubscriberInterface, type QueryRunner, type TransactionCommitEvent, type TransactionRollbackEvent } from 'typeorm';
+import {
+  DataSource,
+  type EntityManager,
+  type EntitySubscriberInterface,
+  type QueryRunner,
+  type TransactionCommitEvent,
+  type TransactionRollbackEvent,
+} from 'typeorm';
 
 type Hook = () => Promise<unknown>;
 
@@ -43,6 +50,9 @@ export class AfterCommit implements EntitySubscriberInterface {
 
   private fire(hooks: Hook[]): void {
     // Not awaited: the commit has happened; the caller must not wait on Redis (the reconciler covers failures).
-    for (const h of hooks) void h().catch((err: unknown) => this.logger.warn(`after-commit hook failed (the reconciler repairs it): ${String(err)}`));
+    for (const h of hooks)
+      void h().catch((err: unknown) =>
+        this.logger.warn(`after-commit hook failed (the reconciler repairs it): ${String(err)}`),
+      );
   }
 }

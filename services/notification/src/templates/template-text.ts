@@ -10,14 +10,31 @@ export function localTime(iso: string | Date | null | undefined): string {
   return d.toISOString().slice(0, 16).replace('T', ' ');
 }
 
-const BAND: Record<string, [string, string]> = { red: ['红色', 'red'], orange: ['橙色', 'orange'], yellow: ['黄色', 'yellow'], none: ['无', 'none'] };
-export const bandLabel = (band: unknown, l: Locale): string => (BAND[String(band)] ?? [String(band), String(band)])[l === 'en' ? 1 : 0];
+const BAND: Record<string, [string, string]> = {
+  red: ['红色', 'red'],
+  orange: ['橙色', 'orange'],
+  yellow: ['黄色', 'yellow'],
+  none: ['无', 'none'],
+};
+export const bandLabel = (band: unknown, l: Locale): string =>
+  (BAND[String(band)] ?? [String(band), String(band)])[l === 'en' ? 1 : 0];
 
 const STATUS: Record<string, string> = {
-  REPORTED: '已受理', LINKED: '已并案', TRIAGED: '已研判分级', ASSIGNED: '已分派', IN_REVIEW: '核查中', VERIFYING: '核实中',
-  OPINION_SUBMITTED: '已提交专业意见', DECIDED: '已认定', DISPOSING: '处置中', MONITORING: '持续关注', REOPENED: '已重新打开', CLOSED: '已办结',
+  REPORTED: '已受理',
+  LINKED: '已并案',
+  TRIAGED: '已研判分级',
+  ASSIGNED: '已分派',
+  IN_REVIEW: '核查中',
+  VERIFYING: '核实中',
+  OPINION_SUBMITTED: '已提交专业意见',
+  DECIDED: '已认定',
+  DISPOSING: '处置中',
+  MONITORING: '持续关注',
+  REOPENED: '已重新打开',
+  CLOSED: '已办结',
 };
-export const statusLabel = (s: unknown, l: Locale): string => (l === 'en' ? String(s) : (STATUS[String(s)] ?? String(s)));
+export const statusLabel = (s: unknown, l: Locale): string =>
+  l === 'en' ? String(s) : (STATUS[String(s)] ?? String(s));
 
 const DECISION: Record<string, [string, string]> = {
   CLOSE_NOT_ILLEGAL: ['不构成违法，予以办结', 'closed: not illegal'],
@@ -27,7 +44,8 @@ const DECISION: Record<string, [string, string]> = {
   REFER_POLICE: ['移送公安机关', 'referred to the police'],
   FILE_ADMIN_CASE: ['行政立案', 'administrative case filed'],
 };
-export const decisionLabel = (d: unknown, l: Locale): string => (DECISION[String(d)] ?? [String(d), String(d)])[l === 'en' ? 1 : 0];
+export const decisionLabel = (d: unknown, l: Locale): string =>
+  (DECISION[String(d)] ?? [String(d), String(d)])[l === 'en' ? 1 : 0];
 
 /**
  * Last line of defence: templates only use structured fields, but anything that looks like a mainland mobile number,

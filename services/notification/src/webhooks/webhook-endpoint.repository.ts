@@ -15,10 +15,23 @@ export interface WebhookEndpoint {
 }
 
 interface Row {
-  id: string; source_id: string; url: string; key_id: string; secret_enc: string; active: boolean; created_at: Date; updated_at: Date;
+  id: string;
+  source_id: string;
+  url: string;
+  key_id: string;
+  secret_enc: string;
+  active: boolean;
+  created_at: Date;
+  updated_at: Date;
 }
 const toEndpoint = (r: Row): WebhookEndpoint => ({
-  id: r.id, sourceId: r.source_id, url: r.url, keyId: r.key_id, active: r.active, createdAt: r.created_at, updatedAt: r.updated_at,
+  id: r.id,
+  sourceId: r.source_id,
+  url: r.url,
+  keyId: r.key_id,
+  active: r.active,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });
 
 /**
@@ -38,7 +51,9 @@ export class WebhookEndpointRepository {
     private readonly dataSource: DataSource,
     @Inject(SERVICE_CONFIG) config: NotificationConfig,
   ) {
-    this.cipher = new FieldCipher(loadEncryptionKey(config.ENCRYPTION_KEY, config.ENCRYPTION_KEY_FILE, config.NODE_ENV === 'production'));
+    this.cipher = new FieldCipher(
+      loadEncryptionKey(config.ENCRYPTION_KEY, config.ENCRYPTION_KEY_FILE, config.NODE_ENV === 'production'),
+    );
   }
 
   async list(): Promise<WebhookEndpoint[]> {
@@ -53,17 +68,24 @@ export class WebhookEndpointRepository {
 
   /** The endpoint and its decrypted secret, for signing (never leaves the process). */
   async activeForSource(sourceId: string): Promise<(WebhookEndpoint & { secret: string }) | null> {
-    const rows: Row[] = await this.dataSource.query(`SELECT * FROM webhook_endpoint WHERE source_id = $1 AND active`, [sourceId]);
+    const rows: Row[] = await this.dataSource.query(`SELECT * FROM webhook_endpoint WHERE source_id = $1 AND active`, [
+      sourceId,
+    ]);
     const r = rows[0];
     return r ? { ...toEndpoint(r), secret: this.cipher.decrypt(r.secret_enc) } : null;
   }
 
   async hasActive(tx: EntityManager, sourceId: string): Promise<boolean> {
-    const rows: unknown[] = await tx.query(`SELECT 1 FROM webhook_endpoint WHERE source_id = $1 AND active`, [sourceId]);
+    const rows: unknown[] = await tx.query(`SELECT 1 FROM webhook_endpoint WHERE source_id = $1 AND active`, [
+      sourceId,
+    ]);
     return rows.length > 0;
   }
 
-  async insert(tx: EntityManager, e: { id: string; sourceId: string; url: string; keyId: string; secret: string; active: boolean }): Promise<boolean> {
+  async insert(
+    tx: EntityManager,
+    e: { id: string; sourceId: string; url: string; keyId: string; secret: string; active: boolean },
+  ): Promise<boolean> {
     const rows: unknown[] = await tx.query(
       `INSERT INTO webhook_endpoint (id, source_id, url, key_id, secret_enc, active) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (source_id) DO NOTHING RETURNING id`,
       [e.id, e.sourceId, e.url, e.keyId, this.cipher.encrypt(e.secret), e.active],
@@ -71,11 +93,21 @@ export class WebhookEndpointRepository {
     return rows.length > 0;
   }
 
-  async update(tx: EntityManager, id: string, patch: { url?: string; keyId?: string; secret?: string; active?: boolean }): Promise<void> {
+  async update(
+    tx: EntityManager,
+    id: string,
+    patch: { url?: string; keyId?: string; secret?: string; active?: boolean },
+  ): Promise<void> {
     await tx.query(
       `UPDATE webhook_endpoint SET url = COALESCE($2, url), key_id = COALESCE($3, key_id), secret_enc = COALESCE($4, secret_enc),
          active = COALESCE($5, active), updated_at = now() WHERE id = $1`,
-      [id, patch.url ?? null, patch.keyId ?? null, patch.secret !== undefined ? this.cipher.encrypt(patch.secret) : null, patch.active ?? null],
+      [
+        id,
+        patch.url ?? null,
+        patch.keyId ?? null,
+        patch.secret !== undefined ? this.cipher.encrypt(patch.secret) : null,
+        patch.active ?? null,
+      ],
     );
   }
 }

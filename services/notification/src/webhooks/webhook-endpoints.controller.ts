@@ -20,7 +20,10 @@ const createSchema = z.object({
 });
 const updateSchema = z.object({
   url: z.url({ protocol: /^https?$/ }).optional(),
-  keyId: z.string().regex(/^[\w.-]{1,64}$/).optional(),
+  keyId: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/)
+    .optional(),
   secret: z.string().min(16).max(256).optional(),
   active: z.boolean().optional(),
 });
@@ -47,22 +50,47 @@ export class WebhookEndpointsController {
     const id = uuidv7();
     const secret = body.secret ?? randomBytes(32).toString('base64url');
     await this.dataSource.transaction(async (tx) => {
-      const ok = await this.endpoints.insert(tx, { id, sourceId: body.sourceId, url: body.url, keyId: body.keyId, secret, active: body.active });
-      if (!ok) throw new ProblemException(409, 'ENDPOINT_EXISTS', `来源系统 ${body.sourceId} 已配置回调地址，请使用 PUT 修改`);
-      await this.audit.append(tx, { leadId: null, actor: userActor(p, [...ADMIN_ROLES]), action: 'webhook-endpoint.created', payload: { id, sourceId: body.sourceId, url: body.url, keyId: body.keyId } });
+      const ok = await this.endpoints.insert(tx, {
+        id,
+        sourceId: body.sourceId,
+        url: body.url,
+        keyId: body.keyId,
+        secret,
+        active: body.active,
+      });
+      if (!ok)
+        throw new ProblemException(409, 'ENDPOINT_EXISTS', `来源系统 ${body.sourceId} 已配置回调地址，请使用 PUT 修改`);
+      await this.audit.append(tx, {
+        leadId: null,
+        actor: userActor(p, [...ADMIN_ROLES]),
+        action: 'webhook-endpoint.created',
+        payload: { id, sourceId: body.sourceId, url: body.url, keyId: body.keyId },
+      });
     });
     const created = await this.endpoints.get(this.dataSource, id);
     return { ...created, ...(body.secret ? {} : { secret }) };
   }
 
   @Put(':id')
-  async update(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodPipe(updateSchema)) body: z.infer<typeof updateSchema>, @CurrentPrincipal() p: Principal) {
+  async update(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body(new ZodPipe(updateSchema)) body: z.infer<typeof updateSchema>,
+    @CurrentPrincipal() p: Principal,
+  ) {
     await this.dataSource.transaction(async (tx) => {
       if (!(await this.endpoints.get(tx, id))) throw new ProblemException(404, 'NOT_FOUND', '回调地址不存在');
       await this.endpoints.update(tx, id, body);
       await this.audit.append(tx, {
-        leadId: null, actor: userActor(p, [...ADMIN_ROLES]), action: 'webhook-endpoint.updated',
-        payload: { id, url: body.url, keyId: body.keyId, active: body.active, secretRotated: body.secret !== undefined },
+        leadId: null,
+        actor: userActor(p, [...ADMIN_ROLES]),
+        action: 'webhook-endpoint.updated',
+        payload: {
+          id,
+          url: body.url,
+          keyId: body.keyId,
+          active: body.active,
+          secretRotated: body.secret !== undefined,
+        },
       });
     });
     return this.endpoints.get(this.dataSource, id);

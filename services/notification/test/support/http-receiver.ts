@@ -39,9 +39,18 @@ export class HttpReceiver {
         const accepted = status >= 200 && status < 300;
         const duplicate = accepted && key !== null && this.seen.has(key);
         if (accepted && key) this.seen.add(key);
-        this.requests.push({ path: req.url ?? '', headers: req.headers, body, signatureOk, processed: accepted && !duplicate, status });
+        this.requests.push({
+          path: req.url ?? '',
+          headers: req.headers,
+          body,
+          signatureOk,
+          processed: accepted && !duplicate,
+          status,
+        });
         res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `rcv-${this.requests.length}` });
-        res.end(JSON.stringify(accepted ? { messageId: `msg-${this.requests.length}`, duplicate } : { error: 'unavailable' }));
+        res.end(
+          JSON.stringify(accepted ? { messageId: `msg-${this.requests.length}`, duplicate } : { error: 'unavailable' }),
+        );
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));

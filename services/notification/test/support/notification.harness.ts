@@ -2,7 +2,15 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Actor, PayloadOf, Person, Topic } from '@outpost/contracts';
 import { envelopeHeaders, KafkaBus, Outbox } from '@outpost/messaging';
 import { createServiceApp, type Principal } from '@outpost/platform';
-import { bearer, createTestDatabase, principal, testKeys, uniqueSuffix, uniqueTopicPrefix, type TestDatabase } from '@outpost/testing';
+import {
+  bearer,
+  createTestDatabase,
+  principal,
+  testKeys,
+  uniqueSuffix,
+  uniqueTopicPrefix,
+  type TestDatabase,
+} from '@outpost/testing';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { loadNotificationConfig, type NotificationConfig } from '../../src/config/notification.config';
@@ -12,14 +20,25 @@ import { HttpReceiver } from './http-receiver';
 import { SmtpSink } from './smtp-sink';
 
 export const SYSTEM: Actor = { type: 'system', name: 'router' };
-export const ADMIN = principal({ userId: 'p-admin-1', roles: ['ADMIN'], scope: { district: true, streetCodes: [], gridIds: [] } });
-export const OPERATOR = principal({ userId: 'p-operator-1', roles: ['OPERATOR'], scope: { district: true, streetCodes: [], gridIds: [] } });
+export const ADMIN = principal({
+  userId: 'p-admin-1',
+  roles: ['ADMIN'],
+  scope: { district: true, streetCodes: [], gridIds: [] },
+});
+export const OPERATOR = principal({
+  userId: 'p-operator-1',
+  roles: ['OPERATOR'],
+  scope: { district: true, streetCodes: [], gridIds: [] },
+});
 
 const ROSTER_INDEX = { next: 1 };
 
 /** The demo roster (docs/SHARED-FACTS.md) with contact details (fictitious, reserved ranges). */
 export const ROSTER: Person[] = [
-  person('p-sentinel-1', '沙河街前哨员 陈一', ['SENTINEL'], { gridIds: ['G-440106001-C01'], streetCodes: ['440106001'] }),
+  person('p-sentinel-1', '沙河街前哨员 陈一', ['SENTINEL'], {
+    gridIds: ['G-440106001-C01'],
+    streetCodes: ['440106001'],
+  }),
   person('p-volunteer-1', '工行天河支行 志愿者 林二', ['VOLUNTEER'], { gridIds: ['G-440106001-C01'] }),
   person('p-street-1', '沙河街防非负责人 黄三', ['STREET_RESPONSIBLE'], { streetCodes: ['440106001'] }),
   person('p-supervisor-1', '区打非办督办 王五', ['SUPERVISOR']),
@@ -30,8 +49,19 @@ export const ROSTER: Person[] = [
 function person(id: string, name: string, roles: Person['roles'], o: Partial<Person> = {}): Person {
   const n = ROSTER_INDEX.next++;
   return {
-    id, name, roles, canCertify: false, unit: null, institution: null, volunteerRoles: [], streetCodes: [], gridIds: [],
-    phone: `1380000${String(1000 + n).slice(-4)}`, email: `${id}@outpost.test`, active: true, ...o,
+    id,
+    name,
+    roles,
+    canCertify: false,
+    unit: null,
+    institution: null,
+    volunteerRoles: [],
+    streetCodes: [],
+    gridIds: [],
+    phone: `1380000${String(1000 + n).slice(-4)}`,
+    email: `${id}@outpost.test`,
+    active: true,
+    ...o,
   };
 }
 
@@ -85,7 +115,8 @@ export class Harness {
       ...o.env,
     };
     // MessagingModule and AuditModule read their settings from the environment, not from the service config.
-    for (const k of ['KAFKA_TOPIC_PREFIX', 'OUTBOX_POLL_INTERVAL_MS', 'AUDIT_CHECKPOINT_INTERVAL_MS'] as const) process.env[k] = h.env[k];
+    for (const k of ['KAFKA_TOPIC_PREFIX', 'OUTBOX_POLL_INTERVAL_MS', 'AUDIT_CHECKPOINT_INTERVAL_MS'] as const)
+      process.env[k] = h.env[k];
     h.config = loadNotificationConfig(h.env);
     if (!o.noApp) {
       h.appInstance = await createServiceApp(notificationBootstrap(h.config));
@@ -125,37 +156,99 @@ export class Harness {
   }
 
   /** Produces another service's event straight to Kafka, as its relay would; returns the envelope. */
-  async produce<T extends Topic>(topic: T, payload: PayloadOf<T>, o: { leadId?: string | null; key?: string; actor?: Actor } = {}) {
+  async produce<T extends Topic>(
+    topic: T,
+    payload: PayloadOf<T>,
+    o: { leadId?: string | null; key?: string; actor?: Actor } = {},
+  ) {
     const producer = topic.split('.')[0] as 'intake' | 'assessment' | 'escalation';
     const leadId = o.leadId === undefined ? ((payload as { leadId?: string }).leadId ?? null) : o.leadId;
-    const env = new Outbox({ schema: 'scratch', producer }).build({ topic, payload, leadId, key: o.key, actor: o.actor ?? SYSTEM });
+    const env = new Outbox({ schema: 'scratch', producer }).build({
+      topic,
+      payload,
+      leadId,
+      key: o.key,
+      actor: o.actor ?? SYSTEM,
+    });
     await this.bus.send([{ topic, key: env.key, value: JSON.stringify(env), headers: envelopeHeaders(env) }]);
     return env;
   }
 
   /** Sends an already built envelope again (a Kafka redelivery / relay re-publish). */
   async produceAgain(env: { type: string; key: string }): Promise<void> {
-    await this.bus.send([{ topic: env.type, key: env.key, value: JSON.stringify(env), headers: envelopeHeaders(env as never) }]);
+    await this.bus.send([
+      { topic: env.type, key: env.key, value: JSON.stringify(env), headers: envelopeHeaders(env as never) },
+    ]);
   }
 
   async seedRoster(people: Person[] = ROSTER): Promise<void> {
-    for (const p of people) await this.produce('assessment.roster-changed.v1', { entity: 'person', person: p, deleted: false }, { leadId: null, key: p.id });
+    for (const p of people)
+      await this.produce(
+        'assessment.roster-changed.v1',
+        { entity: 'person', person: p, deleted: false },
+        { leadId: null, key: p.id },
+      );
     await this.produce(
       'assessment.roster-changed.v1',
-      { entity: 'pairing', pairing: { id: 'pair-1', volunteerId: 'p-volunteer-1', sentinelId: 'p-sentinel-1', gridIds: ['G-440106001-C01'], agreementSignedAt: null, status: 'ACTIVE' }, deleted: false },
+      {
+        entity: 'pairing',
+        pairing: {
+          id: 'pair-1',
+          volunteerId: 'p-volunteer-1',
+          sentinelId: 'p-sentinel-1',
+          gridIds: ['G-440106001-C01'],
+          agreementSignedAt: null,
+          status: 'ACTIVE',
+        },
+        deleted: false,
+      },
       { leadId: null, key: 'pair-1' },
     );
   }
 
   async registered(leadId: string, o: { sourceId?: string; contactable?: boolean } = {}) {
-    return this.produce('intake.lead-registered.v1', {
-      leadId, reference: `TH-20260316-${leadId.slice(-6).padStart(6, '0')}`, sourceId: o.sourceId ?? 'src-patrol', sourceName: '巡查系统', sourceChannel: 'PATROL',
-      sourceRef: null, discoveredAt: null, reportedAt: new Date().toISOString(), title: '某公司承诺高额返利', description: '巡查发现', suggestedCategory: 'IF-XS', subjects: [],
-      placement: { addressText: null, standardAddressCode: null, lat: null, lng: null, streetCode: '440106001', streetName: '沙河', communityCode: null, gridIds: ['G-440106001-C01'], resolvedBy: 'ADDRESS_TEXT', unresolved: false },
-      estimates: { promisedYieldPct: 18, amountYuan: null, participants: null, lossYuan: null, elderlyInvolved: null }, channels: [],
-      screening: { catalogVersion: '1', score: 70, band: 'red', hits: [] }, reporter: { anonymous: !o.contactable, contactable: !!o.contactable },
-      confidentiality: 'NORMAL', filedBy: null,
-    }, { actor: { type: 'source', sourceId: o.sourceId ?? 'src-patrol' } });
+    return this.produce(
+      'intake.lead-registered.v1',
+      {
+        leadId,
+        reference: `TH-20260316-${leadId.slice(-6).padStart(6, '0')}`,
+        sourceId: o.sourceId ?? 'src-patrol',
+        sourceName: '巡查系统',
+        sourceChannel: 'PATROL',
+        sourceRef: null,
+        discoveredAt: null,
+        reportedAt: new Date().toISOString(),
+        title: '某公司承诺高额返利',
+        description: '巡查发现',
+        suggestedCategory: 'IF-XS',
+        subjects: [],
+        placement: {
+          addressText: null,
+          standardAddressCode: null,
+          lat: null,
+          lng: null,
+          streetCode: '440106001',
+          streetName: '沙河',
+          communityCode: null,
+          gridIds: ['G-440106001-C01'],
+          resolvedBy: 'ADDRESS_TEXT',
+          unresolved: false,
+        },
+        estimates: {
+          promisedYieldPct: 18,
+          amountYuan: null,
+          participants: null,
+          lossYuan: null,
+          elderlyInvolved: null,
+        },
+        channels: [],
+        screening: { catalogVersion: '1', score: 70, band: 'red', hits: [] },
+        reporter: { anonymous: !o.contactable, contactable: !!o.contactable },
+        confidentiality: 'NORMAL',
+        filedBy: null,
+      },
+      { actor: { type: 'source', sourceId: o.sourceId ?? 'src-patrol' } },
+    );
   }
 
   async sql<R = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<R[]> {
@@ -163,12 +256,22 @@ export class Harness {
   }
 
   async request(method: 'GET' | 'POST' | 'PUT', url: string, who: Principal, payload?: unknown) {
-    return this.app.inject({ method, url, headers: { authorization: await bearer(who) }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    return this.app.inject({
+      method,
+      url,
+      headers: { authorization: await bearer(who) },
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
   }
 
   /** Registers the webhook endpoint of a source system through the admin API. */
   async addEndpoint(sourceId: string, url: string, secret: string): Promise<string> {
-    const res = await this.request('POST', '/v1/webhook-endpoints', ADMIN, { sourceId, url, keyId: 'k-2026-01', secret });
+    const res = await this.request('POST', '/v1/webhook-endpoints', ADMIN, {
+      sourceId,
+      url,
+      keyId: 'k-2026-01',
+      secret,
+    });
     if (res.statusCode !== 201) throw new Error(`endpoint: ${res.statusCode} ${res.body}`);
     return (res.json() as { id: string }).id;
   }

@@ -11,7 +11,11 @@ export class InitAssessment1764200000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     const schema = schemaOf(q);
     const role = runtimeRoleOf(q);
-    for (const sql of [...messagingMigration(schema, role).up, ...auditMigration(schema, role).up, ...timersMigration(schema, role).up]) {
+    for (const sql of [
+      ...messagingMigration(schema, role).up,
+      ...auditMigration(schema, role).up,
+      ...timersMigration(schema, role).up,
+    ]) {
       await q.query(sql);
     }
     await q.query(`CREATE TABLE person (
@@ -31,7 +35,9 @@ export class InitAssessment1764200000000 implements MigrationInterface {
       created_at       timestamptz NOT NULL DEFAULT now(),
       updated_at       timestamptz NOT NULL DEFAULT now()
     )`);
-    await q.query(`COMMENT ON COLUMN person.can_certify IS 'Only officers of the lead department (牵头部门) may 认定 (Reg. Art. 10-11, 19)'`);
+    await q.query(
+      `COMMENT ON COLUMN person.can_certify IS 'Only officers of the lead department (牵头部门) may 认定 (Reg. Art. 10-11, 19)'`,
+    );
     await q.query(`CREATE INDEX person_roles_idx ON person USING gin (roles)`);
     await q.query(`CREATE TABLE pairing (
       id                  text PRIMARY KEY CHECK (id ~ '^[A-Za-z0-9_.-]{1,64}$'),
@@ -44,7 +50,9 @@ export class InitAssessment1764200000000 implements MigrationInterface {
       created_at          timestamptz NOT NULL DEFAULT now(),
       updated_at          timestamptz NOT NULL DEFAULT now()
     )`);
-    await q.query(`COMMENT ON TABLE pairing IS '结对: one volunteer and one sentinel responsible for grids (《结对共建协议书》)'`);
+    await q.query(
+      `COMMENT ON TABLE pairing IS '结对: one volunteer and one sentinel responsible for grids (《结对共建协议书》)'`,
+    );
     await q.query(`CREATE INDEX pairing_grids_idx ON pairing USING gin (grid_ids)`);
     await q.query(`CREATE TABLE assessment (
       lead_id                    text PRIMARY KEY,
@@ -78,8 +86,12 @@ export class InitAssessment1764200000000 implements MigrationInterface {
       created_at                 timestamptz NOT NULL DEFAULT now(),
       updated_at                 timestamptz NOT NULL DEFAULT now()
     )`);
-    await q.query(`COMMENT ON COLUMN assessment.opinion IS '专业意见 (advisory, never 认定): recommendation, category, legalBasis, reasoning, author'`);
-    await q.query(`CREATE INDEX assessment_pairing_open_idx ON assessment (pairing_id) WHERE status NOT IN ('DECIDED')`);
+    await q.query(
+      `COMMENT ON COLUMN assessment.opinion IS '专业意见 (advisory, never 认定): recommendation, category, legalBasis, reasoning, author'`,
+    );
+    await q.query(
+      `CREATE INDEX assessment_pairing_open_idx ON assessment (pairing_id) WHERE status NOT IN ('DECIDED')`,
+    );
     await q.query(`CREATE TABLE verification_request (
       id            uuid PRIMARY KEY,
       lead_id       text NOT NULL REFERENCES assessment(lead_id),
@@ -109,7 +121,9 @@ export class InitAssessment1764200000000 implements MigrationInterface {
       closed_at     timestamptz,
       created_at    timestamptz NOT NULL DEFAULT now()
     )`);
-    await q.query(`COMMENT ON COLUMN deadline.step IS 'Ladder step reached: 0 none/reminded, 1 assignee, 2 partner + street, 3 district supervisor'`);
+    await q.query(
+      `COMMENT ON COLUMN deadline.step IS 'Ladder step reached: 0 none/reminded, 1 assignee, 2 partner + street, 3 district supervisor'`,
+    );
     await q.query(`CREATE INDEX deadline_lead_idx ON deadline (lead_id, stage)`);
     for (const t of ['person', 'pairing', 'assessment', 'verification_request', 'deadline']) {
       await q.query(`GRANT SELECT, INSERT, UPDATE ON ${t} TO "${role}"`);
@@ -121,8 +135,13 @@ export class InitAssessment1764200000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     const schema = schemaOf(q);
     const role = runtimeRoleOf(q);
-    for (const t of ['deadline', 'verification_request', 'assessment', 'pairing', 'person']) await q.query(`DROP TABLE IF EXISTS ${t}`);
-    for (const sql of [...timersMigration(schema, role).down, ...auditMigration(schema, role).down, ...messagingMigration(schema, role).down]) {
+    for (const t of ['deadline', 'verification_request', 'assessment', 'pairing', 'person'])
+      await q.query(`DROP TABLE IF EXISTS ${t}`);
+    for (const sql of [
+      ...timersMigration(schema, role).down,
+      ...auditMigration(schema, role).down,
+      ...messagingMigration(schema, role).down,
+    ]) {
       await q.query(sql);
     }
   }

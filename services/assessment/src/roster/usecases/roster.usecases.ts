@@ -27,7 +27,8 @@ export class RosterUsecases {
 
   async createPerson(actor: Actor, input: PersonInput): Promise<Person> {
     return this.db.transaction(async (tx) => {
-      if (await this.repo.findPerson(tx, input.id, true)) throw new ProblemException(409, 'PERSON_EXISTS', `人员 ${input.id} 已存在，请用 PUT 修改`);
+      if (await this.repo.findPerson(tx, input.id, true))
+        throw new ProblemException(409, 'PERSON_EXISTS', `人员 ${input.id} 已存在，请用 PUT 修改`);
       return this.savePerson(tx, actor, input);
     });
   }
@@ -47,7 +48,8 @@ export class RosterUsecases {
 
   async createPairing(actor: Actor, input: PairingInput): Promise<PairingRecord> {
     return this.db.transaction(async (tx) => {
-      if (await this.repo.findPairing(tx, input.id)) throw new ProblemException(409, 'PAIRING_EXISTS', `结对 ${input.id} 已存在，请用 PUT 修改`);
+      if (await this.repo.findPairing(tx, input.id))
+        throw new ProblemException(409, 'PAIRING_EXISTS', `结对 ${input.id} 已存在，请用 PUT 修改`);
       return this.savePairing(tx, actor, input);
     });
   }
@@ -60,7 +62,11 @@ export class RosterUsecases {
     return this.db.transaction(async (tx) => {
       const pairing = await this.repo.endPairing(tx, id);
       if (!pairing) throw new ProblemException(404, 'PAIRING_NOT_FOUND', `结对 ${id} 不存在`);
-      await this.record(tx, actor, 'roster.pairing.ended', id, { entity: 'pairing', pairing: toContract(pairing), deleted: true });
+      await this.record(tx, actor, 'roster.pairing.ended', id, {
+        entity: 'pairing',
+        pairing: toContract(pairing),
+        deleted: true,
+      });
       return pairing;
     });
   }
@@ -73,18 +79,29 @@ export class RosterUsecases {
     const rows = parseCsv(text);
     if (rows.length === 0) throw new ProblemException(400, 'EMPTY_CSV', 'CSV 没有数据行（第一行应为表头）');
     const report: ImportReport = { imported: 0, failed: 0, errors: [] };
-    const ordered = [...rows.filter((r) => r.values.kind === 'person'), ...rows.filter((r) => r.values.kind !== 'person')];
+    const ordered = [
+      ...rows.filter((r) => r.values.kind === 'person'),
+      ...rows.filter((r) => r.values.kind !== 'person'),
+    ];
     for (const { line, values } of ordered) {
       const id = values.id || null;
       try {
         if (values.kind === 'person') await this.putPerson(actor, parseRow(personInputSchema, personFromCsv(values)));
-        else if (values.kind === 'pairing') await this.putPairing(actor, parseRow(pairingInputSchema, pairingFromCsv(values)));
-        else throw new ProblemException(400, 'BAD_ROW', 'kind', [{ path: 'kind', message: 'kind 必须是 person 或 pairing' }]);
+        else if (values.kind === 'pairing')
+          await this.putPairing(actor, parseRow(pairingInputSchema, pairingFromCsv(values)));
+        else
+          throw new ProblemException(400, 'BAD_ROW', 'kind', [
+            { path: 'kind', message: 'kind 必须是 person 或 pairing' },
+          ]);
         report.imported++;
       } catch (err) {
         if (!(err instanceof ProblemException)) throw err;
         report.failed++;
-        report.errors.push({ line, id, errors: err.errors?.length ? err.errors : [{ path: '(row)', message: err.message }] });
+        report.errors.push({
+          line,
+          id,
+          errors: err.errors?.length ? err.errors : [{ path: '(row)', message: err.message }],
+        });
       }
     }
     report.errors.sort((a, b) => a.line - b.line);
@@ -94,7 +111,11 @@ export class RosterUsecases {
   private async savePerson(tx: EntityManager, actor: Actor, input: PersonInput): Promise<Person> {
     const before = await this.repo.findPerson(tx, input.id, true);
     const person = await this.repo.upsertPerson(tx, input);
-    await this.record(tx, actor, before ? 'roster.person.updated' : 'roster.person.created', person.id, { entity: 'person', person, deleted: false });
+    await this.record(tx, actor, before ? 'roster.person.updated' : 'roster.person.created', person.id, {
+      entity: 'person',
+      person,
+      deleted: false,
+    });
     return person;
   }
 
@@ -102,9 +123,12 @@ export class RosterUsecases {
     const volunteer = await this.repo.findPerson(tx, input.volunteerId);
     const sentinel = await this.repo.findPerson(tx, input.sentinelId);
     const errors: FieldError[] = [];
-    if (!volunteer?.roles.includes('VOLUNTEER')) errors.push({ path: 'volunteerId', message: `${input.volunteerId} 不是名册中的志愿者` });
-    if (!sentinel?.roles.includes('SENTINEL')) errors.push({ path: 'sentinelId', message: `${input.sentinelId} 不是名册中的前哨员` });
-    if (errors.length) throw new ProblemException(422, 'INVALID_PAIRING', '结对双方必须是名册中的志愿者和前哨员', errors);
+    if (!volunteer?.roles.includes('VOLUNTEER'))
+      errors.push({ path: 'volunteerId', message: `${input.volunteerId} 不是名册中的志愿者` });
+    if (!sentinel?.roles.includes('SENTINEL'))
+      errors.push({ path: 'sentinelId', message: `${input.sentinelId} 不是名册中的前哨员` });
+    if (errors.length)
+      throw new ProblemException(422, 'INVALID_PAIRING', '结对双方必须是名册中的志愿者和前哨员', errors);
     const before = await this.repo.findPairing(tx, input.id);
     const pairing = await this.repo.upsertPairing(tx, input);
     await this.record(tx, actor, before ? 'roster.pairing.updated' : 'roster.pairing.created', pairing.id, {
@@ -120,7 +144,9 @@ export class RosterUsecases {
     actor: Actor,
     action: string,
     key: string,
-    payload: { entity: 'person'; person: Person; deleted: boolean } | { entity: 'pairing'; pairing: Pairing; deleted: boolean },
+    payload:
+      | { entity: 'person'; person: Person; deleted: boolean }
+      | { entity: 'pairing'; pairing: Pairing; deleted: boolean },
   ): Promise<void> {
     await this.audit.append(tx, { leadId: null, actor, action, reason: key, payload });
     await this.outbox.add(tx, { topic: 'assessment.roster-changed.v1', payload, leadId: null, key, actor });
@@ -128,18 +154,35 @@ export class RosterUsecases {
 }
 
 function toContract(p: PairingRecord): Pairing {
-  return { id: p.id, volunteerId: p.volunteerId, sentinelId: p.sentinelId, gridIds: p.gridIds, agreementSignedAt: p.agreementSignedAt, status: p.status };
+  return {
+    id: p.id,
+    volunteerId: p.volunteerId,
+    sentinelId: p.sentinelId,
+    gridIds: p.gridIds,
+    agreementSignedAt: p.agreementSignedAt,
+    status: p.status,
+  };
 }
 
-function parseRow<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, v: unknown): T {
+function parseRow<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } },
+  v: unknown,
+): T {
   const r = schema.safeParse(v);
   if (!r.success) throw new ProblemException(400, 'INVALID_ROW', '行数据不合法', zodFieldErrors(r.error));
   return r.data;
 }
 
-const list = (s: string | undefined): string[] => (s ? s.split('|').map((x) => x.trim()).filter(Boolean) : []);
+const list = (s: string | undefined): string[] =>
+  s
+    ? s
+        .split('|')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : [];
 const textOrNull = (s: string | undefined): string | null => (s ? s : null);
-const boolOr = (s: string | undefined, d: boolean): boolean | string => (s === undefined || s === '' ? d : s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : s);
+const boolOr = (s: string | undefined, d: boolean): boolean | string =>
+  s === undefined || s === '' ? d : s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : s;
 
 function personFromCsv(v: Record<string, string>): unknown {
   return {

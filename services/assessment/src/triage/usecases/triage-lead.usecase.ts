@@ -93,7 +93,15 @@ export class TriageLeadUsecase {
     if (CLOSED_FOR_RESCORE.has(a.status)) {
       // Decided leads keep their decision; the link is recorded, reopening is a person's call (or escalation's).
       await this.assessments.update(tx, a.leadId, { linkedLeadIds, reportCount, hits, facts }, this.sla.now());
-      await this.journal.record(tx, { leadId: a.leadId, actor: TRIAGE_ACTOR, action: 'lead.linked', from: a.status, to: a.status, reason: `关联线索 ${link.linkedReference}（已认定，不自动重评）`, events: [] });
+      await this.journal.record(tx, {
+        leadId: a.leadId,
+        actor: TRIAGE_ACTOR,
+        action: 'lead.linked',
+        from: a.status,
+        to: a.status,
+        reason: `关联线索 ${link.linkedReference}（已认定，不自动重评）`,
+        events: [],
+      });
       return;
     }
     const result = scoreLead(this.engine, hits, facts, reportCount);
@@ -101,7 +109,17 @@ export class TriageLeadUsecase {
     const updated = await this.assessments.update(
       tx,
       a.leadId,
-      { score: result.score, band, checklist: result.checklist, explanation: result.explanation, hits, facts, reportCount, linkedLeadIds, priority: a.priority || band === 'red' },
+      {
+        score: result.score,
+        band,
+        checklist: result.checklist,
+        explanation: result.explanation,
+        hits,
+        facts,
+        reportCount,
+        linkedLeadIds,
+        priority: a.priority || band === 'red',
+      },
       this.sla.now(),
     );
     const rose = BAND_RANK[band] > BAND_RANK[a.band];

@@ -52,7 +52,12 @@ export class RunCommandUsecase {
       const a = await this.assessments.find(tx, leadId, true);
       if (!a) throw new ProblemException(404, 'LEAD_NOT_FOUND', `研判中没有线索 ${leadId}`);
       const verdict = evaluate(action, p, await this.facts(tx, a));
-      if (!verdict.ok) throw new ProblemException(verdict.status, verdict.code, verdict.reason, undefined, { leadId, currentStatus: a.status, action });
+      if (!verdict.ok)
+        throw new ProblemException(verdict.status, verdict.code, verdict.reason, undefined, {
+          leadId,
+          currentStatus: a.status,
+          action,
+        });
       const actor = userActor(p, verdict.role);
       const to = verdict.transition.to;
       const b = body as CommandBody<Action>;
@@ -91,7 +96,12 @@ export class RunCommandUsecase {
 
   private async claim(tx: EntityManager, a: Assessment, p: Principal, actor: Actor): Promise<CommandResult> {
     const now = this.sla.now();
-    const updated = await this.assessments.update(tx, a.leadId, { status: 'IN_REVIEW', assigneeId: p.userId, assigneeName: p.name, assignedAt: now.toISOString() }, now);
+    const updated = await this.assessments.update(
+      tx,
+      a.leadId,
+      { status: 'IN_REVIEW', assigneeId: p.userId, assigneeName: p.name, assignedAt: now.toISOString() },
+      now,
+    );
     await this.sla.close(tx, a.leadId, ['CLAIM'], 'MET');
     const d = await this.sla.start(tx, a.leadId, 'OPINION', a.band);
     await this.transitioned(tx, a, updated, actor, 'lead.claimed', null, 'CLAIMED', d.dueAt);
@@ -102,36 +112,84 @@ export class RunCommandUsecase {
     const now = this.sla.now();
     const street = a.streetCode ? await this.roster.activeWithRole(tx, 'STREET_RESPONSIBLE', a.streetCode) : [];
     const pool = street.length && a.band !== 'red' ? 'STREET' : 'DISTRICT';
-    const updated = await this.assessments.update(tx, a.leadId, { status: 'TRIAGED', assigneeId: null, assigneeName: null, pool }, now);
+    const updated = await this.assessments.update(
+      tx,
+      a.leadId,
+      { status: 'TRIAGED', assigneeId: null, assigneeName: null, pool },
+      now,
+    );
     await this.sla.close(tx, a.leadId, ['CLAIM', 'OPINION'], 'CANCELLED');
     const d = await this.sla.start(tx, a.leadId, 'CLAIM', a.band);
     await this.transitioned(tx, a, updated, actor, 'lead.released', reason, 'RELEASED', d.dueAt);
     return result(updated);
   }
 
-  private async reassign(tx: EntityManager, a: Assessment, actor: Actor, body: CommandBody<'reassign'>): Promise<CommandResult> {
+  private async reassign(
+    tx: EntityManager,
+    a: Assessment,
+    actor: Actor,
+    body: CommandBody<'reassign'>,
+  ): Promise<CommandResult> {
     const target = await this.roster.findPerson(tx, body.assigneeId);
-    if (!target?.active || !target.roles.some((r) => ['VOLUNTEER', 'OFFICER', 'STREET_RESPONSIBLE', 'SUPERVISOR'].includes(r))) {
-      throw new ProblemException(422, 'INVALID_ASSIGNEE', `${body.assigneeId} 不是在岗的志愿者、官员、街道负责人或督办`, [{ path: 'assigneeId', message: '无效的承办人' }]);
+    if (
+      !target?.active ||
+      !target.roles.some((r) => ['VOLUNTEER', 'OFFICER', 'STREET_RESPONSIBLE', 'SUPERVISOR'].includes(r))
+    ) {
+      throw new ProblemException(
+        422,
+        'INVALID_ASSIGNEE',
+        `${body.assigneeId} 不是在岗的志愿者、官员、街道负责人或督办`,
+        [{ path: 'assigneeId', message: '无效的承办人' }],
+      );
     }
     const now = this.sla.now();
     const pairs = (await this.roster.pairingsByLoad(tx, a.gridIds)).filter((x) => x.volunteerId === target.id);
-    const patch: AssessmentPatch = { status: 'ASSIGNED', assigneeId: target.id, assigneeName: target.name, assignedAt: now.toISOString() };
+    const patch: AssessmentPatch = {
+      status: 'ASSIGNED',
+      assigneeId: target.id,
+      assigneeName: target.name,
+      assignedAt: now.toISOString(),
+    };
     if (pairs[0]) Object.assign(patch, { pool: 'PAIR', pairingId: pairs[0].id, partnerId: pairs[0].sentinelId });
     const updated = await this.assessments.update(tx, a.leadId, patch, now);
     await this.sla.close(tx, a.leadId, ['CLAIM', 'OPINION'], 'CANCELLED');
     const d = await this.sla.start(tx, a.leadId, 'CLAIM', a.band);
-    await this.transitioned(tx, a, updated, actor, 'lead.reassigned', body.reason ?? `改派给 ${target.id}`, 'REASSIGNED', d.dueAt);
+    await this.transitioned(
+      tx,
+      a,
+      updated,
+      actor,
+      'lead.reassigned',
+      body.reason ?? `改派给 ${target.id}`,
+      'REASSIGNED',
+      d.dueAt,
+    );
     return result(updated);
   }
 
-  private async requestVerification(tx: EntityManager, a: Assessment, p: Principal, actor: Actor, body: CommandBody<'request-verification'>): Promise<CommandResult> {
+  private async requestVerification(
+    tx: EntityManager,
+    a: Assessment,
+    p: Principal,
+    actor: Actor,
+    body: CommandBody<'request-verification'>,
+  ): Promise<CommandResult> {
     const askedOf = a.partnerId ?? (await this.sentinelFor(tx, a));
-    if (!askedOf) throw new ProblemException(409, 'NO_SENTINEL', '该线索所在网格没有在岗的前哨员，无法请求实地核实', undefined, { currentStatus: a.status });
+    if (!askedOf)
+      throw new ProblemException(409, 'NO_SENTINEL', '该线索所在网格没有在岗的前哨员，无法请求实地核实', undefined, {
+        currentStatus: a.status,
+      });
     const now = this.sla.now();
     const due = body.dueAt ? new Date(body.dueAt) : this.sla.computeDue('VERIFICATION', a.band, now).due;
-    if (due.getTime() <= now.getTime()) throw new ProblemException(400, 'VALIDATION_FAILED', '核实期限必须晚于当前时间', [{ path: 'dueAt', message: '必须是将来的时间' }]);
-    const request = await this.assessments.insertRequest(tx, { id: uuidv7(), leadId: a.leadId, askedOf, askedBy: p.userId, question: body.question, dueAt: due.toISOString() }, now);
+    if (due.getTime() <= now.getTime())
+      throw new ProblemException(400, 'VALIDATION_FAILED', '核实期限必须晚于当前时间', [
+        { path: 'dueAt', message: '必须是将来的时间' },
+      ]);
+    const request = await this.assessments.insertRequest(
+      tx,
+      { id: uuidv7(), leadId: a.leadId, askedOf, askedBy: p.userId, question: body.question, dueAt: due.toISOString() },
+      now,
+    );
     const updated = await this.assessments.update(tx, a.leadId, { status: 'VERIFYING' }, now);
     if (this.sla.policy.pauseOpinionWhileVerifying) await this.sla.pause(tx, a.leadId, 'OPINION');
     await this.sla.start(tx, a.leadId, 'VERIFICATION', a.band, due);
@@ -142,18 +200,44 @@ export class RunCommandUsecase {
       from: a.status,
       to: updated.status,
       reason: `请 ${askedOf} 实地核实`,
-      events: [{ topic: 'assessment.verification-requested.v1', payload: { leadId: a.leadId, requestId: request.id, status: updated.status, askedOf, question: body.question, dueAt: request.dueAt } }],
+      events: [
+        {
+          topic: 'assessment.verification-requested.v1',
+          payload: {
+            leadId: a.leadId,
+            requestId: request.id,
+            status: updated.status,
+            askedOf,
+            question: body.question,
+            dueAt: request.dueAt,
+          },
+        },
+      ],
     });
     return { ...result(updated), requestId: request.id };
   }
 
-  private async answerVerification(tx: EntityManager, a: Assessment, p: Principal, actor: Actor, body: CommandBody<'answer-verification'>): Promise<CommandResult> {
+  private async answerVerification(
+    tx: EntityManager,
+    a: Assessment,
+    p: Principal,
+    actor: Actor,
+    body: CommandBody<'answer-verification'>,
+  ): Promise<CommandResult> {
     const open = (await this.assessments.requests(tx, a.leadId)).find((r) => r.id === body.requestId);
     if (!open) throw new ProblemException(404, 'REQUEST_NOT_FOUND', `核实请求 ${body.requestId} 不存在`);
-    if (open.status !== 'OPEN') throw new ProblemException(409, 'TRANSITION_NOT_ALLOWED', '该核实请求已答复', undefined, { currentStatus: a.status });
+    if (open.status !== 'OPEN')
+      throw new ProblemException(409, 'TRANSITION_NOT_ALLOWED', '该核实请求已答复', undefined, {
+        currentStatus: a.status,
+      });
     if (open.askedOf !== p.userId) throw new ProblemException(403, 'NOT_ASKED', '只有被请求核实的前哨员可以答复');
     const now = this.sla.now();
-    await this.assessments.answerRequest(tx, open.id, { answer: body.answer, evidenceIds: body.evidenceIds, answeredBy: p.userId }, now);
+    await this.assessments.answerRequest(
+      tx,
+      open.id,
+      { answer: body.answer, evidenceIds: body.evidenceIds, answeredBy: p.userId },
+      now,
+    );
     const stillOpen = (await this.assessments.requests(tx, a.leadId)).some((r) => r.status === 'OPEN');
     const updated = stillOpen ? a : await this.assessments.update(tx, a.leadId, { status: 'IN_REVIEW' }, now);
     if (!stillOpen) {
@@ -170,16 +254,37 @@ export class RunCommandUsecase {
       events: [
         {
           topic: 'assessment.verification-answered.v1',
-          payload: { leadId: a.leadId, requestId: open.id, status: updated.status, answeredBy: p.userId, answer: body.answer, evidenceIds: body.evidenceIds },
+          payload: {
+            leadId: a.leadId,
+            requestId: open.id,
+            status: updated.status,
+            answeredBy: p.userId,
+            answer: body.answer,
+            evidenceIds: body.evidenceIds,
+          },
         },
       ],
     });
     return { ...result(updated), requestId: open.id };
   }
 
-  private async submitOpinion(tx: EntityManager, a: Assessment, p: Principal, actor: Actor, body: CommandBody<'submit-opinion'>, to: Assessment['status']): Promise<CommandResult> {
+  private async submitOpinion(
+    tx: EntityManager,
+    a: Assessment,
+    p: Principal,
+    actor: Actor,
+    body: CommandBody<'submit-opinion'>,
+    to: Assessment['status'],
+  ): Promise<CommandResult> {
     const now = this.sla.now();
-    const opinion = { kind: '专业意见' as const, official: false as const, authorId: p.userId, authorName: p.name, ...body, submittedAt: now.toISOString() };
+    const opinion = {
+      kind: '专业意见' as const,
+      official: false as const,
+      authorId: p.userId,
+      authorName: p.name,
+      ...body,
+      submittedAt: now.toISOString(),
+    };
     const updated = await this.assessments.update(tx, a.leadId, { status: to, opinion }, now);
     await this.sla.close(tx, a.leadId, ['OPINION'], 'MET');
     await this.sla.start(tx, a.leadId, 'DECISION', a.band);
@@ -194,17 +299,34 @@ export class RunCommandUsecase {
       events: [
         {
           topic: 'assessment.opinion-submitted.v1',
-          payload: { leadId: a.leadId, assessmentId: a.id, status: to, authorId: p.userId, recommendation: body.recommendation, category: body.category, legalBasis: body.legalBasis, reasoning: body.reasoning },
+          payload: {
+            leadId: a.leadId,
+            assessmentId: a.id,
+            status: to,
+            authorId: p.userId,
+            recommendation: body.recommendation,
+            category: body.category,
+            legalBasis: body.legalBasis,
+            reasoning: body.reasoning,
+          },
         },
       ],
     });
     return result(updated);
   }
 
-  private async decide(tx: EntityManager, a: Assessment, p: Principal, actor: Actor, body: CommandBody<'decide'>, to: Assessment['status']): Promise<CommandResult> {
+  private async decide(
+    tx: EntityManager,
+    a: Assessment,
+    p: Principal,
+    actor: Actor,
+    body: CommandBody<'decide'>,
+    to: Assessment['status'],
+  ): Promise<CommandResult> {
     const now = this.sla.now();
     const category = body.category ?? a.opinion?.category ?? a.suggestedCategory;
-    if (!category) throw new ProblemException(400, 'VALIDATION_FAILED', '请填写认定类别', [{ path: 'category', message: '必填' }]);
+    if (!category)
+      throw new ProblemException(400, 'VALIDATION_FAILED', '请填写认定类别', [{ path: 'category', message: '必填' }]);
     const decision = {
       decidedBy: p.userId,
       decidedByName: p.name,
@@ -249,9 +371,27 @@ export class RunCommandUsecase {
     return result(updated);
   }
 
-  private async returnForWork(tx: EntityManager, a: Assessment, actor: Actor, reason: string, to: Assessment['status']): Promise<CommandResult> {
+  private async returnForWork(
+    tx: EntityManager,
+    a: Assessment,
+    actor: Actor,
+    reason: string,
+    to: Assessment['status'],
+  ): Promise<CommandResult> {
     const now = this.sla.now();
-    const updated = await this.assessments.update(tx, a.leadId, { status: to, opinion: null, previousOpinions: [...a.previousOpinions, { ...a.opinion, returnedAt: now.toISOString(), returnReason: reason }] }, now);
+    const updated = await this.assessments.update(
+      tx,
+      a.leadId,
+      {
+        status: to,
+        opinion: null,
+        previousOpinions: [
+          ...a.previousOpinions,
+          { ...a.opinion, returnedAt: now.toISOString(), returnReason: reason },
+        ],
+      },
+      now,
+    );
     await this.sla.close(tx, a.leadId, ['DECISION'], 'CANCELLED');
     const d = await this.sla.start(tx, a.leadId, 'OPINION', a.band);
     await this.transitioned(tx, a, updated, actor, 'lead.returned', reason, 'RETURNED', d.dueAt);
@@ -263,7 +403,16 @@ export class RunCommandUsecase {
     const reopened = await this.assessments.update(
       tx,
       a.leadId,
-      { status: 'REOPENED', decision: null, opinion: null, cycle: a.cycle + 1, previousOpinions: [...a.previousOpinions, { opinion: a.opinion, decision: a.decision, reopenedAt: now.toISOString(), reason }] },
+      {
+        status: 'REOPENED',
+        decision: null,
+        opinion: null,
+        cycle: a.cycle + 1,
+        previousOpinions: [
+          ...a.previousOpinions,
+          { opinion: a.opinion, decision: a.decision, reopenedAt: now.toISOString(), reason },
+        ],
+      },
       now,
     );
     await this.journal.record(tx, {
@@ -273,14 +422,28 @@ export class RunCommandUsecase {
       from: a.status,
       to: 'REOPENED',
       reason,
-      events: [{ topic: 'assessment.lead-transitioned.v1', payload: { leadId: a.leadId, status: 'REOPENED', from: a.status, action: 'reopen', reason } }],
+      events: [
+        {
+          topic: 'assessment.lead-transitioned.v1',
+          payload: { leadId: a.leadId, status: 'REOPENED', from: a.status, action: 'reopen', reason },
+        },
+      ],
     });
     const routed = await this.routing.route(tx, reopened, 'REOPENED', actor);
     return result(routed);
   }
 
   /** lead-transitioned for read models plus lead-assigned for whoever holds the lead now. */
-  private async transitioned(tx: EntityManager, before: Assessment, after: Assessment, actor: Actor, action: string, reason: string | null, why: LeadAssignedV1['reason'], dueAt: string | null) {
+  private async transitioned(
+    tx: EntityManager,
+    before: Assessment,
+    after: Assessment,
+    actor: Actor,
+    action: string,
+    reason: string | null,
+    why: LeadAssignedV1['reason'],
+    dueAt: string | null,
+  ) {
     await this.journal.record(tx, {
       leadId: after.leadId,
       actor,
@@ -289,7 +452,16 @@ export class RunCommandUsecase {
       to: after.status,
       reason,
       events: [
-        { topic: 'assessment.lead-transitioned.v1', payload: { leadId: after.leadId, status: after.status, from: before.status, action: action.replace('lead.', ''), reason } },
+        {
+          topic: 'assessment.lead-transitioned.v1',
+          payload: {
+            leadId: after.leadId,
+            status: after.status,
+            from: before.status,
+            action: action.replace('lead.', ''),
+            reason,
+          },
+        },
         { topic: 'assessment.lead-assigned.v1', payload: this.routing.assignedPayload(after, why, dueAt) },
       ],
     });

@@ -4,7 +4,12 @@ import type { CaseRepository, CaseRow } from '../case.repository';
 import type { AnyPublish } from '../case-writer';
 
 /** One escalation.lead-closed.v1 per lead of the case, each naming the others (intake's status view and notification read them). */
-export async function closeEvents(cases: CaseRepository, tx: EntityManager, c: CaseRow, actor: Actor): Promise<AnyPublish[]> {
+export async function closeEvents(
+  cases: CaseRepository,
+  tx: EntityManager,
+  c: CaseRow,
+  actor: Actor,
+): Promise<AnyPublish[]> {
   const leadIds = (await cases.leads(tx, c.id)).map((l) => l.leadId);
   return leadIds.map((leadId) => ({
     topic: 'escalation.lead-closed.v1' as const,

@@ -6,7 +6,12 @@ import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { EscalationConfig } from '../../config/escalation.config';
 import { LegalClocks } from '../../clocks/legal-clocks.service';
-import { AUTHORITY_BY_CATEGORY, jurisdictionOf, REGISTRATION_PLACE_AUTHORITY, type AuthorityRoute } from '../../connectors/authority-routing';
+import {
+  AUTHORITY_BY_CATEGORY,
+  jurisdictionOf,
+  REGISTRATION_PLACE_AUTHORITY,
+  type AuthorityRoute,
+} from '../../connectors/authority-routing';
 import { DispatchService } from '../../connectors/dispatch.service';
 import { CaseRepository, type CaseRow } from '../case.repository';
 import { CaseWriter, type AnyPublish } from '../case-writer';
@@ -17,7 +22,8 @@ export const REVISIT_TIMER = 'escalation.revisit';
 export const revisitTimerId = (caseId: string, cycle: number) => `revisit.${caseId}.c${cycle}`;
 
 /** Standard reply when a CLOSE_NOT_ILLEGAL decision carries no feedback text of its own. */
-export const DEFAULT_NOT_ILLEGAL_FEEDBACK = '您反映的线索已经核查，暂未发现非法集资等非法金融活动。感谢您的关注和支持，如发现新情况欢迎继续反映。';
+export const DEFAULT_NOT_ILLEGAL_FEEDBACK =
+  '您反映的线索已经核查，暂未发现非法集资等非法金融活动。感谢您的关注和支持，如发现新情况欢迎继续反映。';
 
 /** A WARNING_INTERVIEW case starts with one interview task due in this many working days [SLA, UNSOURCED]. */
 const INTERVIEW_TASK_PERIOD = '10wd';
@@ -38,14 +44,30 @@ export class OpenCaseUseCase {
   ) {}
 
   async execute(tx: EntityManager, d: LeadDecidedV1, actor: Actor, decidedAt: Date): Promise<CaseRow> {
-    const jurisdiction = jurisdictionOf(d.subjectRegisteredAddress, { code: this.config.DISTRICT_CODE, name: this.config.DISTRICT_NAME });
+    const jurisdiction = jurisdictionOf(d.subjectRegisteredAddress, {
+      code: this.config.DISTRICT_CODE,
+      name: this.config.DISTRICT_NAME,
+    });
     const route: AuthorityRoute | null =
       d.decision === 'TRANSFER_AUTHORITY' || d.decision === 'FILE_ADMIN_CASE'
-        ? jurisdiction === 'ASSISTING' ? REGISTRATION_PLACE_AUTHORITY : d.decision === 'TRANSFER_AUTHORITY' ? AUTHORITY_BY_CATEGORY[d.category] : null
+        ? jurisdiction === 'ASSISTING'
+          ? REGISTRATION_PLACE_AUTHORITY
+          : d.decision === 'TRANSFER_AUTHORITY'
+            ? AUTHORITY_BY_CATEGORY[d.category]
+            : null
         : null;
     const decision = {
-      assessmentId: d.assessmentId, decidedBy: d.decidedBy, decision: d.decision, category: d.category, band: d.band, legalBasis: d.legalBasis,
-      reasoning: d.reasoning, feedback: d.feedback, gridIds: d.gridIds, streetCode: d.streetCode, subjectRegisteredAddress: d.subjectRegisteredAddress,
+      assessmentId: d.assessmentId,
+      decidedBy: d.decidedBy,
+      decision: d.decision,
+      category: d.category,
+      band: d.band,
+      legalBasis: d.legalBasis,
+      reasoning: d.reasoning,
+      feedback: d.feedback,
+      gridIds: d.gridIds,
+      streetCode: d.streetCode,
+      subjectRegisteredAddress: d.subjectRegisteredAddress,
     };
 
     let c = await this.cases.byLead(tx, d.leadId, true);
@@ -55,27 +77,72 @@ export class OpenCaseUseCase {
       await this.clocks.stop(tx, c.id, 'ALL', 'CANCELLED');
       await this.timers.cancelForSubject(tx, c.id, [REVISIT_TIMER]);
       Object.assign(c, {
-        path: d.decision, jurisdiction, category: d.category, band: d.band, authority: route?.system ?? null, authorityLabel: route?.agency ?? null,
-        decidedBy: d.decidedBy, handlerId: d.decidedBy, decision, openedAt: decidedAt, filedAt: null, closedAt: null, outcome: null, summary: null,
-        reporterFeedback: null, cycle: c.cycle + 1,
+        path: d.decision,
+        jurisdiction,
+        category: d.category,
+        band: d.band,
+        authority: route?.system ?? null,
+        authorityLabel: route?.agency ?? null,
+        decidedBy: d.decidedBy,
+        handlerId: d.decidedBy,
+        decision,
+        openedAt: decidedAt,
+        filedAt: null,
+        closedAt: null,
+        outcome: null,
+        summary: null,
+        reporterFeedback: null,
+        cycle: c.cycle + 1,
       });
     } else {
       c = {
-        id: uuidv7(), caseNo: await this.cases.nextCaseNo(tx, decidedAt), primaryLeadId: d.leadId, path: d.decision, state: 'REOPENED',
-        jurisdiction, category: d.category, band: d.band, authority: route?.system ?? null, authorityLabel: route?.agency ?? null,
-        handlerId: d.decidedBy, decidedBy: d.decidedBy, decision, openedAt: decidedAt, filedAt: null, closedAt: null, outcome: null, summary: null,
-        reporterFeedback: null, cycle: 1, investigators: [], mergedInto: null,
+        id: uuidv7(),
+        caseNo: await this.cases.nextCaseNo(tx, decidedAt),
+        primaryLeadId: d.leadId,
+        path: d.decision,
+        state: 'REOPENED',
+        jurisdiction,
+        category: d.category,
+        band: d.band,
+        authority: route?.system ?? null,
+        authorityLabel: route?.agency ?? null,
+        handlerId: d.decidedBy,
+        decidedBy: d.decidedBy,
+        decision,
+        openedAt: decidedAt,
+        filedAt: null,
+        closedAt: null,
+        outcome: null,
+        summary: null,
+        reporterFeedback: null,
+        cycle: 1,
+        investigators: [],
+        mergedInto: null,
       };
       await this.cases.insert(tx, c);
-      await this.cases.addLead(tx, { leadId: d.leadId, caseId: c.id, relation: 'PRIMARY', streetCode: d.streetCode, gridIds: d.gridIds, addedAt: decidedAt });
+      await this.cases.addLead(tx, {
+        leadId: d.leadId,
+        caseId: c.id,
+        relation: 'PRIMARY',
+        streetCode: d.streetCode,
+        gridIds: d.gridIds,
+        addedAt: decidedAt,
+      });
     }
 
     const to = await this.route(tx, c, d, decidedAt, route);
     const opened: AnyPublish = {
-      topic: 'escalation.case-opened.v1', leadId: c.primaryLeadId, actor,
+      topic: 'escalation.case-opened.v1',
+      leadId: c.primaryLeadId,
+      actor,
       payload: {
-        leadId: c.primaryLeadId, caseId: c.id, caseNo: c.caseNo, status: leadStatusOf(to), path: d.decision,
-        leadIds: (await this.cases.leads(tx, c.id)).map((l) => l.leadId), handlerId: c.handlerId,
+        leadId: c.primaryLeadId,
+        caseId: c.id,
+        caseNo: c.caseNo,
+        status: leadStatusOf(to),
+        path: d.decision,
+        leadIds: (await this.cases.leads(tx, c.id)).map((l) => l.leadId),
+        handlerId: c.handlerId,
       },
     };
     const events: AnyPublish[] = [opened];
@@ -83,37 +150,87 @@ export class OpenCaseUseCase {
       c.closedAt = decidedAt;
       c.outcome = 'NOT_ILLEGAL';
       c.summary = d.reasoning;
-      c.reporterFeedback = d.feedback ?? ((await this.cases.needsReporterFeedback(tx, c.id)) ? DEFAULT_NOT_ILLEGAL_FEEDBACK : null);
+      c.reporterFeedback =
+        d.feedback ?? ((await this.cases.needsReporterFeedback(tx, c.id)) ? DEFAULT_NOT_ILLEGAL_FEEDBACK : null);
       events.push(...(await closeEvents(this.cases, tx, c, actor)));
     }
     await this.writer.apply(tx, c, {
-      action: from === null ? 'case-opened' : 'case-rerouted', actor, from, to, at: decidedAt, events,
+      action: from === null ? 'case-opened' : 'case-rerouted',
+      actor,
+      from,
+      to,
+      at: decidedAt,
+      events,
       reason: `处置决定：${d.decision}（${d.category}）${jurisdiction === 'ASSISTING' ? '；主体登记地不在本区，本区配合（条例第20条）' : ''}`,
-      detail: { path: d.decision, category: d.category, jurisdiction, authority: route?.agency ?? null, cycle: c.cycle, legalBasis: d.legalBasis },
+      detail: {
+        path: d.decision,
+        category: d.category,
+        jurisdiction,
+        authority: route?.agency ?? null,
+        cycle: c.cycle,
+        legalBasis: d.legalBasis,
+      },
     });
     return c;
   }
 
   /** The first state of each disposal path, with its clocks, tasks and outbound dispatches. */
-  private async route(tx: EntityManager, c: CaseRow, d: LeadDecidedV1, at: Date, route: AuthorityRoute | null): Promise<CaseState> {
+  private async route(
+    tx: EntityManager,
+    c: CaseRow,
+    d: LeadDecidedV1,
+    at: Date,
+    route: AuthorityRoute | null,
+  ): Promise<CaseState> {
     const content = {
-      category: d.category, band: d.band, path: d.decision, jurisdiction: c.jurisdiction, streetCode: d.streetCode, gridIds: d.gridIds,
-      legalBasis: d.legalBasis, summary: d.reasoning, decidedAt: at.toISOString(),
+      category: d.category,
+      band: d.band,
+      path: d.decision,
+      jurisdiction: c.jurisdiction,
+      streetCode: d.streetCode,
+      gridIds: d.gridIds,
+      legalBasis: d.legalBasis,
+      summary: d.reasoning,
+      decidedAt: at.toISOString(),
     };
     if (this.config.UPSTREAM_REPORT_PATHS.includes(d.decision)) {
-      await this.dispatches.create(tx, { caseId: c.id, caseNo: c.caseNo, leadId: c.primaryLeadId, system: 'SUISUIAN', purpose: 'REPORT', authorityLabel: this.config.EXTERNAL_SYSTEMS.SUISUIAN.name, content });
+      await this.dispatches.create(tx, {
+        caseId: c.id,
+        caseNo: c.caseNo,
+        leadId: c.primaryLeadId,
+        system: 'SUISUIAN',
+        purpose: 'REPORT',
+        authorityLabel: this.config.EXTERNAL_SYSTEMS.SUISUIAN.name,
+        content,
+      });
     }
-    if (c.jurisdiction === 'ASSISTING' && d.decision !== 'CLOSE_NOT_ILLEGAL' && d.decision !== 'MONITOR' && route?.system !== 'LEAD_DEPARTMENT') {
+    if (
+      c.jurisdiction === 'ASSISTING' &&
+      d.decision !== 'CLOSE_NOT_ILLEGAL' &&
+      d.decision !== 'MONITOR' &&
+      route?.system !== 'LEAD_DEPARTMENT'
+    ) {
       // Art. 20: the registration place leads; we tell it and assist whatever we do locally.
-      await this.dispatches.create(tx, { caseId: c.id, caseNo: c.caseNo, leadId: c.primaryLeadId, system: 'LEAD_DEPARTMENT', purpose: 'HANDOVER', authorityLabel: REGISTRATION_PLACE_AUTHORITY.agency, content });
+      await this.dispatches.create(tx, {
+        caseId: c.id,
+        caseNo: c.caseNo,
+        leadId: c.primaryLeadId,
+        system: 'LEAD_DEPARTMENT',
+        purpose: 'HANDOVER',
+        authorityLabel: REGISTRATION_PLACE_AUTHORITY.agency,
+        content,
+      });
     }
     switch (d.decision) {
       case 'CLOSE_NOT_ILLEGAL':
         return 'CLOSED';
       case 'MONITOR':
         await this.timers.schedule(tx, {
-          id: revisitTimerId(c.id, c.cycle), kind: REVISIT_TIMER, subjectId: c.id,
-          fireAt: dueAt(at, parsePeriod(this.config.MONITOR_REVISIT_PERIOD), this.clocks.calendar), payload: { caseId: c.id, cycle: c.cycle },
+          id: revisitTimerId(c.id, c.cycle),
+          kind: REVISIT_TIMER,
+          subjectId: c.id,
+          fireAt: dueAt(at, parsePeriod(this.config.MONITOR_REVISIT_PERIOD), this.clocks.calendar),
+          payload: { caseId: c.id, cycle: c.cycle },
         });
         return 'MONITORING';
       case 'WARNING_INTERVIEW': {
@@ -123,13 +240,28 @@ export class OpenCaseUseCase {
           `INSERT INTO task (id, case_id, action_type, summary, assignee_id, due_at, status, created_by, created_at) VALUES ($1,$2,'INTERVIEW',$3,$4,$5,'OPEN',$6,$7)`,
           [taskId, c.id, '组织警示约谈并责令整改（条例第18条）', c.handlerId, due, c.decidedBy, at],
         );
-        await this.clocks.start(tx, { caseId: c.id, leadId: c.primaryLeadId, kind: 'TASK_DUE', startAt: at, subjectRef: taskId, due });
+        await this.clocks.start(tx, {
+          caseId: c.id,
+          leadId: c.primaryLeadId,
+          kind: 'TASK_DUE',
+          startAt: at,
+          subjectRef: taskId,
+          due,
+        });
         return 'INTERVIEW';
       }
       case 'TRANSFER_AUTHORITY':
       case 'FILE_ADMIN_CASE':
         if (route) {
-          await this.dispatches.create(tx, { caseId: c.id, caseNo: c.caseNo, leadId: c.primaryLeadId, system: route.system, purpose: 'HANDOVER', authorityLabel: route.agency, content });
+          await this.dispatches.create(tx, {
+            caseId: c.id,
+            caseNo: c.caseNo,
+            leadId: c.primaryLeadId,
+            system: route.system,
+            purpose: 'HANDOVER',
+            authorityLabel: route.agency,
+            content,
+          });
           return 'TRANSFERRED';
         }
         c.filedAt = at; // 立案 = the officer's FILE_ADMIN_CASE decision

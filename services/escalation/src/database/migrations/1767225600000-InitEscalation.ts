@@ -157,7 +157,17 @@ export class InitEscalation1767225600000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     const schema = schemaOf(q);
     const role = runtimeRoleOf(q);
-    for (const t of ['callback_receipt', 'external_dispatch', 'legal_clock', 'measure', 'task', 'case_step', 'lead_origin', 'case_lead', 'disposal_case']) {
+    for (const t of [
+      'callback_receipt',
+      'external_dispatch',
+      'legal_clock',
+      'measure',
+      'task',
+      'case_step',
+      'lead_origin',
+      'case_lead',
+      'disposal_case',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${t}`);
     }
     await q.query(`DROP SEQUENCE IF EXISTS case_no_seq`);

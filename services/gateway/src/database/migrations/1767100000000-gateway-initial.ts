@@ -42,7 +42,9 @@ export class GatewayInitial1767100000000 implements MigrationInterface {
         revoked_at  timestamptz,
         created_at  timestamptz NOT NULL DEFAULT now()
       )`);
-    await queryRunner.query(`COMMENT ON COLUMN refresh_token.token_hash IS 'SHA-256 of the random token; the token itself is only ever in the client'`);
+    await queryRunner.query(
+      `COMMENT ON COLUMN refresh_token.token_hash IS 'SHA-256 of the random token; the token itself is only ever in the client'`,
+    );
     await queryRunner.query(`CREATE INDEX refresh_token_family_idx ON refresh_token (family_id)`);
 
     // Roster copies (event-carried state transfer from assessment); contact kept for display only.
@@ -110,24 +112,35 @@ export class GatewayInitial1767100000000 implements MigrationInterface {
         created_at       timestamptz NOT NULL DEFAULT now(),
         updated_at       timestamptz NOT NULL DEFAULT now()
       )`);
-    await queryRunner.query(`COMMENT ON TABLE lead_view IS 'Read model of every lead, rebuilt from events; never written by commands'`);
-    await queryRunner.query(`COMMENT ON COLUMN lead_view.status_at IS 'occurredAt of the event that set status: older events never overwrite it (topics are not ordered among themselves)'`);
+    await queryRunner.query(
+      `COMMENT ON TABLE lead_view IS 'Read model of every lead, rebuilt from events; never written by commands'`,
+    );
+    await queryRunner.query(
+      `COMMENT ON COLUMN lead_view.status_at IS 'occurredAt of the event that set status: older events never overwrite it (topics are not ordered among themselves)'`,
+    );
     await queryRunner.query(`CREATE INDEX lead_view_status_idx ON lead_view (status)`);
     await queryRunner.query(`CREATE INDEX lead_view_street_idx ON lead_view (street_code)`);
     await queryRunner.query(`CREATE INDEX lead_view_grids_idx ON lead_view USING gin (grid_ids)`);
     await queryRunner.query(`CREATE INDEX lead_view_assignee_idx ON lead_view (assignee_id)`);
-    await queryRunner.query(`CREATE INDEX lead_view_due_idx ON lead_view (due_at) WHERE status IS DISTINCT FROM 'CLOSED'`);
+    await queryRunner.query(
+      `CREATE INDEX lead_view_due_idx ON lead_view (due_at) WHERE status IS DISTINCT FROM 'CLOSED'`,
+    );
     await queryRunner.query(`CREATE INDEX lead_view_reported_idx ON lead_view (reported_at DESC, id)`);
     // Trigram index: ILIKE '%词%' over Chinese names and descriptions (no word segmentation needed).
-    await queryRunner.query(`CREATE INDEX lead_view_search_trgm_idx ON lead_view USING gin (search_text public.gin_trgm_ops)`);
+    await queryRunner.query(
+      `CREATE INDEX lead_view_search_trgm_idx ON lead_view USING gin (search_text public.gin_trgm_ops)`,
+    );
 
-    await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON account, refresh_token, roster_person, roster_pairing, lead_view TO "${role}"`);
+    await queryRunner.query(
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON account, refresh_token, roster_person, roster_pairing, lead_view TO "${role}"`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     const schema = schemaOf(queryRunner);
     const role = runtimeRoleOf(queryRunner);
-    for (const t of ['lead_view', 'roster_pairing', 'roster_person', 'refresh_token', 'account']) await queryRunner.query(`DROP TABLE IF EXISTS ${t}`);
+    for (const t of ['lead_view', 'roster_pairing', 'roster_person', 'refresh_token', 'account'])
+      await queryRunner.query(`DROP TABLE IF EXISTS ${t}`);
     for (const sql of auditMigration(schema, role).down) await queryRunner.query(sql);
     for (const sql of messagingMigration(schema, role).down) await queryRunner.query(sql);
   }

@@ -28,11 +28,16 @@ export class InitIntake1767225600000 implements MigrationInterface {
       created_at            timestamptz NOT NULL DEFAULT now(),
       CHECK ((key_prefix IS NULL) = (key_hash IS NULL))
     )`);
-    await q.query(`COMMENT ON COLUMN source.key_hash IS 'SHA-256(pepper + API key), hex; the key itself is never stored'`);
-    await q.query(`COMMENT ON COLUMN source.webhook_secret_sealed IS 'AES-256-GCM sealed secret for signing callbacks (notification uses it)'`);
-    await q.query(`INSERT INTO source (id, name, channels, builtin) VALUES ('gateway', '前哨平台（前哨员/志愿者经网关报送）', $1, true)`, [
-      [...SOURCE_CHANNELS],
-    ]);
+    await q.query(
+      `COMMENT ON COLUMN source.key_hash IS 'SHA-256(pepper + API key), hex; the key itself is never stored'`,
+    );
+    await q.query(
+      `COMMENT ON COLUMN source.webhook_secret_sealed IS 'AES-256-GCM sealed secret for signing callbacks (notification uses it)'`,
+    );
+    await q.query(
+      `INSERT INTO source (id, name, channels, builtin) VALUES ('gateway', '前哨平台（前哨员/志愿者经网关报送）', $1, true)`,
+      [[...SOURCE_CHANNELS]],
+    );
 
     await q.query(`CREATE SEQUENCE lead_reference_seq`);
     await q.query(`CREATE TABLE lead (
@@ -73,9 +78,15 @@ export class InitIntake1767225600000 implements MigrationInterface {
       CONSTRAINT lead_idempotency_key UNIQUE (idempotency_scope, idempotency_key),
       CHECK ((idempotency_scope IS NULL) = (idempotency_key IS NULL))
     )`);
-    await q.query(`COMMENT ON COLUMN lead.reporter_sealed IS 'AES-256-GCM sealed JSON {name, phone, contact}; never logged, never in events'`);
-    await q.query(`COMMENT ON COLUMN lead.primary_lead_id IS 'Set when the lead was LINKED to an open lead about the same subject'`);
-    await q.query(`COMMENT ON COLUMN lead.open IS 'False once escalation closed the lead (status view); only open primary leads attract links'`);
+    await q.query(
+      `COMMENT ON COLUMN lead.reporter_sealed IS 'AES-256-GCM sealed JSON {name, phone, contact}; never logged, never in events'`,
+    );
+    await q.query(
+      `COMMENT ON COLUMN lead.primary_lead_id IS 'Set when the lead was LINKED to an open lead about the same subject'`,
+    );
+    await q.query(
+      `COMMENT ON COLUMN lead.open IS 'False once escalation closed the lead (status view); only open primary leads attract links'`,
+    );
     await q.query(`CREATE INDEX lead_primary_idx ON lead (primary_lead_id) WHERE primary_lead_id IS NOT NULL`);
 
     await q.query(`CREATE TABLE subject_key (
@@ -83,7 +94,9 @@ export class InitIntake1767225600000 implements MigrationInterface {
       lead_id uuid NOT NULL REFERENCES lead(id),
       PRIMARY KEY (key, lead_id)
     )`);
-    await q.query(`COMMENT ON TABLE subject_key IS 'Normalised subject keys (uscc:, name:, phone:, url:, wechat:) for duplicate detection'`);
+    await q.query(
+      `COMMENT ON TABLE subject_key IS 'Normalised subject keys (uscc:, name:, phone:, url:, wechat:) for duplicate detection'`,
+    );
 
     await q.query(`CREATE TABLE lead_status (
       lead_id           uuid PRIMARY KEY REFERENCES lead(id),
@@ -94,7 +107,9 @@ export class InitIntake1767225600000 implements MigrationInterface {
       last_event_at     timestamptz,
       updated_at        timestamptz NOT NULL DEFAULT now()
     )`);
-    await q.query(`COMMENT ON TABLE lead_status IS 'What a source may see of its lead, fed by assessment/escalation events'`);
+    await q.query(
+      `COMMENT ON TABLE lead_status IS 'What a source may see of its lead, fed by assessment/escalation events'`,
+    );
 
     await q.query(`CREATE TABLE evidence (
       id              uuid PRIMARY KEY,
@@ -109,13 +124,16 @@ export class InitIntake1767225600000 implements MigrationInterface {
       received_at     timestamptz NOT NULL DEFAULT now(),
       UNIQUE (lead_id, sha256)
     )`);
-    await q.query(`COMMENT ON COLUMN evidence.sha256 IS 'SHA-256 computed at capture; also the content address in the evidence store'`);
+    await q.query(
+      `COMMENT ON COLUMN evidence.sha256 IS 'SHA-256 computed at capture; also the content address in the evidence store'`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
     const schema = schemaOf(q);
     const role = runtimeRoleOf(q);
-    for (const t of ['evidence', 'lead_status', 'subject_key', 'lead', 'source']) await q.query(`DROP TABLE IF EXISTS ${t}`);
+    for (const t of ['evidence', 'lead_status', 'subject_key', 'lead', 'source'])
+      await q.query(`DROP TABLE IF EXISTS ${t}`);
     await q.query(`DROP SEQUENCE IF EXISTS lead_reference_seq`);
     for (const sql of auditMigration(schema, role).down) await q.query(sql);
     for (const sql of messagingMigration(schema, role).down) await q.query(sql);

@@ -15,7 +15,9 @@ export class GridReferenceData1767225600001 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     const role = runtimeRoleOf(q);
     await q.query(`CREATE TABLE street (code text PRIMARY KEY, name text NOT NULL UNIQUE, short_name text NOT NULL)`);
-    await q.query(`CREATE TABLE community (code text PRIMARY KEY, street_code text NOT NULL REFERENCES street(code), name text NOT NULL)`);
+    await q.query(
+      `CREATE TABLE community (code text PRIMARY KEY, street_code text NOT NULL REFERENCES street(code), name text NOT NULL)`,
+    );
     await q.query(`CREATE TABLE grid (
       id             text PRIMARY KEY,
       type           text NOT NULL CHECK (type IN ('COMMUNITY_COMPREHENSIVE', 'COMMERCIAL_BUILDING', 'POLICE')),
@@ -27,7 +29,9 @@ export class GridReferenceData1767225600001 implements MigrationInterface {
       valid_from     date NOT NULL DEFAULT DATE '2026-01-01',
       valid_to       date
     )`);
-    await q.query(`COMMENT ON COLUMN grid.boundary IS 'GeoJSON Polygon (WGS84 lng/lat); illustrative until the 四标四实 data owner supplies real ones'`);
+    await q.query(
+      `COMMENT ON COLUMN grid.boundary IS 'GeoJSON Polygon (WGS84 lng/lat); illustrative until the 四标四实 data owner supplies real ones'`,
+    );
     await q.query(`CREATE TABLE police_community (
       police_grid_id    text NOT NULL REFERENCES grid(id),
       community_grid_id text NOT NULL REFERENCES grid(id),
@@ -45,20 +49,18 @@ export class GridReferenceData1767225600001 implements MigrationInterface {
       grid_ids       text[] NOT NULL
     )`);
 
-    for (const s of data.streets) await q.query(`INSERT INTO street VALUES ($1, $2, $3)`, [s.code, s.name, s.shortName]);
-    for (const c of data.communities) await q.query(`INSERT INTO community VALUES ($1, $2, $3)`, [c.code, c.streetCode, c.name]);
+    for (const s of data.streets)
+      await q.query(`INSERT INTO street VALUES ($1, $2, $3)`, [s.code, s.name, s.shortName]);
+    for (const c of data.communities)
+      await q.query(`INSERT INTO community VALUES ($1, $2, $3)`, [c.code, c.streetCode, c.name]);
     for (const g of data.grids) {
-      await q.query(`INSERT INTO grid (id, type, street_code, community_code, name, boundary, version) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-        g.id,
-        g.type,
-        g.streetCode,
-        g.communityCode,
-        g.name,
-        JSON.stringify(g.boundary),
-        data.version,
-      ]);
+      await q.query(
+        `INSERT INTO grid (id, type, street_code, community_code, name, boundary, version) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [g.id, g.type, g.streetCode, g.communityCode, g.name, JSON.stringify(g.boundary), data.version],
+      );
     }
-    for (const [p, c] of data.policeCommunityLinks) await q.query(`INSERT INTO police_community VALUES ($1, $2)`, [p, c]);
+    for (const [p, c] of data.policeCommunityLinks)
+      await q.query(`INSERT INTO police_community VALUES ($1, $2)`, [p, c]);
     for (const a of data.standardAddresses) {
       await q.query(`INSERT INTO standard_address VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
         a.code,

@@ -7,7 +7,8 @@ export class LeadFactsNotDeletable1767225600002 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const role = runtimeRoleOf(q);
-    for (const t of ['lead', 'subject_key', 'evidence', 'source']) await q.query(`REVOKE DELETE, TRUNCATE ON ${t} FROM "${role}"`);
+    for (const t of ['lead', 'subject_key', 'evidence', 'source'])
+      await q.query(`REVOKE DELETE, TRUNCATE ON ${t} FROM "${role}"`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -3,4 +3,8 @@ import { GridReferenceData1767225600001 } from './1767225600001-GridReferenceDat
 import { LeadFactsNotDeletable1767225600002 } from './1767225600002-LeadFactsNotDeletable';
 
 /** Every migration of the intake schema, oldest first. */
-export const intakeMigrations = [InitIntake1767225600000, GridReferenceData1767225600001, LeadFactsNotDeletable1767225600002];
+export const intakeMigrations = [
+  InitIntake1767225600000,
+  GridReferenceData1767225600001,
+  LeadFactsNotDeletable1767225600002,
+];

@@ -17,7 +17,12 @@ describe('leadInputSchema', () => {
     expect(usccProblem('91440106MA5CXXXX0' + (good[17] === '1' ? '2' : '1'))).toBe('checksum');
     expect(usccProblem('123')).toBe('length');
     expect(usccProblem('91440106MA5CXXXXOI')).toBe('characters');
-    expect(leadInputSchema.safeParse({ ...minimal, subjects: [{ kind: 'ENTERPRISE', name: '某公司', uscc: good.toLowerCase() }] }).success).toBe(true);
+    expect(
+      leadInputSchema.safeParse({
+        ...minimal,
+        subjects: [{ kind: 'ENTERPRISE', name: '某公司', uscc: good.toLowerCase() }],
+      }).success,
+    ).toBe(true);
   });
 
   it('lists every offending path: bad enum, impossible dates, bad uscc, unknown field', () => {
@@ -32,11 +37,22 @@ describe('leadInputSchema', () => {
     });
     expect(r.ok).toBe(false);
     const paths = r.ok ? [] : r.errors.map((e) => e.path).sort();
-    expect(paths).toEqual(['description', 'discoveredAt', 'reportedAt', 'sourceChannel', 'subjects/0/uscc', 'surprise']);
+    expect(paths).toEqual([
+      'description',
+      'discoveredAt',
+      'reportedAt',
+      'sourceChannel',
+      'subjects/0/uscc',
+      'surprise',
+    ]);
   });
 
   it('refuses discoveredAt after reportedAt and in the future', () => {
-    const r = validateLead({ ...minimal, discoveredAt: '2026-03-02T10:00:00+08:00', reportedAt: '2026-03-01T10:00:00+08:00' });
+    const r = validateLead({
+      ...minimal,
+      discoveredAt: '2026-03-02T10:00:00+08:00',
+      reportedAt: '2026-03-01T10:00:00+08:00',
+    });
     expect(r.ok ? [] : r.errors.map((e) => e.path)).toEqual(['discoveredAt']);
     const f = validateLead({ ...minimal, discoveredAt: new Date(Date.now() + 3_600_000).toISOString() });
     expect(f.ok ? [] : f.errors.map((e) => e.path)).toEqual(['discoveredAt']);

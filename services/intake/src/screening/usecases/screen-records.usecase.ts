@@ -54,7 +54,12 @@ export class ScreenRecordsUseCase {
     let pendingErrors: NdjsonLine[] = [];
     let n = 0;
     const flush = async function* (engine: ScreeningService['engine']): AsyncGenerator<NdjsonLine> {
-      const results = chunk.length ? await engine.screenRecords(chunk.map((c) => c.record), window) : [];
+      const results = chunk.length
+        ? await engine.screenRecords(
+            chunk.map((c) => c.record),
+            window,
+          )
+        : [];
       yield* pendingErrors;
       yield* results;
       chunk = [];
@@ -77,7 +82,10 @@ export class ScreenRecordsUseCase {
       }
       const parsed = screeningRecordSchema.safeParse(value);
       if (!parsed.success) {
-        const ref = value && typeof value === 'object' && typeof (value as { ref?: unknown }).ref === 'string' ? (value as { ref: string }).ref : null;
+        const ref =
+          value && typeof value === 'object' && typeof (value as { ref?: unknown }).ref === 'string'
+            ? (value as { ref: string }).ref
+            : null;
         bad(fieldErrorsOf(parsed.error), ref);
         continue;
       }

@@ -43,11 +43,28 @@ export class AddEvidenceUseCase {
       const rows: Array<{ id: string; received_at: Date }> = await tx.query(
         `INSERT INTO evidence (id, lead_id, type, sha256, media_type, size_bytes, file_name, captured_at, captured_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (lead_id, sha256) DO NOTHING RETURNING id, received_at`,
-        [uuidv7(), cmd.leadId, cmd.type, cmd.sha256, cmd.mediaType, cmd.sizeBytes, cmd.fileName, cmd.capturedAt, JSON.stringify(cmd.actor)],
+        [
+          uuidv7(),
+          cmd.leadId,
+          cmd.type,
+          cmd.sha256,
+          cmd.mediaType,
+          cmd.sizeBytes,
+          cmd.fileName,
+          cmd.capturedAt,
+          JSON.stringify(cmd.actor),
+        ],
       );
       if (rows.length === 0) {
         // The same file on the same lead: one evidence item; answer with the original.
-        const existing: Array<{ id: string; type: string; media_type: string; size_bytes: string; captured_at: Date | null; received_at: Date }> = await tx.query(
+        const existing: Array<{
+          id: string;
+          type: string;
+          media_type: string;
+          size_bytes: string;
+          captured_at: Date | null;
+          received_at: Date;
+        }> = await tx.query(
           `SELECT id, type, media_type, size_bytes, captured_at, received_at FROM evidence WHERE lead_id = $1 AND sha256 = $2`,
           [cmd.leadId, cmd.sha256],
         );
@@ -86,7 +103,12 @@ export class AddEvidenceUseCase {
         reason: null,
         payload: { evidenceId: id, sha256: cmd.sha256, type: cmd.type, sizeBytes: cmd.sizeBytes },
       });
-      await this.outbox.add(tx, { topic: 'intake.evidence-added.v1', payload, leadId: payload.leadId, actor: cmd.actor });
+      await this.outbox.add(tx, {
+        topic: 'intake.evidence-added.v1',
+        payload,
+        leadId: payload.leadId,
+        actor: cmd.actor,
+      });
       return {
         created: true,
         evidence: {

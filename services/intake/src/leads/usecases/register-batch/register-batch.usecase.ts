@@ -32,9 +32,20 @@ export class RegisterBatchUseCase {
     @Inject(SERVICE_CONFIG) private readonly config: IntakeConfig,
   ) {}
 
-  async execute(cmd: { caller: Caller; body: unknown; idempotencyKey: string | null; maxLeads: number }): Promise<BatchResult> {
+  async execute(cmd: {
+    caller: Caller;
+    body: unknown;
+    idempotencyKey: string | null;
+    maxLeads: number;
+  }): Promise<BatchResult> {
     const parsed = z.strictObject({ leads: z.array(z.unknown()).min(1).max(cmd.maxLeads) }).safeParse(cmd.body);
-    if (!parsed.success) throw new ProblemException(400, 'VALIDATION_FAILED', `批量报送需要 leads 数组，1–${cmd.maxLeads} 条 (leads: 1–${cmd.maxLeads} items).`, fieldErrorsOf(parsed.error));
+    if (!parsed.success)
+      throw new ProblemException(
+        400,
+        'VALIDATION_FAILED',
+        `批量报送需要 leads 数组，1–${cmd.maxLeads} 条 (leads: 1–${cmd.maxLeads} items).`,
+        fieldErrorsOf(parsed.error),
+      );
     const items = parsed.data.leads;
     const results: BatchItemResult[] = new Array<BatchItemResult>(items.length);
     let next = 0;
@@ -50,9 +61,17 @@ export class RegisterBatchUseCase {
     };
   }
 
-  private async one(cmd: { caller: Caller; idempotencyKey: string | null }, body: unknown, index: number): Promise<BatchItemResult> {
+  private async one(
+    cmd: { caller: Caller; idempotencyKey: string | null },
+    body: unknown,
+    index: number,
+  ): Promise<BatchItemResult> {
     try {
-      const r = await this.registerLead.execute({ caller: cmd.caller, body, idempotencyKey: cmd.idempotencyKey ? `${cmd.idempotencyKey}#${index}` : null });
+      const r = await this.registerLead.execute({
+        caller: cmd.caller,
+        body,
+        idempotencyKey: cmd.idempotencyKey ? `${cmd.idempotencyKey}#${index}` : null,
+      });
       switch (r.outcome) {
         case 'created':
           return { index, status: 'accepted', lead: r.lead };

@@ -61,7 +61,16 @@ export class RegisterLeadUseCase {
     const input = validation.lead;
     const { caller } = cmd;
     if (!caller.source.channels.includes(input.sourceChannel)) {
-      return { outcome: 'rejected', errors: [{ path: 'sourceChannel', message: `此来源不允许报送渠道 ${input.sourceChannel} (channel not allowed for this source)`, code: 'channel_not_allowed' }] };
+      return {
+        outcome: 'rejected',
+        errors: [
+          {
+            path: 'sourceChannel',
+            message: `此来源不允许报送渠道 ${input.sourceChannel} (channel not allowed for this source)`,
+            code: 'channel_not_allowed',
+          },
+        ],
+      };
     }
 
     const row = this.prepare(cmd, input);
@@ -69,29 +78,40 @@ export class RegisterLeadUseCase {
     row.subjectKeys = keys.map((k) => k.key);
     const actor = actorOf(caller);
 
-    const created = await this.leads.transaction(keys.map((k) => lockIdOf(k.key)), async (tx) => {
-      const { reference, primary, head } = await tx.read(row.subjectKeys);
-      const matched = primary ? keys.filter((k) => primary.matchedKeys.includes(k.key)) : [];
-      row.primaryLeadId = primary?.id ?? null;
-      row.matchedOn = primary ? matched.map((k) => ({ key: k.kind, value: publicKeyValue(k) })) : null;
-      const status: LeadStatus = primary ? 'LINKED' : 'REPORTED';
-      const record = primary ? this.linked(actor, row, reference, primary, matched) : this.registered(actor, caller, row, reference);
-      const inserted = await tx.write({ row, status, reference, audit: this.audit.chain(head, record.audit), event: record.event });
-      if (!inserted) return null;
-      const lead: LeadView = {
-        id: inserted.id,
-        reference,
-        sourceRef: row.sourceRef,
-        status,
-        stage: 'intake',
-        receivedAt: inserted.receivedAt.toISOString(),
-        outcome: null,
-        reporterFeedback: null,
-        // lead_status.updated_at starts as received_at, so a later GET shows the same view.
-        updatedAt: inserted.receivedAt.toISOString(),
-      };
-      return { lead, linkedTo: primary?.id ?? null };
-    });
+    const created = await this.leads.transaction(
+      keys.map((k) => lockIdOf(k.key)),
+      async (tx) => {
+        const { reference, primary, head } = await tx.read(row.subjectKeys);
+        const matched = primary ? keys.filter((k) => primary.matchedKeys.includes(k.key)) : [];
+        row.primaryLeadId = primary?.id ?? null;
+        row.matchedOn = primary ? matched.map((k) => ({ key: k.kind, value: publicKeyValue(k) })) : null;
+        const status: LeadStatus = primary ? 'LINKED' : 'REPORTED';
+        const record = primary
+          ? this.linked(actor, row, reference, primary, matched)
+          : this.registered(actor, caller, row, reference);
+        const inserted = await tx.write({
+          row,
+          status,
+          reference,
+          audit: this.audit.chain(head, record.audit),
+          event: record.event,
+        });
+        if (!inserted) return null;
+        const lead: LeadView = {
+          id: inserted.id,
+          reference,
+          sourceRef: row.sourceRef,
+          status,
+          stage: 'intake',
+          receivedAt: inserted.receivedAt.toISOString(),
+          outcome: null,
+          reporterFeedback: null,
+          // lead_status.updated_at starts as received_at, so a later GET shows the same view.
+          updatedAt: inserted.receivedAt.toISOString(),
+        };
+        return { lead, linkedTo: primary?.id ?? null };
+      },
+    );
 
     if (!created) return this.replay(row);
     return { outcome: 'created', lead: created.lead, linkedTo: created.linkedTo };
@@ -101,7 +121,14 @@ export class RegisterLeadUseCase {
     const { caller } = cmd;
     const title = input.title ?? input.description.slice(0, 40);
     const reporter = input.reporter ?? { anonymous: true };
-    const identity = reporter.anonymous ? null : { name: reporter.name ?? null, phone: reporter.phone ?? null, contact: reporter.contact ?? null, firstReport: reporter.firstReport ?? null };
+    const identity = reporter.anonymous
+      ? null
+      : {
+          name: reporter.name ?? null,
+          phone: reporter.phone ?? null,
+          contact: reporter.contact ?? null,
+          firstReport: reporter.firstReport ?? null,
+        };
     const e = input.estimates;
     const estimates: Estimates = {
       promisedYieldPct: e?.promisedYieldPct ?? null,
@@ -188,7 +215,13 @@ export class RegisterLeadUseCase {
   }
 
   /** The audit entries (new lead linked; report added to the primary) and event of a linked lead. */
-  private linked(actor: Actor, row: NewLeadRow, reference: string, primary: OpenPrimary, matched: SubjectKey[]): LeadRecord {
+  private linked(
+    actor: Actor,
+    row: NewLeadRow,
+    reference: string,
+    primary: OpenPrimary,
+    matched: SubjectKey[],
+  ): LeadRecord {
     const known = new Set(primary.hits.map((h) => `${h.indicator}\u0000${h.term}`));
     const payload: LeadLinkedV1 = {
       leadId: primary.id,
@@ -234,7 +267,11 @@ export class RegisterLeadUseCase {
     });
     if (!existing) throw new Error('lead insert conflicted but no existing lead was found');
     if (existing.matchedIdempotencyKey && existing.requestHash !== row.requestHash) {
-      throw new ProblemException(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body (幂等键已用于不同的请求).');
+      throw new ProblemException(
+        422,
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used with a different request body (幂等键已用于不同的请求).',
+      );
     }
     return { outcome: 'replayed', lead: existing.view };
   }
