@@ -218,7 +218,8 @@ export function caseArbitrary(doc: Record<string, unknown>, base: string, target
 export async function runFuzz(cases: FuzzCase[], parallel = 8, expect2xxOk: (c: FuzzCase, status: number, text: string) => boolean = () => false): Promise<FuzzReport> {
   const rep: FuzzReport = { requests: 0, perEndpoint: {}, statuses: {}, fiveXx: 0, accepted2xx: 0, notProblemJson: 0, missingFieldPath: 0, samples: [] };
   const note = (c: FuzzCase, why: string) => {
-    if (rep.samples.length < 10) rep.samples.push(`${c.target.method} ${c.url.replace(/^https?:\/\/[^/]+/, '')} [${c.kind}${c.fieldPath ? ` ${c.fieldPath}` : ''}]: ${why}`);
+    const path = c.url.replace(/^https?:\/\/[^/]+/, '');
+    if (rep.samples.length < 10) rep.samples.push(`${c.target.method} ${path.length > 100 ? `${path.slice(0, 100)}…(${path.length} chars)` : path} [${c.kind}${c.fieldPath ? ` ${c.fieldPath}` : ''}]: ${why}`);
   };
   let next = 0;
   await Promise.all(
