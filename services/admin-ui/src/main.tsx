@@ -1,6 +1,6 @@
 import { StrictMode, Suspense, lazy, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { BrowserRouter, Navigate, Route, Routes } from 'react-router-dom';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { App as AntApp, ConfigProvider, Result, Spin } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
@@ -10,6 +10,7 @@ import { AuthProvider, PAGE_ROLES, useAuth } from './auth/auth';
 import { I18nProvider, useI18n } from './i18n/i18n';
 import type { Role } from './api/types';
 import { AppLayout } from './layout/app-layout';
+import { ErrorBoundary } from './components/error-boundary';
 import LoginPage from './pages/login.page';
 
 // Every page is its own chunk: the phone-sized form never downloads the charts or the operator console.
@@ -37,32 +38,87 @@ function Guard({ roles, children }: { roles: readonly Role[]; children: ReactNod
 
 function Home() {
   const { hasRole } = useAuth();
-  if (hasRole(...PAGE_ROLES.leads)) return <Navigate to={hasRole('SENTINEL') && !hasRole('OFFICER', 'SUPERVISOR') ? '/queue/grid' : '/queue/mine'} replace />;
-  if (hasRole(...PAGE_ROLES.ops)) return <Navigate to="/ops" replace />;
+  if (hasRole(...PAGE_ROLES.leads))
+    return (
+      <Navigate to={hasRole('SENTINEL') && !hasRole('OFFICER', 'SUPERVISOR') ? '/queue/grid' : '/queue/mine'} replace />
+    );
+  if (hasRole(...PAGE_ROLES.ops)) return <Navigate to="/console" replace />;
   return <Navigate to="/dashboard" replace />;
 }
 
 function Routed() {
   const { user, booting } = useAuth();
   const { t } = useI18n();
+  const location = useLocation();
   if (booting) return <Spin size="large" fullscreen tip={t('app.loading')} />;
   if (!user) return <LoginPage />;
   return (
     <AppLayout>
-      <Suspense fallback={<Spin style={{ display: 'block', margin: 48 }} />}>
-        <Routes>
-          <Route path="/" element={<Home />} />
-          <Route path="/login" element={<Home />} />
-          <Route path="/queue/:queue" element={<Guard roles={PAGE_ROLES.leads}><LeadsPage /></Guard>} />
-          <Route path="/leads" element={<Guard roles={PAGE_ROLES.leads}><LeadsPage /></Guard>} />
-          <Route path="/leads/:id" element={<Guard roles={PAGE_ROLES.leads}><LeadDetailPage /></Guard>} />
-          <Route path="/file" element={<Guard roles={PAGE_ROLES.file}><FileLeadPage /></Guard>} />
-          <Route path="/dashboard" element={<Guard roles={PAGE_ROLES.leads}><DashboardPage /></Guard>} />
-          <Route path="/roster" element={<Guard roles={PAGE_ROLES.roster}><RosterPage /></Guard>} />
-          <Route path="/ops" element={<Guard roles={PAGE_ROLES.ops}><OpsPage /></Guard>} />
-          <Route path="*" element={<Result status="404" title="404" subTitle={t('app.notFound')} />} />
-        </Routes>
-      </Suspense>
+      <ErrorBoundary title={t('app.crashed')} resetKey={location.pathname}>
+        <Suspense fallback={<Spin style={{ display: 'block', margin: 48 }} />}>
+          <Routes>
+            <Route path="/" element={<Home />} />
+            <Route path="/login" element={<Home />} />
+            <Route
+              path="/queue/:queue"
+              element={
+                <Guard roles={PAGE_ROLES.leads}>
+                  <LeadsPage />
+                </Guard>
+              }
+            />
+            <Route
+              path="/leads"
+              element={
+                <Guard roles={PAGE_ROLES.leads}>
+                  <LeadsPage />
+                </Guard>
+              }
+            />
+            <Route
+              path="/leads/:id"
+              element={
+                <Guard roles={PAGE_ROLES.leads}>
+                  <LeadDetailPage />
+                </Guard>
+              }
+            />
+            <Route
+              path="/file"
+              element={
+                <Guard roles={PAGE_ROLES.file}>
+                  <FileLeadPage />
+                </Guard>
+              }
+            />
+            <Route
+              path="/dashboard"
+              element={
+                <Guard roles={PAGE_ROLES.leads}>
+                  <DashboardPage />
+                </Guard>
+              }
+            />
+            <Route
+              path="/roster"
+              element={
+                <Guard roles={PAGE_ROLES.roster}>
+                  <RosterPage />
+                </Guard>
+              }
+            />
+            <Route
+              path="/console"
+              element={
+                <Guard roles={PAGE_ROLES.ops}>
+                  <OpsPage />
+                </Guard>
+              }
+            />
+            <Route path="*" element={<Result status="404" title="404" subTitle={t('app.notFound')} />} />
+          </Routes>
+        </Suspense>
+      </ErrorBoundary>
     </AppLayout>
   );
 }
@@ -70,7 +126,10 @@ function Routed() {
 function Localised() {
   const { lang } = useI18n();
   return (
-    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#c0392b', borderRadius: 6 } }}>
+    <ConfigProvider
+      locale={lang === 'zh' ? zhCN : enUS}
+      theme={{ token: { colorPrimary: '#c0392b', borderRadius: 6 } }}
+    >
       <AntApp>
         <QueryClientProvider client={queryClient}>
           <AuthProvider>

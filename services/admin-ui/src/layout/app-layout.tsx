@@ -48,7 +48,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
   if (hasRole(...PAGE_ROLES.file)) items.push({ key: '/file', icon: <FileAddOutlined />, label: <Link to="/file">{t('menu.file')}</Link> });
   if (hasRole(...PAGE_ROLES.leads)) items.push({ key: '/dashboard', icon: <BarChartOutlined />, label: <Link to="/dashboard">{t('menu.dashboard')}</Link> });
   if (hasRole(...PAGE_ROLES.roster)) items.push({ key: '/roster', icon: <TeamOutlined />, label: <Link to="/roster">{t('menu.roster')}</Link> });
-  if (hasRole(...PAGE_ROLES.ops)) items.push({ key: '/ops', icon: <DatabaseOutlined />, label: <Link to="/ops">{t('menu.ops')}</Link> });
+  if (hasRole(...PAGE_ROLES.ops)) items.push({ key: '/console', icon: <DatabaseOutlined />, label: <Link to="/console">{t('menu.ops')}</Link> });
 
   const selected = location.pathname.startsWith('/leads/') ? '/leads' : location.pathname;
   const menu = <Menu mode="inline" selectedKeys={[selected]} items={items} onClick={() => setDrawer(false)} style={{ borderInlineEnd: 0 }} />;

@@ -48,7 +48,7 @@ export default function LeadDetailPage() {
           <Descriptions.Item label={t('list.assignee')}>{d.assignee?.name ?? d.assignee?.id ?? '—'}</Descriptions.Item>
           <Descriptions.Item label={t('detail.due')}>{formatTime(d.dueAt, lang)}</Descriptions.Item>
           <Descriptions.Item label={t('list.reportedAt')}>{formatTime(d.reportedAt, lang)}</Descriptions.Item>
-          <Descriptions.Item label={t('detail.source')}>{[d.source.channel, d.source.name].filter(Boolean).join(' · ') || '—'}</Descriptions.Item>
+          <Descriptions.Item label={t('detail.source')}>{[d.source.channel ? tx('src', d.source.channel) : null, d.source.name].filter(Boolean).join(' · ') || '—'}</Descriptions.Item>
           <Descriptions.Item label={t('detail.description')} span={3}>
             <Typography.Paragraph style={{ whiteSpace: 'pre-wrap', marginBottom: 0 }}>{d.description ?? '—'}</Typography.Paragraph>
           </Descriptions.Item>
@@ -118,7 +118,7 @@ export default function LeadDetailPage() {
               <Descriptions.Item label={t('list.street')}>{[d.placement?.streetName, d.placement?.streetCode ?? d.streetCode].filter(Boolean).join(' ') || '—'}</Descriptions.Item>
               <Descriptions.Item label={t('list.grid')}><span data-testid="lead-grids">{(d.placement?.gridIds ?? d.gridIds).join(' ') || '—'}</span></Descriptions.Item>
               <Descriptions.Item label={t('detail.placement.address')}>{d.placement?.addressText ?? '—'}</Descriptions.Item>
-              <Descriptions.Item label={t('detail.placement.by')}>{d.placement?.resolvedBy ?? '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('detail.placement.by')}>{tx('by', d.placement?.resolvedBy)}</Descriptions.Item>
             </Descriptions>
           </Card>
         </Col>
@@ -248,6 +248,11 @@ function Checklist({ checklist }: { checklist: Record<string, string> | null }) 
 
 function LeadTimeline({ items }: { items: TimelineItem[] }) {
   const { tx, lang, t } = useI18n();
+  // Escalation prefixes its audit actions with the service name; the command names carry the labels.
+  const actionLabel = (a: string) => {
+    const direct = tx('act', a);
+    return direct !== a ? direct : tx('act', a.replace(/^escalation\./, ''));
+  };
   if (!items.length) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('app.none')} />;
   return (
     <Timeline
@@ -259,7 +264,7 @@ function LeadTimeline({ items }: { items: TimelineItem[] }) {
             <Space wrap size={4}>
               <Typography.Text type="secondary">{formatTime(it.at, lang)}</Typography.Text>
               <Tag>{tx('svc', it.service)}</Tag>
-              <Typography.Text strong>{it.action}</Typography.Text>
+              <Typography.Text strong title={it.action}>{actionLabel(it.action)}</Typography.Text>
               {(it.from || it.to) && (
                 <span>
                   {it.from ? tx('status', it.from) : '—'} → {it.to ? tx('status', it.to) : '—'}
@@ -311,10 +316,14 @@ function ActionModal({ lead, action, title, onClose }: { lead: LeadDetail; actio
   const [error, setError] = useState<ApiError | null>(null);
   const after = useAfterChange(lead.id);
   const fields = ACTION_FORMS[action] ?? GENERIC_FORM;
-  const initial = Object.fromEntries(fields.filter((f) => f.initial !== undefined).map((f) => [f.name, f.initial]));
 
   const submit = async () => {
-    const values = await form.validateFields();
+    let values: Record<string, unknown>;
+    try {
+      values = await form.validateFields();
+    } catch {
+      return; // the form shows what is missing
+    }
     setBusy(true);
     setError(null);
     try {
@@ -366,15 +375,19 @@ function ActionModal({ lead, action, title, onClose }: { lead: LeadDetail; actio
   return (
     <Modal open title={title} onCancel={onClose} onOk={() => void submit()} confirmLoading={busy} okText={t('app.submit')} cancelText={t('app.cancel')} destroyOnHidden data-testid="action-modal" okButtonProps={{ 'data-testid': 'action-submit' } as Record<string, string>}>
       <ProblemAlert error={error} />
-      <Form form={form} layout="vertical" initialValues={initial} name={`action-${action}`}>
+      <Form form={form} layout="vertical" name={`action-${action}`}>
         {fields.map((f) => (
           <Form.Item
             key={f.name}
             name={f.name}
+            // Defaults, e.g. the two materials 移送规定 Art. 6 requires for a referral.
+            initialValue={f.initial}
             label={t(f.label)}
             extra={f.help ? t(f.help) : undefined}
             rules={[
-              ...(f.required ? [{ required: true, message: t(f.required), whitespace: f.kind !== 'multiselect' && f.kind !== 'bool' }] : []),
+              ...(f.required
+                ? [f.kind === 'multiselect' ? { required: true, type: 'array' as const, min: 1, message: t(f.required) } : { required: true, whitespace: true, message: t(f.required) }]
+                : []),
               ...(f.kind === 'json'
                 ? [{
                     validator: (_: unknown, v: string) => {
@@ -405,7 +418,12 @@ function RevealModal({ leadId, title, onClose }: { leadId: string; title: string
   const [data, setData] = useState<unknown>(null);
   const after = useAfterChange(leadId);
   const submit = async () => {
-    const v = await form.validateFields();
+    let v: { reason: string };
+    try {
+      v = await form.validateFields();
+    } catch {
+      return;
+    }
     setBusy(true);
     setError(null);
     try {

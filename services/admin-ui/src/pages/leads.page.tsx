@@ -187,10 +187,10 @@ function LeadsList({ queue }: { queue: string | undefined }) {
               setPageSize(s);
             },
           }}
-          scroll={{ x: 1100 }}
+          scroll={{ x: 1500 }}
           columns={[
             { title: t('list.reference'), dataIndex: 'reference', width: 170, render: (v: string | null, r) => <Link to={`/leads/${r.id}`}>{v ?? r.id.slice(0, 8)}</Link> },
-            { title: t('list.title'), dataIndex: 'title', ellipsis: true, render: (v: string | null, r) => <Link to={`/leads/${r.id}`}>{v ?? '—'}</Link> },
+            { title: t('list.title'), dataIndex: 'title', width: 240, ellipsis: true, render: (v: string | null, r) => <Link to={`/leads/${r.id}`}>{v ?? '—'}</Link> },
             { title: t('list.status'), dataIndex: 'status', width: 110, render: (v: string | null) => <StatusTag status={v} /> },
             { title: t('list.band'), dataIndex: 'band', width: 90, render: (v: string | null) => <BandTag band={v} /> },
             { title: t('list.score'), dataIndex: 'score', width: 70 },

@@ -45,7 +45,8 @@ export default function RosterPage() {
   const fail = (e: unknown) => setError(e instanceof ApiError ? e : new ApiError(0, 'CLIENT', String(e)));
 
   const savePerson = async () => {
-    const v = (await personForm.validateFields()) as Record<string, unknown>;
+    const v = (await personForm.validateFields().catch(() => null)) as Record<string, unknown> | null;
+    if (!v) return;
     setError(null);
     const body = {
       id: v.id,
@@ -69,7 +70,8 @@ export default function RosterPage() {
   };
 
   const savePairing = async () => {
-    const v = (await pairForm.validateFields()) as Record<string, unknown>;
+    const v = (await pairForm.validateFields().catch(() => null)) as Record<string, unknown> | null;
+    if (!v) return;
     setError(null);
     const body = { id: v.id, volunteerId: v.volunteerId, sentinelId: v.sentinelId, gridIds: splitList(v.gridIds as string), status: v.status ?? 'ACTIVE' };
     try {
@@ -181,7 +183,7 @@ export default function RosterPage() {
         <Form form={personForm} layout="vertical">
           <Form.Item name="id" label={t('roster.id')} rules={req}><Input disabled={!!editPerson?.id} /></Form.Item>
           <Form.Item name="name" label={t('roster.name')} rules={req}><Input /></Form.Item>
-          <Form.Item name="roles" label={t('roster.roles')} rules={[{ required: true, message: t('roster.required') }]}>
+          <Form.Item name="roles" label={t('roster.roles')} rules={[{ required: true, type: 'array', min: 1, message: t('roster.required') }]}>
             <Select mode="multiple" options={ROLES.map((r) => ({ value: r, label: tx('role', r) }))} />
           </Form.Item>
           <Form.Item name="unit" label={t('roster.unit')}><Input /></Form.Item>
