@@ -1,0 +1,484 @@
+/**
+ * Browser end-to-end test of the admin UI against the REAL stack: intake, assessment, escalation, notification and the
+ * gateway run as processes from dist/ (npm test builds them and the UI first) on a fresh database and topic prefix;
+ * Debian's Chromium drives the UI through playwright-core. One lead makes the whole trip: filed by a sentinel on a
+ * phone, claimed and assessed by the paired volunteer, decided REFER_POLICE by an officer who can certify, referred
+ * (head's approval, transfer, police decision) and closed; another grid's users cannot see it; an operator replays a
+ * dead letter. Screenshots of the main pages go to test-artifacts/screenshots/.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { Kafka, logLevel } from 'kafkajs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createTestDatabase, eventually, TEST_INFRA, uniqueSuffix, uniqueTopicPrefix, type TestDatabase } from '@outpost/testing';
+
+const ROOT = resolve(__dirname, '../../../..');
+const SHOTS = join(ROOT, 'test-artifacts/screenshots');
+const PASSWORD = 'Outpost@2026';
+const GRID = 'G-440106001-C01';
+const SERVICES = ['intake', 'assessment', 'escalation', 'notification', 'gateway'] as const;
+type Svc = (typeof SERVICES)[number];
+
+jest.setTimeout(240_000);
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** GB 32100-2015 check character, so the form gets a valid 统一社会信用代码. */
+function uscc(first17: string): string {
+  const chars = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  const weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+  const sum = [...first17].reduce((s, c, i) => s + chars.indexOf(c) * weights[i]!, 0);
+  return first17 + chars[(31 - (sum % 31)) % 31];
+}
+
+/** A real (tiny, red) PNG: intake checks that the content matches the declared media type. */
+function png(): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b: Buffer) => {
+    let c = 0xffffffff;
+    for (const x of b) c = crcTable[(c ^ x) & 0xff]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const w = 16;
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(w, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const raw = Buffer.concat(Array.from({ length: w }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3, Buffer.from([200, 30, 30]))])));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+class Stack {
+  db!: TestDatabase;
+  prefix = uniqueTopicPrefix('ui');
+  suffix = uniqueSuffix();
+  ports = {} as Record<Svc, number>;
+  env = {} as Record<Svc, NodeJS.ProcessEnv>;
+  procs: Array<{ svc: Svc; proc: ChildProcess; log: string[]; restarts: number }> = [];
+  dir = mkdtempSync(join(tmpdir(), 'outpost-ui-e2e-'));
+
+  get base(): string {
+    return `http://127.0.0.1:${this.ports.gateway}`;
+  }
+
+  async start(): Promise<void> {
+    for (const svc of SERVICES) if (!existsSync(join(ROOT, `dist/services/${svc}/src/main.js`))) throw new Error(`dist/services/${svc}/src/main.js is missing: run \`bash deploy/local/build.sh\` (npm test does)`);
+    if (!existsSync(join(ROOT, 'services/admin-ui/dist/index.html'))) throw new Error('services/admin-ui/dist is missing: run `bash deploy/local/build.sh`');
+    const keys = join(this.dir, 'keys');
+    execFileSync(process.execPath, [join(ROOT, 'deploy/local/keys.js'), keys], { stdio: 'ignore' });
+    this.db = await createTestDatabase('ui_e2e');
+    for (const svc of SERVICES) this.ports[svc] = await freePort();
+    const url = (svc: Svc) => `http://127.0.0.1:${this.ports[svc]}`;
+    const s = this.suffix;
+    const common: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DEMO_DATA: 'true',
+      HOST: '127.0.0.1',
+      DATABASE_ADMIN_URL: this.db.adminUrl,
+      REDIS_URL: TEST_INFRA.redisUrl,
+      KAFKA_BROKERS: TEST_INFRA.kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: this.prefix,
+      KAFKA_TOPIC_PARTITIONS: '1',
+      OUTBOX_POLL_INTERVAL_MS: '200',
+      CONSUMER_RETRY_BASE_MS: '50',
+      INTERNAL_JWT_PUBLIC_KEY_FILE: join(keys, 'internal-jwt-public.pem'),
+      INTERNAL_JWT_PRIVATE_KEY_FILE: join(keys, 'internal-jwt-private.pem'),
+      ENCRYPTION_KEY_FILE: join(keys, 'encryption-key'),
+    };
+    const own: Record<Svc, NodeJS.ProcessEnv> = {
+      intake: { EVIDENCE_DIR: join(this.dir, 'evidence'), REDIS_KEY_PREFIX: `intake-${s}:` },
+      assessment: { KAFKA_CONSUMER_GROUP: `assessment-${s}`, DEADLINE_QUEUE: `assessment-deadlines-${s}` },
+      escalation: { ESCALATION_CONSUMER_GROUP: `escalation-${s}`, ESCALATION_TIMERS_QUEUE: `escalation-clocks-${s}`, ESCALATION_DISPATCH_QUEUE: `escalation-dispatch-${s}` },
+      notification: { NOTIFICATION_QUEUE_PREFIX: `notification-${s}` },
+      gateway: {
+        KAFKA_CONSUMER_GROUP: `gateway-${s}`,
+        KAFKA_LAG_GROUPS: ['intake', `assessment-${s}`, `escalation-${s}`, 'notification', `gateway-${s}`].join(','),
+        BULLMQ_QUEUES: [`assessment-deadlines-${s}`, `escalation-clocks-${s}`, `notification-${s}-inbox`].join(','),
+        INTAKE_URL: url('intake'),
+        ASSESSMENT_URL: url('assessment'),
+        ESCALATION_URL: url('escalation'),
+        NOTIFICATION_URL: url('notification'),
+        ADMIN_UI_DIST: join(ROOT, 'services/admin-ui/dist'),
+      },
+    };
+    for (const svc of SERVICES) {
+      const runtime = new URL(this.db.adminUrl);
+      runtime.username = `outpost_${svc}`;
+      this.env[svc] = { ...common, ...own[svc], PORT: String(this.ports[svc]), DATABASE_URL: runtime.toString() };
+      this.spawn(svc);
+    }
+    await Promise.all(
+      SERVICES.map((svc) =>
+        eventually(async () => {
+          const p = this.procs.find((x) => x.svc === svc)!;
+          if (p.proc.exitCode !== null) {
+            // Services preparing one new database at the same moment can collide on its ACL in Postgres ("tuple
+            // concurrently updated", libs/platform prepareDatabase); starting that one again is safe (idempotent).
+            if (p.restarts < 3 && /tuple concurrently updated/.test(p.log.join(''))) return void this.spawn(svc);
+            throw new Error(`${svc} exited (${p.proc.exitCode}):\n${p.log.join('').slice(-3000)}`);
+          }
+          const res = await fetch(`${url(svc)}/health/ready`).catch(() => null);
+          return res?.ok ? true : undefined;
+        }, 90_000, 300).catch((e: Error) => {
+          throw new Error(`${svc} not ready: ${e.message}\n${this.procs.find((x) => x.svc === svc)!.log.join('').slice(-3000)}`);
+        }),
+      ),
+    );
+    // The demo seed scripts, each with its own service's settings (most seed at start; intake's also runs stand-alone).
+    for (const svc of SERVICES) {
+      const dir = join(ROOT, `dist/services/${svc}/src/seed`);
+      if (!existsSync(dir)) continue;
+      for (const f of readdirSync(dir).filter((n) => /^demo-.*\.js$/.test(n))) {
+        execFileSync(process.execPath, [join(dir, f)], { cwd: ROOT, env: this.env[svc], stdio: 'pipe', timeout: 30_000 });
+      }
+    }
+    // Logins work once the roster (assessment's events) has reached the gateway.
+    await eventually(async () => ((await this.login('officer1').catch(() => null)) ? true : undefined), 60_000, 500);
+  }
+
+  private spawn(svc: Svc): void {
+    const previous = this.procs.find((x) => x.svc === svc);
+    const proc = spawn(process.execPath, [join(ROOT, `dist/services/${svc}/src/main.js`)], { cwd: ROOT, env: this.env[svc], stdio: ['ignore', 'pipe', 'pipe'] });
+    const log: string[] = [];
+    const keep = (b: Buffer) => {
+      log.push(b.toString());
+      if (log.length > 200) log.shift();
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+    const entry = { svc, proc, log, restarts: previous ? previous.restarts + 1 : 0 };
+    this.procs = [...this.procs.filter((x) => x.svc !== svc), entry];
+  }
+
+  async login(login: string): Promise<string> {
+    const res = await fetch(`${this.base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login, password: PASSWORD }) });
+    if (!res.ok) throw new Error(`login ${login}: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { accessToken: string }).accessToken;
+  }
+
+  private tokens = new Map<string, string>();
+
+  /** A cached access token (15 min) per login: argon2 logins are expensive on a busy machine. */
+  async token(login: string): Promise<string> {
+    if (!this.tokens.has(login)) this.tokens.set(login, await this.login(login));
+    return this.tokens.get(login)!;
+  }
+
+  async get<T>(token: string, path: string): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${this.base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.procs.map(
+        ({ proc }) =>
+          new Promise<void>((done) => {
+            if (proc.exitCode !== null) return done();
+            const kill = setTimeout(() => proc.kill('SIGKILL'), 8000);
+            proc.once('exit', () => {
+              clearTimeout(kill);
+              done();
+            });
+            proc.kill('SIGTERM');
+          }),
+      ),
+    );
+    await this.db?.drop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+interface LeadApi {
+  id: string;
+  reference: string;
+  status: string;
+  gridIds: string[];
+  assignee: { id: string } | null;
+  timeline: Array<{ service: string; action: string; to: string | null }>;
+}
+
+describe('admin UI end to end (real stack, Chromium)', () => {
+  const stack = new Stack();
+  let browser: Browser;
+  let leadId = '';
+  let reference = '';
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    await stack.start();
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 150_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack.stop();
+  }, 60_000);
+
+  async function signIn(login: string, o: { mobile?: boolean; shot?: string } = {}): Promise<{ ctx: BrowserContext; page: Page }> {
+    const ctx = await browser.newContext(
+      o.mobile ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'zh-CN' } : { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' },
+    );
+    // The machine running the tests may be busy: generous waits, the assertions stay strict.
+    ctx.setDefaultTimeout(45_000);
+    const page = await ctx.newPage();
+    // Browser-side failures end up in the test output (a blank page otherwise says nothing).
+    page.on('pageerror', (e) => console.error(`[${login}] page error: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && console.error(`[${login}] console: ${m.text()}`));
+    await page.goto(stack.base + '/');
+    await page.waitForSelector('[data-testid="login-card"]');
+    if (o.shot) await page.screenshot({ path: join(SHOTS, o.shot), fullPage: true });
+    await page.fill('#login-user', login);
+    await page.fill('#login-password', PASSWORD);
+    await page.click('[data-testid="login-submit"]');
+    await page.waitForSelector('[data-testid="user-menu"]');
+    return { ctx, page };
+  }
+
+  /** Waits until the API shows the lead in `status` (as `login` sees it), then opens its page showing that status. */
+  async function openLead(page: Page, status?: string, login = 'officer1'): Promise<void> {
+    if (status) {
+      const token = await stack.token(login);
+      await eventually(async () => ((await stack.get<LeadApi>(token, `/api/v1/leads/${leadId}`)).body?.status === status ? true : undefined), 60_000, 400);
+    }
+    await page.goto(`${stack.base}/leads/${leadId}`);
+    await page.waitForSelector(status ? `.ant-card-head [data-testid="status-tag"][data-status="${status}"]` : '[data-testid="lead-detail"]', { timeout: 45_000 });
+  }
+
+  /** Waits until `login` may take `action` on the lead (escalation's next step), then opens the lead. */
+  async function openWhenAllowed(page: Page, login: string, action: string): Promise<void> {
+    const token = await stack.token(login);
+    await eventually(async () => {
+      const r = await stack.get<{ actions: Array<{ action: string }> }>(token, `/api/v1/leads/${leadId}/allowed-actions`);
+      return r.status === 200 && r.body.actions.some((a) => a.action === action) ? true : undefined;
+    }, 60_000, 400);
+    await page.goto(`${stack.base}/leads/${leadId}`);
+    await page.waitForSelector(`[data-testid="action-${action}"]`, { timeout: 45_000 });
+  }
+
+  /** Picks an option of an antd Select by its label, and checks the select now shows it (retrying a missed click). */
+  async function choose(page: Page, fieldId: string, optionTitle: string): Promise<void> {
+    const item = page.locator(`.ant-form-item:has(#${fieldId})`);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await page.click(`#${fieldId}`);
+      const option = page.locator(`.ant-select-dropdown .ant-select-item-option[title="${optionTitle}"]`).last();
+      await option.waitFor({ state: 'visible' });
+      await option.click();
+      if (await item.locator(`[title="${optionTitle}"]`).count()) return;
+    }
+    throw new Error(`could not choose ${optionTitle} in #${fieldId}`);
+  }
+
+  /** Clicks an action the page offers, fills its modal, submits and waits for the modal to close (no error). */
+  async function act(page: Page, action: string, fill: (p: Page) => Promise<void> = async () => undefined): Promise<void> {
+    await page.click(`[data-testid="action-${action}"]`);
+    await page.waitForSelector('.ant-modal-container');
+    await fill(page);
+    await page.click('[data-testid="action-submit"]');
+    try {
+      await Promise.race([
+        page.waitForSelector('.ant-modal-container', { state: 'hidden', timeout: 45_000 }),
+        page.waitForSelector('[data-testid="action-error"], .ant-modal-container .ant-form-item-explain-error', { timeout: 45_000 }).then(async (e) => {
+          throw new Error(`${action} refused: ${await e.innerText()}`);
+        }),
+      ]);
+    } catch (e) {
+      await page.screenshot({ path: join(SHOTS, `failed-${action}.png`), fullPage: true });
+      throw e;
+    }
+  }
+
+  it('a sentinel files a lead from the phone-sized form, with a photo', async () => {
+    const { ctx, page } = await signIn('sentinel1', { mobile: true, shot: '01-login.png' });
+    expect(await page.locator('html').getAttribute('lang')).toMatch(/zh/);
+    await page.click('[data-testid="menu-button"]');
+    await page.click('.ant-drawer a[href="/file"]');
+    await page.waitForSelector('form#file-lead');
+    await page.fill('#file-lead_subjectName', '广州天河某某财富管理有限公司');
+    await page.fill('#file-lead_uscc', uscc('91440106MA5C12345'));
+    await page.fill('#file-lead_address', '广州市天河区沙河濂泉路12号');
+    await page.fill('#file-lead_title', '濂泉路某财富公司以养老项目高息揽储');
+    await page.fill('#file-lead_description', '在小区门口派发传单，宣传养老项目，承诺年化18%保本保息，组织老年人参加推介会，现场收取定金。');
+    await page.fill('#file-lead_promisedYieldPct', '18');
+    await page.fill('#file-lead_amountYuan', '2000000');
+    await page.fill('#file-lead_participants', '200');
+    await page.click('#file-lead_elderlyInvolved');
+    await page.locator('input[type="file"]').setInputFiles({ name: '现场传单.png', mimeType: 'image/png', buffer: png() });
+    await page.waitForSelector('.ant-upload-list-item');
+    await page.screenshot({ path: join(SHOTS, '02-mobile-file-form.png'), fullPage: true });
+    await page.click('[data-testid="file-submit"]');
+    await page.waitForSelector('[data-testid="file-success"]', { timeout: 40_000 });
+    reference = (await page.innerText('[data-testid="file-reference"]')).replace(/^.*[：:]\s*/, '').trim();
+    expect(reference).not.toBe('');
+    await page.click('[data-testid="file-view-lead"]');
+    await page.waitForSelector('[data-testid="lead-detail"]');
+    leadId = (await page.getAttribute('[data-testid="lead-detail"]', 'data-lead-id'))!;
+    expect(await page.locator('[data-testid="evidence-table"] tbody tr.ant-table-row').count()).toBe(1);
+    await ctx.close();
+
+    // Placed in the sentinel's grid, triaged and routed to the pair's volunteer.
+    const token = await stack.login('officer1');
+    const lead = await eventually(async () => {
+      const r = await stack.get<LeadApi>(token, `/api/v1/leads/${leadId}`);
+      return r.status === 200 && ['ASSIGNED', 'TRIAGED'].includes(r.body.status) ? r.body : undefined;
+    }, 30_000, 300);
+    expect(lead.gridIds).toContain(GRID);
+    expect(lead.reference).toBe(reference);
+  });
+
+  it('the paired volunteer sees it in the grid queue, claims it and submits an opinion (REFER_POLICE)', async () => {
+    const { ctx, page } = await signIn('volunteer1');
+    await page.goto(`${stack.base}/queue/grid`);
+    await page.waitForSelector(`[data-testid="lead-row"][data-lead-id="${leadId}"]`);
+    await page.screenshot({ path: join(SHOTS, '03-queue-my-grid.png'), fullPage: true });
+    await openLead(page, 'ASSIGNED', 'volunteer1');
+    await act(page, 'claim');
+    await openLead(page, 'IN_REVIEW', 'volunteer1');
+    await act(page, 'submit-opinion', async (p) => {
+      await choose(p, 'action-submit-opinion_recommendation', '移送公安');
+      await choose(p, 'action-submit-opinion_category', 'IF-XS 非法吸收公众存款');
+      await p.fill('#action-submit-opinion_legalBasis', '《防范和处置非法集资条例》第二条\n《刑法》第一百七十六条');
+      await p.fill('#action-submit-opinion_reasoning', '承诺保本保息、面向老年人公开宣传，四性特征明显，建议移送公安。');
+    });
+    await openLead(page, 'OPINION_SUBMITTED', 'volunteer1');
+    await ctx.close();
+  });
+
+  it('an officer who can certify decides REFER_POLICE; the referral is approved, sent, filed by police, and the lead closed', async () => {
+    const officer = await signIn('officer1');
+    await openLead(officer.page, 'OPINION_SUBMITTED');
+    // The score explanation and four-characteristics checklist are on the page before the decision.
+    expect(await officer.page.locator('[data-testid="score-table"] tbody tr.ant-table-row').count()).toBeGreaterThan(0);
+    expect(await officer.page.locator('[data-testid^="check-"]').count()).toBe(4);
+    await act(officer.page, 'decide', async (p) => {
+      await choose(p, 'action-decide_decision', '移送公安');
+      await p.fill('#action-decide_reasoning', '经研判，涉嫌非法吸收公众存款，依法移送公安机关。');
+    });
+    await openLead(officer.page, 'DISPOSING');
+    // 负责人 approval (SUPERVISOR in escalation's table), then the officer transfers and records the police decision.
+    const head = await signIn('supervisor1');
+    await openWhenAllowed(head.page, 'supervisor1', 'approve-referral');
+    await act(head.page, 'approve-referral', async (p) => p.fill('#action-approve-referral_note', '同意移送'));
+    await head.ctx.close();
+    await openWhenAllowed(officer.page, 'officer1', 'send-referral');
+    await act(officer.page, 'send-referral', async (p) => p.fill('#action-send-referral_note', '移送书及调查报告已备齐'));
+    await openWhenAllowed(officer.page, 'officer1', 'record-police-decision');
+    await act(officer.page, 'record-police-decision', async (p) => {
+      await choose(p, 'action-record-police-decision_decision', '已立案');
+      await p.fill('#action-record-police-decision_externalRef', '穗公天立字〔2026〕001号');
+    });
+    await openWhenAllowed(officer.page, 'officer1', 'close');
+    await act(officer.page, 'close', async (p) => {
+      await choose(p, 'action-close_outcome', '公安已立案');
+      await p.fill('#action-close_summary', '公安机关已立案侦查，本线索办结。');
+      await p.fill('#action-close_reporterFeedback', '感谢您的举报，相关部门已依法处理。');
+    });
+    await openLead(officer.page, 'CLOSED');
+
+    // The timeline shows every step, from filing to closing, across the services.
+    const token = await stack.login('officer1');
+    const lead = await eventually(async () => {
+      const r = await stack.get<LeadApi>(token, `/api/v1/leads/${leadId}`);
+      const tos = new Set(r.body.timeline.map((x) => x.to));
+      return ['IN_REVIEW', 'OPINION_SUBMITTED', 'DECIDED', 'CLOSED'].every((s) => tos.has(s)) && r.body.timeline.some((x) => x.service === 'escalation' && x.to === 'CLOSED') ? r.body : undefined;
+    }, 20_000, 500);
+    const services = new Set(lead.timeline.map((x) => x.service));
+    expect([...services]).toEqual(expect.arrayContaining(['intake', 'assessment', 'escalation']));
+    const actions = lead.timeline.map((x) => x.action).join(' ');
+    for (const step of ['claim', 'opinion', 'decide', 'approve', 'send', 'police', 'close']) expect(actions.toLowerCase()).toContain(step);
+    await officer.page.reload();
+    await officer.page.waitForSelector('[data-testid="timeline-item"]');
+    expect(await officer.page.locator('[data-testid="timeline-item"]').count()).toBe(lead.timeline.length);
+    await officer.page.screenshot({ path: join(SHOTS, '04-lead-detail-closed.png'), fullPage: true });
+    await officer.page.goto(`${stack.base}/dashboard`);
+    await officer.page.waitForSelector('[data-testid="dashboard"] canvas', { timeout: 20_000 });
+    await officer.page.waitForTimeout(800);
+    await officer.page.screenshot({ path: join(SHOTS, '05-dashboard.png'), fullPage: true });
+    await officer.ctx.close();
+  });
+
+  it("users of another grid cannot see the lead (UI list, detail page, API)", async () => {
+    const { ctx, page } = await signIn('sentinel2');
+    await page.goto(`${stack.base}/leads`);
+    await page.waitForSelector('.ant-table-wrapper, .ant-list');
+    await page.waitForLoadState('networkidle');
+    expect(await page.locator(`[data-lead-id="${leadId}"]`).count()).toBe(0);
+    await page.goto(`${stack.base}/leads/${leadId}`);
+    await page.waitForSelector('[data-testid="lead-not-found"]');
+    await ctx.close();
+    for (const login of ['sentinel2', 'volunteer2']) {
+      const token = await stack.login(login);
+      expect((await stack.get(token, `/api/v1/leads/${leadId}`)).status).toBe(404);
+      const list = await stack.get<{ items: Array<{ id: string }> }>(token, `/api/v1/leads?q=${encodeURIComponent(reference)}`);
+      expect(list.status).toBe(200);
+      expect(list.body.items.map((x) => x.id)).not.toContain(leadId);
+      const claim = await fetch(`${stack.base}/api/v1/leads/${leadId}/commands/claim`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+      expect([403, 404]).toContain(claim.status);
+    }
+  });
+
+  it('an operator replays a dead letter from the console', async () => {
+    // A poison message on a topic every consumer reads: the gateway's read model dead-letters it.
+    const kafka = new Kafka({ brokers: TEST_INFRA.kafkaBrokers, clientId: 'ui-e2e', logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: `${stack.prefix}intake.lead-registered.v1`, messages: [{ key: 'poison-1', value: '{"this is": "not an envelope"' }] });
+    await producer.disconnect();
+
+    const token = await stack.login('operator1');
+    await eventually(async () => {
+      const r = await stack.get<{ services: Array<{ service: string; ok: boolean; data?: Array<{ status: string; value: string | null }> }> }>(token, '/api/v1/ops/dead-letters?status=OPEN');
+      return r.body.services.some((s) => s.ok && s.data?.some((d) => d.value?.includes('not an envelope'))) ? true : undefined;
+    }, 60_000, 500);
+    const { ctx, page } = await signIn('operator1');
+    await page.goto(`${stack.base}/console`);
+    const row = page.locator('[data-testid="dead-letter-row"][data-status="OPEN"]').first();
+    await row.waitFor().catch(async (e: Error) => {
+      await page.screenshot({ path: join(SHOTS, 'failed-ops.png'), fullPage: true });
+      throw e;
+    });
+    const id = await row.getAttribute('data-id');
+    await page.waitForSelector('[data-testid="health-gateway"][data-status="up"]');
+    await page.screenshot({ path: join(SHOTS, '06-operator-console.png'), fullPage: true });
+    await row.locator('[data-testid="dl-inspect"]').click();
+    expect(await page.innerText('[data-testid="dl-payload"]')).toContain('not an envelope');
+    await page.locator('.ant-drawer-close').click();
+    await row.locator('[data-testid="dl-replay"]').click();
+    await page.locator('.ant-modal-confirm .ant-btn-primary').click();
+    await page.waitForSelector(`[data-testid="dead-letter-row"][data-id="${id}"][data-status="REPLAYED"]`, { timeout: 45_000 });
+    await ctx.close();
+  });
+});
