@@ -19,8 +19,14 @@ export default defineConfig({
         // Vendor code in a few long-lived chunks; every page is its own lazy chunk (see src/routes.tsx).
         manualChunks(id: string) {
           if (!id.includes('node_modules')) return undefined;
-          if (/[\\/]node_modules[\\/](@antv|@ant-design[\\/]plots|d3-|pdfast|fmin|gl-matrix|@ant-design[\\/]charts-util)/.test(id)) return 'charts';
-          if (/[\\/]node_modules[\\/](react|react-dom|scheduler|react-router|react-router-dom|@tanstack)[\\/]/.test(id)) return 'react';
+          if (
+            /[\\/]node_modules[\\/](@antv|@ant-design[\\/]plots|d3-|pdfast|fmin|gl-matrix|@ant-design[\\/]charts-util)/.test(
+              id,
+            )
+          )
+            return 'charts';
+          if (/[\\/]node_modules[\\/](react|react-dom|scheduler|react-router|react-router-dom|@tanstack)[\\/]/.test(id))
+            return 'react';
           return undefined;
         },
       },

@@ -59,7 +59,12 @@ export async function toApiError(status: number, body: string): Promise<ApiError
 export function refreshSession(): Promise<boolean> {
   refreshing ??= (async () => {
     try {
-      const res = await fetch('/api/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', credentials: 'same-origin' });
+      const res = await fetch('/api/v1/auth/refresh', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+        credentials: 'same-origin',
+      });
       if (!res.ok) return false;
       const data = (await res.json()) as { accessToken: string };
       accessToken = data.accessToken;
@@ -130,7 +135,11 @@ export function uploadWithProgress<T>(path: string, form: FormData, onProgress: 
 }
 
 /** Downloads a file (CSV/XLSX export) with progress and saves it under the server's file name. */
-export function downloadWithProgress(path: string, fallbackName: string, onProgress: (pct: number | null) => void): Promise<void> {
+export function downloadWithProgress(
+  path: string,
+  fallbackName: string,
+  onProgress: (pct: number | null) => void,
+): Promise<void> {
   const attempt = () =>
     new Promise<XMLHttpRequest>((resolve) => {
       const xhr = new XMLHttpRequest();
@@ -145,7 +154,8 @@ export function downloadWithProgress(path: string, fallbackName: string, onProgr
   return (async () => {
     let xhr = await attempt();
     if (xhr.status === 401 && (await refreshSession())) xhr = await attempt();
-    if (xhr.status < 200 || xhr.status >= 300) throw await toApiError(xhr.status, xhr.response instanceof Blob ? await xhr.response.text() : '');
+    if (xhr.status < 200 || xhr.status >= 300)
+      throw await toApiError(xhr.status, xhr.response instanceof Blob ? await xhr.response.text() : '');
     const disposition = xhr.getResponseHeader('content-disposition') ?? '';
     const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? fallbackName;
     const url = URL.createObjectURL(xhr.response as Blob);

@@ -5,17 +5,96 @@ export type Level = 'none' | 'suspected' | 'evidenced';
 
 export const STAGES: Stage[] = ['intake', 'assessment', 'escalation', 'closed'];
 export const BANDS: Band[] = ['red', 'orange', 'yellow', 'none'];
-export const CATEGORIES = ['IF', 'IF-XS', 'IF-ZP', 'IF-FX', 'IF-SM', 'IF-YL', 'IF-AD', 'FD', 'ZF', 'ZQ', 'QH', 'WH', 'HJ', 'XN', 'BX', 'CX', 'ZJ', 'DZ', 'OT'] as const;
-export const RECOMMENDATIONS = ['CLOSE_NOT_ILLEGAL', 'MONITOR', 'WARNING_INTERVIEW', 'TRANSFER_AUTHORITY', 'REFER_POLICE', 'FILE_ADMIN_CASE'] as const;
+export const CATEGORIES = [
+  'IF',
+  'IF-XS',
+  'IF-ZP',
+  'IF-FX',
+  'IF-SM',
+  'IF-YL',
+  'IF-AD',
+  'FD',
+  'ZF',
+  'ZQ',
+  'QH',
+  'WH',
+  'HJ',
+  'XN',
+  'BX',
+  'CX',
+  'ZJ',
+  'DZ',
+  'OT',
+] as const;
+export const RECOMMENDATIONS = [
+  'CLOSE_NOT_ILLEGAL',
+  'MONITOR',
+  'WARNING_INTERVIEW',
+  'TRANSFER_AUTHORITY',
+  'REFER_POLICE',
+  'FILE_ADMIN_CASE',
+] as const;
 export const ANCHORS = ['I', 'P', 'Ind', 'S'] as const;
 export const TASK_TYPES = ['INTERVIEW', 'RECTIFICATION_ORDER', 'SITE_VISIT', 'PUBLICITY', 'REVISIT', 'OTHER'] as const;
-export const OUTCOMES = ['NOT_ILLEGAL', 'RECTIFIED', 'TRANSFERRED', 'POLICE_FILED', 'PENALIZED', 'NO_PENALTY', 'MONITORING_ENDED', 'OTHER'] as const;
-export const REFERRAL_MATERIALS = ['TRANSFER_LETTER', 'INVESTIGATION_REPORT', 'ITEM_LIST', 'INSPECTION_REPORT', 'OTHER'] as const;
+export const OUTCOMES = [
+  'NOT_ILLEGAL',
+  'RECTIFIED',
+  'TRANSFERRED',
+  'POLICE_FILED',
+  'PENALIZED',
+  'NO_PENALTY',
+  'MONITORING_ENDED',
+  'OTHER',
+] as const;
+export const REFERRAL_MATERIALS = [
+  'TRANSFER_LETTER',
+  'INVESTIGATION_REPORT',
+  'ITEM_LIST',
+  'INSPECTION_REPORT',
+  'OTHER',
+] as const;
 export const POLICE_DECISIONS = ['FILED', 'DECLINED', 'MATERIALS_INCOMPLETE'] as const;
-export const EVIDENCE_TYPES = ['PHOTO', 'LEAFLET', 'CONTRACT', 'RECEIPT', 'CHAT_SCREENSHOT', 'URL_SNAPSHOT', 'AUDIO', 'VIDEO', 'OTHER'] as const;
-export const SUBJECT_KINDS = ['ENTERPRISE', 'INDIVIDUAL_BUSINESS', 'PERSON', 'PLATFORM', 'APP', 'WEBSITE', 'CHAT_GROUP'] as const;
-export const LEAD_CHANNELS = ['OFFLINE_VENUE', 'WECHAT_GROUP', 'APP', 'WEBSITE', 'LIVESTREAM', 'SMS', 'PHONE', 'LEAFLET', 'SEMINAR', 'OTHER'] as const;
-export const ROLES: Role[] = ['SENTINEL', 'VOLUNTEER', 'STREET_RESPONSIBLE', 'OFFICER', 'SUPERVISOR', 'OPERATOR', 'ADMIN'];
+export const EVIDENCE_TYPES = [
+  'PHOTO',
+  'LEAFLET',
+  'CONTRACT',
+  'RECEIPT',
+  'CHAT_SCREENSHOT',
+  'URL_SNAPSHOT',
+  'AUDIO',
+  'VIDEO',
+  'OTHER',
+] as const;
+export const SUBJECT_KINDS = [
+  'ENTERPRISE',
+  'INDIVIDUAL_BUSINESS',
+  'PERSON',
+  'PLATFORM',
+  'APP',
+  'WEBSITE',
+  'CHAT_GROUP',
+] as const;
+export const LEAD_CHANNELS = [
+  'OFFLINE_VENUE',
+  'WECHAT_GROUP',
+  'APP',
+  'WEBSITE',
+  'LIVESTREAM',
+  'SMS',
+  'PHONE',
+  'LEAFLET',
+  'SEMINAR',
+  'OTHER',
+] as const;
+export const ROLES: Role[] = [
+  'SENTINEL',
+  'VOLUNTEER',
+  'STREET_RESPONSIBLE',
+  'OFFICER',
+  'SUPERVISOR',
+  'OPERATOR',
+  'ADMIN',
+];
 
 export interface Me {
   personId: string;
@@ -105,7 +184,13 @@ export interface LeadDetail extends Omit<LeadSummary, 'streetName'> {
   timeline: TimelineItem[];
   timelineMissing: Array<{ service: string; reason: string }>;
   source: { channel: string | null; name: string | null; ref: unknown };
-  placement: { streetCode?: string | null; streetName?: string | null; gridIds?: string[]; addressText?: string | null; resolvedBy?: string | null } | null;
+  placement: {
+    streetCode?: string | null;
+    streetName?: string | null;
+    gridIds?: string[];
+    addressText?: string | null;
+    resolvedBy?: string | null;
+  } | null;
   subjects: Subject[];
   estimates: Record<string, number | boolean> | null;
   explanation: ScoreLine[];
@@ -137,7 +222,15 @@ export interface KeyCount {
 }
 
 export interface Dashboard {
-  totals: { total: number; open: number; closed: number; overdue: number; breached: number; breaches: number; slaCompliancePct: number };
+  totals: {
+    total: number;
+    open: number;
+    closed: number;
+    overdue: number;
+    breached: number;
+    breaches: number;
+    slaCompliancePct: number;
+  };
   byStage: KeyCount[];
   byStatus: KeyCount[];
   byStreet: KeyCount[];

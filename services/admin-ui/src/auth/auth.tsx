@@ -37,13 +37,20 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     })();
   }, [qc]);
 
-  const login = useCallback(async (loginName: string, password: string) => {
-    const a = await api<LoginAnswer>('/api/v1/auth/login', { method: 'POST', json: { login: loginName, password }, noRefresh: true });
-    setAccessToken(a.accessToken);
-    qc.clear();
-    setUser(a.user);
-    return a.user;
-  }, [qc]);
+  const login = useCallback(
+    async (loginName: string, password: string) => {
+      const a = await api<LoginAnswer>('/api/v1/auth/login', {
+        method: 'POST',
+        json: { login: loginName, password },
+        noRefresh: true,
+      });
+      setAccessToken(a.accessToken);
+      qc.clear();
+      setUser(a.user);
+      return a.user;
+    },
+    [qc],
+  );
 
   const logout = useCallback(async () => {
     try {
@@ -56,7 +63,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [qc]);
 
   const value = useMemo<Auth>(
-    () => ({ user, booting, login, logout, hasRole: (...roles) => !!user && user.roles.some((r) => roles.includes(r)) }),
+    () => ({
+      user,
+      booting,
+      login,
+      logout,
+      hasRole: (...roles) => !!user && user.roles.some((r) => roles.includes(r)),
+    }),
     [user, booting, login, logout],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;

@@ -1,6 +1,19 @@
 import { useState, type ReactNode } from 'react';
 import { Link, useLocation } from 'react-router-dom';
-import { Badge, Button, Drawer, Dropdown, Grid, Layout, Menu, Space, Tag, Tooltip, Typography, type MenuProps } from 'antd';
+import {
+  Badge,
+  Button,
+  Drawer,
+  Dropdown,
+  Grid,
+  Layout,
+  Menu,
+  Space,
+  Tag,
+  Tooltip,
+  Typography,
+  type MenuProps,
+} from 'antd';
 import {
   AlertOutlined,
   ApartmentOutlined,
@@ -39,23 +52,49 @@ export function AppLayout({ children }: { children: ReactNode }) {
       children: [
         { key: '/queue/mine', icon: <ProfileOutlined />, label: <Link to="/queue/mine">{t('menu.mine')}</Link> },
         { key: '/queue/grid', icon: <EnvironmentOutlined />, label: <Link to="/queue/grid">{t('menu.grid')}</Link> },
-        { key: '/queue/overdue', icon: <ClockCircleOutlined />, label: <Link to="/queue/overdue">{t('menu.overdue')}</Link> },
+        {
+          key: '/queue/overdue',
+          icon: <ClockCircleOutlined />,
+          label: <Link to="/queue/overdue">{t('menu.overdue')}</Link>,
+        },
         { key: '/queue/red', icon: <AlertOutlined />, label: <Link to="/queue/red">{t('menu.red')}</Link> },
       ],
     });
     items.push({ key: '/leads', icon: <UnorderedListOutlined />, label: <Link to="/leads">{t('menu.leads')}</Link> });
   }
-  if (hasRole(...PAGE_ROLES.file)) items.push({ key: '/file', icon: <FileAddOutlined />, label: <Link to="/file">{t('menu.file')}</Link> });
-  if (hasRole(...PAGE_ROLES.leads)) items.push({ key: '/dashboard', icon: <BarChartOutlined />, label: <Link to="/dashboard">{t('menu.dashboard')}</Link> });
-  if (hasRole(...PAGE_ROLES.roster)) items.push({ key: '/roster', icon: <TeamOutlined />, label: <Link to="/roster">{t('menu.roster')}</Link> });
-  if (hasRole(...PAGE_ROLES.ops)) items.push({ key: '/console', icon: <DatabaseOutlined />, label: <Link to="/console">{t('menu.ops')}</Link> });
+  if (hasRole(...PAGE_ROLES.file))
+    items.push({ key: '/file', icon: <FileAddOutlined />, label: <Link to="/file">{t('menu.file')}</Link> });
+  if (hasRole(...PAGE_ROLES.leads))
+    items.push({
+      key: '/dashboard',
+      icon: <BarChartOutlined />,
+      label: <Link to="/dashboard">{t('menu.dashboard')}</Link>,
+    });
+  if (hasRole(...PAGE_ROLES.roster))
+    items.push({ key: '/roster', icon: <TeamOutlined />, label: <Link to="/roster">{t('menu.roster')}</Link> });
+  if (hasRole(...PAGE_ROLES.ops))
+    items.push({ key: '/console', icon: <DatabaseOutlined />, label: <Link to="/console">{t('menu.ops')}</Link> });
 
   const selected = location.pathname.startsWith('/leads/') ? '/leads' : location.pathname;
-  const menu = <Menu mode="inline" selectedKeys={[selected]} items={items} onClick={() => setDrawer(false)} style={{ borderInlineEnd: 0 }} />;
-  const scope = user?.scope.district ? t('me.district') : [...(user?.scope.streetCodes ?? []), ...(user?.scope.gridIds ?? [])].join(' ');
+  const menu = (
+    <Menu
+      mode="inline"
+      selectedKeys={[selected]}
+      items={items}
+      onClick={() => setDrawer(false)}
+      style={{ borderInlineEnd: 0 }}
+    />
+  );
+  const scope = user?.scope.district
+    ? t('me.district')
+    : [...(user?.scope.streetCodes ?? []), ...(user?.scope.gridIds ?? [])].join(' ');
 
   const userMenu: MenuProps['items'] = [
-    { key: 'roles', disabled: true, label: `${t('me.roles')}：${user?.roles.map((r) => t(`role.${r}`)).join('、') ?? ''}` },
+    {
+      key: 'roles',
+      disabled: true,
+      label: `${t('me.roles')}：${user?.roles.map((r) => t(`role.${r}`)).join('、') ?? ''}`,
+    },
     { key: 'scope', disabled: true, label: `${t('me.scope')}：${scope}` },
     { type: 'divider' },
     { key: 'logout', label: t('logout'), onClick: () => void logout() },
@@ -64,20 +103,53 @@ export function AppLayout({ children }: { children: ReactNode }) {
   return (
     <Layout style={{ minHeight: '100vh' }}>
       {!mobile && (
-        <Sider width={208} theme="light" breakpoint="lg" collapsedWidth={64} style={{ borderInlineEnd: '1px solid #f0f0f0' }}>
+        <Sider
+          width={208}
+          theme="light"
+          breakpoint="lg"
+          collapsedWidth={64}
+          style={{ borderInlineEnd: '1px solid #f0f0f0' }}
+        >
           <div style={{ padding: '16px 20px', fontWeight: 600, fontSize: 18, color: '#c0392b' }}>
             <ApartmentOutlined /> {t('app.name')}
           </div>
           {menu}
         </Sider>
       )}
-      <Drawer open={mobile && drawer} placement="left" onClose={() => setDrawer(false)} width={240} title={t('app.name')} styles={{ body: { padding: 0 } }}>
+      <Drawer
+        open={mobile && drawer}
+        placement="left"
+        onClose={() => setDrawer(false)}
+        width={240}
+        title={t('app.name')}
+        styles={{ body: { padding: 0 } }}
+      >
         {menu}
       </Drawer>
       <Layout>
-        <Header style={{ background: '#fff', padding: mobile ? '0 12px' : '0 24px', display: 'flex', alignItems: 'center', gap: 12, borderBottom: '1px solid #f0f0f0' }}>
-          {mobile && <Button type="text" icon={<MenuOutlined />} aria-label={t('menu.open')} onClick={() => setDrawer(true)} data-testid="menu-button" />}
-          <Typography.Text strong style={{ flex: 1, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}>
+        <Header
+          style={{
+            background: '#fff',
+            padding: mobile ? '0 12px' : '0 24px',
+            display: 'flex',
+            alignItems: 'center',
+            gap: 12,
+            borderBottom: '1px solid #f0f0f0',
+          }}
+        >
+          {mobile && (
+            <Button
+              type="text"
+              icon={<MenuOutlined />}
+              aria-label={t('menu.open')}
+              onClick={() => setDrawer(true)}
+              data-testid="menu-button"
+            />
+          )}
+          <Typography.Text
+            strong
+            style={{ flex: 1, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}
+          >
             {mobile ? t('app.name') : `${t('app.name')} · ${t('app.subtitle')}`}
           </Typography.Text>
           <Space size={mobile ? 4 : 12}>

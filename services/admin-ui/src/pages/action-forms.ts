@@ -17,7 +17,13 @@ export interface FieldSpec {
 const reason: FieldSpec = { name: 'reason', kind: 'textarea', label: 'form.reason', required: 'form.reason.required' };
 const note: FieldSpec = { name: 'note', kind: 'textarea', label: 'form.note' };
 const materials = (initial: string[]): FieldSpec => ({
-  name: 'materials', kind: 'multiselect', label: 'form.materials', required: 'form.materials.required', options: REFERRAL_MATERIALS, optionPrefix: 'material', initial,
+  name: 'materials',
+  kind: 'multiselect',
+  label: 'form.materials',
+  required: 'form.materials.required',
+  options: REFERRAL_MATERIALS,
+  optionPrefix: 'material',
+  initial,
 });
 
 /**
@@ -27,7 +33,10 @@ const materials = (initial: string[]): FieldSpec => ({
 export const ACTION_FORMS: Record<string, FieldSpec[]> = {
   claim: [note],
   release: [{ ...reason, required: undefined }],
-  reassign: [{ name: 'assigneeId', kind: 'text', label: 'form.assigneeId', required: 'form.assigneeId.required' }, { ...reason, required: undefined }],
+  reassign: [
+    { name: 'assigneeId', kind: 'text', label: 'form.assigneeId', required: 'form.assigneeId.required' },
+    { ...reason, required: undefined },
+  ],
   'request-verification': [
     { name: 'question', kind: 'textarea', label: 'form.question', required: 'form.question.required' },
     { name: 'dueAt', kind: 'datetime', label: 'form.dueAt' },
@@ -37,13 +46,40 @@ export const ACTION_FORMS: Record<string, FieldSpec[]> = {
     { name: 'answer', kind: 'textarea', label: 'form.answer', required: 'form.answer.required' },
   ],
   'submit-opinion': [
-    { name: 'recommendation', kind: 'select', label: 'form.recommendation', required: 'form.recommendation.required', options: RECOMMENDATIONS, optionPrefix: 'rec' },
-    { name: 'category', kind: 'select', label: 'form.category', required: 'form.category.required', options: CATEGORIES, optionPrefix: 'cat' },
-    { name: 'legalBasis', kind: 'lines', label: 'form.legalBasis', required: 'form.legalBasis.required', help: 'form.legalBasis.help' },
+    {
+      name: 'recommendation',
+      kind: 'select',
+      label: 'form.recommendation',
+      required: 'form.recommendation.required',
+      options: RECOMMENDATIONS,
+      optionPrefix: 'rec',
+    },
+    {
+      name: 'category',
+      kind: 'select',
+      label: 'form.category',
+      required: 'form.category.required',
+      options: CATEGORIES,
+      optionPrefix: 'cat',
+    },
+    {
+      name: 'legalBasis',
+      kind: 'lines',
+      label: 'form.legalBasis',
+      required: 'form.legalBasis.required',
+      help: 'form.legalBasis.help',
+    },
     { name: 'reasoning', kind: 'textarea', label: 'form.reasoning', required: 'form.reasoning.required' },
   ],
   decide: [
-    { name: 'decision', kind: 'select', label: 'form.decision', required: 'form.decision.required', options: RECOMMENDATIONS, optionPrefix: 'rec' },
+    {
+      name: 'decision',
+      kind: 'select',
+      label: 'form.decision',
+      required: 'form.decision.required',
+      options: RECOMMENDATIONS,
+      optionPrefix: 'rec',
+    },
     { name: 'category', kind: 'select', label: 'form.category', options: CATEGORIES, optionPrefix: 'cat' },
     { name: 'legalBasis', kind: 'lines', label: 'form.legalBasis', help: 'form.legalBasis.help' },
     { name: 'reasoning', kind: 'textarea', label: 'form.reasoning', required: 'form.reasoning.required' },
@@ -52,7 +88,14 @@ export const ACTION_FORMS: Record<string, FieldSpec[]> = {
   return: [reason],
   reopen: [reason],
   'record-action': [
-    { name: 'actionType', kind: 'select', label: 'form.actionType', required: 'form.actionType.required', options: TASK_TYPES, optionPrefix: 'task' },
+    {
+      name: 'actionType',
+      kind: 'select',
+      label: 'form.actionType',
+      required: 'form.actionType.required',
+      options: TASK_TYPES,
+      optionPrefix: 'task',
+    },
     { name: 'summary', kind: 'textarea', label: 'form.summary', required: 'form.summary.required' },
     { name: 'dueAt', kind: 'datetime', label: 'form.dueAt' },
   ],
@@ -65,7 +108,14 @@ export const ACTION_FORMS: Record<string, FieldSpec[]> = {
   'refuse-referral': [reason],
   'send-referral': [materials(['TRANSFER_LETTER', 'INVESTIGATION_REPORT']), note],
   'record-police-decision': [
-    { name: 'decision', kind: 'select', label: 'form.policeDecision', required: 'form.policeDecision.required', options: POLICE_DECISIONS, optionPrefix: 'police' },
+    {
+      name: 'decision',
+      kind: 'select',
+      label: 'form.policeDecision',
+      required: 'form.policeDecision.required',
+      options: POLICE_DECISIONS,
+      optionPrefix: 'police',
+    },
     { name: 'externalRef', kind: 'text', label: 'form.externalRef' },
     note,
   ],
@@ -81,14 +131,23 @@ export const ACTION_FORMS: Record<string, FieldSpec[]> = {
   ],
   'report-upstream': [note],
   close: [
-    { name: 'outcome', kind: 'select', label: 'form.outcome', required: 'form.outcome.required', options: OUTCOMES, optionPrefix: 'outcome' },
+    {
+      name: 'outcome',
+      kind: 'select',
+      label: 'form.outcome',
+      required: 'form.outcome.required',
+      options: OUTCOMES,
+      optionPrefix: 'outcome',
+    },
     { name: 'summary', kind: 'textarea', label: 'form.summary', required: 'form.summary.required' },
     { name: 'reporterFeedback', kind: 'textarea', label: 'form.reporterFeedback' },
   ],
   merge: [{ name: 'intoLeadId', kind: 'text', label: 'form.intoLeadId', required: 'form.intoLeadId.required' }],
 };
 
-export const GENERIC_FORM: FieldSpec[] = [{ name: '__json', kind: 'json', label: 'form.generic', help: 'form.generic.help', initial: '{}' }];
+export const GENERIC_FORM: FieldSpec[] = [
+  { name: '__json', kind: 'json', label: 'form.generic', help: 'form.generic.help', initial: '{}' },
+];
 
 /** Turns the form's values into the command body: empty optional fields are left out, lines become arrays. */
 export function toBody(fields: FieldSpec[], values: Record<string, unknown>): Record<string, unknown> {
@@ -98,7 +157,10 @@ export function toBody(fields: FieldSpec[], values: Record<string, unknown>): Re
     if (f.kind === 'json') return JSON.parse(String(v ?? '{}')) as Record<string, unknown>;
     if (v === undefined || v === null || v === '') continue;
     if (f.kind === 'lines') {
-      const lines = String(v).split('\n').map((s) => s.trim()).filter(Boolean);
+      const lines = String(v)
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (lines.length) body[f.name] = lines;
     } else if (f.kind === 'datetime') {
       body[f.name] = (v as { toISOString(): string }).toISOString();

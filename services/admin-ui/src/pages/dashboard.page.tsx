@@ -14,12 +14,19 @@ export default function DashboardPage() {
   const { message } = App.useApp();
   const [weeks, setWeeks] = useState(12);
   const [exporting, setExporting] = useState<number | null | undefined>(undefined);
-  const q = useQuery({ queryKey: ['dashboard', weeks], queryFn: () => api<Dashboard>(`/api/v1/dashboard${queryString({ weeks })}`) });
+  const q = useQuery({
+    queryKey: ['dashboard', weeks],
+    queryFn: () => api<Dashboard>(`/api/v1/dashboard${queryString({ weeks })}`),
+  });
 
   const exportAll = async () => {
     setExporting(0);
     try {
-      await downloadWithProgress(`/api/v1/dashboard/export${queryString({ weeks, format: 'xlsx' })}`, 'dashboard.xlsx', (p) => setExporting(p));
+      await downloadWithProgress(
+        `/api/v1/dashboard/export${queryString({ weeks, format: 'xlsx' })}`,
+        'dashboard.xlsx',
+        (p) => setExporting(p),
+      );
       message.success(t('list.export.done'));
     } catch (e) {
       message.error(e instanceof ApiError ? e.detail : String(e));
@@ -31,7 +38,8 @@ export default function DashboardPage() {
   if (q.isLoading) return <Spin style={{ display: 'block', margin: 48 }} />;
   if (q.error) return <Alert type="error" showIcon message={(q.error as ApiError).detail} />;
   const d = q.data!;
-  const label = (prefix: string, rows: KeyCount[]) => rows.map((r) => ({ name: r.key ? tx(prefix, r.key) : t('dash.unknown'), count: r.count, key: r.key ?? '' }));
+  const label = (prefix: string, rows: KeyCount[]) =>
+    rows.map((r) => ({ name: r.key ? tx(prefix, r.key) : t('dash.unknown'), count: r.count, key: r.key ?? '' }));
   const trend = d.trend.flatMap((w) => [
     { week: w.week, series: t('dash.reported'), value: w.reported },
     { week: w.week, series: t('dash.closedCount'), value: w.closed },
@@ -45,22 +53,50 @@ export default function DashboardPage() {
         title={<span data-testid="page-title">{t('dash.title')}</span>}
         extra={
           <Space wrap>
-            <Select value={weeks} onChange={setWeeks} options={[4, 12, 26, 52].map((n) => ({ value: n, label: t('dash.weeks', { n }) }))} style={{ width: 130 }} />
-            <Button icon={<DownloadOutlined />} onClick={() => void exportAll()} loading={exporting !== undefined}>{t('dash.export')}</Button>
+            <Select
+              value={weeks}
+              onChange={setWeeks}
+              options={[4, 12, 26, 52].map((n) => ({ value: n, label: t('dash.weeks', { n }) }))}
+              style={{ width: 130 }}
+            />
+            <Button icon={<DownloadOutlined />} onClick={() => void exportAll()} loading={exporting !== undefined}>
+              {t('dash.export')}
+            </Button>
           </Space>
         }
       >
-        {exporting !== undefined && <Progress percent={exporting ?? 50} showInfo={exporting !== null} status="active" size="small" />}
+        {exporting !== undefined && (
+          <Progress percent={exporting ?? 50} showInfo={exporting !== null} status="active" size="small" />
+        )}
         <Row gutter={[16, 16]}>
-          <Col xs={12} md={4}><Statistic title={t('dash.total')} value={d.totals.total} /></Col>
-          <Col xs={12} md={4}><Statistic title={t('dash.open')} value={d.totals.open} /></Col>
-          <Col xs={12} md={4}><Statistic title={t('dash.closed')} value={d.totals.closed} /></Col>
-          <Col xs={12} md={4}><Statistic title={t('dash.overdue')} value={d.totals.overdue} valueStyle={{ color: d.totals.overdue ? '#cf1322' : undefined }} /></Col>
-          <Col xs={12} md={4}><Statistic title={t('dash.breachedLeads')} value={d.sla.breachedLeads} /></Col>
+          <Col xs={12} md={4}>
+            <Statistic title={t('dash.total')} value={d.totals.total} />
+          </Col>
+          <Col xs={12} md={4}>
+            <Statistic title={t('dash.open')} value={d.totals.open} />
+          </Col>
+          <Col xs={12} md={4}>
+            <Statistic title={t('dash.closed')} value={d.totals.closed} />
+          </Col>
+          <Col xs={12} md={4}>
+            <Statistic
+              title={t('dash.overdue')}
+              value={d.totals.overdue}
+              valueStyle={{ color: d.totals.overdue ? '#cf1322' : undefined }}
+            />
+          </Col>
+          <Col xs={12} md={4}>
+            <Statistic title={t('dash.breachedLeads')} value={d.sla.breachedLeads} />
+          </Col>
           <Col xs={12} md={4}>
             <div style={{ textAlign: 'center' }}>
               <div style={{ color: 'rgba(0,0,0,.45)', marginBottom: 4 }}>{t('dash.sla')}</div>
-              <Progress type="dashboard" size={90} percent={d.totals.slaCompliancePct} status={d.totals.slaCompliancePct < 90 ? 'exception' : 'normal'} />
+              <Progress
+                type="dashboard"
+                size={90}
+                percent={d.totals.slaCompliancePct}
+                status={d.totals.slaCompliancePct < 90 ? 'exception' : 'normal'}
+              />
             </div>
           </Col>
         </Row>
@@ -68,7 +104,13 @@ export default function DashboardPage() {
       <Row gutter={[16, 16]}>
         <Col xs={24} lg={12}>
           <Card title={t('dash.byStage')} size="small">
-            <Column data={label('stage', d.byStage)} xField="name" yField="count" height={chartHeight} label={{ text: 'count', position: 'inside' }} />
+            <Column
+              data={label('stage', d.byStage)}
+              xField="name"
+              yField="count"
+              height={chartHeight}
+              label={{ text: 'count', position: 'inside' }}
+            />
           </Card>
         </Col>
         <Col xs={24} lg={12}>
@@ -86,17 +128,33 @@ export default function DashboardPage() {
         </Col>
         <Col xs={24} lg={12}>
           <Card title={t('dash.byStreet')} size="small">
-            <Bar data={d.byStreet.map((r) => ({ name: r.name ?? r.key ?? t('dash.unknown'), count: r.count }))} xField="name" yField="count" height={chartHeight} />
+            <Bar
+              data={d.byStreet.map((r) => ({ name: r.name ?? r.key ?? t('dash.unknown'), count: r.count }))}
+              xField="name"
+              yField="count"
+              height={chartHeight}
+            />
           </Card>
         </Col>
         <Col xs={24} lg={12}>
           <Card title={t('dash.byGrid')} size="small">
-            <Bar data={d.byGrid.map((r) => ({ name: r.key ?? t('dash.unknown'), count: r.count }))} xField="name" yField="count" height={chartHeight} />
+            <Bar
+              data={d.byGrid.map((r) => ({ name: r.key ?? t('dash.unknown'), count: r.count }))}
+              xField="name"
+              yField="count"
+              height={chartHeight}
+            />
           </Card>
         </Col>
         <Col xs={24} lg={12}>
           <Card title={t('dash.byCategory')} size="small">
-            <Pie data={label('cat', d.byCategory)} angleField="count" colorField="name" height={chartHeight} label={{ text: 'count' }} />
+            <Pie
+              data={label('cat', d.byCategory)}
+              angleField="count"
+              colorField="name"
+              height={chartHeight}
+              label={{ text: 'count' }}
+            />
           </Card>
         </Col>
         <Col xs={24} lg={12}>

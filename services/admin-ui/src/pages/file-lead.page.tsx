@@ -1,6 +1,21 @@
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
-import { Alert, Button, Card, Checkbox, Form, Input, InputNumber, Progress, Result, Select, Switch, Typography, Upload, type UploadFile } from 'antd';
+import {
+  Alert,
+  Button,
+  Card,
+  Checkbox,
+  Form,
+  Input,
+  InputNumber,
+  Progress,
+  Result,
+  Select,
+  Switch,
+  Typography,
+  Upload,
+  type UploadFile,
+} from 'antd';
 import { CameraOutlined } from '@ant-design/icons';
 import { api, ApiError, uploadWithProgress } from '../api/client';
 import { LEAD_CHANNELS, SUBJECT_KINDS } from '../api/types';
@@ -42,20 +57,35 @@ export default function FileLeadPage() {
     setWarning(null);
     setPhase('submitting');
     const estimates = Object.fromEntries(
-      Object.entries({ promisedYieldPct: v.promisedYieldPct, amountYuan: v.amountYuan, participants: v.participants, elderlyInvolved: v.elderlyInvolved }).filter(([, x]) => x !== undefined && x !== null),
+      Object.entries({
+        promisedYieldPct: v.promisedYieldPct,
+        amountYuan: v.amountYuan,
+        participants: v.participants,
+        elderlyInvolved: v.elderlyInvolved,
+      }).filter(([, x]) => x !== undefined && x !== null),
     );
     const body = {
       sourceChannel: hasRole('VOLUNTEER') && !hasRole('SENTINEL') ? 'BANK_MONITOR' : 'PATROL',
       title: v.title?.trim() || undefined,
       description: v.description.trim(),
-      subjects: [{ kind: v.subjectKind, name: v.subjectName.trim(), ...(v.uscc?.trim() ? { uscc: v.uscc.trim().toUpperCase() } : {}) }],
+      subjects: [
+        {
+          kind: v.subjectKind,
+          name: v.subjectName.trim(),
+          ...(v.uscc?.trim() ? { uscc: v.uscc.trim().toUpperCase() } : {}),
+        },
+      ],
       location: { addressText: v.address.trim() },
       ...(Object.keys(estimates).length ? { estimates } : {}),
       channels: v.channels ?? [],
     };
     let lead: { id: string; reference: string };
     try {
-      lead = await api<{ id: string; reference: string }>('/api/v1/leads', { method: 'POST', json: body, headers: { 'idempotency-key': idempotencyKey } });
+      lead = await api<{ id: string; reference: string }>('/api/v1/leads', {
+        method: 'POST',
+        json: body,
+        headers: { 'idempotency-key': idempotencyKey },
+      });
     } catch (e) {
       setError(e instanceof ApiError ? e : new ApiError(0, 'CLIENT', String(e)));
       setPhase('form');
@@ -72,7 +102,9 @@ export default function FileLeadPage() {
       // The gateway learns of the new lead from Kafka a moment after intake answers: retry while it says 404.
       for (let attempt = 0; ; attempt++) {
         try {
-          await uploadWithProgress(`/api/v1/leads/${encodeURIComponent(lead.id)}/evidence`, fd, (pct) => setProgress({ name: p.name, pct }));
+          await uploadWithProgress(`/api/v1/leads/${encodeURIComponent(lead.id)}/evidence`, fd, (pct) =>
+            setProgress({ name: p.name, pct }),
+          );
           break;
         } catch (e) {
           if (e instanceof ApiError && e.status === 404 && attempt < 40) {
@@ -105,8 +137,12 @@ export default function FileLeadPage() {
           title={<span data-testid="file-success">{t('file.success')}</span>}
           subTitle={<span data-testid="file-reference">{t('file.success.ref', { ref: filed.reference })}</span>}
           extra={[
-            <Link key="view" to={`/leads/${filed.id}`} data-testid="file-view-lead"><Button type="primary">{t('file.success.view')}</Button></Link>,
-            <Button key="again" onClick={again}>{t('file.success.again')}</Button>,
+            <Link key="view" to={`/leads/${filed.id}`} data-testid="file-view-lead">
+              <Button type="primary">{t('file.success.view')}</Button>
+            </Link>,
+            <Button key="again" onClick={again}>
+              {t('file.success.again')}
+            </Button>,
           ]}
         />
         {warning && <Alert type="warning" showIcon message={warning} />}
@@ -115,7 +151,11 @@ export default function FileLeadPage() {
   }
 
   return (
-    <Card title={<span data-testid="page-title">{t('file.title')}</span>} style={{ maxWidth: 560, margin: '0 auto' }} styles={{ body: { padding: 16 } }}>
+    <Card
+      title={<span data-testid="page-title">{t('file.title')}</span>}
+      style={{ maxWidth: 560, margin: '0 auto' }}
+      styles={{ body: { padding: 16 } }}
+    >
       <Typography.Paragraph type="secondary">{t('file.intro')}</Typography.Paragraph>
       {error && (
         <Alert
@@ -127,17 +167,39 @@ export default function FileLeadPage() {
           description={error.errors.length ? error.errors.map((x) => `${x.path}：${x.message}`).join('；') : undefined}
         />
       )}
-      <Form<FormValues> form={form} layout="vertical" onFinish={(v) => void submit(v)} initialValues={{ subjectKind: 'ENTERPRISE', channels: [] }} size="large" name="file-lead">
-        <Form.Item name="subjectName" label={t('file.subjectName')} rules={[{ required: true, whitespace: true, message: t('file.subjectName.required') }]}>
+      <Form<FormValues>
+        form={form}
+        layout="vertical"
+        onFinish={(v) => void submit(v)}
+        initialValues={{ subjectKind: 'ENTERPRISE', channels: [] }}
+        size="large"
+        name="file-lead"
+      >
+        <Form.Item
+          name="subjectName"
+          label={t('file.subjectName')}
+          rules={[{ required: true, whitespace: true, message: t('file.subjectName.required') }]}
+        >
           <Input maxLength={200} />
         </Form.Item>
         <Form.Item name="subjectKind" label={t('file.subjectKind')}>
           <Select options={SUBJECT_KINDS.map((k) => ({ value: k, label: tx('subject', k) }))} />
         </Form.Item>
-        <Form.Item name="uscc" label={t('file.uscc')} rules={[{ pattern: USCC, message: t('file.uscc.invalid'), transform: (v: string) => v?.trim().toUpperCase() }]}>
+        <Form.Item
+          name="uscc"
+          label={t('file.uscc')}
+          rules={[
+            { pattern: USCC, message: t('file.uscc.invalid'), transform: (v: string) => v?.trim().toUpperCase() },
+          ]}
+        >
           <Input maxLength={18} style={{ textTransform: 'uppercase' }} />
         </Form.Item>
-        <Form.Item name="address" label={t('file.address')} extra={t('file.address.help')} rules={[{ required: true, whitespace: true, message: t('file.address.required') }]}>
+        <Form.Item
+          name="address"
+          label={t('file.address')}
+          extra={t('file.address.help')}
+          rules={[{ required: true, whitespace: true, message: t('file.address.required') }]}
+        >
           <Input maxLength={500} />
         </Form.Item>
         <Form.Item name="title" label={t('file.titleField')}>
@@ -146,7 +208,10 @@ export default function FileLeadPage() {
         <Form.Item
           name="description"
           label={t('file.description')}
-          rules={[{ required: true, whitespace: true, message: t('file.description.required') }, { min: 10, message: t('file.description.min') }]}
+          rules={[
+            { required: true, whitespace: true, message: t('file.description.required') },
+            { min: 10, message: t('file.description.min') },
+          ]}
         >
           <Input.TextArea autoSize={{ minRows: 4, maxRows: 10 }} maxLength={20000} />
         </Form.Item>

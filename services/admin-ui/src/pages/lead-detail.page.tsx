@@ -2,12 +2,46 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
-  Alert, App, Button, Card, Col, DatePicker, Descriptions, Empty, Form, Input, Modal, Progress, Radio, Result, Row, Select, Space, Spin, Table, Tag,
-  Timeline, Typography, Upload,
+  Alert,
+  App,
+  Button,
+  Card,
+  Col,
+  DatePicker,
+  Descriptions,
+  Empty,
+  Form,
+  Input,
+  Modal,
+  Progress,
+  Radio,
+  Result,
+  Row,
+  Select,
+  Space,
+  Spin,
+  Table,
+  Tag,
+  Timeline,
+  Typography,
+  Upload,
 } from 'antd';
-import { ArrowLeftOutlined, CheckCircleFilled, ExclamationCircleFilled, MinusCircleOutlined, UploadOutlined } from '@ant-design/icons';
+import {
+  ArrowLeftOutlined,
+  CheckCircleFilled,
+  ExclamationCircleFilled,
+  MinusCircleOutlined,
+  UploadOutlined,
+} from '@ant-design/icons';
 import { api, ApiError, uploadWithProgress } from '../api/client';
-import { ANCHORS, EVIDENCE_TYPES, type AllowedActions, type LeadDetail, type ScoreLine, type TimelineItem } from '../api/types';
+import {
+  ANCHORS,
+  EVIDENCE_TYPES,
+  type AllowedActions,
+  type LeadDetail,
+  type ScoreLine,
+  type TimelineItem,
+} from '../api/types';
 import { BandTag, formatTime, StatusTag } from '../components/tags';
 import { useI18n } from '../i18n/i18n';
 import { ACTION_FORMS, GENERIC_FORM, toBody, type FieldSpec } from './action-forms';
@@ -15,14 +49,28 @@ import { ACTION_FORMS, GENERIC_FORM, toBody, type FieldSpec } from './action-for
 export default function LeadDetailPage() {
   const { id = '' } = useParams();
   const { t, tx, lang, pick } = useI18n();
-  const lead = useQuery({ queryKey: ['lead', id], queryFn: () => api<LeadDetail>(`/api/v1/leads/${encodeURIComponent(id)}`) });
-  const allowed = useQuery({ queryKey: ['allowed', id], queryFn: () => api<AllowedActions>(`/api/v1/leads/${encodeURIComponent(id)}/allowed-actions`), enabled: lead.isSuccess });
+  const lead = useQuery({
+    queryKey: ['lead', id],
+    queryFn: () => api<LeadDetail>(`/api/v1/leads/${encodeURIComponent(id)}`),
+  });
+  const allowed = useQuery({
+    queryKey: ['allowed', id],
+    queryFn: () => api<AllowedActions>(`/api/v1/leads/${encodeURIComponent(id)}/allowed-actions`),
+    enabled: lead.isSuccess,
+  });
   const [open, setOpen] = useState<{ action: string; label: string; gateway: boolean } | null>(null);
 
   if (lead.isLoading) return <Spin style={{ display: 'block', margin: 48 }} />;
   if (lead.error) {
     const e = lead.error as ApiError;
-    return <Result status={e.status === 404 ? '404' : 'error'} title={e.status === 404 ? t('detail.notFound') : e.detail} data-testid="lead-not-found" extra={<Link to="/leads">{t('app.back')}</Link>} />;
+    return (
+      <Result
+        status={e.status === 404 ? '404' : 'error'}
+        title={e.status === 404 ? t('detail.notFound') : e.detail}
+        data-testid="lead-not-found"
+        extra={<Link to="/leads">{t('app.back')}</Link>}
+      />
+    );
   }
   const d = lead.data!;
   const a = allowed.data;
@@ -32,7 +80,9 @@ export default function LeadDetailPage() {
       <Card
         title={
           <Space wrap>
-            <Link to="/leads" aria-label={t('app.back')}><ArrowLeftOutlined /></Link>
+            <Link to="/leads" aria-label={t('app.back')}>
+              <ArrowLeftOutlined />
+            </Link>
             <span data-testid="lead-reference">{d.reference ?? d.id}</span>
             <StatusTag status={d.status} />
             <BandTag band={d.band} />
@@ -41,16 +91,24 @@ export default function LeadDetailPage() {
           </Space>
         }
       >
-        <Typography.Title level={5} style={{ marginTop: 0 }}>{d.title ?? '—'}</Typography.Title>
+        <Typography.Title level={5} style={{ marginTop: 0 }}>
+          {d.title ?? '—'}
+        </Typography.Title>
         <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 3 }} bordered>
           <Descriptions.Item label={t('list.score')}>{d.score ?? '—'}</Descriptions.Item>
-          <Descriptions.Item label={t('list.category')}>{d.category ? `${d.category} ${tx('cat', d.category)}` : '—'}</Descriptions.Item>
+          <Descriptions.Item label={t('list.category')}>
+            {d.category ? `${d.category} ${tx('cat', d.category)}` : '—'}
+          </Descriptions.Item>
           <Descriptions.Item label={t('list.assignee')}>{d.assignee?.name ?? d.assignee?.id ?? '—'}</Descriptions.Item>
           <Descriptions.Item label={t('detail.due')}>{formatTime(d.dueAt, lang)}</Descriptions.Item>
           <Descriptions.Item label={t('list.reportedAt')}>{formatTime(d.reportedAt, lang)}</Descriptions.Item>
-          <Descriptions.Item label={t('detail.source')}>{[d.source.channel ? tx('src', d.source.channel) : null, d.source.name].filter(Boolean).join(' · ') || '—'}</Descriptions.Item>
+          <Descriptions.Item label={t('detail.source')}>
+            {[d.source.channel ? tx('src', d.source.channel) : null, d.source.name].filter(Boolean).join(' · ') || '—'}
+          </Descriptions.Item>
           <Descriptions.Item label={t('detail.description')} span={3}>
-            <Typography.Paragraph style={{ whiteSpace: 'pre-wrap', marginBottom: 0 }}>{d.description ?? '—'}</Typography.Paragraph>
+            <Typography.Paragraph style={{ whiteSpace: 'pre-wrap', marginBottom: 0 }}>
+              {d.description ?? '—'}
+            </Typography.Paragraph>
           </Descriptions.Item>
         </Descriptions>
       </Card>
@@ -58,15 +116,26 @@ export default function LeadDetailPage() {
       <Card title={t('detail.actions')} data-testid="actions-card">
         {allowed.isLoading && <Spin />}
         {allowed.error && <Alert type="error" showIcon message={(allowed.error as ApiError).detail} />}
-        {a && a.actions.length + a.gatewayActions.length === 0 && <Typography.Text type="secondary">{t('detail.noActions')}</Typography.Text>}
+        {a && a.actions.length + a.gatewayActions.length === 0 && (
+          <Typography.Text type="secondary">{t('detail.noActions')}</Typography.Text>
+        )}
         <Space wrap>
           {a?.actions.map((x) => (
-            <Button key={x.action} type="primary" data-testid={`action-${x.action}`} onClick={() => setOpen({ action: x.action, label: pick(x.label, x.action), gateway: false })}>
+            <Button
+              key={x.action}
+              type="primary"
+              data-testid={`action-${x.action}`}
+              onClick={() => setOpen({ action: x.action, label: pick(x.label, x.action), gateway: false })}
+            >
               {pick(x.label, x.action)}
             </Button>
           ))}
           {a?.gatewayActions.map((x) => (
-            <Button key={x.action} data-testid={`action-${x.action}`} onClick={() => setOpen({ action: x.action, label: pick(x.label, x.action), gateway: true })}>
+            <Button
+              key={x.action}
+              data-testid={`action-${x.action}`}
+              onClick={() => setOpen({ action: x.action, label: pick(x.label, x.action), gateway: true })}
+            >
               {pick(x.label, x.action)}
             </Button>
           ))}
@@ -104,10 +173,26 @@ export default function LeadDetailPage() {
             />
             {d.estimates && (
               <Descriptions size="small" column={1} style={{ marginTop: 12 }} title={t('detail.estimates')}>
-                {d.estimates.promisedYieldPct !== undefined && <Descriptions.Item label={t('detail.est.yield')}>{String(d.estimates.promisedYieldPct)}</Descriptions.Item>}
-                {d.estimates.amountYuan !== undefined && <Descriptions.Item label={t('detail.est.amount')}>{Number(d.estimates.amountYuan).toLocaleString()}</Descriptions.Item>}
-                {d.estimates.participants !== undefined && <Descriptions.Item label={t('detail.est.participants')}>{String(d.estimates.participants)}</Descriptions.Item>}
-                {d.estimates.elderlyInvolved !== undefined && <Descriptions.Item label={t('detail.est.elderly')}>{d.estimates.elderlyInvolved ? t('app.yes') : t('app.no')}</Descriptions.Item>}
+                {d.estimates.promisedYieldPct !== undefined && (
+                  <Descriptions.Item label={t('detail.est.yield')}>
+                    {String(d.estimates.promisedYieldPct)}
+                  </Descriptions.Item>
+                )}
+                {d.estimates.amountYuan !== undefined && (
+                  <Descriptions.Item label={t('detail.est.amount')}>
+                    {Number(d.estimates.amountYuan).toLocaleString()}
+                  </Descriptions.Item>
+                )}
+                {d.estimates.participants !== undefined && (
+                  <Descriptions.Item label={t('detail.est.participants')}>
+                    {String(d.estimates.participants)}
+                  </Descriptions.Item>
+                )}
+                {d.estimates.elderlyInvolved !== undefined && (
+                  <Descriptions.Item label={t('detail.est.elderly')}>
+                    {d.estimates.elderlyInvolved ? t('app.yes') : t('app.no')}
+                  </Descriptions.Item>
+                )}
               </Descriptions>
             )}
           </Card>
@@ -115,10 +200,18 @@ export default function LeadDetailPage() {
         <Col xs={24} lg={12}>
           <Card title={t('detail.placement')} size="small">
             <Descriptions size="small" column={1}>
-              <Descriptions.Item label={t('list.street')}>{[d.placement?.streetName, d.placement?.streetCode ?? d.streetCode].filter(Boolean).join(' ') || '—'}</Descriptions.Item>
-              <Descriptions.Item label={t('list.grid')}><span data-testid="lead-grids">{(d.placement?.gridIds ?? d.gridIds).join(' ') || '—'}</span></Descriptions.Item>
-              <Descriptions.Item label={t('detail.placement.address')}>{d.placement?.addressText ?? '—'}</Descriptions.Item>
-              <Descriptions.Item label={t('detail.placement.by')}>{tx('by', d.placement?.resolvedBy)}</Descriptions.Item>
+              <Descriptions.Item label={t('list.street')}>
+                {[d.placement?.streetName, d.placement?.streetCode ?? d.streetCode].filter(Boolean).join(' ') || '—'}
+              </Descriptions.Item>
+              <Descriptions.Item label={t('list.grid')}>
+                <span data-testid="lead-grids">{(d.placement?.gridIds ?? d.gridIds).join(' ') || '—'}</span>
+              </Descriptions.Item>
+              <Descriptions.Item label={t('detail.placement.address')}>
+                {d.placement?.addressText ?? '—'}
+              </Descriptions.Item>
+              <Descriptions.Item label={t('detail.placement.by')}>
+                {tx('by', d.placement?.resolvedBy)}
+              </Descriptions.Item>
             </Descriptions>
           </Card>
         </Col>
@@ -136,8 +229,17 @@ export default function LeadDetailPage() {
           columns={[
             { title: t('detail.file.type'), dataIndex: 'type', render: (v: string) => tx('evtype', v) },
             { title: t('detail.file.media'), dataIndex: 'mediaType' },
-            { title: t('detail.file.size'), dataIndex: 'sizeBytes', render: (v: number) => `${(v / 1024).toFixed(1)} KB` },
-            { title: 'SHA-256', dataIndex: 'sha256', ellipsis: true, render: (v: string) => <Typography.Text code>{v.slice(0, 16)}…</Typography.Text> },
+            {
+              title: t('detail.file.size'),
+              dataIndex: 'sizeBytes',
+              render: (v: number) => `${(v / 1024).toFixed(1)} KB`,
+            },
+            {
+              title: 'SHA-256',
+              dataIndex: 'sha256',
+              ellipsis: true,
+              render: (v: string) => <Typography.Text code>{v.slice(0, 16)}…</Typography.Text>,
+            },
             { title: t('detail.file.at'), dataIndex: 'addedAt', render: (v: string) => formatTime(v, lang) },
           ]}
         />
@@ -149,32 +251,54 @@ export default function LeadDetailPage() {
             {d.verifications.map((v) => (
               <Descriptions.Item key={v.requestId} label={t('detail.verifications')}>
                 {v.question}
-                {d.verificationAnswers.filter((x) => x.requestId === v.requestId).map((x) => (
-                  <div key={x.answeredBy + x.answer}>→ {x.answer}</div>
-                ))}
+                {d.verificationAnswers
+                  .filter((x) => x.requestId === v.requestId)
+                  .map((x) => (
+                    <div key={x.answeredBy + x.answer}>→ {x.answer}</div>
+                  ))}
               </Descriptions.Item>
             ))}
-            {d.opinion && <Descriptions.Item label={t('detail.opinion')}><FactView fact={d.opinion} /></Descriptions.Item>}
-            {d.decision && <Descriptions.Item label={t('detail.decision')}><FactView fact={d.decision} /></Descriptions.Item>}
-            {d.closure && <Descriptions.Item label={t('detail.closure')}><FactView fact={d.closure} /></Descriptions.Item>}
+            {d.opinion && (
+              <Descriptions.Item label={t('detail.opinion')}>
+                <FactView fact={d.opinion} />
+              </Descriptions.Item>
+            )}
+            {d.decision && (
+              <Descriptions.Item label={t('detail.decision')}>
+                <FactView fact={d.decision} />
+              </Descriptions.Item>
+            )}
+            {d.closure && (
+              <Descriptions.Item label={t('detail.closure')}>
+                <FactView fact={d.closure} />
+              </Descriptions.Item>
+            )}
           </Descriptions>
         </Card>
       )}
 
       <Card title={t('detail.timeline')} size="small" data-testid="timeline">
         {d.timelineMissing.length > 0 && (
-          <Alert type="warning" showIcon style={{ marginBottom: 12 }} message={t('detail.timeline.missing', { s: d.timelineMissing.map((m) => tx('svc', m.service)).join('、') })} />
+          <Alert
+            type="warning"
+            showIcon
+            style={{ marginBottom: 12 }}
+            message={t('detail.timeline.missing', { s: d.timelineMissing.map((m) => tx('svc', m.service)).join('、') })}
+          />
         )}
         <LeadTimeline items={d.timeline} />
       </Card>
 
-      {open && (
-        open.gateway ? (
-          open.action === 'add-evidence' ? <EvidenceModal leadId={d.id} title={open.label} onClose={() => setOpen(null)} /> : <RevealModal leadId={d.id} title={open.label} onClose={() => setOpen(null)} />
+      {open &&
+        (open.gateway ? (
+          open.action === 'add-evidence' ? (
+            <EvidenceModal leadId={d.id} title={open.label} onClose={() => setOpen(null)} />
+          ) : (
+            <RevealModal leadId={d.id} title={open.label} onClose={() => setOpen(null)} />
+          )
         ) : (
           <ActionModal lead={d} action={open.action} title={open.label} onClose={() => setOpen(null)} />
-        )
-      )}
+        ))}
     </Space>
   );
 }
@@ -207,7 +331,16 @@ function ScoreTable({ lines }: { lines: ScoreLine[] }) {
       locale={{ emptyText: t('app.none') }}
       columns={[
         { title: t('detail.indicator'), dataIndex: 'indicator', width: 70 },
-        { title: t('detail.label'), dataIndex: 'label', render: (v: string, r) => <Space size={4}>{v}{r.anchor && <Tag>{tx('anchor', r.anchor)}</Tag>}</Space> },
+        {
+          title: t('detail.label'),
+          dataIndex: 'label',
+          render: (v: string, r) => (
+            <Space size={4}>
+              {v}
+              {r.anchor && <Tag>{tx('anchor', r.anchor)}</Tag>}
+            </Space>
+          ),
+        },
         { title: t('detail.evidence'), dataIndex: 'evidence', ellipsis: true },
         { title: t('detail.weight'), dataIndex: 'weight', width: 60 },
         { title: t('detail.points'), dataIndex: 'points', width: 60, render: (v: number) => Math.round(v * 10) / 10 },
@@ -215,8 +348,12 @@ function ScoreTable({ lines }: { lines: ScoreLine[] }) {
       summary={() =>
         lines.length ? (
           <Table.Summary.Row>
-            <Table.Summary.Cell index={0} colSpan={4}>{t('list.score')}</Table.Summary.Cell>
-            <Table.Summary.Cell index={1}><b>{Math.round(total * 10) / 10}</b></Table.Summary.Cell>
+            <Table.Summary.Cell index={0} colSpan={4}>
+              {t('list.score')}
+            </Table.Summary.Cell>
+            <Table.Summary.Cell index={1}>
+              <b>{Math.round(total * 10) / 10}</b>
+            </Table.Summary.Cell>
           </Table.Summary.Row>
         ) : null
       }
@@ -228,7 +365,13 @@ function Checklist({ checklist }: { checklist: Record<string, string> | null }) 
   const { t, tx } = useI18n();
   if (!checklist) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('app.none')} />;
   const icon = (l: string) =>
-    l === 'evidenced' ? <CheckCircleFilled style={{ color: '#cf1322' }} /> : l === 'suspected' ? <ExclamationCircleFilled style={{ color: '#fa8c16' }} /> : <MinusCircleOutlined style={{ color: '#bfbfbf' }} />;
+    l === 'evidenced' ? (
+      <CheckCircleFilled style={{ color: '#cf1322' }} />
+    ) : l === 'suspected' ? (
+      <ExclamationCircleFilled style={{ color: '#fa8c16' }} />
+    ) : (
+      <MinusCircleOutlined style={{ color: '#bfbfbf' }} />
+    );
   return (
     <Row gutter={[8, 8]}>
       {ANCHORS.map((a) => (
@@ -237,7 +380,9 @@ function Checklist({ checklist }: { checklist: Record<string, string> | null }) 
             <Space>
               {icon(checklist[a] ?? 'none')}
               <span>{tx('anchor', a)}</span>
-              <Tag color={checklist[a] === 'evidenced' ? 'red' : checklist[a] === 'suspected' ? 'orange' : 'default'}>{tx('level', checklist[a] ?? 'none')}</Tag>
+              <Tag color={checklist[a] === 'evidenced' ? 'red' : checklist[a] === 'suspected' ? 'orange' : 'default'}>
+                {tx('level', checklist[a] ?? 'none')}
+              </Tag>
             </Space>
           </Card>
         </Col>
@@ -258,13 +403,22 @@ function LeadTimeline({ items }: { items: TimelineItem[] }) {
     <Timeline
       items={items.map((it, i) => ({
         key: `${it.at}-${i}`,
-        color: it.service === 'escalation' ? 'red' : it.service === 'assessment' ? 'blue' : it.service === 'intake' ? 'green' : 'gray',
+        color:
+          it.service === 'escalation'
+            ? 'red'
+            : it.service === 'assessment'
+              ? 'blue'
+              : it.service === 'intake'
+                ? 'green'
+                : 'gray',
         children: (
           <div data-testid="timeline-item" data-action={it.action} data-to={it.to ?? ''}>
             <Space wrap size={4}>
               <Typography.Text type="secondary">{formatTime(it.at, lang)}</Typography.Text>
               <Tag>{tx('svc', it.service)}</Tag>
-              <Typography.Text strong title={it.action}>{actionLabel(it.action)}</Typography.Text>
+              <Typography.Text strong title={it.action}>
+                {actionLabel(it.action)}
+              </Typography.Text>
               {(it.from || it.to) && (
                 <span>
                   {it.from ? tx('status', it.from) : '—'} → {it.to ? tx('status', it.to) : '—'}
@@ -277,7 +431,11 @@ function LeadTimeline({ items }: { items: TimelineItem[] }) {
                 {it.actor.role ? `（${tx('role', it.actor.role)}）` : ''}
               </Typography.Text>
             </div>
-            {it.reason && <div>{t('detail.reason')}：{it.reason}</div>}
+            {it.reason && (
+              <div>
+                {t('detail.reason')}：{it.reason}
+              </div>
+            )}
           </div>
         ),
       }))}
@@ -303,12 +461,32 @@ function ProblemAlert({ error }: { error: ApiError | null }) {
       style={{ marginBottom: 16 }}
       data-testid="action-error"
       message={error.detail}
-      description={error.errors.length ? <ul style={{ margin: 0, paddingInlineStart: 18 }}>{error.errors.map((x) => <li key={x.path}>{x.path}：{x.message}</li>)}</ul> : undefined}
+      description={
+        error.errors.length ? (
+          <ul style={{ margin: 0, paddingInlineStart: 18 }}>
+            {error.errors.map((x) => (
+              <li key={x.path}>
+                {x.path}：{x.message}
+              </li>
+            ))}
+          </ul>
+        ) : undefined
+      }
     />
   );
 }
 
-function ActionModal({ lead, action, title, onClose }: { lead: LeadDetail; action: string; title: string; onClose: () => void }) {
+function ActionModal({
+  lead,
+  action,
+  title,
+  onClose,
+}: {
+  lead: LeadDetail;
+  action: string;
+  title: string;
+  onClose: () => void;
+}) {
   const { t, tx } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<Record<string, unknown>>();
@@ -342,10 +520,15 @@ function ActionModal({ lead, action, title, onClose }: { lead: LeadDetail; actio
     }
   };
 
-  const openRequests = lead.verifications.filter((v) => !lead.verificationAnswers.some((x) => x.requestId === v.requestId));
+  const openRequests = lead.verifications.filter(
+    (v) => !lead.verificationAnswers.some((x) => x.requestId === v.requestId),
+  );
 
   const input = (f: FieldSpec) => {
-    const opts = (f.options ?? []).map((o) => ({ value: o, label: f.optionPrefix === 'cat' ? `${o} ${tx('cat', o)}` : tx(f.optionPrefix ?? '', o) }));
+    const opts = (f.options ?? []).map((o) => ({
+      value: o,
+      label: f.optionPrefix === 'cat' ? `${o} ${tx('cat', o)}` : tx(f.optionPrefix ?? '', o),
+    }));
     switch (f.kind) {
       case 'text':
         return <Input />;
@@ -373,7 +556,18 @@ function ActionModal({ lead, action, title, onClose }: { lead: LeadDetail; actio
   };
 
   return (
-    <Modal open title={title} onCancel={onClose} onOk={() => void submit()} confirmLoading={busy} okText={t('app.submit')} cancelText={t('app.cancel')} destroyOnHidden data-testid="action-modal" okButtonProps={{ 'data-testid': 'action-submit' } as Record<string, string>}>
+    <Modal
+      open
+      title={title}
+      onCancel={onClose}
+      onOk={() => void submit()}
+      confirmLoading={busy}
+      okText={t('app.submit')}
+      cancelText={t('app.cancel')}
+      destroyOnHidden
+      data-testid="action-modal"
+      okButtonProps={{ 'data-testid': 'action-submit' } as Record<string, string>}
+    >
       <ProblemAlert error={error} />
       <Form form={form} layout="vertical" name={`action-${action}`}>
         {fields.map((f) => (
@@ -386,19 +580,27 @@ function ActionModal({ lead, action, title, onClose }: { lead: LeadDetail; actio
             extra={f.help ? t(f.help) : undefined}
             rules={[
               ...(f.required
-                ? [f.kind === 'multiselect' ? { required: true, type: 'array' as const, min: 1, message: t(f.required) } : { required: true, whitespace: true, message: t(f.required) }]
+                ? [
+                    f.kind === 'multiselect'
+                      ? { required: true, type: 'array' as const, min: 1, message: t(f.required) }
+                      : { required: true, whitespace: true, message: t(f.required) },
+                  ]
                 : []),
               ...(f.kind === 'json'
-                ? [{
-                    validator: (_: unknown, v: string) => {
-                      try {
-                        const o: unknown = JSON.parse(v || '{}');
-                        return o && typeof o === 'object' && !Array.isArray(o) ? Promise.resolve() : Promise.reject(new Error(t('form.generic.invalid')));
-                      } catch {
-                        return Promise.reject(new Error(t('form.generic.invalid')));
-                      }
+                ? [
+                    {
+                      validator: (_: unknown, v: string) => {
+                        try {
+                          const o: unknown = JSON.parse(v || '{}');
+                          return o && typeof o === 'object' && !Array.isArray(o)
+                            ? Promise.resolve()
+                            : Promise.reject(new Error(t('form.generic.invalid')));
+                        } catch {
+                          return Promise.reject(new Error(t('form.generic.invalid')));
+                        }
+                      },
                     },
-                  }]
+                  ]
                 : []),
             ]}
           >
@@ -427,7 +629,10 @@ function RevealModal({ leadId, title, onClose }: { leadId: string; title: string
     setBusy(true);
     setError(null);
     try {
-      const r = await api<{ data: unknown }>(`/api/v1/leads/${encodeURIComponent(leadId)}/reveal`, { method: 'POST', json: v });
+      const r = await api<{ data: unknown }>(`/api/v1/leads/${encodeURIComponent(leadId)}/reveal`, {
+        method: 'POST',
+        json: v,
+      });
       setData(r.data);
       after();
     } catch (e) {
@@ -437,13 +642,27 @@ function RevealModal({ leadId, title, onClose }: { leadId: string; title: string
     }
   };
   return (
-    <Modal open title={title} onCancel={onClose} onOk={data ? onClose : () => void submit()} confirmLoading={busy} okText={data ? t('app.confirm') : t('app.submit')} cancelText={t('app.cancel')}>
+    <Modal
+      open
+      title={title}
+      onCancel={onClose}
+      onOk={data ? onClose : () => void submit()}
+      confirmLoading={busy}
+      okText={data ? t('app.confirm') : t('app.submit')}
+      cancelText={t('app.cancel')}
+    >
       <ProblemAlert error={error} />
       {data ? (
-        <pre style={{ maxHeight: 360, overflow: 'auto', background: '#fafafa', padding: 12 }}>{JSON.stringify(data, null, 2)}</pre>
+        <pre style={{ maxHeight: 360, overflow: 'auto', background: '#fafafa', padding: 12 }}>
+          {JSON.stringify(data, null, 2)}
+        </pre>
       ) : (
         <Form form={form} layout="vertical">
-          <Form.Item name="reason" label={t('form.reveal.reason')} rules={[{ required: true, whitespace: true, min: 2, message: t('form.reason.required') }]}>
+          <Form.Item
+            name="reason"
+            label={t('form.reveal.reason')}
+            rules={[{ required: true, whitespace: true, min: 2, message: t('form.reason.required') }]}
+          >
             <Input.TextArea autoSize={{ minRows: 2 }} />
           </Form.Item>
         </Form>
@@ -478,13 +697,33 @@ function EvidenceModal({ leadId, title, onClose }: { leadId: string; title: stri
     }
   };
   return (
-    <Modal open title={title} onCancel={onClose} onOk={() => void submit()} okButtonProps={{ disabled: !file }} confirmLoading={pct !== null} okText={t('app.submit')} cancelText={t('app.cancel')}>
+    <Modal
+      open
+      title={title}
+      onCancel={onClose}
+      onOk={() => void submit()}
+      okButtonProps={{ disabled: !file }}
+      confirmLoading={pct !== null}
+      okText={t('app.submit')}
+      cancelText={t('app.cancel')}
+    >
       <ProblemAlert error={error} />
       <Form layout="vertical">
         <Form.Item label={t('form.upload.type')}>
-          <Select value={type} onChange={setType} options={EVIDENCE_TYPES.map((e) => ({ value: e, label: tx('evtype', e) }))} />
+          <Select
+            value={type}
+            onChange={setType}
+            options={EVIDENCE_TYPES.map((e) => ({ value: e, label: tx('evtype', e) }))}
+          />
         </Form.Item>
-        <Upload beforeUpload={(f) => { setFile(f); return false; }} maxCount={1} onRemove={() => setFile(null)}>
+        <Upload
+          beforeUpload={(f) => {
+            setFile(f);
+            return false;
+          }}
+          maxCount={1}
+          onRemove={() => setFile(null)}
+        >
           <Button icon={<UploadOutlined />}>{t('form.upload.pick')}</Button>
         </Upload>
         {pct !== null && <Progress percent={pct} status="active" />}

@@ -1,7 +1,23 @@
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, App, Button, Card, Col, Grid, Input, List, Progress, Row, Select, Space, Table, Tag, Typography } from 'antd';
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Col,
+  Grid,
+  Input,
+  List,
+  Progress,
+  Row,
+  Select,
+  Space,
+  Table,
+  Tag,
+  Typography,
+} from 'antd';
 import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
 import { api, ApiError, downloadWithProgress, queryString } from '../api/client';
 import { BANDS, CATEGORIES, STAGES, type LeadSummary, type Me, type Page } from '../api/types';
@@ -19,7 +35,12 @@ interface Filters {
   q?: string;
 }
 
-const QUEUES: Record<string, MessageKey> = { mine: 'menu.mine', grid: 'menu.grid', overdue: 'menu.overdue', red: 'menu.red' };
+const QUEUES: Record<string, MessageKey> = {
+  mine: 'menu.mine',
+  grid: 'menu.grid',
+  overdue: 'menu.overdue',
+  red: 'menu.red',
+};
 
 /** The fixed part of each work queue's query (the user's filters narrow it further). */
 function queueParams(queue: string | undefined, user: Me | null): Record<string, string> {
@@ -69,13 +90,20 @@ function LeadsList({ queue }: { queue: string | undefined }) {
 
   const list = useQuery({
     queryKey: ['leads', params, page, pageSize],
-    queryFn: () => api<Page<LeadSummary>>(`/api/v1/leads${queryString({ ...params, page, pageSize, sort: queue === 'overdue' ? 'dueAt' : '-reportedAt' })}`),
+    queryFn: () =>
+      api<Page<LeadSummary>>(
+        `/api/v1/leads${queryString({ ...params, page, pageSize, sort: queue === 'overdue' ? 'dueAt' : '-reportedAt' })}`,
+      ),
   });
 
   const exportAs = async (fmt: 'csv' | 'xlsx') => {
     setExporting({ fmt, pct: 0 });
     try {
-      await downloadWithProgress(`/api/v1/leads/export${queryString({ ...params, format: fmt })}`, `leads.${fmt}`, (pct) => setExporting({ fmt, pct }));
+      await downloadWithProgress(
+        `/api/v1/leads/export${queryString({ ...params, format: fmt })}`,
+        `leads.${fmt}`,
+        (pct) => setExporting({ fmt, pct }),
+      );
       message.success(t('list.export.done'));
     } catch (e) {
       message.error(e instanceof ApiError ? e.detail : String(e));
@@ -98,10 +126,20 @@ function LeadsList({ queue }: { queue: string | undefined }) {
       extra={
         <Space wrap>
           <Button icon={<ReloadOutlined />} onClick={() => void list.refetch()} aria-label={t('app.refresh')} />
-          <Button icon={<DownloadOutlined />} onClick={() => void exportAs('csv')} loading={exporting?.fmt === 'csv'} data-testid="export-csv">
+          <Button
+            icon={<DownloadOutlined />}
+            onClick={() => void exportAs('csv')}
+            loading={exporting?.fmt === 'csv'}
+            data-testid="export-csv"
+          >
             {!mobile && t('list.export.csv')}
           </Button>
-          <Button icon={<DownloadOutlined />} onClick={() => void exportAs('xlsx')} loading={exporting?.fmt === 'xlsx'} data-testid="export-xlsx">
+          <Button
+            icon={<DownloadOutlined />}
+            onClick={() => void exportAs('xlsx')}
+            loading={exporting?.fmt === 'xlsx'}
+            data-testid="export-xlsx"
+          >
             {!mobile && t('list.export.xlsx')}
           </Button>
         </Space>
@@ -127,31 +165,76 @@ function LeadsList({ queue }: { queue: string | undefined }) {
           />
         </Col>
         <Col xs={12} md={4}>
-          <Select mode="multiple" allowClear placeholder={t('list.stage')} style={{ width: '100%' }} value={filters.stage} onChange={(v) => set({ stage: v })}
-            options={STAGES.map((s) => ({ value: s, label: tx('stage', s) }))} maxTagCount="responsive" />
+          <Select
+            mode="multiple"
+            allowClear
+            placeholder={t('list.stage')}
+            style={{ width: '100%' }}
+            value={filters.stage}
+            onChange={(v) => set({ stage: v })}
+            options={STAGES.map((s) => ({ value: s, label: tx('stage', s) }))}
+            maxTagCount="responsive"
+          />
         </Col>
         <Col xs={12} md={4}>
-          <Select mode="multiple" allowClear placeholder={t('list.band')} style={{ width: '100%' }} value={filters.band} onChange={(v) => set({ band: v })}
-            options={BANDS.map((b) => ({ value: b, label: tx('band', b) }))} maxTagCount="responsive" />
+          <Select
+            mode="multiple"
+            allowClear
+            placeholder={t('list.band')}
+            style={{ width: '100%' }}
+            value={filters.band}
+            onChange={(v) => set({ band: v })}
+            options={BANDS.map((b) => ({ value: b, label: tx('band', b) }))}
+            maxTagCount="responsive"
+          />
         </Col>
         <Col xs={24} md={8}>
-          <Select mode="multiple" allowClear placeholder={t('list.category')} style={{ width: '100%' }} value={filters.category} onChange={(v) => set({ category: v })}
-            options={CATEGORIES.map((c) => ({ value: c, label: `${c} ${tx('cat', c)}` }))} maxTagCount="responsive" />
+          <Select
+            mode="multiple"
+            allowClear
+            placeholder={t('list.category')}
+            style={{ width: '100%' }}
+            value={filters.category}
+            onChange={(v) => set({ category: v })}
+            options={CATEGORIES.map((c) => ({ value: c, label: `${c} ${tx('cat', c)}` }))}
+            maxTagCount="responsive"
+          />
         </Col>
         <Col xs={12} md={6}>
-          <Input allowClear placeholder={`${t('list.street')}（440106001）`} onChange={(e) => set({ street: e.target.value.trim() || undefined })} />
+          <Input
+            allowClear
+            placeholder={`${t('list.street')}（440106001）`}
+            onChange={(e) => set({ street: e.target.value.trim() || undefined })}
+          />
         </Col>
         <Col xs={12} md={6}>
-          <Input allowClear placeholder={`${t('list.grid')}（G-440106001-C01）`} onChange={(e) => set({ grid: e.target.value.trim() || undefined })} />
+          <Input
+            allowClear
+            placeholder={`${t('list.grid')}（G-440106001-C01）`}
+            onChange={(e) => set({ grid: e.target.value.trim() || undefined })}
+          />
         </Col>
       </Row>
-      {list.error && <Alert type="error" showIcon message={(list.error as ApiError).detail ?? String(list.error)} style={{ marginBottom: 12 }} />}
+      {list.error && (
+        <Alert
+          type="error"
+          showIcon
+          message={(list.error as ApiError).detail ?? String(list.error)}
+          style={{ marginBottom: 12 }}
+        />
+      )}
       {mobile ? (
         <List
           loading={list.isLoading}
           dataSource={items}
           locale={{ emptyText: t('list.empty') }}
-          pagination={{ current: page, pageSize, total: list.data?.total ?? 0, onChange: (p) => setPage(p), size: 'small' }}
+          pagination={{
+            current: page,
+            pageSize,
+            total: list.data?.total ?? 0,
+            onChange: (p) => setPage(p),
+            size: 'small',
+          }}
           renderItem={(r) => (
             <List.Item data-testid="lead-row" data-lead-id={r.id}>
               <List.Item.Meta
@@ -189,15 +272,46 @@ function LeadsList({ queue }: { queue: string | undefined }) {
           }}
           scroll={{ x: 1500 }}
           columns={[
-            { title: t('list.reference'), dataIndex: 'reference', width: 170, render: (v: string | null, r) => <Link to={`/leads/${r.id}`}>{v ?? r.id.slice(0, 8)}</Link> },
-            { title: t('list.title'), dataIndex: 'title', width: 240, ellipsis: true, render: (v: string | null, r) => <Link to={`/leads/${r.id}`}>{v ?? '—'}</Link> },
-            { title: t('list.status'), dataIndex: 'status', width: 110, render: (v: string | null) => <StatusTag status={v} /> },
+            {
+              title: t('list.reference'),
+              dataIndex: 'reference',
+              width: 170,
+              render: (v: string | null, r) => <Link to={`/leads/${r.id}`}>{v ?? r.id.slice(0, 8)}</Link>,
+            },
+            {
+              title: t('list.title'),
+              dataIndex: 'title',
+              width: 240,
+              ellipsis: true,
+              render: (v: string | null, r) => <Link to={`/leads/${r.id}`}>{v ?? '—'}</Link>,
+            },
+            {
+              title: t('list.status'),
+              dataIndex: 'status',
+              width: 110,
+              render: (v: string | null) => <StatusTag status={v} />,
+            },
             { title: t('list.band'), dataIndex: 'band', width: 90, render: (v: string | null) => <BandTag band={v} /> },
             { title: t('list.score'), dataIndex: 'score', width: 70 },
-            { title: t('list.category'), dataIndex: 'category', width: 120, render: (v: string | null) => (v ? tx('cat', v) : '—') },
-            { title: t('list.street'), dataIndex: 'streetName', width: 90, render: (v: string | null, r) => v ?? r.streetCode ?? '—' },
+            {
+              title: t('list.category'),
+              dataIndex: 'category',
+              width: 120,
+              render: (v: string | null) => (v ? tx('cat', v) : '—'),
+            },
+            {
+              title: t('list.street'),
+              dataIndex: 'streetName',
+              width: 90,
+              render: (v: string | null, r) => v ?? r.streetCode ?? '—',
+            },
             { title: t('list.grid'), dataIndex: 'gridIds', width: 170, render: (v: string[]) => v.join(' ') || '—' },
-            { title: t('list.assignee'), dataIndex: 'assignee', width: 110, render: (v: LeadSummary['assignee']) => v?.name ?? v?.id ?? '—' },
+            {
+              title: t('list.assignee'),
+              dataIndex: 'assignee',
+              width: 110,
+              render: (v: LeadSummary['assignee']) => v?.name ?? v?.id ?? '—',
+            },
             {
               title: t('list.dueAt'),
               dataIndex: 'dueAt',
@@ -209,7 +323,12 @@ function LeadsList({ queue }: { queue: string | undefined }) {
                 </Space>
               ),
             },
-            { title: t('list.reportedAt'), dataIndex: 'reportedAt', width: 170, render: (v: string | null) => formatTime(v, lang) },
+            {
+              title: t('list.reportedAt'),
+              dataIndex: 'reportedAt',
+              width: 170,
+              render: (v: string | null) => formatTime(v, lang),
+            },
           ]}
         />
       )}

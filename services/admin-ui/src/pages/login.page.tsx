@@ -25,10 +25,24 @@ export default function LoginPage() {
   };
 
   return (
-    <div style={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', background: 'linear-gradient(160deg,#fdf2f0,#f5f7fa)', padding: 16 }}>
+    <div
+      style={{
+        minHeight: '100vh',
+        display: 'flex',
+        alignItems: 'center',
+        justifyContent: 'center',
+        background: 'linear-gradient(160deg,#fdf2f0,#f5f7fa)',
+        padding: 16,
+      }}
+    >
       <Card style={{ width: '100%', maxWidth: 380 }} data-testid="login-card">
         <div style={{ textAlign: 'right' }}>
-          <Button size="small" type="link" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} data-testid="lang-switch">
+          <Button
+            size="small"
+            type="link"
+            onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}
+            data-testid="lang-switch"
+          >
             {t('app.lang')}
           </Button>
         </div>
@@ -39,13 +53,28 @@ export default function LoginPage() {
           {t('app.subtitle')}
         </Typography.Paragraph>
         <Typography.Title level={5}>{t('login.title')}</Typography.Title>
-        {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} data-testid="login-error" />}
+        {error && (
+          <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} data-testid="login-error" />
+        )}
         <Form layout="vertical" onFinish={submit} requiredMark={false}>
-          <Form.Item name="login" label={t('login.user')} rules={[{ required: true, message: t('login.user.required') }]}>
+          <Form.Item
+            name="login"
+            label={t('login.user')}
+            rules={[{ required: true, message: t('login.user.required') }]}
+          >
             <Input prefix={<UserOutlined />} autoComplete="username" id="login-user" size="large" />
           </Form.Item>
-          <Form.Item name="password" label={t('login.password')} rules={[{ required: true, message: t('login.password.required') }]}>
-            <Input.Password prefix={<LockOutlined />} autoComplete="current-password" id="login-password" size="large" />
+          <Form.Item
+            name="password"
+            label={t('login.password')}
+            rules={[{ required: true, message: t('login.password.required') }]}
+          >
+            <Input.Password
+              prefix={<LockOutlined />}
+              autoComplete="current-password"
+              id="login-password"
+              size="large"
+            />
           </Form.Item>
           <Button type="primary" htmlType="submit" block size="large" loading={busy} data-testid="login-submit">
             {t('login.submit')}

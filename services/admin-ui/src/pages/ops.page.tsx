@@ -1,12 +1,31 @@
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Badge, Button, Card, Col, Descriptions, Drawer, Form, Input, Modal, Row, Space, Table, Tag, Typography } from 'antd';
+import {
+  Alert,
+  App,
+  Badge,
+  Button,
+  Card,
+  Col,
+  Descriptions,
+  Drawer,
+  Form,
+  Input,
+  Modal,
+  Row,
+  Space,
+  Table,
+  Tag,
+  Typography,
+} from 'antd';
 import { LinkOutlined, ReloadOutlined } from '@ant-design/icons';
 import { api, ApiError } from '../api/client';
 import { formatTime } from '../components/tags';
 import { useI18n } from '../i18n/i18n';
 
-type Outcome<T> = { service: string; ok: true; data: T } | { service: string; ok: false; error: { status: number; code: string; detail: string } };
+type Outcome<T> =
+  | { service: string; ok: true; data: T }
+  | { service: string; ok: false; error: { status: number; code: string; detail: string } };
 
 interface Health {
   status: string;
@@ -14,7 +33,14 @@ interface Health {
 }
 interface Lag {
   groups: Array<{ group: string; lag: number }>;
-  partitions: Array<{ group: string; topic: string; partition: number; committed: number | null; high: number; lag: number }>;
+  partitions: Array<{
+    group: string;
+    topic: string;
+    partition: number;
+    committed: number | null;
+    high: number;
+    lag: number;
+  }>;
   errors: Array<{ group: string; error: string }>;
 }
 interface DeadLetter {
@@ -44,11 +70,33 @@ export default function OpsPage() {
   const { t, tx, lang } = useI18n();
   const { message } = App.useApp();
   const qc = useQueryClient();
-  const health = useQuery({ queryKey: ['ops', 'health'], queryFn: () => api<Health>('/api/v1/ops/health'), refetchInterval: 15_000 });
-  const lag = useQuery({ queryKey: ['ops', 'lag'], queryFn: () => api<Lag>('/api/v1/ops/kafka/lag'), refetchInterval: 15_000 });
-  const outbox = useQuery({ queryKey: ['ops', 'outbox'], queryFn: () => api<{ services: Array<Outcome<{ pending: number; oldestPendingAt: string | null; sentLastHour: number }>> }>('/api/v1/ops/outbox'), refetchInterval: 15_000 });
-  const dls = useQuery({ queryKey: ['ops', 'dead-letters'], queryFn: () => api<{ services: Array<Outcome<DeadLetter[]>> }>('/api/v1/ops/dead-letters?limit=200'), refetchInterval: 15_000 });
-  const audit = useQuery({ queryKey: ['ops', 'audit'], queryFn: () => api<{ services: Array<Outcome<AuditReport>> }>('/api/v1/ops/audit') });
+  const health = useQuery({
+    queryKey: ['ops', 'health'],
+    queryFn: () => api<Health>('/api/v1/ops/health'),
+    refetchInterval: 15_000,
+  });
+  const lag = useQuery({
+    queryKey: ['ops', 'lag'],
+    queryFn: () => api<Lag>('/api/v1/ops/kafka/lag'),
+    refetchInterval: 15_000,
+  });
+  const outbox = useQuery({
+    queryKey: ['ops', 'outbox'],
+    queryFn: () =>
+      api<{ services: Array<Outcome<{ pending: number; oldestPendingAt: string | null; sentLastHour: number }>> }>(
+        '/api/v1/ops/outbox',
+      ),
+    refetchInterval: 15_000,
+  });
+  const dls = useQuery({
+    queryKey: ['ops', 'dead-letters'],
+    queryFn: () => api<{ services: Array<Outcome<DeadLetter[]>> }>('/api/v1/ops/dead-letters?limit=200'),
+    refetchInterval: 15_000,
+  });
+  const audit = useQuery({
+    queryKey: ['ops', 'audit'],
+    queryFn: () => api<{ services: Array<Outcome<AuditReport>> }>('/api/v1/ops/audit'),
+  });
   const [inspect, setInspect] = useState<{ service: string; dl: DeadLetter } | null>(null);
   const [discarding, setDiscarding] = useState<{ service: string; dl: DeadLetter } | null>(null);
   const [reason, setReason] = useState('');
@@ -76,7 +124,10 @@ export default function OpsPage() {
   const discard = async () => {
     if (!discarding) return;
     try {
-      await api(`/api/v1/ops/dead-letters/${discarding.service}/${discarding.dl.id}/discard`, { method: 'POST', json: { reason } });
+      await api(`/api/v1/ops/dead-letters/${discarding.service}/${discarding.dl.id}/discard`, {
+        method: 'POST',
+        json: { reason },
+      });
       message.success(t('app.done'));
       setDiscarding(null);
       setReason('');
@@ -86,7 +137,9 @@ export default function OpsPage() {
     }
   };
 
-  const deadLetters = (dls.data?.services ?? []).flatMap((s) => (s.ok ? s.data.map((dl) => ({ service: s.service, dl })) : []));
+  const deadLetters = (dls.data?.services ?? []).flatMap((s) =>
+    s.ok ? s.data.map((dl) => ({ service: s.service, dl })) : [],
+  );
   const dlErrors = (dls.data?.services ?? []).filter((s): s is Extract<typeof s, { ok: false }> => !s.ok);
   const statusColor: Record<string, string> = { OPEN: 'red', REPLAYED: 'green', DISCARDED: 'default' };
 
@@ -96,19 +149,29 @@ export default function OpsPage() {
         title={<span data-testid="page-title">{t('ops.title')}</span>}
         extra={
           <Space wrap>
-            <Button icon={<ReloadOutlined />} onClick={refresh}>{t('app.refresh')}</Button>
-            <Button icon={<LinkOutlined />} href="/ops/queues" target="_blank" data-testid="queues-link">{t('ops.queues.open')}</Button>
+            <Button icon={<ReloadOutlined />} onClick={refresh}>
+              {t('app.refresh')}
+            </Button>
+            <Button icon={<LinkOutlined />} href="/ops/queues" target="_blank" data-testid="queues-link">
+              {t('ops.queues.open')}
+            </Button>
           </Space>
         }
       >
-        <Typography.Title level={5} style={{ marginTop: 0 }}>{t('ops.health')}</Typography.Title>
+        <Typography.Title level={5} style={{ marginTop: 0 }}>
+          {t('ops.health')}
+        </Typography.Title>
         {health.error && <Alert type="error" showIcon message={errorOf(health.error)} />}
         <Row gutter={[12, 12]}>
           {health.data?.services.map((s) => (
             <Col xs={12} md={8} lg={4} key={s.service}>
               <Card size="small" data-testid={`health-${s.service}`} data-status={s.status}>
                 <Badge status={s.status === 'up' ? 'success' : 'error'} text={tx('svc', s.service)} />
-                <div><Typography.Text type="secondary">{s.status === 'up' ? t('ops.up') : t('ops.down')} · {s.latencyMs} ms</Typography.Text></div>
+                <div>
+                  <Typography.Text type="secondary">
+                    {s.status === 'up' ? t('ops.up') : t('ops.down')} · {s.latencyMs} ms
+                  </Typography.Text>
+                </div>
               </Card>
             </Col>
           ))}
@@ -120,7 +183,11 @@ export default function OpsPage() {
           <Card title={t('ops.lag')} size="small">
             {lag.error && <Alert type="error" showIcon message={errorOf(lag.error)} />}
             <Space wrap style={{ marginBottom: 8 }}>
-              {lag.data?.groups.map((g) => <Tag key={g.group} color={g.lag > 100 ? 'red' : g.lag > 0 ? 'orange' : 'green'}>{g.group}: {g.lag}</Tag>)}
+              {lag.data?.groups.map((g) => (
+                <Tag key={g.group} color={g.lag > 100 ? 'red' : g.lag > 0 ? 'orange' : 'green'}>
+                  {g.group}: {g.lag}
+                </Tag>
+              ))}
             </Space>
             <Table
               size="small"
@@ -148,8 +215,14 @@ export default function OpsPage() {
               loading={outbox.isLoading}
               columns={[
                 { title: t('ops.service'), dataIndex: 'service', render: (v: string) => tx('svc', v) },
-                { title: t('ops.pending'), render: (_, r) => (r.ok ? r.data.pending : <Tag>{t('ops.unavailable')}</Tag>) },
-                { title: t('ops.oldest'), render: (_, r) => (r.ok ? formatTime(r.data.oldestPendingAt, lang) : r.error.detail) },
+                {
+                  title: t('ops.pending'),
+                  render: (_, r) => (r.ok ? r.data.pending : <Tag>{t('ops.unavailable')}</Tag>),
+                },
+                {
+                  title: t('ops.oldest'),
+                  render: (_, r) => (r.ok ? formatTime(r.data.oldestPendingAt, lang) : r.error.detail),
+                },
                 { title: t('ops.sentLastHour'), render: (_, r) => (r.ok ? r.data.sentLastHour : '—') },
               ]}
             />
@@ -159,7 +232,12 @@ export default function OpsPage() {
 
       <Card title={t('ops.deadLetters')} size="small" data-testid="dead-letters">
         {dlErrors.length > 0 && (
-          <Alert type="info" showIcon style={{ marginBottom: 8 }} message={`${t('ops.unavailable')}：${dlErrors.map((e) => `${tx('svc', e.service)}（${e.error.detail}）`).join('；')}`} />
+          <Alert
+            type="info"
+            showIcon
+            style={{ marginBottom: 8 }}
+            message={`${t('ops.unavailable')}：${dlErrors.map((e) => `${tx('svc', e.service)}（${e.error.detail}）`).join('；')}`}
+          />
         )}
         <Table
           size="small"
@@ -168,23 +246,59 @@ export default function OpsPage() {
           loading={dls.isLoading}
           scroll={{ x: 900 }}
           locale={{ emptyText: t('ops.dl.empty') }}
-          onRow={(r) => ({ 'data-testid': 'dead-letter-row', 'data-status': r.dl.status, 'data-id': r.dl.id }) as React.HTMLAttributes<HTMLElement>}
+          onRow={(r) =>
+            ({
+              'data-testid': 'dead-letter-row',
+              'data-status': r.dl.status,
+              'data-id': r.dl.id,
+            }) as React.HTMLAttributes<HTMLElement>
+          }
           columns={[
             { title: t('ops.service'), width: 90, render: (_, r) => tx('svc', r.service) },
             { title: t('ops.dl.topic'), render: (_, r) => r.dl.topic, ellipsis: true },
             { title: t('ops.group'), render: (_, r) => r.dl.consumerGroup, ellipsis: true },
-            { title: t('ops.dl.error'), render: (_, r) => <Typography.Text type="danger" ellipsis>{r.dl.error}</Typography.Text>, ellipsis: true },
+            {
+              title: t('ops.dl.error'),
+              render: (_, r) => (
+                <Typography.Text type="danger" ellipsis>
+                  {r.dl.error}
+                </Typography.Text>
+              ),
+              ellipsis: true,
+            },
             { title: t('ops.dl.attempts'), width: 70, render: (_, r) => r.dl.attempts },
             { title: t('ops.dl.at'), width: 170, render: (_, r) => formatTime(r.dl.createdAt, lang) },
-            { title: t('ops.dl.status'), width: 90, render: (_, r) => <Tag color={statusColor[r.dl.status]}>{tx('ops.dl', r.dl.status)}</Tag> },
+            {
+              title: t('ops.dl.status'),
+              width: 90,
+              render: (_, r) => <Tag color={statusColor[r.dl.status]}>{tx('ops.dl', r.dl.status)}</Tag>,
+            },
             {
               title: '',
               width: 200,
               render: (_, r) => (
                 <Space size={4}>
-                  <Button size="small" onClick={() => setInspect(r)} data-testid="dl-inspect">{t('ops.dl.inspect')}</Button>
-                  <Button size="small" type="primary" disabled={r.dl.status !== 'OPEN'} onClick={() => replay(r.service, r.dl)} data-testid="dl-replay">{t('ops.dl.replay')}</Button>
-                  <Button size="small" danger disabled={r.dl.status !== 'OPEN'} onClick={() => setDiscarding(r)} data-testid="dl-discard">{t('ops.dl.discard')}</Button>
+                  <Button size="small" onClick={() => setInspect(r)} data-testid="dl-inspect">
+                    {t('ops.dl.inspect')}
+                  </Button>
+                  <Button
+                    size="small"
+                    type="primary"
+                    disabled={r.dl.status !== 'OPEN'}
+                    onClick={() => replay(r.service, r.dl)}
+                    data-testid="dl-replay"
+                  >
+                    {t('ops.dl.replay')}
+                  </Button>
+                  <Button
+                    size="small"
+                    danger
+                    disabled={r.dl.status !== 'OPEN'}
+                    onClick={() => setDiscarding(r)}
+                    data-testid="dl-discard"
+                  >
+                    {t('ops.dl.discard')}
+                  </Button>
                 </Space>
               ),
             },
@@ -203,31 +317,60 @@ export default function OpsPage() {
             { title: t('ops.service'), dataIndex: 'service', render: (v: string) => tx('svc', v) },
             {
               title: t('ops.status'),
-              render: (_, r) => (r.ok ? <Tag color={r.data.ok ? 'green' : 'red'} data-testid={`audit-${r.service}`}>{r.data.ok ? t('ops.audit.ok') : t('ops.audit.broken')}</Tag> : <Tag>{t('ops.unavailable')}</Tag>),
+              render: (_, r) =>
+                r.ok ? (
+                  <Tag color={r.data.ok ? 'green' : 'red'} data-testid={`audit-${r.service}`}>
+                    {r.data.ok ? t('ops.audit.ok') : t('ops.audit.broken')}
+                  </Tag>
+                ) : (
+                  <Tag>{t('ops.unavailable')}</Tag>
+                ),
             },
             { title: t('ops.audit.entries'), render: (_, r) => (r.ok ? r.data.entriesChecked : r.error.detail) },
           ]}
         />
       </Card>
 
-      <Drawer open={!!inspect} onClose={() => setInspect(null)} title={t('ops.dl.payload')} width={Math.min(640, window.innerWidth)}>
+      <Drawer
+        open={!!inspect}
+        onClose={() => setInspect(null)}
+        title={t('ops.dl.payload')}
+        width={Math.min(640, window.innerWidth)}
+      >
         {inspect && (
           <>
             <Descriptions size="small" column={1} bordered>
               <Descriptions.Item label="ID">{inspect.dl.id}</Descriptions.Item>
-              <Descriptions.Item label={t('ops.dl.topic')}>{inspect.dl.topic} #{inspect.dl.partition}@{inspect.dl.offset}</Descriptions.Item>
+              <Descriptions.Item label={t('ops.dl.topic')}>
+                {inspect.dl.topic} #{inspect.dl.partition}@{inspect.dl.offset}
+              </Descriptions.Item>
               <Descriptions.Item label={t('ops.group')}>{inspect.dl.consumerGroup}</Descriptions.Item>
               <Descriptions.Item label={t('ops.dl.error')}>{inspect.dl.error}</Descriptions.Item>
             </Descriptions>
             <Typography.Title level={5}>{t('ops.dl.payload')}</Typography.Title>
-            <pre style={{ background: '#fafafa', padding: 12, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }} data-testid="dl-payload">{pretty(inspect.dl.value)}</pre>
+            <pre
+              style={{ background: '#fafafa', padding: 12, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}
+              data-testid="dl-payload"
+            >
+              {pretty(inspect.dl.value)}
+            </pre>
             <Typography.Title level={5}>{t('ops.dl.headers')}</Typography.Title>
-            <pre style={{ background: '#fafafa', padding: 12, whiteSpace: 'pre-wrap' }}>{JSON.stringify(inspect.dl.headers, null, 2)}</pre>
+            <pre style={{ background: '#fafafa', padding: 12, whiteSpace: 'pre-wrap' }}>
+              {JSON.stringify(inspect.dl.headers, null, 2)}
+            </pre>
           </>
         )}
       </Drawer>
 
-      <Modal open={!!discarding} title={t('ops.dl.discard')} onCancel={() => setDiscarding(null)} onOk={() => void discard()} okButtonProps={{ danger: true, disabled: reason.trim().length < 2 }} okText={t('app.confirm')} cancelText={t('app.cancel')}>
+      <Modal
+        open={!!discarding}
+        title={t('ops.dl.discard')}
+        onCancel={() => setDiscarding(null)}
+        onOk={() => void discard()}
+        okButtonProps={{ danger: true, disabled: reason.trim().length < 2 }}
+        okText={t('app.confirm')}
+        cancelText={t('app.cancel')}
+      >
         <Typography.Paragraph>{t('ops.dl.discard.confirm')}</Typography.Paragraph>
         <Form layout="vertical">
           <Form.Item label={t('form.reason')} required>

@@ -14,7 +14,14 @@ import { join, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { Kafka, logLevel } from 'kafkajs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createTestDatabase, eventually, TEST_INFRA, uniqueSuffix, uniqueTopicPrefix, type TestDatabase } from '@outpost/testing';
+import {
+  createTestDatabase,
+  eventually,
+  TEST_INFRA,
+  uniqueSuffix,
+  uniqueTopicPrefix,
+  type TestDatabase,
+} from '@outpost/testing';
 
 const ROOT = resolve(__dirname, '../../../..');
 const SHOTS = join(ROOT, 'test-artifacts/screenshots');
@@ -70,8 +77,15 @@ function png(): Buffer {
   ihdr.writeUInt32BE(w, 4);
   ihdr[8] = 8;
   ihdr[9] = 2;
-  const raw = Buffer.concat(Array.from({ length: w }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3, Buffer.from([200, 30, 30]))])));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  const raw = Buffer.concat(
+    Array.from({ length: w }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3, Buffer.from([200, 30, 30]))])),
+  );
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 class Stack {
@@ -88,8 +102,13 @@ class Stack {
   }
 
   async start(): Promise<void> {
-    for (const svc of SERVICES) if (!existsSync(join(ROOT, `dist/services/${svc}/src/main.js`))) throw new Error(`dist/services/${svc}/src/main.js is missing: run \`bash deploy/local/build.sh\` (npm test does)`);
-    if (!existsSync(join(ROOT, 'services/admin-ui/dist/index.html'))) throw new Error('services/admin-ui/dist is missing: run `bash deploy/local/build.sh`');
+    for (const svc of SERVICES)
+      if (!existsSync(join(ROOT, `dist/services/${svc}/src/main.js`)))
+        throw new Error(
+          `dist/services/${svc}/src/main.js is missing: run \`bash deploy/local/build.sh\` (npm test does)`,
+        );
+    if (!existsSync(join(ROOT, 'services/admin-ui/dist/index.html')))
+      throw new Error('services/admin-ui/dist is missing: run `bash deploy/local/build.sh`');
     const keys = join(this.dir, 'keys');
     execFileSync(process.execPath, [join(ROOT, 'deploy/local/keys.js'), keys], { stdio: 'ignore' });
     this.db = await createTestDatabase('ui_e2e');
@@ -117,7 +136,11 @@ class Stack {
     const own: Record<Svc, NodeJS.ProcessEnv> = {
       intake: { EVIDENCE_DIR: join(this.dir, 'evidence'), REDIS_KEY_PREFIX: `intake-${s}:` },
       assessment: { KAFKA_CONSUMER_GROUP: `assessment-${s}`, DEADLINE_QUEUE: `assessment-deadlines-${s}` },
-      escalation: { ESCALATION_CONSUMER_GROUP: `escalation-${s}`, ESCALATION_TIMERS_QUEUE: `escalation-clocks-${s}`, ESCALATION_DISPATCH_QUEUE: `escalation-dispatch-${s}` },
+      escalation: {
+        ESCALATION_CONSUMER_GROUP: `escalation-${s}`,
+        ESCALATION_TIMERS_QUEUE: `escalation-clocks-${s}`,
+        ESCALATION_DISPATCH_QUEUE: `escalation-dispatch-${s}`,
+      },
       notification: { NOTIFICATION_QUEUE_PREFIX: `notification-${s}` },
       gateway: {
         KAFKA_CONSUMER_GROUP: `gateway-${s}`,
@@ -138,18 +161,27 @@ class Stack {
     }
     await Promise.all(
       SERVICES.map((svc) =>
-        eventually(async () => {
-          const p = this.procs.find((x) => x.svc === svc)!;
-          if (p.proc.exitCode !== null) {
-            // Services preparing one new database at the same moment can collide on its ACL in Postgres ("tuple
-            // concurrently updated", libs/platform prepareDatabase); starting that one again is safe (idempotent).
-            if (p.restarts < 3 && /tuple concurrently updated/.test(p.log.join(''))) return void this.spawn(svc);
-            throw new Error(`${svc} exited (${p.proc.exitCode}):\n${p.log.join('').slice(-3000)}`);
-          }
-          const res = await fetch(`${url(svc)}/health/ready`).catch(() => null);
-          return res?.ok ? true : undefined;
-        }, 90_000, 300).catch((e: Error) => {
-          throw new Error(`${svc} not ready: ${e.message}\n${this.procs.find((x) => x.svc === svc)!.log.join('').slice(-3000)}`);
+        eventually(
+          async () => {
+            const p = this.procs.find((x) => x.svc === svc)!;
+            if (p.proc.exitCode !== null) {
+              // Services preparing one new database at the same moment can collide on its ACL in Postgres ("tuple
+              // concurrently updated", libs/platform prepareDatabase); starting that one again is safe (idempotent).
+              if (p.restarts < 3 && /tuple concurrently updated/.test(p.log.join(''))) return void this.spawn(svc);
+              throw new Error(`${svc} exited (${p.proc.exitCode}):\n${p.log.join('').slice(-3000)}`);
+            }
+            const res = await fetch(`${url(svc)}/health/ready`).catch(() => null);
+            return res?.ok ? true : undefined;
+          },
+          90_000,
+          300,
+        ).catch((e: Error) => {
+          throw new Error(
+            `${svc} not ready: ${e.message}\n${this.procs
+              .find((x) => x.svc === svc)!
+              .log.join('')
+              .slice(-3000)}`,
+          );
         }),
       ),
     );
@@ -158,7 +190,12 @@ class Stack {
       const dir = join(ROOT, `dist/services/${svc}/src/seed`);
       if (!existsSync(dir)) continue;
       for (const f of readdirSync(dir).filter((n) => /^demo-.*\.js$/.test(n))) {
-        execFileSync(process.execPath, [join(dir, f)], { cwd: ROOT, env: this.env[svc], stdio: 'pipe', timeout: 30_000 });
+        execFileSync(process.execPath, [join(dir, f)], {
+          cwd: ROOT,
+          env: this.env[svc],
+          stdio: 'pipe',
+          timeout: 30_000,
+        });
       }
     }
     // Logins work once the roster (assessment's events) has reached the gateway.
@@ -167,7 +204,11 @@ class Stack {
 
   private spawn(svc: Svc): void {
     const previous = this.procs.find((x) => x.svc === svc);
-    const proc = spawn(process.execPath, [join(ROOT, `dist/services/${svc}/src/main.js`)], { cwd: ROOT, env: this.env[svc], stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [join(ROOT, `dist/services/${svc}/src/main.js`)], {
+      cwd: ROOT,
+      env: this.env[svc],
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const log: string[] = [];
     const keep = (b: Buffer) => {
       log.push(b.toString());
@@ -180,7 +221,11 @@ class Stack {
   }
 
   async login(login: string): Promise<string> {
-    const res = await fetch(`${this.base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login, password: PASSWORD }) });
+    const res = await fetch(`${this.base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login, password: PASSWORD }),
+    });
     if (!res.ok) throw new Error(`login ${login}: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { accessToken: string }).accessToken;
   }
@@ -239,7 +284,16 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await stack.start();
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 150_000);
 
@@ -248,9 +302,20 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await stack.stop();
   }, 60_000);
 
-  async function signIn(login: string, o: { mobile?: boolean; shot?: string } = {}): Promise<{ ctx: BrowserContext; page: Page }> {
+  async function signIn(
+    login: string,
+    o: { mobile?: boolean; shot?: string } = {},
+  ): Promise<{ ctx: BrowserContext; page: Page }> {
     const ctx = await browser.newContext(
-      o.mobile ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'zh-CN' } : { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' },
+      o.mobile
+        ? {
+            viewport: { width: 390, height: 844 },
+            isMobile: true,
+            hasTouch: true,
+            deviceScaleFactor: 2,
+            locale: 'zh-CN',
+          }
+        : { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' },
     );
     // The machine running the tests may be busy: generous waits, the assertions stay strict.
     ctx.setDefaultTimeout(45_000);
@@ -272,19 +337,34 @@ describe('admin UI end to end (real stack, Chromium)', () => {
   async function openLead(page: Page, status?: string, login = 'officer1'): Promise<void> {
     if (status) {
       const token = await stack.token(login);
-      await eventually(async () => ((await stack.get<LeadApi>(token, `/api/v1/leads/${leadId}`)).body?.status === status ? true : undefined), 60_000, 400);
+      await eventually(
+        async () =>
+          (await stack.get<LeadApi>(token, `/api/v1/leads/${leadId}`)).body?.status === status ? true : undefined,
+        60_000,
+        400,
+      );
     }
     await page.goto(`${stack.base}/leads/${leadId}`);
-    await page.waitForSelector(status ? `.ant-card-head [data-testid="status-tag"][data-status="${status}"]` : '[data-testid="lead-detail"]', { timeout: 45_000 });
+    await page.waitForSelector(
+      status ? `.ant-card-head [data-testid="status-tag"][data-status="${status}"]` : '[data-testid="lead-detail"]',
+      { timeout: 45_000 },
+    );
   }
 
   /** Waits until `login` may take `action` on the lead (escalation's next step), then opens the lead. */
   async function openWhenAllowed(page: Page, login: string, action: string): Promise<void> {
     const token = await stack.token(login);
-    await eventually(async () => {
-      const r = await stack.get<{ actions: Array<{ action: string }> }>(token, `/api/v1/leads/${leadId}/allowed-actions`);
-      return r.status === 200 && r.body.actions.some((a) => a.action === action) ? true : undefined;
-    }, 60_000, 400);
+    await eventually(
+      async () => {
+        const r = await stack.get<{ actions: Array<{ action: string }> }>(
+          token,
+          `/api/v1/leads/${leadId}/allowed-actions`,
+        );
+        return r.status === 200 && r.body.actions.some((a) => a.action === action) ? true : undefined;
+      },
+      60_000,
+      400,
+    );
     await page.goto(`${stack.base}/leads/${leadId}`);
     await page.waitForSelector(`[data-testid="action-${action}"]`, { timeout: 45_000 });
   }
@@ -303,7 +383,11 @@ describe('admin UI end to end (real stack, Chromium)', () => {
   }
 
   /** Clicks an action the page offers, fills its modal, submits and waits for the modal to close (no error). */
-  async function act(page: Page, action: string, fill: (p: Page) => Promise<void> = async () => undefined): Promise<void> {
+  async function act(
+    page: Page,
+    action: string,
+    fill: (p: Page) => Promise<void> = async () => undefined,
+  ): Promise<void> {
     await page.click(`[data-testid="action-${action}"]`);
     await page.waitForSelector('.ant-modal-container');
     await fill(page);
@@ -311,9 +395,13 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     try {
       await Promise.race([
         page.waitForSelector('.ant-modal-container', { state: 'hidden', timeout: 45_000 }),
-        page.waitForSelector('[data-testid="action-error"], .ant-modal-container .ant-form-item-explain-error', { timeout: 45_000 }).then(async (e) => {
-          throw new Error(`${action} refused: ${await e.innerText()}`);
-        }),
+        page
+          .waitForSelector('[data-testid="action-error"], .ant-modal-container .ant-form-item-explain-error', {
+            timeout: 45_000,
+          })
+          .then(async (e) => {
+            throw new Error(`${action} refused: ${await e.innerText()}`);
+          }),
       ]);
     } catch (e) {
       await page.screenshot({ path: join(SHOTS, `failed-${action}.png`), fullPage: true });
@@ -331,12 +419,17 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await page.fill('#file-lead_uscc', uscc('91440106MA5C12345'));
     await page.fill('#file-lead_address', '广州市天河区沙河濂泉路12号');
     await page.fill('#file-lead_title', '濂泉路某财富公司以养老项目高息揽储');
-    await page.fill('#file-lead_description', '在小区门口派发传单，宣传养老项目，承诺年化18%保本保息，组织老年人参加推介会，现场收取定金。');
+    await page.fill(
+      '#file-lead_description',
+      '在小区门口派发传单，宣传养老项目，承诺年化18%保本保息，组织老年人参加推介会，现场收取定金。',
+    );
     await page.fill('#file-lead_promisedYieldPct', '18');
     await page.fill('#file-lead_amountYuan', '2000000');
     await page.fill('#file-lead_participants', '200');
     await page.click('#file-lead_elderlyInvolved');
-    await page.locator('input[type="file"]').setInputFiles({ name: '现场传单.png', mimeType: 'image/png', buffer: png() });
+    await page
+      .locator('input[type="file"]')
+      .setInputFiles({ name: '现场传单.png', mimeType: 'image/png', buffer: png() });
     await page.waitForSelector('.ant-upload-list-item');
     await page.screenshot({ path: join(SHOTS, '02-mobile-file-form.png'), fullPage: true });
     await page.click('[data-testid="file-submit"]');
@@ -351,10 +444,14 @@ describe('admin UI end to end (real stack, Chromium)', () => {
 
     // Placed in the sentinel's grid, triaged and routed to the pair's volunteer.
     const token = await stack.login('officer1');
-    const lead = await eventually(async () => {
-      const r = await stack.get<LeadApi>(token, `/api/v1/leads/${leadId}`);
-      return r.status === 200 && ['ASSIGNED', 'TRIAGED'].includes(r.body.status) ? r.body : undefined;
-    }, 30_000, 300);
+    const lead = await eventually(
+      async () => {
+        const r = await stack.get<LeadApi>(token, `/api/v1/leads/${leadId}`);
+        return r.status === 200 && ['ASSIGNED', 'TRIAGED'].includes(r.body.status) ? r.body : undefined;
+      },
+      30_000,
+      300,
+    );
     expect(lead.gridIds).toContain(GRID);
     expect(lead.reference).toBe(reference);
   });
@@ -371,7 +468,10 @@ describe('admin UI end to end (real stack, Chromium)', () => {
       await choose(p, 'action-submit-opinion_recommendation', '移送公安');
       await choose(p, 'action-submit-opinion_category', 'IF-XS 非法吸收公众存款');
       await p.fill('#action-submit-opinion_legalBasis', '《防范和处置非法集资条例》第二条\n《刑法》第一百七十六条');
-      await p.fill('#action-submit-opinion_reasoning', '承诺保本保息、面向老年人公开宣传，四性特征明显，建议移送公安。');
+      await p.fill(
+        '#action-submit-opinion_reasoning',
+        '承诺保本保息、面向老年人公开宣传，四性特征明显，建议移送公安。',
+      );
     });
     await openLead(page, 'OPINION_SUBMITTED', 'volunteer1');
     await ctx.close();
@@ -394,7 +494,9 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await act(head.page, 'approve-referral', async (p) => p.fill('#action-approve-referral_note', '同意移送'));
     await head.ctx.close();
     await openWhenAllowed(officer.page, 'officer1', 'send-referral');
-    await act(officer.page, 'send-referral', async (p) => p.fill('#action-send-referral_note', '移送书及调查报告已备齐'));
+    await act(officer.page, 'send-referral', async (p) =>
+      p.fill('#action-send-referral_note', '移送书及调查报告已备齐'),
+    );
     await openWhenAllowed(officer.page, 'officer1', 'record-police-decision');
     await act(officer.page, 'record-police-decision', async (p) => {
       await choose(p, 'action-record-police-decision_decision', '已立案');
@@ -410,15 +512,23 @@ describe('admin UI end to end (real stack, Chromium)', () => {
 
     // The timeline shows every step, from filing to closing, across the services.
     const token = await stack.login('officer1');
-    const lead = await eventually(async () => {
-      const r = await stack.get<LeadApi>(token, `/api/v1/leads/${leadId}`);
-      const tos = new Set(r.body.timeline.map((x) => x.to));
-      return ['IN_REVIEW', 'OPINION_SUBMITTED', 'DECIDED', 'CLOSED'].every((s) => tos.has(s)) && r.body.timeline.some((x) => x.service === 'escalation' && x.to === 'CLOSED') ? r.body : undefined;
-    }, 20_000, 500);
+    const lead = await eventually(
+      async () => {
+        const r = await stack.get<LeadApi>(token, `/api/v1/leads/${leadId}`);
+        const tos = new Set(r.body.timeline.map((x) => x.to));
+        return ['IN_REVIEW', 'OPINION_SUBMITTED', 'DECIDED', 'CLOSED'].every((s) => tos.has(s)) &&
+          r.body.timeline.some((x) => x.service === 'escalation' && x.to === 'CLOSED')
+          ? r.body
+          : undefined;
+      },
+      20_000,
+      500,
+    );
     const services = new Set(lead.timeline.map((x) => x.service));
     expect([...services]).toEqual(expect.arrayContaining(['intake', 'assessment', 'escalation']));
     const actions = lead.timeline.map((x) => x.action).join(' ');
-    for (const step of ['claim', 'opinion', 'decide', 'approve', 'send', 'police', 'close']) expect(actions.toLowerCase()).toContain(step);
+    for (const step of ['claim', 'opinion', 'decide', 'approve', 'send', 'police', 'close'])
+      expect(actions.toLowerCase()).toContain(step);
     await officer.page.reload();
     await officer.page.waitForSelector('[data-testid="timeline-item"]');
     expect(await officer.page.locator('[data-testid="timeline-item"]').count()).toBe(lead.timeline.length);
@@ -430,7 +540,7 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await officer.ctx.close();
   });
 
-  it("users of another grid cannot see the lead (UI list, detail page, API)", async () => {
+  it('users of another grid cannot see the lead (UI list, detail page, API)', async () => {
     const { ctx, page } = await signIn('sentinel2');
     await page.goto(`${stack.base}/leads`);
     await page.waitForSelector('.ant-table-wrapper, .ant-list');
@@ -442,10 +552,17 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     for (const login of ['sentinel2', 'volunteer2']) {
       const token = await stack.login(login);
       expect((await stack.get(token, `/api/v1/leads/${leadId}`)).status).toBe(404);
-      const list = await stack.get<{ items: Array<{ id: string }> }>(token, `/api/v1/leads?q=${encodeURIComponent(reference)}`);
+      const list = await stack.get<{ items: Array<{ id: string }> }>(
+        token,
+        `/api/v1/leads?q=${encodeURIComponent(reference)}`,
+      );
       expect(list.status).toBe(200);
       expect(list.body.items.map((x) => x.id)).not.toContain(leadId);
-      const claim = await fetch(`${stack.base}/api/v1/leads/${leadId}/commands/claim`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+      const claim = await fetch(`${stack.base}/api/v1/leads/${leadId}/commands/claim`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect([403, 404]).toContain(claim.status);
     }
   });
@@ -455,14 +572,25 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     const kafka = new Kafka({ brokers: TEST_INFRA.kafkaBrokers, clientId: 'ui-e2e', logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: `${stack.prefix}intake.lead-registered.v1`, messages: [{ key: 'poison-1', value: '{"this is": "not an envelope"' }] });
+    await producer.send({
+      topic: `${stack.prefix}intake.lead-registered.v1`,
+      messages: [{ key: 'poison-1', value: '{"this is": "not an envelope"' }],
+    });
     await producer.disconnect();
 
     const token = await stack.login('operator1');
-    await eventually(async () => {
-      const r = await stack.get<{ services: Array<{ service: string; ok: boolean; data?: Array<{ status: string; value: string | null }> }> }>(token, '/api/v1/ops/dead-letters?status=OPEN');
-      return r.body.services.some((s) => s.ok && s.data?.some((d) => d.value?.includes('not an envelope'))) ? true : undefined;
-    }, 60_000, 500);
+    await eventually(
+      async () => {
+        const r = await stack.get<{
+          services: Array<{ service: string; ok: boolean; data?: Array<{ status: string; value: string | null }> }>;
+        }>(token, '/api/v1/ops/dead-letters?status=OPEN');
+        return r.body.services.some((s) => s.ok && s.data?.some((d) => d.value?.includes('not an envelope')))
+          ? true
+          : undefined;
+      },
+      60_000,
+      500,
+    );
     const { ctx, page } = await signIn('operator1');
     await page.goto(`${stack.base}/console`);
     const row = page.locator('[data-testid="dead-letter-row"][data-status="OPEN"]').first();
@@ -478,7 +606,9 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await page.locator('.ant-drawer-close').click();
     await row.locator('[data-testid="dl-replay"]').click();
     await page.locator('.ant-modal-confirm .ant-btn-primary').click();
-    await page.waitForSelector(`[data-testid="dead-letter-row"][data-id="${id}"][data-status="REPLAYED"]`, { timeout: 45_000 });
+    await page.waitForSelector(`[data-testid="dead-letter-row"][data-id="${id}"][data-status="REPLAYED"]`, {
+      timeout: 45_000,
+    });
     await ctx.close();
   });
 });
