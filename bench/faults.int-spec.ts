@@ -16,7 +16,21 @@ describe('fault suite (CI mode): nothing acknowledged is lost, nothing happens t
   beforeAll(async () => {
     const root = process.cwd();
     const dist = join(root, '.outpost', 'faults-test-dist');
-    execFileSync('npx', ['swc', 'services', 'libs', '-d', dist, '--copy-files', '--ignore', '**/*.spec.ts,**/*.int-spec.ts,services/admin-ui/**', '-q'], { cwd: root, stdio: 'inherit' });
+    execFileSync(
+      'npx',
+      [
+        'swc',
+        'services',
+        'libs',
+        '-d',
+        dist,
+        '--copy-files',
+        '--ignore',
+        '**/*.spec.ts,**/*.int-spec.ts,services/admin-ui/**',
+        '-q',
+      ],
+      { cwd: root, stdio: 'inherit' },
+    );
     report = await runFaultSuite({
       mode: 'ci',
       leads: 1000,

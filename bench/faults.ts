@@ -15,7 +15,10 @@ import { machineLoad } from './lib/report';
 
 const CI = process.argv.includes('--ci');
 
-export function faultsMarkdown(r: FaultSuiteReport, load: { before: ReturnType<typeof machineLoad>; after: ReturnType<typeof machineLoad> }): string {
+export function faultsMarkdown(
+  r: FaultSuiteReport,
+  load: { before: ReturnType<typeof machineLoad>; after: ReturnType<typeof machineLoad> },
+): string {
   const c = r.check;
   const goal = (n: number) => (n === 0 ? 'ok' : '**FAIL**');
   return [
@@ -28,7 +31,10 @@ export function faultsMarkdown(r: FaultSuiteReport, load: { before: ReturnType<t
     '',
     '| fault | recovery (fault → a new lead ASSIGNED in the read model) | note |',
     '|---|---|---|',
-    ...r.faults.map((f) => `| ${f.fault} | ${f.recoveryMs === null ? 'none within 120 s' : `${(f.recoveryMs / 1000).toFixed(1)} s`} | ${f.note} |`),
+    ...r.faults.map(
+      (f) =>
+        `| ${f.fault} | ${f.recoveryMs === null ? 'none within 120 s' : `${(f.recoveryMs / 1000).toFixed(1)} s`} | ${f.note} |`,
+    ),
     '',
     '## Checker (after quiescence)',
     '',
@@ -42,14 +48,23 @@ export function faultsMarkdown(r: FaultSuiteReport, load: { before: ReturnType<t
     `| duplicate deliveries (event, recipient, channel) | ${c.duplicateDeliveries} | 0 ${goal(c.duplicateDeliveries)} |`,
     `| audit chains failing verification (${c.auditEntriesVerified} entries verified) | ${c.auditChainsFailing} | 0 ${goal(c.auditChainsFailing)} |`,
     `| written but never acknowledged (response lost with the killed process) | ${c.writtenNotAcknowledged} | reported |`,
-    `| transport redeliveries: Kafka messages beyond one per event id | ${Object.entries(c.kafkaRedeliveries).filter(([, n]) => n > 0).map(([t, n]) => `${t}: ${n}`).join(', ') || '0'} | reported |`,
+    `| transport redeliveries: Kafka messages beyond one per event id | ${
+      Object.entries(c.kafkaRedeliveries)
+        .filter(([, n]) => n > 0)
+        .map(([t, n]) => `${t}: ${n}`)
+        .join(', ') || '0'
+    } | reported |`,
     `| transport redeliveries: webhook POSTs repeated with the same Idempotency-Key | ${c.webhookRepeats} | reported |`,
     `| time to quiescence | ${(c.quiescenceMs / 1000).toFixed(1)} s | |`,
     '',
     '## Fuzzer (fast-check, from the OpenAPI documents)',
     '',
-    `${r.fuzz.requests} malformed requests: ${Object.entries(r.fuzz.perEndpoint).map(([e, n]) => `${e} ${n}`).join(', ')}.`,
-    `Statuses: ${Object.entries(r.fuzz.statuses).map(([s, n]) => `${s}×${n}`).join(', ')}.`,
+    `${r.fuzz.requests} malformed requests: ${Object.entries(r.fuzz.perEndpoint)
+      .map(([e, n]) => `${e} ${n}`)
+      .join(', ')}.`,
+    `Statuses: ${Object.entries(r.fuzz.statuses)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(', ')}.`,
     '',
     '| count | value | goal |',
     '|---|---|---|',
@@ -69,7 +84,16 @@ async function main(): Promise<void> {
   const before = machineLoad();
   const faults: FaultName[] = CI
     ? ['kill-intake', 'kill-assessment', 'relay-crash']
-    : ['kill-intake', 'kill-assessment', 'kill-gateway', 'kill-notification', 'kill-escalation', 'relay-crash', 'kafka-restart', 'redis-restart'];
+    : [
+        'kill-intake',
+        'kill-assessment',
+        'kill-gateway',
+        'kill-notification',
+        'kill-escalation',
+        'relay-crash',
+        'kafka-restart',
+        'redis-restart',
+      ];
   if (!CI && process.env.FAULTS_ALLOW_PG_RESTART === '1') faults.push('postgres-restart');
   const report = await runFaultSuite({
     mode: CI ? 'ci' : 'full',
@@ -77,7 +101,9 @@ async function main(): Promise<void> {
     rate: Number(process.env.FAULTS_RATE ?? (CI ? 8 : 40)),
     faults,
     fuzzRequests: Number(process.env.FAULTS_FUZZ ?? (CI ? 5000 : 12000)),
-    services: CI ? ['intake', 'assessment', 'gateway', 'notification'] : ['intake', 'assessment', 'gateway', 'notification', 'escalation'],
+    services: CI
+      ? ['intake', 'assessment', 'gateway', 'notification']
+      : ['intake', 'assessment', 'gateway', 'notification', 'escalation'],
   });
   const after = machineLoad();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -22,11 +22,38 @@ import { BANK_KEY, BANK_SOURCE_ID, Stack } from './lib/stack';
 const run = promisify(execFile);
 const QUICK = process.argv.includes('--quick');
 const P = QUICK
-  ? { conc: 16, dur: 8, warm: 2, batches: 3, batchSize: 100, screenRecords: 20_000, screenReqs: 6, pipeRate: 10, pipeSec: 10, pipeWait: 30, notifN: 300, memSec: 5 }
-  : { conc: 16, dur: 30, warm: 5, batches: 10, batchSize: 200, screenRecords: 100_000, screenReqs: 30, pipeRate: 100, pipeSec: 30, pipeWait: 120, notifN: 3000, memSec: 20 };
+  ? {
+      conc: 16,
+      dur: 8,
+      warm: 2,
+      batches: 3,
+      batchSize: 100,
+      screenRecords: 20_000,
+      screenReqs: 6,
+      pipeRate: 10,
+      pipeSec: 10,
+      pipeWait: 30,
+      notifN: 300,
+      memSec: 5,
+    }
+  : {
+      conc: 16,
+      dur: 30,
+      warm: 5,
+      batches: 10,
+      batchSize: 200,
+      screenRecords: 100_000,
+      screenReqs: 30,
+      pipeRate: 100,
+      pipeSec: 30,
+      pipeWait: 120,
+      notifN: 3000,
+      memSec: 20,
+    };
 const rows: BenchRow[] = [];
 const raw: Record<string, unknown> = {};
-const na = (section: string, metric: string, why: string) => rows.push({ section, metric, value: null, unit: '', note: `not available: ${why}` });
+const na = (section: string, metric: string, why: string) =>
+  rows.push({ section, metric, value: null, unit: '', note: `not available: ${why}` });
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
 interface LoadResult {
@@ -41,9 +68,21 @@ interface LoadResult {
 }
 
 /** autocannon in a separate process against a real intake process. */
-async function load(o: { url: string; path?: string; connections: number; durationSec: number; overallRate?: number; batch?: number; tag: string }): Promise<LoadResult> {
+async function load(o: {
+  url: string;
+  path?: string;
+  connections: number;
+  durationSec: number;
+  overallRate?: number;
+  batch?: number;
+  tag: string;
+}): Promise<LoadResult> {
   const worker = join(DIST_ROOT, 'bench', 'load-worker.js');
-  const { stdout } = await run(process.execPath, [worker, JSON.stringify({ path: '/v1/leads', apiKey: BANK_KEY, run: o.tag, ...o })], { maxBuffer: 1 << 20, timeout: (o.durationSec + 60) * 1000 });
+  const { stdout } = await run(
+    process.execPath,
+    [worker, JSON.stringify({ path: '/v1/leads', apiKey: BANK_KEY, run: o.tag, ...o })],
+    { maxBuffer: 1 << 20, timeout: (o.durationSec + 60) * 1000 },
+  );
   return JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
 }
 
@@ -59,13 +98,19 @@ async function avgRowBytes(stack: Stack, table: string): Promise<number> {
   return Number(r?.b ?? 200);
 }
 
-async function pgbench(stack: Stack, sizes: { lead: number; audit: number; outbox: number }, clients: number, seconds: number): Promise<number> {
+async function pgbench(
+  stack: Stack,
+  sizes: { lead: number; audit: number; outbox: number },
+  clients: number,
+  seconds: number,
+): Promise<number> {
   await stack.sql(`CREATE SCHEMA IF NOT EXISTS pgb;
     CREATE TABLE IF NOT EXISTS pgb.lead (id uuid PRIMARY KEY, reference text UNIQUE, body text NOT NULL, received_at timestamptz NOT NULL DEFAULT now());
     CREATE TABLE IF NOT EXISTS pgb.audit (seq bigserial PRIMARY KEY, lead_id text, hash char(64) NOT NULL, body text NOT NULL);
     CREATE TABLE IF NOT EXISTS pgb.outbox (seq bigserial PRIMARY KEY, id uuid NOT NULL UNIQUE, body text NOT NULL, sent_at timestamptz);`);
   // Random (incompressible) text of the measured sizes; md5 per 32 characters, like JSON serialisation costs a little CPU.
-  const text = (n: number) => `(SELECT string_agg(md5(random()::text), '') FROM generate_series(1, ${Math.max(1, Math.ceil(n / 32))}))`;
+  const text = (n: number) =>
+    `(SELECT string_agg(md5(random()::text), '') FROM generate_series(1, ${Math.max(1, Math.ceil(n / 32))}))`;
   const script = join(stack.dir, 'lead-tx.sql');
   writeFileSync(
     script,
@@ -78,9 +123,13 @@ async function pgbench(stack: Stack, sizes: { lead: number; audit: number; outbo
       '',
     ].join('\n'),
   );
-  const { stdout } = await run('/usr/bin/pgbench', ['-n', '-c', String(clients), '-j', '2', '-T', String(seconds), '-f', script, stack.dbUrl()], {
-    env: { ...process.env, PGOPTIONS: '-c synchronous_commit=on' },
-  });
+  const { stdout } = await run(
+    '/usr/bin/pgbench',
+    ['-n', '-c', String(clients), '-j', '2', '-T', String(seconds), '-f', script, stack.dbUrl()],
+    {
+      env: { ...process.env, PGOPTIONS: '-c synchronous_commit=on' },
+    },
+  );
   const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
   if (!m) throw new Error(`pgbench output not understood: ${stdout}`);
   return Number(m[1]);
@@ -90,7 +139,14 @@ async function intakeSection(stack: Stack): Promise<void> {
   const url = stack.svc('intake').url;
   log(`intake: warm-up ${P.warm}s, then ${P.dur}s at ${P.conc} connections`);
   await load({ url, connections: P.conc, durationSec: P.warm, tag: `w${stack.tag}` });
-  const commits = async () => Number((await stack.sql<{ n: string }>(`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`))[0].n);
+  const commits = async () =>
+    Number(
+      (
+        await stack.sql<{ n: string }>(
+          `SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`,
+        )
+      )[0].n,
+    );
   const c0 = await commits();
   const full = await load({ url, connections: P.conc, durationSec: P.dur, tag: `f${stack.tag}` });
   const commitsPerSec = ((await commits()) - c0) / full.durationSec;
@@ -138,18 +194,36 @@ async function intakeSection(stack: Stack): Promise<void> {
   let sent = 0;
   let accepted = 0;
   const tb = performance.now();
-  await Promise.all([0, 1].map(async () => {
-    while (sent < P.batches) {
-      const k = sent++;
-      const leads = Array.from({ length: P.batchSize }, (_, i) => leadBody(k * P.batchSize + i, `b${stack.tag}`));
-      const r = await fetch(`${url}/v1/leads/batch`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY }, body: JSON.stringify({ leads }) });
-      const body = (await r.json()) as { results?: Array<{ outcome?: string; status?: string }>; accepted?: number };
-      if (r.status === 200) accepted += body.accepted ?? (body.results ?? []).filter((x) => x.outcome === 'accepted' || x.status === 'accepted').length;
-    }
-  }));
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (sent < P.batches) {
+        const k = sent++;
+        const leads = Array.from({ length: P.batchSize }, (_, i) => leadBody(k * P.batchSize + i, `b${stack.tag}`));
+        const r = await fetch(`${url}/v1/leads/batch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY },
+          body: JSON.stringify({ leads }),
+        });
+        const body = (await r.json()) as { results?: Array<{ outcome?: string; status?: string }>; accepted?: number };
+        if (r.status === 200)
+          accepted +=
+            body.accepted ??
+            (body.results ?? []).filter((x) => x.outcome === 'accepted' || x.status === 'accepted').length;
+      }
+    }),
+  );
   const bl = accepted / ((performance.now() - tb) / 1000);
   raw.intakeBatch = { accepted, requests: P.batches, perRequest: P.batchSize, leadsPerSec: bl };
-  rows.push({ section: 'intake', metric: `POST /v1/leads/batch (${P.batchSize}/request, 2 in flight)`, value: round(bl, 1), unit: 'leads/s', baseline: 'pgbench tps', baselineValue: round(tps, 1), ratio: round(bl / tps), note: `${accepted}/${P.batches * P.batchSize} accepted` });
+  rows.push({
+    section: 'intake',
+    metric: `POST /v1/leads/batch (${P.batchSize}/request, 2 in flight)`,
+    value: round(bl, 1),
+    unit: 'leads/s',
+    baseline: 'pgbench tps',
+    baselineValue: round(tps, 1),
+    ratio: round(bl / tps),
+    note: `${accepted}/${P.batches * P.batchSize} accepted`,
+  });
 }
 
 async function screeningSection(stack: Stack): Promise<void> {
@@ -173,7 +247,18 @@ async function screeningSection(stack: Stack): Promise<void> {
   }
   const grepMb = bytes / 1e6 / grepSec;
   raw.screening = { engine, grepMbPerSec: grepMb, bytes };
-  rows.push({ section: 'screening', metric: 'engine alone (in-process, best of 3)', value: round(engine.mbPerSec), unit: `MB/s (${Math.round(engine.recordsPerSec)} records/s)`, baseline: 'grep -F -f <all terms>', baselineValue: round(grepMb), ratio: round(engine.mbPerSec / grepMb), goal: '≥ 0.5', pass: engine.mbPerSec / grepMb >= 0.5, note: `CPU-time basis ${round(engine.cpuMbPerSec)} MB/s` });
+  rows.push({
+    section: 'screening',
+    metric: 'engine alone (in-process, best of 3)',
+    value: round(engine.mbPerSec),
+    unit: `MB/s (${Math.round(engine.recordsPerSec)} records/s)`,
+    baseline: 'grep -F -f <all terms>',
+    baselineValue: round(grepMb),
+    ratio: round(engine.mbPerSec / grepMb),
+    goal: '≥ 0.5',
+    pass: engine.mbPerSec / grepMb >= 0.5,
+    note: `CPU-time basis ${round(engine.cpuMbPerSec)} MB/s`,
+  });
 
   const url = stack.svc('intake').url;
   const perReq = 1000;
@@ -182,21 +267,35 @@ async function screeningSection(stack: Stack): Promise<void> {
   for (let i = 0; i < 4; i++) chunks.push(JSON.stringify({ records: sample.slice(i * perReq, (i + 1) * perReq) }));
   const reqBytes = sample.slice(0, perReq).reduce((n, r) => n + Buffer.byteLength(recordLine(r)) + 1, 0);
   const post = async (i: number) => {
-    const r = await fetch(`${url}/v1/screenings`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY }, body: chunks[i % 4] });
+    const r = await fetch(`${url}/v1/screenings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY },
+      body: chunks[i % 4],
+    });
     if (r.status !== 200) throw new Error(`/v1/screenings answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
     await r.arrayBuffer();
   };
   await post(0);
   const t0 = performance.now();
   let next = 0;
-  await Promise.all([0, 1].map(async () => {
-    while (next < P.screenReqs) await post(next++);
-  }));
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (next < P.screenReqs) await post(next++);
+    }),
+  );
   const sec = (performance.now() - t0) / 1000;
   const rps = (P.screenReqs * perReq) / sec;
   const mb = (P.screenReqs * reqBytes) / 1e6 / sec;
   raw.screeningHttp = { recordsPerSec: rps, mbPerSec: mb };
-  rows.push({ section: 'screening', metric: `POST /v1/screenings (${perReq} records/request, 2 in flight)`, value: round(rps, 0), unit: `records/s (${round(mb)} MB/s)`, baseline: 'grep MB/s', baselineValue: round(grepMb), ratio: round(mb / grepMb) });
+  rows.push({
+    section: 'screening',
+    metric: `POST /v1/screenings (${perReq} records/request, 2 in flight)`,
+    value: round(rps, 0),
+    unit: `records/s (${round(mb)} MB/s)`,
+    baseline: 'grep MB/s',
+    baselineValue: round(grepMb),
+    ratio: round(mb / grepMb),
+  });
 }
 
 async function auditSection(stack: Stack): Promise<void> {
@@ -205,7 +304,17 @@ async function auditSection(stack: Stack): Promise<void> {
   try {
     const v = await measureVerifyThroughput(ds, 'intake');
     raw.audit = v;
-    rows.push({ section: 'audit', metric: `verify intake chain (${v.entries} entries)`, value: v.verifyEntriesPerSec, unit: 'entries/s', baseline: 'raw SHA-256 same bytes', baselineValue: v.rawSha256EntriesPerSec, ratio: round(v.verifyEntriesPerSec / v.rawSha256EntriesPerSec, 3), goal: '≥ 0.5', pass: v.verifyEntriesPerSec / v.rawSha256EntriesPerSec >= 0.5 });
+    rows.push({
+      section: 'audit',
+      metric: `verify intake chain (${v.entries} entries)`,
+      value: v.verifyEntriesPerSec,
+      unit: 'entries/s',
+      baseline: 'raw SHA-256 same bytes',
+      baselineValue: v.rawSha256EntriesPerSec,
+      ratio: round(v.verifyEntriesPerSec / v.rawSha256EntriesPerSec, 3),
+      goal: '≥ 0.5',
+      pass: v.verifyEntriesPerSec / v.rawSha256EntriesPerSec >= 0.5,
+    });
   } finally {
     await ds.destroy();
   }
@@ -219,7 +328,11 @@ const pct = (xs: number[], p: number) => {
 
 /** Bare kafkajs produce→consume hop on the same broker at the same rate. */
 async function kafkaHop(stack: Stack, rate: number, count: number): Promise<number[]> {
-  const kafka = new Kafka({ clientId: `bench-hop-${stack.tag}`, brokers: stack.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: `bench-hop-${stack.tag}`,
+    brokers: stack.kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const topic = `${stack.prefix}bench.hop`;
   const admin = kafka.admin();
   await admin.connect();
@@ -265,7 +378,11 @@ async function pipelineSection(stack: Stack): Promise<void> {
     if (wait > 0) await sleep(wait);
     inflight.push(
       (async () => {
-        const r = await fetch(`${url}/v1/leads`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY }, body: JSON.stringify(leadBody(i, `p${stack.tag}`)) });
+        const r = await fetch(`${url}/v1/leads`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY },
+          body: JSON.stringify(leadBody(i, `p${stack.tag}`)),
+        });
         const at = Date.now();
         if (r.status === 201) acked.set(((await r.json()) as { id: string }).id, at);
         else failed++;
@@ -288,9 +405,37 @@ async function pipelineSection(stack: Stack): Promise<void> {
   const hop = await kafkaHop(stack, P.pipeRate, Math.min(n, 300));
   const med = pct(lat, 50);
   const hopMed = pct(hop, 50);
-  raw.pipeline = { sent: n, acked: acked.size, failed, assigned: seen.size, p50: med, p99: pct(lat, 99), hopP50: hopMed, hopP99: pct(hop, 99) };
-  rows.push({ section: 'pipeline', metric: `intake 2xx → assigned in read model @${P.pipeRate}/s: median`, value: med, unit: 'ms', baseline: 'kafkajs produce→consume hop median', baselineValue: hopMed, ratio: round(med / Math.max(hopMed, 1)), goal: '≤ 6 hops', pass: med / Math.max(hopMed, 1) <= 6, note: `${seen.size}/${acked.size} assigned within ${P.pipeWait} s (unassigned ones not in the figures); ${failed} posts failed` });
-  rows.push({ section: 'pipeline', metric: 'intake 2xx → assigned: p99', value: pct(lat, 99), unit: 'ms', baseline: 'hop p99', baselineValue: pct(hop, 99), ratio: round(pct(lat, 99) / Math.max(pct(hop, 99), 1)) });
+  raw.pipeline = {
+    sent: n,
+    acked: acked.size,
+    failed,
+    assigned: seen.size,
+    p50: med,
+    p99: pct(lat, 99),
+    hopP50: hopMed,
+    hopP99: pct(hop, 99),
+  };
+  rows.push({
+    section: 'pipeline',
+    metric: `intake 2xx → assigned in read model @${P.pipeRate}/s: median`,
+    value: med,
+    unit: 'ms',
+    baseline: 'kafkajs produce→consume hop median',
+    baselineValue: hopMed,
+    ratio: round(med / Math.max(hopMed, 1)),
+    goal: '≤ 6 hops',
+    pass: med / Math.max(hopMed, 1) <= 6,
+    note: `${seen.size}/${acked.size} assigned within ${P.pipeWait} s (unassigned ones not in the figures); ${failed} posts failed`,
+  });
+  rows.push({
+    section: 'pipeline',
+    metric: 'intake 2xx → assigned: p99',
+    value: pct(lat, 99),
+    unit: 'ms',
+    baseline: 'hop p99',
+    baselineValue: pct(hop, 99),
+    ratio: round(pct(lat, 99) / Math.max(pct(hop, 99), 1)),
+  });
 }
 
 /** A local webhook receiver that counts deliveries per Idempotency-Key. */
@@ -306,10 +451,12 @@ function receiver(): Promise<{ server: Server; url: string; times: number[]; key
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
-  return new Promise((r) => server.listen(0, '127.0.0.1', () => {
-    const a = server.address();
-    r({ server, url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/outpost/callbacks`, times, keys });
-  }));
+  return new Promise((r) =>
+    server.listen(0, '127.0.0.1', () => {
+      const a = server.address();
+      r({ server, url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/outpost/callbacks`, times, keys });
+    }),
+  );
 }
 
 async function notificationSection(stack: Stack): Promise<void> {
@@ -318,18 +465,38 @@ async function notificationSection(stack: Stack): Promise<void> {
   try {
     const admin = `Bearer ${await stack.token('p-admin-1', ['ADMIN'])}`;
     const api = async (path: string, body: unknown) => {
-      const r = await fetch(`${notif.url}${path}`, { method: 'POST', headers: { authorization: admin, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (r.status >= 300) throw new Error(`notification ${path} answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
+      const r = await fetch(`${notif.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: admin, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (r.status >= 300)
+        throw new Error(`notification ${path} answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
     };
-    await api('/v1/webhook-endpoints', { sourceId: BANK_SOURCE_ID, url: rx.url, keyId: 'bench-1', secret: 'bench-webhook-secret-0123456789' });
-    await api('/v1/rules', { id: 'bench-webhook', eventType: 'intake.lead-registered.v1', audience: 'SOURCE_SYSTEM', channels: ['WEBHOOK'], description: 'bench' });
+    await api('/v1/webhook-endpoints', {
+      sourceId: BANK_SOURCE_ID,
+      url: rx.url,
+      keyId: 'bench-1',
+      secret: 'bench-webhook-secret-0123456789',
+    });
+    await api('/v1/rules', {
+      id: 'bench-webhook',
+      eventType: 'intake.lead-registered.v1',
+      audience: 'SOURCE_SYSTEM',
+      channels: ['WEBHOOK'],
+      description: 'bench',
+    });
     // Events wait in Kafka while notification is down, so the measurement is its delivery rate, not intake's.
     await notif.stop();
     const url = stack.svc('intake').url;
     log(`notification: ${P.notifN} lead-registered events queued in Kafka, then notification started`);
     for (let i = 0; i < P.notifN; i += 200) {
       const leads = Array.from({ length: Math.min(200, P.notifN - i) }, (_, k) => leadBody(i + k, `n${stack.tag}`));
-      const r = await fetch(`${url}/v1/leads/batch`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY }, body: JSON.stringify({ leads }) });
+      const r = await fetch(`${url}/v1/leads/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY },
+        body: JSON.stringify({ leads }),
+      });
       if (r.status !== 200) throw new Error(`batch answered ${r.status}`);
     }
     const before = rx.times.length;
@@ -344,8 +511,26 @@ async function notificationSection(stack: Stack): Promise<void> {
     const dup = [...rx.keys.values()].filter((c) => c > 1).length;
     log('notification: BullMQ no-op baseline');
     const base = await bullNoop(stack, P.notifN);
-    raw.notification = { delivered: got, distinct: rx.keys.size, duplicates: dup, firstToLastMs: last - first, rate, bullNoopPerSec: base };
-    rows.push({ section: 'notification', metric: 'webhook deliveries to a local receiver', value: round(rate, 1), unit: 'deliveries/s', baseline: 'BullMQ no-op jobs/s (concurrency 4)', baselineValue: round(base, 1), ratio: round(rate / base), goal: '≥ 0.5', pass: rate / base >= 0.5, note: `${got}/${P.notifN} delivered, ${dup} keys seen twice; RATE_WEBHOOK_PER_SECOND raised for the bench` });
+    raw.notification = {
+      delivered: got,
+      distinct: rx.keys.size,
+      duplicates: dup,
+      firstToLastMs: last - first,
+      rate,
+      bullNoopPerSec: base,
+    };
+    rows.push({
+      section: 'notification',
+      metric: 'webhook deliveries to a local receiver',
+      value: round(rate, 1),
+      unit: 'deliveries/s',
+      baseline: 'BullMQ no-op jobs/s (concurrency 4)',
+      baselineValue: round(base, 1),
+      ratio: round(rate / base),
+      goal: '≥ 0.5',
+      pass: rate / base >= 0.5,
+      note: `${got}/${P.notifN} delivered, ${dup} keys seen twice; RATE_WEBHOOK_PER_SECOND raised for the bench`,
+    });
   } finally {
     rx.server.close();
   }
@@ -355,7 +540,9 @@ async function bullNoop(stack: Stack, n: number): Promise<number> {
   const connection = { url: stack.redisUrl, maxRetriesPerRequest: null };
   const name = `bench-noop-${stack.tag}`;
   const q = new Queue(name, { connection });
-  await q.addBulk(Array.from({ length: n }, (_, i) => ({ name: 'noop', data: { i }, opts: { removeOnComplete: true } })));
+  await q.addBulk(
+    Array.from({ length: n }, (_, i) => ({ name: 'noop', data: { i }, opts: { removeOnComplete: true } })),
+  );
   let done = 0;
   const t0 = performance.now();
   const w = new Worker(name, async () => undefined, { connection, concurrency: 4 });
@@ -374,10 +561,23 @@ async function memorySection(stack: Stack): Promise<void> {
   await sleep(3000);
   for (const [name, s] of stack.services) {
     const mb = peakRssMb(s.pid);
-    rows.push({ section: 'memory', metric: `${name} peak RSS (VmHWM)`, value: mb, unit: 'MB', goal: '≤ 200 MB', pass: mb === null ? null : mb <= 200 });
+    rows.push({
+      section: 'memory',
+      metric: `${name} peak RSS (VmHWM)`,
+      value: mb,
+      unit: 'MB',
+      goal: '≤ 200 MB',
+      pass: mb === null ? null : mb <= 200,
+    });
   }
   const kpid = kafkaBrokerPid();
-  rows.push({ section: 'memory', metric: 'Kafka broker peak RSS (VmHWM, shared broker)', value: peakRssMb(kpid), unit: 'MB', note: 'JVM; shared with other engineers' });
+  rows.push({
+    section: 'memory',
+    metric: 'Kafka broker peak RSS (VmHWM, shared broker)',
+    value: peakRssMb(kpid),
+    unit: 'MB',
+    note: 'JVM; shared with other engineers',
+  });
 }
 
 /**
@@ -387,9 +587,11 @@ async function memorySection(stack: Stack): Promise<void> {
 function fillScaling(context: string): void {
   const file = join(REPO_ROOT, 'deploy', 'SCALING.md');
   if (!existsSync(file)) return;
-  const g = (...keys: string[]): unknown => keys.reduce<unknown>((a, k) => (a && typeof a === 'object' ? (a as Record<string, unknown>)[k] : undefined), raw);
+  const g = (...keys: string[]): unknown =>
+    keys.reduce<unknown>((a, k) => (a && typeof a === 'object' ? (a as Record<string, unknown>)[k] : undefined), raw);
   const mem = (svc: string) => rows.find((x) => x.section === 'memory' && x.metric.startsWith(`${svc} `))?.value;
-  const v = (x: unknown, unit: string) => (typeof x === 'number' && Number.isFinite(x) ? `${Math.round(x * 10) / 10} ${unit}` : undefined);
+  const v = (x: unknown, unit: string) =>
+    typeof x === 'number' && Number.isFinite(x) ? `${Math.round(x * 10) / 10} ${unit}` : undefined;
   const values: Record<string, string | undefined> = {
     'intake-leads-per-second': v(g('intakeFull', 'rps'), 'leads/s'),
     'intake-batch-leads-per-second': v(g('intakeBatch', 'leadsPerSec'), 'leads/s'),
@@ -397,12 +599,17 @@ function fillScaling(context: string): void {
     'audit-verify-entries-per-second': v(g('audit', 'verifyEntriesPerSec'), 'entries/s'),
     'pipeline-p50': v(g('pipeline', 'p50'), 'ms'),
     'pipeline-p99': v(g('pipeline', 'p99'), 'ms'),
-    ...Object.fromEntries(['gateway', 'intake', 'assessment', 'escalation', 'notification'].map((s) => [`rss-${s}`, v(mem(s), 'MB')])),
+    ...Object.fromEntries(
+      ['gateway', 'intake', 'assessment', 'escalation', 'notification'].map((s) => [`rss-${s}`, v(mem(s), 'MB')]),
+    ),
   };
   let text = readFileSync(file, 'utf8');
   for (const [key, value] of Object.entries(values)) {
     if (!value) continue;
-    text = text.replace(new RegExp(`<!-- bench:${key} -->(?:[^<]*<!-- /bench -->)?`, 'g'), `<!-- bench:${key} -->${value} (${context})<!-- /bench -->`);
+    text = text.replace(
+      new RegExp(`<!-- bench:${key} -->(?:[^<]*<!-- /bench -->)?`, 'g'),
+      `<!-- bench:${key} -->${value} (${context})<!-- /bench -->`,
+    );
   }
   writeFileSync(file, text);
 }
@@ -452,7 +659,14 @@ async function main(): Promise<void> {
   }
 
   const loadAfter = machineLoad();
-  const result = { at: new Date().toISOString(), mode: QUICK ? 'quick' : 'full', durationSec: Math.round((Date.now() - started) / 1000), load: { before: loadBefore, after: loadAfter }, rows, raw };
+  const result = {
+    at: new Date().toISOString(),
+    mode: QUICK ? 'quick' : 'full',
+    durationSec: Math.round((Date.now() - started) / 1000),
+    load: { before: loadBefore, after: loadAfter },
+    rows,
+    raw,
+  };
   const stamp = result.at.replace(/[:.]/g, '-');
   const dir = join(REPO_ROOT, 'bench', 'results');
   writeFileSync(join(dir, `bench-${stamp}.json`), JSON.stringify(result, null, 2));
@@ -468,8 +682,13 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   writeFileSync(join(dir, 'latest-summary.md'), md);
-  if (!QUICK || process.argv.includes('--fill-scaling')) fillScaling(`${result.mode} run ${result.at.slice(0, 10)}, load avg ${loadBefore.loadavg1} on ${loadBefore.cpus} shared cores`);
-  process.stdout.write(`\n${textTable(rows)}\n\nload average before ${loadBefore.loadavg1}, after ${loadAfter.loadavg1} on ${loadBefore.cpus} cores; ${result.durationSec} s\n`);
+  if (!QUICK || process.argv.includes('--fill-scaling'))
+    fillScaling(
+      `${result.mode} run ${result.at.slice(0, 10)}, load avg ${loadBefore.loadavg1} on ${loadBefore.cpus} shared cores`,
+    );
+  process.stdout.write(
+    `\n${textTable(rows)}\n\nload average before ${loadBefore.loadavg1}, after ${loadAfter.loadavg1} on ${loadBefore.cpus} cores; ${result.durationSec} s\n`,
+  );
   process.exit(0);
 }
 

@@ -34,7 +34,13 @@ export interface CheckReport {
 export const SCHEMAS = ['intake', 'assessment', 'gateway', 'notification', 'escalation'] as const;
 
 async function schemaExists(stack: Stack, s: string): Promise<boolean> {
-  return (await stack.sql(`SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'audit_log'`, [s])).length > 0;
+  return (
+    (
+      await stack.sql(`SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'audit_log'`, [
+        s,
+      ])
+    ).length > 0
+  );
 }
 
 /**
@@ -52,7 +58,10 @@ export async function waitForQuiescence(stack: Stack, ackedIds: string[], timeou
       const [r] = await stack.sql<{ n: string }>(`SELECT count(*) AS n FROM ${s}.outbox WHERE sent_at IS NULL`);
       parts.push(`${s}:${r.n}`);
     }
-    const [v] = await stack.sql<{ n: string }>(`SELECT count(*) AS n FROM gateway.lead_view WHERE status = 'ASSIGNED' AND id = ANY($1)`, [ackedIds]);
+    const [v] = await stack.sql<{ n: string }>(
+      `SELECT count(*) AS n FROM gateway.lead_view WHERE status = 'ASSIGNED' AND id = ANY($1)`,
+      [ackedIds],
+    );
     const pendingOutbox = parts.some((p) => !p.endsWith(':0'));
     const sig = `${parts.join(',')}|${v.n}`;
     if (sig !== last) {
@@ -67,14 +76,23 @@ export async function waitForQuiescence(stack: Stack, ackedIds: string[], timeou
 
 /** Counts Kafka messages vs distinct envelope ids on every topic of this stack's prefix. */
 async function kafkaRedeliveries(stack: Stack): Promise<Record<string, number>> {
-  const kafka = new Kafka({ clientId: `checker-${stack.tag}`, brokers: stack.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: `checker-${stack.tag}`,
+    brokers: stack.kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
-  const topics = (await admin.listTopics()).filter((t) => t.startsWith(stack.prefix) && !t.endsWith('.dlq') && !t.includes('bench.hop'));
+  const topics = (await admin.listTopics()).filter(
+    (t) => t.startsWith(stack.prefix) && !t.endsWith('.dlq') && !t.includes('bench.hop'),
+  );
   const ends = new Map<string, number>();
   for (const t of topics) {
     const offs = await admin.fetchTopicOffsets(t);
-    ends.set(t, offs.reduce((n, o) => n + Number(o.high), 0));
+    ends.set(
+      t,
+      offs.reduce((n, o) => n + Number(o.high), 0),
+    );
   }
   await admin.disconnect();
   const want = [...ends.values()].reduce((a, b) => a + b, 0);
@@ -107,14 +125,25 @@ async function kafkaRedeliveries(stack: Stack): Promise<Record<string, number>> 
   return out;
 }
 
-export async function check(stack: Stack, acked: Map<string, number>, webhookKeys: Map<string, number> | null, quiescenceMs: number): Promise<CheckReport> {
+export async function check(
+  stack: Stack,
+  acked: Map<string, number>,
+  webhookKeys: Map<string, number> | null,
+  quiescenceMs: number,
+): Promise<CheckReport> {
   const ids = [...acked.keys()];
   const present = new Set((await stack.sql<{ id: string }>(`SELECT id::text AS id FROM intake.lead`)).map((r) => r.id));
   const missing = ids.filter((id) => !present.has(id)).length;
   const ackedSet = new Set(ids);
   const writtenNotAcknowledged = [...present].filter((id) => !ackedSet.has(id)).length;
 
-  const states = await stack.sql<{ id: string; intake: string | null; assessment: string | null; view: string | null; assignee: string | null }>(
+  const states = await stack.sql<{
+    id: string;
+    intake: string | null;
+    assessment: string | null;
+    view: string | null;
+    assignee: string | null;
+  }>(
     `SELECT l.id::text AS id, CASE WHEN s.id IS NULL THEN NULL WHEN s.primary_lead_id IS NULL THEN 'REPORTED' ELSE 'LINKED' END AS intake, a.status AS assessment, v.status AS view, v.assignee_id AS assignee
        FROM unnest($1::text[]) AS l(id)
        LEFT JOIN intake.lead s ON s.id::text = l.id
@@ -122,7 +151,9 @@ export async function check(stack: Stack, acked: Map<string, number>, webhookKey
        LEFT JOIN gateway.lead_view v ON v.id = l.id`,
     [ids],
   );
-  const wrong = states.filter((s) => s.intake !== 'REPORTED' || s.assessment !== 'ASSIGNED' || s.view !== 'ASSIGNED' || !s.assignee);
+  const wrong = states.filter(
+    (s) => s.intake !== 'REPORTED' || s.assessment !== 'ASSIGNED' || s.view !== 'ASSIGNED' || !s.assignee,
+  );
 
   let duplicateAuditEntries = 0;
   let auditChainsFailing = 0;
@@ -132,7 +163,8 @@ export async function check(stack: Stack, acked: Map<string, number>, webhookKey
   try {
     for (const s of SCHEMAS) {
       if (!(await schemaExists(stack, s))) continue;
-      const d = await stack.sql(`SELECT lead_id, action, from_state, to_state FROM ${s}.audit_log WHERE lead_id IS NOT NULL
+      const d =
+        await stack.sql(`SELECT lead_id, action, from_state, to_state FROM ${s}.audit_log WHERE lead_id IS NOT NULL
         GROUP BY lead_id, action, from_state, to_state HAVING count(*) > 1`);
       duplicateAuditEntries += d.length;
       const v = await verifyAuditLog(ds, s, []);
@@ -142,17 +174,23 @@ export async function check(stack: Stack, acked: Map<string, number>, webhookKey
   } finally {
     await ds.destroy();
   }
-  const dupAssign = await stack.sql(`SELECT key FROM assessment.outbox WHERE topic LIKE '%assessment.lead-assigned.v1' GROUP BY key HAVING count(*) > 1`);
+  const dupAssign = await stack.sql(
+    `SELECT key FROM assessment.outbox WHERE topic LIKE '%assessment.lead-assigned.v1' GROUP BY key HAVING count(*) > 1`,
+  );
   let duplicateDeliveries = 0;
   if (await schemaExists(stack, 'notification')) {
-    duplicateDeliveries = (await stack.sql(`SELECT 1 FROM notification.delivery GROUP BY event_id, recipient, channel HAVING count(*) > 1`)).length;
+    duplicateDeliveries = (
+      await stack.sql(`SELECT 1 FROM notification.delivery GROUP BY event_id, recipient, channel HAVING count(*) > 1`)
+    ).length;
   }
   return {
     acknowledged: ids.length,
     missing,
     writtenNotAcknowledged,
     wrongState: wrong.length,
-    wrongStateSamples: wrong.slice(0, 5).map((w) => `${w.id}: intake=${w.intake} assessment=${w.assessment} view=${w.view} assignee=${w.assignee}`),
+    wrongStateSamples: wrong
+      .slice(0, 5)
+      .map((w) => `${w.id}: intake=${w.intake} assessment=${w.assessment} view=${w.view} assignee=${w.assignee}`),
     duplicateAuditEntries,
     duplicateAssignments: dupAssign.length,
     duplicateDeliveries,

@@ -62,14 +62,34 @@ export interface FaultSuiteReport {
 /** A private redis-server for the suite (so killing it harms nobody). */
 async function startRedis(dir: string, port: number): Promise<() => number | null> {
   const pidfile = join(dir, `redis-${port}.pid`);
-  execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', pidfile, '--logfile', join(dir, 'logs', 'redis.log')]);
+  execFileSync('redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'yes',
+    '--pidfile',
+    pidfile,
+    '--logfile',
+    join(dir, 'logs', 'redis.log'),
+  ]);
   for (let i = 0; i < 50 && !existsSync(pidfile); i++) await sleep(100);
   return () => (existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8').trim()) : null);
 }
 
 /** A private Kafka broker (never the shared 9092 one) for the broker-kill fault. */
 function kafkaEnv(dir: string, port: number, controller: number): NodeJS.ProcessEnv {
-  return { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(controller), KAFKA_DATA: join(dir, 'kafka') };
+  return {
+    ...process.env,
+    KAFKA_PORT: String(port),
+    KAFKA_CONTROLLER_PORT: String(controller),
+    KAFKA_DATA: join(dir, 'kafka'),
+  };
 }
 
 class LoadGenerator {
@@ -107,7 +127,12 @@ class LoadGenerator {
   private async post(n: number): Promise<void> {
     this.sent++;
     try {
-      const r = await fetch(`${this.url()}/v1/leads`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY }, body: JSON.stringify(leadBody(n, this.run)), signal: AbortSignal.timeout(10_000) });
+      const r = await fetch(`${this.url()}/v1/leads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY },
+        body: JSON.stringify(leadBody(n, this.run)),
+        signal: AbortSignal.timeout(10_000),
+      });
       if (r.status === 201 || r.status === 200) this.acked.set(((await r.json()) as { id: string }).id, Date.now());
       else {
         this.failures++;
@@ -146,11 +171,22 @@ function webhookReceiver(): Promise<{ server: Server; url: string; keys: Map<str
 }
 
 async function countRows(stack: Stack): Promise<number> {
-  const tables = ['intake.lead', 'intake.outbox', 'intake.audit_log', 'intake.evidence', 'gateway.account', 'gateway.refresh_token', 'gateway.audit_log'];
+  const tables = [
+    'intake.lead',
+    'intake.outbox',
+    'intake.audit_log',
+    'intake.evidence',
+    'gateway.account',
+    'gateway.refresh_token',
+    'gateway.audit_log',
+  ];
   let n = 0;
   for (const t of tables) {
     const [s, name] = t.split('.');
-    const exists = await stack.sql(`SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2`, [s, name]);
+    const exists = await stack.sql(
+      `SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2`,
+      [s, name],
+    );
     if (exists.length) n += Number((await stack.sql<{ n: string }>(`SELECT count(*) AS n FROM ${t}`))[0].n);
   }
   return n;
@@ -181,7 +217,14 @@ export async function runFaultSuite(o: FaultSuiteOptions): Promise<FaultSuiteRep
     kafkaBrokers,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
     distRoot: o.distRoot,
-    env: { notification: { RATE_WEBHOOK_PER_SECOND: '10000', RECONCILE_INTERVAL_MS: '5000', RECONCILE_GRACE_MS: '5000', DELIVERY_BACKOFF_MS: '200' } },
+    env: {
+      notification: {
+        RATE_WEBHOOK_PER_SECOND: '10000',
+        RECONCILE_INTERVAL_MS: '5000',
+        RECONCILE_GRACE_MS: '5000',
+        DELIVERY_BACKOFF_MS: '200',
+      },
+    },
   });
   await stack.init();
   const rx = await webhookReceiver();
@@ -195,10 +238,26 @@ export async function runFaultSuite(o: FaultSuiteOptions): Promise<FaultSuiteRep
       const admin = `Bearer ${await stack.token('p-admin-1', ['ADMIN'])}`;
       const notif = stack.svc('notification');
       for (const [path, body] of [
-        ['/v1/webhook-endpoints', { sourceId: BANK_SOURCE_ID, url: rx.url, keyId: 'faults-1', secret: 'faults-webhook-secret-0123456789' }],
-        ['/v1/rules', { id: 'faults-webhook', eventType: 'assessment.lead-assigned.v1', audience: 'SOURCE_SYSTEM', channels: ['WEBHOOK'], description: 'fault suite' }],
+        [
+          '/v1/webhook-endpoints',
+          { sourceId: BANK_SOURCE_ID, url: rx.url, keyId: 'faults-1', secret: 'faults-webhook-secret-0123456789' },
+        ],
+        [
+          '/v1/rules',
+          {
+            id: 'faults-webhook',
+            eventType: 'assessment.lead-assigned.v1',
+            audience: 'SOURCE_SYSTEM',
+            channels: ['WEBHOOK'],
+            description: 'fault suite',
+          },
+        ],
       ] as const) {
-        const r = await fetch(`${notif.url}${path}`, { method: 'POST', headers: { authorization: admin, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const r = await fetch(`${notif.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: admin, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
         if (r.status >= 300) throw new Error(`notification ${path}: ${r.status} ${await r.text()}`);
       }
     }
@@ -221,7 +280,12 @@ export async function runFaultSuite(o: FaultSuiteOptions): Promise<FaultSuiteRep
       let id: string | null = null;
       while (!id && Date.now() < deadline) {
         try {
-          const r = await fetch(`${intake.url}/v1/leads`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY }, body: JSON.stringify(leadBody(probeN++, `probe${stack.tag}`)), signal: AbortSignal.timeout(5000) });
+          const r = await fetch(`${intake.url}/v1/leads`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY },
+            body: JSON.stringify(leadBody(probeN++, `probe${stack.tag}`)),
+            signal: AbortSignal.timeout(5000),
+          });
           if (r.status === 201) id = ((await r.json()) as { id: string }).id;
         } catch {
           /* still down */
@@ -256,11 +320,20 @@ export async function runFaultSuite(o: FaultSuiteOptions): Promise<FaultSuiteRep
         const exited = intake.exited().then(() => (crashed = true));
         const until = Date.now() + 30_000;
         while (!crashed && Date.now() < until) {
-          await fetch(`${intake.url}/v1/leads`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY }, body: JSON.stringify(leadBody(probeN++, `relay${stack.tag}`)), signal: AbortSignal.timeout(5000) }).then((r) => r.arrayBuffer()).catch(() => undefined);
+          await fetch(`${intake.url}/v1/leads`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY },
+            body: JSON.stringify(leadBody(probeN++, `relay${stack.tag}`)),
+            signal: AbortSignal.timeout(5000),
+          })
+            .then((r) => r.arrayBuffer())
+            .catch(() => undefined);
           await Promise.race([exited, sleep(500)]);
         }
         await intake.start();
-        note = crashed ? 'relay killed itself between publish and mark-sent; intake restarted without the hook' : 'hook did not fire within 30 s';
+        note = crashed
+          ? 'relay killed itself between publish and mark-sent; intake restarted without the hook'
+          : 'hook did not fire within 30 s';
         if (!crashed) failures.push('relay crash hook did not fire');
       } else if (f === 'redis-restart') {
         const pid = redisPid();
@@ -283,7 +356,12 @@ export async function runFaultSuite(o: FaultSuiteOptions): Promise<FaultSuiteRep
           const s = Date.now();
           let status = 0;
           try {
-            const r = await fetch(`${intake.url}/v1/leads`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY }, body: JSON.stringify(leadBody(probeN++, `pgdown${stack.tag}`)), signal: AbortSignal.timeout(10_000) });
+            const r = await fetch(`${intake.url}/v1/leads`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'x-api-key': BANK_KEY },
+              body: JSON.stringify(leadBody(probeN++, `pgdown${stack.tag}`)),
+              signal: AbortSignal.timeout(10_000),
+            });
             status = r.status;
             await r.arrayBuffer();
           } catch {
@@ -294,7 +372,8 @@ export async function runFaultSuite(o: FaultSuiteOptions): Promise<FaultSuiteRep
         }
         await exec('pg_ctlcluster', ['15', 'main', 'start']);
         note = `stopped -m immediate for 5 s; intake answered ${[...new Set(pgDownAnswers.map((a) => a.status))].join('/')} in ≤ ${Math.max(...pgDownAnswers.map((a) => a.ms))} ms`;
-        if (pgDownAnswers.some((a) => a.status !== 503 || a.ms > 3000)) failures.push(`while Postgres was down intake answered ${JSON.stringify(pgDownAnswers.slice(0, 5))}`);
+        if (pgDownAnswers.some((a) => a.status !== 503 || a.ms > 3000))
+          failures.push(`while Postgres was down intake answered ${JSON.stringify(pgDownAnswers.slice(0, 5))}`);
       }
       const recoveryMs = await recover(at);
       if (recoveryMs === null) failures.push(`${f}: no recovery within ${RECOVERY_LIMIT_MS / 1000} s`);
@@ -303,13 +382,16 @@ export async function runFaultSuite(o: FaultSuiteOptions): Promise<FaultSuiteRep
     }
     gen.faultsOver = true;
     await gen.finished();
-    log(`load done: ${gen.acked.size} acknowledged of ${gen.sent} sent (${gen.failures} failed while services were down)`);
+    log(
+      `load done: ${gen.acked.size} acknowledged of ${gen.sent} sent (${gen.failures} failed while services were down)`,
+    );
     const acked = new Map(gen.acked);
     const quiescence = await waitForQuiescence(stack, [...acked.keys()], 600_000);
     const report = await check(stack, acked, o.services.includes('notification') ? rx.keys : null, quiescence);
 
     if (report.missing) failures.push(`${report.missing} acknowledged leads missing`);
-    if (report.wrongState) failures.push(`${report.wrongState} leads not in their expected state: ${report.wrongStateSamples.join('; ')}`);
+    if (report.wrongState)
+      failures.push(`${report.wrongState} leads not in their expected state: ${report.wrongStateSamples.join('; ')}`);
     if (report.duplicateAuditEntries) failures.push(`${report.duplicateAuditEntries} duplicate audit entries`);
     if (report.duplicateAssignments) failures.push(`${report.duplicateAssignments} duplicate assignments`);
     if (report.duplicateDeliveries) failures.push(`${report.duplicateDeliveries} duplicate deliveries`);
@@ -317,25 +399,47 @@ export async function runFaultSuite(o: FaultSuiteOptions): Promise<FaultSuiteRep
     if (fuzz.report.fiveXx) failures.push(`fuzzer: ${fuzz.report.fiveXx} responses ≥ 500`);
     if (fuzz.report.accepted2xx) failures.push(`fuzzer: ${fuzz.report.accepted2xx} malformed requests accepted`);
     if (fuzz.report.notProblemJson) failures.push(`fuzzer: ${fuzz.report.notProblemJson} errors not problem+json`);
-    if (fuzz.report.missingFieldPath) failures.push(`fuzzer: ${fuzz.report.missingFieldPath} field errors without a path`);
+    if (fuzz.report.missingFieldPath)
+      failures.push(`fuzzer: ${fuzz.report.missingFieldPath} field errors without a path`);
     if (fuzzRowsWritten) failures.push(`fuzzer: ${fuzzRowsWritten} rows written`);
-    return { mode: o.mode, leadsSent: gen.sent, faults: results, check: report, fuzz: fuzz.report, fuzzRowsWritten, pgDownAnswers, durationSec: Math.round((Date.now() - t0) / 1000), failures };
+    return {
+      mode: o.mode,
+      leadsSent: gen.sent,
+      faults: results,
+      check: report,
+      fuzz: fuzz.report,
+      fuzzRowsWritten,
+      pgDownAnswers,
+      durationSec: Math.round((Date.now() - t0) / 1000),
+      failures,
+    };
   } finally {
     gen?.stop();
     rx.server.close();
     await stack.stop(process.env.FAULTS_KEEP_DB === '1');
     const pid = redisPid();
     if (pid && pidAlive(pid)) process.kill(pid, 'SIGTERM');
-    if (useOwnKafka) await exec('bash', [join(REPO_ROOT, 'deploy/local/kafka.sh'), 'stop'], { env: kafkaEnv(dir, kport, kctl) }).catch(() => undefined);
+    if (useOwnKafka)
+      await exec('bash', [join(REPO_ROOT, 'deploy/local/kafka.sh'), 'stop'], { env: kafkaEnv(dir, kport, kctl) }).catch(
+        () => undefined,
+      );
     log(`logs in ${stack.logDir}`);
   }
 }
 
 /** The fuzzer over intake's public endpoints (from its /docs-json) and gateway's login. */
-async function fuzzAll(stack: Stack, total: number, log: (m: string) => void): Promise<{ report: FuzzReport; rowsBefore: number }> {
+async function fuzzAll(
+  stack: Stack,
+  total: number,
+  log: (m: string) => void,
+): Promise<{ report: FuzzReport; rowsBefore: number }> {
   const intake = stack.svc('intake');
   const doc = (await (await fetch(`${intake.url}/docs-json`)).json()) as Record<string, unknown>;
-  const intakeTargets = targetsOf(doc, (_m, p) => p.startsWith('/v1/') && !p.startsWith('/v1/audit') && !p.startsWith('/v1/ops'), { 'x-api-key': BANK_KEY });
+  const intakeTargets = targetsOf(
+    doc,
+    (_m, p) => p.startsWith('/v1/') && !p.startsWith('/v1/audit') && !p.startsWith('/v1/ops'),
+    { 'x-api-key': BANK_KEY },
+  );
   const arbs = [caseArbitrary(doc, intake.url, intakeTargets)];
   const names = intakeTargets.map((t) => `${t.method} ${t.path}`);
   if (stack.services.has('gateway')) {
@@ -365,11 +469,25 @@ async function fuzzAll(stack: Stack, total: number, log: (m: string) => void): P
     if (c.kind === 'junk-query') return true;
     // The batch endpoint answers 200 with a result per item: a broken item must come back rejected with field paths.
     if (status === 200 && c.target.path === '/v1/leads/batch' && c.fieldPath?.startsWith('leads/')) {
-      const b = JSON.parse(text) as { accepted?: number; results?: Array<{ status?: string; errors?: Array<{ path?: string }> }> };
-      return b.accepted === 0 && (b.results ?? []).length > 0 && (b.results ?? []).every((r) => r.status === 'rejected' && (r.errors ?? []).length > 0 && (r.errors ?? []).every((e) => typeof e.path === 'string' && e.path.length > 0));
+      const b = JSON.parse(text) as {
+        accepted?: number;
+        results?: Array<{ status?: string; errors?: Array<{ path?: string }> }>;
+      };
+      return (
+        b.accepted === 0 &&
+        (b.results ?? []).length > 0 &&
+        (b.results ?? []).every(
+          (r) =>
+            r.status === 'rejected' &&
+            (r.errors ?? []).length > 0 &&
+            (r.errors ?? []).every((e) => typeof e.path === 'string' && e.path.length > 0),
+        )
+      );
     }
     return false;
   });
-  log(`fuzzer: ${JSON.stringify(report.statuses)}; 5xx ${report.fiveXx}, accepted ${report.accepted2xx}, not problem+json ${report.notProblemJson}, no field path ${report.missingFieldPath}`);
+  log(
+    `fuzzer: ${JSON.stringify(report.statuses)}; 5xx ${report.fiveXx}, accepted ${report.accepted2xx}, not problem+json ${report.notProblemJson}, no field path ${report.missingFieldPath}`,
+  );
   return { report, rowsBefore };
 }

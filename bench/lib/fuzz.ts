@@ -72,13 +72,20 @@ function resolve(doc: Record<string, unknown>, s: Schema | undefined): Schema | 
 }
 
 /** The operations of an OpenAPI document worth fuzzing (everything under /v1 or /api/v1 that is not a health probe). */
-export function targetsOf(doc: Record<string, unknown>, only: (method: string, path: string) => boolean, headers: Record<string, string>): FuzzTarget[] {
+export function targetsOf(
+  doc: Record<string, unknown>,
+  only: (method: string, path: string) => boolean,
+  headers: Record<string, string>,
+): FuzzTarget[] {
   const out: FuzzTarget[] = [];
   const paths = doc.paths as Record<string, Record<string, Record<string, unknown>>>;
   for (const [path, ops] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(ops)) {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method) || !only(method, path)) continue;
-      const content = ((op.requestBody as Record<string, unknown> | undefined)?.content ?? {}) as Record<string, { schema?: Schema; examples?: Record<string, { value: unknown }>; example?: unknown }>;
+      const content = ((op.requestBody as Record<string, unknown> | undefined)?.content ?? {}) as Record<
+        string,
+        { schema?: Schema; examples?: Record<string, { value: unknown }>; example?: unknown }
+      >;
       const json = content['application/json'];
       const exampleMap = json?.examples;
       const example = json?.example ?? (exampleMap ? Object.values(exampleMap)[0]?.value : undefined);
@@ -133,21 +140,30 @@ function mutationsOf(doc: Record<string, unknown>, schema: Schema | undefined, p
     const wt = wrongType(s);
     if (wt !== undefined && !s.anyOf && !s.oneOf) out.push(set('wrong-type', () => wt));
     if (s.enum) out.push(set('not-in-enum', () => 'NOT_AN_ALLOWED_VALUE_前哨'));
-    if (typeof s.maxLength === 'number' && s.maxLength < 100_000) out.push(set('too-long', () => 'x'.repeat(s.maxLength! + 1)));
+    if (typeof s.maxLength === 'number' && s.maxLength < 100_000)
+      out.push(set('too-long', () => 'x'.repeat(s.maxLength! + 1)));
     if (typeof s.minLength === 'number' && s.minLength > 0) out.push(set('too-short', () => ''));
     if (typeof s.maximum === 'number') out.push(set('above-maximum', () => s.maximum! + 1e6));
     if (typeof s.minimum === 'number') out.push(set('below-minimum', () => s.minimum! - 1e6));
-    if (typeof s.maxItems === 'number' && s.maxItems <= 1000 && s.items) out.push(set('too-many-items', () => Array.from({ length: s.maxItems! + 1 }, () => ({}))));
+    if (typeof s.maxItems === 'number' && s.maxItems <= 1000 && s.items)
+      out.push(set('too-many-items', () => Array.from({ length: s.maxItems! + 1 }, () => ({}))));
   }
   if (typeOf(s) === 'object' && s.properties) {
-    if (s.additionalProperties === false) out.push({ path: [...path, 'unexpectedField前哨'], kind: 'unknown-property', apply: (c, k) => void (c[k] = 'x') });
-    for (const r of s.required ?? []) out.push({ path: [...path, r], kind: 'missing-required', apply: (c, k) => void delete c[k] });
+    if (s.additionalProperties === false)
+      out.push({
+        path: [...path, 'unexpectedField前哨'],
+        kind: 'unknown-property',
+        apply: (c, k) => void (c[k] = 'x'),
+      });
+    for (const r of s.required ?? [])
+      out.push({ path: [...path, r], kind: 'missing-required', apply: (c, k) => void delete c[k] });
     for (const [k, sub] of Object.entries(s.properties)) out.push(...mutationsOf(doc, sub, [...path, k], depth + 1));
   }
   if (typeOf(s) === 'array' && s.items && path.length) {
     const item = resolve(doc, s.items);
     // Only inside arrays of objects: break the first element (which the valid base must then contain).
-    if (item && typeOf(item) === 'object') for (const m of mutationsOf(doc, item, [...path, '0'], depth + 1)) out.push(m);
+    if (item && typeOf(item) === 'object')
+      for (const m of mutationsOf(doc, item, [...path, '0'], depth + 1)) out.push(m);
   }
   return out;
 }
@@ -174,11 +190,27 @@ function applyMutation(example: unknown, m: Mutation): Record<string, unknown> |
 
 const junk = fc.oneof(
   fc.string({ maxLength: 40 }),
-  fc.constantFrom('../../etc/passwd', '%00', "' OR 1=1 --", '${jndi:x}', '\u0000\u202e', '前哨'.repeat(300), '-1', '1e309', 'null', '{}', ' '),
+  fc.constantFrom(
+    '../../etc/passwd',
+    '%00',
+    "' OR 1=1 --",
+    '${jndi:x}',
+    '\u0000\u202e',
+    '前哨'.repeat(300),
+    '-1',
+    '1e309',
+    'null',
+    '{}',
+    ' ',
+  ),
 );
 
 /** fast-check arbitrary of malformed requests for the given targets. */
-export function caseArbitrary(doc: Record<string, unknown>, base: string, targets: FuzzTarget[]): fc.Arbitrary<FuzzCase> {
+export function caseArbitrary(
+  doc: Record<string, unknown>,
+  base: string,
+  targets: FuzzTarget[],
+): fc.Arbitrary<FuzzCase> {
   const perTarget = targets.map((t) => {
     const validUrl = `${base}${t.path.replace(/\{\w+\}/g, '00000000-0000-7000-8000-000000000000')}`;
     const muts = t.bodySchema ? mutationsOf(doc, t.bodySchema, []) : [];
@@ -187,27 +219,87 @@ export function caseArbitrary(doc: Record<string, unknown>, base: string, target
       arbs.push(
         fc.constantFrom(...muts).map((m): FuzzCase => {
           const body = applyMutation(t.example, m);
-          if (!body) return { target: t, url: validUrl, body: '{"broken": ', contentType: 'application/json', fieldPath: null, kind: 'broken-json' };
-          return { target: t, url: validUrl, body: JSON.stringify(body), contentType: 'application/json', fieldPath: m.path.join('/'), kind: m.kind };
+          if (!body)
+            return {
+              target: t,
+              url: validUrl,
+              body: '{"broken": ',
+              contentType: 'application/json',
+              fieldPath: null,
+              kind: 'broken-json',
+            };
+          return {
+            target: t,
+            url: validUrl,
+            body: JSON.stringify(body),
+            contentType: 'application/json',
+            fieldPath: m.path.join('/'),
+            kind: m.kind,
+          };
         }),
       );
     }
     if (t.bodySchema || t.multipart) {
       arbs.push(
-        fc.oneof(
-          fc.string({ maxLength: 200 }).map((s) => ({ body: `{${s}`, contentType: 'application/json', kind: 'broken-json' })),
-          fc.oneof(fc.constant('null'), fc.constant('[]'), fc.constant('"text"'), fc.constant('42'), fc.constant('true')).map((b) => ({ body: b, contentType: 'application/json', kind: 'not-an-object' })),
-          fc.string({ maxLength: 200 }).map((s) => ({ body: s, contentType: 'text/plain', kind: 'wrong-media-type' })),
-          fc.constant({ body: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n', contentType: 'multipart/form-data; boundary=y', kind: 'broken-multipart' }),
-        ).map((r): FuzzCase => ({ target: t, url: validUrl, body: r.body, contentType: r.contentType, fieldPath: null, kind: r.kind })),
+        fc
+          .oneof(
+            fc
+              .string({ maxLength: 200 })
+              .map((s) => ({ body: `{${s}`, contentType: 'application/json', kind: 'broken-json' })),
+            fc
+              .oneof(
+                fc.constant('null'),
+                fc.constant('[]'),
+                fc.constant('"text"'),
+                fc.constant('42'),
+                fc.constant('true'),
+              )
+              .map((b) => ({ body: b, contentType: 'application/json', kind: 'not-an-object' })),
+            fc
+              .string({ maxLength: 200 })
+              .map((s) => ({ body: s, contentType: 'text/plain', kind: 'wrong-media-type' })),
+            fc.constant({
+              body: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n',
+              contentType: 'multipart/form-data; boundary=y',
+              kind: 'broken-multipart',
+            }),
+          )
+          .map((r): FuzzCase => ({
+            target: t,
+            url: validUrl,
+            body: r.body,
+            contentType: r.contentType,
+            fieldPath: null,
+            kind: r.kind,
+          })),
       );
     }
     if (t.pathParams.length) {
-      arbs.push(junk.map((j): FuzzCase => ({ target: t, url: `${base}${t.path.replace(/\{\w+\}/g, encodeURIComponent(j) || '%20')}`, body: t.bodySchema ? JSON.stringify(t.example) : undefined, contentType: t.bodySchema ? 'application/json' : undefined, fieldPath: null, kind: 'bad-path-param' })));
+      arbs.push(
+        junk.map((j): FuzzCase => ({
+          target: t,
+          url: `${base}${t.path.replace(/\{\w+\}/g, encodeURIComponent(j) || '%20')}`,
+          body: t.bodySchema ? JSON.stringify(t.example) : undefined,
+          contentType: t.bodySchema ? 'application/json' : undefined,
+          fieldPath: null,
+          kind: 'bad-path-param',
+        })),
+      );
     }
     if (!arbs.length) {
       // No body, no path parameter: junk query strings.
-      arbs.push(fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), junk, { maxKeys: 4 }).map((q): FuzzCase => ({ target: t, url: `${validUrl}?${new URLSearchParams(q).toString()}&limit=-5&cursor=%ZZ`, body: undefined, contentType: undefined, fieldPath: null, kind: 'junk-query' })));
+      arbs.push(
+        fc
+          .dictionary(fc.string({ minLength: 1, maxLength: 10 }), junk, { maxKeys: 4 })
+          .map((q): FuzzCase => ({
+            target: t,
+            url: `${validUrl}?${new URLSearchParams(q).toString()}&limit=-5&cursor=%ZZ`,
+            body: undefined,
+            contentType: undefined,
+            fieldPath: null,
+            kind: 'junk-query',
+          })),
+      );
     }
     return fc.oneof(...arbs);
   });
@@ -215,11 +307,27 @@ export function caseArbitrary(doc: Record<string, unknown>, base: string, target
 }
 
 /** Sends `count` cases per target group with `parallel` in flight, and tallies the properties. */
-export async function runFuzz(cases: FuzzCase[], parallel = 8, expect2xxOk: (c: FuzzCase, status: number, text: string) => boolean = () => false): Promise<FuzzReport> {
-  const rep: FuzzReport = { requests: 0, perEndpoint: {}, statuses: {}, fiveXx: 0, accepted2xx: 0, notProblemJson: 0, missingFieldPath: 0, samples: [] };
+export async function runFuzz(
+  cases: FuzzCase[],
+  parallel = 8,
+  expect2xxOk: (c: FuzzCase, status: number, text: string) => boolean = () => false,
+): Promise<FuzzReport> {
+  const rep: FuzzReport = {
+    requests: 0,
+    perEndpoint: {},
+    statuses: {},
+    fiveXx: 0,
+    accepted2xx: 0,
+    notProblemJson: 0,
+    missingFieldPath: 0,
+    samples: [],
+  };
   const note = (c: FuzzCase, why: string) => {
     const path = c.url.replace(/^https?:\/\/[^/]+/, '');
-    if (rep.samples.length < 10) rep.samples.push(`${c.target.method} ${path.length > 100 ? `${path.slice(0, 100)}…(${path.length} chars)` : path} [${c.kind}${c.fieldPath ? ` ${c.fieldPath}` : ''}]: ${why}`);
+    if (rep.samples.length < 10)
+      rep.samples.push(
+        `${c.target.method} ${path.length > 100 ? `${path.slice(0, 100)}…(${path.length} chars)` : path} [${c.kind}${c.fieldPath ? ` ${c.fieldPath}` : ''}]: ${why}`,
+      );
   };
   let next = 0;
   await Promise.all(
@@ -232,7 +340,12 @@ export async function runFuzz(cases: FuzzCase[], parallel = 8, expect2xxOk: (c: 
         let ctype = '';
         let text = '';
         try {
-          const r = await fetch(c.url, { method: c.target.method, headers, body: c.body, signal: AbortSignal.timeout(15_000) });
+          const r = await fetch(c.url, {
+            method: c.target.method,
+            headers,
+            body: c.body,
+            signal: AbortSignal.timeout(15_000),
+          });
           status = r.status;
           ctype = r.headers.get('content-type') ?? '';
           text = await r.text();
@@ -264,7 +377,7 @@ export async function runFuzz(cases: FuzzCase[], parallel = 8, expect2xxOk: (c: 
         if (c.fieldPath && status === 400) {
           let errors: Array<{ path?: unknown }> = [];
           try {
-            errors = ((JSON.parse(text) as { errors?: Array<{ path?: unknown }> }).errors ?? []);
+            errors = (JSON.parse(text) as { errors?: Array<{ path?: unknown }> }).errors ?? [];
           } catch {
             /* counted below */
           }

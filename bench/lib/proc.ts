@@ -103,7 +103,9 @@ export class ServiceProcess {
     });
     while (Date.now() - t0 < timeoutMs) {
       if (exited !== null && this.child === child) {
-        throw new Error(`${this.name} exited with ${exited} during start; see ${join(this.logDir, `${this.name}.${this.starts}.log`)}`);
+        throw new Error(
+          `${this.name} exited with ${exited} during start; see ${join(this.logDir, `${this.name}.${this.starts}.log`)}`,
+        );
       }
       try {
         const r = await fetch(`${this.url}/health/live`, { signal: AbortSignal.timeout(1000) });

@@ -84,13 +84,21 @@ export class Stack {
         REDIS_KEY_PREFIX: `bench:${t}:intake:`,
         EVIDENCE_DIR: join(this.dir, 'evidence'),
       },
-      assessment: { DEMO_DATA: 'true', KAFKA_CONSUMER_GROUP: `bench-${t}-assessment`, DEADLINE_QUEUE: `bench-${t}-assessment-deadlines` },
+      assessment: {
+        DEMO_DATA: 'true',
+        KAFKA_CONSUMER_GROUP: `bench-${t}-assessment`,
+        DEADLINE_QUEUE: `bench-${t}-assessment-deadlines`,
+      },
       escalation: {
         ESCALATION_CONSUMER_GROUP: `bench-${t}-escalation`,
         ESCALATION_TIMERS_QUEUE: `bench-${t}-escalation-clocks`,
         ESCALATION_DISPATCH_QUEUE: `bench-${t}-escalation-dispatch`,
       },
-      notification: { NOTIFICATION_QUEUE_PREFIX: `bench-${t}-notification`, SMTP_URL: 'smtp://127.0.0.1:9', SMS_GATEWAY_URL: 'http://127.0.0.1:9/sms/send' },
+      notification: {
+        NOTIFICATION_QUEUE_PREFIX: `bench-${t}-notification`,
+        SMTP_URL: 'smtp://127.0.0.1:9',
+        SMS_GATEWAY_URL: 'http://127.0.0.1:9/sms/send',
+      },
       gateway: {
         DEMO_DATA: 'true',
         KAFKA_CONSUMER_GROUP: `bench-${t}-gateway`,
@@ -109,7 +117,11 @@ export class Stack {
   async start(names: ServiceName[]): Promise<void> {
     const ports: Partial<Record<ServiceName, number>> = {};
     for (const n of names) ports[n] = await freePort();
-    for (const n of names) this.services.set(n, new ServiceProcess(n, ports[n]!, this.envFor(n, ports), this.logDir, this.o.distRoot ?? DIST_ROOT));
+    for (const n of names)
+      this.services.set(
+        n,
+        new ServiceProcess(n, ports[n]!, this.envFor(n, ports), this.logDir, this.o.distRoot ?? DIST_ROOT),
+      );
     // In parallel: each migrates its own schema; sequential starts on a loaded machine take minutes.
     await Promise.all(names.map((n) => this.svc(n).start(undefined, 300_000)));
   }
@@ -121,7 +133,13 @@ export class Stack {
   }
 
   async token(userId: string, roles: Role[]): Promise<string> {
-    const p: Principal = { userId, name: userId, roles, canCertify: false, scope: { district: true, streetCodes: [], gridIds: [] } };
+    const p: Principal = {
+      userId,
+      name: userId,
+      roles,
+      canCertify: false,
+      scope: { district: true, streetCodes: [], gridIds: [] },
+    };
     return signInternalToken(p, await importPKCS8(this.privateKeyPem, 'ES256'), 600);
   }
 

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -10,6 +11,7 @@ import type { MigrationInterface } from 'typeorm';
 import type { BaseConfig } from './config';
 import { prepareDatabase } from './database';
 import { httpDuration } from './metrics';
+import { problem, PROBLEM_CONTENT_TYPE } from './problem';
 
 export interface ServiceBootstrap {
   service: string;
@@ -31,6 +33,20 @@ export async function createServiceApp(o: ServiceBootstrap): Promise<NestFastify
   const adapter = new FastifyAdapter({
     bodyLimit: o.bodyLimit ?? 1024 * 1024,
     trustProxy: true,
+    // Router-level errors (path parameter too long, malformed URL) never reach Nest: answer them as problem+json too.
+    frameworkErrors: (error: { code?: string; message: string }, request: FastifyRequest, reply: FastifyReply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const body = problem(
+        tooLong ? 414 : 400,
+        tooLong ? 'PATH_PARAMETER_TOO_LONG' : 'BAD_URL',
+        tooLong ? 'A path parameter is longer than allowed.' : 'The URL is malformed.',
+        [{ path: '(path)', message: error.message }],
+      );
+      void reply
+        .status(body.status)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send({ ...body, instance: request.url });
+    },
     genReqId: (req: IncomingMessage) => {
       const h = req.headers['x-correlation-id'];
       return typeof h === 'string' && /^[\w.-]{1,100}$/.test(h) ? h : randomUUID();

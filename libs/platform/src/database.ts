@@ -56,12 +56,16 @@ export async function prepareDatabase(
   const admin = new Client({ connectionString: config.DATABASE_ADMIN_URL });
   await admin.connect();
   try {
-    await admin.query('SELECT pg_advisory_lock(hashtext($1))', [`outpost-migrate-${schema}`]);
+    // Roles and database grants are cluster/database-wide: services starting together take turns on them
+    // (concurrent GRANTs on one database fail with "tuple concurrently updated").
+    await admin.query('SELECT pg_advisory_lock(hashtext($1))', ['outpost-prepare-database']);
     await admin.query(`DO $$ BEGIN
         IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${quoteIdent(role)} LOGIN; END IF;
       EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
     await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     await admin.query(`GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(role)}`);
+    await admin.query('SELECT pg_advisory_unlock(hashtext($1))', ['outpost-prepare-database']);
+    await admin.query('SELECT pg_advisory_lock(hashtext($1))', [`outpost-migrate-${schema}`]);
     await admin.query(`GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO ${quoteIdent(role)}`);
     await admin.query(
       `ALTER DEFAULT PRIVILEGES IN SCHEMA ${quoteIdent(schema)} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${quoteIdent(role)}`,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { Body, Controller, Get, Module, Param, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { z } from 'zod';
 import {
@@ -24,6 +24,11 @@ class EchoController {
   @Post()
   echo(@Body(new ZodPipe(echoSchema)) body: z.infer<typeof echoSchema>, @CurrentPrincipal() who: Principal) {
     return { ...body, by: who.userId };
+  }
+
+  @Get('items/:id')
+  item(@Param('id') id: string) {
+    return { id };
   }
 
   @Roles('OPERATOR')
@@ -127,6 +132,18 @@ describe('PlatformModule', () => {
       payload: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), count: 1, tags: [] }),
     });
     expect([big.statusCode, big.json().code]).toEqual([413, 'BODY_TOO_LARGE']);
+  });
+
+  it('answers an over-long path parameter with problem+json, not the router plain JSON', async () => {
+    const auth = await bearer(principal({ userId: 'u1', roles: ['VOLUNTEER'] }));
+    const res = await app.inject({
+      method: 'GET',
+      url: `/v1/echo/items/${'x'.repeat(300)}`,
+      headers: { authorization: auth },
+    });
+    expect(res.statusCode).toBe(414);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ status: 414, code: 'PATH_PARAMETER_TOO_LONG', errors: [{ path: '(path)' }] });
   });
 
   it('enforces @Roles with 403 and the needed roles', async () => {

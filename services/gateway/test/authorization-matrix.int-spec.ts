@@ -35,8 +35,17 @@ type Policy =
   | { kind: 'nobody' } // internal-token routes: no browser identity may succeed
   | { kind: 'roles'; roles: Role[]; scoped?: boolean; certify?: boolean };
 
-const roles = (r: Role[], o: { scoped?: boolean; certify?: boolean } = {}): Policy => ({ kind: 'roles', roles: r, ...o });
-const ACTION_POLICY: Record<string, Role[]> = { decide: ['OFFICER'], claim: ['VOLUNTEER', 'STREET_RESPONSIBLE', 'OFFICER'], close: ['OFFICER'], 'answer-verification': ['SENTINEL', 'VOLUNTEER', 'STREET_RESPONSIBLE', 'OFFICER'] };
+const roles = (r: Role[], o: { scoped?: boolean; certify?: boolean } = {}): Policy => ({
+  kind: 'roles',
+  roles: r,
+  ...o,
+});
+const ACTION_POLICY: Record<string, Role[]> = {
+  decide: ['OFFICER'],
+  claim: ['VOLUNTEER', 'STREET_RESPONSIBLE', 'OFFICER'],
+  close: ['OFFICER'],
+  'answer-verification': ['SENTINEL', 'VOLUNTEER', 'STREET_RESPONSIBLE', 'OFFICER'],
+};
 
 function policyOf(method: string, url: string, action?: string): Policy | null {
   if (url.startsWith('/ops/queues')) return roles(OPS);
@@ -92,20 +101,38 @@ describe('gateway authorisation matrix', () => {
   beforeAll(async () => {
     h = await GatewayHarness.start();
     await h.produce('intake.lead-registered.v1', registered(leadId));
-    await h.produce('assessment.lead-triaged.v1', {
-      leadId, assessmentId: 'a', status: 'TRIAGED', score: 10, band: 'yellow', previousBand: null,
-      checklist: { I: 'none', P: 'none', Ind: 'none', S: 'none' }, explanation: [], gridIds: ['G-440106001-C01'], streetCode: '440106001',
-    }, { occurredAt: new Date(Date.now() + 1000) });
+    await h.produce(
+      'assessment.lead-triaged.v1',
+      {
+        leadId,
+        assessmentId: 'a',
+        status: 'TRIAGED',
+        score: 10,
+        band: 'yellow',
+        previousBand: null,
+        checklist: { I: 'none', P: 'none', Ind: 'none', S: 'none' },
+        explanation: [],
+        gridIds: ['G-440106001-C01'],
+        streetCode: '440106001',
+      },
+      { occurredAt: new Date(Date.now() + 1000) },
+    );
     for (const who of IDENTITIES) if (who.login) tokens.set(who.login, await h.token(who.login));
-    await eventually(async () => ((await h.query(`SELECT 1 FROM lead_view WHERE id = $1 AND status = 'TRIAGED'`, [leadId])).length ? true : undefined));
+    await eventually(async () =>
+      (await h.query(`SELECT 1 FROM lead_view WHERE id = $1 AND status = 'TRIAGED'`, [leadId])).length
+        ? true
+        : undefined,
+    );
   });
   afterAll(async () => h?.stop());
 
-  it('lets nobody succeed outside a route\'s policy, on every registered route', async () => {
+  it("lets nobody succeed outside a route's policy, on every registered route", async () => {
     const fastify = h.app.getHttpAdapter().getInstance();
     const routes = registeredRoutes(fastify).filter((r) => r.method !== 'HEAD' && r.method !== 'OPTIONS');
     expect(routes.length).toBeGreaterThan(25);
-    const unclassified = routes.filter((r) => policyOf(r.method, r.url, 'decide') === null).map((r) => `${r.method} ${r.url}`);
+    const unclassified = routes
+      .filter((r) => policyOf(r.method, r.url, 'decide') === null)
+      .map((r) => `${r.method} ${r.url}`);
     expect(unclassified).toEqual([]);
 
     const violations: string[] = [];
@@ -127,13 +154,21 @@ describe('gateway authorisation matrix', () => {
           // An allowed SSE stream never ends; its refusal path is what matters here.
           if (ok && route.url === '/api/v1/events/stream') continue;
           const headers: Record<string, string> = who.login ? { authorization: `Bearer ${tokens.get(who.login)}` } : {};
-          const res = await h.app.inject({ method: route.method as 'GET', url, headers, ...(route.method === 'GET' ? {} : { payload: { reason: '矩阵测试', note: 'x' } }) });
+          const res = await h.app.inject({
+            method: route.method as 'GET',
+            url,
+            headers,
+            ...(route.method === 'GET' ? {} : { payload: { reason: '矩阵测试', note: 'x' } }),
+          });
           calls++;
           const label = `${route.method} ${url} as ${who.login ?? 'anonymous'} → ${res.statusCode}`;
           if (!ok && res.statusCode < 400) violations.push(label);
-          if (!ok && policy.kind !== 'nobody' && ![401, 403, 404].includes(res.statusCode)) violations.push(`${label} (expected 401/403/404)`);
-          if (ok && policy.kind === 'roles' && [401, 403].includes(res.statusCode)) deniedAllowed.push(`${label}: ${res.body.slice(0, 160)}`);
-          if (ok && policy.kind === 'roles' && policy.scoped && res.statusCode === 404) deniedAllowed.push(`${label} (in scope but 404)`);
+          if (!ok && policy.kind !== 'nobody' && ![401, 403, 404].includes(res.statusCode))
+            violations.push(`${label} (expected 401/403/404)`);
+          if (ok && policy.kind === 'roles' && [401, 403].includes(res.statusCode))
+            deniedAllowed.push(`${label}: ${res.body.slice(0, 160)}`);
+          if (ok && policy.kind === 'roles' && policy.scoped && res.statusCode === 404)
+            deniedAllowed.push(`${label} (in scope but 404)`);
         }
       }
     }

@@ -25,33 +25,124 @@ describe('gateway read model, scope, commands and exports', () => {
     );
     const triagedAt = new Date(Date.now() + 1000);
     // Triage produced before registration on purpose: topics are not ordered among themselves.
-    await h.produce('assessment.lead-triaged.v1', {
-      leadId: shaheLead, assessmentId: 'as-1', status: 'TRIAGED', score: 71, band: 'red', previousBand: 'orange',
-      checklist: { I: 'suspected', P: 'evidenced', Ind: 'evidenced', S: 'suspected' },
-      explanation: [{ indicator: 'B3', label: '承诺保本保息', anchor: 'Ind', weight: 20, confidence: 1, points: 20, evidence: '保本保息' }],
-      gridIds: ['G-440106001-C01'], streetCode: '440106001',
-    }, { occurredAt: triagedAt });
+    await h.produce(
+      'assessment.lead-triaged.v1',
+      {
+        leadId: shaheLead,
+        assessmentId: 'as-1',
+        status: 'TRIAGED',
+        score: 71,
+        band: 'red',
+        previousBand: 'orange',
+        checklist: { I: 'suspected', P: 'evidenced', Ind: 'evidenced', S: 'suspected' },
+        explanation: [
+          {
+            indicator: 'B3',
+            label: '承诺保本保息',
+            anchor: 'Ind',
+            weight: 20,
+            confidence: 1,
+            points: 20,
+            evidence: '保本保息',
+          },
+        ],
+        gridIds: ['G-440106001-C01'],
+        streetCode: '440106001',
+      },
+      { occurredAt: triagedAt },
+    );
     await h.produce('intake.lead-registered.v1', registered(shaheLead, { title: '鑫汇财富高息揽储' }));
-    await h.produce('assessment.lead-assigned.v1', {
-      leadId: shaheLead, assessmentId: 'as-1', status: 'ASSIGNED', assigneeId: 'p-volunteer-1', assigneeName: '李志愿', pairingId: 'pair-1',
-      partnerId: 'p-sentinel-1', pool: 'PAIR', reason: 'ROUTED', dueAt: new Date(Date.now() - 3600_000).toISOString(),
-    }, { occurredAt: new Date(Date.now() + 2000) });
-    await h.produce('intake.evidence-added.v1', { leadId: shaheLead, evidenceId: 'ev-1', type: 'PHOTO', sha256: 'a'.repeat(64), mediaType: 'image/jpeg', sizeBytes: 1234 });
-    await h.produce('assessment.deadline-breached.v1', { leadId: shaheLead, deadlineId: 'dl-1', kind: 'ASSESSMENT_SLA', dueAt: new Date().toISOString(), step: 1, notify: [], legalBasis: null });
+    await h.produce(
+      'assessment.lead-assigned.v1',
+      {
+        leadId: shaheLead,
+        assessmentId: 'as-1',
+        status: 'ASSIGNED',
+        assigneeId: 'p-volunteer-1',
+        assigneeName: '李志愿',
+        pairingId: 'pair-1',
+        partnerId: 'p-sentinel-1',
+        pool: 'PAIR',
+        reason: 'ROUTED',
+        dueAt: new Date(Date.now() - 3600_000).toISOString(),
+      },
+      { occurredAt: new Date(Date.now() + 2000) },
+    );
+    await h.produce('intake.evidence-added.v1', {
+      leadId: shaheLead,
+      evidenceId: 'ev-1',
+      type: 'PHOTO',
+      sha256: 'a'.repeat(64),
+      mediaType: 'image/jpeg',
+      sizeBytes: 1234,
+    });
+    await h.produce('assessment.deadline-breached.v1', {
+      leadId: shaheLead,
+      deadlineId: 'dl-1',
+      kind: 'ASSESSMENT_SLA',
+      dueAt: new Date().toISOString(),
+      step: 1,
+      notify: [],
+      legalBasis: null,
+    });
 
-    await h.produce('intake.lead-registered.v1', registered(wushanLead, { grid: WUSHAN_GRID, title: '五山街某平台养老投资', subjects: [{ kind: 'PLATFORM', name: '康乐养老平台', uscc: null, registeredAddress: null, businessScope: null }], screening: { catalogVersion: 't', score: 12, band: 'yellow', hits: [] } }));
+    await h.produce(
+      'intake.lead-registered.v1',
+      registered(wushanLead, {
+        grid: WUSHAN_GRID,
+        title: '五山街某平台养老投资',
+        subjects: [
+          { kind: 'PLATFORM', name: '康乐养老平台', uscc: null, registeredAddress: null, businessScope: null },
+        ],
+        screening: { catalogVersion: 't', score: 12, band: 'yellow', hits: [] },
+      }),
+    );
 
     await h.produce('intake.lead-registered.v1', registered(decidedLead, { title: '某私募违规募集' }));
-    await h.produce('assessment.lead-decided.v1', {
-      leadId: decidedLead, assessmentId: 'as-3', status: 'DECIDED', decidedBy: 'p-officer-1', decision: 'REFER_POLICE', category: 'IF-SM', band: 'red',
-      legalBasis: ['条例第23条'], reasoning: '涉嫌犯罪', feedback: null, gridIds: ['G-440106001-C01'], streetCode: '440106001', subjectRegisteredAddress: null,
-    }, { occurredAt: new Date(Date.now() + 1000) });
-    await h.produce('escalation.case-opened.v1', { leadId: decidedLead, caseId: 'case-1', caseNo: '天打非〔2026〕1号', status: 'DISPOSING', path: 'REFER_POLICE', leadIds: [decidedLead], handlerId: 'p-officer-1' }, { occurredAt: new Date(Date.now() + 2000) });
+    await h.produce(
+      'assessment.lead-decided.v1',
+      {
+        leadId: decidedLead,
+        assessmentId: 'as-3',
+        status: 'DECIDED',
+        decidedBy: 'p-officer-1',
+        decision: 'REFER_POLICE',
+        category: 'IF-SM',
+        band: 'red',
+        legalBasis: ['条例第23条'],
+        reasoning: '涉嫌犯罪',
+        feedback: null,
+        gridIds: ['G-440106001-C01'],
+        streetCode: '440106001',
+        subjectRegisteredAddress: null,
+      },
+      { occurredAt: new Date(Date.now() + 1000) },
+    );
+    await h.produce(
+      'escalation.case-opened.v1',
+      {
+        leadId: decidedLead,
+        caseId: 'case-1',
+        caseNo: '天打非〔2026〕1号',
+        status: 'DISPOSING',
+        path: 'REFER_POLICE',
+        leadIds: [decidedLead],
+        handlerId: 'p-officer-1',
+      },
+      { occurredAt: new Date(Date.now() + 2000) },
+    );
 
     await eventually(async () => {
-      const rows = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM lead_view WHERE reference IS NOT NULL AND status IS NOT NULL`);
-      const [sh] = await h.query<{ assignee_id: string | null; status: string; case_no: string | null }>(`SELECT assignee_id, status FROM lead_view WHERE id = $1`, [shaheLead]);
-      const [dc] = await h.query<{ case_no: string | null }>(`SELECT case_no FROM lead_view WHERE id = $1`, [decidedLead]);
+      const rows = await h.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM lead_view WHERE reference IS NOT NULL AND status IS NOT NULL`,
+      );
+      const [sh] = await h.query<{ assignee_id: string | null; status: string; case_no: string | null }>(
+        `SELECT assignee_id, status FROM lead_view WHERE id = $1`,
+        [shaheLead],
+      );
+      const [dc] = await h.query<{ case_no: string | null }>(`SELECT case_no FROM lead_view WHERE id = $1`, [
+        decidedLead,
+      ]);
       return rows[0]!.n === 3 && sh?.status === 'ASSIGNED' && dc?.case_no ? true : undefined;
     }, 40000).catch(async (err: unknown) => {
       // Say why: a dead-lettered handler error is the usual cause.
@@ -65,16 +156,40 @@ describe('gateway read model, scope, commands and exports', () => {
   it('builds the list from the events, newest status winning whatever the topic order', async () => {
     const res = await h.app.inject({ method: 'GET', url: '/api/v1/leads', headers: auth(officer) });
     expect(res.statusCode).toBe(200);
-    const body = res.json() as { total: number; items: Array<{ id: string; status: string; band: string; score: number; stage: string; overdue: boolean; assignee: unknown }> };
+    const body = res.json() as {
+      total: number;
+      items: Array<{
+        id: string;
+        status: string;
+        band: string;
+        score: number;
+        stage: string;
+        overdue: boolean;
+        assignee: unknown;
+      }>;
+    };
     expect(body.total).toBe(3);
     const sh = body.items.find((i) => i.id === shaheLead)!;
-    expect(sh).toMatchObject({ status: 'ASSIGNED', stage: 'assessment', band: 'red', score: 71, overdue: true, assignee: { id: 'p-volunteer-1', name: '李志愿' } });
+    expect(sh).toMatchObject({
+      status: 'ASSIGNED',
+      stage: 'assessment',
+      band: 'red',
+      score: 71,
+      overdue: true,
+      assignee: { id: 'p-volunteer-1', name: '李志愿' },
+    });
     expect(body.items.find((i) => i.id === decidedLead)).toMatchObject({ status: 'DISPOSING', stage: 'escalation' });
   });
 
   it('filters by stage, band, grid, street, assignee, overdue and text', async () => {
     const ids = async (qs: string) =>
-      ((await h.app.inject({ method: 'GET', url: `/api/v1/leads?${qs}`, headers: auth(officer) })).json() as { items: Array<{ id: string }> }).items.map((i) => i.id).sort();
+      (
+        (await h.app.inject({ method: 'GET', url: `/api/v1/leads?${qs}`, headers: auth(officer) })).json() as {
+          items: Array<{ id: string }>;
+        }
+      ).items
+        .map((i) => i.id)
+        .sort();
     expect(await ids('stage=escalation')).toEqual([decidedLead]);
     expect(await ids('stage=intake')).toEqual([wushanLead]);
     expect(await ids('band=red')).toEqual([decidedLead, shaheLead].sort());
@@ -99,7 +214,20 @@ describe('gateway read model, scope, commands and exports', () => {
             body: {
               leadId: shaheLead,
               entries: [
-                { chain: 0, seq: 1, leadId: shaheLead, actor: { type: 'system' }, action: `${c.service}.step`, fromState: null, toState: c.service === 'intake' ? 'REPORTED' : 'TRIAGED', reason: null, payloadDigest: null, at: c.service === 'intake' ? '2026-03-02T01:00:00.000Z' : '2026-03-02T02:00:00.000Z', prevHash: '0', hash: '1' },
+                {
+                  chain: 0,
+                  seq: 1,
+                  leadId: shaheLead,
+                  actor: { type: 'system' },
+                  action: `${c.service}.step`,
+                  fromState: null,
+                  toState: c.service === 'intake' ? 'REPORTED' : 'TRIAGED',
+                  reason: null,
+                  payloadDigest: null,
+                  at: c.service === 'intake' ? '2026-03-02T01:00:00.000Z' : '2026-03-02T02:00:00.000Z',
+                  prevHash: '0',
+                  hash: '1',
+                },
               ],
             },
           }
@@ -108,8 +236,23 @@ describe('gateway read model, scope, commands and exports', () => {
     const res = await h.app.inject({ method: 'GET', url: `/api/v1/leads/${shaheLead}`, headers: auth(volunteer1) });
     expect(res.statusCode).toBe(200);
     const d = res.json() as Record<string, unknown> & { timeline: Array<{ service: string; at: string; to: string }> };
-    expect(d).toMatchObject({ id: shaheLead, reference: expect.any(String), status: 'ASSIGNED', stage: 'assessment', band: 'red', score: 71, assignee: { id: 'p-volunteer-1' }, dueAt: expect.any(String) });
-    expect(d.timeline[0]).toMatchObject({ service: 'intake', to: 'REPORTED', from: null, reason: null, action: 'intake.step' });
+    expect(d).toMatchObject({
+      id: shaheLead,
+      reference: expect.any(String),
+      status: 'ASSIGNED',
+      stage: 'assessment',
+      band: 'red',
+      score: 71,
+      assignee: { id: 'p-volunteer-1' },
+      dueAt: expect.any(String),
+    });
+    expect(d.timeline[0]).toMatchObject({
+      service: 'intake',
+      to: 'REPORTED',
+      from: null,
+      reason: null,
+      action: 'intake.step',
+    });
     expect(d.timeline.map((t) => t.service)).toEqual(['intake', 'assessment', 'escalation', 'notification']);
     expect(d.checklist).toMatchObject({ P: 'evidenced' });
     expect((d.explanation as unknown[]).length).toBe(1);
@@ -125,17 +268,38 @@ describe('gateway read model, scope, commands and exports', () => {
 
   it('keeps a user of another grid out: not in the list, 404 on detail, commands and evidence', async () => {
     for (const token of [sentinel2, volunteer2]) {
-      const list = (await h.app.inject({ method: 'GET', url: '/api/v1/leads', headers: auth(token) })).json() as { items: Array<{ id: string }>; total: number };
+      const list = (await h.app.inject({ method: 'GET', url: '/api/v1/leads', headers: auth(token) })).json() as {
+        items: Array<{ id: string }>;
+        total: number;
+      };
       expect(list.items.map((i) => i.id)).toEqual([wushanLead]);
       expect(list.total).toBe(1);
-      expect((await h.app.inject({ method: 'GET', url: `/api/v1/leads/${shaheLead}`, headers: auth(token) })).statusCode).toBe(404);
-      expect((await h.app.inject({ method: 'POST', url: `/api/v1/leads/${shaheLead}/commands/answer-verification`, headers: auth(token), payload: {} })).statusCode).toBe(404);
-      expect((await h.app.inject({ method: 'GET', url: `/api/v1/leads/${shaheLead}/allowed-actions`, headers: auth(token) })).statusCode).toBe(404);
+      expect(
+        (await h.app.inject({ method: 'GET', url: `/api/v1/leads/${shaheLead}`, headers: auth(token) })).statusCode,
+      ).toBe(404);
+      expect(
+        (
+          await h.app.inject({
+            method: 'POST',
+            url: `/api/v1/leads/${shaheLead}/commands/answer-verification`,
+            headers: auth(token),
+            payload: {},
+          })
+        ).statusCode,
+      ).toBe(404);
+      expect(
+        (await h.app.inject({ method: 'GET', url: `/api/v1/leads/${shaheLead}/allowed-actions`, headers: auth(token) }))
+          .statusCode,
+      ).toBe(404);
     }
     // Street staff see their street; sentinel1 and volunteer1 (pairing) see 沙河 grid C01 only.
-    const streetList = (await h.app.inject({ method: 'GET', url: '/api/v1/leads', headers: auth(street1) })).json() as { total: number };
+    const streetList = (await h.app.inject({ method: 'GET', url: '/api/v1/leads', headers: auth(street1) })).json() as {
+      total: number;
+    };
     expect(streetList.total).toBe(2);
-    const s1 = (await h.app.inject({ method: 'GET', url: '/api/v1/leads', headers: auth(sentinel1) })).json() as { total: number };
+    const s1 = (await h.app.inject({ method: 'GET', url: '/api/v1/leads', headers: auth(sentinel1) })).json() as {
+      total: number;
+    };
     expect(s1.total).toBe(2);
     expect(h.stubs.calls.filter((c) => c.path.includes('/commands/'))).toHaveLength(0);
   });
@@ -150,86 +314,206 @@ describe('gateway read model, scope, commands and exports', () => {
       trend: Array<{ week: string; reported: number; breaches: number }>;
     };
     expect(all.totals).toMatchObject({ total: 3, overdue: 1, breached: 1 });
-    expect(all.byStage).toEqual(expect.arrayContaining([{ key: 'intake', count: 1 }, { key: 'assessment', count: 1 }, { key: 'escalation', count: 1 }]));
-    expect(all.byGrid).toEqual(expect.arrayContaining([{ key: 'G-440106001-C01', count: 2 }, { key: WUSHAN_GRID, count: 1 }]));
-    expect(all.byBand).toEqual(expect.arrayContaining([{ key: 'red', count: 2 }, { key: 'yellow', count: 1 }]));
+    expect(all.byStage).toEqual(
+      expect.arrayContaining([
+        { key: 'intake', count: 1 },
+        { key: 'assessment', count: 1 },
+        { key: 'escalation', count: 1 },
+      ]),
+    );
+    expect(all.byGrid).toEqual(
+      expect.arrayContaining([
+        { key: 'G-440106001-C01', count: 2 },
+        { key: WUSHAN_GRID, count: 1 },
+      ]),
+    );
+    expect(all.byBand).toEqual(
+      expect.arrayContaining([
+        { key: 'red', count: 2 },
+        { key: 'yellow', count: 1 },
+      ]),
+    );
     expect(all.trend).toHaveLength(12);
     expect(all.trend.at(-1)).toMatchObject({ reported: 3, breaches: 1 });
     expect(all.trend.at(-1)!.week).toMatch(/^\d{4}-W\d{2}$/);
-    const mine = (await h.app.inject({ method: 'GET', url: '/api/v1/dashboard', headers: auth(sentinel2) })).json() as { totals: { total: number } };
+    const mine = (await h.app.inject({ method: 'GET', url: '/api/v1/dashboard', headers: auth(sentinel2) })).json() as {
+      totals: { total: number };
+    };
     expect(mine.totals.total).toBe(1);
   });
 
   it('forwards a command to the owning service with a valid internal token and passes problem+json through', async () => {
     h.stubs.on((c) =>
       c.path === `/v1/leads/${shaheLead}/commands/decide`
-        ? { status: 409, contentType: 'application/problem+json', body: { type: 'x', title: 'Conflict', status: 409, code: 'TRANSITION_NOT_ALLOWED', detail: '线索当前状态为「已分派」，尚未提交研判意见，不能作出决定。' } }
+        ? {
+            status: 409,
+            contentType: 'application/problem+json',
+            body: {
+              type: 'x',
+              title: 'Conflict',
+              status: 409,
+              code: 'TRANSITION_NOT_ALLOWED',
+              detail: '线索当前状态为「已分派」，尚未提交研判意见，不能作出决定。',
+            },
+          }
         : c.path === `/v1/leads/${shaheLead}/commands/claim`
           ? { status: 200, body: { leadId: shaheLead, status: 'IN_REVIEW' } }
           : undefined,
     );
-    const ok = await h.app.inject({ method: 'POST', url: `/api/v1/leads/${shaheLead}/commands/claim`, headers: { ...auth(volunteer1), 'idempotency-key': 'k-1' }, payload: { note: '认领' } });
+    const ok = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/leads/${shaheLead}/commands/claim`,
+      headers: { ...auth(volunteer1), 'idempotency-key': 'k-1' },
+      payload: { note: '认领' },
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toEqual({ leadId: shaheLead, status: 'IN_REVIEW' });
     const call = h.stubs.calls.find((c) => c.path.endsWith('/commands/claim'))!;
     expect(call.service).toBe('assessment');
     expect(call.tokenError).toBeNull();
-    expect(call.principal).toMatchObject({ userId: 'p-volunteer-1', roles: ['VOLUNTEER'], canCertify: false, scope: { district: false, gridIds: ['G-440106001-C01'] } });
+    expect(call.principal).toMatchObject({
+      userId: 'p-volunteer-1',
+      roles: ['VOLUNTEER'],
+      canCertify: false,
+      scope: { district: false, gridIds: ['G-440106001-C01'] },
+    });
     expect(JSON.parse(call.body.toString())).toEqual({ note: '认领' });
     expect(call.headers['idempotency-key']).toBe('k-1');
 
-    const refused = await h.app.inject({ method: 'POST', url: `/api/v1/leads/${shaheLead}/commands/decide`, headers: auth(officer), payload: { decision: 'MONITOR', reasoning: 'x' } });
+    const refused = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/leads/${shaheLead}/commands/decide`,
+      headers: auth(officer),
+      payload: { decision: 'MONITOR', reasoning: 'x' },
+    });
     expect(refused.statusCode).toBe(409);
     expect(refused.headers['content-type']).toContain('application/problem+json');
-    expect(refused.json()).toMatchObject({ code: 'TRANSITION_NOT_ALLOWED', detail: '线索当前状态为「已分派」，尚未提交研判意见，不能作出决定。' });
+    expect(refused.json()).toMatchObject({
+      code: 'TRANSITION_NOT_ALLOWED',
+      detail: '线索当前状态为「已分派」，尚未提交研判意见，不能作出决定。',
+    });
 
     // Escalation-stage lead → escalation service.
-    await h.app.inject({ method: 'POST', url: `/api/v1/leads/${decidedLead}/commands/record-action`, headers: auth(officer), payload: { actionType: 'INTERVIEW', summary: '约谈' } });
+    await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/leads/${decidedLead}/commands/record-action`,
+      headers: auth(officer),
+      payload: { actionType: 'INTERVIEW', summary: '约谈' },
+    });
     expect(h.stubs.calls.find((c) => c.path.endsWith('/commands/record-action'))!.service).toBe('escalation');
 
     // Role × action at the gateway: a volunteer cannot decide; nothing is forwarded.
     const before = h.stubs.calls.length;
-    const denied = await h.app.inject({ method: 'POST', url: `/api/v1/leads/${shaheLead}/commands/decide`, headers: auth(volunteer1), payload: {} });
+    const denied = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/leads/${shaheLead}/commands/decide`,
+      headers: auth(volunteer1),
+      payload: {},
+    });
     expect(denied.statusCode).toBe(403);
     expect(h.stubs.calls.length).toBe(before);
     h.stubs.reset();
   });
 
   it('answers 502 in Chinese when the owning service is down', async () => {
-    h.stubs.on((c) => (c.path.endsWith('/allowed-actions') ? { status: 503, contentType: 'application/problem+json', body: { status: 503, code: 'DATABASE_UNAVAILABLE', detail: '数据库暂不可用' } } : undefined));
-    const res = await h.app.inject({ method: 'GET', url: `/api/v1/leads/${shaheLead}/allowed-actions`, headers: auth(volunteer1) });
+    h.stubs.on((c) =>
+      c.path.endsWith('/allowed-actions')
+        ? {
+            status: 503,
+            contentType: 'application/problem+json',
+            body: { status: 503, code: 'DATABASE_UNAVAILABLE', detail: '数据库暂不可用' },
+          }
+        : undefined,
+    );
+    const res = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/leads/${shaheLead}/allowed-actions`,
+      headers: auth(volunteer1),
+    });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
     h.stubs.reset();
   });
 
   it('audits a reveal of reporter identity and allows it only to certifying officers and supervisors', async () => {
-    h.stubs.on((c) => (c.path === `/v1/leads/${shaheLead}/sensitive` ? { status: 200, body: { reporter: { name: '张某', phone: '138****0000' } } } : undefined));
+    h.stubs.on((c) =>
+      c.path === `/v1/leads/${shaheLead}/sensitive`
+        ? { status: 200, body: { reporter: { name: '张某', phone: '138****0000' } } }
+        : undefined,
+    );
     const officer2 = await h.token('officer2');
-    expect((await h.app.inject({ method: 'POST', url: `/api/v1/leads/${shaheLead}/reveal`, headers: auth(officer2), payload: { reason: '核实' } })).statusCode).toBe(403);
-    expect((await h.app.inject({ method: 'POST', url: `/api/v1/leads/${shaheLead}/reveal`, headers: auth(volunteer1), payload: { reason: '核实' } })).statusCode).toBe(403);
-    const res = await h.app.inject({ method: 'POST', url: `/api/v1/leads/${shaheLead}/reveal`, headers: auth(officer), payload: { reason: '需联系举报人核实' } });
+    expect(
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: `/api/v1/leads/${shaheLead}/reveal`,
+          headers: auth(officer2),
+          payload: { reason: '核实' },
+        })
+      ).statusCode,
+    ).toBe(403);
+    expect(
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: `/api/v1/leads/${shaheLead}/reveal`,
+          headers: auth(volunteer1),
+          payload: { reason: '核实' },
+        })
+      ).statusCode,
+    ).toBe(403);
+    const res = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/leads/${shaheLead}/reveal`,
+      headers: auth(officer),
+      payload: { reason: '需联系举报人核实' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ data: { reporter: { name: '张某' } } });
-    const audit = await h.query<{ action: string; reason: string; actor: { userId: string } }>(`SELECT action, reason, actor FROM audit_log WHERE lead_id = $1`, [shaheLead]);
-    expect(audit).toEqual([expect.objectContaining({ action: 'sensitive.revealed', reason: '需联系举报人核实', actor: expect.objectContaining({ userId: 'p-officer-1' }) })]);
+    const audit = await h.query<{ action: string; reason: string; actor: { userId: string } }>(
+      `SELECT action, reason, actor FROM audit_log WHERE lead_id = $1`,
+      [shaheLead],
+    );
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: 'sensitive.revealed',
+        reason: '需联系举报人核实',
+        actor: expect.objectContaining({ userId: 'p-officer-1' }),
+      }),
+    ]);
     h.stubs.reset();
   });
 
   it('files a lead and uploads evidence through intake with the internal token', async () => {
-    h.stubs.on((c) => (c.service === 'intake' && c.path === '/v1/leads' ? { status: 201, body: { leadId: 'new-1', reference: 'TH-1' } } : undefined));
-    const filed = await h.app.inject({ method: 'POST', url: '/api/v1/leads', headers: auth(sentinel1), payload: { title: '小区门口派发高息理财传单', description: '年化 18%' } });
+    h.stubs.on((c) =>
+      c.service === 'intake' && c.path === '/v1/leads'
+        ? { status: 201, body: { leadId: 'new-1', reference: 'TH-1' } }
+        : undefined,
+    );
+    const filed = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/leads',
+      headers: auth(sentinel1),
+      payload: { title: '小区门口派发高息理财传单', description: '年化 18%' },
+    });
     expect(filed.statusCode).toBe(201);
     expect(h.stubs.calls.find((c) => c.path === '/v1/leads')!.principal).toMatchObject({ userId: 'p-sentinel-1' });
 
     const boundary = '----outpost';
     const payload = Buffer.concat([
       Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="type"\r\n\r\nPHOTO\r\n`),
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+      ),
       Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]),
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
-    const up = await h.app.inject({ method: 'POST', url: `/api/v1/leads/${shaheLead}/evidence`, headers: { ...auth(sentinel1), 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+    const up = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/leads/${shaheLead}/evidence`,
+      headers: { ...auth(sentinel1), 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload,
+    });
     expect(up.statusCode).toBe(200);
     const call = h.stubs.calls.find((c) => c.path === `/v1/leads/${shaheLead}/evidence`)!;
     expect(call.principal).toMatchObject({ userId: 'p-sentinel-1' });
@@ -250,7 +534,11 @@ describe('gateway read model, scope, commands and exports', () => {
     expect(lines).toHaveLength(2); // header + the one 五山 lead
     expect(lines[1]).toContain('五山街某平台养老投资');
 
-    const xlsx = await h.app.inject({ method: 'GET', url: '/api/v1/leads/export?format=xlsx&band=red', headers: auth(officer) });
+    const xlsx = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/leads/export?format=xlsx&band=red',
+      headers: auth(officer),
+    });
     expect(xlsx.statusCode).toBe(200);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
@@ -258,11 +546,19 @@ describe('gateway read model, scope, commands and exports', () => {
     expect(ws.rowCount).toBe(3);
     expect(ws.getRow(1).getCell(1).value).toBe('编号');
 
-    const dash = await h.app.inject({ method: 'GET', url: '/api/v1/dashboard/export?format=xlsx', headers: auth(officer) });
+    const dash = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/dashboard/export?format=xlsx',
+      headers: auth(officer),
+    });
     const wb2 = new ExcelJS.Workbook();
     await wb2.xlsx.load(dash.rawPayload as unknown as ArrayBuffer);
     expect(wb2.worksheets.map((w) => w.name)).toEqual(expect.arrayContaining(['按阶段', '按街道', '按网格', '周趋势']));
-    const dcsv = await h.app.inject({ method: 'GET', url: '/api/v1/dashboard/export?format=csv&table=byGrid', headers: auth(officer) });
+    const dcsv = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/dashboard/export?format=csv&table=byGrid',
+      headers: auth(officer),
+    });
     expect(dcsv.rawPayload.toString('utf8')).toContain('G-440106001-C01,2');
   });
 
@@ -271,7 +567,9 @@ describe('gateway read model, scope, commands and exports', () => {
     const port = (h.app.getHttpServer().address() as AddressInfo).port;
     const open = async (token: string) => {
       const ctrl = new AbortController();
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/events/stream?access_token=${token}`, { signal: ctrl.signal });
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/events/stream?access_token=${token}`, {
+        signal: ctrl.signal,
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/event-stream');
       const reader = res.body!.getReader();
@@ -292,7 +590,11 @@ describe('gateway read model, scope, commands and exports', () => {
     const mine = await open(volunteer1);
     const other = await open(sentinel2);
     await eventually(() => (mine.text().includes('event: ready') ? true : undefined));
-    await h.produce('assessment.lead-transitioned.v1', { leadId: shaheLead, status: 'IN_REVIEW', from: 'ASSIGNED', action: 'claim', reason: null }, { occurredAt: new Date(Date.now() + 5000) });
+    await h.produce(
+      'assessment.lead-transitioned.v1',
+      { leadId: shaheLead, status: 'IN_REVIEW', from: 'ASSIGNED', action: 'claim', reason: null },
+      { occurredAt: new Date(Date.now() + 5000) },
+    );
     const got = await eventually(() => (mine.text().includes('event: lead') ? mine.text() : undefined), 20000);
     expect(got).toContain(`"id":"${shaheLead}"`);
     expect(got).toContain('"status":"IN_REVIEW"');

@@ -30,7 +30,12 @@ export class DownstreamStubs {
   readonly calls: StubCall[] = [];
   private handlers: StubHandler[] = [];
   private servers: Server[] = [];
-  readonly urls: Record<'intake' | 'assessment' | 'escalation' | 'notification', string> = { intake: '', assessment: '', escalation: '', notification: '' };
+  readonly urls: Record<'intake' | 'assessment' | 'escalation' | 'notification', string> = {
+    intake: '',
+    assessment: '',
+    escalation: '',
+    notification: '',
+  };
 
   on(handler: StubHandler): void {
     this.handlers.unshift(handler);
@@ -55,7 +60,12 @@ export class DownstreamStubs {
     await Promise.all(this.servers.map((s) => new Promise((r) => s.close(r))));
   }
 
-  private async handle(service: string, key: Awaited<ReturnType<typeof importPublicKey>>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(
+    service: string,
+    key: Awaited<ReturnType<typeof importPublicKey>>,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const auth = req.headers.authorization;
@@ -68,22 +78,38 @@ export class DownstreamStubs {
         tokenError = (e as Error).message;
       }
     } else tokenError = 'missing';
-    const call: StubCall = { service, method: req.method ?? 'GET', path: req.url ?? '/', principal, tokenError, body: Buffer.concat(chunks), headers: req.headers };
+    const call: StubCall = {
+      service,
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      principal,
+      tokenError,
+      body: Buffer.concat(chunks),
+      headers: req.headers,
+    };
     this.calls.push(call);
     const isHealth = call.path.startsWith('/health/');
     if (!isHealth && !principal) {
-      res.writeHead(401, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ status: 401, code: 'UNAUTHENTICATED', detail: 'token required' }));
+      res
+        .writeHead(401, { 'content-type': 'application/problem+json' })
+        .end(JSON.stringify({ status: 401, code: 'UNAUTHENTICATED', detail: 'token required' }));
       return;
     }
     for (const h of this.handlers) {
       const out = h(call);
       if (out) {
-        res.writeHead(out.status, { 'content-type': out.contentType ?? 'application/json' }).end(out.body === undefined ? '' : JSON.stringify(out.body));
+        res
+          .writeHead(out.status, { 'content-type': out.contentType ?? 'application/json' })
+          .end(out.body === undefined ? '' : JSON.stringify(out.body));
         return;
       }
     }
     // Default: a plausible success for whatever was asked.
-    const body = isHealth ? { status: 'ok' } : call.path.includes('/audit/leads/') ? { leadId: 'x', entries: [] } : { ok: true, service, path: call.path };
+    const body = isHealth
+      ? { status: 'ok' }
+      : call.path.includes('/audit/leads/')
+        ? { leadId: 'x', entries: [] }
+        : { ok: true, service, path: call.path };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   }
 }
@@ -91,15 +117,36 @@ export class DownstreamStubs {
 /** The demo roster as assessment would publish it (docs/SHARED-FACTS.md). */
 export function demoRoster(): { people: Person[]; pairings: Pairing[] } {
   const person = (id: string, name: string, roles: Person['roles'], extra: Partial<Person> = {}): Person => ({
-    id, name, roles, canCertify: false, unit: null, institution: null, volunteerRoles: [], streetCodes: [], gridIds: [], phone: null, email: null, active: true, ...extra,
+    id,
+    name,
+    roles,
+    canCertify: false,
+    unit: null,
+    institution: null,
+    volunteerRoles: [],
+    streetCodes: [],
+    gridIds: [],
+    phone: null,
+    email: null,
+    active: true,
+    ...extra,
   });
   return {
     people: [
       person('p-sentinel-1', '陈前哨', ['SENTINEL'], { gridIds: ['G-440106001-C01'], streetCodes: ['440106001'] }),
-      person('p-volunteer-1', '李志愿', ['VOLUNTEER'], { institution: '工商银行天河支行', volunteerRoles: ['MONITOR', 'SPEAKER'] }),
+      person('p-volunteer-1', '李志愿', ['VOLUNTEER'], {
+        institution: '工商银行天河支行',
+        volunteerRoles: ['MONITOR', 'SPEAKER'],
+      }),
       person('p-sentinel-2', '王前哨', ['SENTINEL'], { gridIds: ['G-440106002-C01'], streetCodes: ['440106002'] }),
-      person('p-volunteer-2', '赵志愿', ['VOLUNTEER'], { institution: '招商银行天河支行', volunteerRoles: ['MONITOR', 'ASSISTANT'] }),
-      person('p-volunteer-3', '周志愿', ['VOLUNTEER'], { institution: '中国平安保险广州分公司', volunteerRoles: ['ACTION'] }),
+      person('p-volunteer-2', '赵志愿', ['VOLUNTEER'], {
+        institution: '招商银行天河支行',
+        volunteerRoles: ['MONITOR', 'ASSISTANT'],
+      }),
+      person('p-volunteer-3', '周志愿', ['VOLUNTEER'], {
+        institution: '中国平安保险广州分公司',
+        volunteerRoles: ['ACTION'],
+      }),
       person('p-street-1', '孙街道', ['STREET_RESPONSIBLE'], { streetCodes: ['440106001'] }),
       person('p-officer-1', '钱办案', ['OFFICER'], { canCertify: true, unit: '区打非联办' }),
       person('p-officer-2', '吴监管', ['OFFICER'], { unit: '金融监管支局' }),
@@ -108,9 +155,30 @@ export function demoRoster(): { people: Person[]; pairings: Pairing[] } {
       person('p-admin-1', '管理员', ['ADMIN']),
     ],
     pairings: [
-      { id: 'pair-1', volunteerId: 'p-volunteer-1', sentinelId: 'p-sentinel-1', gridIds: ['G-440106001-C01'], agreementSignedAt: null, status: 'ACTIVE' },
-      { id: 'pair-2', volunteerId: 'p-volunteer-2', sentinelId: 'p-sentinel-2', gridIds: ['G-440106002-C01'], agreementSignedAt: null, status: 'ACTIVE' },
-      { id: 'pair-3', volunteerId: 'p-volunteer-3', sentinelId: 'p-sentinel-1', gridIds: ['G-440106001-C01'], agreementSignedAt: null, status: 'ACTIVE' },
+      {
+        id: 'pair-1',
+        volunteerId: 'p-volunteer-1',
+        sentinelId: 'p-sentinel-1',
+        gridIds: ['G-440106001-C01'],
+        agreementSignedAt: null,
+        status: 'ACTIVE',
+      },
+      {
+        id: 'pair-2',
+        volunteerId: 'p-volunteer-2',
+        sentinelId: 'p-sentinel-2',
+        gridIds: ['G-440106002-C01'],
+        agreementSignedAt: null,
+        status: 'ACTIVE',
+      },
+      {
+        id: 'pair-3',
+        volunteerId: 'p-volunteer-3',
+        sentinelId: 'p-sentinel-1',
+        gridIds: ['G-440106001-C01'],
+        agreementSignedAt: null,
+        status: 'ACTIVE',
+      },
     ],
   };
 }
@@ -169,20 +237,48 @@ export class GatewayHarness {
   }
 
   /** Produces an event exactly as its owning service's outbox relay would (envelope, headers, key). */
-  async produce<T extends Topic>(topic: T, payload: PayloadOf<T>, o: { leadId?: string | null; key?: string; actor?: Actor; occurredAt?: Date } = {}): Promise<void> {
+  async produce<T extends Topic>(
+    topic: T,
+    payload: PayloadOf<T>,
+    o: { leadId?: string | null; key?: string; actor?: Actor; occurredAt?: Date } = {},
+  ): Promise<void> {
     const producer = topic.split('.')[0] as ServiceName;
     const now = o.occurredAt;
-    const outbox = now ? new Outbox({ schema: 'unused', producer, now: () => now }) : (this.outboxes.get(producer) ?? new Outbox({ schema: 'unused', producer }));
+    const outbox = now
+      ? new Outbox({ schema: 'unused', producer, now: () => now })
+      : (this.outboxes.get(producer) ?? new Outbox({ schema: 'unused', producer }));
     if (!now) this.outboxes.set(producer, outbox);
     const leadId = o.leadId === undefined ? ((payload as { leadId?: string }).leadId ?? null) : o.leadId;
     const env = outbox.build({ topic, payload, leadId, key: o.key, actor: o.actor ?? SYSTEM });
-    await this.bus.send([{ topic, key: env.key, value: JSON.stringify(env), headers: { 'event-id': env.id, 'event-type': env.type, producer: env.producer, 'correlation-id': env.correlationId } }]);
+    await this.bus.send([
+      {
+        topic,
+        key: env.key,
+        value: JSON.stringify(env),
+        headers: {
+          'event-id': env.id,
+          'event-type': env.type,
+          producer: env.producer,
+          'correlation-id': env.correlationId,
+        },
+      },
+    ]);
   }
 
   async publishRoster(): Promise<void> {
     const { people, pairings } = demoRoster();
-    for (const person of people) await this.produce('assessment.roster-changed.v1', { entity: 'person', person, deleted: false }, { leadId: null, key: person.id });
-    for (const pairing of pairings) await this.produce('assessment.roster-changed.v1', { entity: 'pairing', pairing, deleted: false }, { leadId: null, key: pairing.id });
+    for (const person of people)
+      await this.produce(
+        'assessment.roster-changed.v1',
+        { entity: 'person', person, deleted: false },
+        { leadId: null, key: person.id },
+      );
+    for (const pairing of pairings)
+      await this.produce(
+        'assessment.roster-changed.v1',
+        { entity: 'pairing', pairing, deleted: false },
+        { leadId: null, key: pairing.id },
+      );
   }
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -217,7 +313,10 @@ export const SHAHE_GRID = 'G-440106001-C01';
 export const WUSHAN_GRID = 'G-440106002-C01';
 
 /** A registered lead payload for the given grid (defaults: 沙河街). */
-export function registered(leadId: string, o: Partial<PayloadOf<'intake.lead-registered.v1'>> & { grid?: string; street?: string } = {}): PayloadOf<'intake.lead-registered.v1'> {
+export function registered(
+  leadId: string,
+  o: Partial<PayloadOf<'intake.lead-registered.v1'>> & { grid?: string; street?: string } = {},
+): PayloadOf<'intake.lead-registered.v1'> {
   const grid = o.grid ?? SHAHE_GRID;
   const street = o.street ?? grid.slice(2, 11);
   const { grid: _g, street: _s, ...rest } = o;
@@ -233,10 +332,26 @@ export function registered(leadId: string, o: Partial<PayloadOf<'intake.lead-reg
     title: '某投资咨询公司高息揽储',
     description: '在小区门口派发传单，承诺年化18%保本保息，吸引老年人参加养老项目',
     suggestedCategory: 'IF',
-    subjects: [{ kind: 'ENTERPRISE', name: '广州鑫汇财富投资咨询有限公司', uscc: null, registeredAddress: null, businessScope: null }],
+    subjects: [
+      {
+        kind: 'ENTERPRISE',
+        name: '广州鑫汇财富投资咨询有限公司',
+        uscc: null,
+        registeredAddress: null,
+        businessScope: null,
+      },
+    ],
     placement: {
-      addressText: '天河区某小区', standardAddressCode: null, lat: null, lng: null, streetCode: street, streetName: street === '440106001' ? '沙河街' : '五山街',
-      communityCode: null, gridIds: [grid], resolvedBy: 'ADDRESS_TEXT', unresolved: false,
+      addressText: '天河区某小区',
+      standardAddressCode: null,
+      lat: null,
+      lng: null,
+      streetCode: street,
+      streetName: street === '440106001' ? '沙河街' : '五山街',
+      communityCode: null,
+      gridIds: [grid],
+      resolvedBy: 'ADDRESS_TEXT',
+      unresolved: false,
     },
     estimates: { promisedYieldPct: 18, amountYuan: null, participants: null, lossYuan: null, elderlyInvolved: true },
     channels: [],
