@@ -50,7 +50,8 @@ const ACTION_POLICY: Record<string, Role[]> = {
 function policyOf(method: string, url: string, action?: string): Policy | null {
   if (url.startsWith('/ops/queues')) return roles(OPS);
   if (url === '/*' || url.startsWith('/docs') || url.startsWith('/health/')) return { kind: 'public' };
-  if (url.startsWith('/v1/audit/') || url === '/metrics') return { kind: 'nobody' };
+  // Service-internal routes (audit, messaging ops) take only gateway-signed internal tokens, never a browser token.
+  if (url.startsWith('/v1/audit/') || url.startsWith('/v1/ops/') || url === '/metrics') return { kind: 'nobody' };
   const key = `${method} ${url}`;
   switch (key) {
     case 'POST /api/v1/auth/login':
