@@ -8,7 +8,8 @@ import { runFaultSuite, type FaultSuiteReport } from './lib/fault-suite';
  * Native service processes from a private compiled tree, its own database, topic prefix, consumer groups and Redis
  * (a private redis-server); the shared Kafka broker is used but never killed (the broker fault is full-mode only).
  */
-jest.setTimeout(240_000);
+// The whole CI-mode run (load, three faults with recovery, quiescence, checker, fuzzer) takes 4–6 minutes on 2 cores.
+jest.setTimeout(600_000);
 
 describe('fault suite (CI mode): nothing acknowledged is lost, nothing happens twice, bad input is refused', () => {
   let report: FaultSuiteReport;
