@@ -289,16 +289,14 @@ export function caseArbitrary(
     if (!arbs.length) {
       // No body, no path parameter: junk query strings.
       arbs.push(
-        fc
-          .dictionary(fc.string({ minLength: 1, maxLength: 10 }), junk, { maxKeys: 4 })
-          .map((q): FuzzCase => ({
-            target: t,
-            url: `${validUrl}?${new URLSearchParams(q).toString()}&limit=-5&cursor=%ZZ`,
-            body: undefined,
-            contentType: undefined,
-            fieldPath: null,
-            kind: 'junk-query',
-          })),
+        fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), junk, { maxKeys: 4 }).map((q): FuzzCase => ({
+          target: t,
+          url: `${validUrl}?${new URLSearchParams(q).toString()}&limit=-5&cursor=%ZZ`,
+          body: undefined,
+          contentType: undefined,
+          fieldPath: null,
+          kind: 'junk-query',
+        })),
       );
     }
     return fc.oneof(...arbs);
