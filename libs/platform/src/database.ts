@@ -124,7 +124,9 @@ export function runtimeDataSourceOptions(
     extra: {
       max: config.DATABASE_POOL_SIZE,
       options: `-c search_path=${config.DATABASE_SCHEMA},public`,
-      connectionTimeoutMillis: 3000,
+      // Also bounds the wait for a free pooled client: generous, so a burst queues instead of failing; an unreachable
+      // server still fails at once (connection refused), which is what answers 503 quickly.
+      connectionTimeoutMillis: 10000,
       statement_timeout: 15000,
     },
   };

@@ -201,6 +201,7 @@ describe('intake: leads over HTTP', () => {
       Array.from({ length: 50 }, () => post(lead, { 'idempotency-key': 'concurrent-50' })),
     );
     const statuses = responses.map((r) => r.statusCode).sort();
+    expect(responses.filter((r) => r.statusCode >= 300).map((r) => r.body)).toEqual([]);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 200)).toHaveLength(49);
     expect(new Set(responses.map((r) => r.json().id)).size).toBe(1);
