@@ -31,8 +31,12 @@ const messagingEnvSchema = z.object({
   /** Test hook: the relay kills its own process after Kafka acks a batch and before marking it sent. */
   OUTBOX_CRASH_AFTER_PUBLISH: flag,
   CONSUMER_MAX_ATTEMPTS: positiveInt(5),
-  /** Partitions handled at once by one consumer; order within a partition (so per lead and topic) is kept. */
-  CONSUMER_CONCURRENCY: positiveInt(4),
+  /**
+   * Partitions handled at once by one consumer. Order within a partition (per lead and topic) is always kept, but
+   * above 1 one lead's events on different topics may be applied out of order: raise it only for consumers whose
+   * handlers tolerate that (the gateway read model does not yet).
+   */
+  CONSUMER_CONCURRENCY: positiveInt(1),
   CONSUMER_RETRY_BASE_MS: positiveInt(200),
 });
 
