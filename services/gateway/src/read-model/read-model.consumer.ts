@@ -22,8 +22,8 @@ export class ReadModelConsumer {
     await tx.query(
       `UPDATE lead_view SET reference = $2::text, title = $3::text, description = $4::text, source_channel = $5::text, source_name = $6::text,
          confidentiality = $7::text, street_code = COALESCE(street_code, $8::text), street_name = $9::text,
-         grid_ids = CASE WHEN facts ? 'triage' THEN grid_ids ELSE $10::text[] END,
-         band = CASE WHEN facts ? 'triage' THEN band ELSE $11::text END,
+         grid_ids = CASE WHEN facts ?| array['triage', 'decision'] THEN grid_ids ELSE $10::text[] END,
+         band = CASE WHEN facts ?| array['triage', 'decision'] THEN band ELSE $11::text END,
          score = CASE WHEN facts ? 'triage' THEN score ELSE $12::numeric END,
          category = COALESCE(category, $13::text), subject_names = $14::text, reported_at = $15::timestamptz, filed_by = $16::text,
          facts = facts || jsonb_build_object('subjects', $17::jsonb, 'placement', $18::jsonb, 'estimates', $19::jsonb,
@@ -112,7 +112,11 @@ export class ReadModelConsumer {
     const p = e.payload;
     await ensure(tx, p.leadId);
     await tx.query(
-      `UPDATE lead_view SET score = $2, band = $3, grid_ids = $4, street_code = COALESCE($5, street_code),
+      // A decision published later carries the band the officer decided on: a triage that arrives after it (topics
+      // are not ordered among themselves) must not overwrite it.
+      `UPDATE lead_view SET score = $2,
+         band = CASE WHEN (facts->'decision'->>'at')::timestamptz > $7::timestamptz THEN band ELSE $3 END,
+         grid_ids = $4, street_code = COALESCE($5, street_code),
          facts = facts || jsonb_build_object('triage', $6::jsonb) WHERE id = $1`,
       [
         p.leadId,
@@ -127,6 +131,7 @@ export class ReadModelConsumer {
           previousBand: p.previousBand,
           at: e.occurredAt,
         }),
+        e.occurredAt,
       ],
     );
     await setStatus(tx, p.leadId, p.status, e.occurredAt);
