@@ -22,7 +22,7 @@ import {
   reportedUpstreamV1,
   upstreamAcknowledgedV1,
 } from './events/escalation';
-import { deliveryFailedV1, reporterFeedbackRequestedV1 } from './events/notification';
+import { deliveryFailedV1, inboxItemAddedV1, reporterFeedbackRequestedV1 } from './events/notification';
 import { auditCheckpointV1 } from './events/audit';
 
 /*
@@ -62,6 +62,7 @@ export const TOPICS = {
     version: 1,
     schema: reporterFeedbackRequestedV1,
   },
+  'notification.inbox-item-added.v1': { producer: 'notification', version: 1, schema: inboxItemAddedV1 },
 
   'audit.checkpoint.v1': { producer: null, version: 1, schema: auditCheckpointV1 },
 } as const satisfies Record<string, { producer: ServiceName | null; version: number; schema: z.ZodType }>;

@@ -29,3 +29,21 @@ export const reporterFeedbackRequestedV1 = z.object({
   feedback: z.string(),
 });
 export type ReporterFeedbackRequestedV1 = z.infer<typeof reporterFeedbackRequestedV1>;
+
+/**
+ * A new in-app inbox item for one person (written in the same transaction as the item). The gateway pushes it live to
+ * that person's open browser sessions. Only the item's structured title travels: never the body, reporter identity or
+ * bank-sensitive fields. Key = leadId when there is one (else the item id).
+ */
+export const inboxItemAddedV1 = z.object({
+  itemId: z.string(),
+  /** Roster person id of the recipient (the only person who may see the item). */
+  personId: z.string(),
+  /** Type of the domain event the item tells about, e.g. assessment.lead-assigned.v1. */
+  eventType: z.string(),
+  leadId: z.string().nullable(),
+  title: z.string(),
+  urgent: z.boolean(),
+  createdAt: z.string(),
+});
+export type InboxItemAddedV1 = z.infer<typeof inboxItemAddedV1>;
