@@ -1,0 +1,129 @@
+import { eventually } from '@outpost/testing';
+import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { InboxChannel } from '../src/channels/inbox.channel';
+import { DeliveryRepository } from '../src/deliveries/delivery.repository';
+import { Harness } from './support/notification.harness';
+import { HttpReceiver } from './support/http-receiver';
+import { SmtpSink } from './support/smtp-sink';
+
+jest.setTimeout(120_000);
+
+interface OutboxRow {
+  topic: string;
+  key: string;
+  value: string;
+  xmin: string;
+}
+
+/**
+ * notification.inbox-item-added.v1 is written in the transaction that stores the inbox item. The relay is off here, so
+ * neither row is touched after that commit and equal xmin (the inserting transaction id) proves it was ONE transaction.
+ */
+describe('notification: a new inbox item and its inbox-item-added event are one transaction (real stack)', () => {
+  const smtp = new SmtpSink();
+  const sms = new HttpReceiver();
+  let h: Harness;
+  const relayBefore = process.env.OUTBOX_RELAY_ENABLED;
+
+  beforeAll(async () => {
+    await Promise.all([smtp.start(), sms.start()]);
+    process.env.OUTBOX_RELAY_ENABLED = 'false';
+    h = await Harness.start({ smtp, sms });
+    await h.seedRoster();
+    await eventually(
+      async () =>
+        (await h.sql(`SELECT 1 FROM contact`)).length === 6 && (await h.sql(`SELECT 1 FROM pairing`)).length === 1
+          ? true
+          : undefined,
+      30_000,
+    );
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await Promise.all([smtp.stop(), sms.stop()]);
+    if (relayBefore === undefined) delete process.env.OUTBOX_RELAY_ENABLED;
+    else process.env.OUTBOX_RELAY_ENABLED = relayBefore;
+  });
+
+  it('writes one event per new item, with the item, keyed by lead, title only; a repeated send adds neither', async () => {
+    const leadId = `lead-${uuidv7()}`;
+    await h.registered(leadId);
+    const assigned = await h.produce('assessment.lead-assigned.v1', {
+      leadId,
+      assessmentId: `as-${leadId}`,
+      status: 'ASSIGNED',
+      assigneeId: 'p-sentinel-1',
+      assigneeName: '陈一',
+      pairingId: 'pair-1',
+      partnerId: null,
+      pool: 'PAIR',
+      reason: 'ROUTED',
+      dueAt: '2026-03-19T10:00:00Z',
+    });
+
+    const items = await eventually(async () => {
+      const rows = await h.sql<{
+        id: string;
+        person_id: string;
+        title: string;
+        body: string;
+        urgent: boolean;
+        created_at: Date;
+        xmin: string;
+      }>(
+        `SELECT id, person_id, title, body, urgent, created_at, xmin::text AS xmin FROM inbox_item
+         WHERE event_id = $1 ORDER BY person_id`,
+        [assigned.id],
+      );
+      return rows.length === 2 ? rows : undefined;
+    }, 30_000);
+    expect(items.map((i) => i.person_id)).toEqual(['p-sentinel-1', 'p-volunteer-1']);
+
+    const events = await h.sql<OutboxRow>(
+      `SELECT topic, key, value, xmin::text AS xmin FROM outbox WHERE topic = 'notification.inbox-item-added.v1'
+       AND value::jsonb->'payload'->>'leadId' = $1`,
+      [leadId],
+    );
+    expect(events).toHaveLength(2);
+    for (const item of items) {
+      const ev = events.find(
+        (e) => (JSON.parse(e.value) as { payload: { itemId: string } }).payload.itemId === item.id,
+      );
+      expect(ev).toBeDefined();
+      expect(ev!.xmin).toBe(item.xmin);
+      expect(ev!.key).toBe(leadId);
+      const env = JSON.parse(ev!.value) as { type: string; leadId: string; payload: Record<string, unknown> };
+      expect(env.type).toBe('notification.inbox-item-added.v1');
+      expect(env.payload).toEqual({
+        itemId: item.id,
+        personId: item.person_id,
+        eventType: 'assessment.lead-assigned.v1',
+        leadId,
+        title: item.title,
+        urgent: item.urgent,
+        createdAt: item.created_at.toISOString(),
+      });
+      // The body (and anything else rendered for the person) stays in notification.
+      expect(ev!.value).not.toContain(item.body);
+    }
+
+    // A send repeated for the same delivery (a worker that died after the send and before SENT, or a replay) finds the
+    // item and publishes nothing again.
+    const [first] = await h.sql<{ id: string; delivery_id: string }>(
+      `SELECT id, delivery_id FROM inbox_item WHERE id = $1`,
+      [items[0]!.id],
+    );
+    const delivery = await h.app.get(DeliveryRepository).get(h.app.get(DataSource), first!.delivery_id);
+    const again = await h.app.get(InboxChannel).send(delivery!);
+    expect(again.providerId).toBe(first!.id);
+    expect(await h.sql(`SELECT 1 FROM inbox_item WHERE lead_id = $1`, [leadId])).toHaveLength(2);
+    expect(
+      await h.sql(
+        `SELECT 1 FROM outbox WHERE topic = 'notification.inbox-item-added.v1' AND value::jsonb->'payload'->>'leadId' = $1`,
+        [leadId],
+      ),
+    ).toHaveLength(2);
+  });
+});
