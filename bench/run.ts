@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --quick]`: every figure as a ratio to a physical baseline measured on this machine in this run.
- * Starts the processes it needs (fresh database, unique topic prefix, free ports), stops them afterwards, prints a table,
- * writes bench/results/bench-<time>.json and bench/results/latest-summary.md.
+ * `npm run bench [-- --quick] [-- --only=intake,pipeline]`: every figure as a ratio to a physical baseline measured on
+ * this machine in this run. Starts the processes it needs (fresh database, unique topic prefix, free ports), stops them
+ * afterwards, prints a table, writes bench/results/bench-<time>.json and (complete runs only) bench/results/latest*.
+ * Sections: intake, screening, audit (stack A: intake alone); pipeline, memory, notification (stack B: every service).
  */
 import 'reflect-metadata';
 import { execFile, execFileSync } from 'node:child_process';
@@ -21,6 +22,11 @@ import { BANK_KEY, BANK_SOURCE_ID, Stack } from './lib/stack';
 
 const run = promisify(execFile);
 const QUICK = process.argv.includes('--quick');
+/** `--only=intake,pipeline`: run just these sections (for working on one of them); the others are left out of the table. */
+const ONLY = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const P = QUICK
   ? {
       conc: 16,
@@ -615,6 +621,7 @@ function fillScaling(context: string): void {
 }
 
 async function section(name: string, fn: () => Promise<void>): Promise<void> {
+  if (ONLY && !ONLY.includes(name)) return;
   const t0 = Date.now();
   try {
     await fn();
@@ -630,32 +637,38 @@ async function main(): Promise<void> {
   const loadBefore = machineLoad();
   log(`mode ${QUICK ? 'quick' : 'full'}; load ${JSON.stringify(loadBefore)}`);
 
+  const wants = (...names: string[]) => !ONLY || names.some((n) => ONLY.includes(n));
+
   // Stack A: intake alone, so its throughput is not shared with consumers on the same 2 cores.
-  const a = new Stack({ label: 'a' });
-  await a.init();
-  try {
-    await a.start(['intake']);
-    await section('intake', () => intakeSection(a));
-    await section('screening', () => screeningSection(a));
-    await section('audit', () => auditSection(a));
-  } catch (e) {
-    na('intake', 'stack', `intake did not start: ${e instanceof Error ? e.message : String(e)}`);
-  } finally {
-    await a.stop();
+  if (wants('intake', 'screening', 'audit')) {
+    const a = new Stack({ label: 'a' });
+    await a.init();
+    try {
+      await a.start(['intake']);
+      await section('intake', () => intakeSection(a));
+      await section('screening', () => screeningSection(a));
+      await section('audit', () => auditSection(a));
+    } catch (e) {
+      na('intake', 'stack', `intake did not start: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      await a.stop();
+    }
   }
 
   // Stack B: the whole pipeline.
-  const b = new Stack({ label: 'b', env: { notification: { RATE_WEBHOOK_PER_SECOND: '100000' } } });
-  await b.init();
-  try {
-    await b.start(['intake', 'assessment', 'gateway', 'notification', 'escalation']);
-    await section('pipeline', () => pipelineSection(b));
-    await section('memory', () => memorySection(b));
-    await section('notification', () => notificationSection(b));
-  } catch (e) {
-    na('pipeline', 'stack', `services did not start: ${e instanceof Error ? e.message : String(e)}`);
-  } finally {
-    await b.stop();
+  if (wants('pipeline', 'memory', 'notification')) {
+    const b = new Stack({ label: 'b', env: { notification: { RATE_WEBHOOK_PER_SECOND: '100000' } } });
+    await b.init();
+    try {
+      await b.start(['intake', 'assessment', 'gateway', 'notification', 'escalation']);
+      await section('pipeline', () => pipelineSection(b));
+      await section('memory', () => memorySection(b));
+      await section('notification', () => notificationSection(b));
+    } catch (e) {
+      na('pipeline', 'stack', `services did not start: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      await b.stop();
+    }
   }
 
   const loadAfter = machineLoad();
@@ -670,6 +683,11 @@ async function main(): Promise<void> {
   const stamp = result.at.replace(/[:.]/g, '-');
   const dir = join(REPO_ROOT, 'bench', 'results');
   writeFileSync(join(dir, `bench-${stamp}.json`), JSON.stringify(result, null, 2));
+  if (ONLY) {
+    // A partial run informs whoever works on a section; it does not replace the last complete result.
+    process.stdout.write(`\n${textTable(rows)}\n\npartial run (${ONLY.join(', ')}); ${result.durationSec} s\n`);
+    process.exit(0);
+  }
   writeFileSync(join(dir, 'latest.json'), JSON.stringify(result, null, 2));
   const md = [
     `# Latest benchmark (${result.mode} mode, ${result.at})`,
