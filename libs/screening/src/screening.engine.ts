@@ -43,8 +43,6 @@ const BRANCH = 32;
 interface TermRef {
   ind: number;
   term: string;
-  /** Dense id of this (indicator, term) pair, for the per-field hit cache. */
-  id: number;
 }
 
 interface CompiledIndicator {
@@ -53,18 +51,20 @@ interface CompiledIndicator {
   exclude: Set<string> | null;
 }
 
+/** What the rules need to know about one input field, built once per field name (not per call). */
+interface FieldContext {
+  readonly name: string;
+  /** Per compiled indicator: 1 if the indicator screens this field. */
+  readonly applicable: Uint8Array;
+  readonly nameField: boolean;
+  /** Hits are immutable and identical for the same (indicator, term, field): built once per term ref, shared, frozen. */
+  readonly hits: Array<ScreeningHit | undefined>;
+}
+
 interface AccountFlows {
   /** Indexes of this account's records in the request. */
   idx: number[];
   flows: FlowRecord[];
-}
-
-interface Candidate {
-  ind: number;
-  ref: TermRef;
-  start: number;
-  end: number;
-  alive: boolean;
 }
 
 const MAX_CACHED_FIELDS = 256;
@@ -73,6 +73,10 @@ const CLAUSE_UNIT = 0xfffe;
 const ALNUM_BIT = 0x8000;
 
 const RECORD_TEXT_FIELDS = ['text', 'accountName', 'counterpartyName', 'remark'] as const;
+
+// Indicator flags, per compiled indicator.
+const NAME_RULE = 1;
+const WARNABLE = 2;
 
 function isAsciiAlnum(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a);
@@ -92,15 +96,22 @@ export class ScreeningEngine {
   private readonly scanTable: Uint16Array;
   private readonly ac: AhoCorasick;
   private readonly roles: Uint8Array;
-  private readonly termRefs: TermRef[][];
+  /** Term refs of pattern p: refInd/refTerm[refStart[p] .. refStart[p + 1]); a ref's index is its id. */
+  private readonly refStart: Int32Array;
+  private readonly refInd: Int32Array;
+  private readonly refTerm: string[];
+  private readonly termRefCount: number;
+  /** Per compiled indicator: NAME_RULE | WARNABLE, group (dense id) and weight, so the rules read no objects. */
+  private readonly indFlags: Uint8Array;
+  private readonly indGroup: Int32Array;
+  private readonly indWeight: Float64Array;
   private readonly latinStart: Uint8Array;
   private readonly latinEnd: Uint8Array;
   private readonly maxPatternLength: number;
   private readonly nameFields: Set<string>;
-  private readonly applicability = new Map<string, Uint8Array>();
-  /** Hits are immutable and identical for the same (indicator, term, field): built once, shared, frozen. */
-  private readonly hitCache = new Map<string, Array<ScreeningHit | undefined>>();
-  private termRefCount = 0;
+  private readonly fieldContexts = new Map<string, FieldContext>();
+  /** Contexts of RECORD_TEXT_FIELDS, in that order. */
+  private readonly recordFields: FieldContext[];
   private readonly now: () => Date;
   private readonly order: Map<string, number>;
   private readonly quick: QuickScorer;
@@ -108,6 +119,11 @@ export class ScreeningEngine {
   private info = new Int32Array(4096);
   private matches = new Int32Array(256);
   private matchCount = 0;
+  // Reusable candidate buffers for one field: term ref, start, end (normalised positions) and whether it survives.
+  private candRef = new Int32Array(64);
+  private candStart = new Int32Array(64);
+  private candEnd = new Int32Array(64);
+  private candAlive = new Uint8Array(64);
 
   constructor(catalog: IndicatorCatalog, options: ScreeningEngineOptions = {}) {
     this.catalog = catalog;
@@ -121,7 +137,7 @@ export class ScreeningEngine {
     const patterns: string[] = [];
     const roles: number[] = [];
     const termRefs: TermRef[][] = [];
-    const add = (raw: string, role: number, ref?: Omit<TermRef, 'id'>): void => {
+    const add = (raw: string, role: number, ref?: TermRef): void => {
       const p = this.normalize(raw);
       if (p.length === 0) return;
       let id = index.get(p);
@@ -134,7 +150,7 @@ export class ScreeningEngine {
       }
       roles[id] |= role;
       // The first catalogue spelling of a normalised term wins, per indicator.
-      if (ref && !termRefs[id].some((r) => r.ind === ref.ind)) termRefs[id].push({ ...ref, id: this.termRefCount++ });
+      if (ref && !termRefs[id].some((r) => r.ind === ref.ind)) termRefs[id].push(ref);
     };
     catalog.indicators.forEach((def) => {
       this.byId.set(def.id, def);
@@ -156,7 +172,24 @@ export class ScreeningEngine {
     this.ac = new AhoCorasick(patterns);
     this.maxPatternLength = patterns.reduce((a, p) => Math.max(a, p.length), 0);
     this.roles = Uint8Array.from(roles);
-    this.termRefs = termRefs;
+    this.refStart = new Int32Array(patterns.length + 1);
+    const flat = termRefs.flat();
+    for (let p = 0; p < patterns.length; p++) this.refStart[p + 1] = this.refStart[p] + termRefs[p].length;
+    this.refInd = Int32Array.from(flat, (r) => r.ind);
+    this.refTerm = flat.map((r) => r.term);
+    this.termRefCount = flat.length;
+    const groups = new Map<string, number>();
+    const groupOf = (g: string): number => {
+      let id = groups.get(g);
+      if (id === undefined) groups.set(g, (id = groups.size));
+      return id;
+    };
+    this.indFlags = Uint8Array.from(
+      this.indicators,
+      ({ def }) => (def.nameRule ? NAME_RULE : 0) | (def.warnable ? WARNABLE : 0),
+    );
+    this.indGroup = Int32Array.from(this.indicators, ({ def }) => groupOf(def.group));
+    this.indWeight = Float64Array.from(this.indicators, ({ def }) => def.weight);
     this.order = catalogOrder(catalog);
     this.quick = new QuickScorer(catalog, this.byId);
     this.latinStart = Uint8Array.from(patterns, (p) => (isAsciiAlnum(p.charCodeAt(0)) ? 1 : 0));
@@ -169,6 +202,7 @@ export class ScreeningEngine {
       this.scanTable[c] =
         k === CLAUSE ? CLAUSE_UNIT : k !== KEEP ? SKIP_UNIT : this.ac.cls[m] | (isAsciiAlnum(m) ? ALNUM_BIT : 0);
     }
+    this.recordFields = RECORD_TEXT_FIELDS.map((f) => this.fieldContext(f));
   }
 
   /**
@@ -199,7 +233,7 @@ export class ScreeningEngine {
     const hits: ScreeningHit[] = [];
     for (const field of Object.keys(fields)) {
       const value = fields[field];
-      if (typeof value === 'string' && value.length > 0) this.screenField(field, value, hits);
+      if (typeof value === 'string' && value.length > 0) this.screenField(this.fieldContext(field), value, hits);
     }
     return hits;
   }
@@ -235,13 +269,18 @@ export class ScreeningEngine {
     const hitsPer: ScreeningHit[][] = new Array<ScreeningHit[]>(records.length);
     const flows: FlowRecord[] = [];
     const byAccount = new Map<string, AccountFlows>();
+    // Named reads in RECORD_TEXT_FIELDS order: a keyed read by a varying property name costs more than the scan of a
+    // short field.
+    const [text, accountName, counterpartyName, remark] = this.recordFields;
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
       const hits: ScreeningHit[] = [];
-      for (const f of RECORD_TEXT_FIELDS) {
-        const v = r[f];
-        if (typeof v === 'string' && v.length > 0) this.screenField(f, v, hits);
-      }
+      if (typeof r.text === 'string' && r.text.length > 0) this.screenField(text, r.text, hits);
+      if (typeof r.accountName === 'string' && r.accountName.length > 0)
+        this.screenField(accountName, r.accountName, hits);
+      if (typeof r.counterpartyName === 'string' && r.counterpartyName.length > 0)
+        this.screenField(counterpartyName, r.counterpartyName, hits);
+      if (typeof r.remark === 'string' && r.remark.length > 0) this.screenField(remark, r.remark, hits);
       hitsPer[i] = hits;
       const flow = this.flowOf(r, nowIso);
       if (flow) {
@@ -322,14 +361,14 @@ export class ScreeningEngine {
   }
 
   /** Normalise + match one field in one pass, then apply field, whitelist, entity-name and warning rules. */
-  private screenField(field: string, value: string, out: ScreeningHit[]): void {
+  private screenField(field: FieldContext, value: string, out: ScreeningHit[]): void {
     const len = value.length;
     if (len > this.info.length) {
       let size = this.info.length;
       while (size < len) size *= 2;
       this.info = new Int32Array(size);
     }
-    const { scanTable, info } = this;
+    const { scanTable, info, roles } = this;
     const { delta, outStart, outList, shift, firstOutputState } = this.ac;
     let matches = this.matches;
     let mc = 0;
@@ -337,6 +376,8 @@ export class ScreeningEngine {
     let n = 0;
     let clause = 0;
     let sep = 0;
+    // Union of the roles matched: the rules run only when some term matched.
+    let seen = 0;
     for (let i = 0; i < len; i++) {
       const k = scanTable[value.charCodeAt(i)];
       if (k >= CLAUSE_UNIT) {
@@ -357,40 +398,45 @@ export class ScreeningEngine {
             bigger.set(matches);
             matches = this.matches = bigger;
           }
-          matches[mc * 2] = outList[j];
+          const p = outList[j];
+          seen |= roles[p];
+          matches[mc * 2] = p;
           matches[mc * 2 + 1] = n;
           mc++;
         }
       }
       n++;
     }
-    if (mc > 0) {
+    if (seen & TERM) {
       this.matchCount = mc;
       this.resolve(field, n, out);
     }
   }
 
-  private applicable(field: string): Uint8Array {
-    let a = this.applicability.get(field);
-    if (!a) {
-      a = Uint8Array.from(this.indicators, (ci) =>
-        (ci.fields === null || ci.fields.has(field)) && !(ci.exclude?.has(field) ?? false) ? 1 : 0,
-      );
-      if (this.applicability.size < MAX_CACHED_FIELDS) this.applicability.set(field, a);
+  /** The context of a field name; cached, except beyond MAX_CACHED_FIELDS names (a caller passing arbitrary keys). */
+  private fieldContext(field: string): FieldContext {
+    let c = this.fieldContexts.get(field);
+    if (!c) {
+      c = {
+        name: field,
+        applicable: Uint8Array.from(this.indicators, (ci) =>
+          (ci.fields === null || ci.fields.has(field)) && !(ci.exclude?.has(field) ?? false) ? 1 : 0,
+        ),
+        nameField: this.nameFields.has(field),
+        hits: new Array<ScreeningHit | undefined>(this.termRefCount),
+      };
+      if (this.fieldContexts.size < MAX_CACHED_FIELDS) this.fieldContexts.set(field, c);
     }
-    return a;
+    return c;
   }
 
-  private resolve(field: string, n: number, out: ScreeningHit[]): void {
-    const { matches, matchCount, roles, info } = this;
+  private resolve(field: FieldContext, n: number, out: ScreeningHit[]): void {
+    const { matches, matchCount, roles, info, refStart, refInd, indFlags, indGroup, indWeight } = this;
+    const { latinStart, latinEnd } = this;
     const lengths = this.ac.lengths;
-    let hasTerm = false;
-    for (let m = 0; m < matchCount; m++) if (roles[matches[m * 2]] & TERM) hasTerm = true;
-    if (!hasTerm) return;
-    const applicable = this.applicable(field);
-    const nameField = this.nameFields.has(field);
+    const applicable = field.applicable;
     const cues = this.catalog.warningCues;
-    const candidates: Candidate[] = [];
+    let nc = 0;
 
     for (let m = 0; m < matchCount; m++) {
       const p = matches[m * 2];
@@ -398,54 +444,61 @@ export class ScreeningEngine {
       const end = matches[m * 2 + 1];
       const start = end - lengths[p] + 1;
       // Latin terms need a word boundary: a separator or a non-alphanumeric neighbour (ico ≠ unicode).
-      if (this.latinStart[p] && start > 0 && !(info[start] & 2) && info[start - 1] & 1) continue;
-      if (this.latinEnd[p] && end + 1 < n && !(info[end + 1] & 2) && info[end + 1] & 1) continue;
-      for (const ref of this.termRefs[p]) {
-        if (!applicable[ref.ind]) continue;
-        const def = this.indicators[ref.ind].def;
-        if (def.nameRule) {
+      if (latinStart[p] && start > 0 && !(info[start] & 2) && info[start - 1] & 1) continue;
+      if (latinEnd[p] && end + 1 < n && !(info[end + 1] & 2) && info[end + 1] & 1) continue;
+      const re = refStart[p + 1];
+      for (let r = refStart[p]; r < re; r++) {
+        const ind = refInd[r];
+        if (!applicable[ind]) continue;
+        const flags = indFlags[ind];
+        if (flags & NAME_RULE) {
           if (this.licensed(start, end)) continue;
-          if (!nameField && !this.entitySuffixFollows(start, end)) continue;
+          if (!field.nameField && !this.entitySuffixFollows(start, end)) continue;
         }
-        if (def.warnable && this.warned(start, end, cues.maxGapBefore, cues.maxGapAfter)) continue;
-        candidates.push({ ind: ref.ind, ref, start, end, alive: true });
+        if (flags & WARNABLE && this.warned(start, end, cues.maxGapBefore, cues.maxGapAfter)) continue;
+        if (nc === this.candRef.length) this.growCandidates();
+        this.candRef[nc] = r;
+        this.candStart[nc] = start;
+        this.candEnd[nc] = end;
+        this.candAlive[nc] = 1;
+        nc++;
       }
     }
+    if (nc === 0) return;
+    const { candRef, candStart, candEnd, candAlive } = this;
     // Within one group, a term inside a longer term of an indicator weighing at least as much is the same evidence
     // (保本 inside 保本保息, 众筹 inside 股权众筹): keep the longer one only. Candidates come in end order, so a container
     // ends within maxPatternLength after the contained term.
     const maxLen = this.maxPatternLength;
-    for (let i = 0; i < candidates.length; i++) {
-      const a = candidates[i];
-      const ga = this.indicators[a.ind].def;
+    for (let i = 0; i < nc; i++) {
+      const ia = refInd[candRef[i]];
+      const ga = indGroup[ia];
+      const wa = indWeight[ia];
+      const aStart = candStart[i];
+      const aEnd = candEnd[i];
       let j = i;
-      while (j > 0 && candidates[j - 1].end === a.end) j--;
-      for (; j < candidates.length && candidates[j].end <= a.end + maxLen; j++) {
-        const b = candidates[j];
-        if (a === b || !b.alive) continue;
-        const gb = this.indicators[b.ind].def;
-        if (gb.group !== ga.group || gb.weight < ga.weight) continue;
-        if (b.start <= a.start && b.end >= a.end && b.end - b.start > a.end - a.start) {
-          a.alive = false;
+      while (j > 0 && candEnd[j - 1] === aEnd) j--;
+      for (; j < nc && candEnd[j] <= aEnd + maxLen; j++) {
+        if (j === i || !candAlive[j]) continue;
+        const ib = refInd[candRef[j]];
+        if (indGroup[ib] !== ga || indWeight[ib] < wa) continue;
+        if (candStart[j] <= aStart && candEnd[j] >= aEnd && candEnd[j] - candStart[j] > aEnd - aStart) {
+          candAlive[i] = 0;
           break;
         }
       }
     }
-    let cache = this.hitCache.get(field);
-    if (!cache) {
-      cache = new Array<ScreeningHit | undefined>(this.termRefCount);
-      // Field names come from code, not input; the cap only guards against a caller passing arbitrary keys.
-      if (this.hitCache.size < MAX_CACHED_FIELDS) this.hitCache.set(field, cache);
-    }
-    for (const c of candidates) {
-      if (!c.alive) continue;
-      let hit = cache[c.ref.id];
+    const cache = field.hits;
+    for (let i = 0; i < nc; i++) {
+      if (!candAlive[i]) continue;
+      const r = candRef[i];
+      let hit = cache[r];
       if (!hit) {
-        const def = this.indicators[c.ind].def;
-        hit = cache[c.ref.id] = Object.freeze({
+        const def = this.indicators[refInd[r]].def;
+        hit = cache[r] = Object.freeze({
           indicator: def.id,
-          term: c.ref.term,
-          field,
+          term: this.refTerm[r],
+          field: field.name,
           anchor: def.anchor,
           weight: def.weight,
         });
@@ -453,6 +506,15 @@ export class ScreeningEngine {
       // The same frozen object per (indicator, term, field), so identity is the duplicate check.
       if (!out.includes(hit)) out.push(hit);
     }
+  }
+
+  private growCandidates(): void {
+    const size = this.candRef.length * 2;
+    const grow = <T extends Int32Array | Uint8Array>(a: T, b: T): T => (b.set(a), b);
+    this.candRef = grow(this.candRef, new Int32Array(size));
+    this.candStart = grow(this.candStart, new Int32Array(size));
+    this.candEnd = grow(this.candEnd, new Int32Array(size));
+    this.candAlive = grow(this.candAlive, new Uint8Array(size));
   }
 
   /** Index of the first match ending at or after `pos` (matches are recorded in end order). */
