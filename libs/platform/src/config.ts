@@ -40,6 +40,8 @@ export function baseConfigSchema(service: ServiceName) {
     HOST: z.string().default('127.0.0.1'),
     PORT: z.coerce.number().int().min(1).max(65535).default(DEFAULT_PORTS[service]),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Write the JSON logs to this file (appended; directories created) instead of stdout. */
+    LOG_FILE: z.string().min(1).optional(),
     /** Runtime connection, as the service's least-privilege role. */
     DATABASE_URL: z.url().default(`postgres://${role}@127.0.0.1:5432/outpost`),
     /** Admin connection used only to create the schema and role and run migrations at start. */

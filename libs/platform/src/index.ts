@@ -9,3 +9,5 @@ export * from './platform.module';
 export * from './problem';
 export * from './validation';
 export * from './field-cipher';
+export * from './after-commit';
+export * from './outbound';

@@ -1,2 +1,4 @@
 export * from './infra';
 export * from './auth';
+export * from './http-receiver';
+export * from './smtp-sink';

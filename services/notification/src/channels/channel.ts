@@ -1,3 +1,4 @@
+import { PermanentSendError } from '@outpost/platform';
 import type { Delivery } from '../deliveries/delivery.types';
 import type { DeliveryChannel } from '../rules/rule.types';
 
@@ -13,7 +14,7 @@ export interface Channel {
 }
 
 /** A failure a retry cannot fix (no address, endpoint gone, request refused as invalid): the delivery goes DEAD at once. */
-export class PermanentChannelError extends Error {
+export class PermanentChannelError extends PermanentSendError {
   constructor(message: string) {
     super(message);
     this.name = 'PermanentChannelError';
@@ -22,10 +23,5 @@ export class PermanentChannelError extends Error {
 
 export const CHANNELS = Symbol('CHANNELS');
 
-/** HTTP status → retry? 408/425/429 and 5xx are worth retrying; other 4xx will not get better by themselves. */
-export function httpFailure(what: string, status: number, text: string): Error {
-  const msg = `${what} answered HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
-  return status >= 400 && status < 500 && ![408, 425, 429].includes(status)
-    ? new PermanentChannelError(msg)
-    : new Error(msg);
-}
+/** HTTP status → retry? (shared with the outbound clients of @outpost/platform, whose errors the worker also honours) */
+export { httpFailure } from '@outpost/platform';

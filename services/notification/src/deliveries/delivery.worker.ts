@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '@outpost/clock';
 import { Outbox } from '@outpost/messaging';
-import { SERVICE_CONFIG } from '@outpost/platform';
+import { PermanentSendError, SERVICE_CONFIG } from '@outpost/platform';
 import { DataSource } from 'typeorm';
 import { CHANNELS, PermanentChannelError, type Channel } from '../channels/channel';
 import type { NotificationConfig } from '../config/notification.config';
@@ -91,7 +91,8 @@ export class DeliveryWorker {
       );
       return { kind: 'sent' };
     } catch (err) {
-      const permanent = err instanceof PermanentChannelError;
+      // PermanentChannelError and the outbound clients' PermanentSendError (SMS gateway, SMTP) alike.
+      const permanent = err instanceof PermanentSendError;
       const last = job.attemptsMade + 1 >= job.maxAttempts;
       const reason = describe(err);
       if (permanent || last) {

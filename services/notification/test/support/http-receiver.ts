@@ -1,72 +1,14 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { HttpReceiver as BaseReceiver } from '@outpost/testing';
 import { verifyWebhook } from '../../src/channels/webhook-signature';
 
-export interface ReceivedRequest {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-  /** Signature check result (webhook receivers only). */
-  signatureOk: boolean | null;
-  /** false when the idempotency key had been processed before (the receiver dropped it). */
-  processed: boolean;
-  status: number;
-}
+export type { ReceivedRequest } from '@outpost/testing';
 
-/**
- * A local HTTP receiver standing in for a source system's webhook endpoint or the SMS gateway: verifies signatures
- * (when given the secret), dedupes by Idempotency-Key like a well-behaved receiver, and can be made to fail.
- */
-export class HttpReceiver {
-  readonly requests: ReceivedRequest[] = [];
-  private readonly seen = new Set<string>();
-  private server!: Server;
-  port = 0;
-  /** Status to answer (2xx = accept). */
-  status = 200;
+/** @outpost/testing's HttpReceiver that also verifies webhook signatures when given the endpoint's secret. */
+export class HttpReceiver extends BaseReceiver {
   secret: string | null = null;
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const signatureOk = this.secret ? verifyWebhook(this.secret, req.headers, body, new Date()).ok : null;
-        const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
-        let status = this.status;
-        if (signatureOk === false) status = 401;
-        const accepted = status >= 200 && status < 300;
-        const duplicate = accepted && key !== null && this.seen.has(key);
-        if (accepted && key) this.seen.add(key);
-        this.requests.push({
-          path: req.url ?? '',
-          headers: req.headers,
-          body,
-          signatureOk,
-          processed: accepted && !duplicate,
-          status,
-        });
-        res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `rcv-${this.requests.length}` });
-        res.end(
-          JSON.stringify(accepted ? { messageId: `msg-${this.requests.length}`, duplicate } : { error: 'unavailable' }),
-        );
-      });
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  url(path: string): string {
-    return `http://127.0.0.1:${this.port}${path}`;
-  }
-
-  processed(): ReceivedRequest[] {
-    return this.requests.filter((r) => r.processed);
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  protected override verify(headers: IncomingHttpHeaders, body: string): boolean | null {
+    return this.secret ? verifyWebhook(this.secret, headers, body, new Date()).ok : null;
   }
 }

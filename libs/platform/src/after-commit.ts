@@ -1,0 +1,58 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  DataSource,
+  type EntityManager,
+  type EntitySubscriberInterface,
+  type QueryRunner,
+  type TransactionCommitEvent,
+  type TransactionRollbackEvent,
+} from 'typeorm';
+
+type Hook = () => Promise<unknown>;
+
+/**
+ * Runs work (enqueueing a BullMQ job for a row just written) only once the transaction that wrote the row has
+ * committed, including transactions opened by a library (the event consumer): TypeORM announces every commit to the
+ * DataSource's subscribers with the transaction's QueryRunner. A hook that fails, or a crash before it runs, is
+ * repaired by the reconciler (Postgres is the truth, Redis only a cache of it).
+ */
+@Injectable()
+export class AfterCommit implements EntitySubscriberInterface {
+  private readonly logger = new Logger(AfterCommit.name);
+  private readonly pending = new WeakMap<QueryRunner, Hook[]>();
+
+  constructor(dataSource: DataSource) {
+    dataSource.subscribers.push(this);
+  }
+
+  defer(tx: EntityManager, hook: Hook): void {
+    const runner = tx.queryRunner;
+    if (!runner || !runner.isTransactionActive) {
+      this.fire([hook]);
+      return;
+    }
+    const hooks = this.pending.get(runner) ?? [];
+    hooks.push(hook);
+    this.pending.set(runner, hooks);
+  }
+
+  afterTransactionCommit(e: TransactionCommitEvent): void {
+    if (!e.queryRunner) return;
+    const hooks = this.pending.get(e.queryRunner);
+    if (!hooks) return;
+    this.pending.delete(e.queryRunner);
+    this.fire(hooks);
+  }
+
+  afterTransactionRollback(e: TransactionRollbackEvent): void {
+    if (e.queryRunner) this.pending.delete(e.queryRunner);
+  }
+
+  private fire(hooks: Hook[]): void {
+    // Not awaited: the commit has happened; the caller must not wait on Redis (the reconciler covers failures).
+    for (const h of hooks)
+      void h().catch((err: unknown) =>
+        this.logger.warn(`after-commit hook failed (the reconciler repairs it): ${String(err)}`),
+      );
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * A failure a retry cannot fix (request refused as invalid, mailbox unknown, endpoint gone): the caller stops retrying
+ * and records the reason. Any other error from an outbound client is worth retrying (timeouts, 5xx, 429).
+ */
+export class PermanentSendError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentSendError';
+  }
+}
+
+/** HTTP status → retry? 408/425/429 and 5xx are worth retrying; other 4xx will not get better by themselves. */
+export function httpFailure(what: string, status: number, text: string): Error {
+  const msg = `${what} answered HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+  return status >= 400 && status < 500 && ![408, 425, 429].includes(status)
+    ? new PermanentSendError(msg)
+    : new Error(msg);
+}
