@@ -3,6 +3,7 @@ import type { IndicatorCatalog, IndicatorDefinition } from './catalog/catalog.ty
 import { AhoCorasick } from './matcher/aho-corasick';
 import { charTablesFor, CLAUSE, KEEP } from './normalize/char-tables';
 import { evaluateFundFlow } from './fund-flow/fund-flow.rules';
+import { isParsableTime } from './fund-flow/iso-time';
 import type { FlowRecord, FundFlowWindow } from './fund-flow/fund-flow-window';
 import { catalogOrder, QuickScorer, scoreHits, type LeadFacts, type ScoreResult } from './scoring/score';
 
@@ -306,7 +307,7 @@ export class ScreeningEngine {
     if (!r.accountNo || (r.direction !== 'in' && r.direction !== 'out')) return null;
     if (typeof r.amount !== 'number' || !Number.isFinite(r.amount) || r.amount <= 0) return null;
     // Intake validates ISO-8601 at the edge; an unparseable time here falls back to the screening time.
-    const valid = r.occurredAt !== undefined && !Number.isNaN(Date.parse(r.occurredAt));
+    const valid = r.occurredAt !== undefined && isParsableTime(r.occurredAt);
     return {
       ref: r.ref,
       accountNo: r.accountNo,
