@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditModule, outboxCheckpointSink } from '@outpost/audit';
 import { Outbox } from '@outpost/messaging';
 import { Roles, SERVICE_CONFIG } from '@outpost/platform';
-import { FieldCipher, loadEncryptionKey } from '@outpost/platform';
+import { AfterCommit, FieldCipher, loadEncryptionKey } from '@outpost/platform';
 import { IntakeRedis } from './common/redis.provider';
 import type { IntakeConfig } from './config/intake.config';
 import { EvidenceController } from './evidence/evidence.controller';
@@ -18,13 +18,19 @@ import { ScreeningService } from './screening/screening.service';
 import { ScreeningsController } from './screening/screenings.controller';
 import { ScreenRecordsUseCase } from './screening/usecases/screen-records.usecase';
 import { DemoSeeder } from './seed/seed-on-start';
+import { ReporterFeedbackConsumer } from './reporter-feedback/reporter-feedback.consumer';
+import { ReporterFeedbackQueue } from './reporter-feedback/reporter-feedback.queue';
+import { ReporterFeedbackRepository } from './reporter-feedback/reporter-feedback.repository';
+import { ReporterFeedbackSender } from './reporter-feedback/reporter-feedback.sender';
+import { ReporterFeedbackWorker } from './reporter-feedback/reporter-feedback.worker';
+import { RecordReporterFeedbackUseCase } from './reporter-feedback/usecases/record-reporter-feedback/record-reporter-feedback.usecase';
 import { RateLimiter } from './sources/rate-limiter';
 import { SourceAuthGuard } from './sources/source-auth.guard';
 import { SourceRepository } from './sources/source.repository';
 import { LeadStatusConsumer } from './status/lead-status.consumer';
 import { LeadStatusRepository } from './status/lead-status.repository';
 
-/** intake's features: sources and keys, leads, evidence, screening, grid placement, status view. */
+/** intake's features: sources and keys, leads, evidence, screening, grid placement, status view, reporter feedback. */
 @Module({
   controllers: [LeadsController, EvidenceController, ScreeningsController, IndicatorsController],
   providers: [
@@ -52,6 +58,13 @@ import { LeadStatusRepository } from './status/lead-status.repository';
     AddEvidenceUseCase,
     LeadStatusRepository,
     LeadStatusConsumer,
+    AfterCommit,
+    ReporterFeedbackRepository,
+    ReporterFeedbackSender,
+    ReporterFeedbackWorker,
+    ReporterFeedbackQueue,
+    RecordReporterFeedbackUseCase,
+    ReporterFeedbackConsumer,
     DemoSeeder,
   ],
 })

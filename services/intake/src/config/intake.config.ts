@@ -63,6 +63,25 @@ export const intakeConfigSchema = baseConfigSchema('intake')
     FUND_FLOW_WINDOW_DAYS: z.coerce.number().positive().optional(),
     /** Items of one batch registered in parallel (each in its own transaction). */
     BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+    /** BullMQ queue names are `<prefix>-reporter-feedback` (tests use a unique prefix). */
+    INTAKE_QUEUE_PREFIX: z
+      .string()
+      .regex(/^[\w.-]+$/)
+      .default('intake'),
+    /** Run the reporter-feedback worker and its reconciler in this process (an HTTP-only replica says false). */
+    REPORTER_FEEDBACK_WORKERS: bool.default(true),
+    /** Reporter feedback by e-mail (same local defaults as notification's). */
+    SMTP_URL: z.string().default('smtp://127.0.0.1:2525'),
+    MAIL_FROM: z.string().default('天河防非 <noreply@outpost.tianhe.local>'),
+    /** HTTP SMS gateway: JSON POST { to, text, idempotencyKey } + Idempotency-Key header; answers { messageId }. */
+    SMS_GATEWAY_URL: z.url().default('http://127.0.0.1:3920/sms/send'),
+    SMS_GATEWAY_TOKEN: z.string().optional(),
+    /** Attempts per reporter message before DEAD, the first backoff (doubles each attempt, ±50 % jitter), send timeout. */
+    REPORTER_FEEDBACK_ATTEMPTS: z.coerce.number().int().positive().default(8),
+    REPORTER_FEEDBACK_BACKOFF_MS: z.coerce.number().int().positive().default(2_000),
+    REPORTER_FEEDBACK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    /** Re-enqueue PENDING reporter messages whose job is missing (crash between commit and enqueue); 0 = start only. */
+    REPORTER_FEEDBACK_RECONCILE_MS: z.coerce.number().int().min(0).default(30_000),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && c.DEMO_DATA) {

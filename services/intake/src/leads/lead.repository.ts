@@ -55,6 +55,8 @@ export interface LeadView {
   receivedAt: string;
   outcome: string | null;
   reporterFeedback: string | null;
+  /** When the reporter was told the outcome (SMS/e-mail accepted by the provider); null until then. */
+  reporterNotifiedAt: string | null;
   updatedAt: string;
 }
 
@@ -72,6 +74,7 @@ interface ViewRow {
   stage: string;
   outcome: string | null;
   reporter_feedback: string | null;
+  reporter_notified_at: Date | null;
   updated_at: Date;
 }
 
@@ -84,7 +87,7 @@ export interface ExistingLead {
 }
 
 const VIEW_SQL = `SELECT l.id, l.reference, l.source_id, l.filed_by, l.source_ref, l.request_hash, l.idempotency_scope, l.idempotency_key,
-    l.received_at, s.status, s.stage, s.outcome, s.reporter_feedback, s.updated_at
+    l.received_at, s.status, s.stage, s.outcome, s.reporter_feedback, s.reporter_notified_at, s.updated_at
   FROM lead l JOIN lead_status s ON s.lead_id = l.id`;
 
 function toView(r: ViewRow): LeadView {
@@ -97,6 +100,7 @@ function toView(r: ViewRow): LeadView {
     receivedAt: r.received_at.toISOString(),
     outcome: r.outcome,
     reporterFeedback: r.reporter_feedback,
+    reporterNotifiedAt: r.reporter_notified_at?.toISOString() ?? null,
     updatedAt: r.updated_at.toISOString(),
   };
 }

@@ -60,7 +60,14 @@ export class LeadsController {
     status: 201,
     description: '已登记 (REPORTED) 或已关联到在办线索 (LINKED)',
     schema: {
-      example: { ...LEAD_VIEW_EXAMPLE, status: 'REPORTED', stage: 'intake', outcome: null, reporterFeedback: null },
+      example: {
+        ...LEAD_VIEW_EXAMPLE,
+        status: 'REPORTED',
+        stage: 'intake',
+        outcome: null,
+        reporterFeedback: null,
+        reporterNotifiedAt: null,
+      },
     },
   })
   @ApiResponse({ status: 200, description: '重复提交，返回原结果 (replay of the original result)' })
@@ -131,6 +138,7 @@ export class LeadsController {
       receivedAt: lead.receivedAt,
       outcome: lead.outcome,
       reporterFeedback: lead.reporterFeedback,
+      reporterNotifiedAt: lead.reporterNotifiedAt,
       updatedAt: lead.updatedAt,
     };
   }

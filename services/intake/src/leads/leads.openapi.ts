@@ -65,5 +65,6 @@ export const LEAD_VIEW_EXAMPLE = {
   receivedAt: '2026-11-27T01:30:00.123Z',
   outcome: 'REFERRED_POLICE',
   reporterFeedback: '您报送的线索已由区打非联办研判并移送公安机关处理，感谢您的支持。',
+  reporterNotifiedAt: '2026-12-20T08:00:05.000Z',
   updatedAt: '2026-12-20T08:00:00.000Z',
 };

@@ -49,7 +49,7 @@ export class LeadStatusRepository {
       `WITH re AS (UPDATE lead SET open = true WHERE id = $1 OR primary_lead_id = $1)
        UPDATE lead_status s SET status = CASE WHEN s.lead_id = $1 THEN 'REOPENED' ELSE 'LINKED' END,
               stage = CASE WHEN s.lead_id = $1 THEN 'assessment' ELSE 'intake' END,
-              outcome = NULL, reporter_feedback = NULL, last_event_at = $2, updated_at = now()
+              outcome = NULL, reporter_feedback = NULL, reporter_notified_at = NULL, last_event_at = $2, updated_at = now()
         FROM lead l WHERE l.id = s.lead_id AND (l.id = $1 OR l.primary_lead_id = $1)
           AND (s.last_event_at IS NULL OR s.last_event_at <= $2)`,
       [leadId, occurredAt],

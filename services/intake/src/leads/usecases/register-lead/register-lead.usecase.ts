@@ -106,6 +106,7 @@ export class RegisterLeadUseCase {
           receivedAt: inserted.receivedAt.toISOString(),
           outcome: null,
           reporterFeedback: null,
+          reporterNotifiedAt: null,
           // lead_status.updated_at starts as received_at, so a later GET shows the same view.
           updatedAt: inserted.receivedAt.toISOString(),
         };
