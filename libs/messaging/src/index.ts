@@ -4,6 +4,7 @@ export * from './kafka-bus';
 export * from './event-envelope';
 export * from './outbox';
 export * from './outbox-relay';
+export { onOutboxCommitted, outboxCommitted } from './outbox-wake';
 export * from './parse-event';
 export * from './infrastructure-error';
 export * from './event-consumer';

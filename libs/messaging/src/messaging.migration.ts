@@ -1,3 +1,4 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { outboxChannel, quoteIdent } from './sql-identifier';
 
 /**
@@ -78,4 +79,39 @@ export function messagingMigration(schema: string, runtimeRole: string): { up: s
       `DROP FUNCTION IF EXISTS ${s}.outbox_notify()`,
     ],
   };
+}
+
+/**
+ * A later migration for every service: the relay is woken in-process after commit (outbox-wake.ts) instead of by the
+ * NOTIFY trigger above, which serialised every writing transaction's commit behind the previous one's WAL flush.
+ */
+export function outboxNotifyDroppedMigration(): new () => MigrationInterface {
+  return class OutboxWakeInProcess1769500000000 implements MigrationInterface {
+    name = 'OutboxWakeInProcess1769500000000';
+
+    async up(q: QueryRunner): Promise<void> {
+      const s = quoteIdent(migrationSchema(q));
+      await q.query(`DROP TRIGGER IF EXISTS outbox_notify ON ${s}.outbox`);
+      await q.query(`DROP FUNCTION IF EXISTS ${s}.outbox_notify()`);
+    }
+
+    async down(q: QueryRunner): Promise<void> {
+      const schema = migrationSchema(q);
+      const s = quoteIdent(schema);
+      await q.query(`CREATE FUNCTION ${s}.outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM pg_notify('${outboxChannel(schema)}', '');
+          RETURN NULL;
+        END $$`);
+      await q.query(
+        `CREATE TRIGGER outbox_notify AFTER INSERT ON ${s}.outbox FOR EACH STATEMENT EXECUTE FUNCTION ${s}.outbox_notify()`,
+      );
+    }
+  };
+}
+
+function migrationSchema(q: QueryRunner): string {
+  const schema = (q.connection.options as { schema?: string }).schema;
+  if (!schema) throw new Error('migration DataSource has no schema');
+  return schema;
 }

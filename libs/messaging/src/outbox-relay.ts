@@ -1,8 +1,8 @@
-import type { Pool, PoolClient } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { KafkaBus } from './kafka-bus';
 import { errorFields, SILENT_LOGGER, type LoggerLike } from './logger';
-import { outboxChannel, quoteIdent } from './sql-identifier';
+import { onOutboxCommitted, wakeRelaysAfterCommit } from './outbox-wake';
+import { quoteIdent } from './sql-identifier';
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;
@@ -11,7 +11,10 @@ export interface OutboxRelayOptions {
   bus: KafkaBus;
   /** Rows per Kafka request / transaction (default 500). */
   batchSize?: number;
-  /** Polling fallback when no NOTIFY arrives (default 1000 ms). */
+  /**
+   * Polling interval (default 1000 ms). Commits in this process wake the relay at once (outbox-wake.ts); polling finds
+   * rows other instances wrote and rows written with no wake-up.
+   */
   pollIntervalMs?: number;
   /** Sent rows older than this are deleted (default 24 h). */
   retentionMs?: number;
@@ -36,7 +39,12 @@ export class SimulatedCrashError extends Error {
 }
 
 const MAX_ERROR_BACKOFF_MS = 10_000;
-const LISTEN_RETRY_MS = 5_000;
+/**
+ * Another instance holds the batch lock: look again this soon (its batch may not include our newest rows), a few
+ * times, then at the polling interval (a holder stuck on an unreachable broker must not be hammered).
+ */
+const LOCK_BUSY_RETRY_MS = 20;
+const LOCK_BUSY_QUICK_RETRIES = 5;
 
 /**
  * Publishes outbox rows to Kafka and marks them sent.
@@ -68,8 +76,9 @@ export class OutboxRelay {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private pendingWake = false;
-  private listener: PoolClient | null = null;
-  private lastListenAttempt = 0;
+  private stopWaking: (() => void) | null = null;
+  private lockBusy = false;
+  private busyStreak = 0;
   private lastCleanup = 0;
 
   constructor(o: OutboxRelayOptions) {
@@ -86,12 +95,13 @@ export class OutboxRelay {
     this.exitOnSimulatedCrash = o.exitOnSimulatedCrash ?? false;
   }
 
-  /** Starts the background loop (LISTEN wake-ups plus polling); returns once it is running. */
+  /** Starts the background loop (woken by this process's commits, plus polling); returns once it is running. */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     await this.bus.connect();
-    await this.listen();
+    wakeRelaysAfterCommit(this.dataSource);
+    this.stopWaking = onOutboxCommitted(this.schema, () => this.signal());
     this.loop = this.run();
   }
 
@@ -101,7 +111,8 @@ export class OutboxRelay {
     this.signal();
     await this.loop;
     this.loop = null;
-    await this.unlisten();
+    this.stopWaking?.();
+    this.stopWaking = null;
   }
 
   /** Publishes everything pending now (waiting for another instance's batch if need be); returns rows published. */
@@ -140,8 +151,9 @@ export class OutboxRelay {
         const n = await this.publishBatch(false);
         failures = 0;
         if (n >= this.batchSize) continue; // more is waiting: no sleep
+        this.busyStreak = this.lockBusy ? this.busyStreak + 1 : 0;
+        if (this.lockBusy && this.busyStreak <= LOCK_BUSY_QUICK_RETRIES) delay = LOCK_BUSY_RETRY_MS;
         await this.maybeCleanup();
-        if (!this.listener && Date.now() - this.lastListenAttempt > LISTEN_RETRY_MS) await this.listen();
       } catch (err) {
         if (err instanceof SimulatedCrashError) {
           this.logger.warn({ schema: this.schema }, err.message);
@@ -171,7 +183,8 @@ export class OutboxRelay {
         [this.schema],
       );
       // pg_advisory_xact_lock returns void ('' through pg): reaching the next line means we hold it.
-      if (!waitForLock && lock[0]?.locked !== true) {
+      this.lockBusy = !waitForLock && lock[0]?.locked !== true;
+      if (this.lockBusy) {
         await qr.rollbackTransaction();
         return 0;
       }
@@ -210,43 +223,6 @@ export class OutboxRelay {
     this.lastCleanup = Date.now();
     const n = await this.cleanup();
     if (n) this.logger.info({ schema: this.schema, deleted: n }, 'outbox: deleted sent rows past retention');
-  }
-
-  /** LISTEN on a dedicated pooled connection; a failure only costs latency (polling continues). */
-  private async listen(): Promise<void> {
-    this.lastListenAttempt = Date.now();
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    let client: PoolClient | null = null;
-    try {
-      client = await pool.connect();
-      const c = client;
-      c.on('notification', () => this.signal());
-      c.on('error', (err) => {
-        this.logger.warn(
-          { ...errorFields(err), schema: this.schema },
-          'outbox LISTEN connection lost; polling until it is back',
-        );
-        if (this.listener === c) this.listener = null;
-        c.release(err);
-      });
-      await c.query(`LISTEN ${outboxChannel(this.schema)}`);
-      this.listener = c;
-    } catch (err) {
-      this.logger.warn({ ...errorFields(err), schema: this.schema }, 'outbox LISTEN failed; polling only');
-      client?.release(err instanceof Error ? err : true);
-    }
-  }
-
-  private async unlisten(): Promise<void> {
-    const c = this.listener;
-    this.listener = null;
-    if (!c) return;
-    try {
-      await c.query(`UNLISTEN *`);
-      c.release();
-    } catch (err) {
-      c.release(err instanceof Error ? err : true);
-    }
   }
 
   private signal(): void {

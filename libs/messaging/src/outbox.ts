@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { currentCorrelation } from './correlation';
 import type { EventEnvelope, PublishInput } from './event-envelope';
+import { markOutboxWrite, outboxCommitted } from './outbox-wake';
 import { quoteIdent } from './sql-identifier';
 
 export interface OutboxOptions {
@@ -30,11 +31,13 @@ export function envelopeHeaders(e: EventEnvelope): Record<string, string> {
  * only if the state change it describes was committed. The relay publishes it later.
  */
 export class Outbox {
+  private readonly schema: string;
   private readonly table: string;
   private readonly producer: ServiceName;
   private readonly now: () => Date;
 
   constructor(o: OutboxOptions) {
+    this.schema = o.schema;
     this.table = `${quoteIdent(o.schema)}.outbox`;
     this.producer = o.producer;
     this.now = o.now ?? (() => new Date());
@@ -50,7 +53,13 @@ export class Outbox {
       `INSERT INTO ${this.table} (id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)`,
       this.rowParams(envelope),
     );
+    markOutboxWrite(tx, this.schema);
     return envelope;
+  }
+
+  /** After committing a transaction that used `insertSql` on a raw pg client: wakes this process's relay at once. */
+  committed(): void {
+    outboxCommitted(this.schema);
   }
 
   /**

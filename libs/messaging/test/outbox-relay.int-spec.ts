@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { OutboxRelay } from '../src';
 import { eventually } from '@outpost/testing';
 import {
@@ -108,7 +109,7 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
     expectOrderedPerKey(records);
   });
 
-  it('wakes up on NOTIFY instead of waiting for the poll interval', async () => {
+  it('is woken by a commit in this process that wrote outbox rows, not by the poll interval', async () => {
     const sut = new OutboxRelay({
       dataSource: env.dataSource,
       schema: SCHEMA,
@@ -119,10 +120,40 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
     await sut.start();
     try {
       await new Promise((r) => setTimeout(r, 300)); // let it go idle on its (one-minute) poll
-      const started = Date.now();
-      await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('notify', 1)));
-      await eventually(async () => ((await sut.backlog()) === 0 ? true : undefined), 10_000, 50);
+      // TypeORM transaction (the subscriber sees its outermost commit), with the write inside a savepoint.
+      let started = Date.now();
+      await env.dataSource.transaction((tx) => tx.transaction((inner) => env.outbox.add(inner, testEvent('wake', 1))));
+      await eventually(async () => ((await sut.backlog()) === 0 ? true : undefined), 10_000, 20);
       expect(Date.now() - started).toBeLessThan(5_000);
+
+      // A rolled-back transaction leaves nothing to wake for; the next commit still wakes the relay.
+      await env.dataSource
+        .transaction(async (tx) => {
+          await env.outbox.add(tx, testEvent('wake', 999));
+          throw new Error('roll back');
+        })
+        .catch((err: Error) => expect(err.message).toBe('roll back'));
+      await new Promise((r) => setTimeout(r, 300));
+
+      // A raw pg client (intake's hot path): Outbox#committed after its own COMMIT.
+      const client = await (env.dataSource.driver as unknown as { master: Pool }).master.connect();
+      try {
+        const e = env.outbox.build(testEvent('wake', 2));
+        await client.query('BEGIN');
+        await client.query(`WITH ${env.outbox.insertSql('ev', 1)} SELECT 1`, env.outbox.rowParams(e));
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+      started = Date.now();
+      env.outbox.committed();
+      await eventually(async () => ((await sut.backlog()) === 0 ? true : undefined), 10_000, 20);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      const sent = (
+        await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE sent_at IS NOT NULL`)
+      )[0]!.n;
+      const wake = (await readTopic(env.bus, TOPIC, sent)).filter((r) => r.eventKey === 'wake').map((r) => r.n);
+      expect(wake.sort()).toEqual([1, 2]);
     } finally {
       await sut.stop();
     }

@@ -331,6 +331,7 @@ export class LeadRepository {
       const tx = new RegistrationTx(client, this.sql, this.audit, this.outbox);
       const result = await work(tx);
       await client.query(tx.commitSql());
+      this.outbox.committed(); // wake this process's relay (no NOTIFY: it would serialise commits)
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackErr: Error) => {

@@ -1,4 +1,5 @@
+import { outboxNotifyDroppedMigration } from '@outpost/messaging';
 import { InitEscalation1767225600000 } from './1767225600000-InitEscalation';
 
 /** Every migration of the escalation schema, oldest first. */
-export const escalationMigrations = [InitEscalation1767225600000];
+export const escalationMigrations = [InitEscalation1767225600000, outboxNotifyDroppedMigration()];
