@@ -1,6 +1,7 @@
 import type { AuditCheckpointV1 } from '@outpost/contracts';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { hash as cryptoHash } from 'node:crypto';
+import { Query, type QueryArrayConfig, type QueryConfig } from 'pg';
 import type { AuditEntry, ChainHead } from './audit-entry';
 import { GENESIS_HASH, sha256Hex } from './audit-hash';
 import { readHeads } from './audit-log';
@@ -97,7 +98,7 @@ async function verifyIn(
   options: VerifyOptions,
 ): Promise<Omit<VerifyReport, 'durationMs'>> {
   const s = sqlIdent(schema, 'schema');
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = options.batchSize ?? 20_000;
   const heads = new Map<number, ChainHead>((await readHeads(db, schema)).map((h) => [h.chain, h]));
 
   // chain -> seq -> expected hashes (several checkpoints may name the same (chain, seq)).
@@ -159,65 +160,61 @@ async function verifyIn(
       if (s2 > seq) for (const e of list) checkpointUnverified[e.checkpoint] = true;
   };
 
-  const fetchPage = pageReader(db, s, batchSize);
+  const streamPage = pageStreamer(db, s, batchSize);
   const actors = new ActorCanonicalCache();
   const onEntry = options.onEntry;
   const onHashInput = options.onHashInput;
-  // Pipelined: the next page is requested as soon as a page arrives, so Postgres reads it while this one is hashed.
-  let pending: Promise<RawAuditRow[]> | null = fetchPage(null);
-  while (pending) {
-    const rows: RawAuditRow[] = await pending;
-    if (rows.length === 0) break;
-    const last = rows[rows.length - 1]!;
-    pending = rows.length < batchSize ? null : fetchPage({ chain: Number(last[R.chain]), seq: Number(last[R.seq]) });
-    let skipTo: number | null = null;
-    let cps = expected.get(chain);
-    for (const row of rows) {
-      const c = Number(row[R.chain]);
-      const seq = Number(row[R.seq]);
-      if (c !== chain) {
-        finishChain();
-        chain = c;
-        cps = expected.get(chain);
-        chainsSeen.add(chain);
-        streamedChains.add(chain);
-        lastSeq = 0;
-        lastHash = GENESIS_HASH;
-        broken = false;
-        breakSeq = 0;
-      }
-      if (broken) continue;
-      // The checks of checkEntry, in its order (seq, own hash, link, checkpoints), on the raw row.
-      let reason: { seq: number; reason: BreakReason } | null = null;
-      const hash = row[R.hash]!;
-      if (seq <= lastSeq) reason = { seq, reason: 'duplicate seq: entry inserted' };
-      else if (seq !== lastSeq + 1) reason = { seq: lastSeq + 1, reason: 'seq gap: entry deleted' };
-      else {
-        const input = rawRowHashInput(row, c, seq, actors);
-        if (sha256HexOf(input) !== hash) reason = { seq, reason: 'hash mismatch: entry edited' };
-        else if (row[R.prevHash] !== lastHash) reason = { seq, reason: 'prevHash mismatch' };
-        else if (cps?.get(seq)?.some((cp) => cp.hash !== hash))
-          reason = { seq, reason: 'checkpoint hash mismatch: rewritten' };
-        else onHashInput?.(input);
-      }
-      if (reason) {
-        breaks.push({ chain, seq: reason.seq, reason: reason.reason });
-        broken = true;
-        breakSeq = reason.seq;
-        // Nothing after the first break of a chain is meaningful: jump to the next chain.
-        skipTo = chain;
-        break;
-      }
-      entriesChecked += 1;
-      lastSeq = seq;
-      lastHash = hash;
-      if (onEntry) onEntry(rawRowToEntry(row, c, seq));
+
+  /** Checks one row (rows arrive in (chain, seq) order); rows of a chain after its first break are skipped. */
+  const consume = (row: RawAuditRow): void => {
+    const c = Number(row[R.chain]);
+    const seq = Number(row[R.seq]);
+    if (c !== chain) {
+      finishChain();
+      chain = c;
+      cps = expected.get(chain);
+      chainsSeen.add(chain);
+      streamedChains.add(chain);
+      lastSeq = 0;
+      lastHash = GENESIS_HASH;
+      broken = false;
+      breakSeq = 0;
     }
-    if (skipTo !== null) {
-      // The prefetched page continues the broken chain: let it finish (one connection), then jump past the chain.
-      if (pending) await pending;
-      pending = fetchPage({ chain: skipTo, seq: Number.MAX_SAFE_INTEGER });
+    if (broken) return;
+    // Seq continuity, the entry's own hash, its link, then any checkpoint naming it: the first failing check is the
+    // reason (the order the verifier has always reported in).
+    let reason: { seq: number; reason: BreakReason } | null = null;
+    const hash = row[R.hash]!;
+    if (seq <= lastSeq) reason = { seq, reason: 'duplicate seq: entry inserted' };
+    else if (seq !== lastSeq + 1) reason = { seq: lastSeq + 1, reason: 'seq gap: entry deleted' };
+    else {
+      const input = rawRowHashInput(row, c, seq, actors);
+      if (sha256HexOf(input) !== hash) reason = { seq, reason: 'hash mismatch: entry edited' };
+      else if (row[R.prevHash] !== lastHash) reason = { seq, reason: 'prevHash mismatch' };
+      else if (cps?.get(seq)?.some((cp) => cp.hash !== hash))
+        reason = { seq, reason: 'checkpoint hash mismatch: rewritten' };
+      else onHashInput?.(input);
     }
+    if (reason) {
+      breaks.push({ chain, seq: reason.seq, reason: reason.reason });
+      broken = true;
+      breakSeq = reason.seq;
+      return;
+    }
+    entriesChecked += 1;
+    lastSeq = seq;
+    lastHash = hash;
+    if (onEntry) onEntry(rawRowToEntry(row, c, seq));
+  };
+  let cps = expected.get(chain);
+
+  // Each page's rows are checked as they arrive off the socket (none are held, so the garbage collector has little to
+  // copy); the next page starts after the last row read, or past the current chain once it is broken.
+  let after: { chain: number; seq: number } | null = null;
+  for (;;) {
+    const page = await streamPage(after, consume);
+    if (page.rows < batchSize) break;
+    after = broken ? { chain, seq: Number.MAX_SAFE_INTEGER } : { chain, seq: lastSeq };
   }
   finishChain();
 
@@ -243,40 +240,73 @@ async function verifyIn(
   };
 }
 
-/** The slice of a node-postgres client the verifier queries through (the transaction's own connection). */
-interface PgClient {
-  query(config: {
-    text: string;
-    values: unknown[];
-    rowMode: 'array';
-    types: typeof RAW_TEXT_TYPES;
-  }): Promise<{ rows: RawAuditRow[] }>;
-}
-
 /**
- * Reads keyset pages through the raw node-postgres connection of `db`'s transaction (TypeORM's query wrapper and the
- * per-row objects, Dates and parsed JSON cost more than the hashing itself).
+ * Streams keyset pages through the raw node-postgres connection of `db`'s transaction, handing each row to `onRow` as
+ * it is parsed (TypeORM's query wrapper and its per-row objects, Dates and parsed JSON cost more than the hashing).
+ * An exception from `onRow` ends the page: the rest of its rows are dropped and the page rejects with it.
  */
-function pageReader(
+function pageStreamer(
   db: EntityManager,
   s: string,
   batchSize: number,
-): (after: { chain: number; seq: number } | null) => Promise<RawAuditRow[]> {
+): (after: { chain: number; seq: number } | null, onRow: (row: RawAuditRow) => void) => Promise<{ rows: number }> {
   const runner = db.queryRunner;
   if (!runner) throw new Error('verifyAuditLog: no query runner');
   const client = runner.connect() as Promise<PgClient>;
   const first = `SELECT ${RAW_AUDIT_COLUMNS} FROM ${s}.audit_log ORDER BY chain, seq LIMIT $1`;
   const next = `SELECT ${RAW_AUDIT_COLUMNS} FROM ${s}.audit_log WHERE (chain, seq) > ($1, $2) ORDER BY chain, seq LIMIT $3`;
-  return async (after) => {
+  return async (after, onRow) => {
     const c = await client;
-    const res = await c.query({
+    const config: QueryArrayConfig = {
       text: after ? next : first,
       values: after ? [after.chain, after.seq, batchSize] : [batchSize],
       rowMode: 'array',
       types: RAW_TEXT_TYPES,
+    };
+    const q = new RawRowsQuery(config as QueryConfig, onRow);
+    await new Promise<void>((resolve, reject) => {
+      q.once('end', () => resolve());
+      q.once('error', reject);
+      c.query(q);
     });
-    return res.rows;
+    if (q.failure) throw q.failure.error;
+    return { rows: q.received };
   };
+}
+
+/**
+ * A query whose data rows go straight from node-postgres's protocol parser (text fields, or null) to `onRow`: no
+ * per-field type parsers, no 'row' event, nothing accumulated. handleDataRow is the Submittable hook node-postgres
+ * calls per DataRow message; were it ever renamed, no row would arrive and every chain would fail verification
+ * ('head seq missing'), never pass.
+ */
+class RawRowsQuery extends Query {
+  // (Not `rows`: node-postgres's Query uses that name for its per-execute row limit.)
+  received = 0;
+  failure: { error: unknown } | null = null;
+
+  constructor(
+    config: QueryConfig,
+    private readonly onRow: (row: RawAuditRow) => void,
+  ) {
+    super(config);
+  }
+
+  handleDataRow(msg: { fields: RawAuditRow }): void {
+    this.received += 1;
+    if (this.failure) return;
+    try {
+      this.onRow(msg.fields);
+    } catch (error) {
+      // Never throw into node-postgres's protocol parser: the page rejects with it once the query is over.
+      this.failure = { error };
+    }
+  }
+}
+
+/** The slice of a node-postgres client the verifier queries through (the transaction's own connection). */
+interface PgClient {
+  query(q: Query): Query;
 }
 
 /** SHA-256 hex; the one-shot crypto.hash where Node has it (about twice as fast as createHash for short inputs). */
