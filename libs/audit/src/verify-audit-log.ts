@@ -4,7 +4,6 @@ import { hash as cryptoHash } from 'node:crypto';
 import { Query, type QueryArrayConfig, type QueryConfig } from 'pg';
 import type { AuditEntry, ChainHead } from './audit-entry';
 import { GENESIS_HASH, sha256Hex } from './audit-hash';
-import { readHeads } from './audit-log';
 import {
   ActorCanonicalCache,
   R,
@@ -74,32 +73,54 @@ export async function verifyAuditLog(
   options: VerifyOptions = {},
 ): Promise<VerifyReport> {
   const started = performance.now();
+  const s = sqlIdent(schema, 'schema');
+  const headsSql = `SELECT chain, seq, hash FROM ${s}.audit_head ORDER BY chain`;
   const tx = db instanceof DataSource ? undefined : db.queryRunner?.isTransactionActive ? db : undefined;
-  if (tx) return { ...(await verifyIn(tx, schema, checkpoints, options)), durationMs: performance.now() - started };
+  if (tx) {
+    const client = (await tx.queryRunner!.connect()) as PgClient;
+    const heads = ((await client.query(headsSql)) as { rows: HeadRow[] }).rows;
+    return { ...(await verifyIn(client, s, heads, checkpoints, options)), durationMs: performance.now() - started };
+  }
   const ds = db instanceof DataSource ? db : db.connection;
+  // Through the runner's own node-postgres connection, so the transaction costs two round trips: BEGIN with the heads
+  // (two statements in one simple query), and COMMIT (TypeORM's startTransaction alone takes two, plus READ ONLY).
   const runner: QueryRunner = ds.createQueryRunner();
   try {
-    await runner.connect();
-    await runner.startTransaction('REPEATABLE READ');
-    await runner.query('SET TRANSACTION READ ONLY');
-    const report = await verifyIn(runner.manager, schema, checkpoints, options);
-    await runner.commitTransaction();
-    return { ...report, durationMs: performance.now() - started };
+    const client = (await runner.connect()) as PgClient;
+    let done = false;
+    try {
+      const results = (await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; ${headsSql}`)) as Array<{
+        rows: HeadRow[];
+      }>;
+      const report = await verifyIn(client, s, results[1]!.rows, checkpoints, options);
+      await client.query('COMMIT');
+      done = true;
+      return { ...report, durationMs: performance.now() - started };
+    } finally {
+      if (!done) await client.query('ROLLBACK');
+    }
   } finally {
-    if (runner.isTransactionActive) await runner.rollbackTransaction();
     await runner.release();
   }
 }
 
+interface HeadRow {
+  chain: number | string;
+  seq: number | string;
+  hash: string;
+}
+
 async function verifyIn(
-  db: EntityManager,
-  schema: string,
+  client: PgClient,
+  s: string,
+  headRows: HeadRow[],
   checkpoints: AuditCheckpointV1[],
   options: VerifyOptions,
 ): Promise<Omit<VerifyReport, 'durationMs'>> {
-  const s = sqlIdent(schema, 'schema');
   const batchSize = options.batchSize ?? 20_000;
-  const heads = new Map<number, ChainHead>((await readHeads(db, schema)).map((h) => [h.chain, h]));
+  const heads = new Map<number, ChainHead>(
+    headRows.map((r) => [Number(r.chain), { chain: Number(r.chain), seq: Number(r.seq), hash: r.hash }]),
+  );
 
   // chain -> seq -> expected hashes (several checkpoints may name the same (chain, seq)).
   const expected = new Map<number, Map<number, Array<{ hash: string; checkpoint: number }>>>();
@@ -160,7 +181,7 @@ async function verifyIn(
       if (s2 > seq) for (const e of list) checkpointUnverified[e.checkpoint] = true;
   };
 
-  const streamPage = pageStreamer(db, s, batchSize);
+  const streamPage = pageStreamer(client, s, batchSize);
   const actors = new ActorCanonicalCache();
   const onEntry = options.onEntry;
   const onHashInput = options.onHashInput;
@@ -246,17 +267,13 @@ async function verifyIn(
  * An exception from `onRow` ends the page: the rest of its rows are dropped and the page rejects with it.
  */
 function pageStreamer(
-  db: EntityManager,
+  c: PgClient,
   s: string,
   batchSize: number,
 ): (after: { chain: number; seq: number } | null, onRow: (row: RawAuditRow) => void) => Promise<{ rows: number }> {
-  const runner = db.queryRunner;
-  if (!runner) throw new Error('verifyAuditLog: no query runner');
-  const client = runner.connect() as Promise<PgClient>;
   const first = `SELECT ${RAW_AUDIT_COLUMNS} FROM ${s}.audit_log ORDER BY chain, seq LIMIT $1`;
   const next = `SELECT ${RAW_AUDIT_COLUMNS} FROM ${s}.audit_log WHERE (chain, seq) > ($1, $2) ORDER BY chain, seq LIMIT $3`;
   return async (after, onRow) => {
-    const c = await client;
     const config: QueryArrayConfig = {
       text: after ? next : first,
       values: after ? [after.chain, after.seq, batchSize] : [batchSize],
@@ -307,6 +324,8 @@ class RawRowsQuery extends Query {
 /** The slice of a node-postgres client the verifier queries through (the transaction's own connection). */
 interface PgClient {
   query(q: Query): Query;
+  /** Simple query protocol: one result, or an array of them for several statements. */
+  query(text: string): Promise<unknown>;
 }
 
 /** SHA-256 hex; the one-shot crypto.hash where Node has it (about twice as fast as createHash for short inputs). */

@@ -16,6 +16,7 @@ import {
   type RawAuditRow,
   rawRowHashInput,
 } from '../src/raw-audit-row';
+import { DataSource } from 'typeorm';
 import { type AuditTestDb, chainEntries, migrate, openAuditTestDb, relink, seed, tamper } from './audit-fixture';
 
 /**
@@ -187,6 +188,40 @@ describe('verifyAuditLog raw read', () => {
     // onEntry hands over the entries as the writer returned them (and as the TypeORM read yields them).
     expect(seen).toEqual(written);
     expect(seen.map(computeEntryHash)).toEqual(written.map((e) => e.hash));
+  });
+
+  it("verifies inside the caller's open transaction, in its snapshot", async () => {
+    const schema = `raw_${k++}`;
+    const log = await migrate(t, schema, 2);
+    await seed(t, log, 10);
+    const sut = await t.admin.transaction('REPEATABLE READ', async (tx) => {
+      await tx.query(`SELECT count(*) FROM "${schema}".audit_log`); // takes the snapshot
+      await seed(t, log, 5); // committed after it: neither the entries nor the moved head are seen
+      return verifyAuditLog(tx, schema);
+    });
+    expect(sut).toMatchObject({ ok: true, entriesChecked: 10 });
+    expect(await verifyAuditLog(t.admin, schema)).toMatchObject({ ok: true, entriesChecked: 15 });
+  });
+
+  it('rolls its own transaction back when it fails, leaving the connection usable', async () => {
+    const schema = `raw_${k++}`;
+    const log = await migrate(t, schema, 1);
+    await seed(t, log, 3);
+    const one = await new DataSource({ type: 'postgres', url: t.db.adminUrl, extra: { max: 1 } }).initialize();
+    try {
+      await expect(verifyAuditLog(one, 'no_such_schema')).rejects.toThrow(/does not exist/);
+      await tamper(t, schema, (q) =>
+        q(`UPDATE "${schema}".audit_log SET at = 'infinity' WHERE seq = 2`).then(() => undefined),
+      );
+      await expect(verifyAuditLog(one, schema)).rejects.toThrow(RangeError);
+      // The one pooled connection is not left inside a (failed) transaction.
+      expect(await one.query('SELECT pg_catalog.txid_current_if_assigned() AS x, 1 AS one')).toEqual([
+        { x: null, one: 1 },
+      ]);
+      expect(await one.query(`SELECT count(*)::int AS n FROM "${schema}".audit_log`)).toEqual([{ n: 3 }]);
+    } finally {
+      await one.destroy();
+    }
   });
 
   describe('page boundaries', () => {
