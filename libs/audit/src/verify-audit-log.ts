@@ -50,7 +50,7 @@ export interface VerifyReport {
 }
 
 export interface VerifyOptions {
-  /** Rows per keyset page. */
+  /** Rows per keyset page (no page is held in memory: only round trips depend on it). Default 20,000. */
   batchSize?: number;
   /** Called with every entry that verified (benchmarks use it; keep it cheap). */
   onEntry?: (entry: AuditEntry) => void;
@@ -65,6 +65,13 @@ export interface VerifyOptions {
  *
  * Reads in one REPEATABLE READ snapshot (its own, unless given the EntityManager of an open transaction, whose
  * snapshot is then the caller's responsibility), paging with a keyset on (chain, seq), never OFFSET.
+ *
+ * Throughput: each row is checked as node-postgres parses it off the socket, as raw text (RAW_AUDIT_COLUMNS: `at`
+ * preformatted by Postgres, actor canonical JSON cached per distinct jsonb text), hashed with the one-shot
+ * crypto.hash; nothing per row is kept. About 3 µs of Node CPU per ~450-byte entry, i.e. ~340k entries/s on a shared
+ * 2-core machine (load ~5) against ~50k/s for the former TypeORM read; Postgres needs ~1.3 µs per row on the other
+ * core. Raw SHA-256 over the same bytes runs at ~2.2M entries/s (crypto.hash; ~1M/s with createHash), so the
+ * verifier is at ~0.15 of it (~0.33 of createHash): protocol decoding alone costs about twice the hashing.
  */
 export async function verifyAuditLog(
   db: DataSource | EntityManager,
