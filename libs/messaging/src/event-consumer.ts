@@ -1,6 +1,6 @@
 import { deadLetterTopic, type Topic } from '@outpost/contracts';
-import type { Consumer, ConsumerConfig, IHeaders, KafkaMessage } from 'kafkajs';
-import type { DataSource } from 'typeorm';
+import type { Batch, Consumer, ConsumerConfig, IHeaders, KafkaMessage } from 'kafkajs';
+import type { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { runWithCorrelation } from './correlation';
 import type { EventEnvelope, EventHandler, EventHandlers } from './event-envelope';
@@ -36,6 +36,17 @@ export interface EventConsumerOptions {
   maxAttempts?: number;
   /** Partitions handled concurrently (default 1). Order within a partition is always kept. */
   concurrency?: number;
+  /**
+   * Apply the messages of one fetched batch (one partition) in ONE transaction: an inbox row and the handler's effect
+   * per message, one commit for up to `maxBatchSize` of them, offsets resolved only after that commit. Default false
+   * (one transaction per message). A handler error rolls the batch back; the messages before it are applied again in
+   * their own transaction and the failing one takes the one-at-a-time path (retries, then dead-letter), so a poison
+   * message neither fails its neighbours nor changes the order within the partition. Handlers must therefore keep
+   * no effects outside the transaction until it commits (after-commit hooks are fine: a rollback drops them).
+   */
+  batchTransactions?: boolean;
+  /** Most messages per batch transaction (default 200). */
+  maxBatchSize?: number;
   /** First retry delay; doubles each attempt (default 200 ms, capped at 30 s). */
   retryBaseMs?: number;
   /** Delay between retries while Postgres/Kafka is unreachable (default 1000 ms, doubling up to 30 s). */
@@ -48,6 +59,25 @@ export interface EventConsumerOptions {
     ConsumerConfig,
     'sessionTimeout' | 'heartbeatInterval' | 'rebalanceTimeout' | 'maxWaitTimeInMs'
   >;
+}
+
+type BatchItem =
+  | { kind: 'skip' | 'invalid'; message: KafkaMessage }
+  | { kind: 'event'; message: KafkaMessage; event: EventEnvelope; handler: EventHandler<Topic> };
+
+/** null: the run committed; failedAt: that handler failed (all rolled back); hooksFailed: a batch hook failed. */
+type BatchOutcome = { failedAt: number; error: unknown } | { hooksFailed: unknown } | null;
+
+/**
+ * Lets handlers of a batch transaction share work: `before` sees every new event of the batch before the first
+ * handler runs (to read what they all need in one query), `after` runs after the last handler, before the commit (to
+ * write what they deferred in one statement). Both run inside the batch transaction; neither runs on the
+ * one-message-at-a-time path, so handlers must also work without them. A hook that fails sends the run down the
+ * one-at-a-time path.
+ */
+export interface BatchHooks {
+  before?(events: EventEnvelope[], tx: EntityManager): Promise<void>;
+  after?(tx: EntityManager): Promise<void>;
 }
 
 type Failure = { reason: 'HANDLER_FAILED' | 'INVALID_MESSAGE'; error: unknown; attempts: number };
@@ -81,6 +111,7 @@ export class EventConsumer {
   private readonly inbox: string;
   private readonly deadLetters: string;
   private consumer: Consumer | null = null;
+  private batchHooks: BatchHooks = {};
   private stopping = false;
   private wakeSleepers = new Set<() => void>();
 
@@ -98,6 +129,12 @@ export class EventConsumer {
     if (this.consumer) throw new Error('EventConsumer.register must be called before start()');
     if (this.handlers.has(topic)) throw new Error(`two handlers for ${topic} in consumer group ${this.o.groupId}`);
     this.handlers.set(topic, handler as unknown as EventHandler<Topic>);
+  }
+
+  /** Sets the batch hooks (batchTransactions mode only) before start(). */
+  useBatchHooks(hooks: BatchHooks): void {
+    if (this.consumer) throw new Error('EventConsumer.useBatchHooks must be called before start()');
+    this.batchHooks = hooks;
   }
 
   /** Topics this consumer subscribes to (logical names). */
@@ -139,11 +176,21 @@ export class EventConsumer {
         resolve();
       });
     });
-    await consumer.run({
-      partitionsConsumedConcurrently: this.o.concurrency ?? 1,
-      eachMessage: async ({ topic, partition, message, heartbeat }) =>
-        this.onMessage(topic, partition, message, heartbeat),
-    });
+    if (this.o.batchTransactions) {
+      await consumer.run({
+        partitionsConsumedConcurrently: this.o.concurrency ?? 1,
+        // Offsets are resolved by onBatch only after the transaction holding their effects has committed.
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) =>
+          this.onBatch(batch, resolveOffset, heartbeat, () => isRunning() && !isStale()),
+      });
+    } else {
+      await consumer.run({
+        partitionsConsumedConcurrently: this.o.concurrency ?? 1,
+        eachMessage: async ({ topic, partition, message, heartbeat }) =>
+          this.onMessage(topic, partition, message, heartbeat),
+      });
+    }
     await joined;
     this.logger.info({ groupId: this.o.groupId, topics }, 'event consumer started');
   }
@@ -185,6 +232,7 @@ export class EventConsumer {
     partition: number,
     message: KafkaMessage,
     heartbeat: () => Promise<void>,
+    failedInBatch?: unknown,
   ): Promise<void> {
     const topic = this.o.bus.logicalTopic(physicalTopic) ?? physicalTopic;
     const headers = decodeHeaders(message.headers);
@@ -215,6 +263,31 @@ export class EventConsumer {
 
     let attempts = 0;
     let infraFailures = 0;
+    if (failedInBatch !== undefined) {
+      // Its first attempt ran (and failed) inside a batch transaction: it counts, and the backoff follows it.
+      attempts = 1;
+      if (attempts >= this.o.maxAttempts) {
+        this.logger.error(
+          { ...errorFields(failedInBatch), topic, partition, offset: message.offset, eventId: event.id, attempts },
+          'handler failed: dead-lettering',
+        );
+        await this.deadLetter(
+          topic,
+          partition,
+          message,
+          headers,
+          { reason: 'HANDLER_FAILED', error: failedInBatch, attempts },
+          heartbeat,
+        );
+        return;
+      }
+      const delay = Math.min(this.o.retryBaseMs, MAX_DELAY_MS);
+      this.logger.warn(
+        { ...errorFields(failedInBatch), topic, eventId: event.id, attempts, retryInMs: delay },
+        'handler failed; retrying',
+      );
+      await this.sleep(delay, heartbeat);
+    }
     for (;;) {
       if (this.stopping) throw new ConsumerStoppingError();
       try {
@@ -274,6 +347,154 @@ export class EventConsumer {
         () => handler(event, tx),
       );
     });
+  }
+
+  /**
+   * batchTransactions mode: runs of consecutive applicable messages go through applyBatch (one transaction each);
+   * anything else (invalid message, a handler failure, an outage) goes through the one-at-a-time path of onMessage,
+   * which owns retries, dead-lettering and waiting out outages. Offsets are resolved strictly in order.
+   */
+  private async onBatch(
+    batch: Batch,
+    resolveOffset: (offset: string) => void,
+    heartbeat: () => Promise<void>,
+    current: () => boolean,
+  ): Promise<void> {
+    const topic = this.o.bus.logicalTopic(batch.topic) ?? batch.topic;
+    const items = batch.messages.map((message) => this.classify(topic, message));
+    const max = this.o.maxBatchSize ?? 200;
+    let i = 0;
+    // After a handler failure: the failing message's index and error (the run before it is applied without it).
+    let failed = null as { at: number; error: unknown } | null;
+    while (i < items.length) {
+      if (this.stopping) throw new ConsumerStoppingError();
+      if (!current()) return; // rebalanced or stopping: unresolved messages are fetched again
+      const first = items[i]!;
+      if (failed?.at === i) {
+        // Its first attempt already failed in the batch: the one-at-a-time path continues from there.
+        await this.onMessage(batch.topic, batch.partition, first.message, heartbeat, failed.error);
+        resolveOffset(first.message.offset);
+        i++;
+        failed = null;
+        continue;
+      }
+      if (first.kind === 'invalid') {
+        await this.onMessage(batch.topic, batch.partition, first.message, heartbeat);
+        resolveOffset(first.message.offset);
+        i++;
+        continue;
+      }
+      const cap = failed?.at ?? items.length;
+      let end = i;
+      while (end < cap && end - i < max && items[end]!.kind !== 'invalid') end++;
+      const run = items.slice(i, end);
+      let outcome: BatchOutcome;
+      try {
+        outcome = await this.applyBatch(run);
+      } catch (err) {
+        if (!isInfrastructureError(err)) throw err;
+        // Postgres is away: the one-at-a-time path waits it out (heartbeating); batching resumes afterwards.
+        await this.onMessage(batch.topic, batch.partition, first.message, heartbeat);
+        resolveOffset(first.message.offset);
+        i++;
+        continue;
+      }
+      if (outcome && 'hooksFailed' in outcome) {
+        this.logger.warn(
+          { ...errorFields(outcome.hooksFailed), topic, partition: batch.partition, messages: run.length },
+          'batch hook failed: applying these messages one at a time',
+        );
+        for (const x of run) {
+          if (this.stopping) throw new ConsumerStoppingError();
+          if (!current()) return;
+          await this.onMessage(batch.topic, batch.partition, x.message, heartbeat);
+          resolveOffset(x.message.offset);
+        }
+        i = end;
+        continue;
+      }
+      if (outcome) {
+        failed = { at: i + outcome.failedAt, error: outcome.error };
+        continue; // everything was rolled back: the messages before the failing one are applied again without it
+      }
+      resolveOffset(run[run.length - 1]!.message.offset);
+      i = end;
+      await heartbeat();
+    }
+  }
+
+  private classify(topic: string, message: KafkaMessage): BatchItem {
+    const replayFor = decodeHeaders(message.headers)[REPLAY_FOR_GROUP_HEADER];
+    if (replayFor !== undefined && replayFor !== this.o.groupId) return { kind: 'skip', message };
+    let event: EventEnvelope;
+    try {
+      event = parseEvent(topic, message.value);
+    } catch (err) {
+      if (!(err instanceof InvalidMessageError)) throw err;
+      return { kind: 'invalid', message };
+    }
+    const handler = this.handlers.get(event.type);
+    return handler ? { kind: 'event', message, event, handler } : { kind: 'skip', message };
+  }
+
+  /**
+   * One transaction for a run of messages: inbox rows for all (a redelivered one is skipped), handlers in order.
+   * A handler error rolls everything back and reports which message failed (null = all committed); an
+   * infrastructure error propagates.
+   */
+  private async applyBatch(run: BatchItem[]): Promise<BatchOutcome> {
+    const events = run.flatMap((x, idx) => (x.kind === 'event' ? [{ ...x, idx }] : []));
+    if (!events.length) return null;
+    let outcome: BatchOutcome = null;
+    const rollback = new Error('batch rolled back after a handler failure');
+    const hooks = this.batchHooks;
+    try {
+      await this.o.dataSource.transaction(async (tx) => {
+        const inserted: Array<{ event_id: string }> = await tx.query(
+          `INSERT INTO ${this.inbox} (consumer_group, event_id, topic)
+           SELECT $1, e.id, e.topic FROM unnest($2::uuid[], $3::text[]) AS e(id, topic)
+           ON CONFLICT (consumer_group, event_id) DO NOTHING RETURNING event_id`,
+          [this.o.groupId, events.map((x) => x.event.id), events.map((x) => x.event.type)],
+        );
+        const fresh = new Set(inserted.map((r) => r.event_id));
+        // A second copy of an event within one batch (or one seen before) has no second effect.
+        const todo = events.filter((x) => fresh.delete(x.event.id));
+        if (todo.length < events.length)
+          this.logger.debug?.({ skipped: events.length - todo.length }, 'duplicate events skipped');
+        const hook = async (fn: () => Promise<void>): Promise<void> => {
+          try {
+            await fn();
+          } catch (err) {
+            if (isInfrastructureError(err)) throw err;
+            outcome = { hooksFailed: err };
+            throw rollback;
+          }
+        };
+        if (hooks.before && todo.length)
+          await hook(() =>
+            hooks.before!(
+              todo.map((x) => x.event),
+              tx,
+            ),
+          );
+        for (const x of todo) {
+          try {
+            await runWithCorrelation(
+              { correlationId: x.event.correlationId, traceparent: x.event.traceparent, causationId: x.event.id },
+              () => x.handler(x.event, tx),
+            );
+          } catch (err) {
+            if (isInfrastructureError(err)) throw err;
+            outcome = { failedAt: x.idx, error: err };
+            throw rollback;
+          }
+        }
+        if (hooks.after && todo.length) await hook(() => hooks.after!(tx));
+      });
+    } catch (err) {
+      if (err !== rollback) throw err;
+    }
+    return outcome;
   }
 
   /** Records the failure (idempotently per group+offset) and produces the message to `<topic>.dlq`; waits out outages. */

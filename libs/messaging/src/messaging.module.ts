@@ -27,6 +27,11 @@ export interface MessagingModuleOptions {
   schema: string;
   /** Consumer group id; defaults to the service name. */
   groupId?: string;
+  /**
+   * Apply each fetched batch of a partition in one transaction (see EventConsumerOptions.batchTransactions): far fewer
+   * commits for a backlog. Only for services whose handlers keep no effects outside the transaction before commit.
+   */
+  batchTransactions?: boolean;
 }
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
@@ -169,6 +174,7 @@ export class MessagingModule {
               handlers: {},
               maxAttempts: c.consumerMaxAttempts,
               concurrency: c.consumerConcurrency,
+              batchTransactions: o.batchTransactions ?? false,
               retryBaseMs: c.consumerRetryBaseMs,
               logger: nestLogger('EventConsumer'),
             }),

@@ -1,0 +1,209 @@
+import { eventually } from '@outpost/testing';
+import type { EntityManager } from 'typeorm';
+import { DeadLetterStore, envelopeHeaders, EventConsumer, OutboxRelay, type EventEnvelope } from '../src';
+import {
+  FAST_GROUP,
+  setupMessagingTest,
+  SCHEMA,
+  TEST_LOGGER,
+  testEvent,
+  TOPIC,
+  type MessagingTestEnv,
+} from './messaging-test.support';
+
+jest.setTimeout(90_000);
+
+const GROUP = 'batch-consumer';
+
+/**
+ * batchTransactions: a backlog is applied in few transactions, yet every message still has exactly one effect, in
+ * partition order, and a poison message in the middle goes its own way (retries, dead letter) without taking its
+ * neighbours down.
+ */
+describe('event consumer with one transaction per fetched batch (real Postgres + Kafka)', () => {
+  let env: MessagingTestEnv;
+  let relay: OutboxRelay;
+  let consumer: EventConsumer | undefined;
+  const attempts = new Map<string, number>();
+
+  const handler = async (event: EventEnvelope<typeof TOPIC>, tx: EntityManager): Promise<void> => {
+    const { hash: key, seq: n } = event.payload.chains[0]!;
+    attempts.set(key, (attempts.get(key) ?? 0) + 1);
+    // Writes first, then fails: the failed message's partial effect must be rolled back with it.
+    await tx.query(`INSERT INTO ${SCHEMA}.effects (event_id, key, n) VALUES ($1, $2, $3)`, [event.id, key, n]);
+    if (key === 'poison') throw new Error('cannot handle poison');
+  };
+
+  const startConsumer = async (): Promise<EventConsumer> => {
+    const c = new EventConsumer({
+      dataSource: env.dataSource,
+      schema: SCHEMA,
+      bus: env.bus,
+      groupId: GROUP,
+      handlers: { [TOPIC]: handler },
+      maxAttempts: 3,
+      retryBaseMs: 50,
+      infraRetryMs: 100,
+      batchTransactions: true,
+      maxBatchSize: 500,
+      logger: { ...TEST_LOGGER, error: () => undefined }, // the poison failure is expected
+      consumerConfig: FAST_GROUP,
+    });
+    await c.start();
+    return c;
+  };
+
+  beforeAll(async () => {
+    env = await setupMessagingTest('batch');
+    await env.bus.ensureTopics([TOPIC, `${TOPIC}.dlq`], 1); // one partition: one ordered backlog
+    relay = new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, logger: TEST_LOGGER });
+  });
+  afterAll(async () => {
+    await consumer?.stop();
+    await env.close();
+  });
+
+  it('applies a backlog in a few transactions, once each, in order; a poison message is dead-lettered alone', async () => {
+    // Backlog waiting in Kafka before the consumer starts: 60 events, the 31st poisoned, the 10th sent twice.
+    let tenth: EventEnvelope | undefined;
+    for (let i = 1; i <= 60; i++) {
+      const e = await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent(i === 31 ? 'poison' : 'ok', i)));
+      if (i === 10) tenth = e;
+    }
+    expect(await relay.flush()).toBe(60);
+    await env.bus.send([
+      { topic: TOPIC, key: tenth!.leadId ?? 'ok', value: JSON.stringify(tenth), headers: envelopeHeaders(tenth!) },
+    ]);
+
+    consumer = await startConsumer();
+    await eventually(async () => {
+      const [dead] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.dead_letter`);
+      const [done] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.effects`);
+      return dead!.n === 1 && done!.n === 59 ? true : undefined;
+    }, 60_000);
+
+    const effects = await env.sql<{ key: string; n: number; tx: string }>(
+      `SELECT key, n, xmin::text AS tx FROM ${SCHEMA}.effects ORDER BY id`,
+    );
+    // Once each (the duplicate of #10 had no second effect; the poison's own insert was rolled back) and in order.
+    expect(effects.map((e) => e.n)).toEqual([...Array.from({ length: 30 }, (_, i) => i + 1), ...range(32, 60)]);
+    expect(effects.every((e) => e.key === 'ok')).toBe(true);
+    // Few transactions, not one per message (kafkajs may split the backlog into a few fetches).
+    expect(new Set(effects.map((e) => e.tx)).size).toBeLessThanOrEqual(8);
+    // One inbox row per applied event; none for the poison (its transaction never committed).
+    const [inbox] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.inbox`);
+    expect(inbox!.n).toBe(59);
+
+    // The poison took the one-at-a-time path: its batch attempt plus retries = maxAttempts, then a dead letter.
+    expect(attempts.get('poison')).toBe(3);
+    const [dead] = await new DeadLetterStore({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus }).list({
+      status: 'OPEN',
+    });
+    expect(dead).toMatchObject({ consumerGroup: GROUP, reason: 'HANDLER_FAILED', attempts: 3 });
+    expect(dead!.error).toContain('cannot handle poison');
+  });
+
+  it('commits offsets only for what it applied: a restart re-applies nothing', async () => {
+    await consumer!.stop();
+    consumer = await startConsumer();
+    await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('ok', 61)));
+    await relay.flush();
+    await eventually(async () => {
+      const [r] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.effects WHERE n = 61`);
+      return r!.n === 1 ? true : undefined;
+    }, 60_000);
+    const [all] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.effects`);
+    expect(all!.n).toBe(60);
+    expect(attempts.get('poison')).toBe(3); // not redelivered after the restart
+  });
+});
+
+describe('batch hooks (real Postgres + Kafka)', () => {
+  let env: MessagingTestEnv;
+  let relay: OutboxRelay;
+  let consumer: EventConsumer | undefined;
+  const seen: string[][] = [];
+  let pending: Array<{ id: string; n: number }> = [];
+  let failAfter = false;
+  let inBatch = false;
+
+  beforeAll(async () => {
+    env = await setupMessagingTest('batchhooks');
+    await env.bus.ensureTopics([TOPIC, `${TOPIC}.dlq`], 1);
+    relay = new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, logger: TEST_LOGGER });
+  });
+  afterAll(async () => {
+    await consumer?.stop();
+    await env.close();
+  });
+
+  it('before sees the batch, after writes what the handlers deferred in the same transaction; a failing hook falls back to one at a time', async () => {
+    for (let i = 1; i <= 20; i++) await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('h', i)));
+    expect(await relay.flush()).toBe(20);
+    consumer = new EventConsumer({
+      dataSource: env.dataSource,
+      schema: SCHEMA,
+      bus: env.bus,
+      groupId: 'batch-hooks',
+      // In a batch the handler only defers its row; alone (no batch) it writes it at once.
+      handlers: {
+        [TOPIC]: async (event, tx) => {
+          const n = event.payload.chains[0]!.seq;
+          if (inBatch) pending.push({ id: event.id, n });
+          else
+            await tx.query(`INSERT INTO ${SCHEMA}.effects (event_id, key, n) VALUES ($1, 'alone', $2)`, [event.id, n]);
+        },
+      },
+      batchTransactions: true,
+      retryBaseMs: 50,
+      logger: { ...TEST_LOGGER, warn: () => undefined },
+      consumerConfig: FAST_GROUP,
+    });
+    consumer.useBatchHooks({
+      before: async (events) => {
+        seen.push(events.map((e) => e.id));
+        pending = [];
+        inBatch = true;
+      },
+      after: async (tx) => {
+        inBatch = false; // the one-at-a-time path runs without hooks: the handler then writes directly
+        if (failAfter) throw new Error('after hook broken');
+        for (const p of pending)
+          await tx.query(`INSERT INTO ${SCHEMA}.effects (event_id, key, n) VALUES ($1, 'batched', $2)`, [p.id, p.n]);
+      },
+    });
+    await consumer.start();
+    await eventually(async () => {
+      const [r] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.effects`);
+      return r!.n === 20 ? true : undefined;
+    }, 60_000);
+    const rows = await env.sql<{ key: string; n: number; tx: string }>(
+      `SELECT key, n, xmin::text AS tx FROM ${SCHEMA}.effects ORDER BY id`,
+    );
+    expect(rows.map((r) => r.n)).toEqual(range(1, 20));
+    expect(rows.every((r) => r.key === 'batched')).toBe(true);
+    expect(seen.flat()).toHaveLength(20); // every event announced once, to the batch it was applied in
+    // The deferred rows committed with the inbox rows of their batch (same transaction).
+    const [apart] = await env.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${SCHEMA}.inbox i JOIN ${SCHEMA}.effects e ON e.event_id = i.event_id
+       WHERE i.xmin::text <> e.xmin::text`,
+    );
+    expect(apart!.n).toBe(0);
+
+    failAfter = true;
+    for (let i = 21; i <= 25; i++) await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('h', i)));
+    await relay.flush();
+    await eventually(async () => {
+      const [r] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.effects WHERE key = 'alone'`);
+      return r!.n === 5 ? true : undefined;
+    }, 60_000);
+    const [all] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.effects`);
+    expect(all!.n).toBe(25);
+    const [dead] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.dead_letter`);
+    expect(dead!.n).toBe(0);
+  });
+});
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
