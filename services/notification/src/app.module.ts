@@ -42,7 +42,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forService({ service: 'notification', config, entities: notificationEntities }),
-        MessagingModule.forService({ service: 'notification', schema, groupId: config.NOTIFICATION_CONSUMER_GROUP }),
+        // A backlog of events is recorded a fetched batch per transaction (handlers only write rows and defer their
+        // BullMQ jobs to after the commit), not one commit per event.
+        MessagingModule.forService({
+          service: 'notification',
+          schema,
+          groupId: config.NOTIFICATION_CONSUMER_GROUP,
+          batchTransactions: true,
+        }),
         AuditModule.forService({
           service: 'notification',
           schema,

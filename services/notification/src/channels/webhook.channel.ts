@@ -16,6 +16,11 @@ import { signWebhook, webhookIdempotencyKey } from './webhook-signature';
 @Injectable()
 export class WebhookChannel implements Channel {
   readonly name = 'WEBHOOK' as const;
+  /**
+   * Endpoint lookups in flight, per source: concurrent sends to one source share one read (and one decryption) instead
+   * of one each. Nothing is kept once the read finishes, so an endpoint change applies to the next send.
+   */
+  private readonly lookups = new Map<string, ReturnType<WebhookEndpointRepository['activeForSource']>>();
 
   constructor(
     private readonly endpoints: WebhookEndpointRepository,
@@ -26,7 +31,7 @@ export class WebhookChannel implements Channel {
   async send(d: Delivery): Promise<SendResult> {
     const r = parseRecipientKey(d.recipient);
     if (r.kind !== 'source') throw new PermanentChannelError('webhooks go to source systems');
-    const ep = await this.endpoints.activeForSource(r.sourceId);
+    const ep = await this.endpointFor(r.sourceId);
     if (!ep) throw new PermanentChannelError(`no active webhook endpoint for source ${r.sourceId}`);
     const headers = signWebhook({
       keyId: ep.keyId,
@@ -44,5 +49,14 @@ export class WebhookChannel implements Channel {
     const text = await res.text().catch(() => '');
     if (!res.ok) throw httpFailure(`webhook ${ep.url}`, res.status, text);
     return { providerId: res.headers.get('x-request-id') ?? undefined };
+  }
+
+  private endpointFor(sourceId: string): ReturnType<WebhookEndpointRepository['activeForSource']> {
+    let p = this.lookups.get(sourceId);
+    if (!p) {
+      p = this.endpoints.activeForSource(sourceId).finally(() => this.lookups.delete(sourceId));
+      this.lookups.set(sourceId, p);
+    }
+    return p;
   }
 }

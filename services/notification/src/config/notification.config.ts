@@ -42,6 +42,14 @@ export const notificationConfigSchema = baseConfigSchema('notification').extend(
   RATE_EMAIL_PER_SECOND: positive(10),
   RATE_SMS_PER_SECOND: positive(5),
   RATE_WEBHOOK_PER_SECOND: positive(20),
+  /**
+   * Delivery jobs in flight per channel in this process. Webhooks and the inbox wait on I/O (HTTP, Postgres), so they
+   * get more; e-mail and SMS are held back by their rate limits anyway.
+   */
+  CONCURRENCY_INBOX: positive(8),
+  CONCURRENCY_EMAIL: positive(4),
+  CONCURRENCY_SMS: positive(4),
+  CONCURRENCY_WEBHOOK: positive(16),
   /** Re-enqueue deliveries whose BullMQ job is missing (Redis flushed, crash between commit and enqueue); 0 = off. */
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
   /** Deliveries found mid-send after a crash: only PENDING/RETRYING older than this are considered orphaned. */

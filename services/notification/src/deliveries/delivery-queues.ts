@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { CLOCK, type Clock } from '@outpost/clock';
 import { SERVICE_CONFIG } from '@outpost/platform';
-import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import IORedis, { type Redis } from 'ioredis';
 import type { NotificationConfig } from '../config/notification.config';
 import { DELIVERY_CHANNELS, type DeliveryChannel } from '../rules/rule.types';
@@ -17,6 +17,8 @@ import { DeliveryWorker } from './delivery.worker';
 export interface DeliveryJob {
   deliveryId: string;
 }
+
+type NewJob = { id: string; channel: DeliveryChannel; notBefore: Date | null };
 
 /**
  * One BullMQ queue and worker per channel, so each channel has its own rate limit (BullMQ limiter, enforced in Redis
@@ -30,6 +32,8 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
   private readonly workers: Worker<DeliveryJob>[] = [];
   private readonly connections: Redis[] = [];
   private interval?: NodeJS.Timeout;
+  /** New deliveries waiting for the next bulk add (see enqueueNew). */
+  private fresh: Array<{ d: NewJob; done: (err?: unknown) => void }> = [];
 
   constructor(
     private readonly deliveries: DeliveryRepository,
@@ -40,6 +44,16 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
 
   queueName(channel: DeliveryChannel): string {
     return `${this.config.NOTIFICATION_QUEUE_PREFIX}-${channel.toLowerCase()}`;
+  }
+
+  private concurrencyFor(channel: DeliveryChannel): number {
+    const c = this.config;
+    return {
+      INBOX: c.CONCURRENCY_INBOX,
+      EMAIL: c.CONCURRENCY_EMAIL,
+      SMS: c.CONCURRENCY_SMS,
+      WEBHOOK: c.CONCURRENCY_WEBHOOK,
+    }[channel];
   }
 
   private rateFor(channel: DeliveryChannel): number {
@@ -57,7 +71,7 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
     for (const channel of DELIVERY_CHANNELS) {
       const w = new Worker<DeliveryJob>(this.queueName(channel), (job, token) => this.process(job, token), {
         connection: this.redis(true),
-        concurrency: channel === 'INBOX' ? 8 : 4,
+        concurrency: this.concurrencyFor(channel),
         limiter: { max: this.rateFor(channel), duration: 1000 },
         lockDuration: this.config.DELIVERY_LOCK_MS,
         stalledInterval: this.config.DELIVERY_LOCK_MS,
@@ -87,7 +101,7 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
   }
 
   /** Creates the job unless a live one exists (a finished job of a still-open delivery is replaced: replay, reconcile). */
-  async enqueue(d: { id: string; channel: DeliveryChannel; notBefore: Date | null }): Promise<void> {
+  async enqueue(d: NewJob): Promise<void> {
     const queue = this.queue(d.channel);
     const existing = await queue.getJob(d.id);
     if (existing) {
@@ -95,19 +109,49 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
       if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
       await existing.remove();
     }
-    const delay = d.notBefore ? Math.max(0, d.notBefore.getTime() - this.clock.now().getTime()) : 0;
-    await queue.add(
-      'deliver',
-      { deliveryId: d.id },
-      {
-        jobId: d.id,
-        delay,
-        attempts: this.config.DELIVERY_ATTEMPTS,
-        backoff: { type: 'exponential', delay: this.config.DELIVERY_BACKOFF_MS, jitter: 0.5 },
-        removeOnComplete: { age: 24 * 3600, count: 10_000 },
-        removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-      },
+    await queue.add('deliver', { deliveryId: d.id }, this.jobOptions(d));
+  }
+
+  /**
+   * The job of a delivery row just committed (after-commit hook). Its id is new, so no earlier job can exist: no
+   * lookup is needed, and every delivery committed together goes to Redis in one addBulk per channel (the hooks of one
+   * commit all run in the same tick). Resolves once its job is in Redis; a failure is repaired by the reconciler.
+   */
+  enqueueNew(d: NewJob): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!this.fresh.length) setImmediate(() => void this.flushNew());
+      this.fresh.push({ d, done: (err) => (err === undefined ? resolve() : reject(err)) });
+    });
+  }
+
+  private async flushNew(): Promise<void> {
+    const pending = this.fresh;
+    this.fresh = [];
+    const byChannel = new Map<DeliveryChannel, typeof pending>();
+    for (const p of pending) byChannel.set(p.d.channel, [...(byChannel.get(p.d.channel) ?? []), p]);
+    await Promise.all(
+      [...byChannel].map(async ([channel, items]) => {
+        try {
+          await this.queue(channel).addBulk(
+            items.map(({ d }) => ({ name: 'deliver', data: { deliveryId: d.id }, opts: this.jobOptions(d) })),
+          );
+          for (const p of items) p.done();
+        } catch (err) {
+          for (const p of items) p.done(err);
+        }
+      }),
     );
+  }
+
+  private jobOptions(d: NewJob): JobsOptions {
+    return {
+      jobId: d.id,
+      delay: d.notBefore ? Math.max(0, d.notBefore.getTime() - this.clock.now().getTime()) : 0,
+      attempts: this.config.DELIVERY_ATTEMPTS,
+      backoff: { type: 'exponential', delay: this.config.DELIVERY_BACKOFF_MS, jitter: 0.5 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+    };
   }
 
   /**

@@ -74,10 +74,15 @@ export class DeliveryRepository {
    * returns false then (the delivery already exists and owns the effect).
    */
   async insert(tx: EntityManager, d: NewDelivery, now: Date): Promise<boolean> {
+    // The intent and its first history row in one statement (one round trip per delivery).
     const rows: unknown[] = await tx.query(
-      `INSERT INTO delivery (id, event_id, event_type, lead_id, recipient, channel, rule_ids, urgent, status, subject, body, not_before, last_error, created_at, updated_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$14)
-       ON CONFLICT ON CONSTRAINT delivery_once DO NOTHING RETURNING id`,
+      `WITH ins AS (
+         INSERT INTO delivery (id, event_id, event_type, lead_id, recipient, channel, rule_ids, urgent, status, subject, body, not_before, last_error, created_at, updated_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$14)
+         ON CONFLICT ON CONSTRAINT delivery_once DO NOTHING RETURNING id
+       )
+       INSERT INTO delivery_history (delivery_id, status, at, detail) SELECT id, $9, $14, $15 FROM ins
+       RETURNING delivery_id`,
       [
         d.id,
         d.eventId,
@@ -93,17 +98,52 @@ export class DeliveryRepository {
         d.notBefore,
         d.lastError ?? null,
         now,
+        d.lastError ?? (d.notBefore ? `not before ${d.notBefore.toISOString()} (quiet hours)` : null),
       ],
     );
-    if (!rows.length) return false;
-    await this.history(
-      tx,
-      d.id,
-      d.status,
-      d.lastError ?? (d.notBefore ? `not before ${d.notBefore.toISOString()} (quiet hours)` : null),
-      now,
+    return rows.length > 0;
+  }
+
+  /**
+   * insert() for all the deliveries of one event in one statement (one round trip however many recipients). Returns
+   * the ids actually inserted (a row whose (event, recipient, channel) already exists is left out).
+   */
+  async insertMany(tx: EntityManager, ds: NewDelivery[], now: Date): Promise<Set<string>> {
+    if (!ds.length) return new Set();
+    const input = ds.map((d, ord) => ({
+      id: d.id,
+      event_id: d.eventId,
+      event_type: d.eventType,
+      lead_id: d.leadId,
+      recipient: d.recipient,
+      channel: d.channel,
+      rule_ids: d.ruleIds,
+      urgent: d.urgent,
+      status: d.status,
+      subject: d.subject,
+      body: d.body,
+      not_before: d.notBefore,
+      last_error: d.lastError ?? null,
+      detail: d.lastError ?? (d.notBefore ? `not before ${d.notBefore.toISOString()} (quiet hours)` : null),
+      ord,
+    }));
+    const rows: Array<{ delivery_id: string }> = await tx.query(
+      `WITH input AS (
+         SELECT * FROM json_to_recordset($1::json) AS x(
+           id uuid, event_id uuid, event_type text, lead_id text, recipient text, channel text, rule_ids text[],
+           urgent boolean, status text, subject text, body text, not_before timestamptz, last_error text, detail text, ord int)
+       ), ins AS (
+         INSERT INTO delivery (id, event_id, event_type, lead_id, recipient, channel, rule_ids, urgent, status, subject, body, not_before, last_error, created_at, updated_at)
+         SELECT id, event_id, event_type, lead_id, recipient, channel, rule_ids, urgent, status, subject, body, not_before, last_error, $2, $2
+         FROM input ORDER BY ord
+         ON CONFLICT ON CONSTRAINT delivery_once DO NOTHING RETURNING id
+       )
+       INSERT INTO delivery_history (delivery_id, status, at, detail)
+       SELECT i.id, i.status, $2, i.detail FROM input i JOIN ins ON ins.id = i.id ORDER BY i.ord
+       RETURNING delivery_id`,
+      [JSON.stringify(input), now],
     );
-    return true;
+    return new Set(rows.map((r) => r.delivery_id));
   }
 
   async history(
@@ -186,6 +226,70 @@ export class DeliveryRepository {
     );
     await this.history(tx, id, to, o.detail ?? o.lastError ?? null, now);
     return before;
+  }
+
+  /**
+   * The common claim, for many deliveries in one statement (one round trip, one commit): each that is PENDING/RETRYING
+   * and due becomes SENDING, its attempt counted and a history row written; the claimed rows come back. A delivery in
+   * any other state (SENDING after a crash, not yet due, finished, missing) is not in the result: the caller takes the
+   * careful path for it. Rows are locked in id order, so two such statements cannot deadlock each other.
+   */
+  async claimDue(db: DataSource | EntityManager, ids: string[], now: Date): Promise<Map<string, Delivery>> {
+    const rows: Row[] = await db.query(
+      `WITH claimed AS (
+         UPDATE delivery SET status = 'SENDING', updated_at = $2, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM delivery WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE)
+           AND status IN ('PENDING', 'RETRYING') AND (not_before IS NULL OR not_before <= $2)
+         RETURNING *
+       ), h AS (
+         INSERT INTO delivery_history (delivery_id, status, at, detail) SELECT id, 'SENDING', $2, NULL FROM claimed
+       )
+       SELECT * FROM claimed`,
+      [ids, now],
+    );
+    return new Map(rows.map((r) => [r.id, toDelivery(r)]));
+  }
+
+  /**
+   * SENDING/UNCERTAIN → SENT with the history rows, for many deliveries in one statement. Returns the ids that were in
+   * neither state (nothing changed for them).
+   */
+  async markSent(
+    db: DataSource | EntityManager,
+    sent: Array<{ id: string; providerId: string | null }>,
+    now: Date,
+  ): Promise<Set<string>> {
+    const rows: Array<{ delivery_id: string }> = await db.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[]) AS x(id, provider_id)
+       ), sent AS (
+         UPDATE delivery d SET status = 'SENT', updated_at = $3, sent_at = $3, last_error = NULL,
+           provider_id = COALESCE(x.provider_id, d.provider_id)
+         FROM input x
+         WHERE d.id = x.id AND d.id IN (SELECT id FROM delivery WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE)
+           AND d.status IN ('SENDING', 'UNCERTAIN')
+         RETURNING d.id
+       )
+       INSERT INTO delivery_history (delivery_id, status, at, detail) SELECT id, 'SENT', $3, NULL FROM sent
+       RETURNING delivery_id`,
+      [sent.map((x) => x.id), sent.map((x) => x.providerId), now],
+    );
+    const done = new Set(rows.map((r) => r.delivery_id));
+    return new Set(sent.filter((x) => !done.has(x.id)).map((x) => x.id));
+  }
+
+  /** SENDING → RETRYING with the reason and its history row, in one statement (the attempt failed, BullMQ retries). */
+  async markRetrying(db: DataSource | EntityManager, id: string, lastError: string, now: Date): Promise<boolean> {
+    const rows: unknown[] = await db.query(
+      `WITH r AS (
+         UPDATE delivery SET status = 'RETRYING', updated_at = $2, last_error = $3 WHERE id = $1 AND status = 'SENDING'
+         RETURNING id
+       )
+       INSERT INTO delivery_history (delivery_id, status, at, detail) SELECT id, 'RETRYING', $2, $3 FROM r
+       RETURNING delivery_id`,
+      [id, now, lastError],
+    );
+    return rows.length > 0;
   }
 
   /** Deliveries that should have a live job: PENDING/RETRYING, and SENDING ones left by a dead worker. */

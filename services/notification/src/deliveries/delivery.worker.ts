@@ -7,6 +7,7 @@ import { CHANNELS, PermanentChannelError, type Channel } from '../channels/chann
 import type { NotificationConfig } from '../config/notification.config';
 import type { DeliveryChannel } from '../rules/rule.types';
 import { NOTIFICATION_ACTOR } from '../shared/actors';
+import { Coalescer } from '../shared/coalescer';
 import { DeliveryRepository } from './delivery.repository';
 import type { Delivery } from './delivery.types';
 
@@ -29,6 +30,24 @@ const describe = (err: unknown): string =>
 export class DeliveryWorker {
   private readonly logger = new Logger(DeliveryWorker.name);
   private readonly channels: Map<DeliveryChannel, Channel>;
+  /**
+   * Claims and SENT marks of concurrent jobs share statements (see Coalescer): one round trip and one commit for all
+   * the jobs waiting at that moment, so the pool and Postgres are not the limit at high worker concurrency. Each job
+   * still waits for its own row's commit (claim before send, SENT after).
+   */
+  private readonly claims = new Coalescer<string, Delivery | null>(async (ids) => {
+    const claimed = await this.deliveries.claimDue(this.dataSource, [...new Set(ids)], this.clock.now());
+    // Two jobs of one delivery at once (a stalled job picked up again): only the first gets the claim.
+    return ids.map((id) => {
+      const d = claimed.get(id) ?? null;
+      claimed.delete(id);
+      return d;
+    });
+  });
+  private readonly sent = new Coalescer<{ id: string; providerId: string | null }, void>(async (items) => {
+    await this.deliveries.markSent(this.dataSource, items, this.clock.now());
+    return items.map(() => undefined);
+  });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -43,13 +62,24 @@ export class DeliveryWorker {
 
   async process(deliveryId: string, job: { attemptsMade: number; maxAttempts: number }): Promise<WorkOutcome> {
     const now = this.clock.now();
+    // Common case in one statement shared with concurrent jobs: a due PENDING/RETRYING row becomes SENDING, committed
+    // before the send.
+    const claimed = (await this.claims.run(deliveryId)) ?? (await this.claim(deliveryId, now));
+    if (claimed === null) return { kind: 'nothing-to-do' };
+    if (claimed === 'uncertain') return { kind: 'uncertain' };
+    if ('delayUntil' in claimed) return { kind: 'delay', until: claimed.delayUntil };
+    return this.send(claimed, job);
+  }
+
+  /** The careful path for anything but a due PENDING/RETRYING row: finished, not yet due, or SENDING after a crash. */
+  private async claim(deliveryId: string, now: Date): Promise<Delivery | 'uncertain' | { delayUntil: Date } | null> {
     const current = await this.deliveries.get(this.dataSource, deliveryId);
     // Enqueued right after commit, so normally visible; if not (yet), BullMQ retries.
     if (!current) throw new Error(`delivery ${deliveryId} not found`);
-    if (!['PENDING', 'RETRYING', 'SENDING'].includes(current.status)) return { kind: 'nothing-to-do' };
-    if (current.notBefore && current.notBefore > now) return { kind: 'delay', until: current.notBefore };
+    if (!['PENDING', 'RETRYING', 'SENDING'].includes(current.status)) return null;
+    if (current.notBefore && current.notBefore > now) return { delayUntil: current.notBefore };
 
-    const claimed = await this.dataSource.transaction(async (tx) => {
+    return this.dataSource.transaction(async (tx) => {
       const before = await this.deliveries.get(tx, deliveryId, true);
       if (!before || !['PENDING', 'RETRYING', 'SENDING'].includes(before.status)) return null;
       if (before.status === 'SENDING' && before.channel === 'EMAIL' && this.config.EMAIL_UNCERTAIN_POLICY === 'HOLD') {
@@ -70,9 +100,10 @@ export class DeliveryWorker {
       });
       return (await this.deliveries.get(tx, deliveryId))!;
     });
-    if (claimed === null) return { kind: 'nothing-to-do' };
-    if (claimed === 'uncertain') return { kind: 'uncertain' };
+  }
 
+  private async send(claimed: Delivery, job: { attemptsMade: number; maxAttempts: number }): Promise<WorkOutcome> {
+    const deliveryId = claimed.id;
     const channel = this.channels.get(claimed.channel);
     try {
       if (!channel) throw new PermanentChannelError(`no channel ${claimed.channel}`);
@@ -82,13 +113,7 @@ export class DeliveryWorker {
         process.kill(process.pid, 'SIGKILL');
         await new Promise(() => undefined);
       }
-      await this.dataSource.transaction((tx) =>
-        this.deliveries.transition(tx, deliveryId, ['SENDING', 'UNCERTAIN'], 'SENT', this.clock.now(), {
-          providerId: result.providerId ?? null,
-          sent: true,
-          lastError: null,
-        }),
-      );
+      await this.sent.run({ id: deliveryId, providerId: result.providerId ?? null });
       return { kind: 'sent' };
     } catch (err) {
       // PermanentChannelError and the outbound clients' PermanentSendError (SMS gateway, SMTP) alike.
@@ -105,9 +130,7 @@ export class DeliveryWorker {
         this.logger.warn(`delivery ${deliveryId} (${claimed.channel}) is DEAD: ${reason}`);
         return { kind: 'dead' };
       }
-      await this.dataSource.transaction((tx) =>
-        this.deliveries.transition(tx, deliveryId, ['SENDING'], 'RETRYING', this.clock.now(), { lastError: reason }),
-      );
+      await this.deliveries.markRetrying(this.dataSource, deliveryId, reason, this.clock.now());
       throw err; // BullMQ schedules the next attempt (exponential backoff with jitter)
     }
   }

@@ -7,7 +7,7 @@ import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { NotificationConfig } from '../config/notification.config';
 import { ContactRepository } from '../contacts/contact.repository';
-import { LeadRefRepository } from '../leads/lead-ref.repository';
+import { emptyLeadRef, LeadRefRepository, type FoldedLead } from '../leads/lead-ref.repository';
 import { planNotifications, type Directory } from '../rules/notification-planner';
 import { RuleRepository } from '../rules/rule.repository';
 import { recipientKey, type LeadRef } from '../rules/rule.types';
@@ -27,6 +27,11 @@ import { webhookBody } from './webhook-payload';
  */
 @Injectable()
 export class RecordNotificationsUseCase {
+  /** Reads made once per transaction (see perTx). */
+  private readonly perTxReads = new WeakMap<EntityManager, Map<string, Promise<unknown>>>();
+  /** Work of a batch transaction deferred to its end (see beginBatch). */
+  private readonly batches = new WeakMap<EntityManager, BatchState>();
+
   constructor(
     private readonly rules: RuleRepository,
     private readonly contacts: ContactRepository,
@@ -40,15 +45,101 @@ export class RecordNotificationsUseCase {
     @Inject(SERVICE_CONFIG) private readonly config: NotificationConfig,
   ) {}
 
+  /**
+   * The roster, the rules of an event type and whether a source has a webhook endpoint are read once per transaction:
+   * the consumer may apply a whole fetched batch of events in one transaction, and these change through other
+   * transactions (roster events arrive on their own topics, rules and endpoints through the API), so one read serves
+   * every event of the batch; a change applies from the next transaction on.
+   */
+  private perTx<T>(tx: EntityManager, key: string, read: () => Promise<T>): Promise<T> {
+    let reads = this.perTxReads.get(tx);
+    if (!reads) {
+      reads = new Map();
+      this.perTxReads.set(tx, reads);
+    }
+    let value = reads.get(key) as Promise<T> | undefined;
+    if (!value) {
+      value = read();
+      reads.set(key, value);
+    }
+    return value;
+  }
+
+  /**
+   * Batch hook (EventConsumer batchTransactions): reads the leads of every event of the batch in one query; execute()
+   * then folds each event's facts in memory, in order, and collects the delivery rows, and endBatch writes them all
+   * (leads in two statements, deliveries in one) before the same commit. Same rows as one execute() at a time.
+   */
+  async beginBatch(events: EventEnvelope[], tx: EntityManager): Promise<void> {
+    const ids = [...new Set(events.flatMap((e) => (e.leadId ? [e.leadId] : [])))];
+    const found = await this.leads.getMany(tx, ids);
+    const state: BatchState = { known: new Set(ids), leads: new Map(), deliveries: [] };
+    for (const [id, lead] of found) state.leads.set(id, { lead, changed: new Set(), touched: false });
+    this.batches.set(tx, state);
+  }
+
+  /** Batch hook: writes what execute() deferred, then defers the jobs of the new deliveries to after the commit. */
+  async endBatch(tx: EntityManager): Promise<void> {
+    const state = this.batches.get(tx);
+    if (!state) return;
+    this.batches.delete(tx);
+    await this.leads.writeMany(
+      tx,
+      [...state.leads.values()].filter((f) => f.touched),
+    );
+    await this.insertDeliveries(tx, state.deliveries);
+  }
+
+  private async insertDeliveries(tx: EntityManager, rows: NewDelivery[]): Promise<void> {
+    const inserted = await this.deliveries.insertMany(tx, rows, this.clock.now());
+    for (const row of rows)
+      if (inserted.has(row.id) && row.status === 'PENDING')
+        this.afterCommit.defer(tx, () => this.queues.enqueueNew(row));
+  }
+
+  /** merge() in memory for a batch: the same fields set, the same resulting row. */
+  private async fold(
+    tx: EntityManager,
+    state: BatchState,
+    leadId: string,
+    event: EventEnvelope<Topic>,
+  ): Promise<LeadRef> {
+    if (!state.known.has(leadId)) {
+      // Not announced to beginBatch (cannot happen with EventConsumer, kept correct anyway): read it now.
+      state.known.add(leadId);
+      const existing = await this.leads.get(tx, leadId);
+      if (existing) state.leads.set(leadId, { lead: existing, changed: new Set(), touched: false });
+    }
+    let f = state.leads.get(leadId);
+    if (!f) {
+      f = { lead: emptyLeadRef(leadId), changed: new Set(), touched: false };
+      state.leads.set(leadId, f);
+    }
+    f.touched = true;
+    const patch = leadFacts(event);
+    for (const key of Object.keys(patch) as Array<keyof typeof patch>) {
+      if (patch[key] === undefined) continue;
+      (f.lead as unknown as Record<string, unknown>)[key] = patch[key];
+      f.changed.add(key);
+    }
+    return { ...f.lead, gridIds: [...f.lead.gridIds] };
+  }
+
   async execute(event: EventEnvelope<Topic>, tx: EntityManager): Promise<void> {
-    const lead = event.leadId ? await this.leads.merge(tx, event.leadId, leadFacts(event)) : null;
-    const rules = await this.rules.forEvent(tx, event.type);
+    const batch = this.batches.get(tx);
+    const lead = !event.leadId
+      ? null
+      : batch
+        ? await this.fold(tx, batch, event.leadId, event)
+        : await this.leads.merge(tx, event.leadId, leadFacts(event));
+    const rules = await this.perTx(tx, `rules:${event.type}`, () => this.rules.forEvent(tx, event.type));
     if (!rules.length) return;
-    const dir = await this.contacts.directory(tx);
+    const dir = await this.perTx(tx, 'directory', () => this.contacts.directory(tx));
     const plan = planNotifications(rules, event, lead, dir);
     const now = this.clock.now();
     const reference = lead?.reference ?? event.leadId ?? '—';
 
+    const rows: NewDelivery[] = [];
     for (const p of plan.deliveries) {
       const base = {
         id: uuidv7(),
@@ -62,7 +153,8 @@ export class RecordNotificationsUseCase {
       };
       let row: NewDelivery;
       if (p.recipient.kind === 'source') {
-        const hasEndpoint = await this.endpoints.hasActive(tx, p.recipient.sourceId);
+        const sourceId = p.recipient.sourceId;
+        const hasEndpoint = await this.perTx(tx, `endpoint:${sourceId}`, () => this.endpoints.hasActive(tx, sourceId));
         row = {
           ...base,
           subject: null,
@@ -97,9 +189,10 @@ export class RecordNotificationsUseCase {
               : null,
         };
       }
-      const inserted = await this.deliveries.insert(tx, row, now);
-      if (inserted && row.status === 'PENDING') this.afterCommit.defer(tx, () => this.queues.enqueue(row));
+      rows.push(row);
     }
+    if (batch) batch.deliveries.push(...rows);
+    else await this.insertDeliveries(tx, rows);
 
     if (plan.reporterFeedback && event.type === 'escalation.lead-closed.v1' && event.leadId) {
       const closed = event.payload as { outcome: string; reporterFeedback: string | null };
@@ -119,6 +212,14 @@ export class RecordNotificationsUseCase {
       }
     }
   }
+}
+
+interface BatchState {
+  /** Leads beginBatch looked up (found or not). */
+  known: Set<string>;
+  /** touched: an event of the batch merged facts into it (only those are written). */
+  leads: Map<string, FoldedLead & { touched: boolean }>;
+  deliveries: NewDelivery[];
 }
 
 function personLocale(dir: Directory, personId: string): 'zh-CN' | 'en' {
