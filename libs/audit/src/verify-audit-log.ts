@@ -192,6 +192,8 @@ async function verifyIn(
   const actors = new ActorCanonicalCache();
   const onEntry = options.onEntry;
   const onHashInput = options.onHashInput;
+  /** Checkpoint hashes naming entries of the current chain, by seq. */
+  let cps = expected.get(chain);
 
   /** Checks one row (rows arrive in (chain, seq) order); rows of a chain after its first break are skipped. */
   const consume = (row: RawAuditRow): void => {
@@ -234,7 +236,6 @@ async function verifyIn(
     lastHash = hash;
     if (onEntry) onEntry(rawRowToEntry(row, c, seq));
   };
-  let cps = expected.get(chain);
 
   // Each page's rows are checked as they arrive off the socket (none are held, so the garbage collector has little to
   // copy); the next page starts after the last row read, or past the current chain once it is broken.
