@@ -218,4 +218,27 @@ describe('notification: webhook outages, dead deliveries, replay and reconciliat
     );
     expect(receiver.requests.filter((r) => r.processed && r.body.includes(reg.id))).toHaveLength(1);
   });
+
+  it('the default webhook rate limit (20/s) still holds with many concurrent workers: a backlog of 60 takes 3 windows', async () => {
+    expect(h.config.RATE_WEBHOOK_PER_SECOND).toBe(20);
+    expect(h.config.CONCURRENCY_WEBHOOK).toBeGreaterThan(4);
+    const regs = [];
+    for (let i = 0; i < 60; i++) regs.push(await h.registered(`lead-${uuidv7()}`, { sourceId: 'src-bank' }));
+    const ids = regs.map((r) => r.id);
+    const claims = await eventually(async () => {
+      const rows = await h.sql<{ at: Date }>(
+        `SELECT hst.at FROM delivery_history hst JOIN delivery d ON d.id = hst.delivery_id
+         WHERE d.event_id = ANY($1::uuid[]) AND d.channel = 'WEBHOOK' AND hst.status = 'SENDING' ORDER BY hst.at`,
+        [ids],
+      );
+      return rows.length === 60 ? rows.map((r) => new Date(r.at).getTime()) : undefined;
+    }, 60_000);
+    // The limiter admits 20 jobs per 1 s window: the 41st job starts in the third window, ≥ 2 s after the first
+    // window opened, so well over 1 s after the first claim (without the limiter 16 workers take far less).
+    expect(claims[40]! - claims[0]!).toBeGreaterThanOrEqual(1000);
+    await eventually(
+      () => (ids.every((id) => receiver.requests.some((r) => r.processed && r.body.includes(id))) ? true : undefined),
+      30_000,
+    );
+  });
 });
