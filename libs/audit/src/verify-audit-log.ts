@@ -68,10 +68,11 @@ export interface VerifyOptions {
  *
  * Throughput: each row is checked as node-postgres parses it off the socket, as raw text (RAW_AUDIT_COLUMNS: `at`
  * preformatted by Postgres, actor canonical JSON cached per distinct jsonb text), hashed with the one-shot
- * crypto.hash; nothing per row is kept. About 3 µs of Node CPU per ~450-byte entry, i.e. ~340k entries/s on a shared
- * 2-core machine (load ~5) against ~50k/s for the former TypeORM read; Postgres needs ~1.3 µs per row on the other
- * core. Raw SHA-256 over the same bytes runs at ~2.2M entries/s (crypto.hash; ~1M/s with createHash), so the
- * verifier is at ~0.15 of it (~0.33 of createHash): protocol decoding alone costs about twice the hashing.
+ * crypto.hash; nothing per row is kept. About 3 µs of Node CPU per ~450-byte entry (the former TypeORM read: ~9 µs),
+ * i.e. ~240-345k entries/s on 200k entries on the shared 2-core machine at load ~5 (before: ~100-130k/s); Postgres
+ * needs ~1.3 µs per row on the other core. Raw SHA-256 over the same bytes runs at ~2.3M entries/s with crypto.hash
+ * (~1M/s with createHash), so the verifier is at ~0.15 of it (~0.3 of createHash): node-postgres's decoding of the 12
+ * text fields alone (~0.9 µs) costs about twice the hashing (~0.45 µs).
  */
 export async function verifyAuditLog(
   db: DataSource | EntityManager,
