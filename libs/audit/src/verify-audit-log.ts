@@ -243,7 +243,7 @@ async function verifyIn(
   let after: { chain: number; seq: number } | null = null;
   for (;;) {
     const page = await streamPage(after, consume);
-    if (page.rows < batchSize) break;
+    if (page.rows === 0 || page.rows < batchSize) break;
     after = broken ? { chain, seq: Number.MAX_SAFE_INTEGER } : { chain, seq: lastSeq };
   }
   finishChain();

@@ -267,6 +267,8 @@ describe('verifyAuditLog raw read', () => {
           breaks: [],
         });
       }
+      // A page size of 0 reads nothing and ends (as before), rather than asking for empty pages forever.
+      await expect(verifyAuditLog(t.admin, schema, [], { batchSize: 0 })).resolves.toMatchObject({ entriesChecked: 0 });
     });
 
     it.each([
