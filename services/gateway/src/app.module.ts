@@ -13,6 +13,8 @@ import { DownstreamClient } from './commands/downstream.client';
 import type { GatewayConfig } from './config/gateway.config';
 import { gatewayEntities } from './database/entities';
 import { ExportController } from './export/export.controller';
+import { InboxConsumer } from './inbox/inbox.consumer';
+import { InboxController } from './inbox/inbox.controller';
 import { OpsController } from './ops/ops.controller';
 import { OpsService } from './ops/ops.service';
 import { DashboardController } from './read-model/dashboard.controller';
@@ -76,10 +78,12 @@ export class AppModule {
         ExportController,
         OpsController,
         RosterController,
+        InboxController,
       ],
       providers: [
         RosterConsumer,
         ReadModelConsumer,
+        InboxConsumer,
         LeadViewRepository,
         LeadDetailService,
         LiveUpdates,

@@ -60,12 +60,18 @@ function policyOf(method: string, url: string, action?: string): Policy | null {
       return { kind: 'public' };
     case 'GET /api/v1/me':
     case 'GET /api/v1/transitions':
+    // Everyone signed in reads their own inbox (notification answers for the token's user only) and gets their own
+    // live stream (lead events in it only for readers, by scope: read-model.int-spec and inbox.int-spec).
+    case 'GET /api/v1/events/stream':
+    case 'GET /api/v1/inbox':
+    case 'GET /api/v1/inbox/unread-count':
+    case 'POST /api/v1/inbox/read-all':
+    case 'POST /api/v1/inbox/:id/read':
       return roles(ANYONE);
     case 'GET /api/v1/leads':
     case 'GET /api/v1/leads/export':
     case 'GET /api/v1/dashboard':
     case 'GET /api/v1/dashboard/export':
-    case 'GET /api/v1/events/stream':
       return roles(READERS);
     case 'GET /api/v1/leads/:id':
     case 'GET /api/v1/leads/:id/allowed-actions':

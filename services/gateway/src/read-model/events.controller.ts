@@ -3,7 +3,7 @@ import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SERVICE_CONFIG } from '@outpost/platform';
 import type { GatewayConfig } from '../config/gateway.config';
-import { ROLE_GROUPS } from '../auth/access-policy';
+import { hasAnyRole, ROLE_GROUPS } from '../auth/access-policy';
 import { BrowserAuth, CurrentUser } from '../auth/browser-auth.guard';
 import { canSee, type AuthUser } from '../auth/principal';
 import { toSummary } from './lead-view.repository';
@@ -17,7 +17,8 @@ export class EventsController {
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  @BrowserAuth(ROLE_GROUPS.leadReaders, { queryToken: true })
+  // Everyone signed in gets their own inbox items; lead changes only go to lead readers (and by scope).
+  @BrowserAuth(ROLE_GROUPS.anyone, { queryToken: true })
   @Get('stream')
   @ApiProduces('text/event-stream')
   @ApiQuery({
@@ -26,9 +27,11 @@ export class EventsController {
     description: 'EventSource cannot set headers: token here, or the outpost_at cookie',
   })
   @ApiOperation({
-    summary: '实时更新 SSE (readers; only leads in scope)',
+    summary: '实时更新 SSE (anyone signed in; leads: readers, only in scope; inbox: own items only)',
     description:
-      'Server-sent events: `event: lead` with the lead-list row (same shape as GET /api/v1/leads items) whenever the read model changes; ' +
+      'Server-sent events: `event: lead` with the lead-list row (same shape as GET /api/v1/leads items) whenever the read model changes ' +
+      '(lead readers only); `event: inbox` with { itemId, personId, eventType, leadId, title, urgent, createdAt } when a new ' +
+      "item arrives in the signed-in user's own inbox (站内信); " +
       '`: ping` every 20 s. The stream ends when the access token expires; EventSource reconnects with the current token.',
   })
   stream(@CurrentUser() user: AuthUser, @Req() req: FastifyRequest, @Res() reply: FastifyReply): void {
@@ -41,7 +44,9 @@ export class EventsController {
       'x-accel-buffering': 'no',
     });
     raw.write(`retry: 3000\nevent: ready\ndata: ${JSON.stringify({ userId: user.personId })}\n\n`);
+    const readsLeads = hasAnyRole(user.principal.roles, ROLE_GROUPS.leadReaders);
     const sub = this.live.changes.subscribe((row) => {
+      if (!readsLeads) return;
       const visible = canSee(user.principal, {
         streetCode: row.street_code,
         gridIds: row.grid_ids,
@@ -53,10 +58,15 @@ export class EventsController {
           `event: lead\nid: ${row.id}:${row.updated_at.getTime()}\ndata: ${JSON.stringify(toSummary(row))}\n\n`,
         );
     });
+    const inboxSub = this.live.inbox.subscribe((item) => {
+      if (item.personId === user.personId)
+        raw.write(`event: inbox\nid: inbox:${item.itemId}\ndata: ${JSON.stringify(item)}\n\n`);
+    });
     const ping = setInterval(() => raw.write(': ping\n\n'), 20_000);
     const expiry = setTimeout(() => raw.end(), this.config.ACCESS_TOKEN_TTL_SECONDS * 1000);
     const close = () => {
       sub.unsubscribe();
+      inboxSub.unsubscribe();
       clearInterval(ping);
       clearTimeout(expiry);
     };

@@ -3,16 +3,19 @@ import { SERVICE_CONFIG } from '@outpost/platform';
 import { Client } from 'pg';
 import { Subject } from 'rxjs';
 import type { GatewayConfig } from '../config/gateway.config';
+import { INBOX_ADDED_CHANNEL, type InboxPush } from '../inbox/inbox.consumer';
 import { LEAD_CHANGED_CHANNEL } from './read-model.consumer';
 import { LeadViewRepository, type LeadViewRow } from './lead-view.repository';
 
 /**
  * Read-model changes as a stream: LISTENs on the channel the consumer NOTIFYs in its transaction (so a change is seen
  * only once committed, by every gateway instance), loads the row and emits it. SSE connections filter by scope.
+ * New inbox items arrive the same way (InboxConsumer's NOTIFY carries the item); SSE connections keep their own person's.
  */
 @Injectable()
 export class LiveUpdates implements OnModuleInit, OnModuleDestroy {
   readonly changes = new Subject<LeadViewRow>();
+  readonly inbox = new Subject<InboxPush>();
   private readonly logger = new Logger('LiveUpdates');
   private client: Client | null = null;
   private stopped = false;
@@ -31,6 +34,7 @@ export class LiveUpdates implements OnModuleInit, OnModuleDestroy {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
     this.changes.complete();
+    this.inbox.complete();
     await this.client?.end().catch(() => undefined);
   }
 
@@ -41,6 +45,7 @@ export class LiveUpdates implements OnModuleInit, OnModuleDestroy {
     });
     client.on('notification', (msg) => {
       if (msg.channel === LEAD_CHANGED_CHANNEL && msg.payload) void this.publish(msg.payload);
+      else if (msg.channel === INBOX_ADDED_CHANNEL && msg.payload) this.publishInbox(msg.payload);
     });
     client.on('error', (err) => {
       this.logger.warn({ err: err.message }, 'live-update listener lost its connection; reconnecting');
@@ -49,6 +54,7 @@ export class LiveUpdates implements OnModuleInit, OnModuleDestroy {
     try {
       await client.connect();
       await client.query(`LISTEN ${LEAD_CHANGED_CHANNEL}`);
+      await client.query(`LISTEN ${INBOX_ADDED_CHANNEL}`);
       this.client = client;
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'live-update listener could not connect; retrying');
@@ -74,6 +80,14 @@ export class LiveUpdates implements OnModuleInit, OnModuleDestroy {
       if (row) this.changes.next(row);
     } catch (err) {
       this.logger.warn({ err: (err as Error).message, leadId }, 'could not load a changed lead for live updates');
+    }
+  }
+
+  private publishInbox(payload: string): void {
+    try {
+      this.inbox.next(JSON.parse(payload) as InboxPush);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'unreadable inbox notification');
     }
   }
 }

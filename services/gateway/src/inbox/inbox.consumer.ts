@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import type { InboxItemAddedV1 } from '@outpost/contracts';
+import { HandleEvent, type EventEnvelope } from '@outpost/messaging';
+import type { EntityManager } from 'typeorm';
+
+/** NOTIFY channel: a new inbox item (small JSON, see InboxPush), delivered at commit to every gateway instance. */
+export const INBOX_ADDED_CHANNEL = 'gateway_inbox_added';
+
+/** What the SSE stream sends as `event: inbox` (the item's list fields; the body stays with notification). */
+export type InboxPush = InboxItemAddedV1;
+
+/** NOTIFY payloads are limited to 8000 bytes: a title longer than this is cut (the inbox list has the full one). */
+const MAX_TITLE = 1000;
+
+/**
+ * notification.inbox-item-added.v1 → NOTIFY in the consumer's inbox transaction: the push leaves only if the event is
+ * recorded as handled, and a redelivered event (deduplicated by the inbox) pushes nothing again. The gateway keeps no
+ * copy of anyone's inbox: the list is read from notification.
+ */
+@Injectable()
+export class InboxConsumer {
+  @HandleEvent('notification.inbox-item-added.v1')
+  async onItemAdded(e: EventEnvelope<'notification.inbox-item-added.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    const push: InboxPush = {
+      itemId: p.itemId,
+      personId: p.personId,
+      eventType: p.eventType,
+      leadId: p.leadId,
+      title: p.title.length > MAX_TITLE ? `${p.title.slice(0, MAX_TITLE - 1)}…` : p.title,
+      urgent: p.urgent,
+      createdAt: p.createdAt,
+    };
+    await tx.query(`SELECT pg_notify($1, $2)`, [INBOX_ADDED_CHANNEL, JSON.stringify(push)]);
+  }
+}

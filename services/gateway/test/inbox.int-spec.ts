@@ -1,0 +1,347 @@
+import { envelopeHeaders, Outbox } from '@outpost/messaging';
+import { eventually, testKeys, uniqueSuffix } from '@outpost/testing';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { GatewayHarness, registered } from './support/gateway-harness';
+
+jest.setTimeout(240_000);
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+interface InboxItem {
+  id: string;
+  eventType: string;
+  leadId: string | null;
+  title: string;
+  urgent: boolean;
+  createdAt: string;
+  readAt: string | null;
+}
+
+/**
+ * The gateway shows each user's own notification inbox and pushes new items live. Real stack end to end: the REAL
+ * notification service (its own process, run from source, same database and topic prefix) turns a lead assignment into
+ * inbox items and publishes notification.inbox-item-added.v1 through its outbox; the gateway consumes it, NOTIFYs at
+ * commit and pushes `event: inbox` to that person's SSE connections only; the HTTP API proxies to notification with
+ * the user's internal token.
+ */
+describe('gateway: notification inbox over HTTP and live over SSE (real notification service)', () => {
+  let h: GatewayHarness;
+  let notification: ChildProcess | null = null;
+  let notificationLog = '';
+  let port = 0;
+  const tokens: Record<string, string> = {};
+  const auth = (login: string) => ({ authorization: `Bearer ${tokens[login]}` });
+
+  const get = (login: string, url: string) => h.app.inject({ method: 'GET', url, headers: auth(login) });
+  const post = (login: string, url: string) => h.app.inject({ method: 'POST', url, headers: auth(login) });
+
+  /** An SSE client on the listening gateway; collects the raw stream text. */
+  const openStream = async (login: string) => {
+    const ctrl = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/events/stream?access_token=${tokens[login]}`, {
+      signal: ctrl.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = '';
+    void (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += Buffer.from(value).toString('utf8');
+        }
+      } catch {
+        // aborted at the end of the test
+      }
+    })();
+    return { text: () => text, close: () => ctrl.abort() };
+  };
+
+  /** The `event: inbox` frames of a stream, parsed. */
+  const inboxEvents = (text: string) =>
+    text
+      .split('\n\n')
+      .filter((frame) => frame.startsWith('event: inbox\n'))
+      .map(
+        (frame) =>
+          JSON.parse(
+            frame
+              .split('\n')
+              .find((l) => l.startsWith('data: '))!
+              .slice(6),
+          ) as InboxItem & {
+            itemId: string;
+            personId: string;
+          },
+      );
+
+  /** SIGTERM (graceful stop) and wait for the exit; a process killed by a signal has exitCode null, signalCode set. */
+  const stopNotification = async () => {
+    const child = notification;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+
+  beforeAll(async () => {
+    const notificationPort = await freePort();
+    h = await GatewayHarness.start({ env: { NOTIFICATION_URL: `http://127.0.0.1:${notificationPort}` } });
+    const suffix = uniqueSuffix();
+    const keys = await testKeys();
+    notification = spawn(
+      process.execPath,
+      [
+        '-r',
+        path.join(ROOT, 'services/notification/test/fixtures/swc-register.cjs'),
+        path.join(ROOT, 'services/notification/src/main.ts'),
+      ],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          HOST: '127.0.0.1',
+          PORT: String(notificationPort),
+          DATABASE_ADMIN_URL: h.db.adminUrl,
+          DATABASE_URL: h.db.adminUrl.replace('postgres@', 'outpost_notification@'),
+          INTERNAL_JWT_PUBLIC_KEY: keys.publicKeyPem,
+          KAFKA_TOPIC_PREFIX: h.config.KAFKA_TOPIC_PREFIX,
+          KAFKA_TOPIC_PARTITIONS: '1',
+          OUTBOX_POLL_INTERVAL_MS: '100',
+          AUDIT_CHECKPOINT_INTERVAL_MS: '0',
+          CONSUMER_RETRY_BASE_MS: '50',
+          LOG_LEVEL: 'warn',
+          NOTIFICATION_QUEUE_PREFIX: `ntf-gw-${suffix}`,
+          NOTIFICATION_CONSUMER_GROUP: `notification-gw-${suffix}`,
+          ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+          RECONCILE_INTERVAL_MS: '0',
+          // Quiet hours would make results depend on the time of day.
+          QUIET_HOURS_START: '00:00',
+          QUIET_HOURS_END: '00:00',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const keep = (b: Buffer) => (notificationLog = (notificationLog + b.toString()).slice(-4000));
+    notification.stdout?.on('data', keep);
+    notification.stderr?.on('data', keep);
+    await eventually(
+      async () => {
+        if (notification?.exitCode !== null || notification.signalCode !== null)
+          throw new Error(`notification exited: ${notificationLog}`);
+        const res = await fetch(`http://127.0.0.1:${notificationPort}/health/live`).catch(() => null);
+        return res?.ok ? true : undefined;
+      },
+      120_000,
+      300,
+    );
+    // notification builds its contacts (recipients) from the roster the harness published before it started.
+    await eventually(
+      async () => ((await h.query(`SELECT 1 FROM notification.contact`)).length >= 11 ? true : undefined),
+      60_000,
+    );
+    for (const login of ['sentinel1', 'sentinel2', 'volunteer1', 'operator1']) tokens[login] = await h.token(login);
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (h.app.getHttpServer().address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await stopNotification();
+    await h?.stop();
+  });
+
+  it("an assignment becomes the assignee's inbox item: listed for them, pushed live to them only, read state kept", async () => {
+    const assignee = await openStream('sentinel1');
+    const other = await openStream('sentinel2');
+    const operator = await openStream('operator1'); // not a lead reader: still gets its own inbox stream
+    await eventually(() => (assignee.text().includes('event: ready') ? true : undefined));
+    await eventually(() => (other.text().includes('event: ready') ? true : undefined));
+    await eventually(() => (operator.text().includes('event: ready') ? true : undefined));
+
+    const leadId = `lead-${randomUUID()}`;
+    await h.produce('intake.lead-registered.v1', registered(leadId));
+    await h.produce('assessment.lead-assigned.v1', {
+      leadId,
+      assessmentId: `as-${leadId}`,
+      status: 'ASSIGNED',
+      assigneeId: 'p-sentinel-1',
+      assigneeName: '陈前哨',
+      pairingId: 'pair-1',
+      partnerId: null,
+      pool: 'PAIR',
+      reason: 'ROUTED',
+      dueAt: '2026-03-19T10:00:00Z',
+    });
+
+    // HTTP: the assignee's inbox has it (title rendered by notification, in Chinese).
+    const mine = await eventually(async () => {
+      const res = await get('sentinel1', '/api/v1/inbox');
+      expect(res.statusCode).toBe(200);
+      const body = res.json() as { items: InboxItem[]; unread: number };
+      return body.items.some((i) => i.leadId === leadId && i.eventType === 'assessment.lead-assigned.v1')
+        ? body
+        : undefined;
+    }, 60_000);
+    const item = mine.items.find((i) => i.leadId === leadId && i.eventType === 'assessment.lead-assigned.v1')!;
+    expect(item.title).toContain('已分派');
+    expect(item.readAt).toBeNull();
+
+    // SSE: the assignee's stream got `event: inbox` with that item; another person's stream got no inbox event at all.
+    const pushed = await eventually(() => inboxEvents(assignee.text()).find((e) => e.itemId === item.id), 30_000);
+    expect(pushed).toMatchObject({
+      itemId: item.id,
+      personId: 'p-sentinel-1',
+      eventType: 'assessment.lead-assigned.v1',
+      leadId,
+      title: item.title,
+      urgent: item.urgent,
+    });
+    expect(new Date(pushed.createdAt).getTime()).toBe(new Date(item.createdAt).getTime());
+    expect(pushed).not.toHaveProperty('body');
+    expect(inboxEvents(assignee.text()).every((e) => e.personId === 'p-sentinel-1')).toBe(true);
+    // The pair partner's item was pushed too (same event): by then the other streams have had their chance.
+    const partnerItem = await eventually(async () => {
+      const body = (await get('volunteer1', '/api/v1/inbox')).json() as { items: InboxItem[] };
+      return body.items.find((i) => i.leadId === leadId);
+    }, 30_000);
+    expect(partnerItem.id).not.toBe(item.id);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(other.text()).not.toContain('event: inbox');
+    expect(operator.text()).not.toContain('event: inbox');
+    expect(operator.text()).not.toContain('event: lead'); // the operator reads no leads
+    expect(assignee.text()).not.toContain(partnerItem.id);
+
+    // HTTP isolation: another user sees none of it and cannot mark it read.
+    const others = (await get('sentinel2', '/api/v1/inbox')).json() as { items: InboxItem[]; unread: number };
+    expect(others.items.filter((i) => i.leadId === leadId)).toEqual([]);
+    const foreign = await post('sentinel2', `/api/v1/inbox/${item.id}/read`);
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.headers['content-type']).toContain('application/problem+json');
+
+    // Unread count decrements on read; the item keeps its readAt; read-all clears the rest.
+    const before = (await get('sentinel1', '/api/v1/inbox/unread-count')).json() as { unread: number };
+    expect(before.unread).toBeGreaterThanOrEqual(1);
+    const read = await post('sentinel1', `/api/v1/inbox/${item.id}/read`);
+    expect(read.statusCode).toBe(200);
+    expect(read.json()).toMatchObject({ id: item.id, unread: before.unread - 1 });
+    expect((read.json() as InboxItem).readAt).toBeTruthy();
+    expect((await get('sentinel1', '/api/v1/inbox/unread-count')).json()).toEqual({ unread: before.unread - 1 });
+    const unreadOnly = (await get('sentinel1', '/api/v1/inbox?unread=true')).json() as { items: InboxItem[] };
+    expect(unreadOnly.items.map((i) => i.id)).not.toContain(item.id);
+    const partnerUnread = (await get('volunteer1', '/api/v1/inbox/unread-count')).json() as { unread: number };
+    const all = await post('sentinel1', '/api/v1/inbox/read-all');
+    expect(all.statusCode).toBe(200);
+    expect(all.json()).toMatchObject({ unread: 0 });
+    expect((await get('sentinel1', '/api/v1/inbox/unread-count')).json()).toEqual({ unread: 0 });
+    // The partner's item is untouched by the assignee's read-all.
+    expect((await get('volunteer1', '/api/v1/inbox/unread-count')).json()).toEqual(partnerUnread);
+
+    assignee.close();
+    other.close();
+    operator.close();
+  });
+
+  it('pages with limit/before (keyset), validates its input, and every role may read its own inbox', async () => {
+    const leadId = `lead-${randomUUID()}`;
+    await h.produce('intake.lead-registered.v1', registered(leadId));
+    await h.produce('assessment.lead-assigned.v1', {
+      leadId,
+      assessmentId: `as-${leadId}`,
+      status: 'ASSIGNED',
+      assigneeId: 'p-sentinel-1',
+      assigneeName: '陈前哨',
+      pairingId: 'pair-1',
+      partnerId: null,
+      pool: 'PAIR',
+      reason: 'ROUTED',
+      dueAt: null,
+    });
+    await eventually(async () => {
+      const body = (await get('sentinel1', '/api/v1/inbox')).json() as { items: InboxItem[] };
+      return body.items.some((i) => i.leadId === leadId) && body.items.length >= 2 ? true : undefined;
+    }, 60_000);
+    const first = (await get('sentinel1', '/api/v1/inbox?limit=1')).json() as { items: InboxItem[] };
+    expect(first.items).toHaveLength(1);
+    const next = (await get('sentinel1', `/api/v1/inbox?limit=1&before=${first.items[0]!.id}`)).json() as {
+      items: InboxItem[];
+    };
+    expect(next.items).toHaveLength(1);
+    expect(next.items[0]!.id < first.items[0]!.id).toBe(true);
+
+    const bad = await get('sentinel1', '/api/v1/inbox?limit=0&before=nope');
+    expect(bad.statusCode).toBe(400);
+    expect((bad.json() as { errors: Array<{ path: string }> }).errors.map((e) => e.path).sort()).toEqual([
+      'before',
+      'limit',
+    ]);
+    expect((await post('sentinel1', '/api/v1/inbox/not-a-uuid/read')).statusCode).toBe(400);
+
+    expect((await get('operator1', '/api/v1/inbox')).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'GET', url: '/api/v1/inbox' })).statusCode).toBe(401);
+  });
+
+  it('pushes a redelivered inbox-item-added event once (the gateway inbox dedups by event id)', async () => {
+    const stream = await openStream('sentinel2');
+    await eventually(() => (stream.text().includes('event: ready') ? true : undefined));
+    const outbox = new Outbox({ schema: 'unused', producer: 'notification' });
+    const event = (itemId: string) =>
+      outbox.build({
+        topic: 'notification.inbox-item-added.v1',
+        leadId: null,
+        key: itemId,
+        actor: { type: 'system', name: 'notification' },
+        payload: {
+          itemId,
+          personId: 'p-sentinel-2',
+          eventType: 'assessment.deadline-reminder.v1',
+          leadId: null,
+          title: '测试提醒',
+          urgent: true,
+          createdAt: new Date().toISOString(),
+        },
+      });
+    const send = (env: ReturnType<typeof event>) =>
+      h.bus.send([{ topic: env.type, key: 'same-key', value: JSON.stringify(env), headers: envelopeHeaders(env) }]);
+    const dup = event(randomUUID());
+    const marker = event(randomUUID());
+    await send(dup);
+    await send(dup); // Kafka redelivery / relay re-publish: same envelope, same id
+    await send(marker); // same key, so same partition: handled after both copies
+    await eventually(() =>
+      inboxEvents(stream.text()).some((e) => e.itemId === marker.payload.itemId) ? true : undefined,
+    );
+    expect(inboxEvents(stream.text()).filter((e) => e.itemId === dup.payload.itemId)).toHaveLength(1);
+    expect(inboxEvents(stream.text())[0]).toMatchObject({ urgent: true, title: '测试提醒', leadId: null });
+    stream.close();
+  });
+
+  it('answers 503 problem+json when notification is down', async () => {
+    await stopNotification();
+    for (const [method, url] of [
+      ['GET', '/api/v1/inbox'],
+      ['GET', '/api/v1/inbox/unread-count'],
+      ['POST', '/api/v1/inbox/read-all'],
+      ['POST', `/api/v1/inbox/${randomUUID()}/read`],
+    ] as const) {
+      const res = await h.app.inject({ method, url, headers: auth('sentinel1') });
+      expect(`${method} ${url} ${res.statusCode}`).toBe(`${method} ${url} 503`);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE', service: 'notification' });
+    }
+  });
+});
