@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { Link, useLocation } from 'react-router-dom';
 import {
+  App,
   Badge,
   Button,
   Drawer,
@@ -30,6 +31,7 @@ import {
 } from '@ant-design/icons';
 import { PAGE_ROLES, useAuth } from '../auth/auth';
 import { useI18n } from '../i18n/i18n';
+import { InboxBell } from '../inbox/inbox-bell';
 import { useLiveUpdates } from '../live/use-live-updates';
 
 const { Header, Sider, Content } = Layout;
@@ -41,7 +43,17 @@ export function AppLayout({ children }: { children: ReactNode }) {
   const mobile = !screens.md;
   const [drawer, setDrawer] = useState(false);
   const location = useLocation();
-  const live = useLiveUpdates(hasRole(...PAGE_ROLES.leads));
+  const { notification } = App.useApp();
+  // Everyone signed in has an inbox, so the stream is always open (lead events in it only for lead readers).
+  const live = useLiveUpdates(!!user, (item) =>
+    notification.info({
+      key: `inbox-${item.itemId}`,
+      title: item.urgent ? `${t('inbox.urgent')} · ${t('inbox.new')}` : t('inbox.new'),
+      description: item.title,
+      placement: 'bottomRight',
+      duration: 5,
+    }),
+  );
 
   const items: MenuProps['items'] = [];
   if (hasRole(...PAGE_ROLES.leads)) {
@@ -158,6 +170,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
                 <Badge status={live ? 'success' : 'default'} />
               </Tooltip>
             )}
+            <InboxBell compact={mobile} />
             <Button size="small" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} data-testid="lang-switch">
               {t('app.lang')}
             </Button>
