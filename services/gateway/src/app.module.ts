@@ -57,6 +57,8 @@ export class AppModule {
           service: 'gateway',
           schema: config.DATABASE_SCHEMA,
           groupId: config.KAFKA_CONSUMER_GROUP,
+          // The read model is a projection: a fetched batch in one transaction (one commit, one NOTIFY per lead).
+          batchTransactions: true,
         }),
         AuditModule.forService({
           service: 'gateway',
