@@ -1,25 +1,11 @@
 import { envelopeHeaders, Outbox } from '@outpost/messaging';
-import { eventually, testKeys, uniqueSuffix } from '@outpost/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
-import path from 'node:path';
+import { eventually } from '@outpost/testing';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { GatewayHarness, registered } from './support/gateway-harness';
+import { freePort, NotificationProcess } from './support/notification-process';
 
 jest.setTimeout(240_000);
-
-const ROOT = path.resolve(__dirname, '../../..');
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 interface InboxItem {
   id: string;
@@ -40,8 +26,7 @@ interface InboxItem {
  */
 describe('gateway: notification inbox over HTTP and live over SSE (real notification service)', () => {
   let h: GatewayHarness;
-  let notification: ChildProcess | null = null;
-  let notificationLog = '';
+  let notification: NotificationProcess | null = null;
   let port = 0;
   const tokens: Record<string, string> = {};
   const auth = (login: string) => ({ authorization: `Bearer ${tokens[login]}` });
@@ -90,78 +75,17 @@ describe('gateway: notification inbox over HTTP and live over SSE (real notifica
           },
       );
 
-  /** SIGTERM (graceful stop) and wait for the exit; a process killed by a signal has exitCode null, signalCode set. */
-  const stopNotification = async () => {
-    const child = notification;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  };
-
   beforeAll(async () => {
-    const notificationPort = await freePort();
-    h = await GatewayHarness.start({ env: { NOTIFICATION_URL: `http://127.0.0.1:${notificationPort}` } });
-    const suffix = uniqueSuffix();
-    const keys = await testKeys();
-    notification = spawn(
-      process.execPath,
-      [
-        '-r',
-        path.join(ROOT, 'services/notification/test/fixtures/swc-register.cjs'),
-        path.join(ROOT, 'services/notification/src/main.ts'),
-      ],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          HOST: '127.0.0.1',
-          PORT: String(notificationPort),
-          DATABASE_ADMIN_URL: h.db.adminUrl,
-          DATABASE_URL: h.db.adminUrl.replace('postgres@', 'outpost_notification@'),
-          INTERNAL_JWT_PUBLIC_KEY: keys.publicKeyPem,
-          KAFKA_TOPIC_PREFIX: h.config.KAFKA_TOPIC_PREFIX,
-          KAFKA_TOPIC_PARTITIONS: '1',
-          OUTBOX_POLL_INTERVAL_MS: '100',
-          AUDIT_CHECKPOINT_INTERVAL_MS: '0',
-          CONSUMER_RETRY_BASE_MS: '50',
-          LOG_LEVEL: 'warn',
-          NOTIFICATION_QUEUE_PREFIX: `ntf-gw-${suffix}`,
-          NOTIFICATION_CONSUMER_GROUP: `notification-gw-${suffix}`,
-          ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-          RECONCILE_INTERVAL_MS: '0',
-          // Quiet hours would make results depend on the time of day.
-          QUIET_HOURS_START: '00:00',
-          QUIET_HOURS_END: '00:00',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const keep = (b: Buffer) => (notificationLog = (notificationLog + b.toString()).slice(-4000));
-    notification.stdout?.on('data', keep);
-    notification.stderr?.on('data', keep);
-    await eventually(
-      async () => {
-        if (notification?.exitCode !== null || notification.signalCode !== null)
-          throw new Error(`notification exited: ${notificationLog}`);
-        const res = await fetch(`http://127.0.0.1:${notificationPort}/health/live`).catch(() => null);
-        return res?.ok ? true : undefined;
-      },
-      120_000,
-      300,
-    );
-    // notification builds its contacts (recipients) from the roster the harness published before it started.
-    await eventually(
-      async () => ((await h.query(`SELECT 1 FROM notification.contact`)).length >= 11 ? true : undefined),
-      60_000,
-    );
+    notification = new NotificationProcess(await freePort());
+    h = await GatewayHarness.start({ env: { NOTIFICATION_URL: notification.url } });
+    await notification.start(h);
     for (const login of ['sentinel1', 'sentinel2', 'volunteer1', 'operator1']) tokens[login] = await h.token(login);
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     port = (h.app.getHttpServer().address() as AddressInfo).port;
   });
 
   afterAll(async () => {
-    await stopNotification();
+    await notification?.stop();
     await h?.stop();
   });
 
@@ -331,7 +255,7 @@ describe('gateway: notification inbox over HTTP and live over SSE (real notifica
   });
 
   it('answers 503 problem+json when notification is down', async () => {
-    await stopNotification();
+    await notification!.stop();
     for (const [method, url] of [
       ['GET', '/api/v1/inbox'],
       ['GET', '/api/v1/inbox/unread-count'],

@@ -1,0 +1,105 @@
+import { eventually, testKeys, uniqueSuffix } from '@outpost/testing';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { GatewayHarness } from './gateway-harness';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/**
+ * The REAL notification service in its own process, run from source (services are never imported by another
+ * service's code), on the gateway harness's database (its own schema) and topic prefix. The gateway's demo roster,
+ * already on Kafka, becomes its contacts (a new consumer group reads from the beginning).
+ */
+export class NotificationProcess {
+  private child: ChildProcess | null = null;
+  private log = '';
+
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(h: GatewayHarness): Promise<void> {
+    const suffix = uniqueSuffix();
+    const keys = await testKeys();
+    const child = spawn(
+      process.execPath,
+      [
+        '-r',
+        path.join(ROOT, 'services/notification/test/fixtures/swc-register.cjs'),
+        path.join(ROOT, 'services/notification/src/main.ts'),
+      ],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          HOST: '127.0.0.1',
+          PORT: String(this.port),
+          DATABASE_ADMIN_URL: h.db.adminUrl,
+          DATABASE_URL: h.db.adminUrl.replace('postgres@', 'outpost_notification@'),
+          INTERNAL_JWT_PUBLIC_KEY: keys.publicKeyPem,
+          KAFKA_TOPIC_PREFIX: h.config.KAFKA_TOPIC_PREFIX,
+          KAFKA_TOPIC_PARTITIONS: '1',
+          OUTBOX_POLL_INTERVAL_MS: '100',
+          AUDIT_CHECKPOINT_INTERVAL_MS: '0',
+          CONSUMER_RETRY_BASE_MS: '50',
+          LOG_LEVEL: 'warn',
+          NOTIFICATION_QUEUE_PREFIX: `ntf-gw-${suffix}`,
+          NOTIFICATION_CONSUMER_GROUP: `notification-gw-${suffix}`,
+          ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+          RECONCILE_INTERVAL_MS: '0',
+          // Quiet hours would make results depend on the time of day.
+          QUIET_HOURS_START: '00:00',
+          QUIET_HOURS_END: '00:00',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    this.child = child;
+    const keep = (b: Buffer) => (this.log = (this.log + b.toString()).slice(-4000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    await eventually(
+      async () => {
+        if (!this.running()) throw new Error(`notification exited: ${this.log}`);
+        const res = await fetch(`${this.url}/health/live`).catch(() => null);
+        return res?.ok ? true : undefined;
+      },
+      120_000,
+      300,
+    );
+    // Recipients come from the roster the harness published (11 demo people).
+    await eventually(
+      async () => ((await h.query(`SELECT 1 FROM notification.contact`)).length >= 11 ? true : undefined),
+      60_000,
+    );
+  }
+
+  /** A process killed by a signal has exitCode null and signalCode set. */
+  running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** SIGTERM (graceful stop) and wait for the exit. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running()) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
