@@ -1,4 +1,5 @@
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { Pool, QueryResult } from 'pg';
+import type { DataSource } from 'typeorm';
 import type { KafkaBus } from './kafka-bus';
 import { errorFields, SILENT_LOGGER, type LoggerLike } from './logger';
 import { onOutboxCommitted, wakeRelaysAfterCommit } from './outbox-wake';
@@ -171,31 +172,33 @@ export class OutboxRelay {
     }
   }
 
-  /** One transaction: lock, claim oldest pending rows, produce (acks=all), mark sent, commit. Returns rows published. */
+  /**
+   * One transaction in two round trips plus the Kafka request: (BEGIN, take the batch lock, claim the oldest pending
+   * rows) → produce (acks=all) → (mark sent, COMMIT). Simple-query statements on a raw pooled connection: every value
+   * spliced in is an integer or the checked schema name. Returns rows published.
+   */
   private async publishBatch(waitForLock: boolean): Promise<number> {
-    const qr = this.dataSource.createQueryRunner();
+    const client = await this.pool().connect();
+    let open = false;
+    let broken: Error | undefined;
     try {
-      await qr.connect();
-      await qr.startTransaction();
-      const lockFn = waitForLock ? 'pg_advisory_xact_lock' : 'pg_try_advisory_xact_lock';
-      const lock: Array<{ locked: boolean | '' }> = await qr.query(
-        `SELECT ${lockFn}(hashtext('outpost.outbox-relay'), hashtext($1)) AS locked`,
-        [this.schema],
-      );
-      // pg_advisory_xact_lock returns void ('' through pg): reaching the next line means we hold it.
-      this.lockBusy = !waitForLock && lock[0]?.locked !== true;
-      if (this.lockBusy) {
-        await qr.rollbackTransaction();
-        return 0;
-      }
-      const rows: Array<{ seq: string; topic: string; key: string; value: string; headers: Record<string, string> }> =
-        await qr.query(
-          `SELECT seq, topic, key, value, headers FROM ${this.table}
-          WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-          [this.batchSize],
-        );
+      const lockArgs = `hashtext('outpost.outbox-relay'), hashtext('${this.schema}')`;
+      const lock = waitForLock
+        ? `(SELECT true FROM (SELECT pg_advisory_xact_lock(${lockArgs})) AS waited)`
+        : `pg_try_advisory_xact_lock(${lockArgs})`;
+      open = true;
+      const [, claim] = (await client.query(
+        `BEGIN; WITH lock AS MATERIALIZED (SELECT ${lock} AS locked)
+         SELECT lock.locked, o.seq, o.topic, o.key, o.value, o.headers FROM lock LEFT JOIN LATERAL (
+           SELECT seq, topic, key, value, headers FROM ${this.table}
+            WHERE lock.locked AND sent_at IS NULL ORDER BY seq LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED
+         ) AS o ON true`,
+      )) as unknown as [unknown, QueryResult<ClaimedRow>];
+      const rows = claim.rows.filter((r): r is ClaimedRow & { seq: string } => r.seq !== null);
+      this.lockBusy = claim.rows[0]?.locked !== true;
       if (!rows.length) {
-        await qr.commitTransaction();
+        await client.query(this.lockBusy ? 'ROLLBACK' : 'COMMIT');
+        open = false;
         return 0;
       }
       await this.bus.send(rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })));
@@ -204,18 +207,30 @@ export class OutboxRelay {
         if (this.exitOnSimulatedCrash) process.kill(process.pid, 'SIGKILL');
         throw new SimulatedCrashError();
       }
-      await qr.query(`UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY($1::bigint[])`, [
-        rows.map((r) => r.seq),
-      ]);
-      await qr.commitTransaction();
+      const seqs = rows.map((r) => r.seq);
+      if (!seqs.every((q) => /^\d+$/.test(q))) throw new Error('outbox seq is not an integer');
+      await client.query(
+        `UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY('{${seqs.join(',')}}'::bigint[]); COMMIT`,
+      );
+      open = false;
       this.logger.debug?.({ schema: this.schema, count: rows.length }, 'outbox batch published');
       return rows.length;
     } catch (err) {
-      await rollbackQuietly(qr, this.logger);
+      if (open) {
+        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+          // The connection is usually what failed (Postgres rolls back on disconnect): the pool must discard it.
+          broken = rollbackErr;
+          this.logger.debug?.({ ...errorFields(rollbackErr) }, 'rollback after failed outbox batch also failed');
+        });
+      }
       throw err;
     } finally {
-      await qr.release();
+      client.release(broken);
     }
+  }
+
+  private pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
   private async maybeCleanup(): Promise<void> {
@@ -248,12 +263,11 @@ export class OutboxRelay {
   }
 }
 
-async function rollbackQuietly(qr: QueryRunner, logger: LoggerLike): Promise<void> {
-  if (!qr.isTransactionActive) return;
-  try {
-    await qr.rollbackTransaction();
-  } catch (err) {
-    // The connection is usually what failed; Postgres rolls back on disconnect anyway.
-    logger.debug?.({ ...errorFields(err) }, 'rollback after failed outbox batch also failed');
-  }
+interface ClaimedRow {
+  locked: boolean | null;
+  seq: string | null;
+  topic: string;
+  key: string;
+  value: string;
+  headers: Record<string, string>;
 }
