@@ -330,6 +330,8 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await page.fill('#login-password', PASSWORD);
     await page.click('[data-testid="login-submit"]');
     await page.waitForSelector('[data-testid="user-menu"]');
+    // Every signed-in role has the inbox bell with its unread badge (inbox-bell.e2e.int-spec covers it in depth).
+    await page.waitForSelector('[data-testid="inbox-badge"][data-unread]');
     return { ctx, page };
   }
 
