@@ -263,30 +263,11 @@ export class EventConsumer {
 
     let attempts = 0;
     let infraFailures = 0;
+    const where = { topic, partition, message, headers, eventId: event.id, heartbeat };
     if (failedInBatch !== undefined) {
       // Its first attempt ran (and failed) inside a batch transaction: it counts, and the backoff follows it.
       attempts = 1;
-      if (attempts >= this.o.maxAttempts) {
-        this.logger.error(
-          { ...errorFields(failedInBatch), topic, partition, offset: message.offset, eventId: event.id, attempts },
-          'handler failed: dead-lettering',
-        );
-        await this.deadLetter(
-          topic,
-          partition,
-          message,
-          headers,
-          { reason: 'HANDLER_FAILED', error: failedInBatch, attempts },
-          heartbeat,
-        );
-        return;
-      }
-      const delay = Math.min(this.o.retryBaseMs, MAX_DELAY_MS);
-      this.logger.warn(
-        { ...errorFields(failedInBatch), topic, eventId: event.id, attempts, retryInMs: delay },
-        'handler failed; retrying',
-      );
-      await this.sleep(delay, heartbeat);
+      if (await this.afterHandlerFailure(failedInBatch, attempts, where)) return;
     }
     for (;;) {
       if (this.stopping) throw new ConsumerStoppingError();
@@ -305,29 +286,47 @@ export class EventConsumer {
           continue;
         }
         attempts++;
-        if (attempts >= this.o.maxAttempts) {
-          this.logger.error(
-            { ...errorFields(err), topic, partition, offset: message.offset, eventId: event.id, attempts },
-            'handler failed: dead-lettering',
-          );
-          await this.deadLetter(
-            topic,
-            partition,
-            message,
-            headers,
-            { reason: 'HANDLER_FAILED', error: err, attempts },
-            heartbeat,
-          );
-          return;
-        }
-        const delay = Math.min(this.o.retryBaseMs * 2 ** (attempts - 1), MAX_DELAY_MS);
-        this.logger.warn(
-          { ...errorFields(err), topic, eventId: event.id, attempts, retryInMs: delay },
-          'handler failed; retrying',
-        );
-        await this.sleep(delay, heartbeat);
+        if (await this.afterHandlerFailure(err, attempts, where)) return;
       }
     }
+  }
+
+  /**
+   * After the handler's `attempts`-th failed attempt: dead-letters the message once the attempts are used up (true),
+   * otherwise logs and waits out the backoff (retryBaseMs doubling per attempt) before the next one (false).
+   */
+  private async afterHandlerFailure(
+    err: unknown,
+    attempts: number,
+    m: {
+      topic: string;
+      partition: number;
+      message: KafkaMessage;
+      headers: Record<string, string>;
+      eventId: string;
+      heartbeat: () => Promise<void>;
+    },
+  ): Promise<boolean> {
+    const { topic, partition, message, eventId, heartbeat } = m;
+    if (attempts >= this.o.maxAttempts) {
+      this.logger.error(
+        { ...errorFields(err), topic, partition, offset: message.offset, eventId, attempts },
+        'handler failed: dead-lettering',
+      );
+      await this.deadLetter(
+        topic,
+        partition,
+        message,
+        m.headers,
+        { reason: 'HANDLER_FAILED', error: err, attempts },
+        heartbeat,
+      );
+      return true;
+    }
+    const delay = Math.min(this.o.retryBaseMs * 2 ** (attempts - 1), MAX_DELAY_MS);
+    this.logger.warn({ ...errorFields(err), topic, eventId, attempts, retryInMs: delay }, 'handler failed; retrying');
+    await this.sleep(delay, heartbeat);
+    return false;
   }
 
   /** The inbox row and the handler's effect commit together, or neither does. */

@@ -1,14 +1,16 @@
 import { eventually } from '@outpost/testing';
 import type { EntityManager } from 'typeorm';
-import { DeadLetterStore, envelopeHeaders, EventConsumer, OutboxRelay, type EventEnvelope } from '../src';
+import { DeadLetterStore, envelopeHeaders, type EventConsumer, OutboxRelay, type EventEnvelope } from '../src';
 import {
-  FAST_GROUP,
   setupMessagingTest,
   SCHEMA,
   TEST_LOGGER,
   testEvent,
   TOPIC,
   type MessagingTestEnv,
+  EXPECTED_FAILURES_LOGGER,
+  FAST_RETRIES,
+  testConsumer,
 } from './messaging-test.support';
 
 jest.setTimeout(90_000);
@@ -35,19 +37,13 @@ describe('event consumer with one transaction per fetched batch (real Postgres +
   };
 
   const startConsumer = async (): Promise<EventConsumer> => {
-    const c = new EventConsumer({
-      dataSource: env.dataSource,
-      schema: SCHEMA,
-      bus: env.bus,
+    const c = testConsumer(env, {
       groupId: GROUP,
       handlers: { [TOPIC]: handler },
-      maxAttempts: 3,
-      retryBaseMs: 50,
-      infraRetryMs: 100,
+      ...FAST_RETRIES,
       batchTransactions: true,
       maxBatchSize: 500,
-      logger: { ...TEST_LOGGER, error: () => undefined }, // the poison failure is expected
-      consumerConfig: FAST_GROUP,
+      logger: EXPECTED_FAILURES_LOGGER, // the poison failure is expected
     });
     await c.start();
     return c;
@@ -140,10 +136,7 @@ describe('batch hooks (real Postgres + Kafka)', () => {
   it('before sees the batch, after writes what the handlers deferred in the same transaction; a failing hook falls back to one at a time', async () => {
     for (let i = 1; i <= 20; i++) await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('h', i)));
     expect(await relay.flush()).toBe(20);
-    consumer = new EventConsumer({
-      dataSource: env.dataSource,
-      schema: SCHEMA,
-      bus: env.bus,
+    consumer = testConsumer(env, {
       groupId: 'batch-hooks',
       // In a batch the handler only defers its row; alone (no batch) it writes it at once.
       handlers: {
@@ -157,7 +150,6 @@ describe('batch hooks (real Postgres + Kafka)', () => {
       batchTransactions: true,
       retryBaseMs: 50,
       logger: { ...TEST_LOGGER, warn: () => undefined },
-      consumerConfig: FAST_GROUP,
     });
     consumer.useBatchHooks({
       before: async (events) => {

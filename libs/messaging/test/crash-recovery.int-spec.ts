@@ -1,16 +1,15 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { EventConsumer, type EventEnvelope } from '../src';
+import type { EventConsumer, EventEnvelope } from '../src';
 import { eventually, TEST_INFRA } from '@outpost/testing';
 import {
-  FAST_GROUP,
   readTopic,
   setupMessagingTest,
   SCHEMA,
-  TEST_LOGGER,
   testEvent,
   TOPIC,
   type MessagingTestEnv,
+  testConsumer,
 } from './messaging-test.support';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -105,15 +104,7 @@ describe('crash between publish and mark-sent, redelivery (real Postgres + Kafka
     expect(onKafka).toHaveLength(TOTAL + FIRST_BATCH); // at-least-once: the first batch twice
     expect(new Set(onKafka.map((r) => r.eventId)).size).toBe(TOTAL);
 
-    consumer = new EventConsumer({
-      dataSource: env.dataSource,
-      schema: SCHEMA,
-      bus: env.bus,
-      groupId: 'crash-consumer',
-      handlers: { [TOPIC]: applyEffect },
-      logger: TEST_LOGGER,
-      consumerConfig: FAST_GROUP,
-    });
+    consumer = testConsumer(env, { groupId: 'crash-consumer', handlers: { [TOPIC]: applyEffect } });
     await consumer.start();
     await eventually(async () => ((await consumer.lag()).every((l) => l.lag === 0) ? true : undefined), 20_000);
 

@@ -1,8 +1,7 @@
-import { DeadLetterStore, EventConsumer, OutboxRelay, type EventEnvelope } from '../src';
+import { DeadLetterStore, type EventConsumer, OutboxRelay, type EventEnvelope } from '../src';
 import { eventually } from '@outpost/testing';
 import type { EntityManager } from 'typeorm';
 import {
-  FAST_GROUP,
   readTopic,
   setupMessagingTest,
   SCHEMA,
@@ -10,6 +9,9 @@ import {
   testEvent,
   TOPIC,
   type MessagingTestEnv,
+  EXPECTED_FAILURES_LOGGER,
+  FAST_RETRIES,
+  testConsumer,
 } from './messaging-test.support';
 
 jest.setTimeout(60_000);
@@ -50,17 +52,11 @@ describe('dead letters, replay and outages (real Postgres + Kafka)', () => {
       logger: TEST_LOGGER,
     });
     await relay.start();
-    consumer = new EventConsumer({
-      dataSource: env.dataSource,
-      schema: SCHEMA,
-      bus: env.bus,
+    consumer = testConsumer(env, {
       groupId: GROUP,
       handlers: { [TOPIC]: handler },
-      maxAttempts: 3,
-      retryBaseMs: 50,
-      infraRetryMs: 100,
-      logger: { ...TEST_LOGGER, error: () => undefined }, // the poison failure is expected here
-      consumerConfig: FAST_GROUP,
+      ...FAST_RETRIES,
+      logger: EXPECTED_FAILURES_LOGGER, // the poison failure is expected here
     });
     await consumer.start();
     store = new DeadLetterStore({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus });

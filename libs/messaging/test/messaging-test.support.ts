@@ -1,5 +1,13 @@
 import { TEST_INFRA, createTestDatabase, uniqueTopicPrefix, type TestDatabase } from '@outpost/testing';
-import { KafkaBus, messagingMigration, Outbox, type LoggerLike, type PublishInput } from '../src';
+import {
+  EventConsumer,
+  KafkaBus,
+  messagingMigration,
+  Outbox,
+  type EventConsumerOptions,
+  type LoggerLike,
+  type PublishInput,
+} from '../src';
 import type { KafkaMessage } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -22,6 +30,12 @@ export const TEST_LOGGER: LoggerLike = {
   warn: () => undefined,
   error: (o, msg) => console.error(msg ?? '', typeof o === 'string' ? o : JSON.stringify(o)),
 };
+
+/** TEST_LOGGER minus errors: for tests in which a failing handler (and its dead letter) is the expected outcome. */
+export const EXPECTED_FAILURES_LOGGER: LoggerLike = { ...TEST_LOGGER, error: () => undefined };
+
+/** Retry timings for tests that use up a handler's attempts: 3 attempts 50 ms apart (doubling), 100 ms in outages. */
+export const FAST_RETRIES = { maxAttempts: 3, retryBaseMs: 50, infraRetryMs: 100 } as const;
 
 export interface MessagingTestEnv {
   db: TestDatabase;
@@ -156,4 +170,19 @@ export function expectOrderedPerKey(records: ConsumedRecord[]): void {
     if (r.n <= prev) throw new Error(`key ${r.eventKey}: ${r.n} arrived after ${prev}`);
     last.set(r.eventKey, r.n);
   }
+}
+
+/** An EventConsumer on the test database and bus with short group timings and TEST_LOGGER, unless `o` says otherwise. */
+export function testConsumer(
+  env: MessagingTestEnv,
+  o: Omit<EventConsumerOptions, 'dataSource' | 'schema' | 'bus'>,
+): EventConsumer {
+  return new EventConsumer({
+    dataSource: env.dataSource,
+    schema: SCHEMA,
+    bus: env.bus,
+    logger: TEST_LOGGER,
+    consumerConfig: FAST_GROUP,
+    ...o,
+  });
 }
