@@ -214,8 +214,20 @@ describe('gateway: notification inbox over HTTP and live over SSE (real notifica
       'limit',
     ]);
     expect((await post('sentinel1', '/api/v1/inbox/not-a-uuid/read')).statusCode).toBe(400);
+    // Empty parameters mean "not given".
+    const empty = await get('sentinel1', '/api/v1/inbox?unread=&limit=&before=');
+    expect(empty.statusCode).toBe(200);
+    expect((empty.json() as { items: InboxItem[] }).items.length).toBeGreaterThanOrEqual(2);
 
     expect((await get('operator1', '/api/v1/inbox')).statusCode).toBe(200);
+    // Documented in the gateway's OpenAPI, in Chinese like the other routes.
+    const doc = (await h.app.inject({ method: 'GET', url: '/docs-json' })).json() as {
+      paths: Record<string, Record<string, { summary?: string }>>;
+    };
+    expect(doc.paths['/api/v1/inbox']?.get?.summary).toContain('站内信');
+    expect(doc.paths['/api/v1/inbox/unread-count']?.get?.summary).toContain('未读');
+    expect(doc.paths['/api/v1/inbox/read-all']?.post?.summary).toContain('已读');
+    expect(doc.paths['/api/v1/inbox/{id}/read']?.post?.summary).toContain('已读');
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/inbox' })).statusCode).toBe(401);
   });
 

@@ -8,11 +8,13 @@ import { BrowserAuth, CurrentUser } from '../auth/browser-auth.guard';
 import type { AuthUser } from '../auth/principal';
 import { DownstreamClient, SERVICE_LABEL, type DownstreamRequest } from '../commands/downstream.client';
 
+/** An empty query value (`?unread=`) means "not given". */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 const listQuerySchema = z.object({
-  unread: z.enum(['true', 'false']).optional(),
-  limit: z.coerce.number().int().min(1).max(200).optional(),
+  unread: optional(z.enum(['true', 'false'])),
+  limit: optional(z.coerce.number().int().min(1).max(200)),
   /** Keyset paging: items older than this item id (UUID v7, time-ordered). */
-  before: z.uuid().optional(),
+  before: optional(z.uuid()),
 });
 type ListQuery = z.infer<typeof listQuerySchema>;
 const itemIdSchema = z.uuid('站内信编号无效');
