@@ -5,7 +5,7 @@
  * Sections: intake, screening, audit (stack A: intake alone); pipeline, memory, notification (stack B: every service).
  */
 import 'reflect-metadata';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,8 @@ import { Queue, Worker } from 'bullmq';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { measureVerifyThroughput } from '@outpost/audit';
-import { benchmarkEngine, catalogTerms, generateBenchmarkRecords, loadCatalog, recordLine } from '@outpost/screening';
+import { benchmarkEngine, generateBenchmarkRecords, recordLine } from '@outpost/screening';
+import { grepMbPerSec, writeGrepInput } from './lib/grep-baseline';
 import { leadBody } from './lib/lead-body';
 import { DIST_ROOT, peakRssMb, REPO_ROOT, sleep } from './lib/proc';
 import { machineLoad, markdownTable, round, textTable, type BenchRow } from './lib/report';
@@ -235,24 +236,9 @@ async function intakeSection(stack: Stack): Promise<void> {
 async function screeningSection(stack: Stack): Promise<void> {
   log(`screening: engine alone over ${P.screenRecords} records, and grep -F -f`);
   const engine = benchmarkEngine(P.screenRecords, { repeat: 3 });
-  const records = generateBenchmarkRecords(P.screenRecords);
-  const file = join(stack.dir, 'records.txt');
-  const terms = join(stack.dir, 'terms.txt');
-  writeFileSync(file, records.map(recordLine).join('\n') + '\n');
-  writeFileSync(terms, catalogTerms(loadCatalog()).join('\n') + '\n');
-  const bytes = Buffer.byteLength(readFileSync(file));
-  let grepSec = Infinity;
-  for (let i = 0; i < 3; i++) {
-    const t0 = process.hrtime.bigint();
-    try {
-      execFileSync('grep', ['-F', '-c', '-f', terms, file], { stdio: ['ignore', 'pipe', 'ignore'] });
-    } catch {
-      /* grep exits 1 when nothing matches: still a valid timing */
-    }
-    grepSec = Math.min(grepSec, Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  const grepMb = bytes / 1e6 / grepSec;
-  raw.screening = { engine, grepMbPerSec: grepMb, bytes };
+  const input = writeGrepInput(stack.dir, P.screenRecords);
+  const grepMb = grepMbPerSec(input);
+  raw.screening = { engine, grepMbPerSec: grepMb, bytes: input.bytes };
   rows.push({
     section: 'screening',
     metric: 'engine alone (in-process, best of 3)',
