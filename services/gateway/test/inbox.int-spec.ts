@@ -1,8 +1,8 @@
 import { envelopeHeaders, Outbox } from '@outpost/messaging';
 import { eventually } from '@outpost/testing';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { GatewayHarness, registered } from './support/gateway-harness';
+import { openEventStream } from './support/event-stream';
+import { GatewayHarness } from './support/gateway-harness';
 import { freePort, NotificationProcess } from './support/notification-process';
 
 jest.setTimeout(240_000);
@@ -34,28 +34,7 @@ describe('gateway: notification inbox over HTTP and live over SSE (real notifica
   const get = (login: string, url: string) => h.app.inject({ method: 'GET', url, headers: auth(login) });
   const post = (login: string, url: string) => h.app.inject({ method: 'POST', url, headers: auth(login) });
 
-  /** An SSE client on the listening gateway; collects the raw stream text. */
-  const openStream = async (login: string) => {
-    const ctrl = new AbortController();
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1/events/stream?access_token=${tokens[login]}`, {
-      signal: ctrl.signal,
-    });
-    expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
-    let text = '';
-    void (async () => {
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          text += Buffer.from(value).toString('utf8');
-        }
-      } catch {
-        // aborted at the end of the test
-      }
-    })();
-    return { text: () => text, close: () => ctrl.abort() };
-  };
+  const openStream = (login: string) => openEventStream(port, tokens[login]!);
 
   /** The `event: inbox` frames of a stream, parsed. */
   const inboxEvents = (text: string) =>
@@ -80,8 +59,7 @@ describe('gateway: notification inbox over HTTP and live over SSE (real notifica
     h = await GatewayHarness.start({ env: { NOTIFICATION_URL: notification.url } });
     await notification.start(h);
     for (const login of ['sentinel1', 'sentinel2', 'volunteer1', 'operator1']) tokens[login] = await h.token(login);
-    await h.app.listen({ port: 0, host: '127.0.0.1' });
-    port = (h.app.getHttpServer().address() as AddressInfo).port;
+    port = await h.listen();
   });
 
   afterAll(async () => {
@@ -97,20 +75,7 @@ describe('gateway: notification inbox over HTTP and live over SSE (real notifica
     await eventually(() => (other.text().includes('event: ready') ? true : undefined));
     await eventually(() => (operator.text().includes('event: ready') ? true : undefined));
 
-    const leadId = `lead-${randomUUID()}`;
-    await h.produce('intake.lead-registered.v1', registered(leadId));
-    await h.produce('assessment.lead-assigned.v1', {
-      leadId,
-      assessmentId: `as-${leadId}`,
-      status: 'ASSIGNED',
-      assigneeId: 'p-sentinel-1',
-      assigneeName: '陈前哨',
-      pairingId: 'pair-1',
-      partnerId: null,
-      pool: 'PAIR',
-      reason: 'ROUTED',
-      dueAt: '2026-03-19T10:00:00Z',
-    });
+    const leadId = await h.assignNewLead('2026-03-19T10:00:00Z');
 
     // HTTP: the assignee's inbox has it (title rendered by notification, in Chinese).
     const mine = await eventually(async () => {
@@ -181,20 +146,7 @@ describe('gateway: notification inbox over HTTP and live over SSE (real notifica
   });
 
   it('pages with limit/before (keyset), validates its input, and every role may read its own inbox', async () => {
-    const leadId = `lead-${randomUUID()}`;
-    await h.produce('intake.lead-registered.v1', registered(leadId));
-    await h.produce('assessment.lead-assigned.v1', {
-      leadId,
-      assessmentId: `as-${leadId}`,
-      status: 'ASSIGNED',
-      assigneeId: 'p-sentinel-1',
-      assigneeName: '陈前哨',
-      pairingId: 'pair-1',
-      partnerId: null,
-      pool: 'PAIR',
-      reason: 'ROUTED',
-      dueAt: null,
-    });
+    const leadId = await h.assignNewLead(null);
     await eventually(async () => {
       const body = (await get('sentinel1', '/api/v1/inbox')).json() as { items: InboxItem[] };
       return body.items.some((i) => i.leadId === leadId) && body.items.length >= 2 ? true : undefined;

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { eventually } from '@outpost/testing';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { openEventStream } from './support/event-stream';
 import { GatewayHarness, registered, WUSHAN_GRID } from './support/gateway-harness';
 
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
@@ -563,32 +563,11 @@ describe('gateway read model, scope, commands and exports', () => {
   });
 
   it('pushes a read-model change over SSE only to users who may see the lead', async () => {
-    await h.app.listen({ port: 0, host: '127.0.0.1' });
-    const port = (h.app.getHttpServer().address() as AddressInfo).port;
-    const open = async (token: string) => {
-      const ctrl = new AbortController();
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/events/stream?access_token=${token}`, {
-        signal: ctrl.signal,
-      });
-      expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toContain('text/event-stream');
-      const reader = res.body!.getReader();
-      let text = '';
-      void (async () => {
-        try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            text += Buffer.from(value).toString('utf8');
-          }
-        } catch {
-          // aborted at the end of the test
-        }
-      })();
-      return { text: () => text, close: () => ctrl.abort() };
-    };
-    const mine = await open(volunteer1);
-    const other = await open(sentinel2);
+    const port = await h.listen();
+    const mine = await openEventStream(port, volunteer1);
+    expect(mine.headers.get('content-type')).toContain('text/event-stream');
+    const other = await openEventStream(port, sentinel2);
+    expect(other.headers.get('content-type')).toContain('text/event-stream');
     await eventually(() => (mine.text().includes('event: ready') ? true : undefined));
     await h.produce(
       'assessment.lead-transitioned.v1',

@@ -3,6 +3,7 @@ import type { Topic, PayloadOf, Person, Pairing, Actor, ServiceName } from '@out
 import { KafkaBus, Outbox } from '@outpost/messaging';
 import { createServiceApp, importPublicKey, verifyInternalToken, type Principal } from '@outpost/platform';
 import { createTestDatabase, testKeys, uniqueSuffix, uniqueTopicPrefix, type TestDatabase } from '@outpost/testing';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadGatewayConfig, type GatewayConfig } from '../../src/config/gateway.config';
@@ -263,6 +264,34 @@ export class GatewayHarness {
         },
       },
     ]);
+  }
+
+  /**
+   * A new lead, registered and then assigned to 陈前哨 (p-sentinel-1, pair 1) as intake and assessment would announce
+   * it; returns its id. Notification turns the assignment into inbox items for the assignee and the pair partner.
+   */
+  async assignNewLead(dueAt: string | null): Promise<string> {
+    const leadId = `lead-${randomUUID()}`;
+    await this.produce('intake.lead-registered.v1', registered(leadId));
+    await this.produce('assessment.lead-assigned.v1', {
+      leadId,
+      assessmentId: `as-${leadId}`,
+      status: 'ASSIGNED',
+      assigneeId: 'p-sentinel-1',
+      assigneeName: '陈前哨',
+      pairingId: 'pair-1',
+      partnerId: null,
+      pool: 'PAIR',
+      reason: 'ROUTED',
+      dueAt,
+    });
+    return leadId;
+  }
+
+  /** Listens on a free local port (for real HTTP clients: SSE, the browser) and returns it. */
+  async listen(): Promise<number> {
+    await this.app.listen({ port: 0, host: '127.0.0.1' });
+    return (this.app.getHttpServer().address() as AddressInfo).port;
   }
 
   async publishRoster(): Promise<void> {

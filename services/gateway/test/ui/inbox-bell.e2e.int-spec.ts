@@ -5,12 +5,10 @@
  * read lowers the badge. Needs services/admin-ui/dist (npm test builds it; or `npx vite build services/admin-ui`).
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually } from '@outpost/testing';
-import { GatewayHarness, registered } from '../support/gateway-harness';
+import { GatewayHarness } from '../support/gateway-harness';
 import { freePort, NotificationProcess } from '../support/notification-process';
 
 const ROOT = resolve(__dirname, '../../../..');
@@ -33,8 +31,7 @@ describe('admin UI inbox bell (Chromium, real notification service)', () => {
     h = await GatewayHarness.start({ env: { NOTIFICATION_URL: notification.url, ADMIN_UI_DIST: UI_DIST } });
     await notification.start(h);
     await h.token('sentinel1'); // the roster has reached the gateway: logins work
-    await h.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(h.app.getHttpServer().address() as AddressInfo).port}`;
+    base = `http://127.0.0.1:${await h.listen()}`;
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
@@ -65,22 +62,7 @@ describe('admin UI inbox bell (Chromium, real notification service)', () => {
     const before = await badge(page);
 
     // Two assignments: one item is then marked read on its own, the other by "mark all read".
-    for (let i = 0; i < 2; i++) {
-      const leadId = `lead-${randomUUID()}`;
-      await h.produce('intake.lead-registered.v1', registered(leadId));
-      await h.produce('assessment.lead-assigned.v1', {
-        leadId,
-        assessmentId: `as-${leadId}`,
-        status: 'ASSIGNED',
-        assigneeId: 'p-sentinel-1',
-        assigneeName: '陈前哨',
-        pairingId: 'pair-1',
-        partnerId: null,
-        pool: 'PAIR',
-        reason: 'ROUTED',
-        dueAt: '2026-03-19T10:00:00Z',
-      });
-    }
+    for (let i = 0; i < 2; i++) await h.assignNewLead('2026-03-19T10:00:00Z');
     // No reload: only the SSE push can make the badge move (its polling interval is 60 s).
     const raised = await eventually(async () => {
       const n = await badge(page);
