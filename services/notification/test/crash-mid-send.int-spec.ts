@@ -54,15 +54,7 @@ describe('notification: a worker killed mid-send sends nothing twice, within wha
     receiver.secret = SECRET;
     setup = await Harness.start({ smtp, sms });
     await setup.addEndpoint('src-patrol', receiver.url('/outpost/callbacks'), SECRET);
-    await setup.seedRoster();
-    await eventually(
-      async () =>
-        (await setup.sql(`SELECT 1 FROM contact`)).length === 6 &&
-        (await setup.sql(`SELECT 1 FROM pairing`)).length === 1
-          ? true
-          : undefined,
-      30_000,
-    );
+    await setup.seedRosterAndWait();
     await setup.stop(); // from here on the service runs in a child process, then in-process again after the kill
     ctl = await Harness.start({ smtp, sms, reuse: setup.reuse(), noApp: true });
   });
@@ -116,18 +108,7 @@ describe('notification: a worker killed mid-send sends nothing twice, within wha
     const leadId = `lead-${uuidv7()}`;
     await ctl.registered(leadId);
     const reference = `TH-20260316-${leadId.slice(-6)}`;
-    const assigned = await ctl.produce('assessment.lead-assigned.v1', {
-      leadId,
-      assessmentId: `as-${leadId}`,
-      status: 'ASSIGNED',
-      assigneeId: 'p-sentinel-1',
-      assigneeName: '陈一',
-      pairingId: 'pair-1',
-      partnerId: 'p-volunteer-1',
-      pool: 'PAIR',
-      reason: 'ROUTED',
-      dueAt: null,
-    });
+    const assigned = await ctl.assigned(leadId, { partnerId: 'p-volunteer-1', dueAt: null });
     expect((await run.exited).signal).toBe('SIGKILL');
     expect(smtp.to('p-sentinel-1@outpost.test').filter((m) => m.subject.includes(reference))).toHaveLength(1);
 

@@ -19,14 +19,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
     source.secret = SOURCE_SECRET;
     h = await Harness.start({ smtp, sms });
     await h.addEndpoint('src-patrol', source.url('/outpost/callbacks'), SOURCE_SECRET);
-    await h.seedRoster();
-    await eventually(
-      async () =>
-        (await h.sql(`SELECT 1 FROM contact`)).length === 6 && (await h.sql(`SELECT 1 FROM pairing`)).length === 1
-          ? true
-          : undefined,
-      30_000,
-    );
+    await h.seedRosterAndWait();
   });
 
   afterAll(async () => {
@@ -52,18 +45,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
     const leadId = `lead-${uuidv7()}`;
     await h.registered(leadId);
     const reference = `TH-20260316-${leadId.slice(-6)}`;
-    await h.produce('assessment.lead-assigned.v1', {
-      leadId,
-      assessmentId: `as-${leadId}`,
-      status: 'ASSIGNED',
-      assigneeId: 'p-sentinel-1',
-      assigneeName: '陈一',
-      pairingId: 'pair-1',
-      partnerId: null,
-      pool: 'PAIR',
-      reason: 'ROUTED',
-      dueAt: '2026-03-19T10:00:00Z',
-    });
+    await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-19T10:00:00Z' });
 
     const mail = await eventually(
       () => smtp.to('p-sentinel-1@outpost.test').find((m) => m.subject.includes(reference)),
@@ -235,18 +217,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
     const leadId = `lead-${uuidv7()}`;
     await h.registered(leadId);
     const reference = `TH-20260316-${leadId.slice(-6)}`;
-    const env = await h.produce('assessment.lead-assigned.v1', {
-      leadId,
-      assessmentId: `as-${leadId}`,
-      status: 'ASSIGNED',
-      assigneeId: 'p-sentinel-1',
-      assigneeName: '陈一',
-      pairingId: 'pair-1',
-      partnerId: 'p-volunteer-1',
-      pool: 'PAIR',
-      reason: 'ROUTED',
-      dueAt: null,
-    });
+    const env = await h.assigned(leadId, { partnerId: 'p-volunteer-1', dueAt: null });
     await h.produceAgain(env);
     await h.produceAgain(env);
     await eventually(() => smtp.to('p-sentinel-1@outpost.test').find((m) => m.subject.includes(reference)), 30_000);

@@ -30,14 +30,7 @@ describe('notification: a new inbox item and its inbox-item-added event are one 
     await Promise.all([smtp.start(), sms.start()]);
     process.env.OUTBOX_RELAY_ENABLED = 'false';
     h = await Harness.start({ smtp, sms });
-    await h.seedRoster();
-    await eventually(
-      async () =>
-        (await h.sql(`SELECT 1 FROM contact`)).length === 6 && (await h.sql(`SELECT 1 FROM pairing`)).length === 1
-          ? true
-          : undefined,
-      30_000,
-    );
+    await h.seedRosterAndWait();
   });
 
   afterAll(async () => {
@@ -50,18 +43,7 @@ describe('notification: a new inbox item and its inbox-item-added event are one 
   it('writes one event per new item, with the item, keyed by lead, title only; a repeated send adds neither', async () => {
     const leadId = `lead-${uuidv7()}`;
     await h.registered(leadId);
-    const assigned = await h.produce('assessment.lead-assigned.v1', {
-      leadId,
-      assessmentId: `as-${leadId}`,
-      status: 'ASSIGNED',
-      assigneeId: 'p-sentinel-1',
-      assigneeName: '陈一',
-      pairingId: 'pair-1',
-      partnerId: null,
-      pool: 'PAIR',
-      reason: 'ROUTED',
-      dueAt: '2026-03-19T10:00:00Z',
-    });
+    const assigned = await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-19T10:00:00Z' });
 
     const items = await eventually(async () => {
       const rows = await h.sql<{

@@ -5,6 +5,7 @@ import { createServiceApp, type Principal } from '@outpost/platform';
 import {
   bearer,
   createTestDatabase,
+  eventually,
   principal,
   testKeys,
   uniqueSuffix,
@@ -204,6 +205,35 @@ export class Harness {
       },
       { leadId: null, key: 'pair-1' },
     );
+  }
+
+  /** Seeds the default roster and waits until the service has taken it in: every contact and the pairing. */
+  async seedRosterAndWait(): Promise<void> {
+    await this.seedRoster();
+    await eventually(
+      async () =>
+        (await this.sql(`SELECT 1 FROM contact`)).length === ROSTER.length &&
+        (await this.sql(`SELECT 1 FROM pairing`)).length === 1
+          ? true
+          : undefined,
+      30_000,
+    );
+  }
+
+  /** assessment.lead-assigned.v1: the lead routed to the pair pair-1, assignee p-sentinel-1 (陈一). */
+  async assigned(leadId: string, o: { partnerId: string | null; dueAt: string | null }) {
+    return this.produce('assessment.lead-assigned.v1', {
+      leadId,
+      assessmentId: `as-${leadId}`,
+      status: 'ASSIGNED',
+      assigneeId: 'p-sentinel-1',
+      assigneeName: '陈一',
+      pairingId: 'pair-1',
+      partnerId: o.partnerId,
+      pool: 'PAIR',
+      reason: 'ROUTED',
+      dueAt: o.dueAt,
+    });
   }
 
   async registered(leadId: string, o: { sourceId?: string; contactable?: boolean } = {}) {
