@@ -11,3 +11,4 @@ export * from './validation';
 export * from './field-cipher';
 export * from './after-commit';
 export * from './outbound';
+export * from './job-queue';

@@ -9,9 +9,8 @@ import { AuditLog } from '@outpost/audit';
 import type { Actor } from '@outpost/contracts';
 import { CLOCK, type Clock } from '@outpost/clock';
 import { Outbox } from '@outpost/messaging';
-import { SERVICE_CONFIG } from '@outpost/platform';
+import { addJobUnlessLive, QueueConnections, SERVICE_CONFIG } from '@outpost/platform';
 import { Queue, Worker, type Job } from 'bullmq';
-import IORedis, { type Redis } from 'ioredis';
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { EscalationConfig, ExternalSystem } from '../config/escalation.config';
@@ -95,7 +94,7 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly logger = new Logger(DispatchService.name);
   private queue?: Queue<{ dispatchId: string }>;
   private worker?: Worker<{ dispatchId: string }>;
-  private connections: Redis[] = [];
+  private readonly connections: QueueConnections;
   private interval?: NodeJS.Timeout;
 
   constructor(
@@ -107,7 +106,9 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
     private readonly outbox: Outbox,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: EscalationConfig,
-  ) {}
+  ) {
+    this.connections = new QueueConnections(config.REDIS_URL);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.ESCALATION_WORKERS) return;
@@ -115,7 +116,7 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
       this.config.ESCALATION_DISPATCH_QUEUE,
       (job) => this.process(job),
       {
-        connection: this.redis(true),
+        connection: this.connections.connect(true),
         concurrency: 2,
       },
     );
@@ -135,8 +136,7 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
     if (this.interval) clearInterval(this.interval);
     await this.worker?.close();
     await this.queue?.close();
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
-    this.connections = [];
+    await this.connections.closeAll();
   }
 
   /** Writes a dispatch in the caller's transaction; its job is enqueued after commit. */
@@ -227,19 +227,13 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
 
   /** Creates the job unless a live one exists (a finished job of a still-PENDING row is replaced). */
   async enqueue(id: string): Promise<void> {
-    const queue = this.getQueue();
-    const jobId = dispatchJobId(id);
-    const existing = await queue.getJob(jobId);
-    if (existing) {
-      const state = await existing.getState();
-      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
-      await existing.remove();
-    }
-    await queue.add(
+    // Its own retry policy, not retriedJobOptions: no jitter, a shorter job history.
+    await addJobUnlessLive(
+      this.getQueue(),
       'deliver',
       { dispatchId: id },
       {
-        jobId,
+        jobId: dispatchJobId(id),
         attempts: this.config.DISPATCH_ATTEMPTS,
         backoff: { type: 'exponential', delay: this.config.DISPATCH_BACKOFF_MS },
         removeOnComplete: { count: 1000, age: 24 * 3600 },
@@ -259,15 +253,9 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
 
   getQueue(): Queue<{ dispatchId: string }> {
     this.queue ??= new Queue<{ dispatchId: string }>(this.config.ESCALATION_DISPATCH_QUEUE, {
-      connection: this.redis(false),
+      connection: this.connections.connect(false),
     });
     return this.queue;
-  }
-
-  private redis(forWorker: boolean): Redis {
-    const c = new IORedis(this.config.REDIS_URL, { maxRetriesPerRequest: forWorker ? null : 3 });
-    this.connections.push(c);
-    return c;
   }
 
   private async process(job: Job<{ dispatchId: string }>): Promise<string> {

@@ -5,9 +5,8 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { SERVICE_CONFIG } from '@outpost/platform';
+import { addJobUnlessLive, QueueConnections, retriedJobOptions, SERVICE_CONFIG } from '@outpost/platform';
 import { Queue, Worker, type Job } from 'bullmq';
-import IORedis, { type Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { IntakeConfig } from '../config/intake.config';
 import { ReporterFeedbackRepository } from './reporter-feedback.repository';
@@ -31,7 +30,7 @@ export class ReporterFeedbackQueue implements OnApplicationBootstrap, BeforeAppl
   private readonly logger = new Logger(ReporterFeedbackQueue.name);
   private queueInstance: Queue<ReporterFeedbackJob> | null = null;
   private bullWorker: Worker<ReporterFeedbackJob, FeedbackOutcome> | null = null;
-  private readonly connections: Redis[] = [];
+  private readonly connections: QueueConnections;
   private interval?: NodeJS.Timeout;
 
   constructor(
@@ -39,7 +38,9 @@ export class ReporterFeedbackQueue implements OnApplicationBootstrap, BeforeAppl
     private readonly feedback: ReporterFeedbackRepository,
     private readonly feedbackWorker: ReporterFeedbackWorker,
     @Inject(SERVICE_CONFIG) private readonly config: IntakeConfig,
-  ) {}
+  ) {
+    this.connections = new QueueConnections(config.REDIS_URL, { ignoreErrors: true }); // surfaced by the commands
+  }
 
   get name(): string {
     return `${this.config.INTAKE_QUEUE_PREFIX}-reporter-feedback`;
@@ -48,7 +49,7 @@ export class ReporterFeedbackQueue implements OnApplicationBootstrap, BeforeAppl
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.REPORTER_FEEDBACK_WORKERS) return;
     this.bullWorker = new Worker<ReporterFeedbackJob, FeedbackOutcome>(this.name, (job) => this.process(job), {
-      connection: this.redis(true),
+      connection: this.connections.connect(true),
       concurrency: 4,
     });
     this.bullWorker.on('error', (err) => this.logger.error(`reporter-feedback worker: ${String(err)}`));
@@ -66,30 +67,20 @@ export class ReporterFeedbackQueue implements OnApplicationBootstrap, BeforeAppl
     if (this.interval) clearInterval(this.interval);
     await this.bullWorker?.close();
     await this.queueInstance?.close();
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    await this.connections.closeAll();
     this.bullWorker = null;
     this.queueInstance = null;
-    this.connections.length = 0;
   }
 
   /** Creates the job unless a live one exists (a finished job of a still-PENDING row is replaced). */
   async enqueue(feedbackId: string): Promise<void> {
-    const queue = this.queue();
-    const existing = await queue.getJob(feedbackId);
-    if (existing) {
-      const state = await existing.getState();
-      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
-      await existing.remove();
-    }
-    await queue.add(
+    await addJobUnlessLive(
+      this.queue(),
       REPORTER_FEEDBACK_JOB,
       { feedbackId },
       {
         jobId: feedbackId,
-        attempts: this.config.REPORTER_FEEDBACK_ATTEMPTS,
-        backoff: { type: 'exponential', delay: this.config.REPORTER_FEEDBACK_BACKOFF_MS, jitter: 0.5 },
-        removeOnComplete: { age: 24 * 3600, count: 10_000 },
-        removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+        ...retriedJobOptions(this.config.REPORTER_FEEDBACK_ATTEMPTS, this.config.REPORTER_FEEDBACK_BACKOFF_MS),
       },
     );
   }
@@ -109,7 +100,7 @@ export class ReporterFeedbackQueue implements OnApplicationBootstrap, BeforeAppl
   }
 
   private queue(): Queue<ReporterFeedbackJob> {
-    this.queueInstance ??= new Queue<ReporterFeedbackJob>(this.name, { connection: this.redis(false) });
+    this.queueInstance ??= new Queue<ReporterFeedbackJob>(this.name, { connection: this.connections.connect(false) });
     return this.queueInstance;
   }
 
@@ -119,12 +110,5 @@ export class ReporterFeedbackQueue implements OnApplicationBootstrap, BeforeAppl
       attemptsMade: job.attemptsMade,
       maxAttempts: job.opts.attempts ?? 1,
     });
-  }
-
-  private redis(forWorker: boolean): Redis {
-    const c = new IORedis(this.config.REDIS_URL, { maxRetriesPerRequest: forWorker ? null : 3 });
-    c.on('error', () => undefined); // surfaced by the commands that hit it
-    this.connections.push(c);
-    return c;
   }
 }
