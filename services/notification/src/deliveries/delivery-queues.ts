@@ -6,9 +6,8 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { CLOCK, type Clock } from '@outpost/clock';
-import { SERVICE_CONFIG } from '@outpost/platform';
+import { addJobUnlessLive, QueueConnections, retriedJobOptions, SERVICE_CONFIG } from '@outpost/platform';
 import { DelayedError, Queue, Worker, type Job, type JobsOptions } from 'bullmq';
-import IORedis, { type Redis } from 'ioredis';
 import type { NotificationConfig } from '../config/notification.config';
 import { DELIVERY_CHANNELS, type DeliveryChannel } from '../rules/rule.types';
 import { DeliveryRepository } from './delivery.repository';
@@ -30,7 +29,7 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
   private readonly logger = new Logger(DeliveryQueues.name);
   private readonly queues = new Map<DeliveryChannel, Queue<DeliveryJob>>();
   private readonly workers: Worker<DeliveryJob>[] = [];
-  private readonly connections: Redis[] = [];
+  private readonly connections: QueueConnections;
   private interval?: NodeJS.Timeout;
   /** New deliveries waiting for the next bulk add (see enqueueNew). */
   private fresh: Array<{ d: NewJob; done: (err?: unknown) => void }> = [];
@@ -40,39 +39,22 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
     private readonly worker: DeliveryWorker,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: NotificationConfig,
-  ) {}
+  ) {
+    this.connections = new QueueConnections(config.REDIS_URL);
+  }
 
   queueName(channel: DeliveryChannel): string {
     return `${this.config.NOTIFICATION_QUEUE_PREFIX}-${channel.toLowerCase()}`;
   }
 
-  private concurrencyFor(channel: DeliveryChannel): number {
-    const c = this.config;
-    return {
-      INBOX: c.CONCURRENCY_INBOX,
-      EMAIL: c.CONCURRENCY_EMAIL,
-      SMS: c.CONCURRENCY_SMS,
-      WEBHOOK: c.CONCURRENCY_WEBHOOK,
-    }[channel];
-  }
-
-  private rateFor(channel: DeliveryChannel): number {
-    const c = this.config;
-    return {
-      INBOX: c.RATE_INBOX_PER_SECOND,
-      EMAIL: c.RATE_EMAIL_PER_SECOND,
-      SMS: c.RATE_SMS_PER_SECOND,
-      WEBHOOK: c.RATE_WEBHOOK_PER_SECOND,
-    }[channel];
-  }
-
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.NOTIFICATION_WORKERS) return;
     for (const channel of DELIVERY_CHANNELS) {
+      // Per channel: CONCURRENCY_<CHANNEL> and RATE_<CHANNEL>_PER_SECOND.
       const w = new Worker<DeliveryJob>(this.queueName(channel), (job, token) => this.process(job, token), {
-        connection: this.redis(true),
-        concurrency: this.concurrencyFor(channel),
-        limiter: { max: this.rateFor(channel), duration: 1000 },
+        connection: this.connections.connect(true),
+        concurrency: this.config[`CONCURRENCY_${channel}`],
+        limiter: { max: this.config[`RATE_${channel}_PER_SECOND`], duration: 1000 },
         lockDuration: this.config.DELIVERY_LOCK_MS,
         stalledInterval: this.config.DELIVERY_LOCK_MS,
         maxStalledCount: 2,
@@ -94,22 +76,14 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
     if (this.interval) clearInterval(this.interval);
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    await this.connections.closeAll();
     this.workers.length = 0;
     this.queues.clear();
-    this.connections.length = 0;
   }
 
   /** Creates the job unless a live one exists (a finished job of a still-open delivery is replaced: replay, reconcile). */
   async enqueue(d: NewJob): Promise<void> {
-    const queue = this.queue(d.channel);
-    const existing = await queue.getJob(d.id);
-    if (existing) {
-      const state = await existing.getState();
-      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
-      await existing.remove();
-    }
-    await queue.add('deliver', { deliveryId: d.id }, this.jobOptions(d));
+    await addJobUnlessLive(this.queue(d.channel), 'deliver', { deliveryId: d.id }, this.jobOptions(d));
   }
 
   /**
@@ -143,14 +117,11 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
     );
   }
 
-  private jobOptions(d: NewJob): JobsOptions {
+  private jobOptions(d: NewJob): JobsOptions & { jobId: string } {
     return {
       jobId: d.id,
       delay: d.notBefore ? Math.max(0, d.notBefore.getTime() - this.clock.now().getTime()) : 0,
-      attempts: this.config.DELIVERY_ATTEMPTS,
-      backoff: { type: 'exponential', delay: this.config.DELIVERY_BACKOFF_MS, jitter: 0.5 },
-      removeOnComplete: { age: 24 * 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+      ...retriedJobOptions(this.config.DELIVERY_ATTEMPTS, this.config.DELIVERY_BACKOFF_MS),
     };
   }
 
@@ -174,7 +145,7 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
   queue(channel: DeliveryChannel): Queue<DeliveryJob> {
     let q = this.queues.get(channel);
     if (!q) {
-      q = new Queue<DeliveryJob>(this.queueName(channel), { connection: this.redis(false) });
+      q = new Queue<DeliveryJob>(this.queueName(channel), { connection: this.connections.connect(false) });
       this.queues.set(channel, q);
     }
     return q;
@@ -190,11 +161,5 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
       throw new DelayedError();
     }
     return outcome.kind;
-  }
-
-  private redis(forWorker: boolean): Redis {
-    const c = new IORedis(this.config.REDIS_URL, { maxRetriesPerRequest: forWorker ? null : 3 });
-    this.connections.push(c);
-    return c;
   }
 }
