@@ -38,6 +38,11 @@ const messagingEnvSchema = z.object({
    */
   CONSUMER_CONCURRENCY: positiveInt(1),
   CONSUMER_RETRY_BASE_MS: positiveInt(200),
+  /**
+   * How long the broker waits for a silent group member before giving its partitions to the others. kafkajs has no
+   * static membership, so after a kill -9 the restarted instance's partitions wait this long (kafkajs default 30 s).
+   */
+  CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(10_000),
 });
 
 export interface MessagingConfig {
@@ -53,6 +58,7 @@ export interface MessagingConfig {
   consumerMaxAttempts: number;
   consumerConcurrency: number;
   consumerRetryBaseMs: number;
+  consumerSessionTimeoutMs: number;
 }
 
 /** The one place messaging reads the environment. Throws naming every bad variable. */
@@ -76,5 +82,6 @@ export function loadMessagingConfig(env: Record<string, string | undefined> = pr
     consumerMaxAttempts: e.CONSUMER_MAX_ATTEMPTS,
     consumerConcurrency: e.CONSUMER_CONCURRENCY,
     consumerRetryBaseMs: e.CONSUMER_RETRY_BASE_MS,
+    consumerSessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
   };
 }

@@ -176,6 +176,8 @@ export class MessagingModule {
               concurrency: c.consumerConcurrency,
               batchTransactions: o.batchTransactions ?? false,
               retryBaseMs: c.consumerRetryBaseMs,
+              // Heartbeats every 3 s (kafkajs default) stay well inside it.
+              consumerConfig: { sessionTimeout: c.consumerSessionTimeoutMs },
               logger: nestLogger('EventConsumer'),
             }),
         },

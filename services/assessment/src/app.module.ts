@@ -36,7 +36,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forService({ service: 'assessment', config, entities: assessmentEntities }),
-        MessagingModule.forService({ service: 'assessment', schema, groupId: config.KAFKA_CONSUMER_GROUP }),
+        MessagingModule.forService({
+          service: 'assessment',
+          schema,
+          groupId: config.KAFKA_CONSUMER_GROUP,
+          // Triage and routing touch only this schema (timers are rows; their BullMQ jobs follow commit): a fetched
+          // batch of registrations is one transaction, not one commit per lead.
+          batchTransactions: true,
+        }),
         AuditModule.forService({
           service: 'assessment',
           schema,
