@@ -1,6 +1,7 @@
 import type { Pool, QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { KafkaBus } from './kafka-bus';
+import { withPoolClient } from '@outpost/platform';
 import { errorFields, SILENT_LOGGER, type LoggerLike } from './logger';
 import { onOutboxCommitted, wakeRelaysAfterCommit } from './outbox-wake';
 import { quoteIdent } from './sql-identifier';
@@ -178,55 +179,52 @@ export class OutboxRelay {
    * spliced in is an integer or the checked schema name. Returns rows published.
    */
   private async publishBatch(waitForLock: boolean): Promise<number> {
-    const client = await this.pool().connect();
-    let open = false;
-    let broken: Error | undefined;
-    try {
+    return withPoolClient(this.pool(), async (client, markBroken) => {
       const lockArgs = `hashtext('outpost.outbox-relay'), hashtext('${this.schema}')`;
       const lock = waitForLock
         ? `(SELECT true FROM (SELECT pg_advisory_xact_lock(${lockArgs})) AS waited)`
         : `pg_try_advisory_xact_lock(${lockArgs})`;
-      open = true;
-      const [, claim] = (await client.query(
-        `BEGIN; WITH lock AS MATERIALIZED (SELECT ${lock} AS locked)
-         SELECT lock.locked, o.seq, o.topic, o.key, o.value, o.headers FROM lock LEFT JOIN LATERAL (
-           SELECT seq, topic, key, value, headers FROM ${this.table}
-            WHERE lock.locked AND sent_at IS NULL ORDER BY seq LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED
-         ) AS o ON true`,
-      )) as unknown as [unknown, QueryResult<ClaimedRow>];
-      const rows = claim.rows.filter((r): r is ClaimedRow & { seq: string } => r.seq !== null);
-      this.lockBusy = claim.rows[0]?.locked !== true;
-      if (!rows.length) {
-        await client.query(this.lockBusy ? 'ROLLBACK' : 'COMMIT');
+      let open = true;
+      try {
+        const [, claim] = (await client.query(
+          `BEGIN; WITH lock AS MATERIALIZED (SELECT ${lock} AS locked)
+           SELECT lock.locked, o.seq, o.topic, o.key, o.value, o.headers FROM lock LEFT JOIN LATERAL (
+             SELECT seq, topic, key, value, headers FROM ${this.table}
+              WHERE lock.locked AND sent_at IS NULL ORDER BY seq LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED
+           ) AS o ON true`,
+        )) as unknown as [unknown, QueryResult<ClaimedRow>];
+        const rows = claim.rows.filter((r): r is ClaimedRow & { seq: string } => r.seq !== null);
+        this.lockBusy = claim.rows[0]?.locked !== true;
+        if (!rows.length) {
+          await client.query(this.lockBusy ? 'ROLLBACK' : 'COMMIT');
+          open = false;
+          return 0;
+        }
+        await this.bus.send(rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })));
+        if (this.crashAfterPublish?.()) {
+          // SIGKILL: no rollback, no cleanup, exactly like the machine dying; Postgres aborts the open transaction.
+          if (this.exitOnSimulatedCrash) process.kill(process.pid, 'SIGKILL');
+          throw new SimulatedCrashError();
+        }
+        const seqs = rows.map((r) => r.seq);
+        if (!seqs.every((q) => /^\d+$/.test(q))) throw new Error('outbox seq is not an integer');
+        await client.query(
+          `UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY('{${seqs.join(',')}}'::bigint[]); COMMIT`,
+        );
         open = false;
-        return 0;
+        this.logger.debug?.({ schema: this.schema, count: rows.length }, 'outbox batch published');
+        return rows.length;
+      } catch (err) {
+        if (open) {
+          await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+            // The connection is usually what failed (Postgres rolls back on disconnect): the pool must discard it.
+            markBroken(rollbackErr);
+            this.logger.debug?.({ ...errorFields(rollbackErr) }, 'rollback after failed outbox batch also failed');
+          });
+        }
+        throw err;
       }
-      await this.bus.send(rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })));
-      if (this.crashAfterPublish?.()) {
-        // SIGKILL: no rollback, no cleanup, exactly like the machine dying; Postgres aborts the open transaction.
-        if (this.exitOnSimulatedCrash) process.kill(process.pid, 'SIGKILL');
-        throw new SimulatedCrashError();
-      }
-      const seqs = rows.map((r) => r.seq);
-      if (!seqs.every((q) => /^\d+$/.test(q))) throw new Error('outbox seq is not an integer');
-      await client.query(
-        `UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY('{${seqs.join(',')}}'::bigint[]); COMMIT`,
-      );
-      open = false;
-      this.logger.debug?.({ schema: this.schema, count: rows.length }, 'outbox batch published');
-      return rows.length;
-    } catch (err) {
-      if (open) {
-        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-          // The connection is usually what failed (Postgres rolls back on disconnect): the pool must discard it.
-          broken = rollbackErr;
-          this.logger.debug?.({ ...errorFields(rollbackErr) }, 'rollback after failed outbox batch also failed');
-        });
-      }
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   private pool(): Pool {

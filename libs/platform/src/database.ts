@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
 import { DataSource, type DataSourceOptions, type MigrationInterface, type QueryRunner } from 'typeorm';
 import type { BaseConfig } from './config';
 
@@ -130,4 +130,28 @@ export function runtimeDataSourceOptions(
       statement_timeout: 15000,
     },
   };
+}
+
+/**
+ * Runs `work` on a client checked out of a raw pg Pool (hot paths that bypass TypeORM's QueryRunner). While checked out,
+ * a client whose connection dies BETWEEN queries (Postgres restarted while the caller awaited Kafka, say) emits
+ * 'error', and with no listener that kills the process; TypeORM's QueryRunner attaches one, a raw client needs its own.
+ * Such a client — or one `work` reports broken (e.g. its ROLLBACK failed) — is discarded by the pool, never reused.
+ */
+export async function withPoolClient<T>(
+  pool: Pool,
+  work: (client: PoolClient, markBroken: (err: Error) => void) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error): void => {
+    broken = err;
+  };
+  client.on('error', onError);
+  try {
+    return await work(client, (err) => (broken = err));
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
 }

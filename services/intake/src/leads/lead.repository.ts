@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditLog, type AuditEntry, type ChainHead } from '@outpost/audit';
 import { type LeadStatus, type Placement, type ScreeningHit, type ScreeningResult } from '@outpost/contracts';
 import { Outbox, type EventEnvelope } from '@outpost/messaging';
+import { withPoolClient } from '@outpost/platform';
 
 /** A lead ready to insert: validated, screened, placed, reporter sealed. */
 export interface NewLeadRow {
@@ -324,24 +325,20 @@ export class LeadRepository {
       lockIds.length === 0
         ? 'BEGIN'
         : `BEGIN; SELECT pg_advisory_xact_lock(k) FROM unnest('{${lockIds.join(',')}}'::bigint[]) AS k ORDER BY k`;
-    const client = await this.pool().connect();
-    let broken: Error | undefined;
-    try {
-      await client.query(begin);
-      const tx = new RegistrationTx(client, this.sql, this.audit, this.outbox);
-      const result = await work(tx);
-      await client.query(tx.commitSql());
-      this.outbox.committed(); // wake this process's relay (no NOTIFY: it would serialise commits)
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-        // The connection is unusable: the pool must discard it, not hand it to the next request mid-transaction.
-        broken = rollbackErr;
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    return withPoolClient(this.pool(), async (client, markBroken) => {
+      try {
+        await client.query(begin);
+        const tx = new RegistrationTx(client, this.sql, this.audit, this.outbox);
+        const result = await work(tx);
+        await client.query(tx.commitSql());
+        this.outbox.committed(); // wake this process's relay (no NOTIFY: it would serialise commits)
+        return result;
+      } catch (err) {
+        // A connection whose ROLLBACK fails is unusable: the pool must discard it, not hand it to the next request.
+        await client.query('ROLLBACK').catch(markBroken);
+        throw err;
+      }
+    });
   }
 
   /** TypeORM's pg pool for the runtime role (the hot path talks to pg directly, without the entity manager). */
