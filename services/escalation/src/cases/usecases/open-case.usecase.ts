@@ -70,51 +70,39 @@ export class OpenCaseUseCase {
       subjectRegisteredAddress: d.subjectRegisteredAddress,
     };
 
+    // What a decision sets on its case, whether the case is new or a reopened lead's case starting its next cycle.
+    const opening = {
+      path: d.decision,
+      jurisdiction,
+      category: d.category,
+      band: d.band,
+      authority: route?.system ?? null,
+      authorityLabel: route?.agency ?? null,
+      decidedBy: d.decidedBy,
+      handlerId: d.decidedBy,
+      decision,
+      openedAt: decidedAt,
+      filedAt: null,
+      closedAt: null,
+      outcome: null,
+      summary: null,
+      reporterFeedback: null,
+    };
+
     let c = await this.cases.byLead(tx, d.leadId, true);
     const from: CaseState | null = c?.state ?? null;
     if (c) {
       // A new decision on a lead that already has a case (after a reopen): same case, next cycle, old clocks stop.
       await this.clocks.stop(tx, c.id, 'ALL', 'CANCELLED');
       await this.timers.cancelForSubject(tx, c.id, [REVISIT_TIMER]);
-      Object.assign(c, {
-        path: d.decision,
-        jurisdiction,
-        category: d.category,
-        band: d.band,
-        authority: route?.system ?? null,
-        authorityLabel: route?.agency ?? null,
-        decidedBy: d.decidedBy,
-        handlerId: d.decidedBy,
-        decision,
-        openedAt: decidedAt,
-        filedAt: null,
-        closedAt: null,
-        outcome: null,
-        summary: null,
-        reporterFeedback: null,
-        cycle: c.cycle + 1,
-      });
+      Object.assign(c, { ...opening, cycle: c.cycle + 1 });
     } else {
       c = {
         id: uuidv7(),
         caseNo: await this.cases.nextCaseNo(tx, decidedAt),
         primaryLeadId: d.leadId,
-        path: d.decision,
         state: 'REOPENED',
-        jurisdiction,
-        category: d.category,
-        band: d.band,
-        authority: route?.system ?? null,
-        authorityLabel: route?.agency ?? null,
-        handlerId: d.decidedBy,
-        decidedBy: d.decidedBy,
-        decision,
-        openedAt: decidedAt,
-        filedAt: null,
-        closedAt: null,
-        outcome: null,
-        summary: null,
-        reporterFeedback: null,
+        ...opening,
         cycle: 1,
         investigators: [],
         mergedInto: null,
