@@ -1,7 +1,7 @@
-import type { Pool, QueryResult } from 'pg';
+import type { QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { KafkaBus } from './kafka-bus';
-import { withPoolClient } from '@outpost/platform';
+import { rawPoolOf, withPoolClient } from '@outpost/platform';
 import { errorFields, SILENT_LOGGER, type LoggerLike } from './logger';
 import { onOutboxCommitted, wakeRelaysAfterCommit } from './outbox-wake';
 import { quoteIdent } from './sql-identifier';
@@ -179,7 +179,7 @@ export class OutboxRelay {
    * spliced in is an integer or the checked schema name. Returns rows published.
    */
   private async publishBatch(waitForLock: boolean): Promise<number> {
-    return withPoolClient(this.pool(), async (client, markBroken) => {
+    return withPoolClient(rawPoolOf(this.dataSource), async (client, markBroken) => {
       const lockArgs = `hashtext('outpost.outbox-relay'), hashtext('${this.schema}')`;
       const lock = waitForLock
         ? `(SELECT true FROM (SELECT pg_advisory_xact_lock(${lockArgs})) AS waited)`
@@ -225,10 +225,6 @@ export class OutboxRelay {
         throw err;
       }
     });
-  }
-
-  private pool(): Pool {
-    return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
   private async maybeCleanup(): Promise<void> {

@@ -132,6 +132,11 @@ export function runtimeDataSourceOptions(
   };
 }
 
+/** The pg Pool behind a TypeORM DataSource, for hot paths that bypass TypeORM's QueryRunner (see withPoolClient). */
+export function rawPoolOf(dataSource: DataSource): Pool {
+  return (dataSource.driver as unknown as { master: Pool }).master;
+}
+
 /**
  * Runs `work` on a client checked out of a raw pg Pool (hot paths that bypass TypeORM's QueryRunner). While checked out,
  * a client whose connection dies BETWEEN queries (Postgres restarted while the caller awaited Kafka, say) emits

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditLog, type AuditEntry, type ChainHead } from '@outpost/audit';
 import { type LeadStatus, type Placement, type ScreeningHit, type ScreeningResult } from '@outpost/contracts';
 import { Outbox, type EventEnvelope } from '@outpost/messaging';
-import { withPoolClient } from '@outpost/platform';
+import { rawPoolOf, withPoolClient } from '@outpost/platform';
 
 /** A lead ready to insert: validated, screened, placed, reporter sealed. */
 export interface NewLeadRow {
@@ -325,7 +325,7 @@ export class LeadRepository {
       lockIds.length === 0
         ? 'BEGIN'
         : `BEGIN; SELECT pg_advisory_xact_lock(k) FROM unnest('{${lockIds.join(',')}}'::bigint[]) AS k ORDER BY k`;
-    return withPoolClient(this.pool(), async (client, markBroken) => {
+    return withPoolClient(rawPoolOf(this.db), async (client, markBroken) => {
       try {
         await client.query(begin);
         const tx = new RegistrationTx(client, this.sql, this.audit, this.outbox);
@@ -342,9 +342,6 @@ export class LeadRepository {
   }
 
   /** TypeORM's pg pool for the runtime role (the hot path talks to pg directly, without the entity manager). */
-  private pool(): Pool {
-    return (this.db.driver as unknown as { master: Pool }).master;
-  }
 
   /** The lead an Idempotency-Key or source reference already names (for replies to retries). */
   async findExisting(
