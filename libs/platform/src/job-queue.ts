@@ -66,3 +66,18 @@ export class QueueConnections {
     this.open.length = 0;
   }
 }
+
+/**
+ * Runs a reconciler every `ms` in the background (0 or less: never): a failed pass is reported and the next one tries
+ * again; the timer does not keep the process alive. Returns the timer for clearInterval at shutdown.
+ */
+export function repeatInBackground(
+  ms: number,
+  pass: () => Promise<unknown>,
+  onError: (err: unknown) => void,
+): NodeJS.Timeout | null {
+  if (ms <= 0) return null;
+  const timer = setInterval(() => void pass().catch(onError), ms);
+  timer.unref();
+  return timer;
+}

@@ -9,7 +9,7 @@ import { AuditLog } from '@outpost/audit';
 import type { Actor } from '@outpost/contracts';
 import { CLOCK, type Clock } from '@outpost/clock';
 import { Outbox } from '@outpost/messaging';
-import { addJobUnlessLive, QueueConnections, SERVICE_CONFIG } from '@outpost/platform';
+import { addJobUnlessLive, QueueConnections, SERVICE_CONFIG, repeatInBackground } from '@outpost/platform';
 import { Queue, Worker, type Job } from 'bullmq';
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -95,7 +95,7 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
   private queue?: Queue<{ dispatchId: string }>;
   private worker?: Worker<{ dispatchId: string }>;
   private readonly connections: QueueConnections;
-  private interval?: NodeJS.Timeout;
+  private interval: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -123,13 +123,11 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
     this.worker.on('error', (err) => this.logger.error(`dispatch worker: ${String(err)}`));
     await this.worker.waitUntilReady();
     await this.reconcile();
-    if (this.config.DISPATCH_RECONCILE_INTERVAL_MS > 0) {
-      this.interval = setInterval(
-        () => void this.reconcile().catch((e: unknown) => this.logger.error(`dispatch reconcile: ${String(e)}`)),
-        this.config.DISPATCH_RECONCILE_INTERVAL_MS,
-      );
-      this.interval.unref();
-    }
+    this.interval = repeatInBackground(
+      this.config.DISPATCH_RECONCILE_INTERVAL_MS,
+      () => this.reconcile(),
+      (e) => this.logger.error(`dispatch reconcile: ${String(e)}`),
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {

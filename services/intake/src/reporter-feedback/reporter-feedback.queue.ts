@@ -5,7 +5,13 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { addJobUnlessLive, QueueConnections, retriedJobOptions, SERVICE_CONFIG } from '@outpost/platform';
+import {
+  addJobUnlessLive,
+  QueueConnections,
+  retriedJobOptions,
+  SERVICE_CONFIG,
+  repeatInBackground,
+} from '@outpost/platform';
 import { Queue, Worker, type Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 import type { IntakeConfig } from '../config/intake.config';
@@ -31,7 +37,7 @@ export class ReporterFeedbackQueue implements OnApplicationBootstrap, BeforeAppl
   private queueInstance: Queue<ReporterFeedbackJob> | null = null;
   private bullWorker: Worker<ReporterFeedbackJob, FeedbackOutcome> | null = null;
   private readonly connections: QueueConnections;
-  private interval?: NodeJS.Timeout;
+  private interval: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -55,12 +61,11 @@ export class ReporterFeedbackQueue implements OnApplicationBootstrap, BeforeAppl
     this.bullWorker.on('error', (err) => this.logger.error(`reporter-feedback worker: ${String(err)}`));
     await this.bullWorker.waitUntilReady();
     await this.reconcile();
-    if (this.config.REPORTER_FEEDBACK_RECONCILE_MS > 0) {
-      this.interval = setInterval(() => {
-        this.reconcile().catch((e: unknown) => this.logger.error(`reporter-feedback reconcile: ${String(e)}`));
-      }, this.config.REPORTER_FEEDBACK_RECONCILE_MS);
-      this.interval.unref();
-    }
+    this.interval = repeatInBackground(
+      this.config.REPORTER_FEEDBACK_RECONCILE_MS,
+      () => this.reconcile(),
+      (e) => this.logger.error(`reporter-feedback reconcile: ${String(e)}`),
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {

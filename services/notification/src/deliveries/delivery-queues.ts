@@ -6,7 +6,13 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { CLOCK, type Clock } from '@outpost/clock';
-import { addJobUnlessLive, QueueConnections, retriedJobOptions, SERVICE_CONFIG } from '@outpost/platform';
+import {
+  addJobUnlessLive,
+  QueueConnections,
+  retriedJobOptions,
+  SERVICE_CONFIG,
+  repeatInBackground,
+} from '@outpost/platform';
 import { DelayedError, Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { NotificationConfig } from '../config/notification.config';
 import { DELIVERY_CHANNELS, type DeliveryChannel } from '../rules/rule.types';
@@ -30,7 +36,7 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
   private readonly queues = new Map<DeliveryChannel, Queue<DeliveryJob>>();
   private readonly workers: Worker<DeliveryJob>[] = [];
   private readonly connections: QueueConnections;
-  private interval?: NodeJS.Timeout;
+  private interval: NodeJS.Timeout | null = null;
   /** New deliveries waiting for the next bulk add (see enqueueNew). */
   private fresh: Array<{ d: NewJob; done: (err?: unknown) => void }> = [];
 
@@ -64,12 +70,11 @@ export class DeliveryQueues implements OnApplicationBootstrap, BeforeApplication
     }
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
     await this.reconcile(0);
-    if (this.config.RECONCILE_INTERVAL_MS > 0) {
-      this.interval = setInterval(() => {
-        this.reconcile().catch((e: unknown) => this.logger.error(`delivery reconcile: ${String(e)}`));
-      }, this.config.RECONCILE_INTERVAL_MS);
-      this.interval.unref();
-    }
+    this.interval = repeatInBackground(
+      this.config.RECONCILE_INTERVAL_MS,
+      () => this.reconcile(),
+      (e) => this.logger.error(`delivery reconcile: ${String(e)}`),
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
