@@ -2,3 +2,4 @@ export * from './infra';
 export * from './auth';
 export * from './http-receiver';
 export * from './smtp-sink';
+export * from './events';

@@ -1,0 +1,41 @@
+import type { LeadRegisteredV1 } from '@outpost/contracts';
+
+/**
+ * A valid intake.lead-registered.v1 payload for consumer tests: a patrol lead on the 沙河 street grid, red band, no
+ * subjects, anonymous reporter. Tests override what they are about (source, channel, reporter, time…).
+ */
+export function leadRegisteredPayload(leadId: string, overrides: Partial<LeadRegisteredV1> = {}): LeadRegisteredV1 {
+  return {
+    leadId,
+    reference: `TH-20260316-${leadId.slice(-6)}`,
+    sourceId: 'src-patrol',
+    sourceName: '巡查系统',
+    sourceChannel: 'PATROL',
+    sourceRef: null,
+    discoveredAt: null,
+    reportedAt: new Date().toISOString(),
+    title: '某公司承诺高额返利',
+    description: '巡查发现',
+    suggestedCategory: 'IF-XS',
+    subjects: [],
+    placement: {
+      addressText: null,
+      standardAddressCode: null,
+      lat: null,
+      lng: null,
+      streetCode: '440106001',
+      streetName: '沙河',
+      communityCode: null,
+      gridIds: ['G-440106001-C01'],
+      resolvedBy: 'ADDRESS_TEXT',
+      unresolved: false,
+    },
+    estimates: { promisedYieldPct: 18, amountYuan: null, participants: null, lossYuan: null, elderlyInvolved: null },
+    channels: [],
+    screening: { catalogVersion: '1', score: 70, band: 'red', hits: [] },
+    reporter: { anonymous: true, contactable: false },
+    confidentiality: 'NORMAL',
+    filedBy: null,
+    ...overrides,
+  };
+}
