@@ -37,7 +37,8 @@ export class AfterCommit implements EntitySubscriberInterface {
   }
 
   afterTransactionCommit(e: TransactionCommitEvent): void {
-    if (!e.queryRunner) return;
+    // TypeORM announces a released savepoint as a commit too: only the outermost commit makes the rows visible.
+    if (!e.queryRunner || e.queryRunner.isTransactionActive) return;
     const hooks = this.pending.get(e.queryRunner);
     if (!hooks) return;
     this.pending.delete(e.queryRunner);
@@ -45,7 +46,9 @@ export class AfterCommit implements EntitySubscriberInterface {
   }
 
   afterTransactionRollback(e: TransactionRollbackEvent): void {
-    if (e.queryRunner) this.pending.delete(e.queryRunner);
+    // A savepoint rolled back: the outer transaction (and its earlier hooks) may still commit. Hooks deferred inside
+    // the savepoint then run for rows that do not exist, which they tolerate (Postgres is the truth).
+    if (e.queryRunner && !e.queryRunner.isTransactionActive) this.pending.delete(e.queryRunner);
   }
 
   private fire(hooks: Hook[]): void {
