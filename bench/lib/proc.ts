@@ -89,7 +89,9 @@ export class ServiceProcess {
     const main = join(this.distRoot, 'services', this.name, 'src', 'main.js');
     if (!existsSync(main)) throw new Error(`${main} is missing: build first (bash deploy/local/bench.sh builds it)`);
     const log = openSync(join(this.logDir, `${this.name}.${this.starts}.log`), 'a');
-    const child = spawn(process.execPath, ['--enable-source-maps', main], {
+    // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the services under load.
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, main], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.env, ...extraEnv, PORT: String(this.port), HOST: '127.0.0.1' },
       stdio: ['ignore', log, log],

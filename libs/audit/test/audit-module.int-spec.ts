@@ -12,7 +12,7 @@ import {
   type VerifyReport,
 } from '../src';
 import type { AuditCheckpointV1 } from '@outpost/contracts';
-import { Outbox, messagingMigration } from '@outpost/messaging';
+import { Outbox, messagingMigration, outboxPendingByTxSql } from '@outpost/messaging';
 import { TEST_INFRA, eventually, uniqueTopicPrefix } from '@outpost/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
@@ -196,7 +196,8 @@ describe(`${AuditModule.name} with the default sink`, () => {
     t = await openAuditTestDb('audit_module_outbox');
     await migrate(t, 'intake', 2);
     await t.admin.transaction(async (tx) => {
-      for (const sql of messagingMigration('intake', RUNTIME_ROLE).up) await tx.query(sql);
+      for (const sql of [...messagingMigration('intake', RUNTIME_ROLE).up, ...outboxPendingByTxSql('intake')])
+        await tx.query(sql);
     });
     const url = new URL(t.db.adminUrl);
     url.username = RUNTIME_ROLE;

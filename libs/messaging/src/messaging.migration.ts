@@ -110,6 +110,41 @@ export function outboxNotifyDroppedMigration(): new () => MigrationInterface {
   };
 }
 
+/**
+ * A later migration for every service: each outbox row records the id of the transaction that wrote it (`tx`), and
+ * pending rows are indexed by it. The relay then scans only rows written by transactions that were still running at
+ * its previous complete scan (`OutboxRelay`'s floor), instead of walking the index entries of every row it has sent
+ * since the last VACUUM: with autovacuum slow or off, that walk grew by one entry per event and made each batch
+ * slower than the last.
+ */
+export function outboxPendingByTxMigration(): new () => MigrationInterface {
+  return class OutboxPendingByTx1769600000000 implements MigrationInterface {
+    name = 'OutboxPendingByTx1769600000000';
+
+    async up(q: QueryRunner): Promise<void> {
+      for (const sql of outboxPendingByTxSql(migrationSchema(q))) await q.query(sql);
+    }
+
+    async down(q: QueryRunner): Promise<void> {
+      const s = quoteIdent(migrationSchema(q));
+      await q.query(`CREATE INDEX outbox_pending_idx ON ${s}.outbox (seq) WHERE sent_at IS NULL`);
+      await q.query(`DROP INDEX ${s}.outbox_pending_tx_idx`);
+      await q.query(`ALTER TABLE ${s}.outbox DROP COLUMN tx`);
+    }
+  };
+}
+
+/** The statements of `outboxPendingByTxMigration` (for tests that build a schema from `messagingMigration` by hand). */
+export function outboxPendingByTxSql(schema: string): string[] {
+  const s = quoteIdent(schema);
+  return [
+    `ALTER TABLE ${s}.outbox ADD COLUMN tx xid8 NOT NULL DEFAULT pg_current_xact_id()`,
+    `COMMENT ON COLUMN ${s}.outbox.tx IS 'Transaction that wrote the row (bounds the relay''s scan)'`,
+    `CREATE INDEX outbox_pending_tx_idx ON ${s}.outbox (tx) WHERE sent_at IS NULL`,
+    `DROP INDEX ${s}.outbox_pending_idx`,
+  ];
+}
+
 function migrationSchema(q: QueryRunner): string {
   const schema = (q.connection.options as { schema?: string }).schema;
   if (!schema) throw new Error('migration DataSource has no schema');

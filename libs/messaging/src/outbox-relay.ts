@@ -60,6 +60,12 @@ const LOCK_BUSY_QUICK_RETRIES = 5;
  * consumers deduplicate by event id). There is no high-water mark: a row whose transaction took a lower `seq` but
  * committed late is simply still `sent_at IS NULL` and goes out in the next batch. (Per-key order then follows commit
  * order; use cases serialise writes to one lead by locking its row, so for one key seq order = commit order.)
+ *
+ * Why a batch does not slow down as sent rows pile up: each row records the transaction that wrote it (`tx`), and a
+ * batch looks only at pending rows with `tx >=` a floor. After a batch that took every pending row it saw, the floor
+ * moves to its snapshot's xmin: every transaction older than that had finished, so all its rows were visible and are
+ * now sent, and any transaction still running (or not started) has a larger id. The index entries of rows sent before
+ * the floor are never walked again, even when VACUUM has not yet removed them.
  */
 export class OutboxRelay {
   private readonly dataSource: DataSource;
@@ -82,6 +88,8 @@ export class OutboxRelay {
   private lockBusy = false;
   private busyStreak = 0;
   private lastCleanup = 0;
+  /** xid8: no row written by a transaction older than this is pending (see the class comment). */
+  private floor = 0n;
 
   constructor(o: OutboxRelayOptions) {
     this.dataSource = o.dataSource;
@@ -186,18 +194,31 @@ export class OutboxRelay {
         : `pg_try_advisory_xact_lock(${lockArgs})`;
       let open = true;
       try {
+        // The oldest pending seqs are picked from a materialised set read through outbox_pending_tx_idx from the floor
+        // on: an ORDER BY seq ... LIMIT on the table itself could be planned as a walk of the primary key from the
+        // first row ever written.
         const [, claim] = (await client.query(
-          `BEGIN; WITH lock AS MATERIALIZED (SELECT ${lock} AS locked)
-           SELECT lock.locked, o.seq, o.topic, o.key, o.value, o.headers FROM lock LEFT JOIN LATERAL (
-             SELECT seq, topic, key, value, headers FROM ${this.table}
-              WHERE lock.locked AND sent_at IS NULL ORDER BY seq LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED
+          `BEGIN; WITH lock AS MATERIALIZED (SELECT ${lock} AS locked),
+           pending AS MATERIALIZED (
+             SELECT seq FROM ${this.table} WHERE (SELECT locked FROM lock) AND sent_at IS NULL AND tx >= '${this.floor}'::xid8
+           ),
+           oldest AS MATERIALIZED (SELECT seq FROM pending ORDER BY seq LIMIT ${this.batchSize})
+           SELECT lock.locked, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon,
+                  (SELECT count(*) FROM pending)::int AS seen,
+                  o.seq, o.topic, o.key, o.value, o.headers FROM lock LEFT JOIN LATERAL (
+             SELECT t.seq, t.topic, t.key, t.value, t.headers FROM oldest JOIN ${this.table} t ON t.seq = oldest.seq
+              WHERE t.sent_at IS NULL ORDER BY t.seq FOR UPDATE OF t SKIP LOCKED
            ) AS o ON true`,
         )) as unknown as [unknown, QueryResult<ClaimedRow>];
         const rows = claim.rows.filter((r): r is ClaimedRow & { seq: string } => r.seq !== null);
         this.lockBusy = claim.rows[0]?.locked !== true;
+        // Every pending row this snapshot saw is in this batch: once it commits, the floor may rise to the horizon.
+        const first = claim.rows[0];
+        const horizon = !this.lockBusy && first && rows.length === first.seen ? BigInt(first.horizon!) : null;
         if (!rows.length) {
           await client.query(this.lockBusy ? 'ROLLBACK' : 'COMMIT');
           open = false;
+          this.raiseFloor(horizon);
           return 0;
         }
         await this.bus.send(rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })));
@@ -212,6 +233,7 @@ export class OutboxRelay {
           `UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY('{${seqs.join(',')}}'::bigint[]); COMMIT`,
         );
         open = false;
+        this.raiseFloor(horizon);
         this.logger.debug?.({ schema: this.schema, count: rows.length }, 'outbox batch published');
         return rows.length;
       } catch (err) {
@@ -225,6 +247,10 @@ export class OutboxRelay {
         throw err;
       }
     });
+  }
+
+  private raiseFloor(horizon: bigint | null): void {
+    if (horizon !== null && horizon > this.floor) this.floor = horizon;
   }
 
   private async maybeCleanup(): Promise<void> {
@@ -259,6 +285,10 @@ export class OutboxRelay {
 
 interface ClaimedRow {
   locked: boolean | null;
+  /** xid8 as text: the claim snapshot's xmin. */
+  horizon: string | null;
+  /** Pending rows the claim saw (all of them are in the batch when it equals the batch's length). */
+  seen: number;
   seq: string | null;
   topic: string;
   key: string;

@@ -3,6 +3,7 @@ import {
   EventConsumer,
   KafkaBus,
   messagingMigration,
+  outboxPendingByTxSql,
   Outbox,
   type EventConsumerOptions,
   type LoggerLike,
@@ -56,7 +57,8 @@ export async function setupMessagingTest(label: string): Promise<MessagingTestEn
   // Roles are cluster-wide and test files run in parallel: tolerate a concurrent creator.
   await admin.query(`DO $$ BEGIN CREATE ROLE ${RUNTIME_ROLE} NOLOGIN;
     EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
-  for (const stmt of messagingMigration(SCHEMA, RUNTIME_ROLE).up) await admin.query(stmt);
+  for (const stmt of [...messagingMigration(SCHEMA, RUNTIME_ROLE).up, ...outboxPendingByTxSql(SCHEMA)])
+    await admin.query(stmt);
   await admin.query(
     `CREATE TABLE ${SCHEMA}.effects (id bigserial PRIMARY KEY, event_id uuid NOT NULL, key text NOT NULL, n int NOT NULL)`,
   );

@@ -159,6 +159,40 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
     }
   });
 
+  it('scans only rows written since its floor, and the floor never passes a transaction still running', async () => {
+    const sut = new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, logger: TEST_LOGGER });
+    await sut.flush(); // whatever earlier tests left
+    const commitOne = (n: number) => env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('floor', n)));
+    // A transaction that writes its row now and commits only after several batches have gone out.
+    const late = await (env.dataSource.driver as unknown as { master: Pool }).master.connect();
+    try {
+      await late.query('BEGIN');
+      await late.query(
+        `WITH ${env.outbox.insertSql('ev', 1)} SELECT 1`,
+        env.outbox.rowParams(env.outbox.build(testEvent('late', 1))),
+      );
+      for (let n = 1; n <= 3; n++) {
+        await commitOne(n);
+        expect(await sut.flush()).toBe(1);
+      }
+      await late.query('COMMIT');
+    } finally {
+      late.release();
+    }
+
+    expect(await sut.flush()).toBe(1); // the late row: the floor stayed at or below its transaction
+
+    // Once every row is sent, the floor is past all of them: a pending row recorded as written by an older
+    // transaction (impossible in practice, forged here) is outside the scan, so the scan is bounded.
+    await commitOne(4);
+    expect(await sut.flush()).toBe(1);
+    await commitOne(5);
+    await env.sql(`UPDATE ${SCHEMA}.outbox SET tx = '3'::xid8 WHERE sent_at IS NULL`);
+    expect(await sut.flush()).toBe(0);
+    expect(await sut.backlog()).toBe(1);
+    await env.sql(`UPDATE ${SCHEMA}.outbox SET sent_at = now() WHERE sent_at IS NULL`); // leave nothing pending
+  });
+
   it('deletes sent rows past the retention and keeps pending ones', async () => {
     await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('retention', 1)));
     await env.sql(`UPDATE ${SCHEMA}.outbox SET sent_at = now() - interval '2 days' WHERE sent_at IS NOT NULL`);

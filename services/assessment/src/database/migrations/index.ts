@@ -1,5 +1,9 @@
-import { outboxNotifyDroppedMigration } from '@outpost/messaging';
+import { outboxNotifyDroppedMigration, outboxPendingByTxMigration } from '@outpost/messaging';
 import { InitAssessment1764200000000 } from './1764200000000-InitAssessment';
 
 /** Every migration of the assessment schema, oldest first. */
-export const assessmentMigrations = [InitAssessment1764200000000, outboxNotifyDroppedMigration()];
+export const assessmentMigrations = [
+  InitAssessment1764200000000,
+  outboxNotifyDroppedMigration(),
+  outboxPendingByTxMigration(),
+];

@@ -1,5 +1,9 @@
-import { outboxNotifyDroppedMigration } from '@outpost/messaging';
+import { outboxNotifyDroppedMigration, outboxPendingByTxMigration } from '@outpost/messaging';
 import { InitEscalation1767225600000 } from './1767225600000-InitEscalation';
 
 /** Every migration of the escalation schema, oldest first. */
-export const escalationMigrations = [InitEscalation1767225600000, outboxNotifyDroppedMigration()];
+export const escalationMigrations = [
+  InitEscalation1767225600000,
+  outboxNotifyDroppedMigration(),
+  outboxPendingByTxMigration(),
+];

@@ -1,5 +1,9 @@
-import { outboxNotifyDroppedMigration } from '@outpost/messaging';
+import { outboxNotifyDroppedMigration, outboxPendingByTxMigration } from '@outpost/messaging';
 import { GatewayInitial1767100000000 } from './1767100000000-gateway-initial';
 
 /** Every migration of the gateway schema, oldest first. */
-export const gatewayMigrations = [GatewayInitial1767100000000, outboxNotifyDroppedMigration()];
+export const gatewayMigrations = [
+  GatewayInitial1767100000000,
+  outboxNotifyDroppedMigration(),
+  outboxPendingByTxMigration(),
+];

@@ -1,4 +1,4 @@
-import { outboxNotifyDroppedMigration } from '@outpost/messaging';
+import { outboxNotifyDroppedMigration, outboxPendingByTxMigration } from '@outpost/messaging';
 import { InitIntake1767225600000 } from './1767225600000-InitIntake';
 import { GridReferenceData1767225600001 } from './1767225600001-GridReferenceData';
 import { LeadFactsNotDeletable1767225600002 } from './1767225600002-LeadFactsNotDeletable';
@@ -11,4 +11,5 @@ export const intakeMigrations = [
   LeadFactsNotDeletable1767225600002,
   ReporterFeedback1767225600003,
   outboxNotifyDroppedMigration(),
+  outboxPendingByTxMigration(),
 ];

@@ -1,5 +1,9 @@
-import { outboxNotifyDroppedMigration } from '@outpost/messaging';
+import { outboxNotifyDroppedMigration, outboxPendingByTxMigration } from '@outpost/messaging';
 import { InitNotification1767312000000 } from './1767312000000-InitNotification';
 
 /** Every migration of the notification schema, oldest first. */
-export const notificationMigrations = [InitNotification1767312000000, outboxNotifyDroppedMigration()];
+export const notificationMigrations = [
+  InitNotification1767312000000,
+  outboxNotifyDroppedMigration(),
+  outboxPendingByTxMigration(),
+];
