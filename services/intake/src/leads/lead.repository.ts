@@ -150,7 +150,9 @@ export interface RegistrationWrite {
 /**
  * One registration transaction on its own pooled connection, in four round trips: BEGIN + subject locks, the read
  * (open primary, locked; reference; audit head), the write (every row, one statement), audit head move + COMMIT.
- * Plain pg (no entity manager) and named statements (parsed and planned once per connection).
+ * Plain pg, no entity manager. Unnamed statements on purpose: a named (prepared) statement is planned once for good
+ * after five runs, and a plan made while `lead` held a handful of rows scanned the whole table on every registration
+ * once it held thousands (with autovacuum off, nothing re-plans it); each registration is planned for the table as it is.
  */
 export class RegistrationTx {
   private beforeCommit = '';
@@ -168,11 +170,7 @@ export class RegistrationTx {
    * a lead while holding a head: the order is subject locks → primary row → head, as in AuditLog.append.
    */
   async read(keys: string[]): Promise<RegistrationRead> {
-    const { rows } = await this.client.query<ReadRow>({
-      name: 'intake-register-read',
-      text: this.sql.read,
-      values: [keys],
-    });
+    const { rows } = await this.client.query<ReadRow>(this.sql.read, [keys]);
     const r = rows[0]!;
     const primary = r.p_id
       ? {
@@ -188,7 +186,7 @@ export class RegistrationTx {
       head = this.audit.toHead({ chain: r.chain, seq: r.seq!, hash: r.hash! });
     } else {
       // Every chain busy: wait for one (rare; an extra round trip).
-      const waited = await this.client.query<HeadRow>({ name: 'intake-audit-wait-head', text: this.sql.waitHead });
+      const waited = await this.client.query<HeadRow>(this.sql.waitHead);
       if (!waited.rows[0]) throw new Error('audit_head has no chains: migrations not run?');
       head = this.audit.toHead(waited.rows[0]);
     }
@@ -201,16 +199,12 @@ export class RegistrationTx {
    * or source reference (ON CONFLICT, not check-then-insert).
    */
   async write(w: RegistrationWrite): Promise<{ id: string; receivedAt: Date } | null> {
-    const { rows } = await this.client.query<{ id: string; received_at: Date }>({
-      name: 'intake-register-write',
-      text: this.sql.write,
-      values: [
-        ...leadParams(w.row, w.status),
-        w.reference,
-        ...this.audit.appendParams(w.audit),
-        ...this.outbox.rowParams(w.event),
-      ],
-    });
+    const { rows } = await this.client.query<{ id: string; received_at: Date }>(this.sql.write, [
+      ...leadParams(w.row, w.status),
+      w.reference,
+      ...this.audit.appendParams(w.audit),
+      ...this.outbox.rowParams(w.event),
+    ]);
     const r = rows[0];
     if (!r) return null;
     this.beforeCommit = `${this.audit.moveHeadSql(w.audit)}; `;
