@@ -77,4 +77,62 @@ describe(`${ScreeningEngine.name} scan edges`, () => {
     const viaRecords = sut.screenRecordsSync([r]).results[0].hits;
     expect(viaRecords).toEqual(sut.screenText({ text: r.text, accountName: r.accountName }));
   });
+
+  it('skips the rules for a field whose only term matches belong to indicators of other fields', () => {
+    // 投资 and 收益 are C4 terms only, and C4 screens remark only.
+    expect(show(sut.screenText({ text: '投资收益', remark: '投资收益' }))).toEqual([
+      'remark:C4:投资',
+      'remark:C4:收益',
+    ]);
+    expect(text('投资收益')).toEqual([]);
+    expect(text('投资收益，保本保息')).toEqual(['text:B1:保本保息']);
+  });
+
+  it('gives every record its own hits array, empty or exact, however the hit buffer is reused', () => {
+    const { results } = sut.screenRecordsSync([
+      { ref: 'a', text: '保本保息，高额返利' },
+      { ref: 'b', text: '今日巡查无异常' },
+      { ref: 'c', text: '保本保息', remark: '返息' },
+    ]);
+    expect(results.map((r) => show(r.hits))).toEqual([
+      ['text:B1:保本保息', 'text:B2:高额返利'],
+      [],
+      ['text:B1:保本保息', 'remark:C4:返息'],
+    ]);
+    expect(new Set(results.map((r) => r.hits)).size).toBe(3);
+    results[1].hits.push(results[0].hits[0]);
+    expect(sut.screenRecordsSync([{ ref: 'b', text: '今日巡查无异常' }]).results[0].hits).toEqual([]);
+  });
+
+  it('scores a record with text and fund-flow hits over all of them, and leaves the other records as they were', () => {
+    const at = (h: number): string => new Date(Date.UTC(2026, 10, 1, h)).toISOString();
+    const records: ScreeningRecord[] = [];
+    for (let i = 0; i < 10; i++) {
+      records.push({
+        ref: `in${i}`,
+        text: i === 0 ? '保本保息' : undefined,
+        accountNo: '6222000001',
+        counterpartyNo: `p${i}`,
+        direction: 'in',
+        amount: 10000 * (1 + (i % 3)),
+        occurredAt: at(i),
+      });
+    }
+    records.push({
+      ref: 'other',
+      text: '高额返利',
+      accountNo: '6222000002',
+      direction: 'in',
+      amount: 5,
+      occurredAt: at(1),
+    });
+    const { results } = sut.screenRecordsSync(records);
+    const first = results[0];
+    expect(show(first.hits)).toEqual(['text:B1:保本保息', 'accountNo:C3:金额固定倍数']);
+    for (const r of results) {
+      const full = sut.score(r.hits);
+      expect({ score: r.score, band: r.band }).toEqual({ score: full.score, band: full.band });
+    }
+    expect(show(results[10].hits)).toEqual(['text:B2:高额返利']);
+  });
 });

@@ -58,15 +58,28 @@ interface FieldContext {
   /** Per compiled indicator: 1 if the indicator screens this field. */
   readonly applicable: Uint8Array;
   readonly nameField: boolean;
+  /**
+   * Per pattern: its roles, with TERM only if some term ref of the pattern applies to this field, so a field whose
+   * only term matches belong to other fields' indicators (投资 is a remark-only term) skips the rules entirely.
+   */
+  readonly roles: Uint8Array;
   /** Hits are immutable and identical for the same (indicator, term, field): built once per term ref, shared, frozen. */
   readonly hits: Array<ScreeningHit | undefined>;
 }
 
-interface AccountFlows {
-  /** Indexes of this account's records in the request. */
-  idx: number[];
+/** The movements of one call grouped by account: a linked list per account over the call's flow records. */
+interface CallFlows {
   flows: FlowRecord[];
+  /** Per flow: index of its record in the call, and the next flow of the same account (-1: none). */
+  record: Int32Array;
+  next: Int32Array;
+  /** Per account (in first-seen order): first flow and number of flows. */
+  accounts: string[];
+  head: number[];
+  count: number[];
 }
+
+const NO_FLOWS: readonly FlowRecord[] = [];
 
 const MAX_CACHED_FIELDS = 256;
 const SKIP_UNIT = 0xffff;
@@ -125,6 +138,15 @@ export class ScreeningEngine {
   private candStart = new Int32Array(64);
   private candEnd = new Int32Array(64);
   private candAlive = new Uint8Array(64);
+  // Hits of the record (or screenText call) being screened, deduplicated by identity, with their indicators' catalogue
+  // positions for the scorer; copied out at the exact size once the record is done.
+  private hitBuf: ScreeningHit[] = [];
+  private hitOrder = new Int32Array(16);
+  private hitCount = 0;
+  /** Per record of the current call: 1 if fund-flow rules added hits to it (valid when applyFundFlow returned true). */
+  private fundFlowHitAt = new Uint8Array(0);
+  /** Per compiled indicator: its catalogue position (QuickScorer order). */
+  private readonly indOrder: Int32Array;
 
   constructor(catalog: IndicatorCatalog, options: ScreeningEngineOptions = {}) {
     this.catalog = catalog;
@@ -193,6 +215,11 @@ export class ScreeningEngine {
     this.indWeight = Float64Array.from(this.indicators, ({ def }) => def.weight);
     this.order = catalogOrder(catalog);
     this.quick = new QuickScorer(catalog, this.byId);
+    this.indOrder = Int32Array.from(this.indicators, ({ def }) => {
+      const order = this.quick.indexOf(def.id);
+      if (order === undefined) throw new Error(`indicator ${def.id} has no catalogue position`);
+      return order;
+    });
     this.latinStart = Uint8Array.from(patterns, (p) => (isAsciiAlnum(p.charCodeAt(0)) ? 1 : 0));
     this.latinEnd = Uint8Array.from(patterns, (p) => (isAsciiAlnum(p.charCodeAt(p.length - 1)) ? 1 : 0));
     if (this.ac.cls.reduce((a, b) => Math.max(a, b), 0) >= ALNUM_BIT) throw new Error('catalogue alphabet too large');
@@ -231,12 +258,12 @@ export class ScreeningEngine {
    * frozen objects shared between calls (copy one before changing it).
    */
   screenText(fields: Record<string, string | null | undefined>): ScreeningHit[] {
-    const hits: ScreeningHit[] = [];
+    this.hitCount = 0;
     for (const field of Object.keys(fields)) {
       const value = fields[field];
-      if (typeof value === 'string' && value.length > 0) this.screenField(this.fieldContext(field), value, hits);
+      if (typeof value === 'string' && value.length > 0) this.screenField(this.fieldContext(field), value);
     }
-    return hits;
+    return this.hitBuf.slice(0, this.hitCount);
   }
 
   /** Score hits (and lead facts) into score, band, four-characteristics checklist and explanation lines. */
@@ -267,39 +294,74 @@ export class ScreeningEngine {
     history: Map<string, FlowRecord[]> = new Map(),
   ): { results: RecordScreening[]; flows: FlowRecord[] } {
     const nowIso = this.now().toISOString();
-    const hitsPer: ScreeningHit[][] = new Array<ScreeningHit[]>(records.length);
-    const flows: FlowRecord[] = [];
-    const byAccount = new Map<string, AccountFlows>();
+    const n = records.length;
+    const hitsPer: ScreeningHit[][] = new Array<ScreeningHit[]>(n);
+    const scores = new Float64Array(n);
+    const bands = new Array<Band>(n);
+    const call: CallFlows = {
+      flows: [],
+      record: new Int32Array(n),
+      next: new Int32Array(n),
+      accounts: [],
+      head: [],
+      count: [],
+    };
+    const accountIds = new Map<string, number>();
     // Named reads in RECORD_TEXT_FIELDS order: a keyed read by a varying property name costs more than the scan of a
     // short field.
     const [text, accountName, counterpartyName, remark] = this.recordFields;
-    for (let i = 0; i < records.length; i++) {
+    for (let i = 0; i < n; i++) {
       const r = records[i];
-      const hits: ScreeningHit[] = [];
-      if (typeof r.text === 'string' && r.text.length > 0) this.screenField(text, r.text, hits);
-      if (typeof r.accountName === 'string' && r.accountName.length > 0)
-        this.screenField(accountName, r.accountName, hits);
+      this.hitCount = 0;
+      if (typeof r.text === 'string' && r.text.length > 0) this.screenField(text, r.text);
+      if (typeof r.accountName === 'string' && r.accountName.length > 0) this.screenField(accountName, r.accountName);
       if (typeof r.counterpartyName === 'string' && r.counterpartyName.length > 0)
-        this.screenField(counterpartyName, r.counterpartyName, hits);
-      if (typeof r.remark === 'string' && r.remark.length > 0) this.screenField(remark, r.remark, hits);
-      hitsPer[i] = hits;
+        this.screenField(counterpartyName, r.counterpartyName);
+      if (typeof r.remark === 'string' && r.remark.length > 0) this.screenField(remark, r.remark);
+      const hc = this.hitCount;
+      if (hc === 0) {
+        hitsPer[i] = [];
+        bands[i] = 'none';
+      } else {
+        hitsPer[i] = this.hitBuf.slice(0, hc);
+        const s = this.quick.scoreIndexed(this.hitOrder, hc);
+        scores[i] = s.score;
+        bands[i] = s.band;
+      }
       const flow = this.flowOf(r, nowIso);
       if (flow) {
-        flows.push(flow);
-        const acc = byAccount.get(flow.accountNo);
-        if (acc) {
-          acc.idx.push(i);
-          acc.flows.push(flow);
-        } else byAccount.set(flow.accountNo, { idx: [i], flows: [flow] });
+        const f = call.flows.length;
+        call.flows.push(flow);
+        call.record[f] = i;
+        call.next[f] = -1;
+        const a = accountIds.get(flow.accountNo);
+        if (a === undefined) {
+          accountIds.set(flow.accountNo, call.accounts.length);
+          call.accounts.push(flow.accountNo);
+          call.head.push(f);
+          call.count.push(1);
+        } else {
+          // Prepend: the list is walked once and reversed into call order there.
+          call.next[f] = call.head[a];
+          call.head[a] = f;
+          call.count[a]++;
+        }
       }
     }
-    if (byAccount.size > 0) this.applyFundFlow(byAccount, history, hitsPer);
-    const results: RecordScreening[] = new Array<RecordScreening>(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const hits = hitsPer[i];
-      const s = this.quick.score(hits);
-      results[i] = { ref: records[i].ref, score: s.score, band: s.band, hits };
+    if (call.flows.length > 0 && this.applyFundFlow(call, history, hitsPer)) {
+      // Records that gained fund-flow hits are scored again over all their hits (rare: only funnel / multiple patterns).
+      for (let i = 0; i < n; i++) {
+        const hits = hitsPer[i];
+        if (hits.length === 0 || !this.fundFlowHitAt[i]) continue;
+        const s = this.quick.score(hits);
+        scores[i] = s.score;
+        bands[i] = s.band;
+      }
     }
+    const results: RecordScreening[] = new Array<RecordScreening>(n);
+    for (let i = 0; i < n; i++)
+      results[i] = { ref: records[i].ref, score: scores[i], band: bands[i], hits: hitsPer[i] };
+    const flows = call.flows;
     return { results, flows };
   }
 
@@ -318,20 +380,26 @@ export class ScreeningEngine {
     };
   }
 
-  private applyFundFlow(
-    byAccount: Map<string, AccountFlows>,
-    history: Map<string, FlowRecord[]>,
-    hitsPer: ScreeningHit[][],
-  ): void {
+  /** Fund-flow rules per account; marks the records that gained hits in `fundFlowHitAt` and says whether any did. */
+  private applyFundFlow(call: CallFlows, history: Map<string, FlowRecord[]>, hitsPer: ScreeningHit[][]): boolean {
     const cfg = this.catalog.fundFlow;
     const windowMs = cfg.windowDays * 86_400_000;
     // No rule can fire on fewer movements than the smallest minimum: skip those accounts before building anything.
     const minNeeded = Math.min(cfg.funnel.minCounterparties, cfg.fixedMultiples.minInbound);
     const c2 = this.byId.get('C2');
     const c3 = this.byId.get('C3');
-    for (const [accountNo, { idx, flows: mine }] of byAccount) {
-      const past = history.get(accountNo) ?? [];
-      if (past.length + mine.length < minNeeded) continue;
+    let any = false;
+    for (let a = 0; a < call.accounts.length; a++) {
+      const accountNo = call.accounts[a];
+      const past = history.get(accountNo) ?? NO_FLOWS;
+      const count = call.count[a];
+      if (past.length + count < minNeeded) continue;
+      const idx = new Array<number>(count);
+      const mine = new Array<FlowRecord>(count);
+      for (let f = call.head[a], k = count - 1; f !== -1; f = call.next[f], k--) {
+        idx[k] = call.record[f];
+        mine[k] = call.flows[f];
+      }
       const refs = new Set(mine.map((f) => f.ref));
       const combined = [...past.filter((f) => !refs.has(f.ref)), ...mine];
       // The window ends at the latest movement seen, so a month-old bank export is judged on its own timeline.
@@ -356,20 +424,30 @@ export class ScreeningEngine {
           anchor: def.anchor,
           weight: def.weight,
         });
-        for (const i of idx) hitsPer[i].push(hit);
+        if (!any) {
+          if (this.fundFlowHitAt.length < hitsPer.length) this.fundFlowHitAt = new Uint8Array(hitsPer.length);
+          else this.fundFlowHitAt.fill(0, 0, hitsPer.length);
+          any = true;
+        }
+        for (const i of idx) {
+          hitsPer[i].push(hit);
+          this.fundFlowHitAt[i] = 1;
+        }
       }
     }
+    return any;
   }
 
   /** Normalise + match one field in one pass, then apply field, whitelist, entity-name and warning rules. */
-  private screenField(field: FieldContext, value: string, out: ScreeningHit[]): void {
+  private screenField(field: FieldContext, value: string): void {
     const len = value.length;
     if (len > this.info.length) {
       let size = this.info.length;
       while (size < len) size *= 2;
       this.info = new Int32Array(size);
     }
-    const { scanTable, info, roles } = this;
+    const { scanTable, info } = this;
+    const roles = field.roles;
     const { delta, outStart, outList, shift, firstOutputState } = this.ac;
     let matches = this.matches;
     let mc = 0;
@@ -410,7 +488,7 @@ export class ScreeningEngine {
     }
     if (seen & TERM) {
       this.matchCount = mc;
-      this.resolve(field, n, out);
+      this.resolve(field, n);
     }
   }
 
@@ -418,12 +496,19 @@ export class ScreeningEngine {
   private fieldContext(field: string): FieldContext {
     let c = this.fieldContexts.get(field);
     if (!c) {
+      const applicable = Uint8Array.from(this.indicators, (ci) =>
+        (ci.fields === null || ci.fields.has(field)) && !(ci.exclude?.has(field) ?? false) ? 1 : 0,
+      );
+      const roles = Uint8Array.from(this.roles, (r, p) => {
+        if (!(r & TERM)) return r;
+        for (let j = this.refStart[p]; j < this.refStart[p + 1]; j++) if (applicable[this.refInd[j]]) return r;
+        return r & ~TERM;
+      });
       c = {
         name: field,
-        applicable: Uint8Array.from(this.indicators, (ci) =>
-          (ci.fields === null || ci.fields.has(field)) && !(ci.exclude?.has(field) ?? false) ? 1 : 0,
-        ),
+        applicable,
         nameField: this.nameFields.has(field),
+        roles,
         hits: new Array<ScreeningHit | undefined>(this.termRefCount),
       };
       if (this.fieldContexts.size < MAX_CACHED_FIELDS) this.fieldContexts.set(field, c);
@@ -431,11 +516,11 @@ export class ScreeningEngine {
     return c;
   }
 
-  private resolve(field: FieldContext, n: number, out: ScreeningHit[]): void {
-    const { matches, matchCount, roles, info, refStart, refInd, indFlags, indGroup, indWeight } = this;
+  private resolve(field: FieldContext, n: number): void {
+    const { matches, matchCount, info, refStart, refInd, indFlags, indGroup, indWeight } = this;
     const { latinStart, latinEnd } = this;
     const lengths = this.ac.lengths;
-    const applicable = field.applicable;
+    const { applicable, roles } = field;
     const cues = this.catalog.warningCues;
     let nc = 0;
 
@@ -505,8 +590,23 @@ export class ScreeningEngine {
         });
       }
       // The same frozen object per (indicator, term, field), so identity is the duplicate check.
-      if (!out.includes(hit)) out.push(hit);
+      this.addHit(hit, this.indOrder[refInd[r]]);
     }
+  }
+
+  private addHit(hit: ScreeningHit, order: number): void {
+    const buf = this.hitBuf;
+    const hc = this.hitCount;
+    for (let k = 0; k < hc; k++) if (buf[k] === hit) return;
+    if (hc < buf.length) buf[hc] = hit;
+    else buf.push(hit);
+    if (hc === this.hitOrder.length) {
+      const bigger = new Int32Array(hc * 2);
+      bigger.set(this.hitOrder);
+      this.hitOrder = bigger;
+    }
+    this.hitOrder[hc] = order;
+    this.hitCount = hc + 1;
   }
 
   private growCandidates(): void {

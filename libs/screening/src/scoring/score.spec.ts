@@ -168,4 +168,16 @@ describe('ScreeningEngine.score', () => {
       expect({ score: r.score, band: r.band }).toEqual({ score: full.score, band: full.band });
     }
   });
+
+  it('scores hits given by catalogue position exactly as hits given by indicator id', () => {
+    const catalog = loadCatalog();
+    const quick = new QuickScorer(catalog, new Map(catalog.indicators.map((d) => [d.id, d])));
+    for (const r of sut.screenRecordsSync(generateBenchmarkRecords(500, 7)).results) {
+      const order = Int32Array.from(r.hits, (h) => quick.indexOf(h.indicator) ?? -1);
+      expect(quick.scoreIndexed(order, order.length)).toEqual(quick.score(r.hits));
+    }
+    expect(quick.indexOf('B1')).toBe(catalog.indicators.findIndex((d) => d.id === 'B1'));
+    expect(quick.indexOf('nope')).toBeUndefined();
+    expect(quick.scoreIndexed(new Int32Array(4), 0)).toEqual({ score: 0, band: 'none' });
+  });
 });

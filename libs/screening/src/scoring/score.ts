@@ -208,6 +208,7 @@ export class QuickScorer {
   private readonly critical: Uint8Array;
   private readonly stamp: Uint32Array;
   private tick = 0;
+  private scratch = new Int32Array(16);
 
   constructor(
     private readonly catalog: IndicatorCatalog,
@@ -221,8 +222,32 @@ export class QuickScorer {
     this.stamp = new Uint32Array(defs.length);
   }
 
+  /** Catalogue position of an indicator id (its index in `catalog.indicators`), or undefined. */
+  indexOf(indicator: string): number | undefined {
+    return this.index.get(indicator);
+  }
+
   score(hits: readonly ScreeningHit[]): { score: number; band: Band } {
     if (hits.length === 0) return { score: 0, band: 'none' };
+    if (hits.length > this.scratch.length) this.scratch = new Int32Array(hits.length * 2);
+    const order = this.scratch;
+    for (let k = 0; k < hits.length; k++) {
+      const i = this.index.get(hits[k].indicator);
+      if (i === undefined) {
+        const full = scoreHits(this.catalog, this.byId, hits, {}, this.index);
+        return { score: full.score, band: full.band };
+      }
+      order[k] = i;
+    }
+    return this.scoreIndexed(order, hits.length);
+  }
+
+  /**
+   * The same as `score` for hits given by their indicators' catalogue positions (`indexOf`), in hit order: the engine
+   * knows them while it resolves, so bulk screening reads no indicator ids.
+   */
+  scoreIndexed(order: Int32Array, count: number): { score: number; band: Band } {
+    if (count === 0) return { score: 0, band: 'none' };
     const tick = ++this.tick;
     let score = 0;
     let iP = 0;
@@ -230,12 +255,8 @@ export class QuickScorer {
     let indP = 0;
     let sP = 0;
     let critical = false;
-    for (const h of hits) {
-      const i = this.index.get(h.indicator);
-      if (i === undefined) {
-        const full = scoreHits(this.catalog, this.byId, hits, {}, this.index);
-        return { score: full.score, band: full.band };
-      }
+    for (let k = 0; k < count; k++) {
+      const i = order[k];
       if (this.stamp[i] === tick) continue;
       this.stamp[i] = tick;
       const pts = this.points[i];
