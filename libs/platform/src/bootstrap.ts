@@ -12,6 +12,7 @@ import type { BaseConfig } from './config';
 import { prepareDatabase } from './database';
 import { httpDuration } from './metrics';
 import { problem, PROBLEM_CONTENT_TYPE } from './problem';
+import { nulCharacterPaths } from './validation';
 
 export interface ServiceBootstrap {
   service: string;
@@ -57,6 +58,20 @@ export async function createServiceApp(o: ServiceBootstrap): Promise<NestFastify
   app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('preValidation', async (req, reply) => {
+    const paths = nulCharacterPaths(req.body);
+    if (!paths.length) return;
+    const body = problem(
+      400,
+      'VALIDATION_FAILED',
+      '文本中含有 NUL 字符 (U+0000 is not allowed in text).',
+      paths.map((path) => ({ path, message: 'U+0000 is not allowed', code: 'nul_character' })),
+    );
+    return reply
+      .status(400)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send({ ...body, instance: req.url });
+  });
   // Body-parser errors (bad JSON, too large, wrong media type) reach ProblemFilter through Nest's error handler.
   fastify.addHook('onResponse', async (req, reply) => {
     const route = (req.routeOptions?.url as string | undefined) ?? 'unmatched';

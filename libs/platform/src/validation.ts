@@ -22,3 +22,22 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.in
     return result.data;
   }
 }
+
+/**
+ * Paths (`a.b[2].c`) of the strings, and object keys, in a parsed JSON body that contain U+0000: JSON allows it,
+ * PostgreSQL text and jsonb cannot store it, so such a body is refused up front rather than failing mid-write.
+ */
+export function nulCharacterPaths(value: unknown, path = '', out: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) out.push(path || '(body)');
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => nulCharacterPaths(v, `${path}[${i}]`, out));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const p = path ? `${path}.${k}` : k;
+      if (k.includes('\u0000')) out.push(p);
+      nulCharacterPaths(v, p, out);
+    }
+  }
+  return out;
+}
