@@ -115,6 +115,38 @@ export class AuditLog {
     )`;
   }
 
+  /**
+   * Like appendSql, with the entries read from `json`, an SQL expression yielding a jsonb array of `appendRecords`
+   * (for statements that carry their data as one document, e.g. a dollar-quoted literal in a simple query).
+   */
+  appendFromJsonSql(name: string, json: string): string {
+    const cols = AUDIT_LOG_COLUMNS.split(', ')
+      .map((c, i) => `${c} ${INSERT_TYPES[i]}`)
+      .join(', ');
+    return `${name} AS (
+      INSERT INTO ${this.s}.audit_log (${AUDIT_LOG_COLUMNS})
+      SELECT ${AUDIT_LOG_COLUMNS} FROM jsonb_to_recordset(${json}) AS r(${cols})
+    )`;
+  }
+
+  /** Entries from `chain` as the records appendFromJsonSql reads. */
+  appendRecords(entries: AuditEntry[]): Array<Record<string, unknown>> {
+    return entries.map((e) => ({
+      chain: e.chain,
+      seq: e.seq,
+      lead_id: e.leadId,
+      actor: e.actor,
+      action: e.action,
+      from_state: e.fromState,
+      to_state: e.toState,
+      reason: e.reason,
+      payload_digest: e.payloadDigest,
+      at: e.at,
+      prev_hash: e.prevHash,
+      hash: e.hash,
+    }));
+  }
+
   /** The 12 parameters of appendSql for entries from `chain`. */
   appendParams(entries: AuditEntry[]): unknown[] {
     return insertParams(entries);

@@ -72,6 +72,28 @@ export class Outbox {
     )`;
   }
 
+  /**
+   * Like `insertSql` for several envelopes, read from `json`, an SQL expression yielding a jsonb array of `records`
+   * (for statements that carry their data as one document, e.g. a dollar-quoted literal in a simple query).
+   */
+  insertFromJsonSql(name: string, json: string): string {
+    return `${name} AS (
+      INSERT INTO ${this.table} (id, topic, key, value, headers)
+      SELECT id, topic, key, value, headers FROM jsonb_to_recordset(${json}) AS r(id uuid, topic text, key text, value text, headers jsonb)
+    )`;
+  }
+
+  /** Envelopes as the records insertFromJsonSql reads. */
+  records(envelopes: EventEnvelope[]): Array<Record<string, unknown>> {
+    return envelopes.map((e) => ({
+      id: e.id,
+      topic: e.type,
+      key: e.key,
+      value: JSON.stringify(e),
+      headers: envelopeHeaders(e),
+    }));
+  }
+
   /** The 5 parameters of insertSql (and of add's INSERT) for one envelope. */
   rowParams(envelope: EventEnvelope): unknown[] {
     return [

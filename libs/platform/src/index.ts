@@ -12,3 +12,4 @@ export * from './field-cipher';
 export * from './after-commit';
 export * from './outbound';
 export * from './job-queue';
+export * from './coalescer';

@@ -170,6 +170,92 @@ describe('intake: leads over HTTP', () => {
     expect(await counts(h.pg)).toEqual(before);
   });
 
+  it('refuses text containing U+0000 with 400 and the field path (Postgres cannot store it), and writes nothing', async () => {
+    const before = await counts(h.pg);
+    const res = await post(
+      bankLead({ description: '保本保息\u0000高额返利', subjects: [{ kind: 'ENTERPRISE', name: 'a\u0000b' }] }),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json().errors.map((e: { path: string }) => e.path)).toEqual(['description', 'subjects[0].name']);
+    expect(await counts(h.pg)).toEqual(before);
+  });
+
+  it('writes leads that arrive together in shared transactions, linking first reports about one subject to the first', async () => {
+    const before = await counts(h.pg);
+    const subject = { kind: 'ENTERPRISE', name: '同批到达养老理财服务有限公司' };
+    const n = 40;
+    const responses = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        post(bankLead({ sourceRef: `GROUP-${i}`, subjects: i % 2 === 0 ? [subject] : [] })),
+      ),
+    );
+    expect(responses.map((r) => r.statusCode)).toEqual(responses.map(() => 201));
+    const ids = responses.map((r) => r.json().id as string);
+    const rows = (
+      await h.pg.query(
+        `SELECT l.id, l.primary_lead_id, l.report_count, l.received_at, s.status
+           FROM lead l JOIN lead_status s ON s.lead_id = l.id WHERE l.id = ANY($1::uuid[])`,
+        [ids],
+      )
+    ).rows as Array<{
+      id: string;
+      primary_lead_id: string | null;
+      report_count: number;
+      received_at: Date;
+      status: string;
+    }>;
+    expect(rows).toHaveLength(n);
+    // Leads of one transaction share its start time: fewer distinct times than leads means they were grouped.
+    expect(new Set(rows.map((r) => r.received_at.getTime())).size).toBeLessThan(n);
+    const about = rows.filter((r) => ids.indexOf(r.id) % 2 === 0);
+    const primaries = about.filter((r) => r.primary_lead_id === null);
+    expect(primaries).toHaveLength(1);
+    expect(primaries[0]!.status).toBe('REPORTED');
+    expect(primaries[0]!.report_count).toBe(n / 2);
+    expect(about.filter((r) => r.primary_lead_id === primaries[0]!.id).map((r) => r.status)).toEqual(
+      Array.from({ length: n / 2 - 1 }, () => 'LINKED'),
+    );
+    // Each link event counts the reports so far: 2, 3, … n/2, each once.
+    const linked = (
+      await h.pg.query(`SELECT value FROM outbox WHERE topic = 'intake.lead-linked.v1' AND key = $1`, [
+        primaries[0]!.id,
+      ])
+    ).rows.map((r: { value: string }) => JSON.parse(r.value).payload.reportCount as number);
+    expect(linked.sort((a, b) => a - b)).toEqual(Array.from({ length: n / 2 - 1 }, (_, i) => i + 2));
+    const after = await counts(h.pg);
+    expect(after.lead - before.lead).toBe(n);
+    expect(after.outbox - before.outbox).toBe(n);
+    expect(after.audit_log - before.audit_log).toBe(n + n / 2 - 1); // registered/linked each, report-added per link
+    const operator = await bearer(principal({ userId: 'op', roles: ['OPERATOR'] }));
+    const verify = await h.app.inject({ method: 'GET', url: '/v1/audit/verify', headers: { authorization: operator } });
+    expect(verify.json()).toMatchObject({ ok: true });
+  });
+
+  it('a lead the database refuses fails alone: the others of its group are written on their own', async () => {
+    // A test-only trigger stands in for any write error (the read found no conflict, so none is expected in use).
+    await h.pg.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.title = 'poison' THEN RAISE EXCEPTION 'poisoned lead'; END IF; RETURN NEW; END $$`);
+    await h.pg.query(
+      `CREATE TRIGGER refuse_poison BEFORE INSERT ON lead FOR EACH ROW EXECUTE FUNCTION refuse_poison()`,
+    );
+    try {
+      const before = await counts(h.pg);
+      const responses = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          post(bankLead({ sourceRef: `POISON-${i}`, title: i === 5 ? 'poison' : `ok ${i}`, subjects: [] })),
+        ),
+      );
+      expect(responses.map((r) => r.statusCode)).toEqual(responses.map((_, i) => (i === 5 ? 500 : 201)));
+      const after = await counts(h.pg);
+      expect([after.lead - before.lead, after.outbox - before.outbox, after.audit_log - before.audit_log]).toEqual([
+        11, 11, 11,
+      ]);
+    } finally {
+      await h.pg.query(`DROP TRIGGER refuse_poison ON lead; DROP FUNCTION refuse_poison()`);
+    }
+  });
+
   it('returns the original result to a retry with the same Idempotency-Key, and refuses the key with another body', async () => {
     const lead = bankLead({ subjects: [], description: '幂等测试：推介会宣传高额返利' });
     const first = await post(lead, { 'idempotency-key': 'idem-1' });
@@ -416,7 +502,8 @@ describe('intake: leads over HTTP', () => {
     const body = res.json();
     expect(body).toMatchObject({ accepted: 2, duplicates: 1, rejected: 1 });
     const statuses = body.results.map((r: { status: string }) => r.status);
-    // Items 0 and 2 carry the same sourceRef and run in parallel: one is registered, the other answers with it.
+    // Items 0 and 2 carry the same sourceRef and may be written by two registration groups at once: one is
+    // registered, the other answers with it.
     expect([statuses[0], statuses[2]].sort()).toEqual(['accepted', 'duplicate']);
     expect([statuses[1], statuses[3]]).toEqual(['rejected', 'accepted']);
     expect(body.results[1].errors.map((e: { path: string }) => e.path)).toEqual(['description']);

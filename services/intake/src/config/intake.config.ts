@@ -58,11 +58,16 @@ export const intakeConfigSchema = baseConfigSchema('intake')
       .positive()
       .default(16 * 1024 * 1024),
     BATCH_MAX_LEADS: z.coerce.number().int().positive().max(1000).default(1000),
+    /**
+     * Registration groups (application-level group commit, RegisterLeadUseCase): at most this many leads per
+     * transaction, and this many such transactions at once. Fewer groups in flight make bigger groups (fewer
+     * transactions per lead); more cut the wait of a lead that arrives while every group is busy.
+     */
+    REGISTRATION_GROUP_MAX_LEADS: z.coerce.number().int().min(1).max(500).default(64),
+    REGISTRATION_GROUPS_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
     SCREENING_MAX_RECORDS: z.coerce.number().int().positive().max(10000).default(10000),
     /** Overrides the catalogue's fund-flow window (days) for POST /v1/screenings across requests. */
     FUND_FLOW_WINDOW_DAYS: z.coerce.number().positive().optional(),
-    /** Items of one batch registered in parallel (each in its own transaction). */
-    BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
     /** BullMQ queue names are `<prefix>-reporter-feedback` (tests use a unique prefix). */
     INTAKE_QUEUE_PREFIX: z
       .string()

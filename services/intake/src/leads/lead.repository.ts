@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryResult } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditLog, type AuditEntry, type ChainHead } from '@outpost/audit';
 import { type LeadStatus, type Placement, type ScreeningHit, type ScreeningResult } from '@outpost/contracts';
 import { Outbox, type EventEnvelope } from '@outpost/messaging';
-import { rawPoolOf, withPoolClient } from '@outpost/platform';
+import { dollarQuoted, rawPoolOf, withPoolClient } from '@outpost/platform';
 
 /** A lead ready to insert: validated, screened, placed, reporter sealed. */
 export interface NewLeadRow {
@@ -112,124 +112,95 @@ function toView(r: ViewRow): LeadView {
  */
 const NEXT_REFERENCE = `'TH-' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' || lpad(n::text, greatest(6, length(n::text)), '0')`;
 
-const LEAD_INSERT_CTES = `ins AS (
-    INSERT INTO lead (id, reference, source_id, source_ref, idempotency_scope, idempotency_key, request_hash, source_channel, filed_by,
-      discovered_at, reported_at, title, description, suggested_category, subjects, location, placement, grid_ids, street_code,
-      unresolved, estimates, channels, external_refs, confidentiality, reporter_anonymous, reporter_contactable, reporter_sealed,
-      screening, primary_lead_id, matched_on)
-    SELECT $1, $32,
-      $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29
-    ON CONFLICT DO NOTHING
-    RETURNING id, reference, received_at
-  ), keys AS (
-    INSERT INTO subject_key (key, lead_id) SELECT k, ins.id FROM ins, unnest($30::text[]) AS k
-  ), st AS (
-    INSERT INTO lead_status (lead_id, status, stage, updated_at) SELECT ins.id, $31, 'intake', ins.received_at FROM ins
-  ), bump AS (
-    UPDATE lead SET report_count = report_count + 1 WHERE id = $28 AND EXISTS (SELECT 1 FROM ins) RETURNING report_count
-  )`;
+/** Lead columns written at registration, in the order of the recordset the write statement reads. */
+const LEAD_COLUMNS: Array<[string, string]> = [
+  ['id', 'uuid'],
+  ['reference', 'text'],
+  ['source_id', 'text'],
+  ['source_ref', 'text'],
+  ['idempotency_scope', 'text'],
+  ['idempotency_key', 'text'],
+  ['request_hash', 'text'],
+  ['source_channel', 'text'],
+  ['filed_by', 'text'],
+  ['discovered_at', 'timestamptz'],
+  ['reported_at', 'timestamptz'],
+  ['title', 'text'],
+  ['description', 'text'],
+  ['suggested_category', 'text'],
+  ['subjects', 'jsonb'],
+  ['location', 'jsonb'],
+  ['placement', 'jsonb'],
+  ['grid_ids', 'text[]'],
+  ['street_code', 'text'],
+  ['unresolved', 'boolean'],
+  ['estimates', 'jsonb'],
+  ['channels', 'text[]'],
+  ['external_refs', 'jsonb'],
+  ['confidentiality', 'text'],
+  ['reporter_anonymous', 'boolean'],
+  ['reporter_contactable', 'boolean'],
+  ['reporter_sealed', 'text'],
+  ['screening', 'jsonb'],
+  ['primary_lead_id', 'uuid'],
+  ['matched_on', 'jsonb'],
+  ['report_count', 'integer'],
+];
 
-/** What a registration transaction reads (under its subject locks) before it writes. */
+/** What a registration group asks for under its locks. */
+export interface RegistrationQuery {
+  /** Every subject key of the group's leads. */
+  keys: string[];
+  /** References to draw (one per lead the group may register). */
+  references: number;
+  /** Idempotency keys and source references the group's leads claim: which are taken by a registered lead? */
+  idempotency: Array<{ scope: string; key: string }>;
+  sourceRefs: Array<{ source: string; ref: string }>;
+}
+
+/** What a registration group reads (under its locks) before it writes. */
 export interface RegistrationRead {
-  /** The new lead's reference, drawn now so the audit entry and the event can carry it. */
-  reference: string;
-  primary: OpenPrimary | null;
+  /** The transaction's time: every lead it registers has this received_at. */
+  now: Date;
+  references: string[];
+  /** Open, unlinked leads sharing any of the keys, oldest first, row-locked. */
+  primaries: OpenPrimary[];
+  /** `scope\u0000key` of taken idempotency keys and `source\u0000ref` of taken source references. */
+  takenIdempotency: Set<string>;
+  takenSourceRefs: Set<string>;
   /** The audit chain head this transaction holds until it commits. */
   head: ChainHead;
 }
 
-/** What one registration writes, in one statement. */
-export interface RegistrationWrite {
+/** One lead a group registers (new or linked). */
+export interface RegisteredLead {
   row: NewLeadRow;
   status: LeadStatus;
   reference: string;
+  /** 1 + the links this same group makes to it. */
+  reportCount: number;
+}
+
+/** What a registration group writes, in one statement. */
+export interface RegistrationWrite {
+  leads: RegisteredLead[];
+  /** Report counts of already registered primaries to raise, by lead id. */
+  bumps: Map<string, number>;
   audit: AuditEntry[];
-  event: EventEnvelope;
-}
-
-/**
- * One registration transaction on its own pooled connection, in four round trips: BEGIN + subject locks, the read
- * (open primary, locked; reference; audit head), the write (every row, one statement), audit head move + COMMIT.
- * Plain pg, no entity manager. Unnamed statements on purpose: a named (prepared) statement is planned once for good
- * after five runs, and a plan made while `lead` held a handful of rows scanned the whole table on every registration
- * once it held thousands (with autovacuum off, nothing re-plans it); each registration is planned for the table as it is.
- */
-export class RegistrationTx {
-  private beforeCommit = '';
-
-  constructor(
-    private readonly client: PoolClient,
-    private readonly sql: RegistrationSql,
-    private readonly audit: AuditLog,
-    private readonly outbox: Outbox,
-  ) {}
-
-  /**
-   * The oldest open, unlinked lead sharing any of these subject keys (row-locked), a reference and a free audit chain
-   * head. The head is taken after the primary's row lock (its condition needs `p`), so a transaction never waits for
-   * a lead while holding a head: the order is subject locks → primary row → head, as in AuditLog.append.
-   */
-  async read(keys: string[]): Promise<RegistrationRead> {
-    const { rows } = await this.client.query<ReadRow>(this.sql.read, [keys]);
-    const r = rows[0]!;
-    const primary = r.p_id
-      ? {
-          id: r.p_id,
-          reference: r.p_reference!,
-          matchedKeys: r.p_keys!,
-          hits: r.p_screening!.hits,
-          reportCount: r.p_report_count!,
-        }
-      : null;
-    let head: ChainHead;
-    if (r.chain !== null) {
-      head = this.audit.toHead({ chain: r.chain, seq: r.seq!, hash: r.hash! });
-    } else {
-      // Every chain busy: wait for one (rare; an extra round trip).
-      const waited = await this.client.query<HeadRow>(this.sql.waitHead);
-      if (!waited.rows[0]) throw new Error('audit_head has no chains: migrations not run?');
-      head = this.audit.toHead(waited.rows[0]);
-    }
-    return { reference: r.reference, primary, head };
-  }
-
-  /**
-   * Inserts the lead, its subject keys, status row, audit entries and event and bumps the primary's report count, in
-   * one statement (the audit head moves with COMMIT). Null (and nothing written) when the lead already exists: same Idempotency-Key
-   * or source reference (ON CONFLICT, not check-then-insert).
-   */
-  async write(w: RegistrationWrite): Promise<{ id: string; receivedAt: Date } | null> {
-    const { rows } = await this.client.query<{ id: string; received_at: Date }>(this.sql.write, [
-      ...leadParams(w.row, w.status),
-      w.reference,
-      ...this.audit.appendParams(w.audit),
-      ...this.outbox.rowParams(w.event),
-    ]);
-    const r = rows[0];
-    if (!r) return null;
-    this.beforeCommit = `${this.audit.moveHeadSql(w.audit)}; `;
-    return { id: r.id, receivedAt: r.received_at };
-  }
-
-  /** COMMIT, after moving the audit head if entries were written (one round trip either way). */
-  commitSql(): string {
-    return `${this.beforeCommit}COMMIT`;
-  }
-}
-
-interface RegistrationSql {
-  read: string;
-  write: string;
-  waitHead: string;
+  events: EventEnvelope[];
 }
 
 interface ReadRow {
-  reference: string;
-  p_id: string | null;
-  p_reference: string | null;
-  p_screening: ScreeningResult | null;
-  p_report_count: number | null;
-  p_keys: string[] | null;
+  now: Date;
+  refs: string[];
+  primaries: Array<{
+    id: string;
+    reference: string;
+    hits: ScreeningHit[] | null;
+    report_count: number;
+    keys: string[];
+  }>;
+  taken: Array<{ kind: 'i' | 'r'; a: string; b: string }>;
   chain: number | null;
   seq: string | null;
   hash: string | null;
@@ -244,88 +215,85 @@ interface HeadRow {
 /** Lock ids are signed 64-bit integers (lockIdOf); checked before they are written into SQL text. */
 const LOCK_ID = /^-?\d{1,19}$/;
 
-function leadParams(l: NewLeadRow, status: LeadStatus): unknown[] {
-  return [
-    l.id,
-    l.sourceId,
-    l.sourceRef,
-    l.idempotencyScope,
-    l.idempotencyKey,
-    l.requestHash,
-    l.sourceChannel,
-    l.filedBy,
-    l.discoveredAt,
-    l.reportedAt,
-    l.title,
-    l.description,
-    l.suggestedCategory,
-    JSON.stringify(l.subjects),
-    JSON.stringify(l.location),
-    JSON.stringify(l.placement),
-    l.placement.gridIds,
-    l.placement.streetCode,
-    l.placement.unresolved,
-    JSON.stringify(l.estimates),
-    l.channels,
-    JSON.stringify(l.externalRefs),
-    l.confidentiality,
-    l.reporterAnonymous,
-    l.reporterContactable,
-    l.reporterSealed,
-    JSON.stringify(l.screening),
-    l.primaryLeadId,
-    l.matchedOn === null ? null : JSON.stringify(l.matchedOn),
-    l.subjectKeys,
+/** A lead as a record of the write statement's recordset (keys = LEAD_COLUMNS, plus status and subject keys). */
+function leadRecord({ row: l, status, reference, reportCount }: RegisteredLead): Record<string, unknown> {
+  return {
+    id: l.id,
+    reference,
+    source_id: l.sourceId,
+    source_ref: l.sourceRef,
+    idempotency_scope: l.idempotencyScope,
+    idempotency_key: l.idempotencyKey,
+    request_hash: l.requestHash,
+    source_channel: l.sourceChannel,
+    filed_by: l.filedBy,
+    discovered_at: l.discoveredAt,
+    reported_at: l.reportedAt,
+    title: l.title,
+    description: l.description,
+    suggested_category: l.suggestedCategory,
+    subjects: l.subjects,
+    location: l.location,
+    placement: l.placement,
+    grid_ids: l.placement.gridIds,
+    street_code: l.placement.streetCode,
+    unresolved: l.placement.unresolved,
+    estimates: l.estimates,
+    channels: l.channels,
+    external_refs: l.externalRefs,
+    confidentiality: l.confidentiality,
+    reporter_anonymous: l.reporterAnonymous,
+    reporter_contactable: l.reporterContactable,
+    reporter_sealed: l.reporterSealed,
+    screening: l.screening,
+    primary_lead_id: l.primaryLeadId,
+    matched_on: l.matchedOn,
+    report_count: reportCount,
     status,
-  ];
+    subject_keys: l.subjectKeys,
+  };
 }
 
 @Injectable()
 export class LeadRepository {
-  private readonly sql: RegistrationSql;
+  private readonly leadColumns = LEAD_COLUMNS.map(([c]) => c).join(', ');
+  private readonly leadRecordset = [...LEAD_COLUMNS, ['status', 'text'], ['subject_keys', 'text[]']]
+    .map(([c, t]) => `${c} ${t}`)
+    .join(', ');
 
   constructor(
     private readonly db: DataSource,
     private readonly audit: AuditLog,
     private readonly outbox: Outbox,
-  ) {
-    const inserted = 'EXISTS (SELECT 1 FROM ins)';
-    this.sql = {
-      read: `WITH cand AS (
-          SELECT l.id, array_agg(sk.key ORDER BY sk.key) AS keys
-            FROM subject_key sk JOIN lead l ON l.id = sk.lead_id
-           WHERE sk.key = ANY($1::text[]) AND l.primary_lead_id IS NULL AND l.open
-           GROUP BY l.id ORDER BY l.received_at, l.id LIMIT 1
-        ), p AS (
-          SELECT l.id, l.reference, l.screening, l.report_count, cand.keys FROM lead l JOIN cand ON cand.id = l.id FOR UPDATE OF l
-        ), h AS (${audit.freeHeadSql('(SELECT count(*) FROM p) >= 0')})
-        SELECT ${NEXT_REFERENCE} AS reference, p.id AS p_id, p.reference AS p_reference, p.screening AS p_screening,
-               p.report_count AS p_report_count, p.keys AS p_keys, h.chain, h.seq, h.hash
-          FROM nextval('lead_reference_seq') AS n LEFT JOIN p ON true LEFT JOIN h ON true`,
-      write: `WITH ${LEAD_INSERT_CTES}, ${audit.appendSql('audit', 33, inserted)}, ${outbox.insertSql('event', 45, inserted)}
-        SELECT ins.id, ins.received_at FROM ins`,
-      waitHead: audit.waitHeadSql,
-    };
-  }
+  ) {}
 
   /**
-   * Runs `work` in one registration transaction: BEGIN and the subject locks go in the same round trip (a simple
-   * query; the lock ids are integers, checked), so every registration touching one of these subjects is serialised
-   * until it commits (ids sorted: no deadlock). Rolls back if `work` throws.
+   * One registration transaction for a group of leads, on its own pooled connection, in TWO round trips whatever the
+   * group's size: (BEGIN, the advisory locks, the read) then (the write, the audit head move, COMMIT) — simple queries
+   * carrying their data as dollar-quoted JSON documents, so nothing waits for a separate BEGIN, bind or COMMIT trip.
+   * The locks (ids sorted: no deadlock) serialise every registration touching one of these subjects, idempotency keys
+   * or source references until it commits; the read is a later statement, so its snapshot sees what they committed.
+   * Plain pg, no entity manager; every statement is planned for the tables as they are (a prepared statement planned
+   * once while `lead` held a handful of rows would seq-scan it forever after; with autovacuum off nothing re-plans it).
+   * `decide` turns what was read into what to write (null: nothing, only COMMIT). Rolls back if anything throws.
    */
-  async transaction<T>(lockIds: string[], work: (tx: RegistrationTx) => Promise<T>): Promise<T> {
+  async registerGroup<T>(
+    lockIds: string[],
+    query: RegistrationQuery,
+    decide: (read: RegistrationRead) => { write: RegistrationWrite | null; result: T },
+  ): Promise<T> {
     for (const id of lockIds) if (!LOCK_ID.test(id)) throw new Error(`bad subject lock id ${id}`);
-    const begin =
-      lockIds.length === 0
-        ? 'BEGIN'
-        : `BEGIN; SELECT pg_advisory_xact_lock(k) FROM unnest('{${lockIds.join(',')}}'::bigint[]) AS k ORDER BY k`;
+    const locks = lockIds.length
+      ? `SELECT pg_advisory_xact_lock(k) FROM unnest('{${lockIds.join(',')}}'::bigint[]) AS k ORDER BY k; `
+      : '';
     return withPoolClient(rawPoolOf(this.db), async (client, markBroken) => {
       try {
-        await client.query(begin);
-        const tx = new RegistrationTx(client, this.sql, this.audit, this.outbox);
-        const result = await work(tx);
-        await client.query(tx.commitSql());
-        this.outbox.committed(); // wake this process's relay (no NOTIFY: it would serialise commits)
+        const results = (await client.query(`BEGIN; ${locks}${this.readSql(query)}`)) as unknown as QueryResult[];
+        const { write, result } = decide(await this.toRead(client, results[results.length - 1]!.rows[0] as ReadRow));
+        await client.query(
+          write ? `${this.writeSql(write)}; ${this.audit.moveHeadSql(write.audit)}; COMMIT` : 'COMMIT',
+        );
+        if (write) this.outbox.committed(); // wake this process's relay (no NOTIFY: it would serialise commits)
         return result;
       } catch (err) {
         // A connection whose ROLLBACK fails is unusable: the pool must discard it, not hand it to the next request.
@@ -335,7 +303,93 @@ export class LeadRepository {
     });
   }
 
-  /** TypeORM's pg pool for the runtime role (the hot path talks to pg directly, without the entity manager). */
+  /**
+   * Open unlinked leads sharing any key (row-locked), taken idempotency keys and source references, references, and a
+   * free audit chain head. The head is taken after the primaries' row locks (its condition needs `p`), so a
+   * transaction never waits for a lead while holding a head: subject locks → primary rows → head, as in AuditLog.append.
+   */
+  private readSql(q: RegistrationQuery): string {
+    const doc = dollarQuoted(JSON.stringify(q));
+    return `WITH q AS MATERIALIZED (SELECT ${doc}::jsonb AS d),
+      cand AS (
+        SELECT l.id, array_agg(sk.key ORDER BY sk.key) AS keys
+          FROM subject_key sk JOIN lead l ON l.id = sk.lead_id
+         WHERE sk.key = ANY(ARRAY(SELECT jsonb_array_elements_text(d->'keys') FROM q)) AND l.primary_lead_id IS NULL AND l.open
+         GROUP BY l.id
+      ), p AS (
+        SELECT l.id, l.reference, l.screening, l.report_count, l.received_at, cand.keys
+          FROM lead l JOIN cand ON cand.id = l.id FOR UPDATE OF l
+      ), taken AS (
+        SELECT 'i' AS kind, l.idempotency_scope AS a, l.idempotency_key AS b
+          FROM q, jsonb_to_recordset(d->'idempotency') AS x(scope text, key text)
+          JOIN lead l ON l.idempotency_scope = x.scope AND l.idempotency_key = x.key
+        UNION ALL
+        SELECT 'r', l.source_id, l.source_ref
+          FROM q, jsonb_to_recordset(d->'sourceRefs') AS x(source text, ref text)
+          JOIN lead l ON l.source_id = x.source AND l.source_ref = x.ref
+      ), h AS (${this.audit.freeHeadSql('(SELECT count(*) FROM p) >= 0')})
+      SELECT (SELECT array_agg(${NEXT_REFERENCE} ORDER BY n)
+                FROM (SELECT nextval('lead_reference_seq') AS n FROM q, generate_series(1, (d->>'references')::int)) s) AS refs,
+             (SELECT coalesce(json_agg(json_build_object('id', id, 'reference', reference, 'hits', screening->'hits',
+                'report_count', report_count, 'keys', keys) ORDER BY received_at, id), '[]') FROM p) AS primaries,
+             (SELECT coalesce(json_agg(taken), '[]') FROM taken) AS taken,
+             now() AS now, h.chain, h.seq, h.hash
+        FROM (SELECT 1) AS one LEFT JOIN h ON true`;
+  }
+
+  private async toRead(client: PoolClient, r: ReadRow): Promise<RegistrationRead> {
+    let head: ChainHead;
+    if (r.chain !== null) {
+      head = this.audit.toHead({ chain: r.chain, seq: r.seq!, hash: r.hash! });
+    } else {
+      // Every chain busy: wait for one (rare; an extra round trip).
+      const waited = await client.query<HeadRow>(this.audit.waitHeadSql);
+      if (!waited.rows[0]) throw new Error('audit_head has no chains: migrations not run?');
+      head = this.audit.toHead(waited.rows[0]);
+    }
+    return {
+      now: r.now,
+      references: r.refs,
+      primaries: r.primaries.map((p) => ({
+        id: p.id,
+        reference: p.reference,
+        matchedKeys: p.keys,
+        hits: p.hits ?? [],
+        reportCount: p.report_count,
+      })),
+      takenIdempotency: new Set(r.taken.filter((t) => t.kind === 'i').map((t) => `${t.a}\u0000${t.b}`)),
+      takenSourceRefs: new Set(r.taken.filter((t) => t.kind === 'r').map((t) => `${t.a}\u0000${t.b}`)),
+      head,
+    };
+  }
+
+  /**
+   * The leads, their subject keys, status rows, audit entries and events, and the primaries' report counts, in one
+   * statement. The read found every idempotency key and source reference free under their locks, so a unique
+   * violation here fails the whole group (the caller retries its leads one by one).
+   */
+  private writeSql(w: RegistrationWrite): string {
+    const doc = dollarQuoted(
+      JSON.stringify({
+        leads: w.leads.map(leadRecord),
+        bumps: [...w.bumps].map(([id, n]) => ({ id, n })),
+        audit: this.audit.appendRecords(w.audit),
+        events: this.outbox.records(w.events),
+      }),
+    );
+    const cols = this.leadColumns;
+    return `WITH q AS MATERIALIZED (SELECT ${doc}::jsonb AS d),
+      x AS MATERIALIZED (SELECT r.* FROM q, jsonb_to_recordset(d->'leads') AS r(${this.leadRecordset})),
+      ins AS (INSERT INTO lead (${cols}) SELECT ${cols} FROM x),
+      keys AS (INSERT INTO subject_key (key, lead_id) SELECT k, x.id FROM x, unnest(x.subject_keys) AS k),
+      st AS (INSERT INTO lead_status (lead_id, status, stage, updated_at) SELECT x.id, x.status, 'intake', now() FROM x),
+      bump AS (
+        UPDATE lead SET report_count = report_count + b.n
+          FROM q, jsonb_to_recordset(d->'bumps') AS b(id uuid, n int) WHERE lead.id = b.id
+      ), ${this.audit.appendFromJsonSql('audit', "(SELECT d->'audit' FROM q)")},
+      ${this.outbox.insertFromJsonSql('event', "(SELECT d->'events' FROM q)")}
+      SELECT 1`;
+  }
 
   /** The lead an Idempotency-Key or source reference already names (for replies to retries). */
   async findExisting(

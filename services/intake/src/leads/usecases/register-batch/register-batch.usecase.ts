@@ -1,7 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { ProblemException, SERVICE_CONFIG, type FieldError } from '@outpost/platform';
-import type { IntakeConfig } from '../../../config/intake.config';
+import { ProblemException, type FieldError } from '@outpost/platform';
 import type { Caller } from '../../../sources/source-auth.guard';
 import { fieldErrorsOf } from '../../dto/lead-input.schema';
 import type { LeadView } from '../../lead.repository';
@@ -22,15 +21,13 @@ export interface BatchResult {
 }
 
 /**
- * Registers each item of a batch on its own (own transaction, own outcome): one bad item never rejects the others.
- * A few items run in parallel; items about one subject still serialise on the subject lock.
+ * Registers each item of a batch with its own outcome: one bad item never rejects the others. The items are written
+ * in registration groups (see RegisterLeadUseCase), in order, so an item links to an earlier item about the same
+ * subject.
  */
 @Injectable()
 export class RegisterBatchUseCase {
-  constructor(
-    private readonly registerLead: RegisterLeadUseCase,
-    @Inject(SERVICE_CONFIG) private readonly config: IntakeConfig,
-  ) {}
+  constructor(private readonly registerLead: RegisterLeadUseCase) {}
 
   async execute(cmd: {
     caller: Caller;
@@ -47,12 +44,8 @@ export class RegisterBatchUseCase {
         fieldErrorsOf(parsed.error),
       );
     const items = parsed.data.leads;
-    const results: BatchItemResult[] = new Array<BatchItemResult>(items.length);
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < items.length; i = next++) results[i] = await this.one(cmd, items[i], i);
-    };
-    await Promise.all(Array.from({ length: Math.min(this.config.BATCH_CONCURRENCY, items.length) }, worker));
+    // All at once: RegisterLeadUseCase groups them into a few transactions.
+    const results = await Promise.all(items.map((item, i) => this.one(cmd, item, i)));
     return {
       accepted: results.filter((r) => r.status === 'accepted').length,
       duplicates: results.filter((r) => r.status === 'duplicate').length,

@@ -1,17 +1,24 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditLog, type AuditEntryInput } from '@outpost/audit';
-import type { Actor, Estimates, LeadLinkedV1, LeadRegisteredV1, LeadStatus } from '@outpost/contracts';
+import type { Actor, Estimates, LeadLinkedV1, LeadRegisteredV1 } from '@outpost/contracts';
 import { Outbox, type EventEnvelope } from '@outpost/messaging';
-import { ProblemException, type FieldError } from '@outpost/platform';
+import { Coalescer, FieldCipher, ProblemException, SERVICE_CONFIG, type FieldError } from '@outpost/platform';
+import type { IntakeConfig } from '../../../config/intake.config';
 import { sha256Hex, stableJson } from '../../../common/canonical';
-import { FieldCipher } from '@outpost/platform';
 import { GridService } from '../../../grid/grid.service';
 import { ScreeningService } from '../../../screening/screening.service';
 import { actorOf, idempotencyScopeOf, type Caller } from '../../../sources/source-auth.guard';
 import { validateLead, type LeadInput } from '../../dto/lead-input.schema';
-import { LeadRepository, type LeadView, type NewLeadRow, type OpenPrimary } from '../../lead.repository';
+import {
+  LeadRepository,
+  type LeadView,
+  type NewLeadRow,
+  type OpenPrimary,
+  type RegisteredLead,
+  type RegistrationRead,
+} from '../../lead.repository';
 import { lockIdOf, subjectKeys, type SubjectKey } from '../../subject-keys';
 
 export interface RegisterLeadCommand {
@@ -37,13 +44,28 @@ interface LeadRecord {
   event: EventEnvelope;
 }
 
+/** A valid lead ready to register, waiting for its group. */
+interface Pending {
+  caller: Caller;
+  row: NewLeadRow;
+  keys: SubjectKey[];
+}
+
+/** A group's answer for one lead: registered now, or to be answered as a replay once the group has committed. */
+type GroupOutcome = { outcome: 'created'; lead: LeadView; linkedTo: string | null } | { outcome: 'replay' };
+
 /**
- * Registers one lead: validate → screen → place on the grid → in ONE transaction lock the subject keys, link to an open
- * lead about the same subject or register a new one, append the audit entry and the outbox event (four round trips:
- * BEGIN + locks, read, one write statement, COMMIT).
+ * Registers one lead: validate → screen → place on the grid → join the next registration group. A group is ONE
+ * transaction for every lead that arrived while earlier groups were writing (application-level group commit: under
+ * load N requests cost one transaction, alone a lead is written at once; sizes in IntakeConfig): lock the subject keys, idempotency keys and
+ * source references, link each lead to an open lead about the same subject (or to one registered earlier in the same
+ * group) or register it, append the audit entries and the outbox events (four round trips in all). If a group fails,
+ * each of its leads is tried again in a group of its own, so one lead's problem never fails another's request.
  */
 @Injectable()
 export class RegisterLeadUseCase {
+  private readonly groups: Coalescer<Pending, RegisterLeadResult>;
+
   constructor(
     private readonly db: DataSource,
     private readonly leads: LeadRepository,
@@ -52,7 +74,14 @@ export class RegisterLeadUseCase {
     private readonly cipher: FieldCipher,
     private readonly audit: AuditLog,
     private readonly outbox: Outbox,
-  ) {}
+    @Inject(SERVICE_CONFIG) config: IntakeConfig,
+  ) {
+    this.groups = new Coalescer({
+      maxBatch: config.REGISTRATION_GROUP_MAX_LEADS,
+      maxInFlight: config.REGISTRATION_GROUPS_IN_FLIGHT,
+      run: (items) => this.registerGroup(items),
+    });
+  }
 
   async execute(command: RegisterLeadCommand): Promise<RegisterLeadResult> {
     const cmd = withGatewayDefaults(command);
@@ -72,50 +101,127 @@ export class RegisterLeadUseCase {
         ],
       };
     }
-
     const row = this.prepare(cmd, input);
     const keys = subjectKeys(input.subjects, (s) => this.screening.normalize(s));
     row.subjectKeys = keys.map((k) => k.key);
-    const actor = actorOf(caller);
+    return this.groups.submit({ caller, row, keys });
+  }
 
-    const created = await this.leads.transaction(
-      keys.map((k) => lockIdOf(k.key)),
-      async (tx) => {
-        const { reference, primary, head } = await tx.read(row.subjectKeys);
-        const matched = primary ? keys.filter((k) => primary.matchedKeys.includes(k.key)) : [];
-        row.primaryLeadId = primary?.id ?? null;
-        row.matchedOn = primary ? matched.map((k) => ({ key: k.kind, value: publicKeyValue(k) })) : null;
-        const status: LeadStatus = primary ? 'LINKED' : 'REPORTED';
-        const record = primary
-          ? this.linked(actor, row, reference, primary, matched)
-          : this.registered(actor, caller, row, reference);
-        const inserted = await tx.write({
-          row,
-          status,
-          reference,
-          audit: this.audit.chain(head, record.audit),
-          event: record.event,
+  /** One group; if its transaction fails, each lead again on its own (each then settles with its own error). */
+  private async registerGroup(items: Pending[]): Promise<Array<PromiseSettledResult<RegisterLeadResult>>> {
+    try {
+      const outcomes = await this.registerTogether(items);
+      return Promise.allSettled(items.map((item, i) => this.answer(item, outcomes[i]!)));
+    } catch (err) {
+      if (items.length === 1) throw err;
+      return Promise.allSettled(
+        items.map(async (item) => this.answer(item, (await this.registerTogether([item]))[0]!)),
+      );
+    }
+  }
+
+  private async answer(item: Pending, o: GroupOutcome): Promise<RegisterLeadResult> {
+    return o.outcome === 'created' ? o : this.replay(item.row);
+  }
+
+  private async registerTogether(items: Pending[]): Promise<GroupOutcome[]> {
+    const lockIds = new Set<string>();
+    for (const { row, keys } of items) {
+      for (const k of keys) lockIds.add(lockIdOf(k.key));
+      if (row.idempotencyKey)
+        lockIds.add(lockIdOf(`idempotency\u0000${row.idempotencyScope}\u0000${row.idempotencyKey}`));
+      if (row.sourceRef) lockIds.add(lockIdOf(`source-ref\u0000${row.sourceId}\u0000${row.sourceRef}`));
+    }
+    return this.leads.registerGroup(
+      [...lockIds],
+      {
+        keys: [...new Set(items.flatMap((i) => i.row.subjectKeys))],
+        references: items.length,
+        idempotency: items.flatMap(({ row: r }) =>
+          r.idempotencyKey ? [{ scope: r.idempotencyScope!, key: r.idempotencyKey }] : [],
+        ),
+        sourceRefs: items.flatMap(({ row: r }) => (r.sourceRef ? [{ source: r.sourceId, ref: r.sourceRef }] : [])),
+      },
+      (read) => {
+        const group = this.planGroup(items, read);
+        const write = group.leads.length ? { ...group, audit: this.audit.chain(read.head, group.audit) } : null;
+        return { write, result: group.outcomes };
+      },
+    );
+  }
+
+  /**
+   * Decides, in arrival order, what each lead of a group is: a replay (its idempotency key or source reference is
+   * taken, in the database or by an earlier lead of the group), linked to the oldest open lead sharing a subject key
+   * (registered before, or earlier in this group), or new.
+   */
+  private planGroup(items: Pending[], read: RegistrationRead) {
+    const leads: RegisteredLead[] = [];
+    const bumps = new Map<string, number>();
+    const audit: AuditEntryInput[] = [];
+    const events: EventEnvelope[] = [];
+    const outcomes: GroupOutcome[] = [];
+    const idempotency = new Set(read.takenIdempotency);
+    const sourceRefs = new Set(read.takenSourceRefs);
+    /** Open primaries: the database's (oldest first), then this group's new leads in order. */
+    const primaries: Array<{ primary: OpenPrimary; registered: RegisteredLead | null }> = read.primaries.map((p) => ({
+      primary: p,
+      registered: null,
+    }));
+    const receivedAt = read.now.toISOString();
+    let nextRef = 0;
+    for (const { caller, row, keys } of items) {
+      const idem = row.idempotencyKey ? `${row.idempotencyScope}\u0000${row.idempotencyKey}` : null;
+      const ref = row.sourceRef ? `${row.sourceId}\u0000${row.sourceRef}` : null;
+      if ((idem && idempotency.has(idem)) || (ref && sourceRefs.has(ref))) {
+        outcomes.push({ outcome: 'replay' });
+        continue;
+      }
+      if (idem) idempotency.add(idem);
+      if (ref) sourceRefs.add(ref);
+      const reference = read.references[nextRef++]!;
+      const actor = actorOf(caller);
+      const open = primaries.find((p) => keys.some((k) => p.primary.matchedKeys.includes(k.key)));
+      const registered: RegisteredLead = { row, status: open ? 'LINKED' : 'REPORTED', reference, reportCount: 1 };
+      let record: LeadRecord;
+      if (open) {
+        const { primary } = open;
+        const matched = keys.filter((k) => primary.matchedKeys.includes(k.key));
+        row.primaryLeadId = primary.id;
+        row.matchedOn = matched.map((k) => ({ key: k.kind, value: publicKeyValue(k) }));
+        record = this.linked(actor, row, reference, primary, matched);
+        primary.reportCount += 1; // the next link to it in this group counts this one
+        if (open.registered) open.registered.reportCount = primary.reportCount;
+        else bumps.set(primary.id, (bumps.get(primary.id) ?? 0) + 1);
+      } else {
+        record = this.registered(actor, caller, row, reference);
+        primaries.push({
+          primary: { id: row.id, reference, matchedKeys: row.subjectKeys, hits: row.screening.hits, reportCount: 1 },
+          registered,
         });
-        if (!inserted) return null;
-        const lead: LeadView = {
-          id: inserted.id,
+      }
+      leads.push(registered);
+      audit.push(...record.audit);
+      events.push(record.event);
+      outcomes.push({
+        outcome: 'created',
+        linkedTo: row.primaryLeadId,
+        lead: {
+          id: row.id,
           reference,
           sourceRef: row.sourceRef,
-          status,
+          status: registered.status,
           stage: 'intake',
-          receivedAt: inserted.receivedAt.toISOString(),
+          receivedAt,
           outcome: null,
           reporterFeedback: null,
           reporterNotifiedAt: null,
           // lead_status.updated_at starts as received_at, so a later GET shows the same view.
-          updatedAt: inserted.receivedAt.toISOString(),
-        };
-        return { lead, linkedTo: primary?.id ?? null };
-      },
-    );
-
-    if (!created) return this.replay(row);
-    return { outcome: 'created', lead: created.lead, linkedTo: created.linkedTo };
+          updatedAt: receivedAt,
+        },
+      });
+    }
+    return { leads, bumps, audit, events, outcomes };
   }
 
   private prepare(cmd: RegisterLeadCommand, input: LeadInput): NewLeadRow {

@@ -1,0 +1,81 @@
+import { Coalescer } from './coalescer';
+
+/** A run whose groups stay open until the test releases them. */
+function controlledRun() {
+  const groups: Array<{ items: number[]; release: (fail?: unknown) => void }> = [];
+  const run = (items: number[]) =>
+    new Promise<Array<PromiseSettledResult<string>>>((resolve, reject) => {
+      groups.push({
+        items,
+        release: (fail) =>
+          fail
+            ? reject(fail)
+            : resolve(
+                items.map((i) =>
+                  i < 0
+                    ? { status: 'rejected', reason: new Error(`bad ${i}`) }
+                    : { status: 'fulfilled', value: `ok ${i}` },
+                ),
+              ),
+      });
+    });
+  return { groups, run };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe(Coalescer.name, () => {
+  it('writes an item at once when nothing is in flight, and groups what arrives meanwhile', async () => {
+    const { groups, run } = controlledRun();
+    const sut = new Coalescer<number, string>({ maxBatch: 3, maxInFlight: 1, run });
+
+    const first = sut.submit(1);
+    await tick();
+    expect(groups.map((g) => g.items)).toEqual([[1]]);
+    const rest = [2, 3, 4, 5].map((i) => sut.submit(i));
+    await tick();
+    expect(groups).toHaveLength(1); // waiting for the group in flight
+
+    groups[0]!.release();
+    await expect(first).resolves.toBe('ok 1');
+    await tick();
+    expect(groups.map((g) => g.items)).toEqual([[1], [2, 3, 4]]); // at most maxBatch
+    groups[1]!.release();
+    await tick();
+    groups[2]!.release();
+    await expect(Promise.all(rest)).resolves.toEqual(['ok 2', 'ok 3', 'ok 4', 'ok 5']);
+    expect(groups.map((g) => g.items)).toEqual([[1], [2, 3, 4], [5]]);
+  });
+
+  it('runs up to maxInFlight groups at once', async () => {
+    const { groups, run } = controlledRun();
+    const sut = new Coalescer<number, string>({ maxBatch: 10, maxInFlight: 2, run });
+
+    const all = [1, 2, 3].map((i) => sut.submit(i));
+    await tick();
+
+    expect(groups.map((g) => g.items)).toEqual([[1], [2]]);
+    groups[1]!.release();
+    await tick();
+    expect(groups.map((g) => g.items)).toEqual([[1], [2], [3]]);
+    groups[0]!.release();
+    groups[2]!.release();
+    await expect(Promise.all(all)).resolves.toEqual(['ok 1', 'ok 2', 'ok 3']);
+  });
+
+  it('settles each item with its own result, and rejects a whole group whose run failed', async () => {
+    const { groups, run } = controlledRun();
+    const sut = new Coalescer<number, string>({ maxBatch: 10, maxInFlight: 1, run });
+
+    const a = sut.submit(1);
+    await tick();
+    const b = sut.submit(-2);
+    const c = sut.submit(3);
+    groups[0]!.release(new Error('database down'));
+    await expect(a).rejects.toThrow('database down');
+    await tick();
+    groups[1]!.release();
+    await expect(b).rejects.toThrow('bad -2');
+    await expect(c).resolves.toBe('ok 3');
+  });
+});
