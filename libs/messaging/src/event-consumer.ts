@@ -389,7 +389,7 @@ export class EventConsumer {
       const run = items.slice(i, end);
       let outcome: BatchOutcome;
       try {
-        outcome = await this.applyBatch(run);
+        outcome = await this.applyBatch(run, heartbeat);
       } catch (err) {
         if (!isInfrastructureError(err)) throw err;
         // Postgres is away: the one-at-a-time path waits it out (heartbeating); batching resumes afterwards.
@@ -441,7 +441,12 @@ export class EventConsumer {
    * A handler error rolls everything back and reports which message failed (null = all committed); an
    * infrastructure error propagates.
    */
-  private async applyBatch(run: BatchItem[]): Promise<BatchOutcome> {
+  /**
+   * Heartbeats between events (kafkajs sends one only when heartbeatInterval has passed): a run of a few hundred slow
+   * handlers can outlast the session timeout, and a member evicted mid-batch could not commit its offsets — the group
+   * rebalanced, the batch was applied again (no second effect, the inbox skips it) and the next batch met the same end.
+   */
+  private async applyBatch(run: BatchItem[], heartbeat: () => Promise<void>): Promise<BatchOutcome> {
     const events = run.flatMap((x, idx) => (x.kind === 'event' ? [{ ...x, idx }] : []));
     if (!events.length) return null;
     let outcome: BatchOutcome = null;
@@ -477,6 +482,7 @@ export class EventConsumer {
             ),
           );
         for (const x of todo) {
+          await heartbeat();
           try {
             await runWithCorrelation(
               { correlationId: x.event.correlationId, traceparent: x.event.traceparent, causationId: x.event.id },

@@ -1,4 +1,5 @@
 import { eventually } from '@outpost/testing';
+import type { Consumer } from 'kafkajs';
 import type { EntityManager } from 'typeorm';
 import { DeadLetterStore, envelopeHeaders, type EventConsumer, OutboxRelay, type EventEnvelope } from '../src';
 import {
@@ -193,6 +194,38 @@ describe('batch hooks (real Postgres + Kafka)', () => {
     expect(all!.n).toBe(25);
     const [dead] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.dead_letter`);
     expect(dead!.n).toBe(0);
+  });
+
+  it('heartbeats through a batch that outlasts the session timeout: the member is not evicted mid-batch', async () => {
+    for (let i = 1; i <= 30; i++) await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('slow', i)));
+    await relay.flush();
+    const slow = testConsumer(env, {
+      groupId: 'batch-slow',
+      handlers: {
+        [TOPIC]: async (event, tx) => {
+          const { hash: key, seq: n } = event.payload.chains[0]!;
+          if (key !== 'slow') return; // earlier tests' events on the same topic
+          await new Promise((r) => setTimeout(r, 250)); // 30 × 250 ms > the 6 s session timeout of FAST_GROUP
+          await tx.query(`INSERT INTO ${SCHEMA}.effects (event_id, key, n) VALUES ($1, $2, $3)`, [event.id, key, n]);
+        },
+      },
+      batchTransactions: true,
+      logger: TEST_LOGGER,
+    });
+    await slow.start(); // returns once joined
+    const kafka = (slow as unknown as { consumer: Consumer }).consumer;
+    let rejoins = 0;
+    kafka.on(kafka.events.GROUP_JOIN, () => rejoins++);
+    try {
+      await eventually(async () => {
+        const [r] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.effects WHERE key = 'slow'`);
+        return r!.n === 30 ? true : undefined;
+      }, 60_000);
+      await new Promise((r) => setTimeout(r, 2000)); // an evicted member finds out at its next heartbeat or commit
+      expect(rejoins).toBe(0);
+    } finally {
+      await slow.stop();
+    }
   });
 });
 
