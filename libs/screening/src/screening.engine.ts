@@ -40,6 +40,7 @@ const CUE_AFTER = 4;
 const WHITELIST = 8;
 const SUFFIX = 16;
 const BRANCH = 32;
+const WARNING_CUES = CUE_BEFORE | CUE_AFTER;
 
 interface TermRef {
   ind: number;
@@ -488,7 +489,7 @@ export class ScreeningEngine {
     }
     if (seen & TERM) {
       this.matchCount = mc;
-      this.resolve(field, n);
+      this.resolve(field, n, seen);
     }
   }
 
@@ -516,7 +517,8 @@ export class ScreeningEngine {
     return c;
   }
 
-  private resolve(field: FieldContext, n: number): void {
+  /** `seen`: the union of the roles matched in the field, so a context rule with nothing to look at is not asked. */
+  private resolve(field: FieldContext, n: number, seen: number): void {
     const { matches, matchCount, info, refStart, refInd, indFlags, indGroup, indWeight } = this;
     const { latinStart, latinEnd } = this;
     const lengths = this.ac.lengths;
@@ -538,10 +540,12 @@ export class ScreeningEngine {
         if (!applicable[ind]) continue;
         const flags = indFlags[ind];
         if (flags & NAME_RULE) {
-          if (this.licensed(start, end)) continue;
-          if (!field.nameField && !this.entitySuffixFollows(start, end)) continue;
+          // Both must pass; the suffix test first, as in free text most name terms have no entity suffix after them.
+          if (!field.nameField && (!(seen & SUFFIX) || !this.entitySuffixFollows(start, end))) continue;
+          if (seen & WHITELIST && this.licensed(start, end)) continue;
         }
-        if (flags & WARNABLE && this.warned(start, end, cues.maxGapBefore, cues.maxGapAfter)) continue;
+        if (flags & WARNABLE && seen & WARNING_CUES && this.warned(start, end, cues.maxGapBefore, cues.maxGapAfter))
+          continue;
         if (nc === this.candRef.length) this.growCandidates();
         this.candRef[nc] = r;
         this.candStart[nc] = start;
