@@ -57,6 +57,18 @@ export class Outbox {
     return envelope;
   }
 
+  /**
+   * Inserts envelopes made with `build` in one statement, with `tx` (for callers that build events as things happen
+   * and write them together later in the same transaction).
+   */
+  async insertMany(tx: EntityManager, envelopes: EventEnvelope[]): Promise<void> {
+    if (!envelopes.length) return;
+    await tx.query(`WITH ${this.insertFromJsonSql('ev', '$1::jsonb')} SELECT 1`, [
+      JSON.stringify(this.records(envelopes)),
+    ]);
+    markOutboxWrite(tx, this.schema);
+  }
+
   /** After committing a transaction that used `insertSql` on a raw pg client: wakes this process's relay at once. */
   committed(): void {
     outboxCommitted(this.schema);

@@ -3,12 +3,14 @@ import { v7 as uuidv7 } from 'uuid';
 import {
   as,
   command,
+  envelopeOf,
   type AssessmentView,
   events,
   getAssessment,
   produce,
   registered,
   resend,
+  sendAll,
   startHarness,
   type Harness,
 } from './support/harness';
@@ -118,6 +120,36 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
     expect(a.view.pairingId).not.toBe(b.view.pairingId);
     expect(c.view.pairingId).toBe(a.view.pairingId);
     expect(new Set([a.view.assigneeId, b.view.assigneeId])).toEqual(new Set(['p-volunteer-1', 'p-volunteer-3']));
+  });
+
+  it('applies a burst of leads in shared batch transactions: each triaged and assigned once, audit trail and chain intact', async () => {
+    const ids = Array.from({ length: 25 }, () => `lead-${uuidv7()}`);
+    await sendAll(
+      h,
+      ids.map((id) => envelopeOf('intake.lead-registered.v1', registered(id, 'G-440106002-C01'), id)),
+    );
+    for (const id of ids) await triaged(id);
+    await eventually(async () =>
+      ids.every((id) => events(h, 'assessment.lead-assigned.v1', id).length === 1) ? true : undefined,
+    );
+    const supervisor = await as('p-supervisor-1');
+    for (const id of ids.slice(0, 5)) {
+      const trail = await h.app.inject({
+        method: 'GET',
+        url: `/v1/audit/leads/${id}`,
+        headers: { authorization: supervisor },
+      });
+      expect((trail.json().entries as Array<{ action: string }>).map((e) => e.action)).toEqual([
+        'lead.triaged',
+        'lead.assigned',
+      ]);
+    }
+    const verify = await h.app.inject({
+      method: 'GET',
+      url: '/v1/audit/verify',
+      headers: { authorization: supervisor },
+    });
+    expect(verify.json()).toMatchObject({ ok: true });
   });
 
   it('without a pair routes to the street pool, and without a street responsible person to the district pool', async () => {

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { AuditLog } from '@outpost/audit';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { AuditLog, type AuditEntryInput } from '@outpost/audit';
 import type { Actor, Topic } from '@outpost/contracts';
-import { Outbox, type PublishInput } from '@outpost/messaging';
+import { EventConsumer, Outbox, type EventEnvelope, type PublishInput } from '@outpost/messaging';
 import type { EntityManager } from 'typeorm';
 
 type AnyPublish = { [T in Topic]: Omit<PublishInput<T>, 'leadId' | 'actor'> }[Topic];
@@ -9,9 +9,15 @@ type AnyPublish = { [T in Topic]: Omit<PublishInput<T>, 'leadId' | 'actor'> }[To
 /**
  * Writes what a state change leaves behind, in the caller's transaction: one audit entry (actor, from, to, reason)
  * and the outbox events. Use cases call it once per transition, so change, audit and events commit together.
+ *
+ * In a consumer batch (one transaction for a fetched batch of events, see JournalBatching) the entries and events are
+ * collected and written together at the end of the batch, in the same transaction: a few statements per batch instead
+ * of four or five per transition. Events are built (validated, correlation ids taken) when recorded.
  */
 @Injectable()
 export class LeadJournal {
+  private readonly batches = new WeakMap<EntityManager, { audit: AuditEntryInput[]; events: EventEnvelope[] }>();
+
   constructor(
     private readonly audit: AuditLog,
     private readonly outbox: Outbox,
@@ -30,7 +36,7 @@ export class LeadJournal {
       events: AnyPublish[];
     },
   ): Promise<void> {
-    await this.audit.append(tx, {
+    const entry: AuditEntryInput = {
       leadId: e.leadId,
       actor: e.actor,
       action: e.action,
@@ -38,9 +44,47 @@ export class LeadJournal {
       toState: e.to,
       reason: e.reason,
       payload: e.payload,
-    });
-    for (const ev of e.events) {
-      await this.outbox.add(tx, { ...ev, leadId: e.leadId, actor: e.actor } as PublishInput<Topic>);
+    };
+    const events = e.events.map((ev) =>
+      this.outbox.build({ ...ev, leadId: e.leadId, actor: e.actor } as PublishInput<Topic>),
+    );
+    const batch = this.batches.get(tx);
+    if (batch) {
+      batch.audit.push(entry);
+      batch.events.push(...events);
+      return;
     }
+    await this.audit.append(tx, entry);
+    await this.outbox.insertMany(tx, events);
+  }
+
+  /** From now until endBatch, record() with this transaction collects instead of writing. */
+  beginBatch(tx: EntityManager): void {
+    this.batches.set(tx, { audit: [], events: [] });
+  }
+
+  /** Writes what the batch collected (entries in order on one chain, events in one statement). */
+  async endBatch(tx: EntityManager): Promise<void> {
+    const batch = this.batches.get(tx);
+    this.batches.delete(tx);
+    if (!batch) return;
+    if (batch.audit.length) await this.audit.appendMany(tx, batch.audit);
+    await this.outbox.insertMany(tx, batch.events);
+  }
+}
+
+/** Turns LeadJournal's batch mode on for every batch the service's event consumer applies in one transaction. */
+@Injectable()
+export class JournalBatching implements OnModuleInit {
+  constructor(
+    private readonly consumer: EventConsumer,
+    private readonly journal: LeadJournal,
+  ) {}
+
+  onModuleInit(): void {
+    this.consumer.useBatchHooks({
+      before: async (_events, tx) => this.journal.beginBatch(tx),
+      after: (tx) => this.journal.endBatch(tx),
+    });
   }
 }

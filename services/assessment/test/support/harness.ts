@@ -131,22 +131,32 @@ export async function produce<T extends Topic>(
   payload: PayloadOf<T>,
   leadId: string,
 ): Promise<EventEnvelope<T>> {
+  const envelope = envelopeOf(topic, payload, leadId);
+  await resend(h, envelope);
+  return envelope;
+}
+
+/** The envelope intake (or escalation) would publish, without sending it. */
+export function envelopeOf<T extends Topic>(topic: T, payload: PayloadOf<T>, leadId: string): EventEnvelope<T> {
   const outbox = topic.startsWith('escalation.') ? escalationOutbox : intakeOutbox;
-  const envelope = outbox.build({
+  return outbox.build({
     topic,
     payload,
     leadId,
     actor: { type: 'source', sourceId: 'test-source', name: '测试来源' },
   });
-  await resend(h, envelope);
-  return envelope;
+}
+
+/** Sends envelopes in one produce request (consumers fetch them as one batch). */
+export async function sendAll(h: Harness, envelopes: EventEnvelope[]): Promise<void> {
+  await h.bus.send(
+    envelopes.map((e) => ({ topic: e.type, key: e.key, value: JSON.stringify(e), headers: envelopeHeaders(e) })),
+  );
 }
 
 /** Sends an already built envelope again (a redelivery). */
 export async function resend(h: Harness, envelope: EventEnvelope): Promise<void> {
-  await h.bus.send([
-    { topic: envelope.type, key: envelope.key, value: JSON.stringify(envelope), headers: envelopeHeaders(envelope) },
-  ]);
+  await sendAll(h, [envelope]);
 }
 
 export function events<T extends Topic>(h: Harness, topic: T, leadId?: string): Array<PayloadOf<T>> {
