@@ -28,22 +28,25 @@ export class Coalescer<In, Out> {
 
   private pump(): void {
     while (this.inFlight < this.o.maxInFlight && this.queue.length > 0) {
-      const group = this.queue.splice(0, this.o.maxBatch);
       this.inFlight++;
-      void this.runGroup(group).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
+      void this.runGroup(this.queue.splice(0, this.o.maxBatch));
     }
   }
 
   private async runGroup(group: typeof this.queue): Promise<void> {
-    let results: Array<PromiseSettledResult<Out>>;
+    let results: Array<PromiseSettledResult<Out>> | null = null;
+    let failure: unknown = null;
     try {
       results = await this.o.run(group.map((g) => g.item));
       if (results.length !== group.length) throw new Error(`Coalescer: ${results.length} results for ${group.length}`);
     } catch (err) {
-      for (const g of group) g.reject(err);
+      failure = err;
+    }
+    // The next group goes out before this one's callers run their continuations (answering their requests).
+    this.inFlight--;
+    this.pump();
+    if (!results) {
+      for (const g of group) g.reject(failure);
       return;
     }
     results.forEach((r, i) => (r.status === 'fulfilled' ? group[i]!.resolve(r.value) : group[i]!.reject(r.reason)));

@@ -64,7 +64,7 @@ export const intakeConfigSchema = baseConfigSchema('intake')
      * transactions per lead); more cut the wait of a lead that arrives while every group is busy.
      */
     REGISTRATION_GROUP_MAX_LEADS: z.coerce.number().int().min(1).max(500).default(64),
-    REGISTRATION_GROUPS_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
+    REGISTRATION_GROUPS_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(1),
     SCREENING_MAX_RECORDS: z.coerce.number().int().positive().max(10000).default(10000),
     /** Overrides the catalogue's fund-flow window (days) for POST /v1/screenings across requests. */
     FUND_FLOW_WINDOW_DAYS: z.coerce.number().positive().optional(),
