@@ -3,7 +3,7 @@ import type { IndicatorCatalog } from '../catalog/catalog.types';
 import { ScreeningEngine, type ScreeningRecord } from '../screening.engine';
 
 /** Deterministic PRNG (mulberry32) so the bench suite and grep see the same records in every run. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

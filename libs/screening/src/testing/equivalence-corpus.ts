@@ -1,5 +1,5 @@
 import { Converter } from 'opencc-js';
-import { generateBenchmarkRecords } from '../bench/benchmark-engine';
+import { generateBenchmarkRecords, rng } from '../bench/benchmark-engine';
 import type { IndicatorCatalog } from '../catalog/catalog.types';
 import type { ScreeningEngine, ScreeningRecord } from '../screening.engine';
 
@@ -158,16 +158,4 @@ export function equivalenceSummary(engine: ScreeningEngine, calls: ScreeningReco
     }
   }
   return lines;
-}
-
-/** mulberry32, as in the benchmark generator: the corpus must not change between runs or machines. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
