@@ -24,9 +24,13 @@ export class RoutingService {
   ) {}
 
   async route(tx: EntityManager, a: Assessment, reason: LeadAssignedV1['reason'], actor: Actor): Promise<Assessment> {
-    // Two leads of one grid routed at once must not both see the same "least loaded" pair.
-    for (const g of [...a.gridIds].sort())
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('assessment-route:' || $1))`, [g]);
+    // Two leads of one grid routed at once must not both see the same "least loaded" pair. One statement for all
+    // the lead's grids, taken in sorted order (no deadlock between two leads sharing grids).
+    if (a.gridIds.length)
+      await tx.query(
+        `SELECT pg_advisory_xact_lock(hashtext('assessment-route:' || g)) FROM unnest($1::text[]) AS g ORDER BY g`,
+        [a.gridIds],
+      );
     const now = this.sla.now();
     const red = a.band === 'red';
     const [pair] = await this.roster.pairingsByLoad(tx, a.gridIds);
