@@ -76,8 +76,8 @@ export class AuditLog {
 
   // --- Single-statement API, for hot paths that write the entries in their own statement (fewer round trips). ---
   // The guarantees are the caller's to keep, exactly as appendMany keeps them: take a head with `freeHeadSql` (or
-  // `waitHeadSql` when none is free) in the transaction, `chain` the entries onto it, then in the SAME transaction run
-  // `appendSql` with `appendParams` (inserts the entries and moves the head), and commit.
+  // `waitHeadSql` when none is free) in the transaction, `chain` the entries onto it, then in the SAME transaction insert
+  // them with `appendFromJsonSql` (its data from `appendRecords`), move the head with `moveHeadSql`, and commit.
 
   /**
    * Locks a free chain head without waiting; yields (chain, seq, hash) or no row. May be used as a CTE; `after` (SQL,
@@ -104,20 +104,10 @@ export class AuditLog {
   }
 
   /**
-   * A data-modifying CTE `<name>` inserting chained entries, parameters $p..$p+11 from `appendParams`, guarded by
-   * `when` (SQL), e.g. `EXISTS (SELECT 1 FROM ins)`. The head is moved by `moveHeadSql`, in a LATER statement of the
-   * same transaction: audit_head's trigger checks the entry exists, which rows of the same statement are not yet.
-   */
-  appendSql(name: string, p: number, when = 'true'): string {
-    const cols = Array.from({ length: 12 }, (_, i) => `$${p + i}::${INSERT_TYPES[i]}[]`).join(', ');
-    return `${name} AS (
-      INSERT INTO ${this.s}.audit_log (${AUDIT_LOG_COLUMNS}) SELECT * FROM unnest(${cols}) WHERE ${when}
-    )`;
-  }
-
-  /**
-   * Like appendSql, with the entries read from `json`, an SQL expression yielding a jsonb array of `appendRecords`
-   * (for statements that carry their data as one document, e.g. a dollar-quoted literal in a simple query).
+   * A data-modifying CTE `<name>` inserting chained entries read from `json`, an SQL expression yielding a jsonb array
+   * of `appendRecords` (statements that carry their data as one document, e.g. a dollar-quoted literal in a simple
+   * query). audit_head's trigger checks the entry exists, which rows of the same statement are not yet: move the head
+   * in a LATER statement of the same transaction (`moveHeadSql`).
    */
   appendFromJsonSql(name: string, json: string): string {
     const cols = AUDIT_LOG_COLUMNS.split(', ')
@@ -145,11 +135,6 @@ export class AuditLog {
       prev_hash: e.prevHash,
       hash: e.hash,
     }));
-  }
-
-  /** The 12 parameters of appendSql for entries from `chain`. */
-  appendParams(entries: AuditEntry[]): unknown[] {
-    return insertParams(entries);
   }
 
   /**

@@ -69,24 +69,15 @@ export class Outbox {
     markOutboxWrite(tx, this.schema);
   }
 
-  /** After committing a transaction that used `insertSql` on a raw pg client: wakes this process's relay at once. */
+  /** After committing a transaction that used `insertFromJsonSql` on a raw pg client: wakes this process's relay at once. */
   committed(): void {
     outboxCommitted(this.schema);
   }
 
   /**
-   * For hot paths that write the event in their own statement (same transaction as the change, as with `add`): a
-   * data-modifying CTE `<name>` inserting a `build`-ed envelope, parameters $p..$p+4 from `rowParams`, guarded by `when`.
-   */
-  insertSql(name: string, p: number, when = 'true'): string {
-    return `${name} AS (
-      INSERT INTO ${this.table} (id, topic, key, value, headers) SELECT $${p}::uuid, $${p + 1}::text, $${p + 2}::text, $${p + 3}::text, $${p + 4}::jsonb WHERE ${when}
-    )`;
-  }
-
-  /**
-   * Like `insertSql` for several envelopes, read from `json`, an SQL expression yielding a jsonb array of `records`
-   * (for statements that carry their data as one document, e.g. a dollar-quoted literal in a simple query).
+   * For hot paths that write events in their own statement (same transaction as the change, as with `add`): a
+   * data-modifying CTE `<name>` inserting `build`-ed envelopes read from `json`, an SQL expression yielding a jsonb
+   * array of `records` (e.g. a dollar-quoted literal in a simple query, or a parameter).
    */
   insertFromJsonSql(name: string, json: string): string {
     return `${name} AS (
@@ -106,8 +97,8 @@ export class Outbox {
     }));
   }
 
-  /** The 5 parameters of insertSql (and of add's INSERT) for one envelope. */
-  rowParams(envelope: EventEnvelope): unknown[] {
+  /** The 5 parameters of add's INSERT for one envelope. */
+  private rowParams(envelope: EventEnvelope): unknown[] {
     return [
       envelope.id,
       envelope.type,

@@ -140,7 +140,9 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
       try {
         const e = env.outbox.build(testEvent('wake', 2));
         await client.query('BEGIN');
-        await client.query(`WITH ${env.outbox.insertSql('ev', 1)} SELECT 1`, env.outbox.rowParams(e));
+        await client.query(`WITH ${env.outbox.insertFromJsonSql('ev', '$1::jsonb')} SELECT 1`, [
+          JSON.stringify(env.outbox.records([e])),
+        ]);
         await client.query('COMMIT');
       } finally {
         client.release();
@@ -167,10 +169,9 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
     const late = await (env.dataSource.driver as unknown as { master: Pool }).master.connect();
     try {
       await late.query('BEGIN');
-      await late.query(
-        `WITH ${env.outbox.insertSql('ev', 1)} SELECT 1`,
-        env.outbox.rowParams(env.outbox.build(testEvent('late', 1))),
-      );
+      await late.query(`WITH ${env.outbox.insertFromJsonSql('ev', '$1::jsonb')} SELECT 1`, [
+        JSON.stringify(env.outbox.records([env.outbox.build(testEvent('late', 1))])),
+      ]);
       for (let n = 1; n <= 3; n++) {
         await commitOne(n);
         expect(await sut.flush()).toBe(1);
