@@ -7,3 +7,4 @@ export * from './events/assessment';
 export * from './events/escalation';
 export * from './events/notification';
 export * from './events/audit';
+export * from './inbox';

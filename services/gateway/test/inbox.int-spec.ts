@@ -1,3 +1,4 @@
+import type { InboxItem } from '@outpost/contracts';
 import { envelopeHeaders, Outbox } from '@outpost/messaging';
 import { eventually } from '@outpost/testing';
 import { randomUUID } from 'node:crypto';
@@ -6,16 +7,6 @@ import { GatewayHarness } from './support/gateway-harness';
 import { freePort, NotificationProcess } from './support/notification-process';
 
 jest.setTimeout(240_000);
-
-interface InboxItem {
-  id: string;
-  eventType: string;
-  leadId: string | null;
-  title: string;
-  urgent: boolean;
-  createdAt: string;
-  readAt: string | null;
-}
 
 /**
  * The gateway shows each user's own notification inbox and pushes new items live. Real stack end to end: the REAL

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import type { InboxItem } from '@outpost/contracts';
 import { ProblemException, ZodPipe } from '@outpost/platform';
 import { z } from 'zod';
 import { ROLE_GROUPS } from '../auth/access-policy';
@@ -18,17 +19,6 @@ const listQuerySchema = z.object({
 });
 type ListQuery = z.infer<typeof listQuerySchema>;
 const itemIdSchema = z.uuid('站内信编号无效');
-
-export interface InboxItem {
-  id: string;
-  eventType: string;
-  leadId: string | null;
-  title: string;
-  body: string;
-  urgent: boolean;
-  createdAt: string;
-  readAt: string | null;
-}
 
 /**
  * The signed-in user's own in-app inbox (站内信), read from notification with an internal token for that user: the

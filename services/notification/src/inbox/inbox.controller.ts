@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { InboxItem } from '@outpost/contracts';
 import { CurrentPrincipal, ProblemException, ZodPipe, type Principal } from '@outpost/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -25,15 +26,15 @@ interface InboxRow {
   created_at: Date;
   read_at: Date | null;
 }
-const toItem = (r: InboxRow) => ({
+const toItem = (r: InboxRow): InboxItem => ({
   id: r.id,
   eventType: r.event_type,
   leadId: r.lead_id,
   title: r.title,
   body: r.body,
   urgent: r.urgent,
-  createdAt: r.created_at,
-  readAt: r.read_at,
+  createdAt: r.created_at.toISOString(),
+  readAt: r.read_at?.toISOString() ?? null,
 });
 
 /** The caller's own in-app inbox (principal.userId = roster person id); the gateway shows it. */
