@@ -1,4 +1,4 @@
-import type { LeadRegisteredV1 } from '@outpost/contracts';
+import type { LeadRegisteredV1, Placement } from '@outpost/contracts';
 
 /**
  * A valid intake.lead-registered.v1 payload for consumer tests: a patrol lead on the 沙河 street grid, red band, no
@@ -18,18 +18,7 @@ export function leadRegisteredPayload(leadId: string, overrides: Partial<LeadReg
     description: '巡查发现',
     suggestedCategory: 'IF-XS',
     subjects: [],
-    placement: {
-      addressText: null,
-      standardAddressCode: null,
-      lat: null,
-      lng: null,
-      streetCode: '440106001',
-      streetName: '沙河',
-      communityCode: null,
-      gridIds: ['G-440106001-C01'],
-      resolvedBy: 'ADDRESS_TEXT',
-      unresolved: false,
-    },
+    placement: placementOn('G-440106001-C01', { streetName: '沙河', addressText: null }),
     estimates: { promisedYieldPct: 18, amountYuan: null, participants: null, lossYuan: null, elderlyInvolved: null },
     channels: [],
     screening: { catalogVersion: '1', score: 70, band: 'red', hits: [] },
@@ -37,5 +26,21 @@ export function leadRegisteredPayload(leadId: string, overrides: Partial<LeadReg
     confidentiality: 'NORMAL',
     filedBy: null,
     ...overrides,
+  };
+}
+
+/** A lead placed on one grid by its address text; the street is the grid id's (G-<street code>-…). */
+export function placementOn(gridId: string, o: { streetName: string | null; addressText: string | null }): Placement {
+  return {
+    addressText: o.addressText,
+    standardAddressCode: null,
+    lat: null,
+    lng: null,
+    streetCode: gridId.slice(2, 11),
+    streetName: o.streetName,
+    communityCode: null,
+    gridIds: [gridId],
+    resolvedBy: 'ADDRESS_TEXT',
+    unresolved: false,
   };
 }

@@ -6,6 +6,8 @@ import { createServiceApp, type Principal } from '@outpost/platform';
 import {
   bearer,
   createTestDatabase,
+  leadRegisteredPayload,
+  placementOn,
   TEST_INFRA,
   testKeys,
   uniqueSuffix,
@@ -178,15 +180,10 @@ export function registered(
   gridId: string,
   o: Partial<Pick<LeadRegisteredV1, 'estimates'>> & { hits?: LeadRegisteredV1['screening']['hits'] } = {},
 ): LeadRegisteredV1 {
-  const streetCode = gridId.slice(2, 11);
-  return {
-    leadId,
-    reference: `TH-20260316-${leadId.slice(-6)}`,
+  const street = STREETS[gridId.slice(2, 11)];
+  return leadRegisteredPayload(leadId, {
     sourceId: 'src-sentinel-app',
     sourceName: '前哨员 App',
-    sourceChannel: 'PATROL',
-    sourceRef: null,
-    discoveredAt: null,
     reportedAt: '2026-03-16T01:00:00.000Z',
     title: '某投资咨询公司推介会承诺保本保息',
     description: '社区活动室举办推介会，宣传年化收益15%，保本保息，参与者多为老年人。',
@@ -200,18 +197,7 @@ export function registered(
         businessScope: '投资咨询',
       },
     ],
-    placement: {
-      addressText: `${STREETS[streetCode] ?? '天河区'}某社区活动室`,
-      standardAddressCode: null,
-      lat: null,
-      lng: null,
-      streetCode,
-      streetName: STREETS[streetCode] ?? null,
-      communityCode: null,
-      gridIds: [gridId],
-      resolvedBy: 'ADDRESS_TEXT',
-      unresolved: false,
-    },
+    placement: placementOn(gridId, { streetName: street ?? null, addressText: `${street ?? '天河区'}某社区活动室` }),
     estimates: {
       promisedYieldPct: 15,
       amountYuan: null,
@@ -227,10 +213,8 @@ export function registered(
       band: 'none',
       hits: o.hits ?? [{ indicator: 'B1', term: '保本保息', field: 'description', anchor: 'Ind', weight: 15 }],
     },
-    reporter: { anonymous: true, contactable: false },
-    confidentiality: 'NORMAL',
     filedBy: 'p-sentinel-1',
-  };
+  });
 }
 
 export async function getAssessment(h: Harness, leadId: string, who = 'p-supervisor-1') {

@@ -2,7 +2,15 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Topic, PayloadOf, Person, Pairing, Actor, ServiceName } from '@outpost/contracts';
 import { KafkaBus, Outbox } from '@outpost/messaging';
 import { createServiceApp, importPublicKey, verifyInternalToken, type Principal } from '@outpost/platform';
-import { createTestDatabase, testKeys, uniqueSuffix, uniqueTopicPrefix, type TestDatabase } from '@outpost/testing';
+import {
+  createTestDatabase,
+  leadRegisteredPayload,
+  placementOn,
+  testKeys,
+  uniqueSuffix,
+  uniqueTopicPrefix,
+  type TestDatabase,
+} from '@outpost/testing';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -344,20 +352,13 @@ export const WUSHAN_GRID = 'G-440106002-C01';
 /** A registered lead payload for the given grid (defaults: 沙河街). */
 export function registered(
   leadId: string,
-  o: Partial<PayloadOf<'intake.lead-registered.v1'>> & { grid?: string; street?: string } = {},
+  o: Partial<PayloadOf<'intake.lead-registered.v1'>> & { grid?: string } = {},
 ): PayloadOf<'intake.lead-registered.v1'> {
-  const grid = o.grid ?? SHAHE_GRID;
-  const street = o.street ?? grid.slice(2, 11);
-  const { grid: _g, street: _s, ...rest } = o;
-  return {
-    leadId,
+  const { grid = SHAHE_GRID, ...rest } = o;
+  return leadRegisteredPayload(leadId, {
     reference: `TH-20260302-${leadId.slice(-6)}`,
     sourceId: 'src-gateway',
     sourceName: '前哨网关',
-    sourceChannel: 'PATROL',
-    sourceRef: null,
-    discoveredAt: null,
-    reportedAt: new Date().toISOString(),
     title: '某投资咨询公司高息揽储',
     description: '在小区门口派发传单，承诺年化18%保本保息，吸引老年人参加养老项目',
     suggestedCategory: 'IF',
@@ -370,24 +371,14 @@ export function registered(
         businessScope: null,
       },
     ],
-    placement: {
+    placement: placementOn(grid, {
+      streetName: grid.slice(2, 11) === '440106001' ? '沙河街' : '五山街',
       addressText: '天河区某小区',
-      standardAddressCode: null,
-      lat: null,
-      lng: null,
-      streetCode: street,
-      streetName: street === '440106001' ? '沙河街' : '五山街',
-      communityCode: null,
-      gridIds: [grid],
-      resolvedBy: 'ADDRESS_TEXT',
-      unresolved: false,
-    },
+    }),
     estimates: { promisedYieldPct: 18, amountYuan: null, participants: null, lossYuan: null, elderlyInvolved: true },
-    channels: [],
     screening: { catalogVersion: 't', score: 42, band: 'orange', hits: [] },
     reporter: { anonymous: false, contactable: true },
     confidentiality: 'REPORTER_PROTECTED',
-    filedBy: null,
     ...rest,
-  };
+  });
 }
