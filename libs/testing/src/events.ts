@@ -1,4 +1,4 @@
-import type { LeadRegisteredV1, Placement } from '@outpost/contracts';
+import type { LeadAssignedV1, LeadRegisteredV1, Placement } from '@outpost/contracts';
 
 /**
  * A valid intake.lead-registered.v1 payload for consumer tests: a patrol lead on the 沙河 street grid, red band, no
@@ -42,5 +42,22 @@ export function placementOn(gridId: string, o: { streetName: string | null; addr
     gridIds: [gridId],
     resolvedBy: 'ADDRESS_TEXT',
     unresolved: false,
+  };
+}
+
+/** A valid assessment.lead-assigned.v1 payload: routed to pair-1, assignee p-sentinel-1, no partner, no deadline. */
+export function leadAssignedPayload(leadId: string, overrides: Partial<LeadAssignedV1> = {}): LeadAssignedV1 {
+  return {
+    leadId,
+    assessmentId: `as-${leadId}`,
+    status: 'ASSIGNED',
+    assigneeId: 'p-sentinel-1',
+    assigneeName: '陈一',
+    pairingId: 'pair-1',
+    partnerId: null,
+    pool: 'PAIR',
+    reason: 'ROUTED',
+    dueAt: null,
+    ...overrides,
   };
 }

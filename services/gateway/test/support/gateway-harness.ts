@@ -4,6 +4,7 @@ import { KafkaBus, Outbox } from '@outpost/messaging';
 import { createServiceApp, importPublicKey, verifyInternalToken, type Principal } from '@outpost/platform';
 import {
   createTestDatabase,
+  leadAssignedPayload,
   leadRegisteredPayload,
   placementOn,
   testKeys,
@@ -281,18 +282,7 @@ export class GatewayHarness {
   async assignNewLead(dueAt: string | null): Promise<string> {
     const leadId = `lead-${randomUUID()}`;
     await this.produce('intake.lead-registered.v1', registered(leadId));
-    await this.produce('assessment.lead-assigned.v1', {
-      leadId,
-      assessmentId: `as-${leadId}`,
-      status: 'ASSIGNED',
-      assigneeId: 'p-sentinel-1',
-      assigneeName: '陈前哨',
-      pairingId: 'pair-1',
-      partnerId: null,
-      pool: 'PAIR',
-      reason: 'ROUTED',
-      dueAt,
-    });
+    await this.produce('assessment.lead-assigned.v1', leadAssignedPayload(leadId, { assigneeName: '陈前哨', dueAt }));
     return leadId;
   }
 

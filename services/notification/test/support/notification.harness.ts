@@ -6,6 +6,7 @@ import {
   bearer,
   createTestDatabase,
   eventually,
+  leadAssignedPayload,
   leadRegisteredPayload,
   principal,
   testKeys,
@@ -223,18 +224,7 @@ export class Harness {
 
   /** assessment.lead-assigned.v1: the lead routed to the pair pair-1, assignee p-sentinel-1 (陈一). */
   async assigned(leadId: string, o: { partnerId: string | null; dueAt: string | null }) {
-    return this.produce('assessment.lead-assigned.v1', {
-      leadId,
-      assessmentId: `as-${leadId}`,
-      status: 'ASSIGNED',
-      assigneeId: 'p-sentinel-1',
-      assigneeName: '陈一',
-      pairingId: 'pair-1',
-      partnerId: o.partnerId,
-      pool: 'PAIR',
-      reason: 'ROUTED',
-      dueAt: o.dueAt,
-    });
+    return this.produce('assessment.lead-assigned.v1', leadAssignedPayload(leadId, o));
   }
 
   async registered(leadId: string, o: { sourceId?: string; contactable?: boolean } = {}) {
