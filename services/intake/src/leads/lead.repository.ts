@@ -158,6 +158,18 @@ export interface RegistrationQuery {
   sourceRefs: Array<{ source: string; ref: string }>;
 }
 
+const claimOf = (a: string, b: string): string => `${a}\u0000${b}`;
+
+/** The idempotency key a lead claims (unique per scope), or null. */
+export function idempotencyClaim(l: NewLeadRow): string | null {
+  return l.idempotencyKey ? claimOf(l.idempotencyScope!, l.idempotencyKey) : null;
+}
+
+/** The source reference a lead claims (unique per source), or null. */
+export function sourceRefClaim(l: NewLeadRow): string | null {
+  return l.sourceRef ? claimOf(l.sourceId, l.sourceRef) : null;
+}
+
 /** What a registration group reads (under its locks) before it writes. */
 export interface RegistrationRead {
   /** The transaction's time: every lead it registers has this received_at. */
@@ -165,7 +177,7 @@ export interface RegistrationRead {
   references: string[];
   /** Open, unlinked leads sharing any of the keys, oldest first, row-locked. */
   primaries: OpenPrimary[];
-  /** `scope\u0000key` of taken idempotency keys and `source\u0000ref` of taken source references. */
+  /** Taken idempotency keys and source references, as `idempotencyClaim` / `sourceRefClaim` spell them. */
   takenIdempotency: Set<string>;
   takenSourceRefs: Set<string>;
   /** The audit chain head this transaction holds until it commits. */
@@ -357,8 +369,8 @@ export class LeadRepository {
         hits: p.hits ?? [],
         reportCount: p.report_count,
       })),
-      takenIdempotency: new Set(r.taken.filter((t) => t.kind === 'i').map((t) => `${t.a}\u0000${t.b}`)),
-      takenSourceRefs: new Set(r.taken.filter((t) => t.kind === 'r').map((t) => `${t.a}\u0000${t.b}`)),
+      takenIdempotency: new Set(r.taken.filter((t) => t.kind === 'i').map((t) => claimOf(t.a, t.b))),
+      takenSourceRefs: new Set(r.taken.filter((t) => t.kind === 'r').map((t) => claimOf(t.a, t.b))),
       head,
     };
   }

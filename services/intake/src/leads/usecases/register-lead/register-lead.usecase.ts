@@ -16,6 +16,8 @@ import {
   type LeadView,
   type NewLeadRow,
   type OpenPrimary,
+  idempotencyClaim,
+  sourceRefClaim,
   type RegisteredLead,
   type RegistrationRead,
 } from '../../lead.repository';
@@ -128,9 +130,10 @@ export class RegisterLeadUseCase {
     const lockIds = new Set<string>();
     for (const { row, keys } of items) {
       for (const k of keys) lockIds.add(lockIdOf(k.key));
-      if (row.idempotencyKey)
-        lockIds.add(lockIdOf(`idempotency\u0000${row.idempotencyScope}\u0000${row.idempotencyKey}`));
-      if (row.sourceRef) lockIds.add(lockIdOf(`source-ref\u0000${row.sourceId}\u0000${row.sourceRef}`));
+      const idem = idempotencyClaim(row);
+      const ref = sourceRefClaim(row);
+      if (idem) lockIds.add(lockIdOf(`idempotency\u0000${idem}`));
+      if (ref) lockIds.add(lockIdOf(`source-ref\u0000${ref}`));
     }
     return this.leads.registerGroup(
       [...lockIds],
@@ -171,8 +174,8 @@ export class RegisterLeadUseCase {
     const receivedAt = read.now.toISOString();
     let nextRef = 0;
     for (const { caller, row, keys } of items) {
-      const idem = row.idempotencyKey ? `${row.idempotencyScope}\u0000${row.idempotencyKey}` : null;
-      const ref = row.sourceRef ? `${row.sourceId}\u0000${row.sourceRef}` : null;
+      const idem = idempotencyClaim(row);
+      const ref = sourceRefClaim(row);
       if ((idem && idempotency.has(idem)) || (ref && sourceRefs.has(ref))) {
         outcomes.push({ outcome: 'replay' });
         continue;
