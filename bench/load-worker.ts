@@ -1,7 +1,18 @@
 /**
  * HTTP load in a SEPARATE process (so the measuring client does not share the event loop with the bench driver):
- * `node load-worker.js '<json options>'` prints one JSON line with autocannon's result.
+ * `node load-worker.js '<json options>'` prints one JSON line with the result.
+ *
+ * Two modes:
+ * - as fast as possible (no `overallRate`): autocannon, closed loop, `connections` requests in flight;
+ * - at a fixed rate (`overallRate`): an open-loop generator of our own. Request i is due at start + i / rate, sent on
+ *   a keep-alive pool of `connections` sockets (queued in the pool when all are busy), and its latency counts from when
+ *   it was DUE, so a stall delays every request behind it in the figures too (no coordinated omission). autocannon's
+ *   own rate mode is not used for latency: each connection sends its whole per-second quota back to back at the start
+ *   of every second and then pauses (a burst at full speed, not a rate), and it corrects for coordinated omission with
+ *   an expected interval of ceil(1 / rate) = 1 ms, which adds a synthetic sample for every millisecond of every
+ *   response and so pulls p50 down and leaves p99 meaningless.
  */
+import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import { leadBody } from './lib/lead-body';
 
@@ -18,6 +29,18 @@ interface Options {
   run: string;
 }
 
+interface LoadResult {
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  durationSec: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  mean: number;
+}
+
 async function main(): Promise<void> {
   const o = JSON.parse(process.argv[2]) as Options;
   let n = 0;
@@ -27,11 +50,16 @@ async function main(): Promise<void> {
     for (let i = 0; i < o.batch; i++) leads.push(leadBody(n++, o.run));
     return JSON.stringify({ leads });
   };
+  const result = o.overallRate ? await openLoop(o, o.overallRate, body) : await closedLoop(o, body);
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+/** As fast as `connections` requests in flight allow (autocannon). */
+async function closedLoop(o: Options, body: () => string): Promise<LoadResult> {
   const result = await autocannon({
     url: o.url,
     connections: o.connections,
     duration: o.durationSec,
-    overallRate: o.overallRate,
     timeout: 30,
     requests: [
       {
@@ -42,19 +70,91 @@ async function main(): Promise<void> {
       },
     ],
   });
-  process.stdout.write(
-    JSON.stringify({
-      ok: result['2xx'],
-      non2xx: result.non2xx,
-      errors: result.errors,
-      timeouts: result.timeouts,
-      durationSec: result.duration,
-      rps: result['2xx'] / result.duration,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      mean: result.latency.average,
-    }) + '\n',
-  );
+  return {
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    durationSec: result.duration,
+    rps: result['2xx'] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    mean: result.latency.average,
+  };
+}
+
+/** `rate` requests per second, evenly spaced, latency from each request's due time (see the header). */
+async function openLoop(o: Options, rate: number, body: () => string): Promise<LoadResult> {
+  const target = new URL(o.path, o.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: o.connections });
+  const total = Math.round(rate * o.durationSec);
+  const latencies: number[] = [];
+  let ok = 0;
+  let non2xx = 0;
+  let errors = 0;
+  let timeouts = 0;
+  const send = (due: number): Promise<void> =>
+    new Promise((resolve) => {
+      const payload = body();
+      const req = request(
+        target,
+        {
+          method: 'POST',
+          agent,
+          timeout: 30_000,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+            'x-api-key': o.apiKey,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.once('end', () => {
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) {
+              ok++;
+              latencies.push(performance.now() - due);
+            } else non2xx++;
+            resolve();
+          });
+        },
+      );
+      req.once('timeout', () => {
+        timeouts++;
+        req.destroy(new Error('timeout'));
+      });
+      req.once('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end(payload);
+    });
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inFlight.push(send(due));
+  }
+  await Promise.all(inFlight);
+  const durationSec = (performance.now() - start) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) =>
+    latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN;
+  return {
+    ok,
+    non2xx,
+    errors,
+    timeouts,
+    durationSec,
+    rps: ok / durationSec,
+    p50: Math.round(at(50) * 10) / 10,
+    p99: Math.round(at(99) * 10) / 10,
+    mean: latencies.length ? Math.round((latencies.reduce((a, b) => a + b, 0) / latencies.length) * 10) / 10 : NaN,
+  };
 }
 
 main().catch((e: unknown) => {
