@@ -65,6 +65,11 @@ export const intakeConfigSchema = baseConfigSchema('intake')
      */
     REGISTRATION_GROUP_MAX_LEADS: z.coerce.number().int().min(1).max(500).default(64),
     REGISTRATION_GROUPS_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(1),
+    /**
+     * After a group of several leads ends with nothing waiting, the next group waits up to this many ms for as many
+     * leads as that group had (its clients sending their next leads); 0 writes every lead at once (Coalescer waveMs).
+     */
+    REGISTRATION_GROUP_WAVE_MS: z.coerce.number().min(0).max(100).default(8),
     SCREENING_MAX_RECORDS: z.coerce.number().int().positive().max(10000).default(10000),
     /** Overrides the catalogue's fund-flow window (days) for POST /v1/screenings across requests. */
     FUND_FLOW_WINDOW_DAYS: z.coerce.number().positive().optional(),

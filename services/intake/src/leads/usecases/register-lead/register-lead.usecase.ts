@@ -81,6 +81,7 @@ export class RegisterLeadUseCase {
     this.groups = new Coalescer({
       maxBatch: config.REGISTRATION_GROUP_MAX_LEADS,
       maxInFlight: config.REGISTRATION_GROUPS_IN_FLIGHT,
+      waveMs: config.REGISTRATION_GROUP_WAVE_MS,
       run: (items) => this.registerGroup(items),
     });
   }
