@@ -107,5 +107,25 @@ describe('notification: a new inbox item and its inbox-item-added event are one 
         [leadId],
       ),
     ).toHaveLength(2);
+
+    // Concurrent sends share one statement: repeats of one delivery inside it (and of one already stored) still give
+    // one item and one event each.
+    const inbox = h.app.get(InboxChannel);
+    const other = await h.app
+      .get(DeliveryRepository)
+      .get(
+        h.app.get(DataSource),
+        (await h.sql<{ delivery_id: string }>(`SELECT delivery_id FROM inbox_item WHERE id = $1`, [items[1]!.id]))[0]!
+          .delivery_id,
+      );
+    const answers = await Promise.all([delivery!, delivery!, other!, other!, delivery!].map((d) => inbox.send(d)));
+    expect(answers.map((a) => a.providerId)).toEqual([first!.id, first!.id, items[1]!.id, items[1]!.id, first!.id]);
+    expect(await h.sql(`SELECT 1 FROM inbox_item WHERE lead_id = $1`, [leadId])).toHaveLength(2);
+    expect(
+      await h.sql(
+        `SELECT 1 FROM outbox WHERE topic = 'notification.inbox-item-added.v1' AND value::jsonb->'payload'->>'leadId' = $1`,
+        [leadId],
+      ),
+    ).toHaveLength(2);
   });
 });

@@ -1,25 +1,37 @@
 import { Injectable } from '@nestjs/common';
-import { Outbox } from '@outpost/messaging';
+import { Outbox, type EventEnvelope } from '@outpost/messaging';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Delivery } from '../deliveries/delivery.types';
 import { parseRecipientKey } from '../rules/rule.types';
 import { NOTIFICATION_ACTOR } from '../shared/actors';
+import { Coalescer } from '../shared/coalescer';
 import { PermanentChannelError, type Channel, type SendResult } from './channel';
 
-interface InsertedItem {
+interface NewItem {
   id: string;
+  delivery_id: string;
+  person_id: string;
+  event_id: string;
+  event_type: string;
+  lead_id: string | null;
+  title: string;
+  body: string;
+  urgent: boolean;
   created_at: Date;
 }
 
 /**
  * The in-app inbox: a stored item per delivery (UNIQUE delivery_id, so a repeated send adds nothing). A new item and its
- * notification.inbox-item-added.v1 (the gateway pushes it live) are written in one transaction: the event exists if and
- * only if the item does, and a repeated send publishes nothing again.
+ * notification.inbox-item-added.v1 (the gateway pushes it live) are written by one statement: the event exists if and
+ * only if the item does, and a repeated send publishes nothing again. Concurrent sends share that statement (see
+ * Coalescer): one round trip and one commit for the items waiting at that moment, and no connection held between
+ * statements of a transaction.
  */
 @Injectable()
 export class InboxChannel implements Channel {
   readonly name = 'INBOX' as const;
+  private readonly writes = new Coalescer<{ item: NewItem; event: EventEnvelope }, string>((w) => this.write(w));
 
   constructor(
     private readonly dataSource: DataSource,
@@ -29,34 +41,78 @@ export class InboxChannel implements Channel {
   async send(d: Delivery): Promise<SendResult> {
     const r = parseRecipientKey(d.recipient);
     if (r.kind !== 'person') throw new PermanentChannelError('inbox items are for people');
-    return this.dataSource.transaction(async (tx) => {
-      const title = d.subject ?? '';
-      const inserted: InsertedItem[] = await tx.query(
-        `INSERT INTO inbox_item (id, delivery_id, person_id, event_id, event_type, lead_id, title, body, urgent, created_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (delivery_id) DO NOTHING RETURNING id, created_at`,
-        [uuidv7(), d.id, r.personId, d.eventId, d.eventType, d.leadId, title, d.body, d.urgent, d.createdAt],
+    const item: NewItem = {
+      id: uuidv7(),
+      delivery_id: d.id,
+      person_id: r.personId,
+      event_id: d.eventId,
+      event_type: d.eventType,
+      lead_id: d.leadId,
+      title: d.subject ?? '',
+      body: d.body,
+      urgent: d.urgent,
+      created_at: d.createdAt,
+    };
+    // Built here, in this job's context (correlation), and written only if the item is new.
+    return { providerId: await this.writes.run({ item, event: this.event(item) }) };
+  }
+
+  /** Inserts the items that do not exist yet and the events of exactly those; returns each delivery's item id. */
+  private async write(writes: Array<{ item: NewItem; event: EventEnvelope }>): Promise<string[]> {
+    const items = writes.map((w) => w.item);
+    const events = this.outbox.records(writes.map((w) => w.event)).map((e, i) => ({ ...e, item: items[i]!.id }));
+    // Items in delivery-id order: two such statements (other instances) take the unique-index locks in one order.
+    const rows: Array<{ delivery_id: string; id: string }> = await this.dataSource.query(
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+           id uuid, delivery_id uuid, person_id text, event_id uuid, event_type text, lead_id text, title text,
+           body text, urgent boolean, created_at timestamptz)
+       ), ins AS (
+         INSERT INTO inbox_item (id, delivery_id, person_id, event_id, event_type, lead_id, title, body, urgent, created_at)
+         SELECT id, delivery_id, person_id, event_id, event_type, lead_id, title, body, urgent, created_at
+         FROM input ORDER BY delivery_id
+         ON CONFLICT (delivery_id) DO NOTHING RETURNING id, delivery_id
+       ), ${this.outbox.insertFromJsonSql(
+         'ev',
+         `(SELECT jsonb_agg(t.e ORDER BY t.n) FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n)
+           WHERE (t.e->>'item')::uuid IN (SELECT id FROM ins))`,
+       )}
+       SELECT delivery_id, id FROM ins`,
+      [JSON.stringify(items), JSON.stringify(events)],
+    );
+    if (rows.length) this.outbox.committed();
+    const ids = new Map(rows.map((row) => [row.delivery_id, row.id]));
+    // Items that existed already (a repeated send): their id, nothing published again.
+    const missing = items.filter((item) => !ids.has(item.delivery_id)).map((item) => item.delivery_id);
+    if (missing.length) {
+      const existing: Array<{ delivery_id: string; id: string }> = await this.dataSource.query(
+        `SELECT delivery_id, id FROM inbox_item WHERE delivery_id = ANY($1::uuid[])`,
+        [missing],
       );
-      const item = inserted[0];
-      if (!item) {
-        const rows: Array<{ id: string }> = await tx.query(`SELECT id FROM inbox_item WHERE delivery_id = $1`, [d.id]);
-        return { providerId: rows[0]?.id };
-      }
-      await this.outbox.add(tx, {
-        topic: 'notification.inbox-item-added.v1',
-        leadId: d.leadId,
-        key: d.leadId ?? item.id,
-        actor: NOTIFICATION_ACTOR,
-        payload: {
-          itemId: item.id,
-          personId: r.personId,
-          eventType: d.eventType,
-          leadId: d.leadId,
-          title,
-          urgent: d.urgent,
-          createdAt: new Date(item.created_at).toISOString(),
-        },
-      });
-      return { providerId: item.id };
+      for (const row of existing) ids.set(row.delivery_id, row.id);
+    }
+    return items.map((item) => {
+      const id = ids.get(item.delivery_id);
+      if (!id) throw new Error(`inbox item of delivery ${item.delivery_id} neither inserted nor found`);
+      return id;
+    });
+  }
+
+  private event(item: NewItem): EventEnvelope<'notification.inbox-item-added.v1'> {
+    return this.outbox.build({
+      topic: 'notification.inbox-item-added.v1',
+      leadId: item.lead_id,
+      key: item.lead_id ?? item.id,
+      actor: NOTIFICATION_ACTOR,
+      payload: {
+        itemId: item.id,
+        personId: item.person_id,
+        eventType: item.event_type,
+        leadId: item.lead_id,
+        title: item.title,
+        urgent: item.urgent,
+        createdAt: item.created_at.toISOString(),
+      },
     });
   }
 }

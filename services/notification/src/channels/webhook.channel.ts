@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { CLOCK, type Clock } from '@outpost/clock';
 import { SERVICE_CONFIG } from '@outpost/platform';
 import type { NotificationConfig } from '../config/notification.config';
@@ -6,6 +6,7 @@ import type { Delivery } from '../deliveries/delivery.types';
 import { parseRecipientKey } from '../rules/rule.types';
 import { WebhookEndpointRepository } from '../webhooks/webhook-endpoint.repository';
 import { httpFailure, PermanentChannelError, type Channel, type SendResult } from './channel';
+import { WebhookHttpClient } from './webhook-http';
 import { signWebhook, webhookIdempotencyKey } from './webhook-signature';
 
 /**
@@ -14,19 +15,23 @@ import { signWebhook, webhookIdempotencyKey } from './webhook-signature';
  * on every attempt and replay, so the receiver can drop repeats.
  */
 @Injectable()
-export class WebhookChannel implements Channel {
+export class WebhookChannel implements Channel, OnModuleDestroy {
   readonly name = 'WEBHOOK' as const;
   /**
    * Endpoint lookups in flight, per source: concurrent sends to one source share one read (and one decryption) instead
    * of one each. Nothing is kept once the read finishes, so an endpoint change applies to the next send.
    */
   private readonly lookups = new Map<string, ReturnType<WebhookEndpointRepository['activeForSource']>>();
+  /** Keep-alive connections, at most one per webhook job in flight. */
+  private readonly http: WebhookHttpClient;
 
   constructor(
     private readonly endpoints: WebhookEndpointRepository,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: NotificationConfig,
-  ) {}
+  ) {
+    this.http = new WebhookHttpClient(config.CONCURRENCY_WEBHOOK);
+  }
 
   async send(d: Delivery): Promise<SendResult> {
     const r = parseRecipientKey(d.recipient);
@@ -40,15 +45,22 @@ export class WebhookChannel implements Channel {
       now: this.clock.now(),
       idempotencyKey: webhookIdempotencyKey(d.eventId, d.recipient),
     });
-    const res = await fetch(ep.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: d.body,
-      signal: AbortSignal.timeout(this.config.DELIVERY_TIMEOUT_MS),
-    });
-    const text = await res.text().catch(() => '');
-    if (!res.ok) throw httpFailure(`webhook ${ep.url}`, res.status, text);
-    return { providerId: res.headers.get('x-request-id') ?? undefined };
+    const res = await this.http.post(
+      ep.url,
+      { 'content-type': 'application/json', ...headers },
+      d.body,
+      this.config.DELIVERY_TIMEOUT_MS,
+    );
+    if (res.status < 200 || res.status >= 300) {
+      const moved = res.headers.location ? ` (redirect to ${res.headers.location} not followed)` : '';
+      throw httpFailure(`webhook ${ep.url}${moved}`, res.status, res.text);
+    }
+    const requestId = res.headers['x-request-id'];
+    return { providerId: typeof requestId === 'string' ? requestId : undefined };
+  }
+
+  onModuleDestroy(): void {
+    this.http.close();
   }
 
   private endpointFor(sourceId: string): ReturnType<WebhookEndpointRepository['activeForSource']> {
