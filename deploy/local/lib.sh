@@ -11,6 +11,12 @@ port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 # Installs npm dependencies when node_modules is missing or older than the lock file.
 ensure_deps() {
   cd "$ROOT"
+  # A node_modules that is a symlink (a worktree sharing another checkout's) is never reinstalled from here: npm ci
+  # would empty the directory it points to under every other checkout using it.
+  if [ -L node_modules ]; then
+    log "node_modules is a symlink to $(readlink node_modules): not installing (run npm ci where it points)"
+    return 0
+  fi
   if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing npm dependencies (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error
