@@ -78,7 +78,7 @@ export class TriageLeadUsecase {
       payload: { score: a.score, band: a.band, checklist: a.checklist, explanation: a.explanation },
       events: [{ topic: 'assessment.lead-triaged.v1', payload: this.triagedPayload(a, null) }],
     });
-    await this.routing.route(tx, a, 'ROUTED', TRIAGE_ACTOR);
+    await this.routing.routeAtBatchEnd(tx, a, 'ROUTED', TRIAGE_ACTOR);
   }
 
   /** A new report about the subject of an open lead: re-score it; the band may rise, never fall. */
