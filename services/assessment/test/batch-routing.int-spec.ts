@@ -108,6 +108,7 @@ describe('assessment: routing a consumer batch at once (real Postgres, Redis, Ka
     await ds.transaction(async (tx) => {
       journal.beginBatch(tx);
       for (const lead of batch) await triage.registered(tx, lead);
+      await triage.registered(tx, batch[0]!); // the same lead registered again (another event id): ignored
       await journal.endBatch(tx);
     });
 
@@ -132,5 +133,16 @@ describe('assessment: routing a consumer batch at once (real Postgres, Redis, Ka
       );
     expect(await armed('bat')).toEqual(await armed('seq'));
     expect((await armed('bat'))[0]).toMatchObject({ deadlines: SEQUENCE.length });
+    // Every lead's trail, in order, as one at a time (the repeated registration left nothing).
+    const trail = async (prefix: string) =>
+      (
+        (await ds.query(
+          `SELECT string_agg(action, ',' ORDER BY chain, seq) AS actions FROM audit_log WHERE lead_id LIKE $1
+           GROUP BY lead_id ORDER BY split_part(lead_id, '-', 3)::int`,
+          [`lead-${prefix}-%`],
+        )) as Array<{ actions: string }>
+      ).map((r) => r.actions);
+    expect(await trail('bat')).toEqual(await trail('seq'));
+    expect((await trail('bat'))[4]).toBe('lead.triaged,lead.assigned,lead.alerted');
   });
 });

@@ -240,12 +240,18 @@ export class AssessmentRepository {
     return rows.map(toAssessment);
   }
 
-  async insert(tx: EntityManager, a: Omit<Assessment, 'createdAt' | 'updatedAt'>, now: Date): Promise<Assessment> {
+  /** Inserts the lead's assessment; null (nothing written) when the lead already has one. */
+  async insertIfAbsent(
+    tx: EntityManager,
+    a: Omit<Assessment, 'createdAt' | 'updatedAt'>,
+    now: Date,
+  ): Promise<Assessment | null> {
     const rows: Row[] = await tx.query(
       `INSERT INTO assessment (lead_id, id, reference, title, status, score, band, checklist, explanation, hits, facts, grid_ids,
          street_code, subject_registered_address, suggested_category, linked_lead_ids, report_count, pool, priority,
          assignee_id, assignee_name, pairing_id, partner_id, assigned_at, opinion, previous_opinions, decision, cycle, created_at, updated_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$29)
+       ON CONFLICT (lead_id) DO NOTHING
        RETURNING *`,
       [
         a.leadId,
@@ -279,7 +285,7 @@ export class AssessmentRepository {
         now,
       ],
     );
-    return toAssessment(rows[0]!);
+    return rows[0] ? toAssessment(rows[0]) : null;
   }
 
   async update(tx: EntityManager, leadId: string, patch: AssessmentPatch, now: Date): Promise<Assessment> {
