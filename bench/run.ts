@@ -321,6 +321,42 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
+/**
+ * Where a lead's time goes: for every acknowledged lead, the time of each hop's mark in the database, as ms after the
+ * intake 2xx (median and p99 over the leads). Transaction timestamps (`now()`) are the transaction's START: an inbox
+ * row's handled_at is when its consumer batch began, the assessment outbox row's created_at when the routing batch did.
+ */
+async function pipelineStages(stack: Stack, acked: Map<string, number>): Promise<Record<string, [number, number]>> {
+  const ids = [...acked.keys()];
+  const rows = await stack.sql<Record<string, string | null> & { id: string }>(
+    `WITH ids AS (SELECT unnest($1::text[]) AS id),
+          reg AS (SELECT DISTINCT ON (key) key, id, sent_at FROM intake.outbox
+                  WHERE topic LIKE '%intake.lead-registered.v1' ORDER BY key, seq),
+          asg AS (SELECT DISTINCT ON (key) key, id, created_at, sent_at FROM assessment.outbox
+                  WHERE topic LIKE '%assessment.lead-assigned.v1' ORDER BY key, seq)
+     SELECT ids.id,
+            (extract(epoch FROM reg.sent_at) * 1000)::bigint AS "intake relay sent",
+            (extract(epoch FROM ai.handled_at) * 1000)::bigint AS "assessment batch began",
+            (extract(epoch FROM asg.created_at) * 1000)::bigint AS "assigned (tx start)",
+            (extract(epoch FROM asg.sent_at) * 1000)::bigint AS "assessment relay sent",
+            (extract(epoch FROM gi.handled_at) * 1000)::bigint AS "gateway batch began",
+            (extract(epoch FROM lv.updated_at) * 1000)::bigint AS "in read model"
+     FROM ids
+     LEFT JOIN reg ON reg.key = ids.id
+     LEFT JOIN assessment.inbox ai ON ai.event_id = reg.id
+     LEFT JOIN asg ON asg.key = ids.id
+     LEFT JOIN gateway.inbox gi ON gi.event_id = asg.id
+     LEFT JOIN gateway.lead_view lv ON lv.id::text = ids.id AND lv.status = 'ASSIGNED'`,
+    [ids],
+  );
+  const out: Record<string, [number, number]> = {};
+  for (const stage of Object.keys(rows[0] ?? {}).filter((k) => k !== 'id')) {
+    const d = rows.filter((r) => r[stage] !== null).map((r) => Number(r[stage]) - acked.get(r.id)!);
+    out[stage] = [pct(d, 50), pct(d, 99)];
+  }
+  return out;
+}
+
 /** Bare kafkajs produce→consume hop on the same broker at the same rate. */
 async function kafkaHop(stack: Stack, rate: number, count: number): Promise<number[]> {
   const kafka = new Kafka({
@@ -396,6 +432,8 @@ async function pipelineSection(stack: Stack): Promise<void> {
     await sleep(200);
   }
   const lat = [...seen].map(([id, ms]) => ms - acked.get(id)!);
+  const stages = await pipelineStages(stack, acked);
+  log(`pipeline: stage medians (ms from intake 2xx) ${JSON.stringify(stages)}`);
   log('pipeline: bare kafkajs hop baseline');
   const hop = await kafkaHop(stack, P.pipeRate, Math.min(n, 300));
   const med = pct(lat, 50);
@@ -409,6 +447,7 @@ async function pipelineSection(stack: Stack): Promise<void> {
     p99: pct(lat, 99),
     hopP50: hopMed,
     hopP99: pct(hop, 99),
+    stages,
   };
   rows.push({
     section: 'pipeline',

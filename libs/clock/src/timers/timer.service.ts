@@ -145,29 +145,44 @@ export class TimerService {
    * a CANCELLED one is re-armed; a FIRED one is left alone ('ALREADY_FIRED'). Enqueue after commit: see the class doc.
    */
   async schedule(tx: EntityManager, t: TimerSpec): Promise<ScheduleOutcome> {
-    if (!t.id || !t.kind) throw new Error('timer id and kind are required');
-    if (Number.isNaN(t.fireAt.getTime())) throw new Error(`timer ${t.id}: invalid fireAt`);
-    const rows: Array<{ inserted: boolean; previous: TimerStatus | null }> = await tx.query(
-      `WITH prev AS (SELECT status FROM ${this.table} WHERE id = $1)
+    return (await this.scheduleMany(tx, [t]))[0]!;
+  }
+
+  /** schedule() for several timers (distinct ids) in one statement; the outcomes in the order of `ts`. */
+  async scheduleMany(tx: EntityManager, ts: TimerSpec[]): Promise<ScheduleOutcome[]> {
+    if (!ts.length) return [];
+    for (const t of ts) {
+      if (!t.id || !t.kind) throw new Error('timer id and kind are required');
+      if (Number.isNaN(t.fireAt.getTime())) throw new Error(`timer ${t.id}: invalid fireAt`);
+    }
+    if (new Set(ts.map((t) => t.id)).size < ts.length) throw new Error('scheduleMany: a timer id appears twice');
+    const rows: Array<{ id: string; inserted: boolean; previous: TimerStatus | null }> = await tx.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
+           AS i(id, kind, subject_id, fire_at, payload)),
+       prev AS (SELECT t.id, t.status FROM ${this.table} t JOIN input USING (id))
        INSERT INTO ${this.table} AS t (id, kind, subject_id, fire_at, payload, status)
-       VALUES ($1, $2, $3, $4, $5::jsonb, 'PENDING')
+       SELECT id, kind, subject_id, fire_at, payload::jsonb, 'PENDING' FROM input
        ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, subject_id = EXCLUDED.subject_id, fire_at = EXCLUDED.fire_at,
          payload = EXCLUDED.payload, status = 'PENDING', fired_at = NULL, last_error = NULL, updated_at = now(),
          attempts = CASE WHEN t.status = 'CANCELLED' THEN 0 ELSE t.attempts END
        WHERE t.status <> 'FIRED'
-       RETURNING (xmax = 0) AS inserted, (SELECT status FROM prev) AS previous`,
-      [t.id, t.kind, t.subjectId, t.fireAt, JSON.stringify(t.payload ?? {})],
+       RETURNING t.id, (xmax = 0) AS inserted, (SELECT status FROM prev WHERE prev.id = t.id) AS previous`,
+      [
+        ts.map((t) => t.id),
+        ts.map((t) => t.kind),
+        ts.map((t) => t.subjectId),
+        ts.map((t) => t.fireAt),
+        ts.map((t) => JSON.stringify(t.payload ?? {})),
+      ],
     );
-    const outcome: ScheduleOutcome =
-      rows.length === 0
-        ? 'ALREADY_FIRED'
-        : rows[0]!.inserted
-          ? 'CREATED'
-          : rows[0]!.previous === 'CANCELLED'
-            ? 'REARMED'
-            : 'UPDATED';
-    if (outcome !== 'ALREADY_FIRED') this.tracked.get(tx)?.add(t.id);
-    return outcome;
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ts.map((t) => {
+      const r = byId.get(t.id);
+      if (!r) return 'ALREADY_FIRED';
+      this.tracked.get(tx)?.add(t.id);
+      return r.inserted ? 'CREATED' : r.previous === 'CANCELLED' ? 'REARMED' : 'UPDATED';
+    });
   }
 
   /** Cancels a PENDING timer in the caller's transaction (a FIRED one stays FIRED). Its job, if any, will do nothing. */

@@ -34,6 +34,25 @@ interface PairingRow {
 
 export type PairingRecord = Pairing & { contactCadence: string | null };
 
+/** A pairing as routing weighs it (see RosterRepository.pairingLoads). */
+export type PairingLoad = PairingRecord & {
+  open: number;
+  lastAssignedUs: number | null;
+  rank: number;
+  volunteerName: string;
+};
+
+/** Least loaded first: fewest open assessments, then the one assigned longest ago (round robin among equals), then id. */
+export function byLoad(a: PairingLoad, b: PairingLoad): number {
+  if (a.open !== b.open) return a.open - b.open;
+  if (a.lastAssignedUs !== b.lastAssignedUs) {
+    if (a.lastAssignedUs === null) return -1;
+    if (b.lastAssignedUs === null) return 1;
+    return a.lastAssignedUs - b.lastAssignedUs;
+  }
+  return a.rank - b.rank;
+}
+
 const toPerson = (r: PersonRow): Person => ({
   id: r.id,
   name: r.name,
@@ -144,24 +163,38 @@ export class RosterRepository {
     return rows[0] ? toPairing(rows[0]) : null;
   }
 
+  /** ACTIVE pairings (with active volunteer and sentinel) covering any of the grids, least loaded first (byLoad). */
+  async pairingsByLoad(tx: EntityManager, gridIds: string[]): Promise<PairingLoad[]> {
+    return (await this.pairingLoads(tx, gridIds)).sort(byLoad);
+  }
+
   /**
-   * ACTIVE pairings (with active volunteer and sentinel) covering any of the grids, least loaded first: fewest open
-   * assessments, then the one assigned longest ago (round robin among equals), then id.
+   * ACTIVE pairings (with active volunteer and sentinel) covering any of the grids, with what routing weighs: open
+   * assessments, the last assignment (microseconds) and the pairing's place in id order (the database's collation).
    */
-  async pairingsByLoad(tx: EntityManager, gridIds: string[]): Promise<Array<PairingRecord & { open: number }>> {
+  async pairingLoads(tx: EntityManager, gridIds: string[]): Promise<PairingLoad[]> {
     if (gridIds.length === 0) return [];
-    const rows: Array<PairingRow & { open: string }> = await tx.query(
-      `SELECT p.*,
+    const rows: Array<
+      PairingRow & { open: string; last_assigned_us: string | null; rank: string; volunteer_name: string }
+    > = await tx.query(
+      `SELECT p.*, v.name AS volunteer_name,
               (SELECT count(*) FROM assessment a WHERE a.pairing_id = p.id AND a.status NOT IN ('DECIDED')) AS open,
-              (SELECT max(a.assigned_at) FROM assessment a WHERE a.pairing_id = p.id) AS last_assigned
+              (SELECT floor(extract(epoch FROM max(a.assigned_at)) * 1000000)::bigint
+               FROM assessment a WHERE a.pairing_id = p.id) AS last_assigned_us,
+              row_number() OVER (ORDER BY p.id) AS rank
        FROM pairing p
        JOIN person v ON v.id = p.volunteer_id AND v.active
        JOIN person s ON s.id = p.sentinel_id AND s.active
-       WHERE p.status = 'ACTIVE' AND p.grid_ids && $1::text[]
-       ORDER BY open ASC, last_assigned ASC NULLS FIRST, p.id ASC`,
+       WHERE p.status = 'ACTIVE' AND p.grid_ids && $1::text[]`,
       [gridIds],
     );
-    return rows.map((r) => ({ ...toPairing(r), open: Number(r.open) }));
+    return rows.map((r) => ({
+      ...toPairing(r),
+      open: Number(r.open),
+      lastAssignedUs: r.last_assigned_us === null ? null : Number(r.last_assigned_us),
+      rank: Number(r.rank),
+      volunteerName: r.volunteer_name,
+    }));
   }
 
   /** Active people with a role, optionally limited to a street (street responsible persons). */

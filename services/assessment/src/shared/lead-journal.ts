@@ -16,7 +16,10 @@ type AnyPublish = { [T in Topic]: Omit<PublishInput<T>, 'leadId' | 'actor'> }[To
  */
 @Injectable()
 export class LeadJournal {
-  private readonly batches = new WeakMap<EntityManager, { audit: AuditEntryInput[]; events: EventEnvelope[] }>();
+  private readonly batches = new WeakMap<
+    EntityManager,
+    { audit: AuditEntryInput[]; events: EventEnvelope[]; finishers: Array<() => Promise<void>> }
+  >();
 
   constructor(
     private readonly audit: AuditLog,
@@ -60,14 +63,25 @@ export class LeadJournal {
 
   /** From now until endBatch, record() with this transaction collects instead of writing. */
   beginBatch(tx: EntityManager): void {
-    this.batches.set(tx, { audit: [], events: [] });
+    this.batches.set(tx, { audit: [], events: [], finishers: [] });
   }
 
-  /** Writes what the batch collected (entries in order on one chain, events in one statement). */
+  /**
+   * In a consumer batch: runs `finish` at the end of the batch, before what it collected is written (what `finish`
+   * records is written with it), and answers true. Outside a batch it answers false and does nothing.
+   */
+  atBatchEnd(tx: EntityManager, finish: () => Promise<void>): boolean {
+    const batch = this.batches.get(tx);
+    batch?.finishers.push(finish);
+    return batch !== undefined;
+  }
+
+  /** Runs the batch's finishers, then writes what the batch collected (entries in order on one chain, events in one statement). */
   async endBatch(tx: EntityManager): Promise<void> {
     const batch = this.batches.get(tx);
-    this.batches.delete(tx);
     if (!batch) return;
+    for (const finish of batch.finishers) await finish();
+    this.batches.delete(tx);
     if (batch.audit.length) await this.audit.appendMany(tx, batch.audit);
     await this.outbox.insertMany(tx, batch.events);
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, dueAt, parsePeriod, TimerService, type Clock, type WorkCalendar } from '@outpost/clock';
+import { CLOCK, dueAt, parsePeriod, TimerService, type Clock, type TimerSpec, type WorkCalendar } from '@outpost/clock';
 import type { Band } from '@outpost/contracts';
 import { SERVICE_CONFIG } from '@outpost/platform';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -60,6 +60,14 @@ const allTimerIds = (deadlineId: string) => [
   ...[1, 2, 3].map((s) => stepTimerId(deadlineId, s)),
 ];
 
+const stepTimer = (d: Pick<Deadline, 'id' | 'leadId'>, step: number, at: Date): TimerSpec => ({
+  id: stepTimerId(d.id, step),
+  kind: TIMER_KIND.step,
+  subjectId: d.leadId,
+  fireAt: at,
+  payload: { deadlineId: d.id, step },
+});
+
 /**
  * Stage deadlines as data: a row per (lead, stage, occurrence) with its due time, and durable timers for the reminder
  * and the first ladder step (later steps are scheduled by the step before). All writes go through the caller's tx.
@@ -93,31 +101,72 @@ export class SlaService {
   }
 
   async start(tx: EntityManager, leadId: string, stage: SlaStage, band: Band, explicitDue?: Date): Promise<Deadline> {
+    return (await this.startMany(tx, stage, [{ leadId, band, explicitDue }]))[0]!;
+  }
+
+  /**
+   * start() for several leads (each at most once) in one statement, their timers in one more: a consumer batch routes
+   * its leads together. The deadlines in the order of `leads`.
+   */
+  async startMany(
+    tx: EntityManager,
+    stage: SlaStage,
+    leads: Array<{ leadId: string; band: Band; explicitDue?: Date }>,
+  ): Promise<Deadline[]> {
+    if (!leads.length) return [];
+    if (new Set(leads.map((l) => l.leadId)).size < leads.length) throw new Error('startMany: a lead appears twice');
     const now = this.clock.now();
-    const computed = this.computeDue(stage, band, now);
-    const due = explicitDue ?? computed.due;
-    const [{ n }]: Array<{ n: string }> = await tx.query(
-      `SELECT count(*) AS n FROM deadline WHERE lead_id = $1 AND stage = $2`,
-      [leadId, stage],
-    );
-    const id = `${leadId}.${stage.toLowerCase()}.${Number(n) + 1}`;
+    const plans = leads.map((l) => {
+      const computed = this.computeDue(stage, l.band, now);
+      return {
+        leadId: l.leadId,
+        period: l.explicitDue ? 'explicit' : computed.period,
+        due: l.explicitDue ?? computed.due,
+      };
+    });
+    // The id numbers a lead's occurrences of the stage (1, 2, ...): deterministic, so timer ids are too.
     const rows: DeadlineRow[] = await tx.query(
       `INSERT INTO deadline (id, lead_id, stage, period, started_at, due_at, status, legal_basis)
-       VALUES ($1, $2, $3, $4, $5, $6, 'RUNNING', $7) RETURNING *`,
-      [id, leadId, stage, explicitDue ? 'explicit' : computed.period, now, due, this.policy.stages[stage].legalBasis],
+       SELECT s.lead_id || '.' || lower($4) || '.' || (1 + (SELECT count(*) FROM deadline d WHERE d.lead_id = s.lead_id AND d.stage = $4)),
+              s.lead_id, $4, s.period, $5, s.due_at, 'RUNNING', $6
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS s(lead_id, period, due_at)
+       RETURNING *`,
+      [
+        plans.map((p) => p.leadId),
+        plans.map((p) => p.period),
+        plans.map((p) => p.due),
+        stage,
+        now,
+        this.policy.stages[stage].legalBasis,
+      ],
     );
-    const d = toDeadline(rows[0]!);
-    await this.arm(tx, d, due);
-    return d;
+    const byLead = new Map(rows.map((r) => [r.lead_id, toDeadline(r)]));
+    const deadlines = plans.map((p) => byLead.get(p.leadId)!);
+    await this.timers.scheduleMany(
+      tx,
+      deadlines.flatMap((d, i) => this.armTimers(d, plans[i]!.due)),
+    );
+    return deadlines;
   }
 
   /** Ends the open deadlines of the stages (MET when the work was done, CANCELLED when the stage was abandoned). */
   async close(tx: EntityManager, leadId: string, stages: SlaStage[], outcome: 'MET' | 'CANCELLED'): Promise<void> {
+    await this.closeMany(tx, [leadId], stages, outcome);
+  }
+
+  /** close() for several leads in one statement. */
+  async closeMany(
+    tx: EntityManager,
+    leadIds: string[],
+    stages: SlaStage[],
+    outcome: 'MET' | 'CANCELLED',
+  ): Promise<void> {
+    if (!leadIds.length) return;
     const rows = returningRows<DeadlineRow>(
       await tx.query(
         `UPDATE deadline SET status = CASE WHEN status = 'BREACHED' THEN 'BREACHED' ELSE $3 END, closed_at = $4
-       WHERE lead_id = $1 AND stage = ANY($2::text[]) AND status IN ('RUNNING', 'PAUSED', 'BREACHED') RETURNING *`,
-        [leadId, stages, outcome, this.clock.now()],
+       WHERE lead_id = ANY($1::text[]) AND stage = ANY($2::text[]) AND status IN ('RUNNING', 'PAUSED', 'BREACHED') RETURNING *`,
+        [leadIds, stages, outcome, this.clock.now()],
       ),
     );
     for (const r of rows) for (const t of allTimerIds(r.id)) await this.timers.cancel(tx, t);
@@ -171,27 +220,29 @@ export class SlaService {
   /** Schedules ladder step `step` of a deadline (steps 2 and 3 are scheduled by the step before). */
   async scheduleStep(tx: EntityManager, d: Pick<Deadline, 'id' | 'leadId'>, step: number, at: Date): Promise<void> {
     if (step > LAST_LADDER_STEP) return;
-    await this.timers.schedule(tx, {
-      id: stepTimerId(d.id, step),
-      kind: TIMER_KIND.step,
-      subjectId: d.leadId,
-      fireAt: at,
-      payload: { deadlineId: d.id, step },
-    });
+    await this.timers.schedule(tx, stepTimer(d, step, at));
   }
 
   private async arm(tx: EntityManager, d: Deadline, due: Date): Promise<void> {
+    await this.timers.scheduleMany(tx, this.armTimers(d, due));
+  }
+
+  /** The reminder (if it is still ahead) and the first ladder step of a deadline due at `due`. */
+  private armTimers(d: Pick<Deadline, 'id' | 'leadId'>, due: Date): TimerSpec[] {
     const before = this.policy.reminderBeforeMinutes * 60_000;
     const remindAt = new Date(due.getTime() - before);
-    if (before > 0 && remindAt.getTime() > this.clock.now().getTime()) {
-      await this.timers.schedule(tx, {
-        id: reminderTimerId(d.id),
-        kind: TIMER_KIND.reminder,
-        subjectId: d.leadId,
-        fireAt: remindAt,
-        payload: { deadlineId: d.id },
-      });
-    }
-    await this.scheduleStep(tx, d, 1, due);
+    const reminder: TimerSpec[] =
+      before > 0 && remindAt.getTime() > this.clock.now().getTime()
+        ? [
+            {
+              id: reminderTimerId(d.id),
+              kind: TIMER_KIND.reminder,
+              subjectId: d.leadId,
+              fireAt: remindAt,
+              payload: { deadlineId: d.id },
+            },
+          ]
+        : [];
+    return [...reminder, stepTimer(d, 1, due)];
   }
 }

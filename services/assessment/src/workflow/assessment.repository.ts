@@ -170,6 +170,12 @@ const JSON_COLUMNS = new Set(['checklist', 'explanation', 'hits', 'facts', 'opin
 
 export type AssessmentPatch = Partial<Omit<Assessment, 'leadId' | 'id' | 'createdAt' | 'updatedAt'>>;
 
+/** What routing decides for a lead (assignMany). */
+export type RoutePatch = Pick<
+  Assessment,
+  'status' | 'pool' | 'priority' | 'assigneeId' | 'assigneeName' | 'pairingId' | 'partnerId'
+>;
+
 export interface VerificationRequest {
   id: string;
   leadId: string;
@@ -234,12 +240,18 @@ export class AssessmentRepository {
     return rows.map(toAssessment);
   }
 
-  async insert(tx: EntityManager, a: Omit<Assessment, 'createdAt' | 'updatedAt'>, now: Date): Promise<Assessment> {
+  /** Inserts the lead's assessment; null (nothing written) when the lead already has one. */
+  async insertIfAbsent(
+    tx: EntityManager,
+    a: Omit<Assessment, 'createdAt' | 'updatedAt'>,
+    now: Date,
+  ): Promise<Assessment | null> {
     const rows: Row[] = await tx.query(
       `INSERT INTO assessment (lead_id, id, reference, title, status, score, band, checklist, explanation, hits, facts, grid_ids,
          street_code, subject_registered_address, suggested_category, linked_lead_ids, report_count, pool, priority,
          assignee_id, assignee_name, pairing_id, partner_id, assigned_at, opinion, previous_opinions, decision, cycle, created_at, updated_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$29)
+       ON CONFLICT (lead_id) DO NOTHING
        RETURNING *`,
       [
         a.leadId,
@@ -273,7 +285,7 @@ export class AssessmentRepository {
         now,
       ],
     );
-    return toAssessment(rows[0]!);
+    return rows[0] ? toAssessment(rows[0]) : null;
   }
 
   async update(tx: EntityManager, leadId: string, patch: AssessmentPatch, now: Date): Promise<Assessment> {
@@ -292,6 +304,46 @@ export class AssessmentRepository {
     );
     if (!rows[0]) throw new Error(`assessment ${leadId} not found`);
     return toAssessment(rows[0]);
+  }
+
+  /**
+   * Routing's outcome for several leads in one statement. The i-th lead's assigned_at is `now` + i µs: leads routed
+   * together keep the order they were routed in, as one-at-a-time routing's clock would (round robin reads it).
+   */
+  async assignMany(
+    tx: EntityManager,
+    routed: Array<{ leadId: string } & RoutePatch>,
+    now: Date,
+  ): Promise<Assessment[]> {
+    if (!routed.length) return [];
+    const rows = returningRows<Row>(
+      await tx.query(
+        `UPDATE assessment a SET status = u.status, pool = u.pool, priority = u.priority, assignee_id = u.assignee_id,
+           assignee_name = u.assignee_name, pairing_id = u.pairing_id, partner_id = u.partner_id,
+           assigned_at = $9::timestamptz + (u.n - 1) * interval '1 microsecond', updated_at = $9
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::text[])
+           WITH ORDINALITY AS u(lead_id, status, pool, priority, assignee_id, assignee_name, pairing_id, partner_id, n)
+         WHERE a.lead_id = u.lead_id
+         RETURNING a.*`,
+        [
+          routed.map((r) => r.leadId),
+          routed.map((r) => r.status),
+          routed.map((r) => r.pool),
+          routed.map((r) => r.priority),
+          routed.map((r) => r.assigneeId),
+          routed.map((r) => r.assigneeName),
+          routed.map((r) => r.pairingId),
+          routed.map((r) => r.partnerId),
+          now,
+        ],
+      ),
+    );
+    const byLead = new Map(rows.map((r) => [r.lead_id, toAssessment(r)]));
+    return routed.map((r) => {
+      const a = byLead.get(r.leadId);
+      if (!a) throw new Error(`assessment ${r.leadId} not found`);
+      return a;
+    });
   }
 
   async requests(db: Db, leadId: string): Promise<VerificationRequest[]> {

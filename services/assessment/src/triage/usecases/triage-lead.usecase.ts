@@ -26,15 +26,10 @@ export class TriageLeadUsecase {
   ) {}
 
   async registered(tx: EntityManager, lead: LeadRegisteredV1): Promise<void> {
-    // The inbox already drops a redelivered event; a second registration of the same lead id is ignored as well.
-    if (await this.assessments.find(tx, lead.leadId, true)) {
-      this.logger.warn(`lead ${lead.leadId} is already triaged; registration ignored`);
-      return;
-    }
     const hits = lead.screening.hits;
     const result = scoreLead(this.engine, hits, lead.estimates);
     const now = this.sla.now();
-    const a = await this.assessments.insert(
+    const a = await this.assessments.insertIfAbsent(
       tx,
       {
         leadId: lead.leadId,
@@ -68,6 +63,11 @@ export class TriageLeadUsecase {
       },
       now,
     );
+    // The inbox already drops a redelivered event; a second registration of the same lead id is ignored as well.
+    if (!a) {
+      this.logger.warn(`lead ${lead.leadId} is already triaged; registration ignored`);
+      return;
+    }
     await this.journal.record(tx, {
       leadId: a.leadId,
       actor: TRIAGE_ACTOR,
@@ -78,7 +78,7 @@ export class TriageLeadUsecase {
       payload: { score: a.score, band: a.band, checklist: a.checklist, explanation: a.explanation },
       events: [{ topic: 'assessment.lead-triaged.v1', payload: this.triagedPayload(a, null) }],
     });
-    await this.routing.route(tx, a, 'ROUTED', TRIAGE_ACTOR);
+    await this.routing.routeAtBatchEnd(tx, a, 'ROUTED', TRIAGE_ACTOR);
   }
 
   /** A new report about the subject of an open lead: re-score it; the band may rise, never fall. */
