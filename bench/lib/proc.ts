@@ -60,6 +60,14 @@ function track(child: ChildProcess): void {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
 }
 
+/**
+ * The Node flags every service runs with: the same as SERVICE_NODE_FLAGS in deploy/local/lib.sh (npm start, where the
+ * why is written down), NODE_OPTIONS in deploy/docker/Dockerfile and deploy/k8s/base/kustomization.yaml.
+ */
+export function serviceNodeFlags(distRoot: string): string[] {
+  return ['--require', join(distRoot, 'libs', 'platform', 'src', 'own-source-maps.js'), '--max-semi-space-size=4'];
+}
+
 export type ServiceName = 'intake' | 'assessment' | 'escalation' | 'notification' | 'gateway';
 
 /** One native service process (node <dist>/services/<svc>/src/main.js) with its own env and log file. */
@@ -91,7 +99,7 @@ export class ServiceProcess {
     const log = openSync(join(this.logDir, `${this.name}.${this.starts}.log`), 'a');
     // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the services under load.
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, main], {
+    const child = spawn(process.execPath, [...serviceNodeFlags(this.distRoot), ...nodeArgs, main], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.env, ...extraEnv, PORT: String(this.port), HOST: '127.0.0.1' },
       stdio: ['ignore', log, log],

@@ -42,7 +42,7 @@ trap stop_all INT TERM EXIT
 export NODE_ENV=development DEMO_DATA=true
 for svc in "${SERVICES[@]}"; do
   [ -f "dist/services/$svc/src/main.js" ] || continue
-  node "dist/services/$svc/src/main.js" >"$LOGS/$svc.log" 2>&1 &
+  node "${SERVICE_NODE_FLAGS[@]}" "dist/services/$svc/src/main.js" >"$LOGS/$svc.log" 2>&1 &
   pids+=($!)
   log "started $svc (pid $!, log .outpost/logs/$svc.log)"
 done
