@@ -9,7 +9,9 @@ export const LEAD_CHANGED_CHANNEL = 'gateway_lead_changed';
 /**
  * Builds lead_view from every lead event. Topics are not ordered among themselves (only one topic's events of one
  * lead are), so every handler upserts the row, and status only moves to a newer event's status (status_at guard).
- * Each handler runs in the inbox transaction: a redelivered event changes nothing.
+ * Each handler runs in the inbox transaction: a redelivered event changes nothing. Every change of one lead is ONE
+ * statement (`apply`: its fields, the guarded status, `updated_at` and the NOTIFY), plus the insert of the empty row
+ * the first time a lead is seen.
  */
 @Injectable()
 export class ReadModelConsumer {
@@ -17,10 +19,10 @@ export class ReadModelConsumer {
   @HandleEvent('intake.lead-registered.v1')
   async onRegistered(e: EventEnvelope<'intake.lead-registered.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
     const subjectNames = p.subjects.map((s) => [s.name, s.uscc].filter(Boolean).join(' ')).join(' ');
-    await tx.query(
-      `UPDATE lead_view SET reference = $2::text, title = $3::text, description = $4::text, source_channel = $5::text, source_name = $6::text,
+    await apply(
+      tx,
+      `reference = $2::text, title = $3::text, description = $4::text, source_channel = $5::text, source_name = $6::text,
          confidentiality = $7::text, street_code = COALESCE(street_code, $8::text), street_name = $9::text,
          grid_ids = CASE WHEN facts ?| array['triage', 'decision'] THEN grid_ids ELSE $10::text[] END,
          band = CASE WHEN facts ?| array['triage', 'decision'] THEN band ELSE $11::text END,
@@ -29,8 +31,7 @@ export class ReadModelConsumer {
          facts = facts || jsonb_build_object('subjects', $17::jsonb, 'placement', $18::jsonb, 'estimates', $19::jsonb,
            'screening', $20::jsonb, 'channels', $21::jsonb, 'reporter', $22::jsonb, 'sourceRef', $23::text,
            'discoveredAt', $24::text, 'suggestedCategory', $13::text),
-         search_text = concat_ws(' ', $2::text, $3::text, $4::text, $14::text, $6::text)
-       WHERE id = $1`,
+         search_text = concat_ws(' ', $2::text, $3::text, $4::text, $14::text, $6::text)`,
       [
         p.leadId,
         p.reference,
@@ -57,15 +58,13 @@ export class ReadModelConsumer {
         p.sourceRef,
         p.discoveredAt,
       ],
+      { status: 'REPORTED', at: e.occurredAt },
     );
-    await setStatus(tx, p.leadId, 'REPORTED', e.occurredAt);
-    await changed(tx, p.leadId);
   }
 
   @HandleEvent('intake.lead-linked.v1')
   async onLinked(e: EventEnvelope<'intake.lead-linked.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
     await append(tx, p.leadId, 'linkedReports', {
       linkedLeadId: p.linkedLeadId,
       linkedReference: p.linkedReference,
@@ -75,21 +74,18 @@ export class ReadModelConsumer {
       estimates: p.estimates,
       at: e.occurredAt,
     });
-    await ensure(tx, p.linkedLeadId);
-    await tx.query(
-      `UPDATE lead_view SET linked_to = $2::text, reference = COALESCE(reference, $3::text) WHERE id = $1`,
+    await apply(
+      tx,
+      `linked_to = $2::text, reference = COALESCE(reference, $3::text)`,
       [p.linkedLeadId, p.leadId, p.linkedReference],
+      { status: 'LINKED', at: e.occurredAt },
     );
-    await setStatus(tx, p.linkedLeadId, 'LINKED', e.occurredAt);
-    await changed(tx, p.leadId);
-    await changed(tx, p.linkedLeadId);
   }
 
   @HandleEvent('intake.evidence-added.v1')
   async onEvidence(e: EventEnvelope<'intake.evidence-added.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
-    await tx.query(`UPDATE lead_view SET evidence = evidence || $2::jsonb WHERE id = $1`, [
+    await apply(tx, `evidence = evidence || $2::jsonb`, [
       p.leadId,
       JSON.stringify([
         {
@@ -103,21 +99,20 @@ export class ReadModelConsumer {
         },
       ]),
     ]);
-    await changed(tx, p.leadId);
   }
 
   // ── assessment ────────────────────────────────────────────────────────────────────────────────────────────────
   @HandleEvent('assessment.lead-triaged.v1')
   async onTriaged(e: EventEnvelope<'assessment.lead-triaged.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
-    await tx.query(
+    await apply(
+      tx,
       // A decision published later carries the band the officer decided on: a triage that arrives after it (topics
       // are not ordered among themselves) must not overwrite it.
-      `UPDATE lead_view SET score = $2,
+      `score = $2,
          band = CASE WHEN (facts->'decision'->>'at')::timestamptz > $7::timestamptz THEN band ELSE $3 END,
          grid_ids = $4, street_code = COALESCE($5, street_code),
-         facts = facts || jsonb_build_object('triage', $6::jsonb) WHERE id = $1`,
+         facts = facts || jsonb_build_object('triage', $6::jsonb)`,
       [
         p.leadId,
         p.score,
@@ -133,18 +128,17 @@ export class ReadModelConsumer {
         }),
         e.occurredAt,
       ],
+      { status: p.status, at: e.occurredAt },
     );
-    await setStatus(tx, p.leadId, p.status, e.occurredAt);
-    await changed(tx, p.leadId);
   }
 
   @HandleEvent('assessment.lead-assigned.v1')
   async onAssigned(e: EventEnvelope<'assessment.lead-assigned.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
     // Assignment changes travel only on this topic (ordered per lead), so the latest event is the current one.
-    await tx.query(
-      `UPDATE lead_view SET assignee_id = $2, assignee_name = $3, due_at = $4, facts = facts || jsonb_build_object('assignment', $5::jsonb) WHERE id = $1`,
+    await apply(
+      tx,
+      `assignee_id = $2, assignee_name = $3, due_at = $4, facts = facts || jsonb_build_object('assignment', $5::jsonb)`,
       [
         p.leadId,
         p.assigneeId,
@@ -158,9 +152,8 @@ export class ReadModelConsumer {
           at: e.occurredAt,
         }),
       ],
+      { status: p.status, at: e.occurredAt },
     );
-    await setStatus(tx, p.leadId, p.status, e.occurredAt);
-    await changed(tx, p.leadId);
   }
 
   @HandleEvent('assessment.verification-requested.v1')
@@ -169,16 +162,19 @@ export class ReadModelConsumer {
     tx: EntityManager,
   ): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
-    await append(tx, p.leadId, 'verifications', {
-      requestId: p.requestId,
-      askedOf: p.askedOf,
-      question: p.question,
-      dueAt: p.dueAt,
-      at: e.occurredAt,
-    });
-    await setStatus(tx, p.leadId, p.status, e.occurredAt);
-    await changed(tx, p.leadId);
+    await append(
+      tx,
+      p.leadId,
+      'verifications',
+      {
+        requestId: p.requestId,
+        askedOf: p.askedOf,
+        question: p.question,
+        dueAt: p.dueAt,
+        at: e.occurredAt,
+      },
+      { status: p.status, at: e.occurredAt },
+    );
   }
 
   @HandleEvent('assessment.verification-answered.v1')
@@ -187,24 +183,27 @@ export class ReadModelConsumer {
     tx: EntityManager,
   ): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
-    await append(tx, p.leadId, 'verificationAnswers', {
-      requestId: p.requestId,
-      answeredBy: p.answeredBy,
-      answer: p.answer,
-      evidenceIds: p.evidenceIds,
-      at: e.occurredAt,
-    });
-    await setStatus(tx, p.leadId, p.status, e.occurredAt);
-    await changed(tx, p.leadId);
+    await append(
+      tx,
+      p.leadId,
+      'verificationAnswers',
+      {
+        requestId: p.requestId,
+        answeredBy: p.answeredBy,
+        answer: p.answer,
+        evidenceIds: p.evidenceIds,
+        at: e.occurredAt,
+      },
+      { status: p.status, at: e.occurredAt },
+    );
   }
 
   @HandleEvent('assessment.opinion-submitted.v1')
   async onOpinion(e: EventEnvelope<'assessment.opinion-submitted.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
-    await tx.query(
-      `UPDATE lead_view SET category = $2, facts = facts || jsonb_build_object('opinion', $3::jsonb) WHERE id = $1`,
+    await apply(
+      tx,
+      `category = $2, facts = facts || jsonb_build_object('opinion', $3::jsonb)`,
       [
         p.leadId,
         p.category,
@@ -217,18 +216,17 @@ export class ReadModelConsumer {
           at: e.occurredAt,
         }),
       ],
+      { status: p.status, at: e.occurredAt },
     );
-    await setStatus(tx, p.leadId, p.status, e.occurredAt);
-    await changed(tx, p.leadId);
   }
 
   @HandleEvent('assessment.lead-decided.v1')
   async onDecided(e: EventEnvelope<'assessment.lead-decided.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
-    await tx.query(
-      `UPDATE lead_view SET decision = $2, category = $3, band = $4, grid_ids = $5, street_code = COALESCE($6, street_code),
-         facts = facts || jsonb_build_object('decision', $7::jsonb) WHERE id = $1`,
+    await apply(
+      tx,
+      `decision = $2, category = $3, band = $4, grid_ids = $5, street_code = COALESCE($6, street_code),
+         facts = facts || jsonb_build_object('decision', $7::jsonb)`,
       [
         p.leadId,
         p.decision,
@@ -247,31 +245,23 @@ export class ReadModelConsumer {
           at: e.occurredAt,
         }),
       ],
+      { status: p.status, at: e.occurredAt },
     );
-    await setStatus(tx, p.leadId, p.status, e.occurredAt);
-    await changed(tx, p.leadId);
   }
 
   @HandleEvent('assessment.lead-transitioned.v1')
   async onTransitioned(e: EventEnvelope<'assessment.lead-transitioned.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
-    await setStatus(tx, p.leadId, p.status, e.occurredAt);
-    await changed(tx, p.leadId);
+    await apply(tx, null, [p.leadId], { status: p.status, at: e.occurredAt });
   }
 
   @HandleEvent('assessment.deadline-reminder.v1')
   async onReminder(e: EventEnvelope<'assessment.deadline-reminder.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
-    await tx.query(
-      `UPDATE lead_view SET facts = facts || jsonb_build_object('lastReminder', $2::jsonb) WHERE id = $1`,
-      [
-        p.leadId,
-        JSON.stringify({ deadlineId: p.deadlineId, kind: p.kind, dueAt: p.dueAt, step: p.step, at: e.occurredAt }),
-      ],
-    );
-    await changed(tx, p.leadId);
+    await apply(tx, `facts = facts || jsonb_build_object('lastReminder', $2::jsonb)`, [
+      p.leadId,
+      JSON.stringify({ deadlineId: p.deadlineId, kind: p.kind, dueAt: p.dueAt, step: p.step, at: e.occurredAt }),
+    ]);
   }
 
   @HandleEvent('assessment.deadline-breached.v1')
@@ -283,9 +273,9 @@ export class ReadModelConsumer {
   @HandleEvent('escalation.case-opened.v1')
   async onCaseOpened(e: EventEnvelope<'escalation.case-opened.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
-    await tx.query(
-      `UPDATE lead_view SET case_id = $2, case_no = $3, facts = facts || jsonb_build_object('case', $4::jsonb) WHERE id = $1`,
+    await apply(
+      tx,
+      `case_id = $2, case_no = $3, facts = facts || jsonb_build_object('case', $4::jsonb)`,
       [
         p.leadId,
         p.caseId,
@@ -299,58 +289,66 @@ export class ReadModelConsumer {
           openedAt: e.occurredAt,
         }),
       ],
+      { status: p.status, at: e.occurredAt },
     );
-    await setStatus(tx, p.leadId, p.status, e.occurredAt);
-    await changed(tx, p.leadId);
   }
 
   @HandleEvent('escalation.action-recorded.v1')
   async onAction(e: EventEnvelope<'escalation.action-recorded.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
-    await append(tx, p.leadId, 'actions', {
-      actionId: p.actionId,
-      caseId: p.caseId,
-      actionType: p.actionType,
-      summary: p.summary,
-      dueAt: p.dueAt,
-      legalBasis: p.legalBasis,
-      at: e.occurredAt,
-      actor: e.actor,
-    });
-    await setStatus(tx, p.leadId, p.status, e.occurredAt);
-    await changed(tx, p.leadId);
+    await append(
+      tx,
+      p.leadId,
+      'actions',
+      {
+        actionId: p.actionId,
+        caseId: p.caseId,
+        actionType: p.actionType,
+        summary: p.summary,
+        dueAt: p.dueAt,
+        legalBasis: p.legalBasis,
+        at: e.occurredAt,
+        actor: e.actor,
+      },
+      { status: p.status, at: e.occurredAt },
+    );
   }
 
   @HandleEvent('escalation.reported-upstream.v1')
   async onReportedUpstream(e: EventEnvelope<'escalation.reported-upstream.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
-    await append(tx, p.leadId, 'upstream', {
-      kind: 'REPORTED',
-      reportId: p.reportId,
-      system: p.system,
-      externalRef: p.externalRef,
-      at: e.occurredAt,
-    });
-    await setStatus(tx, p.leadId, p.status, e.occurredAt);
-    await changed(tx, p.leadId);
+    await append(
+      tx,
+      p.leadId,
+      'upstream',
+      {
+        kind: 'REPORTED',
+        reportId: p.reportId,
+        system: p.system,
+        externalRef: p.externalRef,
+        at: e.occurredAt,
+      },
+      { status: p.status, at: e.occurredAt },
+    );
   }
 
   @HandleEvent('escalation.upstream-acknowledged.v1')
   async onUpstreamAck(e: EventEnvelope<'escalation.upstream-acknowledged.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
-    await append(tx, p.leadId, 'upstream', {
-      kind: 'ACKNOWLEDGED',
-      reportId: p.reportId,
-      system: p.system,
-      externalRef: p.externalRef,
-      externalStatus: p.externalStatus,
-      at: e.occurredAt,
-    });
-    await setStatus(tx, p.leadId, p.status, e.occurredAt);
-    await changed(tx, p.leadId);
+    await append(
+      tx,
+      p.leadId,
+      'upstream',
+      {
+        kind: 'ACKNOWLEDGED',
+        reportId: p.reportId,
+        system: p.system,
+        externalRef: p.externalRef,
+        externalStatus: p.externalStatus,
+        at: e.occurredAt,
+      },
+      { status: p.status, at: e.occurredAt },
+    );
   }
 
   @HandleEvent('escalation.deadline-breached.v1')
@@ -370,45 +368,80 @@ export class ReadModelConsumer {
     });
     // Leads linked into this one share its outcome.
     for (const id of [p.leadId, ...p.linkedLeadIds]) {
-      await ensure(tx, id);
-      await tx.query(
-        `UPDATE lead_view SET outcome = $2, facts = facts || jsonb_build_object('closure', $3::jsonb) WHERE id = $1`,
+      await apply(
+        tx,
+        `outcome = $2, facts = facts || jsonb_build_object('closure', $3::jsonb)`,
         [id, p.outcome, closure],
+        {
+          status: 'CLOSED',
+          at: e.occurredAt,
+        },
       );
-      await setStatus(tx, id, 'CLOSED', e.occurredAt);
-      await changed(tx, id);
     }
   }
 
   @HandleEvent('escalation.lead-reopened.v1')
   async onReopened(e: EventEnvelope<'escalation.lead-reopened.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    await ensure(tx, p.leadId);
-    await append(tx, p.leadId, 'reopenings', { reason: p.reason, caseId: p.caseId, at: e.occurredAt });
-    await setStatus(tx, p.leadId, 'REOPENED', e.occurredAt);
-    await changed(tx, p.leadId);
+    await append(
+      tx,
+      p.leadId,
+      'reopenings',
+      { reason: p.reason, caseId: p.caseId, at: e.occurredAt },
+      { status: 'REOPENED', at: e.occurredAt },
+    );
   }
 }
 
-async function ensure(tx: EntityManager, leadId: string): Promise<void> {
-  await tx.query(`INSERT INTO lead_view (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`, [leadId]);
+/** The status an event moves its lead to, and the event's time (status only moves forward in event time). */
+interface StatusChange {
+  status: LeadStatus;
+  at: string;
 }
 
-/** Moves the status only forward in event time; CLOSED sets closed_at, anything else clears it. */
-async function setStatus(tx: EntityManager, leadId: string, status: LeadStatus, at: string): Promise<void> {
-  await tx.query(
-    `UPDATE lead_view SET status = $2, status_at = $3,
-       closed_at = CASE WHEN $2 = 'CLOSED' THEN $3::timestamptz ELSE NULL END
-     WHERE id = $1 AND (status_at IS NULL OR status_at <= $3::timestamptz)`,
-    [leadId, status, at],
-  );
+/**
+ * One lead's change in one statement: `set` (SQL assignments over $2.., `params[0]` is the lead id), the status if the
+ * event is not older than the current one (CLOSED sets closed_at, anything else clears it), `updated_at`, and the
+ * NOTIFY of the lead id (delivered at commit). All assignments read the row as it was, so the guard sees the old
+ * status_at. A lead seen for the first time has no row: the update finds none, the empty row is inserted and the same
+ * statement runs again (the consumer handles one event at a time, so nothing else inserts it in between).
+ */
+async function apply(tx: EntityManager, set: string | null, params: unknown[], change?: StatusChange): Promise<void> {
+  const values = [...params];
+  const assignments = set === null ? [] : [set];
+  if (change) {
+    values.push(change.status, change.at);
+    const status = `$${values.length - 1}::text`;
+    const at = `$${values.length}::timestamptz`;
+    const newer = `(status_at IS NULL OR status_at <= ${at})`;
+    assignments.push(
+      `status = CASE WHEN ${newer} THEN ${status} ELSE status END`,
+      `status_at = CASE WHEN ${newer} THEN ${at} ELSE status_at END`,
+      `closed_at = CASE WHEN ${newer} THEN CASE WHEN ${status} = 'CLOSED' THEN ${at} END ELSE closed_at END`,
+    );
+  }
+  values.push(LEAD_CHANGED_CHANNEL);
+  assignments.push('updated_at = now()');
+  const sql = `WITH changed AS (UPDATE lead_view SET ${assignments.join(', ')} WHERE id = $1 RETURNING id)
+    SELECT pg_notify($${values.length}::text, id) FROM changed`;
+  const rows: unknown[] = await tx.query(sql, values);
+  if (rows.length > 0) return;
+  await tx.query(`INSERT INTO lead_view (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`, [params[0]]);
+  const retried: unknown[] = await tx.query(sql, values);
+  if (retried.length !== 1) throw new Error(`lead_view row ${String(params[0])} missing after insert`);
 }
 
-async function append(tx: EntityManager, leadId: string, key: string, item: unknown): Promise<void> {
-  await tx.query(
-    `UPDATE lead_view SET facts = jsonb_set(facts, ARRAY[$2::text], COALESCE(facts -> $2, '[]'::jsonb) || $3::jsonb) WHERE id = $1`,
-    [leadId, key, JSON.stringify([item])],
-  );
+/** Appends `item` to the array `facts[key]` (created if absent). */
+async function append(
+  tx: EntityManager,
+  leadId: string,
+  key: string,
+  item: unknown,
+  change?: StatusChange,
+  set?: string,
+): Promise<void> {
+  const facts = `facts = jsonb_set(facts, ARRAY[$2::text], COALESCE(facts -> $2, '[]'::jsonb) || $3::jsonb)`;
+  await apply(tx, set === undefined ? facts : `${set}, ${facts}`, [leadId, key, JSON.stringify([item])], change);
 }
 
 async function breach(
@@ -425,22 +458,21 @@ async function breach(
   service: string,
   at: string,
 ): Promise<void> {
-  await ensure(tx, p.leadId);
-  await tx.query(`UPDATE lead_view SET breach_count = breach_count + 1 WHERE id = $1`, [p.leadId]);
-  await append(tx, p.leadId, 'breaches', {
-    service,
-    deadlineId: p.deadlineId,
-    kind: p.kind,
-    dueAt: p.dueAt,
-    step: p.step,
-    legalBasis: p.legalBasis,
-    caseId: p.caseId ?? null,
-    at,
-  });
-  await changed(tx, p.leadId);
-}
-
-async function changed(tx: EntityManager, leadId: string): Promise<void> {
-  await tx.query(`UPDATE lead_view SET updated_at = now() WHERE id = $1`, [leadId]);
-  await tx.query(`SELECT pg_notify($1, $2)`, [LEAD_CHANGED_CHANNEL, leadId]);
+  await append(
+    tx,
+    p.leadId,
+    'breaches',
+    {
+      service,
+      deadlineId: p.deadlineId,
+      kind: p.kind,
+      dueAt: p.dueAt,
+      step: p.step,
+      legalBasis: p.legalBasis,
+      caseId: p.caseId ?? null,
+      at,
+    },
+    undefined,
+    'breach_count = breach_count + 1',
+  );
 }

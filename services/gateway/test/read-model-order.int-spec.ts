@@ -1,0 +1,102 @@
+import { eventually } from '@outpost/testing';
+import { randomUUID } from 'node:crypto';
+import { GatewayHarness, registered } from './support/gateway-harness';
+
+interface Row {
+  status: string | null;
+  status_at: Date | null;
+  closed_at: Date | null;
+  reference: string | null;
+  outcome: string | null;
+  breach_count: number;
+  breaches: number;
+}
+
+/**
+ * The read model folds each lead change into one statement (fields, status guard, updated_at, NOTIFY): these are the
+ * orders of arrival where the status guard, closed_at and the first-seen row insert meet.
+ */
+describe('gateway read model: status and closure whatever the order of arrival', () => {
+  let h: GatewayHarness;
+  beforeAll(async () => {
+    h = await GatewayHarness.start();
+  });
+  afterAll(async () => h?.stop());
+
+  const row = async (id: string): Promise<Row | undefined> =>
+    (
+      await h.query<Row>(
+        `SELECT status, status_at, closed_at, reference, outcome, breach_count,
+                jsonb_array_length(COALESCE(facts -> 'breaches', '[]'::jsonb))::int AS breaches
+           FROM lead_view WHERE id = $1`,
+        [id],
+      )
+    )[0];
+
+  it('closes a lead and the lead linked into it, ignores older events arriving after, and reopens', async () => {
+    const main = `lead-${randomUUID()}`;
+    const linked = `lead-${randomUUID()}`;
+    const t0 = Date.now();
+    const at = (s: number) => new Date(t0 + s * 1000);
+
+    await h.produce('intake.lead-registered.v1', registered(main), { occurredAt: at(0) });
+    // The linked lead is first seen through the closure (its own registration arrives later, and is older).
+    await h.produce(
+      'escalation.lead-closed.v1',
+      {
+        leadId: main,
+        caseId: null,
+        status: 'CLOSED',
+        outcome: 'NO_VIOLATION',
+        summary: '经核查未发现违法',
+        reporterFeedback: null,
+        linkedLeadIds: [linked],
+      },
+      { occurredAt: at(3) },
+    );
+    await h.produce(
+      'assessment.lead-transitioned.v1',
+      { leadId: main, status: 'IN_REVIEW', from: 'ASSIGNED', action: 'CLAIM', reason: null },
+      { occurredAt: at(2) },
+    );
+    await h.produce('intake.lead-registered.v1', registered(linked), { occurredAt: at(1) });
+    for (const step of [1, 2])
+      await h.produce(
+        'assessment.deadline-breached.v1',
+        {
+          leadId: main,
+          deadlineId: 'dl-1',
+          kind: 'ASSESSMENT_SLA',
+          dueAt: at(0).toISOString(),
+          step,
+          notify: [],
+          legalBasis: null,
+        },
+        { occurredAt: at(4) },
+      );
+
+    await eventually(async () => {
+      const [m, l] = [await row(main), await row(linked)];
+      return m?.breach_count === 2 && l?.reference ? { m, l } : undefined;
+    }, 40000).then(({ m, l }) => {
+      expect(m).toMatchObject({ status: 'CLOSED', outcome: 'NO_VIOLATION', breach_count: 2, breaches: 2 });
+      expect(m.closed_at?.getTime()).toBe(at(3).getTime());
+      expect(m.status_at?.getTime()).toBe(at(3).getTime());
+      expect(l).toMatchObject({ status: 'CLOSED', outcome: 'NO_VIOLATION' });
+      expect(l.reference).not.toBeNull();
+      expect(l.closed_at?.getTime()).toBe(at(3).getTime());
+    });
+
+    await h.produce(
+      'escalation.lead-reopened.v1',
+      { leadId: main, caseId: null, status: 'REOPENED', reason: '举报人补充材料' },
+      { occurredAt: at(5) },
+    );
+    const reopened = await eventually(async () => {
+      const m = await row(main);
+      return m?.status === 'REOPENED' ? m : undefined;
+    }, 40000);
+    expect(reopened.closed_at).toBeNull();
+    expect(reopened.status_at?.getTime()).toBe(at(5).getTime());
+  });
+});
