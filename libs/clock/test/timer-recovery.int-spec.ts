@@ -51,13 +51,14 @@ describe('TimerService recovery', () => {
     // Committed, but the process "dies" before kick(): no BullMQ job exists for either timer.
     await ds.transaction(async (tx) => {
       await writer.schedule(tx, { id: 'lost.overdue', kind: 'effect', subjectId: 'lead-1', fireAt: inMs(-5_000) });
-      await writer.schedule(tx, { id: 'lost.future', kind: 'effect', subjectId: 'lead-1', fireAt: inMs(700) });
+      await writer.schedule(tx, { id: 'lost.future', kind: 'effect', subjectId: 'lead-1', fireAt: inMs(3_000) });
     });
     expect(
       await writer.getQueue().getJob(timerJobId('lost.future', (await writer.get('lost.future'))!.fireAt)),
     ).toBeUndefined();
     await writer.stop();
 
+    // lost.future is 3 s ahead: still PENDING after the restart's reconcile, even on a loaded machine.
     const restarted = service(ds, { effect: recordEffect });
     await restarted.start(); // reconciles once: fires the overdue timer directly, enqueues the future one
     expect((await restarted.get('lost.overdue'))!.status).toBe('FIRED');
@@ -70,7 +71,8 @@ describe('TimerService recovery', () => {
   it("after the queue's Redis keys are deleted, reconcile re-creates the job and the timer fires exactly once", async () => {
     const sut = service(await env.dataSource(), { effect: recordEffect });
     await sut.start();
-    const fireAt = inMs(1_200);
+    // Far enough ahead that both reconciles run before it is due, even on a loaded machine (else one fires it).
+    const fireAt = inMs(3_000);
     await sut.withTransaction((tx) => sut.schedule(tx, { id: 'flushed', kind: 'effect', subjectId: 'lead-2', fireAt }));
     expect(await (await sut.getQueue().getJob(timerJobId('flushed', fireAt)))?.getState()).toBe('delayed');
 
