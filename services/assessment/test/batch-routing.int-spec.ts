@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { LeadJournal } from '../src/shared/lead-journal';
 import { TriageLeadUsecase } from '../src/triage/usecases/triage-lead.usecase';
 import { AssessmentRepository } from '../src/workflow/assessment.repository';
-import { as, registered, startHarness, type Harness } from './support/harness';
+import { as, RED_ESTIMATES, registered, startHarness, type Harness } from './support/harness';
 
 jest.setTimeout(120_000);
 
@@ -70,21 +70,7 @@ describe('assessment: routing a consumer batch at once (real Postgres, Redis, Ka
 
   function leads(prefix: string, g: { g1: string; g2: string }) {
     return SEQUENCE.map((s, i) => {
-      const lead = registered(
-        `lead-${prefix}-${i}`,
-        g[s.grids[0]!],
-        s.red
-          ? {
-              estimates: {
-                promisedYieldPct: 20,
-                amountYuan: 2_000_000,
-                participants: 300,
-                lossYuan: null,
-                elderlyInvolved: true,
-              },
-            }
-          : {},
-      );
+      const lead = registered(`lead-${prefix}-${i}`, g[s.grids[0]!], s.red ? { estimates: RED_ESTIMATES } : {});
       return { ...lead, placement: { ...lead.placement, gridIds: s.grids.map((k) => g[k]) } };
     });
   }

@@ -8,6 +8,7 @@ import {
   events,
   getAssessment,
   produce,
+  RED_ESTIMATES,
   registered,
   resend,
   sendAll,
@@ -174,15 +175,7 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
   });
 
   it('alerts a supervisor at once for a red-band lead, which skips the queue', async () => {
-    const { leadId, view } = await newLead('G-440106005-C01', {
-      estimates: {
-        promisedYieldPct: 20,
-        amountYuan: 2_000_000,
-        participants: 300,
-        lossYuan: null,
-        elderlyInvolved: true,
-      },
-    });
+    const { leadId, view } = await newLead('G-440106005-C01', { estimates: RED_ESTIMATES });
     expect(view).toMatchObject({ band: 'red', priority: true, pool: 'DISTRICT' });
     expect(view.explanation.map((l: { indicator: string }) => l.indicator)).toEqual(
       expect.arrayContaining(['B1', 'B5', 'D1', 'D2']),

@@ -174,6 +174,15 @@ const STREETS: Record<string, string> = {
   '440106006': '天河南街',
 };
 
+/** Estimates that put a lead in the red band (high promised yield, large amount, many participants, elderly). */
+export const RED_ESTIMATES: LeadRegisteredV1['estimates'] = {
+  promisedYieldPct: 20,
+  amountYuan: 2_000_000,
+  participants: 300,
+  lossYuan: null,
+  elderlyInvolved: true,
+};
+
 /** A lead-registered payload in the given grid, with optional hits and estimates. */
 export function registered(
   leadId: string,
