@@ -46,7 +46,9 @@ export async function prepareDatabase(
     const exists = await server.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (exists.rowCount === 0) {
       await server.query(`CREATE DATABASE ${quoteIdent(database)}`).catch((e: { code?: string }) => {
-        if (e.code !== '42P04') throw e; // created concurrently
+        // Created concurrently (services starting together on a fresh machine): 42P04 duplicate_database, or 23505
+        // when the other CREATE DATABASE commits while this one is inserting the same name into pg_database.
+        if (e.code !== '42P04' && e.code !== '23505') throw e;
       });
     }
   } finally {
