@@ -2,7 +2,7 @@ import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import { AuditModule, outboxCheckpointSink } from '@outpost/audit';
 import { CLOCK, TimersModule, type Clock } from '@outpost/clock';
 import { MessagingModule, Outbox } from '@outpost/messaging';
-import { PlatformModule, Roles } from '@outpost/platform';
+import { AfterCommit as OnCommit, PlatformModule, Roles } from '@outpost/platform';
 import { CallbacksController } from './callbacks/callbacks.controller';
 import { CaseCommands } from './cases/case-commands';
 import { CaseRepository } from './cases/case.repository';
@@ -50,7 +50,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forService({ service: 'escalation', config, entities: escalationEntities }),
-        MessagingModule.forService({ service: 'escalation', schema, groupId: config.ESCALATION_CONSUMER_GROUP }),
+        MessagingModule.forService({
+          service: 'escalation',
+          schema,
+          groupId: config.ESCALATION_CONSUMER_GROUP,
+          // Handlers touch only this schema; jobs for their rows are enqueued after the commit (AfterCommit): a
+          // fetched batch is one transaction, not one commit per event.
+          batchTransactions: true,
+        }),
         AuditModule.forService({
           service: 'escalation',
           schema,
@@ -64,6 +71,7 @@ export class AppModule {
       ],
       controllers: [CasesController, CallbacksController],
       providers: [
+        OnCommit,
         AfterCommit,
         CaseRepository,
         CaseWriter,

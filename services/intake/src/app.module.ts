@@ -16,6 +16,9 @@ export class AppModule {
           service: 'intake',
           schema: config.DATABASE_SCHEMA,
           groupId: config.KAFKA_CONSUMER_GROUP,
+          // The status view and reporter feedback touch only this schema (feedback jobs are enqueued after the
+          // commit): a fetched batch is one transaction, not one commit per event.
+          batchTransactions: true,
         }),
         IntakeModule.forConfig(config),
       ],

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TimerService } from '@outpost/clock';
+import { AfterCommit as OnCommit } from '@outpost/platform';
 import type { EntityManager } from 'typeorm';
 
 type Hook = () => Promise<unknown>;
@@ -7,15 +8,18 @@ type Hook = () => Promise<unknown>;
 /**
  * Work that must happen only after a transaction commits (enqueue a BullMQ job for a row written in it).
  * Inside `run()` hooks run right after the commit. In a transaction opened by a library (event consumer, timer
- * handler) the commit is not visible to us: hooks then run shortly afterwards, best effort; a job that finds no row
- * yet is retried, and the reconcilers repair anything lost in a crash.
+ * handler) they run when TypeORM announces that transaction's commit (the platform's AfterCommit) and are dropped if
+ * it rolls back; the reconcilers repair anything lost in a crash.
  */
 @Injectable()
 export class AfterCommit {
   private readonly logger = new Logger(AfterCommit.name);
   private readonly pending = new WeakMap<EntityManager, Hook[]>();
 
-  constructor(private readonly timers: TimerService) {}
+  constructor(
+    private readonly timers: TimerService,
+    private readonly onCommit: OnCommit,
+  ) {}
 
   /** Runs `work` in one transaction (timers scheduled in it are kicked after commit), then the deferred hooks. */
   async run<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
@@ -37,8 +41,6 @@ export class AfterCommit {
       hooks.push(hook);
       return;
     }
-    setTimeout(() => {
-      hook().catch((err: unknown) => this.logger.warn(`deferred hook failed (reconciler repairs it): ${String(err)}`));
-    }, 250).unref();
+    this.onCommit.defer(tx, hook);
   }
 }

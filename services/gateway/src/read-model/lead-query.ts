@@ -88,7 +88,10 @@ export function filterSql(f: LeadFilter, userId: string, params: unknown[]): str
   else if (f.assignee) where.push(`assignee_id = ${add(f.assignee === 'me' ? userId : f.assignee)}`);
   if (f.overdue === true) where.push(OVERDUE_SQL);
   if (f.overdue === false) where.push(`NOT ${OVERDUE_SQL}`);
-  if (f.q) where.push(`search_text ILIKE ${add(`%${likeEscape(f.q)}%`)}`);
+  if (f.q)
+    where.push(
+      `lead_view.id IN (SELECT s.id FROM lead_search s WHERE s.search_text ILIKE ${add(`%${likeEscape(f.q)}%`)})`,
+    );
   if (f.reportedFrom) where.push(`reported_at >= ${add(f.reportedFrom)}::timestamptz`);
   if (f.reportedTo) where.push(`reported_at < ${add(f.reportedTo)}::timestamptz`);
   return where;

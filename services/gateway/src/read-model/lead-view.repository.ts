@@ -38,8 +38,11 @@ export interface LeadViewRow {
   evidence: unknown[];
 }
 
+/** What lists and live updates read: the row without its large parts (description, facts, evidence). */
+export type LeadListRow = Omit<LeadViewRow, 'description' | 'facts' | 'evidence'>;
+
 /** One row of the lead list (also what live updates push). */
-export function toSummary(r: LeadViewRow) {
+export function toSummary(r: LeadListRow) {
   return {
     id: r.id,
     reference: r.reference,
@@ -69,6 +72,9 @@ export function toSummary(r: LeadViewRow) {
 export type LeadSummary = ReturnType<typeof toSummary>;
 
 const COLUMNS = `*, ${OVERDUE_SQL} AS overdue`;
+const LIST_COLUMNS = `id, reference, title, status, band, score, category, source_channel, source_name, confidentiality,
+  street_code, street_name, grid_ids, assignee_id, assignee_name, due_at, filed_by, linked_to, case_id, case_no, decision,
+  outcome, breach_count, reported_at, closed_at, updated_at, ${OVERDUE_SQL} AS overdue`;
 
 /** Reads of lead_view, always through the caller's visibility (grid/street scope, own leads). */
 @Injectable()
@@ -83,8 +89,8 @@ export class LeadViewRepository {
       params,
     )) as Array<{ total: number }>;
     params.push(q.pageSize, (q.page - 1) * q.pageSize);
-    const rows: LeadViewRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM lead_view WHERE ${where} ORDER BY ${sortSql(q.sort)} LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    const rows: LeadListRow[] = await this.db.query(
+      `SELECT ${LIST_COLUMNS} FROM lead_view WHERE ${where} ORDER BY ${sortSql(q.sort)} LIMIT $${params.length - 1} OFFSET $${params.length}`,
       params,
     );
     return { items: rows.map(toSummary), total };
@@ -95,8 +101,8 @@ export class LeadViewRepository {
     const params: unknown[] = [];
     const where = [visibilitySql(p, params), ...filterSql(f, p.userId, params)].join(' AND ');
     params.push(cap);
-    const rows: LeadViewRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM lead_view WHERE ${where} ORDER BY reported_at DESC NULLS LAST, id LIMIT $${params.length}`,
+    const rows: LeadListRow[] = await this.db.query(
+      `SELECT ${LIST_COLUMNS} FROM lead_view WHERE ${where} ORDER BY reported_at DESC NULLS LAST, id LIMIT $${params.length}`,
       params,
     );
     return rows.map(toSummary);
@@ -112,9 +118,9 @@ export class LeadViewRepository {
     return rows[0] ?? null;
   }
 
-  async byId(id: string): Promise<LeadViewRow | null> {
-    const rows: LeadViewRow[] = await this.db.query(`SELECT ${COLUMNS} FROM lead_view WHERE id = $1`, [id]);
-    return rows[0] ?? null;
+  /** The list rows of these leads (those that exist), in no particular order. */
+  listRows(ids: string[]): Promise<LeadListRow[]> {
+    return this.db.query(`SELECT ${LIST_COLUMNS} FROM lead_view WHERE id = ANY($1::text[])`, [ids]);
   }
 
   /** Dashboard counts over the visible leads. */

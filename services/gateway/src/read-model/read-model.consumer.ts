@@ -20,18 +20,19 @@ export class ReadModelConsumer {
   async onRegistered(e: EventEnvelope<'intake.lead-registered.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
     const subjectNames = p.subjects.map((s) => [s.name, s.uscc].filter(Boolean).join(' ')).join(' ');
+    const facts = `jsonb_build_object('subjects', $17::jsonb, 'placement', $18::jsonb, 'estimates', $19::jsonb,
+      'screening', $20::jsonb, 'channels', $21::jsonb, 'reporter', $22::jsonb, 'sourceRef', $23::text,
+      'discoveredAt', $24::text, 'suggestedCategory', $13::text)`;
     await apply(
       tx,
+      // Later stages' events may have arrived first (topics are not ordered among themselves): they win.
       `reference = $2::text, title = $3::text, description = $4::text, source_channel = $5::text, source_name = $6::text,
          confidentiality = $7::text, street_code = COALESCE(street_code, $8::text), street_name = $9::text,
          grid_ids = CASE WHEN facts ?| array['triage', 'decision'] THEN grid_ids ELSE $10::text[] END,
          band = CASE WHEN facts ?| array['triage', 'decision'] THEN band ELSE $11::text END,
          score = CASE WHEN facts ? 'triage' THEN score ELSE $12::numeric END,
          category = COALESCE(category, $13::text), subject_names = $14::text, reported_at = $15::timestamptz, filed_by = $16::text,
-         facts = facts || jsonb_build_object('subjects', $17::jsonb, 'placement', $18::jsonb, 'estimates', $19::jsonb,
-           'screening', $20::jsonb, 'channels', $21::jsonb, 'reporter', $22::jsonb, 'sourceRef', $23::text,
-           'discoveredAt', $24::text, 'suggestedCategory', $13::text),
-         search_text = concat_ws(' ', $2::text, $3::text, $4::text, $14::text, $6::text)`,
+         facts = facts || ${facts}`,
       [
         p.leadId,
         p.reference,
@@ -57,8 +58,19 @@ export class ReadModelConsumer {
         JSON.stringify(p.reporter),
         p.sourceRef,
         p.discoveredAt,
+        [p.reference, p.title, p.description, subjectNames, p.sourceName].filter(Boolean).join(' '),
       ],
       { status: 'REPORTED', at: e.occurredAt },
+      {
+        // The usual case, a lead seen for the first time: its whole row in one insert (the same values as above).
+        columns: `reference, title, description, source_channel, source_name, confidentiality, street_code, street_name,
+          grid_ids, band, score, category, subject_names, reported_at, filed_by, facts`,
+        values: `$2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text[], $11::text,
+          $12::numeric, $13::text, $14::text, $15::timestamptz, $16::text, ${facts}`,
+        // The search text is written once per lead, apart from lead_view (which changes often: see LeadSearchApart).
+        also: `INSERT INTO lead_search (id, search_text) VALUES ($1, $25::text)
+          ON CONFLICT (id) DO UPDATE SET search_text = EXCLUDED.search_text`,
+      },
     );
   }
 
@@ -399,20 +411,43 @@ interface StatusChange {
   at: string;
 }
 
+/** How an event that may create the lead's row inserts it (see apply). */
+interface FirstSight {
+  /** Columns besides id, status, status_at and updated_at… */
+  columns: string;
+  /** …and their values, over the same parameters as the SET assignments. */
+  values: string;
+  /** Another data-modifying statement of the event, run as part of the same statement. */
+  also?: string;
+}
+
 /**
  * One lead's change in one statement: `set` (SQL assignments over $2.., `params[0]` is the lead id), the status if the
  * event is not older than the current one (CLOSED sets closed_at, anything else clears it), `updated_at`, and the
  * NOTIFY of the lead id (delivered at commit). All assignments read the row as it was, so the guard sees the old
- * status_at. A lead seen for the first time has no row: the update finds none, the empty row is inserted and the same
- * statement runs again (the consumer handles one event at a time, so nothing else inserts it in between).
+ * status_at.
+ *
+ * A lead seen for the first time has no row. With `first` (registration, nearly always a lead's first event) the
+ * statement also inserts the row with the event's values (ON CONFLICT DO NOTHING) and the update, which sees the
+ * table as it was before the statement, changes a row only if one existed. Without it the update finds none, the empty
+ * row is inserted and the same statement runs again (the consumer handles one event at a time, so nothing else
+ * inserts it in between).
  */
-async function apply(tx: EntityManager, set: string | null, params: unknown[], change?: StatusChange): Promise<void> {
+async function apply(
+  tx: EntityManager,
+  set: string | null,
+  params: unknown[],
+  change?: StatusChange,
+  first?: FirstSight,
+): Promise<void> {
   const values = [...params];
   const assignments = set === null ? [] : [set];
+  let status: string | null = null;
+  let at: string | null = null;
   if (change) {
     values.push(change.status, change.at);
-    const status = `$${values.length - 1}::text`;
-    const at = `$${values.length}::timestamptz`;
+    status = `$${values.length - 1}::text`;
+    at = `$${values.length}::timestamptz`;
     const newer = `(status_at IS NULL OR status_at <= ${at})`;
     assignments.push(
       `status = CASE WHEN ${newer} THEN ${status} ELSE status END`,
@@ -421,9 +456,23 @@ async function apply(tx: EntityManager, set: string | null, params: unknown[], c
     );
   }
   values.push(LEAD_CHANGED_CHANNEL);
+  const channel = `$${values.length}::text`;
   assignments.push('updated_at = now()');
-  const sql = `WITH changed AS (UPDATE lead_view SET ${assignments.join(', ')} WHERE id = $1 RETURNING id)
-    SELECT pg_notify($${values.length}::text, id) FROM changed`;
+  const update = `UPDATE lead_view SET ${assignments.join(', ')} WHERE id = $1 RETURNING id`;
+  if (first) {
+    const columns = status && at ? `id, status, status_at, ${first.columns}` : `id, ${first.columns}`;
+    const inserted = status && at ? `$1, ${status}, ${at}, ${first.values}` : `$1, ${first.values}`;
+    const rows: unknown[] = await tx.query(
+      `WITH ${first.also ? `also AS (${first.also}), ` : ''}
+         inserted AS (INSERT INTO lead_view (${columns}) VALUES (${inserted}) ON CONFLICT (id) DO NOTHING RETURNING id),
+         changed AS (${update})
+       SELECT pg_notify(${channel}, id) FROM inserted UNION ALL SELECT pg_notify(${channel}, id) FROM changed`,
+      values,
+    );
+    if (rows.length !== 1) throw new Error(`lead_view row ${String(params[0])}: ${rows.length} changes, expected 1`);
+    return;
+  }
+  const sql = `WITH changed AS (${update}) SELECT pg_notify(${channel}, id) FROM changed`;
   const rows: unknown[] = await tx.query(sql, values);
   if (rows.length > 0) return;
   await tx.query(`INSERT INTO lead_view (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`, [params[0]]);

@@ -1,9 +1,11 @@
 import { outboxNotifyDroppedMigration, outboxPendingByTxMigration } from '@outpost/messaging';
 import { GatewayInitial1767100000000 } from './1767100000000-gateway-initial';
+import { LeadSearchApart1769700000000 } from './1769700000000-LeadSearchApart';
 
 /** Every migration of the gateway schema, oldest first. */
 export const gatewayMigrations = [
   GatewayInitial1767100000000,
   outboxNotifyDroppedMigration(),
   outboxPendingByTxMigration(),
+  LeadSearchApart1769700000000,
 ];
