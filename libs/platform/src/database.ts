@@ -125,7 +125,9 @@ export function runtimeDataSourceOptions(
     logging: ['error'],
     extra: {
       max: config.DATABASE_POOL_SIZE,
-      options: `-c search_path=${config.DATABASE_SCHEMA},public`,
+      // lz4, not pglz, for values Postgres compresses (TOAST): read models and outbox rows carry 1–3 kB JSON updated
+      // several times per lead, and lz4 compressed a lead_view update ~40 % faster (same size on disk).
+      options: `-c search_path=${config.DATABASE_SCHEMA},public -c default_toast_compression=lz4`,
       // Also bounds the wait for a free pooled client: generous, so a burst queues instead of failing; an unreachable
       // server still fails at once (connection refused), which is what answers 503 quickly.
       connectionTimeoutMillis: 10000,

@@ -1,9 +1,11 @@
 import { outboxNotifyDroppedMigration, outboxPendingByTxMigration } from '@outpost/messaging';
 import { InitNotification1767312000000 } from './1767312000000-InitNotification';
+import { DeliveryChildrenWithoutForeignKeys1769700000001 } from './1769700000001-DeliveryChildrenWithoutForeignKeys';
 
 /** Every migration of the notification schema, oldest first. */
 export const notificationMigrations = [
   InitNotification1767312000000,
   outboxNotifyDroppedMigration(),
   outboxPendingByTxMigration(),
+  DeliveryChildrenWithoutForeignKeys1769700000001,
 ];
