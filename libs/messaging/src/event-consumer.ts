@@ -1,4 +1,5 @@
 import { deadLetterTopic, type Topic } from '@outpost/contracts';
+import { preparedQuery } from '@outpost/platform';
 import type { Batch, Consumer, ConsumerConfig, IHeaders, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -332,7 +333,8 @@ export class EventConsumer {
   /** The inbox row and the handler's effect commit together, or neither does. */
   private async applyOnce(event: EventEnvelope, handler: EventHandler<Topic>): Promise<void> {
     await this.o.dataSource.transaction(async (tx) => {
-      const inserted: unknown[] = await tx.query(
+      const inserted = await preparedQuery(
+        tx,
         `INSERT INTO ${this.inbox} (consumer_group, event_id, topic) VALUES ($1, $2, $3)
          ON CONFLICT (consumer_group, event_id) DO NOTHING RETURNING event_id`,
         [this.o.groupId, event.id, event.type],
@@ -454,7 +456,8 @@ export class EventConsumer {
     const hooks = this.batchHooks;
     try {
       await this.o.dataSource.transaction(async (tx) => {
-        const inserted: Array<{ event_id: string }> = await tx.query(
+        const inserted = await preparedQuery<{ event_id: string }>(
+          tx,
           `INSERT INTO ${this.inbox} (consumer_group, event_id, topic)
            SELECT $1, e.id, e.topic FROM unnest($2::uuid[], $3::text[]) AS e(id, topic)
            ON CONFLICT (consumer_group, event_id) DO NOTHING RETURNING event_id`,

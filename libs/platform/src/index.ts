@@ -2,6 +2,7 @@ export * from './auth';
 export * from './bootstrap';
 export * from './config';
 export * from './database';
+export * from './prepared-query';
 export * from './health';
 export * from './logging';
 export * from './metrics';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { LeadStatus } from '@outpost/contracts';
 import { HandleEvent, type EventEnvelope } from '@outpost/messaging';
+import { preparedQuery } from '@outpost/platform';
 import type { EntityManager } from 'typeorm';
 
 /** NOTIFY channel: the lead id of every committed read-model change (delivered at commit, so SSE never runs ahead). */
@@ -462,7 +463,8 @@ async function apply(
   if (first) {
     const columns = status && at ? `id, status, status_at, ${first.columns}` : `id, ${first.columns}`;
     const inserted = status && at ? `$1, ${status}, ${at}, ${first.values}` : `$1, ${first.values}`;
-    const rows: unknown[] = await tx.query(
+    const rows = await preparedQuery(
+      tx,
       `WITH ${first.also ? `also AS (${first.also}), ` : ''}
          inserted AS (INSERT INTO lead_view (${columns}) VALUES (${inserted}) ON CONFLICT (id) DO NOTHING RETURNING id),
          changed AS (${update})
@@ -473,10 +475,10 @@ async function apply(
     return;
   }
   const sql = `WITH changed AS (${update}) SELECT pg_notify(${channel}, id) FROM changed`;
-  const rows: unknown[] = await tx.query(sql, values);
+  const rows = await preparedQuery(tx, sql, values);
   if (rows.length > 0) return;
   await tx.query(`INSERT INTO lead_view (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`, [params[0]]);
-  const retried: unknown[] = await tx.query(sql, values);
+  const retried = await preparedQuery(tx, sql, values);
   if (retried.length !== 1) throw new Error(`lead_view row ${String(params[0])} missing after insert`);
 }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { preparedQuery } from '@outpost/platform';
 import type { EntityManager } from 'typeorm';
 import { stageOf, type LeadStatus } from '@outpost/contracts';
 
@@ -12,7 +13,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class LeadStatusRepository {
   async apply(tx: EntityManager, leadId: string, status: LeadStatus, occurredAt: string): Promise<void> {
     if (!UUID.test(leadId)) return; // not one of ours
-    await tx.query(
+    await preparedQuery(
+      tx,
       `UPDATE lead_status SET status = $2, stage = $3, last_event_at = $4, updated_at = now()
         WHERE lead_id = $1 AND (last_event_at IS NULL OR last_event_at <= $4)`,
       [leadId, status, stageOf(status), occurredAt],

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Outbox, type EventEnvelope } from '@outpost/messaging';
+import { preparedQuery } from '@outpost/platform';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Delivery } from '../deliveries/delivery.types';
@@ -62,7 +63,8 @@ export class InboxChannel implements Channel {
     const items = writes.map((w) => w.item);
     const events = this.outbox.records(writes.map((w) => w.event)).map((e, i) => ({ ...e, item: items[i]!.id }));
     // Items in delivery-id order: two such statements (other instances) take the unique-index locks in one order.
-    const rows: Array<{ delivery_id: string; id: string }> = await this.dataSource.query(
+    const rows = await preparedQuery<{ delivery_id: string; id: string }>(
+      this.dataSource,
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
            id uuid, delivery_id uuid, person_id text, event_id uuid, event_type text, lead_id text, title text,

@@ -235,6 +235,7 @@ export class DeliveryRepository {
    * careful path for it. Rows are locked in id order, so two such statements cannot deadlock each other.
    */
   async claimDue(db: DataSource | EntityManager, ids: string[], now: Date): Promise<Map<string, Delivery>> {
+    // Not a prepared statement: a generic plan for `id = ANY($1)` scanned the table (30 ms instead of 0.3).
     const rows: Row[] = await db.query(
       `WITH claimed AS (
          UPDATE delivery SET status = 'SENDING', updated_at = $2, attempts = attempts + 1
