@@ -65,7 +65,12 @@ function track(child: ChildProcess): void {
  * why is written down), NODE_OPTIONS in deploy/docker/Dockerfile and deploy/k8s/base/kustomization.yaml.
  */
 export function serviceNodeFlags(distRoot: string): string[] {
-  return ['--require', join(distRoot, 'libs', 'platform', 'src', 'own-source-maps.js'), '--max-semi-space-size=4'];
+  return [
+    '--require',
+    join(distRoot, 'libs', 'platform', 'src', 'own-source-maps.js'),
+    '--max-semi-space-size=4',
+    '--max-old-space-size=256',
+  ];
 }
 
 export type ServiceName = 'intake' | 'assessment' | 'escalation' | 'notification' | 'gateway';
