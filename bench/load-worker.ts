@@ -12,8 +12,9 @@
  *   an expected interval of ceil(1 / rate) = 1 ms, which adds a synthetic sample for every millisecond of every
  *   response and so pulls p50 down and leaves p99 meaningless.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import autocannon from 'autocannon';
+import { PostTimeoutError, postJson } from './lib/http-post';
 import { leadBody } from './lib/lead-body';
 
 interface Options {
@@ -94,42 +95,18 @@ async function openLoop(o: Options, rate: number, body: () => string): Promise<L
   let errors = 0;
   let timeouts = 0;
   const send = (due: number): Promise<void> =>
-    new Promise((resolve) => {
-      const payload = body();
-      const req = request(
-        target,
-        {
-          method: 'POST',
-          agent,
-          timeout: 30_000,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(payload),
-            'x-api-key': o.apiKey,
-          },
-        },
-        (res) => {
-          res.resume();
-          res.once('end', () => {
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) {
-              ok++;
-              latencies.push(performance.now() - due);
-            } else non2xx++;
-            resolve();
-          });
-        },
-      );
-      req.once('timeout', () => {
-        timeouts++;
-        req.destroy(new Error('timeout'));
-      });
-      req.once('error', () => {
-        errors++;
-        resolve();
-      });
-      req.end(payload);
-    });
+    postJson(agent, target, body(), o.apiKey).then(
+      ({ status }) => {
+        if (status >= 200 && status < 300) {
+          ok++;
+          latencies.push(performance.now() - due);
+        } else non2xx++;
+      },
+      (err: unknown) => {
+        if (err instanceof PostTimeoutError) timeouts++;
+        else errors++;
+      },
+    );
   const start = performance.now();
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {

@@ -6,7 +6,7 @@
  */
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
-import { Agent, createServer, request, type Server } from 'node:http';
+import { Agent, createServer, type Server } from 'node:http';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,7 @@ import { DataSource } from 'typeorm';
 import { measureVerifyThroughput } from '@outpost/audit';
 import { benchmarkEngine, generateBenchmarkRecords, recordLine } from '@outpost/screening';
 import { grepMbPerSec, writeGrepInput } from './lib/grep-baseline';
+import { postJson } from './lib/http-post';
 import { leadBody } from './lib/lead-body';
 import { DIST_ROOT, peakRssMb, REPO_ROOT, sleep } from './lib/proc';
 import { machineLoad, markdownTable, round, textTable, type BenchRow } from './lib/report';
@@ -403,8 +404,6 @@ async function pipelineSection(stack: Stack): Promise<void> {
   let failed = 0;
   const t0 = Date.now();
   const inflight: Promise<void>[] = [];
-  // node:http with keep-alive, not fetch: the generator shares the 2 cores with the system under test, and fetch
-  // (undici) spent ~2 ms of CPU per POST, a sixth of what the whole pipeline spent.
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   for (let i = 0; i < n; i++) {
     const due = t0 + (i * 1000) / P.pipeRate;
@@ -412,7 +411,7 @@ async function pipelineSection(stack: Stack): Promise<void> {
     if (wait > 0) await sleep(wait);
     inflight.push(
       (async () => {
-        const r = await postJson(agent, `${url}/v1/leads`, JSON.stringify(leadBody(i, `p${stack.tag}`)));
+        const r = await postJson(agent, `${url}/v1/leads`, JSON.stringify(leadBody(i, `p${stack.tag}`)), BANK_KEY);
         const at = Date.now();
         if (r.status === 201) acked.set((JSON.parse(r.body) as { id: string }).id, at);
         else failed++;
@@ -469,34 +468,6 @@ async function pipelineSection(stack: Stack): Promise<void> {
     baseline: 'hop p99',
     baselineValue: pct(hop, 99),
     ratio: round(pct(lat, 99) / Math.max(pct(hop, 99), 1)),
-  });
-}
-
-/** POST of a JSON body as the bank source; the status and the body as text. */
-function postJson(agent: Agent, url: string, payload: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        timeout: 30_000,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-          'x-api-key': BANK_KEY,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.once('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        res.once('error', reject);
-      },
-    );
-    req.once('timeout', () => req.destroy(new Error('timeout')));
-    req.once('error', reject);
-    req.end(payload);
   });
 }
 

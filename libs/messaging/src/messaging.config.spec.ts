@@ -11,7 +11,9 @@ describe(loadMessagingConfig.name, () => {
       relayEnabled: true,
       outboxCrashAfterPublish: false,
       consumerMaxAttempts: 5,
+      consumerConcurrency: undefined, // the service's own default
     });
+    expect(sut({ CONSUMER_CONCURRENCY: '4' }).consumerConcurrency).toBe(4);
   });
 
   it('parses lists, numbers and flags', () => {

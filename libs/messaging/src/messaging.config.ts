@@ -32,11 +32,12 @@ const messagingEnvSchema = z.object({
   OUTBOX_CRASH_AFTER_PUBLISH: flag,
   CONSUMER_MAX_ATTEMPTS: positiveInt(5),
   /**
-   * Partitions handled at once by one consumer. Order within a partition (per lead and topic) is always kept, but
-   * above 1 one lead's events on different topics may be applied out of order: raise it only for consumers whose
-   * handlers tolerate that (the gateway read model does not yet).
+   * Partitions handled at once by one consumer; unset: the service's own default (MessagingModuleOptions, else 1).
+   * Order within a partition (per lead and topic) is always kept; one lead's events on different topics never were
+   * ordered (kafkajs hands out a fetch's batches in any order), and above 1 they may also be applied concurrently, in
+   * two transactions: raise it only for consumers whose handlers tolerate that.
    */
-  CONSUMER_CONCURRENCY: positiveInt(1),
+  CONSUMER_CONCURRENCY: z.coerce.number().int().positive().optional(),
   CONSUMER_RETRY_BASE_MS: positiveInt(200),
   /**
    * How long the broker waits for a silent group member before giving its partitions to the others. kafkajs has no
@@ -56,7 +57,8 @@ export interface MessagingConfig {
   outboxRetentionMs: number;
   outboxCrashAfterPublish: boolean;
   consumerMaxAttempts: number;
-  consumerConcurrency: number;
+  /** Unset: the service's default. */
+  consumerConcurrency?: number;
   consumerRetryBaseMs: number;
   consumerSessionTimeoutMs: number;
 }

@@ -59,6 +59,12 @@ export class AppModule {
           groupId: config.KAFKA_CONSUMER_GROUP,
           // The read model is a projection: a fetched batch in one transaction (one commit, one NOTIFY per lead).
           batchTransactions: true,
+          // Three partitions at once: its handlers already take one lead's topics in any order (the status only moves
+          // to a newer event's), and two batches changing one lead wait on its row. At 100 leads/s it kept up only
+          // with this (lag behind assessment 4-5 s → 0.1 s). Two batches locking two leads in opposite orders (rare:
+          // each topic carries its leads in the order they were registered) deadlock; Postgres aborts one and the
+          // consumer applies its messages again one at a time.
+          consumerConcurrency: 3,
         }),
         AuditModule.forService({
           service: 'gateway',

@@ -431,8 +431,7 @@ interface FirstSight {
  * A lead seen for the first time has no row. With `first` (registration, nearly always a lead's first event) the
  * statement also inserts the row with the event's values (ON CONFLICT DO NOTHING) and the update, which sees the
  * table as it was before the statement, changes a row only if one existed. Without it the update finds none, the empty
- * row is inserted and the same statement runs again (the consumer handles one event at a time, so nothing else
- * inserts it in between).
+ * row is inserted (or found: another partition's batch may have inserted it meanwhile) and the update runs again.
  */
 async function apply(
   tx: EntityManager,
@@ -471,7 +470,15 @@ async function apply(
        SELECT pg_notify(${channel}, id) FROM inserted UNION ALL SELECT pg_notify(${channel}, id) FROM changed`,
       values,
     );
-    if (rows.length !== 1) throw new Error(`lead_view row ${String(params[0])}: ${rows.length} changes, expected 1`);
+    if (rows.length === 1) return;
+    // Another transaction (a batch of another topic) inserted the row after this statement's snapshot was taken: the
+    // insert waited for it and did nothing, the update did not see it. A new statement does.
+    const again = await preparedQuery(
+      tx,
+      `WITH changed AS (${update}) SELECT pg_notify(${channel}, id) FROM changed`,
+      values,
+    );
+    if (again.length !== 1) throw new Error(`lead_view row ${String(params[0])} missing after insert`);
     return;
   }
   const sql = `WITH changed AS (${update}) SELECT pg_notify(${channel}, id) FROM changed`;
