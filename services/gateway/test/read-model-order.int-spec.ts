@@ -1,5 +1,8 @@
+import type { EventEnvelope } from '@outpost/messaging';
 import { eventually } from '@outpost/testing';
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { ReadModelConsumer } from '../src/read-model/read-model.consumer';
 import { GatewayHarness, registered } from './support/gateway-harness';
 
 interface Row {
@@ -98,5 +101,60 @@ describe('gateway read model: status and closure whatever the order of arrival',
     }, 40000);
     expect(reopened.closed_at).toBeNull();
     expect(reopened.status_at?.getTime()).toBe(at(5).getTime());
+  });
+  it('registers a lead whose row a concurrent batch (another partition) inserted after the statement began', async () => {
+    const id = `lead-${randomUUID()}`;
+    const dataSource = h.app.get(DataSource);
+    const consumer = h.app.get(ReadModelConsumer);
+    const event = <T extends 'intake.lead-registered.v1' | 'assessment.lead-triaged.v1'>(
+      type: T,
+      payload: EventEnvelope<T>['payload'],
+      occurredAt: Date,
+    ) => ({ id: randomUUID(), type, occurredAt: occurredAt.toISOString(), payload }) as unknown as EventEnvelope<T>;
+    const t0 = Date.now();
+
+    // Batch B (the triage topic) sees the lead first: it inserts the row and holds it uncommitted.
+    const b = dataSource.createQueryRunner();
+    await b.connect();
+    await b.startTransaction();
+    await consumer.onTriaged(
+      event(
+        'assessment.lead-triaged.v1',
+        {
+          leadId: id,
+          assessmentId: 'as-race',
+          status: 'TRIAGED',
+          score: 71,
+          band: 'red',
+          previousBand: 'orange',
+          checklist: { I: 'suspected', P: 'evidenced', Ind: 'evidenced', S: 'suspected' },
+          explanation: [],
+          gridIds: ['G-440106001-C01'],
+          streetCode: '440106001',
+        },
+        new Date(t0 + 1000),
+      ),
+      b.manager,
+    );
+    // Batch A (the registration topic) meanwhile: its insert waits for B's row, then finds it taken.
+    const a = dataSource.transaction((tx) =>
+      consumer.onRegistered(event('intake.lead-registered.v1', registered(id), new Date(t0)), tx),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await b.commitTransaction();
+    await b.release();
+    await a;
+
+    const [v] = await h.query<{ reference: string; status: string; band: string; search: string | null }>(
+      `SELECT v.reference, v.status, v.band, s.search_text AS search
+         FROM lead_view v LEFT JOIN lead_search s ON s.id = v.id WHERE v.id = $1`,
+      [id],
+    );
+    expect(v).toEqual({
+      reference: registered(id).reference,
+      status: 'TRIAGED', // the newer event's
+      band: 'red', // triage wins over the registration's screening band
+      search: expect.stringContaining('广州鑫汇财富投资咨询有限公司') as unknown,
+    });
   });
 });

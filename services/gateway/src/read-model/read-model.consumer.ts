@@ -472,10 +472,12 @@ async function apply(
     );
     if (rows.length === 1) return;
     // Another transaction (a batch of another topic) inserted the row after this statement's snapshot was taken: the
-    // insert waited for it and did nothing, the update did not see it. A new statement does.
+    // insert waited for it and did nothing, the update did not see it. A new statement does (with `also`, which is
+    // repeatable and uses parameters of its own).
     const again = await preparedQuery(
       tx,
-      `WITH changed AS (${update}) SELECT pg_notify(${channel}, id) FROM changed`,
+      `WITH ${first.also ? `also AS (${first.also}), ` : ''}changed AS (${update})
+       SELECT pg_notify(${channel}, id) FROM changed`,
       values,
     );
     if (again.length !== 1) throw new Error(`lead_view row ${String(params[0])} missing after insert`);
