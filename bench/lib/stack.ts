@@ -8,6 +8,7 @@ import type { Role } from '@outpost/contracts';
 import { signInternalToken, type Principal } from '@outpost/platform';
 import { createTestDatabase, uniqueSuffix, type TestDatabase } from '@outpost/testing';
 import { DIST_ROOT, freePort, REPO_ROOT, ServiceProcess, type ServiceName } from './proc';
+import { DeliverySinks } from './sinks';
 
 export interface StackOptions {
   label: string;
@@ -36,6 +37,8 @@ export class Stack {
   readonly redisUrl: string;
   db!: TestDatabase;
   readonly services = new Map<ServiceName, ServiceProcess>();
+  /** The mail relay and SMS gateway notification delivers to. */
+  readonly sinks = new DeliverySinks();
   private privateKeyPem = '';
 
   constructor(readonly o: StackOptions) {
@@ -51,6 +54,7 @@ export class Stack {
     this.privateKeyPem = readFileSync(join(this.keysDir, 'internal-jwt-private.pem'), 'utf8');
     mkdirSync(join(this.dir, 'logs'), { recursive: true });
     this.db = await createTestDatabase(`bench_${this.o.label}`);
+    await this.sinks.start();
   }
 
   get logDir(): string {
@@ -96,8 +100,8 @@ export class Stack {
       },
       notification: {
         NOTIFICATION_QUEUE_PREFIX: `bench-${t}-notification`,
-        SMTP_URL: 'smtp://127.0.0.1:9',
-        SMS_GATEWAY_URL: 'http://127.0.0.1:9/sms/send',
+        SMTP_URL: `smtp://127.0.0.1:${this.sinks.smtpPort}`,
+        SMS_GATEWAY_URL: `http://127.0.0.1:${this.sinks.smsPort}/sms/send`,
       },
       gateway: {
         DEMO_DATA: 'true',
@@ -155,6 +159,7 @@ export class Stack {
 
   async stop(keepDb = false): Promise<void> {
     for (const s of [...this.services.values()].reverse()) await s.stop().catch(() => undefined);
+    await this.sinks.stop();
     if (!keepDb) await this.db?.drop().catch(() => undefined);
   }
 }
