@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import { importPKCS8 } from 'jose';
 import { Client } from 'pg';
 import type { Role } from '@outpost/contracts';
@@ -157,9 +158,33 @@ export class Stack {
     }
   }
 
+  /**
+   * Deletes this stack's Redis keys (its queues and intake's prefix all carry the tag): a full bench run left ~300 000
+   * job keys behind, and a Redis that large slowed every key scan on the machine (a timer test timed out on one).
+   */
+  private async dropRedisKeys(): Promise<void> {
+    const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const patterns = [
+        `bull:bench-${this.tag}-*`,
+        `bull:bench-noop-${this.tag}:*`,
+        `bench:${this.tag}:*`,
+        `bench-${this.tag}-*`,
+      ];
+      for (const match of patterns) {
+        const stream = redis.scanStream({ match, count: 1000 });
+        for await (const keys of stream as AsyncIterable<string[]>) if (keys.length) await redis.unlink(...keys);
+      }
+    } finally {
+      redis.disconnect();
+    }
+  }
+
   async stop(keepDb = false): Promise<void> {
     for (const s of [...this.services.values()].reverse()) await s.stop().catch(() => undefined);
     await this.sinks.stop();
+    if (!keepDb) await this.dropRedisKeys().catch(() => undefined);
     if (!keepDb) await this.db?.drop().catch(() => undefined);
   }
 }

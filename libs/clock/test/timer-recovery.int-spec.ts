@@ -69,10 +69,13 @@ describe('TimerService recovery', () => {
   });
 
   it("after the queue's Redis keys are deleted, reconcile re-creates the job and the timer fires exactly once", async () => {
-    const sut = service(await env.dataSource(), { effect: recordEffect });
+    // The service's clock runs `ahead` of the real one: the timer is due only when the test says so, however long the
+    // steps before take (deleteQueueKeys scans every key of a busy Redis; a 3 s margin was once not enough).
+    let ahead = 0;
+    const clock = { now: () => new Date(Date.now() + ahead) };
+    const sut = service(await env.dataSource(), { effect: recordEffect }, { clock });
     await sut.start();
-    // Far enough ahead that both reconciles run before it is due, even on a loaded machine (else one fires it).
-    const fireAt = inMs(3_000);
+    const fireAt = inMs(60_000);
     await sut.withTransaction((tx) => sut.schedule(tx, { id: 'flushed', kind: 'effect', subjectId: 'lead-2', fireAt }));
     expect(await (await sut.getQueue().getJob(timerJobId('flushed', fireAt)))?.getState()).toBe('delayed');
 
@@ -81,6 +84,10 @@ describe('TimerService recovery', () => {
 
     expect(await sut.reconcile()).toEqual({ enqueued: 1, fired: 0 });
     expect(await sut.reconcile()).toEqual({ enqueued: 0, fired: 0 }); // idempotent
+    const recreated = await sut.getQueue().getJob(timerJobId('flushed', fireAt));
+    expect(await recreated?.getState()).toBe('delayed');
+    ahead = 120_000; // now it is due: the re-created job runs it
+    await recreated!.promote();
     await firedOnce(sut, 'flushed');
     await sleep(300);
     expect(await env.effects('flushed')).toBe(1);
