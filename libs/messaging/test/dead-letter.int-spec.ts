@@ -164,7 +164,10 @@ describe('dead letters, replay and outages (real Postgres + Kafka)', () => {
       if (dead.length > deadBefore) throw new Error(`outage was dead-lettered: ${dead[dead.length - 1]!.error}`);
       return (await effectsOf('outage')) === 1 ? true : undefined;
     }, 90_000); // the outage backoff plus, on a loaded machine, a consumer-group rejoin (seen at 30 s in CI)
-    expect(attempts.get('outage')).toBe(4); // three killed attempts (> maxAttempts) and the one that worked
+    // Three attempts were killed (more than maxAttempts) and one worked. Not exactly 4 invocations: a handler blocked in
+    // pg_sleep sends no heartbeat, and on a loaded machine the group may evict it before the kill lands; the rejoined
+    // member then runs the event again beside the blocked one (CI once counted 3, one sleep ending on its own).
+    expect(attempts.get('outage')).toBeGreaterThanOrEqual(3);
     expect(await store.list()).toHaveLength(deadBefore);
   });
 });
