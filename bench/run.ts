@@ -433,7 +433,9 @@ async function pipelineSection(stack: Stack): Promise<void> {
   const lat = [...seen].map(([id, ms]) => ms - acked.get(id)!);
   const stages = await pipelineStages(stack, acked);
   log(`pipeline: stage medians (ms from intake 2xx) ${JSON.stringify(stages)}`);
-  log(`pipeline: meanwhile ${stack.sinks.mails} e-mails and ${stack.sinks.sms} SMS delivered to the local sinks`);
+  log(
+    `pipeline: meanwhile ${stack.mail.messages.length} e-mails and ${stack.sms.requests.length} SMS delivered to the local sinks`,
+  );
   log('pipeline: bare kafkajs hop baseline');
   const hop = await kafkaHop(stack, P.pipeRate, Math.min(n, 300));
   const med = pct(lat, 50);
@@ -448,8 +450,8 @@ async function pipelineSection(stack: Stack): Promise<void> {
     hopP50: hopMed,
     hopP99: pct(hop, 99),
     stages,
-    mails: stack.sinks.mails,
-    sms: stack.sinks.sms,
+    mails: stack.mail.messages.length,
+    sms: stack.sms.requests.length,
   };
   rows.push({
     section: 'pipeline',

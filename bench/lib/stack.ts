@@ -7,9 +7,8 @@ import { importPKCS8 } from 'jose';
 import { Client } from 'pg';
 import type { Role } from '@outpost/contracts';
 import { signInternalToken, type Principal } from '@outpost/platform';
-import { createTestDatabase, uniqueSuffix, type TestDatabase } from '@outpost/testing';
+import { createTestDatabase, HttpReceiver, SmtpSink, uniqueSuffix, type TestDatabase } from '@outpost/testing';
 import { DIST_ROOT, freePort, REPO_ROOT, ServiceProcess, type ServiceName } from './proc';
-import { DeliverySinks } from './sinks';
 
 export interface StackOptions {
   label: string;
@@ -38,8 +37,12 @@ export class Stack {
   readonly redisUrl: string;
   db!: TestDatabase;
   readonly services = new Map<ServiceName, ServiceProcess>();
-  /** The mail relay and SMS gateway notification delivers to. */
-  readonly sinks = new DeliverySinks();
+  /**
+   * The mail relay and SMS gateway notification delivers to: local servers that accept everything (pointing it at a
+   * closed port, as the bench once did, made every e-mail and SMS fail and retry, a storm no deployment has).
+   */
+  readonly mail = new SmtpSink();
+  readonly sms = new HttpReceiver();
   private privateKeyPem = '';
 
   constructor(readonly o: StackOptions) {
@@ -55,7 +58,8 @@ export class Stack {
     this.privateKeyPem = readFileSync(join(this.keysDir, 'internal-jwt-private.pem'), 'utf8');
     mkdirSync(join(this.dir, 'logs'), { recursive: true });
     this.db = await createTestDatabase(`bench_${this.o.label}`);
-    await this.sinks.start();
+    await this.mail.start();
+    await this.sms.start();
   }
 
   get logDir(): string {
@@ -101,8 +105,8 @@ export class Stack {
       },
       notification: {
         NOTIFICATION_QUEUE_PREFIX: `bench-${t}-notification`,
-        SMTP_URL: `smtp://127.0.0.1:${this.sinks.smtpPort}`,
-        SMS_GATEWAY_URL: `http://127.0.0.1:${this.sinks.smsPort}/sms/send`,
+        SMTP_URL: this.mail.url,
+        SMS_GATEWAY_URL: `http://127.0.0.1:${this.sms.port}/sms/send`,
       },
       gateway: {
         DEMO_DATA: 'true',
@@ -183,7 +187,8 @@ export class Stack {
 
   async stop(keepDb = false): Promise<void> {
     for (const s of [...this.services.values()].reverse()) await s.stop().catch(() => undefined);
-    await this.sinks.stop();
+    await this.mail.stop();
+    await this.sms.stop();
     if (!keepDb) await this.dropRedisKeys().catch(() => undefined);
     if (!keepDb) await this.db?.drop().catch(() => undefined);
   }

@@ -462,9 +462,10 @@ async function apply(
   if (first) {
     const columns = status && at ? `id, status, status_at, ${first.columns}` : `id, ${first.columns}`;
     const inserted = status && at ? `$1, ${status}, ${at}, ${first.values}` : `$1, ${first.values}`;
+    const also = first.also ? `also AS (${first.also}),` : '';
     const rows = await preparedQuery(
       tx,
-      `WITH ${first.also ? `also AS (${first.also}), ` : ''}
+      `WITH ${also}
          inserted AS (INSERT INTO lead_view (${columns}) VALUES (${inserted}) ON CONFLICT (id) DO NOTHING RETURNING id),
          changed AS (${update})
        SELECT pg_notify(${channel}, id) FROM inserted UNION ALL SELECT pg_notify(${channel}, id) FROM changed`,
@@ -476,8 +477,7 @@ async function apply(
     // repeatable and uses parameters of its own).
     const again = await preparedQuery(
       tx,
-      `WITH ${first.also ? `also AS (${first.also}), ` : ''}changed AS (${update})
-       SELECT pg_notify(${channel}, id) FROM changed`,
+      `WITH ${also} changed AS (${update}) SELECT pg_notify(${channel}, id) FROM changed`,
       values,
     );
     if (again.length !== 1) throw new Error(`lead_view row ${String(params[0])} missing after insert`);
