@@ -136,8 +136,8 @@ async function pgbench(
       '',
     ].join('\n'),
   );
-  const logDir = mkdtempSync(join(stack.dir, 'pgbench-log-'));
-  const rated = rate ? ['-R', String(rate), '-l', `--log-prefix=${join(logDir, 'tx')}`] : [];
+  const logDir = rate ? mkdtempSync(join(stack.dir, 'pgbench-log-')) : null;
+  const rated = logDir ? ['-R', String(rate), '-l', `--log-prefix=${join(logDir, 'tx')}`] : [];
   const { stdout } = await run(
     '/usr/bin/pgbench',
     ['-n', '-c', String(clients), '-j', '2', '-T', String(seconds), ...rated, '-f', script, stack.dbUrl()],
@@ -149,12 +149,13 @@ async function pgbench(
   if (!m) throw new Error(`pgbench output not understood: ${stdout}`);
   // Per-transaction log lines: client, transaction, elapsed µs, script, epoch s, µs, schedule lag µs (with -R).
   const ms: number[] = [];
+  if (!logDir) return { tps: Number(m[1]), latenciesMs: ms };
   for (const f of readdirSync(logDir))
     for (const line of readFileSync(join(logDir, f), 'utf8').split('\n')) {
       const x = line.split(' ');
       if (x.length >= 7) ms.push((Number(x[2]) + Number(x[6])) / 1000);
     }
-  if (rate && !ms.length) throw new Error(`pgbench -R ${rate} logged no transactions in ${logDir}`);
+  if (!ms.length) throw new Error(`pgbench -R ${rate} logged no transactions in ${logDir}`);
   return { tps: Number(m[1]), latenciesMs: ms };
 }
 
