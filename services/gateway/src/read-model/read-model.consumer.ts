@@ -442,53 +442,52 @@ async function apply(
 ): Promise<void> {
   const values = [...params];
   const assignments = set === null ? [] : [set];
-  let status: string | null = null;
-  let at: string | null = null;
+  // The row a first sight inserts: id, the status columns when the event carries a status, then its own columns.
+  const insertColumns = ['id'];
+  const insertValues = ['$1'];
   if (change) {
     values.push(change.status, change.at);
-    status = `$${values.length - 1}::text`;
-    at = `$${values.length}::timestamptz`;
+    const status = `$${values.length - 1}::text`;
+    const at = `$${values.length}::timestamptz`;
     const newer = `(status_at IS NULL OR status_at <= ${at})`;
     assignments.push(
       `status = CASE WHEN ${newer} THEN ${status} ELSE status END`,
       `status_at = CASE WHEN ${newer} THEN ${at} ELSE status_at END`,
       `closed_at = CASE WHEN ${newer} THEN CASE WHEN ${status} = 'CLOSED' THEN ${at} END ELSE closed_at END`,
     );
+    insertColumns.push('status', 'status_at');
+    insertValues.push(status, at);
   }
   values.push(LEAD_CHANGED_CHANNEL);
   const channel = `$${values.length}::text`;
   assignments.push('updated_at = now()');
-  const update = `UPDATE lead_view SET ${assignments.join(', ')} WHERE id = $1 RETURNING id`;
+  const changed = `changed AS (UPDATE lead_view SET ${assignments.join(', ')} WHERE id = $1 RETURNING id)`;
+  const notifyChanged = `SELECT pg_notify(${channel}, id) FROM changed`;
+  const also = first?.also ? `also AS (${first.also}), ` : '';
+  // The update alone (with `also`): the whole statement without a first sight, and the retry after one.
+  const updateSql = `WITH ${also}${changed} ${notifyChanged}`;
   if (first) {
-    const columns = status && at ? `id, status, status_at, ${first.columns}` : `id, ${first.columns}`;
-    const inserted = status && at ? `$1, ${status}, ${at}, ${first.values}` : `$1, ${first.values}`;
-    const also = first.also ? `also AS (${first.also}),` : '';
+    insertColumns.push(first.columns);
+    insertValues.push(first.values);
     const rows = await preparedQuery(
       tx,
-      `WITH ${also}
-         inserted AS (INSERT INTO lead_view (${columns}) VALUES (${inserted}) ON CONFLICT (id) DO NOTHING RETURNING id),
-         changed AS (${update})
-       SELECT pg_notify(${channel}, id) FROM inserted UNION ALL SELECT pg_notify(${channel}, id) FROM changed`,
+      `WITH ${also}inserted AS (INSERT INTO lead_view (${insertColumns.join(', ')}) VALUES (${insertValues.join(', ')})
+           ON CONFLICT (id) DO NOTHING RETURNING id),
+         ${changed}
+       SELECT pg_notify(${channel}, id) FROM inserted UNION ALL ${notifyChanged}`,
       values,
     );
     if (rows.length === 1) return;
     // Another transaction (a batch of another topic) inserted the row after this statement's snapshot was taken: the
     // insert waited for it and did nothing, the update did not see it. A new statement does (with `also`, which is
     // repeatable and uses parameters of its own).
-    const again = await preparedQuery(
-      tx,
-      `WITH ${also} changed AS (${update}) SELECT pg_notify(${channel}, id) FROM changed`,
-      values,
-    );
-    if (again.length !== 1) throw new Error(`lead_view row ${String(params[0])} missing after insert`);
-    return;
+  } else {
+    if ((await preparedQuery(tx, updateSql, values)).length > 0) return;
+    // No row yet: the empty row is inserted (or found: another partition's batch may have inserted it meanwhile).
+    await tx.query(`INSERT INTO lead_view (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`, [params[0]]);
   }
-  const sql = `WITH changed AS (${update}) SELECT pg_notify(${channel}, id) FROM changed`;
-  const rows = await preparedQuery(tx, sql, values);
-  if (rows.length > 0) return;
-  await tx.query(`INSERT INTO lead_view (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`, [params[0]]);
-  const retried = await preparedQuery(tx, sql, values);
-  if (retried.length !== 1) throw new Error(`lead_view row ${String(params[0])} missing after insert`);
+  const again = await preparedQuery(tx, updateSql, values);
+  if (again.length !== 1) throw new Error(`lead_view row ${String(params[0])} missing after insert`);
 }
 
 /** Appends `item` to the array `facts[key]` (created if absent). */
