@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuditModule, outboxCheckpointSink } from '@outpost/audit';
 import { CLOCK, SystemClock, type Clock } from '@outpost/clock';
 import { MessagingModule, Outbox } from '@outpost/messaging';
-import { PlatformModule, Roles } from '@outpost/platform';
+import { AfterCommit, PlatformModule, Roles } from '@outpost/platform';
 import { CHANNELS } from './channels/channel';
 import { EmailChannel } from './channels/email.channel';
 import { InboxChannel } from './channels/inbox.channel';
@@ -25,7 +25,6 @@ import { PreferencesController } from './inbox/preferences.controller';
 import { LeadRefRepository } from './leads/lead-ref.repository';
 import { RuleRepository } from './rules/rule.repository';
 import { RulesController } from './rules/rules.controller';
-import { AfterCommit } from './shared/after-commit';
 import { WebhookEndpointRepository } from './webhooks/webhook-endpoint.repository';
 import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
 

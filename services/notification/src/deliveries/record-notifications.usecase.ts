@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@outpost/clock';
 import type { Topic } from '@outpost/contracts';
 import { Outbox, type EventEnvelope } from '@outpost/messaging';
-import { SERVICE_CONFIG } from '@outpost/platform';
+import { AfterCommit, SERVICE_CONFIG } from '@outpost/platform';
 import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { NotificationConfig } from '../config/notification.config';
@@ -11,7 +11,6 @@ import { emptyLeadRef, LeadRefRepository, type FoldedLead } from '../leads/lead-
 import { planNotifications, type Directory } from '../rules/notification-planner';
 import { RuleRepository } from '../rules/rule.repository';
 import { recipientKey, type LeadRef } from '../rules/rule.types';
-import { AfterCommit } from '../shared/after-commit';
 import { NOTIFICATION_ACTOR } from '../shared/actors';
 import { renderMessage } from '../templates/templates';
 import { WebhookEndpointRepository } from '../webhooks/webhook-endpoint.repository';
