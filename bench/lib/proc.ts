@@ -60,17 +60,12 @@ function track(child: ChildProcess): void {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
 }
 
-/**
- * The Node flags every service runs with: the same as SERVICE_NODE_FLAGS in deploy/local/lib.sh (npm start, where the
- * why is written down), NODE_OPTIONS in deploy/docker/Dockerfile and deploy/k8s/base/kustomization.yaml.
- */
+/** The Node flags every service runs with, from deploy/service-node-flags (as `npm start` runs them). */
 export function serviceNodeFlags(distRoot: string): string[] {
-  return [
-    '--require',
-    join(distRoot, 'libs', 'platform', 'src', 'own-source-maps.js'),
-    '--max-semi-space-size=4',
-    '--max-old-space-size=256',
-  ];
+  return readFileSync(join(REPO_ROOT, 'deploy', 'service-node-flags'), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((arg) => arg.replace('{dist}', distRoot));
 }
 
 export type ServiceName = 'intake' | 'assessment' | 'escalation' | 'notification' | 'gateway';

@@ -19,6 +19,17 @@ const OVERLAYS = ['dev', 'prod'];
 const problems = [];
 const fail = (where, msg) => problems.push(`${where}: ${msg}`);
 const ENV = Object.fromEntries(SERVICES.map((s) => [s, knownEnv(ROOT, s)]));
+/** deploy/service-node-flags as the image's NODE_OPTIONS (compiled tree at /app/dist). */
+const NODE_OPTIONS = fs
+  .readFileSync(path.join(ROOT, 'deploy/service-node-flags'), 'utf8')
+  .split('\n')
+  .filter((line) => line !== '' && !line.startsWith('#'))
+  .map((arg) => arg.replace('{dist}', '/app/dist'))
+  .join(' ');
+/** The same flags whatever the old-generation cap (Kubernetes lowers it to fit a smaller memory limit). */
+const sameNodeFlags = (options) =>
+  (options ?? '').replace(/--max-old-space-size=\d+/, '--max-old-space-size=N') ===
+  NODE_OPTIONS.replace(/--max-old-space-size=\d+/, '--max-old-space-size=N');
 
 // ── Kubernetes ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -201,6 +212,8 @@ async function checkOverlay(overlay, secrets) {
     if (!c.startupProbe) fail(at(dep), 'startupProbe missing');
     const mem = memMi(c.resources?.limits?.memory);
     if (!(mem >= 256 && mem <= 384)) fail(at(dep), `memory limit ${c.resources?.limits?.memory} outside 256Mi-384Mi`);
+    if (!sameNodeFlags(env.get('NODE_OPTIONS')?.value))
+      fail(at(dep), `NODE_OPTIONS must be deploy/service-node-flags (${NODE_OPTIONS}), old-space cap aside`);
     const heap = /--max-old-space-size=(\d+)/.exec(env.get('NODE_OPTIONS')?.value ?? '');
     if (!heap || Number(heap[1]) >= mem)
       fail(at(dep), 'NODE_OPTIONS --max-old-space-size must be below the memory limit');
@@ -382,6 +395,8 @@ function checkDockerfile() {
     .filter((l) => l && !l.startsWith('#'));
   const froms = lines.filter((l) => /^FROM\s/i.test(l));
   if (!froms.length) fail(where, 'no FROM');
+  const nodeOptions = /NODE_OPTIONS="([^"]*)"/.exec(text)?.[1];
+  if (nodeOptions !== NODE_OPTIONS) fail(where, `NODE_OPTIONS must be deploy/service-node-flags: "${NODE_OPTIONS}"`);
   for (const f of froms) {
     const image = f.split(/\s+/)[1];
     if (!/^[\w./-]+(:[\w.-]+)(@sha256:[0-9a-f]{64})?$/.test(image) || /:latest\b/.test(image)) {

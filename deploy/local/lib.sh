@@ -6,19 +6,8 @@ die() { printf '\033[1;31m[outpost]\033[0m %s\n' "$*" >&2; exit 1; }
 # come from per-thread arenas and are never returned to the OS: a fixed threshold keeps them mmapped and freed.
 # Measured: the gateway's resident memory after start 217 MB → 170 MB. (Same setting in deploy/docker/Dockerfile.)
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-1048576}"
-# Node flags of every service process (also bench/lib/proc.ts; NODE_OPTIONS in deploy/docker/Dockerfile and
-# deploy/k8s/base/kustomization.yaml), measured with `npm run bench -- --only=pipeline,memory`:
-# - --require …/own-source-maps.js instead of --enable-source-maps: stack traces are source-mapped for our code only.
-#   --enable-source-maps also reads and keeps the maps of node_modules (typeorm, rxjs, bullmq ship ~14 MB of them):
-#   10-15 MB of resident memory per service at idle (libs/platform/src/own-source-maps.ts).
-# - --max-semi-space-size=4: V8's young generation (two semi-spaces) grows to 2 × 16 MB on this Node 20; 4 MB each keeps
-#   short-lived request garbage young and takes 15-25 MB off every service's resident memory at idle and at peak.
-# - --max-old-space-size=256: V8 sizes its old-generation growth from this limit, by default a quarter of the machine's
-#   memory (4 GB here); it then let garbage pile up to 200-300 MB resident under the intake load although a service
-#   keeps only 45-70 MB alive. With the cap the same load peaks at 120-160 MB resident (heap 60-80 MB), with the cap
-#   still 3-5 × the live set. Measured: peak RSS intake/assessment/gateway/notification/escalation 219/270/220/301/133
-#   → 152/146/147/160/123 MB.
-SERVICE_NODE_FLAGS=(--require "$ROOT/dist/libs/platform/src/own-source-maps.js" --max-semi-space-size=4 --max-old-space-size=256)
+# Node flags of every service process, from deploy/service-node-flags (where the why is written down).
+mapfile -t SERVICE_NODE_FLAGS < <(sed -e '/^#/d' -e '/^$/d' -e "s|{dist}|$ROOT/dist|" "$ROOT/deploy/service-node-flags")
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 # Installs npm dependencies when node_modules is missing or older than the lock file.
