@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { MigrationInterface } from 'typeorm';
 import type { BaseConfig } from './config';
 import { prepareDatabase } from './database';
+import { RequestLogController, serviceLogger } from './logging';
 import { httpDuration } from './metrics';
 import { problem, PROBLEM_CONTENT_TYPE } from './problem';
 import { nulCharacterPaths } from './validation';
@@ -34,6 +35,8 @@ export async function createServiceApp(o: ServiceBootstrap): Promise<NestFastify
   const adapter = new FastifyAdapter({
     bodyLimit: o.bodyLimit ?? 1024 * 1024,
     trustProxy: true,
+    loggerInstance: serviceLogger(o.service, o.config),
+    logController: new RequestLogController(),
     // Router-level errors (path parameter too long, malformed URL) never reach Nest: answer them as problem+json too.
     frameworkErrors: (error: { code?: string; message: string }, request: FastifyRequest, reply: FastifyReply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';

@@ -1,6 +1,6 @@
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Params } from 'nestjs-pino';
-import pino from 'pino';
-import type { Options as PinoHttpOptions } from 'pino-http';
+import pino, { type Logger } from 'pino';
 import type { BaseConfig } from './config';
 
 /**
@@ -25,23 +25,58 @@ export const REDACT_PATHS = [
   'password',
 ];
 
-const requestLine = (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url });
+/** Requests that are not worth a log line each (probes and scrapes). */
+const QUIET_URL = /^\/(health|metrics)(\/|\?|$)/;
 
-export function loggerParams(service: string, config: Pick<BaseConfig, 'LOG_LEVEL'> & { LOG_FILE?: string }): Params {
-  const options: PinoHttpOptions = {
-    level: config.LOG_LEVEL,
-    base: { service },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    // One child logger per request, bound to the correlation id only (pino-http's default binds the serialised request
-    // to one child and custom props to another: two children per request, ~3 % of intake's CPU under load). The
-    // completion line adds the method and URL itself.
-    quietReqLogger: true,
-    quietResLogger: true,
-    customAttributeKeys: { reqId: 'correlationId' },
-    customSuccessObject: (req, _res, val: object) => ({ req: requestLine(req), ...val }),
-    customErrorObject: (req, _res, _err, val: object) => ({ req: requestLine(req), ...val }),
-    autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') || req.url === '/metrics' },
-  };
-  if (!config.LOG_FILE) return { pinoHttp: options };
-  return { pinoHttp: [options, pino.destination({ dest: config.LOG_FILE, mkdir: true, sync: true })] };
+/**
+ * Fastify's request log lines: none on arrival, one on completion with the method, URL, status and time (never headers
+ * or bodies; at error level for a 5xx), none for probes and scrapes. Fastify binds every request's logger to its
+ * correlation id; that logger is also what Nest's Logger writes to during the request (nestjs-pino, `useExisting`).
+ */
+export class RequestLogController extends LogController {
+  constructor() {
+    super({ requestIdLogLabel: 'correlationId' });
+  }
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (QUIET_URL.test(request.url)) return;
+    const line = {
+      req: { method: request.method, url: request.url },
+      res: { statusCode: reply.statusCode },
+      responseTime: reply.elapsedTime,
+    };
+    if (error || reply.statusCode >= 500) reply.log.error({ ...line, err: error ?? undefined }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
+}
+
+type LogSettings = Pick<BaseConfig, 'LOG_LEVEL'> & { LOG_FILE?: string };
+const loggers = new Map<string, Logger>();
+
+/**
+ * The service's pino logger (JSON lines to stdout, or to LOG_FILE), one per service and settings in a process: Fastify
+ * derives each request's logger from it and Nest logs through it outside requests.
+ */
+export function serviceLogger(service: string, config: LogSettings): Logger {
+  const key = `${service}\n${config.LOG_LEVEL}\n${config.LOG_FILE ?? ''}`;
+  let logger = loggers.get(key);
+  if (!logger) {
+    const options = {
+      level: config.LOG_LEVEL,
+      base: { service },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    };
+    logger = config.LOG_FILE
+      ? pino(options, pino.destination({ dest: config.LOG_FILE, mkdir: true, sync: true }))
+      : pino(options);
+    loggers.set(key, logger);
+  }
+  return logger;
+}
+
+/** nestjs-pino over the service logger, in requests the request's own logger (no pino-http: Fastify makes it). */
+export function loggerParams(service: string, config: LogSettings): Params {
+  return { pinoHttp: { logger: serviceLogger(service, config) }, useExisting: true };
 }

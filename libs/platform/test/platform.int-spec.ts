@@ -1,4 +1,7 @@
-import { Body, Controller, Get, Module, Param, Post } from '@nestjs/common';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Body, Controller, Get, Logger, Module, Param, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { z } from 'zod';
 import {
@@ -21,8 +24,11 @@ const echoSchema = z.object({
 
 @Controller('v1/echo')
 class EchoController {
+  private readonly logger = new Logger(EchoController.name);
+
   @Post()
   echo(@Body(new ZodPipe(echoSchema)) body: z.infer<typeof echoSchema>, @CurrentPrincipal() who: Principal) {
+    this.logger.log(`echo for ${who.userId}`);
     return { ...body, by: who.userId };
   }
 
@@ -41,6 +47,12 @@ class EchoController {
 describe('PlatformModule', () => {
   let db: TestDatabase;
   let app: NestFastifyApplication;
+  const logFile = join(mkdtempSync(join(tmpdir(), 'platform-logs-')), 'intake.log');
+  const logLines = () =>
+    readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   beforeAll(async () => {
     db = await createTestDatabase('platform');
@@ -51,7 +63,8 @@ describe('PlatformModule', () => {
       DATABASE_SCHEMA: 'platform_test',
       DATABASE_ROLE: 'outpost_platform_test',
       INTERNAL_JWT_PUBLIC_KEY: keys.publicKeyPem,
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: 'info',
+      LOG_FILE: logFile,
     });
     @Module({
       imports: [PlatformModule.forService({ service: 'intake', config, entities: [] })],
@@ -60,6 +73,7 @@ describe('PlatformModule', () => {
     class AppModule {}
     app = await createServiceApp({ service: 'intake', title: 'test', module: AppModule, config, migrations: [] });
     await app.getHttpAdapter().getInstance().ready();
+    app.flushLogs();
   });
 
   afterAll(async () => {
@@ -75,6 +89,32 @@ describe('PlatformModule', () => {
       status: 'ok',
       info: { postgres: { status: 'up' }, redis: { status: 'up' }, kafka: { status: 'up' } },
     });
+  });
+
+  it("logs one completion line per request and the handler's own lines with its correlation id, no credentials", async () => {
+    const token = await bearer(principal({ userId: 'u-log', roles: ['VOLUNTEER'] }));
+    await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-correlation-id': 'corr-health' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/echo',
+      headers: { authorization: token, 'x-correlation-id': 'corr-echo-1' },
+      payload: { name: 'a', count: 1, tags: [] },
+    });
+    expect(res.statusCode).toBe(201);
+
+    const mine = logLines().filter((l) => l.correlationId === 'corr-echo-1');
+    expect(mine).toEqual([
+      expect.objectContaining({ service: 'intake', context: 'EchoController', msg: 'echo for u-log' }),
+      expect.objectContaining({
+        service: 'intake',
+        msg: 'request completed',
+        req: { method: 'POST', url: '/v1/echo' },
+        res: { statusCode: 201 },
+        responseTime: expect.any(Number),
+      }),
+    ]);
+    expect(logLines().some((l) => l.correlationId === 'corr-health')).toBe(false);
+    expect(readFileSync(logFile, 'utf8')).not.toContain(token.replace('Bearer ', ''));
   });
 
   it('refuses a route without a token, with problem+json', async () => {
