@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { SubjectInput } from './dto/lead-input.schema';
 
 export type SubjectKeyKind = 'uscc' | 'name' | 'phone' | 'url' | 'wechat';
@@ -79,5 +79,5 @@ export function subjectKeys(subjects: SubjectInput[], normalizeName: (s: string)
 
 /** A signed 64-bit advisory-lock id for a key (first 8 bytes of SHA-256), as a decimal string for ::bigint. */
 export function lockIdOf(key: string): string {
-  return createHash('sha256').update(key).digest().readBigInt64BE(0).toString();
+  return hash('sha256', key, 'buffer').readBigInt64BE(0).toString();
 }

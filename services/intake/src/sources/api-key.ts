@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Characters of a key used to find its row (not secret on its own; the rest of the key is). */
 export const KEY_PREFIX_LENGTH = 16;
@@ -19,7 +19,7 @@ export function keyPrefix(key: string): string {
 
 /** SHA-256(pepper + key), hex. Keys are high-entropy random strings, so a fast peppered hash is enough (no KDF needed). */
 export function hashApiKey(pepper: string, key: string): string {
-  return createHash('sha256').update(pepper).update(key).digest('hex');
+  return hash('sha256', pepper + key, 'hex');
 }
 
 export function looksLikeApiKey(key: unknown): key is string {
