@@ -106,17 +106,8 @@ async function avgRowBytes(stack: Stack, table: string): Promise<number> {
   return Number(r?.b ?? 200);
 }
 
-/**
- * pgbench over the three-insert transaction: as fast as `clients` allow, or, given `rate`, at that many transactions per
- * second with every transaction's latency logged (counted from when it was due, like the open-loop intake load).
- */
-async function pgbench(
-  stack: Stack,
-  sizes: { lead: number; audit: number; outbox: number },
-  clients: number,
-  seconds: number,
-  rate?: number,
-): Promise<{ tps: number; latenciesMs: number[] }> {
+/** pgbench's script for the three-insert transaction (lead, audit entry, outbox row of the given sizes), its tables made. */
+async function leadTxScript(stack: Stack, sizes: { lead: number; audit: number; outbox: number }): Promise<string> {
   await stack.sql(`CREATE SCHEMA IF NOT EXISTS pgb;
     CREATE TABLE IF NOT EXISTS pgb.lead (id uuid PRIMARY KEY, reference text UNIQUE, body text NOT NULL, received_at timestamptz NOT NULL DEFAULT now());
     CREATE TABLE IF NOT EXISTS pgb.audit (seq bigserial PRIMARY KEY, lead_id text, hash char(64) NOT NULL, body text NOT NULL);
@@ -136,27 +127,48 @@ async function pgbench(
       '',
     ].join('\n'),
   );
-  const logDir = rate ? mkdtempSync(join(stack.dir, 'pgbench-log-')) : null;
-  const rated = logDir ? ['-R', String(rate), '-l', `--log-prefix=${join(logDir, 'tx')}`] : [];
+  return script;
+}
+
+/** Runs pgbench over `script` with `clients` for `seconds` (synchronous_commit=on); its tps. */
+async function runPgbench(stack: Stack, script: string, clients: number, seconds: number, args: string[] = []) {
   const { stdout } = await run(
     '/usr/bin/pgbench',
-    ['-n', '-c', String(clients), '-j', '2', '-T', String(seconds), ...rated, '-f', script, stack.dbUrl()],
-    {
-      env: { ...process.env, PGOPTIONS: '-c synchronous_commit=on' },
-    },
+    ['-n', '-c', String(clients), '-j', '2', '-T', String(seconds), ...args, '-f', script, stack.dbUrl()],
+    { env: { ...process.env, PGOPTIONS: '-c synchronous_commit=on' } },
   );
   const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
   if (!m) throw new Error(`pgbench output not understood: ${stdout}`);
-  // Per-transaction log lines: client, transaction, elapsed µs, script, epoch s, µs, schedule lag µs (with -R).
+  return Number(m[1]);
+}
+
+/**
+ * pgbench at `rate` transactions per second with every transaction's latency logged, counted from when it was due
+ * (schedule lag included), like the open-loop intake load.
+ */
+async function pgbenchAtRate(
+  stack: Stack,
+  script: string,
+  clients: number,
+  seconds: number,
+  rate: number,
+): Promise<{ tps: number; latenciesMs: number[] }> {
+  const logDir = mkdtempSync(join(stack.dir, 'pgbench-log-'));
+  const tps = await runPgbench(stack, script, clients, seconds, [
+    '-R',
+    String(rate),
+    '-l',
+    `--log-prefix=${join(logDir, 'tx')}`,
+  ]);
+  // Per-transaction log lines: client, transaction, elapsed µs, script, epoch s, µs, schedule lag µs.
   const ms: number[] = [];
-  if (!logDir) return { tps: Number(m[1]), latenciesMs: ms };
   for (const f of readdirSync(logDir))
     for (const line of readFileSync(join(logDir, f), 'utf8').split('\n')) {
       const x = line.split(' ');
       if (x.length >= 7) ms.push((Number(x[2]) + Number(x[6])) / 1000);
     }
   if (!ms.length) throw new Error(`pgbench -R ${rate} logged no transactions in ${logDir}`);
-  return { tps: Number(m[1]), latenciesMs: ms };
+  return { tps, latenciesMs: ms };
 }
 
 async function intakeSection(stack: Stack): Promise<void> {
@@ -183,7 +195,8 @@ async function intakeSection(stack: Stack): Promise<void> {
   };
   raw.rowBytes = sizes;
   log(`pgbench: three inserts of ${JSON.stringify(sizes)} bytes, ${P.conc} clients, ${P.dur}s, synchronous_commit=on`);
-  const { tps } = await pgbench(stack, sizes, P.conc, P.dur);
+  const script = await leadTxScript(stack, sizes);
+  const tps = await runPgbench(stack, script, P.conc, P.dur);
   raw.pgbenchTps = tps;
   rows.push({
     section: 'intake',
@@ -215,7 +228,7 @@ async function intakeSection(stack: Stack): Promise<void> {
   });
   // The same rate of bare three-insert transactions: how long a tail the machine's own commits have (context, no goal).
   log(`pgbench: three inserts at ${half}/s, ${P.conc} clients, ${P.dur}s, latency per transaction`);
-  const rated = await pgbench(stack, sizes, P.conc, P.dur, half);
+  const rated = await pgbenchAtRate(stack, script, P.conc, P.dur, half);
   const bare = { tps: rated.tps, p50: pct(rated.latenciesMs, 50), p99: pct(rated.latenciesMs, 99) };
   raw.pgbenchHalf = bare;
   rows.push({
