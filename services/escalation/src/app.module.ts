@@ -2,7 +2,7 @@ import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import { AuditModule, outboxCheckpointSink } from '@outpost/audit';
 import { CLOCK, TimersModule, type Clock } from '@outpost/clock';
 import { MessagingModule, Outbox } from '@outpost/messaging';
-import { AfterCommit as OnCommit, PlatformModule, Roles } from '@outpost/platform';
+import { AfterCommit, PlatformModule, Roles } from '@outpost/platform';
 import { CallbacksController } from './callbacks/callbacks.controller';
 import { CaseCommands } from './cases/case-commands';
 import { CaseRepository } from './cases/case.repository';
@@ -19,7 +19,7 @@ import { DispatchService } from './connectors/dispatch.service';
 import { escalationEntities } from './database/entities';
 import { InvestigationCommands } from './investigation/investigation-commands';
 import { ReferralCommands } from './referral/referral-commands';
-import { AfterCommit } from './shared/after-commit';
+import { TransactionRunner } from './shared/transaction-runner';
 
 export interface EscalationModuleOptions {
   /** Replaces the system clock (tests drive legal clocks with a ManualClock). */
@@ -71,8 +71,8 @@ export class AppModule {
       ],
       controllers: [CasesController, CallbacksController],
       providers: [
-        OnCommit,
         AfterCommit,
+        TransactionRunner,
         CaseRepository,
         CaseWriter,
         CaseViewService,

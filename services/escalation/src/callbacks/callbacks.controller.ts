@@ -9,7 +9,7 @@ import { CaseWriter } from '../cases/case-writer';
 import { CommandRunner } from '../cases/command-runner.service';
 import { DispatchService } from '../connectors/dispatch.service';
 import { verifySignature } from '../connectors/signing';
-import { AfterCommit } from '../shared/after-commit';
+import { TransactionRunner } from '../shared/transaction-runner';
 import { sourceActor } from '../shared/actors';
 
 export const CALLBACK_STATUSES = [
@@ -46,7 +46,7 @@ export class CallbacksController {
   private readonly logger = new Logger(CallbacksController.name);
 
   constructor(
-    private readonly afterCommit: AfterCommit,
+    private readonly transactions: TransactionRunner,
     private readonly dispatches: DispatchService,
     private readonly cases: CaseRepository,
     private readonly writer: CaseWriter,
@@ -81,7 +81,7 @@ export class CallbacksController {
     const cb = parsed.data;
     const actor = sourceActor(system, this.config.EXTERNAL_SYSTEMS[system].name);
 
-    return this.afterCommit.run(async (tx) => {
+    return this.transactions.run(async (tx) => {
       const fresh: unknown[] = await tx.query(
         `INSERT INTO callback_receipt (system, event_id, dispatch_id, status, received_at) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING RETURNING event_id`,
         [system, cb.eventId, cb.dispatchId, cb.status, this.clock.now()],

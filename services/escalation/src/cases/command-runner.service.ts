@@ -5,7 +5,7 @@ import { inScope, ProblemException, zodFieldErrors, type Principal } from '@outp
 import type { EntityManager } from 'typeorm';
 import { InvestigationCommands } from '../investigation/investigation-commands';
 import { ReferralCommands } from '../referral/referral-commands';
-import { AfterCommit } from '../shared/after-commit';
+import { TransactionRunner } from '../shared/transaction-runner';
 import { userActor } from '../shared/actors';
 import { CaseCommands } from './case-commands';
 import { CaseRepository } from './case.repository';
@@ -46,7 +46,7 @@ export class CommandRunner implements OnModuleInit {
   constructor(
     private readonly cases: CaseRepository,
     private readonly writer: CaseWriter,
-    private readonly afterCommit: AfterCommit,
+    private readonly transactions: TransactionRunner,
     private readonly caseCommands: CaseCommands,
     private readonly referral: ReferralCommands,
     private readonly investigation: InvestigationCommands,
@@ -89,7 +89,7 @@ export class CommandRunner implements OnModuleInit {
 
   async execute(leadId: string, action: string, body: unknown, issuer: Issuer): Promise<CommandOutcome> {
     const prepared = this.prepare(action, body, issuer);
-    return this.afterCommit.run((tx) => this.run(tx, leadId, prepared, issuer));
+    return this.transactions.run((tx) => this.run(tx, leadId, prepared, issuer));
   }
 
   /** The same command inside a transaction the caller opened (verified callbacks: receipt + effect commit together). */

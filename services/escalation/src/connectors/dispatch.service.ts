@@ -18,7 +18,7 @@ import { CaseRepository } from '../cases/case.repository';
 import type { AnyPublish } from '../cases/case-writer';
 import { leadStatusOf } from '../cases/transition-table';
 import { LegalClocks } from '../clocks/legal-clocks.service';
-import { AfterCommit } from '../shared/after-commit';
+import { TransactionRunner } from '../shared/transaction-runner';
 import { CONNECTOR_ACTOR } from '../shared/actors';
 import { SIGNATURE_HEADERS, signedHeaders } from './signing';
 
@@ -99,7 +99,7 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly afterCommit: AfterCommit,
+    private readonly transactions: TransactionRunner,
     private readonly cases: CaseRepository,
     private readonly clocks: LegalClocks,
     private readonly audit: AuditLog,
@@ -168,7 +168,7 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
       `INSERT INTO external_dispatch (id, case_id, lead_id, system, purpose, authority_label, body, status, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,'PENDING',$8)`,
       [id, d.caseId, d.leadId, d.system, d.purpose, d.authorityLabel, body, now],
     );
-    this.afterCommit.defer(tx, () => this.enqueue(id));
+    this.transactions.defer(tx, () => this.enqueue(id));
     return id;
   }
 
@@ -286,7 +286,7 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
       this.logger.warn(`dispatch ${d.id} to ${d.system} failed (attempt ${job.attemptsMade + 1}): ${String(err)}`);
       throw err;
     }
-    await this.afterCommit.run((tx) => this.delivered(tx, d.id, reference));
+    await this.transactions.run((tx) => this.delivered(tx, d.id, reference));
     return 'delivered';
   }
 

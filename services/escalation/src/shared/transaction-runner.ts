@@ -1,24 +1,25 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TimerService } from '@outpost/clock';
-import { AfterCommit as OnCommit } from '@outpost/platform';
+import { AfterCommit } from '@outpost/platform';
 import type { EntityManager } from 'typeorm';
 
 type Hook = () => Promise<unknown>;
 
 /**
- * Work that must happen only after a transaction commits (enqueue a BullMQ job for a row written in it).
- * Inside `run()` hooks run right after the commit. In a transaction opened by a library (event consumer, timer
- * handler) they run when TypeORM announces that transaction's commit (the platform's AfterCommit) and are dropped if
- * it rolls back; the reconcilers repair anything lost in a crash.
+ * Escalation's commands and callbacks: one transaction, then the work that must happen only after it commits (enqueue a
+ * BullMQ job for a row written in it), awaited before the caller answers. `defer` outside `run()` (in a transaction a
+ * library opened: event consumer, timer handler) hands the hook to the platform's AfterCommit, which runs it when
+ * TypeORM announces that transaction's commit and drops it if it rolls back; the reconcilers repair anything lost in
+ * a crash.
  */
 @Injectable()
-export class AfterCommit {
-  private readonly logger = new Logger(AfterCommit.name);
+export class TransactionRunner {
+  private readonly logger = new Logger(TransactionRunner.name);
   private readonly pending = new WeakMap<EntityManager, Hook[]>();
 
   constructor(
     private readonly timers: TimerService,
-    private readonly onCommit: OnCommit,
+    private readonly afterCommit: AfterCommit,
   ) {}
 
   /** Runs `work` in one transaction (timers scheduled in it are kicked after commit), then the deferred hooks. */
@@ -41,6 +42,6 @@ export class AfterCommit {
       hooks.push(hook);
       return;
     }
-    this.onCommit.defer(tx, hook);
+    this.afterCommit.defer(tx, hook);
   }
 }
