@@ -18,7 +18,7 @@ import { benchmarkEngine, generateBenchmarkRecords, recordLine } from '@outpost/
 import { grepMbPerSec, writeGrepInput } from './lib/grep-baseline';
 import { postJson } from './lib/http-post';
 import { leadBody } from './lib/lead-body';
-import { DIST_ROOT, peakRssMb, REPO_ROOT, sleep } from './lib/proc';
+import { cpuMs, DIST_ROOT, peakRssMb, REPO_ROOT, sleep } from './lib/proc';
 import { machineLoad, markdownTable, round, textTable, type BenchRow } from './lib/report';
 import { BANK_KEY, BANK_SOURCE_ID, Stack } from './lib/stack';
 
@@ -183,10 +183,26 @@ async function intakeSection(stack: Stack): Promise<void> {
         )
       )[0].n,
     );
+  // CPU of intake's process and of its Postgres backends over the measured window: far steadier than leads/s on a
+  // shared machine, and it says which side a change moved.
+  const backends = async () =>
+    (
+      await stack.sql<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND usename = 'outpost_intake'`,
+      )
+    ).map((r) => r.pid);
+  const intakePid = stack.svc('intake').pid;
+  const pgPids = await backends();
+  const cpu = () => ({ node: cpuMs(intakePid), pg: pgPids.reduce((sum, pid) => sum + cpuMs(pid), 0) });
   const c0 = await commits();
+  const cpu0 = cpu();
   const full = await load({ url, connections: P.conc, durationSec: P.dur, tag: `f${stack.tag}` });
+  const cpu1 = cpu();
   const commitsPerSec = ((await commits()) - c0) / full.durationSec;
+  const perLeadUs = (ms: number) => Math.round((ms * 1000) / Math.max(full.ok, 1));
+  const cpuPerLead = { nodeUs: perLeadUs(cpu1.node - cpu0.node), postgresUs: perLeadUs(cpu1.pg - cpu0.pg) };
   raw.intakeFull = full;
+  raw.intakeCpuPerLead = cpuPerLead;
   raw.pgCommitsPerSecDuringIntake = commitsPerSec;
   const sizes = {
     lead: await avgRowBytes(stack, 'intake.lead'),
@@ -208,7 +224,7 @@ async function intakeSection(stack: Stack): Promise<void> {
     ratio: round(full.rps / tps),
     goal: '≥ 0.5',
     pass: full.rps / tps >= 0.5,
-    note: `non-2xx ${full.non2xx}, errors ${full.errors}; Postgres commits/s meanwhile ${Math.round(commitsPerSec)} (this database); row bytes lead/audit/outbox ${sizes.lead}/${sizes.audit}/${sizes.outbox}`,
+    note: `CPU per lead: intake ${cpuPerLead.nodeUs} µs, its Postgres backends ${cpuPerLead.postgresUs} µs; non-2xx ${full.non2xx}, errors ${full.errors}; Postgres commits/s meanwhile ${Math.round(commitsPerSec)} (this database); row bytes lead/audit/outbox ${sizes.lead}/${sizes.audit}/${sizes.outbox}`,
   });
   const half = Math.max(1, Math.floor(full.rps / 2));
   log(`intake: latency at half rate (${half}/s)`);

@@ -36,6 +36,21 @@ export function peakRssMb(pid: number | undefined): number | null {
   }
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ: 100 on every Linux this runs on). */
+const USER_HZ = 100;
+
+/** CPU time (user + system) a live process has used so far, in ms; 0 for a process that is gone. */
+export function cpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    // Fields after the parenthesised command name: state is field 3, utime and stime are fields 14 and 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+  } catch {
+    return 0;
+  }
+}
+
 export function pidAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
