@@ -39,7 +39,35 @@ export interface LeadViewRow {
 }
 
 /** What lists and live updates read: the row without its large parts (description, facts, evidence). */
-export type LeadListRow = Omit<LeadViewRow, 'description' | 'facts' | 'evidence'>;
+const LIST_FIELDS = [
+  'id',
+  'reference',
+  'title',
+  'status',
+  'band',
+  'score',
+  'category',
+  'source_channel',
+  'source_name',
+  'confidentiality',
+  'street_code',
+  'street_name',
+  'grid_ids',
+  'assignee_id',
+  'assignee_name',
+  'due_at',
+  'filed_by',
+  'linked_to',
+  'case_id',
+  'case_no',
+  'decision',
+  'outcome',
+  'breach_count',
+  'reported_at',
+  'closed_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof LeadViewRow>;
+export type LeadListRow = Pick<LeadViewRow, (typeof LIST_FIELDS)[number] | 'overdue'>;
 
 /** One row of the lead list (also what live updates push). */
 export function toSummary(r: LeadListRow) {
@@ -72,9 +100,7 @@ export function toSummary(r: LeadListRow) {
 export type LeadSummary = ReturnType<typeof toSummary>;
 
 const COLUMNS = `*, ${OVERDUE_SQL} AS overdue`;
-const LIST_COLUMNS = `id, reference, title, status, band, score, category, source_channel, source_name, confidentiality,
-  street_code, street_name, grid_ids, assignee_id, assignee_name, due_at, filed_by, linked_to, case_id, case_no, decision,
-  outcome, breach_count, reported_at, closed_at, updated_at, ${OVERDUE_SQL} AS overdue`;
+const LIST_COLUMNS = `${LIST_FIELDS.join(', ')}, ${OVERDUE_SQL} AS overdue`;
 
 /** Reads of lead_view, always through the caller's visibility (grid/street scope, own leads). */
 @Injectable()
