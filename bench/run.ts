@@ -185,14 +185,12 @@ async function intakeSection(stack: Stack): Promise<void> {
     );
   // CPU of intake's process and of its Postgres backends over the measured window: far steadier than leads/s on a
   // shared machine, and it says which side a change moved.
-  const backends = async () =>
-    (
-      await stack.sql<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND usename = 'outpost_intake'`,
-      )
-    ).map((r) => r.pid);
   const intakePid = stack.svc('intake').pid;
-  const pgPids = await backends();
+  const pgPids = (
+    await stack.sql<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND usename = 'outpost_intake'`,
+    )
+  ).map((r) => r.pid);
   const cpu = () => ({ node: cpuMs(intakePid), pg: pgPids.reduce((sum, pid) => sum + cpuMs(pid), 0) });
   const c0 = await commits();
   const cpu0 = cpu();
