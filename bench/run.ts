@@ -100,6 +100,35 @@ function kafkaBrokerPid(): number | undefined {
   return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : undefined;
 }
 
+/**
+ * CPU used so far (ms) by every service process of `stack` and its Postgres backends (by login role), the Kafka broker,
+ * Redis and this driver: two snapshots give where a section's CPU went. A backend that exits between the snapshots
+ * loses its share (the pools keep their connections while under load).
+ */
+async function cpuSnapshot(stack: Stack): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const add = (k: string, ms: number) => out.set(k, (out.get(k) ?? 0) + ms);
+  for (const [name, svc] of stack.services) add(name, cpuMs(svc.pid));
+  const backends = await stack.sql<{ pid: number; usename: string }>(
+    `SELECT pid, usename FROM pg_stat_activity WHERE datname = current_database() AND usename LIKE 'outpost\\_%'`,
+  );
+  for (const b of backends) add(`${b.usename.slice('outpost_'.length)} pg`, cpuMs(b.pid));
+  add('kafka', cpuMs(kafkaBrokerPid()));
+  add('redis', cpuMs(await stack.redisPid()));
+  add('driver', cpuMs(process.pid));
+  return out;
+}
+
+/** Per-lead CPU (µs) between two snapshots, largest first, as `name µs` pairs, and the total. */
+function cpuPerLead(before: Map<string, number>, after: Map<string, number>, leads: number): string {
+  const parts = [...after]
+    .map(([k, ms]) => [k, Math.round(((ms - (before.get(k) ?? 0)) * 1000) / Math.max(leads, 1))] as const)
+    .filter(([, us]) => us > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const total = parts.reduce((n, [, us]) => n + us, 0);
+  return `CPU per lead ${total} µs: ${parts.map(([k, us]) => `${k} ${us}`).join(', ')}`;
+}
+
 /** Average on-disk row size (bytes) of a table, for a pgbench script with comparable rows. */
 async function avgRowBytes(stack: Stack, table: string): Promise<number> {
   const [r] = await stack.sql<{ b: string | null }>(`SELECT avg(pg_column_size(t.*))::int AS b FROM ${table} t`);
@@ -463,6 +492,7 @@ async function pipelineSection(stack: Stack): Promise<void> {
   const t0 = Date.now();
   const inflight: Promise<void>[] = [];
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const cpu0 = await cpuSnapshot(stack);
   for (let i = 0; i < n; i++) {
     const due = t0 + (i * 1000) / P.pipeRate;
     const wait = due - Date.now();
@@ -488,6 +518,9 @@ async function pipelineSection(stack: Stack): Promise<void> {
     for (const r of rows) seen.set(r.id, Number(r.ms));
     await sleep(200);
   }
+  // Over the posts and the drain: by the time every lead is assigned, most of their other effects are done too.
+  const cpu = cpuPerLead(cpu0, await cpuSnapshot(stack), acked.size);
+  log(`pipeline: ${cpu}`);
   const lat = [...seen].map(([id, ms]) => ms - acked.get(id)!);
   const stages = await pipelineStages(stack, acked);
   log(`pipeline: stage medians (ms from intake 2xx) ${JSON.stringify(stages)}`);
@@ -510,6 +543,7 @@ async function pipelineSection(stack: Stack): Promise<void> {
     stages,
     mails: stack.mail.messages.length,
     sms: stack.sms.requests.length,
+    cpu,
   };
   rows.push({
     section: 'pipeline',
@@ -521,7 +555,7 @@ async function pipelineSection(stack: Stack): Promise<void> {
     ratio: round(med / Math.max(hopMed, 1)),
     goal: '≤ 6 hops',
     pass: med / Math.max(hopMed, 1) <= 6,
-    note: `${seen.size}/${acked.size} assigned within ${P.pipeWait} s (unassigned ones not in the figures); ${failed} posts failed`,
+    note: `${seen.size}/${acked.size} assigned within ${P.pipeWait} s (unassigned ones not in the figures); ${failed} posts failed; ${cpu}`,
   });
   rows.push({
     section: 'pipeline',

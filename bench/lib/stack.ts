@@ -162,6 +162,18 @@ export class Stack {
     }
   }
 
+  /** The Redis server's pid (from INFO), for CPU accounting; undefined when Redis does not say. */
+  async redisPid(): Promise<number | undefined> {
+    const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const m = /^process_id:(\d+)/m.exec(await redis.info('server'));
+      return m ? Number(m[1]) : undefined;
+    } finally {
+      redis.disconnect();
+    }
+  }
+
   /**
    * Deletes this stack's Redis keys (its queues and intake's prefix all carry the tag): a full bench run left ~300 000
    * job keys behind, and a Redis that large slowed every key scan on the machine (a timer test timed out on one).
