@@ -1,7 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { catalogTerms, generateBenchmarkRecords, loadCatalog, recordLine } from '@outpost/screening';
+import {
+  catalogTerms,
+  type EngineBenchmark,
+  generateBenchmarkRecords,
+  loadCatalog,
+  prepareEngineBenchmark,
+  recordLine,
+} from '@outpost/screening';
 
 /** The screening engine's baseline input: the benchmark records one a line, and every catalog term one a line. */
 export interface GrepInput {
@@ -19,17 +26,43 @@ export function writeGrepInput(dir: string, records: number): GrepInput {
   return { file, terms, bytes: Buffer.byteLength(readFileSync(file)) };
 }
 
-/** `grep -F -c -f <terms> <records>` throughput in MB/s, best of 3 (the baseline of the screening rows). */
-export function grepMbPerSec(input: GrepInput): number {
-  let grepSec = Infinity;
-  for (let i = 0; i < 3; i++) {
-    const t0 = process.hrtime.bigint();
-    try {
-      execFileSync('grep', ['-F', '-c', '-f', input.terms, input.file], { stdio: ['ignore', 'pipe', 'ignore'] });
-    } catch {
-      /* grep exits 1 when nothing matches: still a valid timing */
-    }
-    grepSec = Math.min(grepSec, Number(process.hrtime.bigint() - t0) / 1e9);
+/** Seconds of one `grep -F -c -f <terms> <records>` run. */
+function grepSeconds(input: GrepInput): number {
+  const t0 = process.hrtime.bigint();
+  try {
+    execFileSync('grep', ['-F', '-c', '-f', input.terms, input.file], { stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    /* grep exits 1 when nothing matches: still a valid timing */
   }
-  return input.bytes / 1e6 / grepSec;
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+export interface EngineVsGrep {
+  engine: EngineBenchmark;
+  /** grep's best MB/s over the same records (the baseline). */
+  grepMbPerSec: number;
+  /** engine MB/s ÷ grep MB/s of each round's adjacent pair: their spread is the machine's, not the code's. */
+  roundRatios: number[];
+}
+
+/**
+ * The screening engine in-process against `grep -F -c -f` over the same records, measured in ALTERNATION: each round
+ * one engine pass, then one grep run, and each side's best round counts. On a shared VM whose speed drifts by tens of
+ * percent within a minute, timing all engine passes first and all grep runs after compared two different machines.
+ */
+export function engineVsGrep(dir: string, records: number, rounds = 5): EngineVsGrep {
+  const input = writeGrepInput(dir, records);
+  const run = prepareEngineBenchmark(records);
+  if (run.bytes !== input.bytes) throw new Error(`engine sees ${run.bytes} bytes, grep ${input.bytes}`);
+  const passes = [];
+  const grep: number[] = [];
+  const roundRatios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const pass = run.pass();
+    const g = grepSeconds(input);
+    passes.push(pass);
+    grep.push(g);
+    roundRatios.push(g / pass.seconds);
+  }
+  return { engine: run.best(passes), grepMbPerSec: input.bytes / 1e6 / Math.min(...grep), roundRatios };
 }

@@ -8,5 +8,5 @@ export type { FlowRecord, FundFlowWindow, InMemoryFundFlowWindowOptions } from '
 export { evaluateFundFlow } from './fund-flow/fund-flow.rules';
 export type { FundFlowFinding } from './fund-flow/fund-flow.rules';
 export { AhoCorasick } from './matcher/aho-corasick';
-export { benchmarkEngine, generateBenchmarkRecords, recordLine, catalogTerms } from './bench/benchmark-engine';
-export type { EngineBenchmark } from './bench/benchmark-engine';
+export { catalogTerms, generateBenchmarkRecords, prepareEngineBenchmark, recordLine } from './bench/benchmark-engine';
+export type { EngineBenchmark, EngineBenchmarkRun, EnginePass } from './bench/benchmark-engine';
