@@ -21,6 +21,7 @@ export interface HashedFields {
   prevHash: string;
 }
 
+/** SHA-256 as hex, with the one-shot crypto.hash (about twice as fast as createHash for short inputs). */
 export function sha256Hex(data: string | Buffer): string {
   return hash('sha256', data, 'hex');
 }

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { AuditLog, type AuditEntryInput } from '@outpost/audit';
+import { AuditLog, canonicalJson, sha256Hex, type AuditEntryInput } from '@outpost/audit';
 import type { Actor, Estimates, LeadLinkedV1, LeadRegisteredV1 } from '@outpost/contracts';
 import { Outbox, type EventEnvelope } from '@outpost/messaging';
 import { Coalescer, FieldCipher, ProblemException, SERVICE_CONFIG, type FieldError } from '@outpost/platform';
 import type { IntakeConfig } from '../../../config/intake.config';
-import { sha256Hex, stableJson } from '../../../common/canonical';
 import { GridService } from '../../../grid/grid.service';
 import { ScreeningService } from '../../../screening/screening.service';
 import { actorOf, idempotencyScopeOf, type Caller } from '../../../sources/source-auth.guard';
@@ -254,7 +253,7 @@ export class RegisterLeadUseCase {
       sourceRef: input.sourceRef ?? null,
       idempotencyScope: cmd.idempotencyKey ? idempotencyScopeOf(caller) : null,
       idempotencyKey: cmd.idempotencyKey,
-      requestHash: sha256Hex(stableJson(cmd.body)),
+      requestHash: sha256Hex(canonicalJson(cmd.body)),
       sourceChannel: input.sourceChannel,
       filedBy: caller.kind === 'user' ? caller.principal.userId : null,
       discoveredAt: input.discoveredAt ? new Date(input.discoveredAt).toISOString() : null,
