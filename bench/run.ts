@@ -6,7 +6,7 @@
  */
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
-import { Agent, createServer, type Server } from 'node:http';
+import { Agent } from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +14,7 @@ import { Queue, Worker } from 'bullmq';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { measureVerifyThroughput } from '@outpost/audit';
+import { HttpReceiver } from '@outpost/testing';
 import { generateBenchmarkRecords, recordLine } from '@outpost/screening';
 import { engineVsGrep } from './lib/grep-baseline';
 import { postJson } from './lib/http-post';
@@ -568,30 +569,10 @@ async function pipelineSection(stack: Stack): Promise<void> {
   });
 }
 
-/** A local webhook receiver that counts deliveries per Idempotency-Key. */
-function receiver(): Promise<{ server: Server; url: string; times: number[]; keys: Map<string, number> }> {
-  const times: number[] = [];
-  const keys = new Map<string, number>();
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const k = String(req.headers['idempotency-key'] ?? '');
-      keys.set(k, (keys.get(k) ?? 0) + 1);
-      times.push(Date.now());
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  return new Promise((r) =>
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      r({ server, url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/outpost/callbacks`, times, keys });
-    }),
-  );
-}
-
 async function notificationSection(stack: Stack): Promise<void> {
   const notif = stack.svc('notification');
-  const rx = await receiver();
+  const rx = new HttpReceiver();
+  await rx.start();
   try {
     const admin = `Bearer ${await stack.token('p-admin-1', ['ADMIN'])}`;
     const api = async (path: string, body?: unknown, method = 'POST') => {
@@ -619,7 +600,7 @@ async function notificationSection(stack: Stack): Promise<void> {
     await setActive(false);
     await api('/v1/webhook-endpoints', {
       sourceId: BANK_SOURCE_ID,
-      url: rx.url,
+      url: rx.url('/outpost/callbacks'),
       keyId: 'bench-1',
       secret: 'bench-webhook-secret-0123456789',
     });
@@ -657,22 +638,23 @@ async function notificationSection(stack: Stack): Promise<void> {
       }
       await sleep(500);
     }
-    const before = rx.times.length;
     const startAt = Date.now();
     await notif.start();
     const deadline = Date.now() + (QUICK ? 40_000 : 180_000);
-    while (rx.keys.size - before < P.notifN && Date.now() < deadline) await sleep(200);
-    const got = rx.times.length - before;
-    const first = rx.times[before] ?? startAt;
-    const last = rx.times[rx.times.length - 1] ?? startAt;
+    const keys = () => new Set(rx.requests.map((r) => r.headers['idempotency-key']));
+    while (keys().size < P.notifN && Date.now() < deadline) await sleep(200);
+    const got = rx.requests.length;
+    const first = rx.requests[0]?.receivedAt ?? startAt;
+    const last = rx.requests[got - 1]?.receivedAt ?? startAt;
     const rate = got / Math.max((last - first) / 1000, 0.001);
-    const dup = [...rx.keys.values()].filter((c) => c > 1).length;
+    const distinct = keys().size;
+    const dup = got - distinct;
     await setActive(true);
     log('notification: BullMQ no-op baseline');
     const base = await bullNoop(stack, P.notifN);
     raw.notification = {
       delivered: got,
-      distinct: rx.keys.size,
+      distinct,
       duplicates: dup,
       firstToLastMs: last - first,
       rate,
@@ -688,10 +670,10 @@ async function notificationSection(stack: Stack): Promise<void> {
       ratio: round(rate / base),
       goal: '≥ 0.5',
       pass: rate / base >= 0.5,
-      note: `${got}/${P.notifN} delivered, ${dup} keys seen twice; other rules paused meanwhile; RATE_WEBHOOK_PER_SECOND raised for the bench`,
+      note: `${got}/${P.notifN} delivered, ${dup} repeated (same Idempotency-Key); other rules paused meanwhile; RATE_WEBHOOK_PER_SECOND raised for the bench`,
     });
   } finally {
-    rx.server.close();
+    await rx.stop();
   }
 }
 

@@ -10,6 +10,8 @@ export interface ReceivedRequest {
   /** false when the idempotency key had been processed before (the receiver dropped it). */
   processed: boolean;
   status: number;
+  /** Date.now() when the request's body had arrived. */
+  receivedAt: number;
 }
 
 /**
@@ -50,6 +52,7 @@ export class HttpReceiver {
           signatureOk,
           processed: accepted && !duplicate,
           status,
+          receivedAt: Date.now(),
         });
         res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `rcv-${this.requests.length}` });
         res.end(
