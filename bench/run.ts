@@ -638,14 +638,17 @@ async function notificationSection(stack: Stack): Promise<void> {
       }
       await sleep(500);
     }
+    // Only what arrives once notification is back counts (the rule may have matched earlier sections' leads before).
+    const before = rx.requests.length;
+    const received = () => rx.requests.slice(before);
     const startAt = Date.now();
     await notif.start();
     const deadline = Date.now() + (QUICK ? 40_000 : 180_000);
-    const keys = () => new Set(rx.requests.map((r) => r.headers['idempotency-key']));
+    const keys = () => new Set(received().map((r) => r.headers['idempotency-key']));
     while (keys().size < P.notifN && Date.now() < deadline) await sleep(200);
-    const got = rx.requests.length;
-    const first = rx.requests[0]?.receivedAt ?? startAt;
-    const last = rx.requests[got - 1]?.receivedAt ?? startAt;
+    const got = received().length;
+    const first = received()[0]?.receivedAt ?? startAt;
+    const last = received()[got - 1]?.receivedAt ?? startAt;
     const rate = got / Math.max((last - first) / 1000, 0.001);
     const distinct = keys().size;
     const dup = got - distinct;
