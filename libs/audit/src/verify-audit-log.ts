@@ -89,20 +89,59 @@ export async function verifyAuditLog(
     return { ...(await verifyIn(client, s, heads, checkpoints, options)), durationMs: performance.now() - started };
   }
   const ds = db instanceof DataSource ? db : db.connection;
-  // Through the runner's own node-postgres connection, so the transaction costs two round trips: BEGIN with the heads
-  // (two statements in one simple query), and COMMIT (TypeORM's startTransaction alone takes two, plus READ ONLY).
+  return inReadSnapshot(ds, headsSql, async (client, heads) => ({
+    ...(await verifyIn(client, s, heads.rows as HeadRow[], checkpoints, options)),
+    durationMs: performance.now() - started,
+  }));
+}
+
+/**
+ * Reads every row of `schema`'s audit log exactly as verifyAuditLog does (same snapshot kind, keyset pages, raw text
+ * rows) and does nothing with them: the cost of the read alone, which bounds any verifier (the benchmark's context
+ * figure). Returns the rows read.
+ */
+export async function readAuditLogRows(ds: DataSource, schema: string, batchSize = 20_000): Promise<number> {
+  const s = sqlIdent(schema, 'schema');
+  return inReadSnapshot(ds, 'SELECT 1', async (client) => {
+    const streamPage = pageStreamer(client, s, batchSize);
+    let total = 0;
+    let last: RawAuditRow | null = null;
+    const keep = (row: RawAuditRow): void => {
+      last = row;
+    };
+    let after: { chain: number; seq: number } | null = null;
+    for (;;) {
+      const page = await streamPage(after, keep);
+      total += page.rows;
+      if (page.rows === 0 || page.rows < batchSize || !last) return total;
+      const row: RawAuditRow = last;
+      after = { chain: Number(row[R.chain]), seq: Number(row[R.seq]) };
+    }
+  });
+}
+
+/**
+ * Runs `fn` in a REPEATABLE READ, READ ONLY transaction on a runner's own node-postgres connection, in two round trips
+ * besides fn's: BEGIN together with `firstSql` (its result handed to fn), and COMMIT (TypeORM's startTransaction alone
+ * takes two, plus READ ONLY). Rolled back if fn throws.
+ */
+async function inReadSnapshot<T>(
+  ds: DataSource,
+  firstSql: string,
+  fn: (client: PgClient, first: { rows: unknown[] }) => Promise<T>,
+): Promise<T> {
   const runner: QueryRunner = ds.createQueryRunner();
   try {
     const client = (await runner.connect()) as PgClient;
     let done = false;
     try {
-      const results = (await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; ${headsSql}`)) as Array<{
-        rows: HeadRow[];
+      const results = (await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; ${firstSql}`)) as Array<{
+        rows: unknown[];
       }>;
-      const report = await verifyIn(client, s, results[1]!.rows, checkpoints, options);
+      const value = await fn(client, results[1]!);
       await client.query('COMMIT');
       done = true;
-      return { ...report, durationMs: performance.now() - started };
+      return value;
     } finally {
       if (!done) await client.query('ROLLBACK');
     }

@@ -77,7 +77,8 @@ async function main(): Promise<void> {
       console.log(
         `verify ${m.entries} entries: best of ${m.runs} ${m.verifyMs} ms = ${m.verifyEntriesPerSec}/s (cold ${m.coldVerifyEntriesPerSec}/s); raw SHA-256 ${m.rawSha256Ms} ms = ` +
           `${m.rawSha256EntriesPerSec}/s; ratio ${(m.verifyEntriesPerSec / m.rawSha256EntriesPerSec).toFixed(3)}; ` +
-          `vs createHash ${m.createHashEntriesPerSec}/s ${(m.verifyEntriesPerSec / m.createHashEntriesPerSec).toFixed(3)} ` +
+          `vs createHash ${m.createHashEntriesPerSec}/s ${(m.verifyEntriesPerSec / m.createHashEntriesPerSec).toFixed(3)}; ` +
+          `read alone ${m.readOnlyEntriesPerSec}/s ` +
           `(load ${before.join(' ')})`,
       );
     }
