@@ -30,7 +30,8 @@ interface Options {
   run: string;
 }
 
-interface LoadResult {
+/** What the worker prints (bench/run.ts reads it). */
+export interface LoadResult {
   ok: number;
   non2xx: number;
   errors: number;
@@ -40,6 +41,8 @@ interface LoadResult {
   p50: number;
   p99: number;
   mean: number;
+  /** CPU (user + system, ms) this generator process used over the load: its share of the machine under test. */
+  cpuMs: number;
 }
 
 async function main(): Promise<void> {
@@ -51,12 +54,15 @@ async function main(): Promise<void> {
     for (let i = 0; i < o.batch; i++) leads.push(leadBody(n++, o.run));
     return JSON.stringify({ leads });
   };
-  const result = o.overallRate ? await openLoop(o, o.overallRate, body) : await closedLoop(o, body);
+  const c0 = process.cpuUsage();
+  const measured = o.overallRate ? await openLoop(o, o.overallRate, body) : await closedLoop(o, body);
+  const c = process.cpuUsage(c0);
+  const result: LoadResult = { ...measured, cpuMs: (c.user + c.system) / 1000 };
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
 /** As fast as `connections` requests in flight allow (autocannon). */
-async function closedLoop(o: Options, body: () => string): Promise<LoadResult> {
+async function closedLoop(o: Options, body: () => string): Promise<Omit<LoadResult, 'cpuMs'>> {
   const result = await autocannon({
     url: o.url,
     connections: o.connections,
@@ -85,7 +91,7 @@ async function closedLoop(o: Options, body: () => string): Promise<LoadResult> {
 }
 
 /** `rate` requests per second, evenly spaced, latency from each request's due time (see the header). */
-async function openLoop(o: Options, rate: number, body: () => string): Promise<LoadResult> {
+async function openLoop(o: Options, rate: number, body: () => string): Promise<Omit<LoadResult, 'cpuMs'>> {
   const target = new URL(o.path, o.url);
   const agent = new Agent({ keepAlive: true, maxSockets: o.connections });
   const total = Math.round(rate * o.durationSec);

@@ -19,6 +19,7 @@ import { generateBenchmarkRecords, recordLine } from '@outpost/screening';
 import { engineVsGrep } from './lib/grep-baseline';
 import { postJson } from './lib/http-post';
 import { leadBody } from './lib/lead-body';
+import type { LoadResult } from './load-worker';
 import { cpuMs, DIST_ROOT, peakRssMb, REPO_ROOT, sleep } from './lib/proc';
 import { machineLoad, markdownTable, round, textTable, type BenchRow } from './lib/report';
 import { BANK_KEY, BANK_SOURCE_ID, Stack } from './lib/stack';
@@ -64,17 +65,6 @@ const raw: Record<string, unknown> = {};
 const na = (section: string, metric: string, why: string) =>
   rows.push({ section, metric, value: null, unit: '', note: `not available: ${why}` });
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-
-interface LoadResult {
-  durationSec: number;
-  ok: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  rps: number;
-  p50: number;
-  p99: number;
-}
 
 /** autocannon in a separate process against a real intake process. */
 async function load(o: {
@@ -252,7 +242,7 @@ async function intakeSection(stack: Stack): Promise<void> {
     ratio: round(full.rps / tps),
     goal: '≥ 0.5',
     pass: full.rps / tps >= 0.5,
-    note: `CPU per lead: intake ${cpuPerLead.nodeUs} µs, its Postgres backends ${cpuPerLead.postgresUs} µs; non-2xx ${full.non2xx}, errors ${full.errors}; Postgres commits/s meanwhile ${Math.round(commitsPerSec)} (this database); row bytes lead/audit/outbox ${sizes.lead}/${sizes.audit}/${sizes.outbox}`,
+    note: `CPU per lead: intake ${cpuPerLead.nodeUs} µs, its Postgres backends ${cpuPerLead.postgresUs} µs, the load generator ${perLeadUs(full.cpuMs)} µs; non-2xx ${full.non2xx}, errors ${full.errors}; Postgres commits/s meanwhile ${Math.round(commitsPerSec)} (this database); row bytes lead/audit/outbox ${sizes.lead}/${sizes.audit}/${sizes.outbox}`,
   });
   const half = Math.max(1, Math.floor(full.rps / 2));
   log(`intake: latency at half rate (${half}/s)`);
