@@ -60,6 +60,8 @@ export function parseMail(raw: string): Pick<ReceivedMail, 'headers' | 'subject'
 /** A real SMTP server on loopback that keeps every message it accepted (the test's "mailbox"). */
 export class SmtpSink {
   readonly messages: ReceivedMail[] = [];
+  /** SMTP connections accepted so far (a pooled client reuses one for many messages). */
+  connections = 0;
   private server!: SMTPServer;
   port = 0;
 
@@ -68,6 +70,12 @@ export class SmtpSink {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      // stop() ends connections a pooled client still holds open after this long (the default waits 30 s).
+      closeTimeout: 1000,
+      onConnect: (_session, callback) => {
+        this.connections++;
+        callback();
+      },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));

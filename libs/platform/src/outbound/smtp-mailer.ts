@@ -20,10 +20,24 @@ export interface MailRecipient {
 export const DEFAULT_MESSAGE_ID_DOMAIN = 'outpost.tianhe.local';
 
 /**
- * E-mail over SMTP (nodemailer, one pooled transport per mailer). SMTP has no idempotency key: the caller's stable id
- * becomes the Message-ID (`<id@domain>`), so a repeat is at least recognisable (mailbox stores such as Exchange and
- * Gmail drop a repeated Message-ID), but plain SMTP servers accept it twice. 5xx replies are PermanentSendError;
- * 4xx replies and connection errors are worth retrying. Never logs.
+ * The connection URL with pooling and the timeouts set in its query, which is where nodemailer reads transport options
+ * when given a URL (its second argument holds message defaults: timeouts put there had no effect, and a server that
+ * never greeted held a send for nodemailer's own 30 s). Pooled: up to 5 connections, each reused for up to 100
+ * messages, instead of a connection and a whole SMTP greeting per message. Values in the given URL's query stay unless
+ * these override them.
+ */
+export function transportUrl(url: string, timeoutMs: number): string {
+  const u = new URL(url);
+  u.searchParams.set('pool', 'true');
+  for (const k of ['connectionTimeout', 'greetingTimeout', 'socketTimeout']) u.searchParams.set(k, String(timeoutMs));
+  return u.toString();
+}
+
+/**
+ * E-mail over SMTP (nodemailer, one pooled transport per mailer: see transportUrl). SMTP has no idempotency key: the
+ * caller's stable id becomes the Message-ID (`<id@domain>`), so a repeat is at least recognisable (mailbox stores such
+ * as Exchange and Gmail drop a repeated Message-ID), but plain SMTP servers accept it twice. 5xx replies are
+ * PermanentSendError; 4xx replies and connection errors are worth retrying. Never logs.
  */
 export class SmtpMailer {
   private transport: Transporter | null = null;
@@ -38,12 +52,7 @@ export class SmtpMailer {
     messageId: string,
     headers: Record<string, string> = {},
   ): Promise<string> {
-    const t = this.options.timeoutMs;
-    this.transport ??= nodemailer.createTransport(this.options.url, {
-      connectionTimeout: t,
-      greetingTimeout: t,
-      socketTimeout: t,
-    });
+    this.transport ??= nodemailer.createTransport(transportUrl(this.options.url, this.options.timeoutMs));
     const id = `<${messageId}@${this.options.messageIdDomain ?? DEFAULT_MESSAGE_ID_DOMAIN}>`;
     try {
       const info = await this.transport.sendMail({
