@@ -112,14 +112,20 @@ async function cpuSnapshot(stack: Stack): Promise<Map<string, number>> {
   return out;
 }
 
-/** Per-lead CPU (µs) between two snapshots, largest first, as `name µs` pairs, and the total. */
-function cpuPerLead(before: Map<string, number>, after: Map<string, number>, leads: number): string {
-  const parts = [...after]
-    .map(([k, ms]) => [k, Math.round(((ms - (before.get(k) ?? 0)) * 1000) / Math.max(leads, 1))] as const)
-    .filter(([, us]) => us > 0)
-    .sort((a, b) => b[1] - a[1]);
-  const total = parts.reduce((n, [, us]) => n + us, 0);
-  return `CPU per lead ${total} µs: ${parts.map(([k, us]) => `${k} ${us}`).join(', ')}`;
+/** CPU per lead (µs) of each process between two snapshots, largest first (processes that used none left out). */
+function cpuPerLead(before: Map<string, number>, after: Map<string, number>, leads: number): Map<string, number> {
+  return new Map(
+    [...after]
+      .map(([k, ms]) => [k, Math.round(((ms - (before.get(k) ?? 0)) * 1000) / Math.max(leads, 1))] as const)
+      .filter(([, us]) => us > 0)
+      .sort((a, b) => b[1] - a[1]),
+  );
+}
+
+/** `CPU per lead <total> µs: name µs, …` for a row's note. */
+function describeCpu(perLead: Map<string, number>): string {
+  const total = [...perLead.values()].reduce((n, us) => n + us, 0);
+  return `CPU per lead ${total} µs: ${[...perLead].map(([k, us]) => `${k} ${us}`).join(', ')}`;
 }
 
 /** Average on-disk row size (bytes) of a table, for a pgbench script with comparable rows. */
@@ -207,22 +213,15 @@ async function intakeSection(stack: Stack): Promise<void> {
     );
   // CPU of intake's process and of its Postgres backends over the measured window: far steadier than leads/s on a
   // shared machine, and it says which side a change moved.
-  const intakePid = stack.svc('intake').pid;
-  const pgPids = (
-    await stack.sql<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND usename = 'outpost_intake'`,
-    )
-  ).map((r) => r.pid);
-  const cpu = () => ({ node: cpuMs(intakePid), pg: pgPids.reduce((sum, pid) => sum + cpuMs(pid), 0) });
   const c0 = await commits();
-  const cpu0 = cpu();
+  const cpu0 = await cpuSnapshot(stack);
   const full = await load({ url, connections: P.conc, durationSec: P.dur, tag: `f${stack.tag}` });
-  const cpu1 = cpu();
+  const perProcess = cpuPerLead(cpu0, await cpuSnapshot(stack), full.ok);
   const commitsPerSec = ((await commits()) - c0) / full.durationSec;
   const perLeadUs = (ms: number) => Math.round((ms * 1000) / Math.max(full.ok, 1));
-  const cpuPerLead = { nodeUs: perLeadUs(cpu1.node - cpu0.node), postgresUs: perLeadUs(cpu1.pg - cpu0.pg) };
+  const intakeCpu = { nodeUs: perProcess.get('intake') ?? 0, postgresUs: perProcess.get('intake pg') ?? 0 };
   raw.intakeFull = full;
-  raw.intakeCpuPerLead = cpuPerLead;
+  raw.intakeCpuPerLead = intakeCpu;
   raw.pgCommitsPerSecDuringIntake = commitsPerSec;
   const sizes = {
     lead: await avgRowBytes(stack, 'intake.lead'),
@@ -244,7 +243,7 @@ async function intakeSection(stack: Stack): Promise<void> {
     ratio: round(full.rps / tps),
     goal: '≥ 0.5',
     pass: full.rps / tps >= 0.5,
-    note: `CPU per lead: intake ${cpuPerLead.nodeUs} µs, its Postgres backends ${cpuPerLead.postgresUs} µs, the load generator ${perLeadUs(full.cpuMs)} µs; non-2xx ${full.non2xx}, errors ${full.errors}; Postgres commits/s meanwhile ${Math.round(commitsPerSec)} (this database); row bytes lead/audit/outbox ${sizes.lead}/${sizes.audit}/${sizes.outbox}`,
+    note: `CPU per lead: intake ${intakeCpu.nodeUs} µs, its Postgres backends ${intakeCpu.postgresUs} µs, the load generator ${perLeadUs(full.cpuMs)} µs; non-2xx ${full.non2xx}, errors ${full.errors}; Postgres commits/s meanwhile ${Math.round(commitsPerSec)} (this database); row bytes lead/audit/outbox ${sizes.lead}/${sizes.audit}/${sizes.outbox}`,
   });
   const half = Math.max(1, Math.floor(full.rps / 2));
   log(`intake: latency at half rate (${half}/s)`);
@@ -536,7 +535,7 @@ async function pipelineSection(stack: Stack): Promise<void> {
   const { acked, failed } = await postLeadsAtRate(stack, P.pipeRate, P.pipeSec, `p${stack.tag}`);
   const seen = await waitAssigned(stack, [...acked.keys()], Date.now() + P.pipeWait * 1000);
   // Over the posts and the drain: by the time every lead is assigned, most of their other effects are done too.
-  const cpu = cpuPerLead(cpu0, await cpuSnapshot(stack), acked.size);
+  const cpu = describeCpu(cpuPerLead(cpu0, await cpuSnapshot(stack), acked.size));
   log(`pipeline: ${cpu}`);
   const lat = [...seen].map(([id, ms]) => ms - acked.get(id)!);
   const stages = await pipelineStages(stack, acked);
@@ -662,11 +661,12 @@ async function notificationSection(stack: Stack): Promise<void> {
     const deadline = Date.now() + (QUICK ? 40_000 : 180_000);
     const keys = () => new Set(received().map((r) => r.headers['idempotency-key']));
     while (keys().size < P.notifN && Date.now() < deadline) await sleep(200);
-    const got = received().length;
-    const first = received()[0]?.receivedAt ?? startAt;
-    const last = received()[got - 1]?.receivedAt ?? startAt;
+    const delivered = received();
+    const got = delivered.length;
+    const first = delivered[0]?.receivedAt ?? startAt;
+    const last = delivered[got - 1]?.receivedAt ?? startAt;
     const rate = got / Math.max((last - first) / 1000, 0.001);
-    const distinct = keys().size;
+    const distinct = new Set(delivered.map((r) => r.headers['idempotency-key'])).size;
     const dup = got - distinct;
     await setActive(true);
     log('notification: BullMQ no-op baseline');

@@ -1,29 +1,30 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   catalogTerms,
   type EngineBenchmark,
-  generateBenchmarkRecords,
   loadCatalog,
   prepareEngineBenchmark,
   recordLine,
+  type ScreeningRecord,
 } from '@outpost/screening';
 
 /** The screening engine's baseline input: the benchmark records one a line, and every catalog term one a line. */
-export interface GrepInput {
+interface GrepInput {
   file: string;
   terms: string;
   bytes: number;
 }
 
-/** Writes `records` benchmark records and all catalog terms into `dir` (records.txt, terms.txt). */
-export function writeGrepInput(dir: string, records: number): GrepInput {
+/** Writes the records one a line and all catalog terms one a line into `dir` (records.txt, terms.txt). */
+function writeGrepInput(dir: string, records: readonly ScreeningRecord[]): GrepInput {
   const file = join(dir, 'records.txt');
   const terms = join(dir, 'terms.txt');
-  writeFileSync(file, generateBenchmarkRecords(records).map(recordLine).join('\n') + '\n');
+  const text = records.map(recordLine).join('\n') + '\n';
+  writeFileSync(file, text);
   writeFileSync(terms, catalogTerms(loadCatalog()).join('\n') + '\n');
-  return { file, terms, bytes: Buffer.byteLength(readFileSync(file)) };
+  return { file, terms, bytes: Buffer.byteLength(text) };
 }
 
 /** Seconds of one `grep -F -c -f <terms> <records>` run. */
@@ -51,9 +52,8 @@ export interface EngineVsGrep {
  * percent within a minute, timing all engine passes first and all grep runs after compared two different machines.
  */
 export function engineVsGrep(dir: string, records: number, rounds = 5): EngineVsGrep {
-  const input = writeGrepInput(dir, records);
   const run = prepareEngineBenchmark(records);
-  if (run.bytes !== input.bytes) throw new Error(`engine sees ${run.bytes} bytes, grep ${input.bytes}`);
+  const input = writeGrepInput(dir, run.data);
   const passes = [];
   const grep: number[] = [];
   const roundRatios: number[] = [];

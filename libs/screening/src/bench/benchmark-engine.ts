@@ -103,6 +103,8 @@ export interface EnginePass {
 /** The engine and its records, ready for timed passes (the JIT already warmed by one untimed pass). */
 export interface EngineBenchmarkRun {
   records: number;
+  /** The records the passes screen (generateBenchmarkRecords), for a baseline over the very same input. */
+  data: readonly ScreeningRecord[];
   /** UTF-8 bytes of the records' `recordLine`s, newline included: what grep reads for them. */
   bytes: number;
   pass(): EnginePass;
@@ -129,6 +131,7 @@ export function prepareEngineBenchmark(
   run();
   return {
     records,
+    data,
     bytes,
     pass: () => {
       const t0 = process.hrtime.bigint();
