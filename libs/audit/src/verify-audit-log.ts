@@ -103,20 +103,16 @@ export async function verifyAuditLog(
 export async function readAuditLogRows(ds: DataSource, schema: string, batchSize = 20_000): Promise<number> {
   const s = sqlIdent(schema, 'schema');
   return inReadSnapshot(ds, 'SELECT 1', async (client) => {
-    const streamPage = pageStreamer(client, s, batchSize);
-    let total = 0;
     let last: RawAuditRow | null = null;
-    const keep = (row: RawAuditRow): void => {
-      last = row;
-    };
-    let after: { chain: number; seq: number } | null = null;
-    for (;;) {
-      const page = await streamPage(after, keep);
-      total += page.rows;
-      if (page.rows === 0 || page.rows < batchSize || !last) return total;
-      const row: RawAuditRow = last;
-      after = { chain: Number(row[R.chain]), seq: Number(row[R.seq]) };
-    }
+    return streamRows(
+      client,
+      s,
+      batchSize,
+      (row) => {
+        last = row;
+      },
+      () => ({ chain: Number(last![R.chain]), seq: Number(last![R.seq]) }),
+    );
   });
 }
 
@@ -227,7 +223,6 @@ async function verifyIn(
       if (s2 > seq) for (const e of list) checkpointUnverified[e.checkpoint] = true;
   };
 
-  const streamPage = pageStreamer(client, s, batchSize);
   const actors = new ActorCanonicalCache();
   const onEntry = options.onEntry;
   const onHashInput = options.onHashInput;
@@ -278,12 +273,9 @@ async function verifyIn(
 
   // Each page's rows are checked as they arrive off the socket (none are held, so the garbage collector has little to
   // copy); the next page starts after the last row read, or past the current chain once it is broken.
-  let after: { chain: number; seq: number } | null = null;
-  for (;;) {
-    const page = await streamPage(after, consume);
-    if (page.rows === 0 || page.rows < batchSize) break;
-    after = broken ? { chain, seq: Number.MAX_SAFE_INTEGER } : { chain, seq: lastSeq };
-  }
+  await streamRows(client, s, batchSize, consume, () =>
+    broken ? { chain, seq: Number.MAX_SAFE_INTEGER } : { chain, seq: lastSeq },
+  );
   finishChain();
 
   // Chains that have a head (or a checkpoint) but no entries at all.
@@ -309,18 +301,24 @@ async function verifyIn(
 }
 
 /**
- * Streams keyset pages through the raw node-postgres connection of `db`'s transaction, handing each row to `onRow` as
- * it is parsed (TypeORM's query wrapper and its per-row objects, Dates and parsed JSON cost more than the hashing).
- * An exception from `onRow` ends the page: the rest of its rows are dropped and the page rejects with it.
+ * Streams the whole audit log of schema `s` in (chain, seq) keyset pages of `batchSize` through the raw node-postgres
+ * connection of the caller's transaction, handing each row to `onRow` as it is parsed (TypeORM's query wrapper and its
+ * per-row objects, Dates and parsed JSON cost more than the hashing). After a full page, the next one starts after
+ * `resumeAfter()` (the last row read, or further on). An exception from `onRow` ends the page: the rest of its rows are
+ * dropped and the stream rejects with it. Returns the rows read.
  */
-function pageStreamer(
+async function streamRows(
   c: PgClient,
   s: string,
   batchSize: number,
-): (after: { chain: number; seq: number } | null, onRow: (row: RawAuditRow) => void) => Promise<{ rows: number }> {
+  onRow: (row: RawAuditRow) => void,
+  resumeAfter: () => { chain: number; seq: number },
+): Promise<number> {
   const first = `SELECT ${RAW_AUDIT_COLUMNS} FROM ${s}.audit_log ORDER BY chain, seq LIMIT $1`;
   const next = `SELECT ${RAW_AUDIT_COLUMNS} FROM ${s}.audit_log WHERE (chain, seq) > ($1, $2) ORDER BY chain, seq LIMIT $3`;
-  return async (after, onRow) => {
+  let total = 0;
+  let after: { chain: number; seq: number } | null = null;
+  for (;;) {
     const config: QueryArrayConfig = {
       text: after ? next : first,
       values: after ? [after.chain, after.seq, batchSize] : [batchSize],
@@ -334,8 +332,10 @@ function pageStreamer(
       c.query(q);
     });
     if (q.failure) throw q.failure.error;
-    return { rows: q.received };
-  };
+    total += q.received;
+    if (q.received === 0 || q.received < batchSize) return total;
+    after = resumeAfter();
+  }
 }
 
 /**
