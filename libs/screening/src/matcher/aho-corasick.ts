@@ -2,20 +2,22 @@
  * Aho–Corasick automaton compiled to a dense DFA in flat typed arrays, over UTF-16 code units.
  *
  * Code units that occur in no pattern share class 0, which always leads back to the root, so the table only needs
- * one column per distinct pattern character. Rows are padded to a power of two so a transition is
- * `next = delta[(state << shift) | cls[c]]`: one multiplication-free array read per input character. States are
- * renumbered so that every state with an output has an id ≥ `firstOutputState`: the scan tests one comparison per
- * character instead of reading the output table. The table is 16-bit while the automaton has < 65,536 states, to keep
- * it in cache.
+ * one column per distinct pattern character. Rows are padded to a power of two, and a state is named by the offset of
+ * its row (`id << shift`), so a transition is `next = delta[state | cls[c]]`: one array read per input character
+ * and nothing else on the chain from one character's state to the next (a shift on that chain cost the engine ~3 %,
+ * measured; the table is 32-bit for it, 2.4 MB for today's catalogue). States are numbered so that every state with
+ * an output has a row at or after `firstOutputState`: the scan tests one comparison per character instead of reading
+ * the output table.
  */
 export class AhoCorasick {
   /** Character class per code unit (0: not in any pattern). */
   readonly cls: Uint16Array;
   readonly shift: number;
-  readonly delta: Uint16Array | Int32Array;
-  /** States with at least one output are exactly those with id ≥ firstOutputState. */
+  /** Transitions: delta[state | class] is the next state. A state is its row offset (id << shift); the root is 0. */
+  readonly delta: Int32Array;
+  /** States with at least one output are exactly those ≥ firstOutputState (a row offset, as every state). */
   readonly firstOutputState: number;
-  /** Patterns ending at a state: outList[outStart[s] .. outStart[s + 1]). */
+  /** Patterns ending at the state with id s (= state >> shift): outList[outStart[s] .. outStart[s + 1]). */
   readonly outStart: Int32Array;
   readonly outList: Int32Array;
   /** Pattern lengths in code units. */
@@ -58,6 +60,7 @@ export class AhoCorasick {
       own[s].push(id);
     });
     const n = children.length;
+    if (n * width > 2 ** 31) throw new Error(`automaton too large: ${n} states × ${width} classes`);
     this.stateCount = n;
     const delta = new Int32Array(n * width);
     const fail = new Int32Array(n);
@@ -86,15 +89,15 @@ export class AhoCorasick {
     // Renumber: states without outputs first (keeping breadth-first order, so the root stays 0), then the others.
     const order: number[] = [];
     for (let s = 0; s < n; s++) if (outputs[s].length === 0) order.push(s);
-    this.firstOutputState = order.length;
+    this.firstOutputState = order.length << shift;
     for (let s = 0; s < n; s++) if (outputs[s].length > 0) order.push(s);
     const renum = new Int32Array(n);
     order.forEach((old, id) => (renum[old] = id));
-    const table = n < 0x10000 ? new Uint16Array(n * width) : new Int32Array(n * width);
+    const table = new Int32Array(n * width);
     for (let id = 0; id < n; id++) {
       const from = order[id] << shift;
       const to = id << shift;
-      for (let k = 0; k < width; k++) table[to + k] = renum[delta[from + k]];
+      for (let k = 0; k < width; k++) table[to + k] = renum[delta[from + k]] << shift;
     }
     this.delta = table;
     this.outStart = new Int32Array(n + 1);
@@ -113,8 +116,9 @@ export class AhoCorasick {
     const found: Array<[number, number]> = [];
     let s = 0;
     for (let i = 0; i < text.length; i++) {
-      s = this.delta[(s << this.shift) | this.cls[text.charCodeAt(i)]];
-      for (let j = this.outStart[s]; j < this.outStart[s + 1]; j++) found.push([this.outList[j], i]);
+      s = this.delta[s | this.cls[text.charCodeAt(i)]];
+      const id = s >> this.shift;
+      for (let j = this.outStart[id]; j < this.outStart[id + 1]; j++) found.push([this.outList[j], i]);
     }
     return found;
   }
