@@ -74,6 +74,11 @@ export class Outbox {
     outboxCommitted(this.schema);
   }
 
+  /** After a statement of `tx` used `insertFromJsonSql`: wakes this process's relay once `tx` commits. */
+  written(tx: EntityManager): void {
+    markOutboxWrite(tx, this.schema);
+  }
+
   /**
    * For hot paths that write events in their own statement (same transaction as the change, as with `add`): a
    * data-modifying CTE `<name>` inserting `build`-ed envelopes read from `json`, an SQL expression yielding a jsonb

@@ -2,6 +2,7 @@ import { eventually } from '@outpost/testing';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { InboxChannel } from '../src/channels/inbox.channel';
+import { DeliveryQueues } from '../src/deliveries/delivery-queues';
 import { DeliveryRepository } from '../src/deliveries/delivery.repository';
 import { Harness } from './support/notification.harness';
 import { HttpReceiver } from './support/http-receiver';
@@ -38,6 +39,70 @@ describe('notification: a new inbox item and its inbox-item-added event are one 
     await Promise.all([smtp.stop(), sms.stop()]);
     if (relayBefore === undefined) delete process.env.OUTBOX_RELAY_ENABLED;
     else process.env.OUTBOX_RELAY_ENABLED = relayBefore;
+  });
+
+  it('records an inbox delivery as SENT with its item in the consuming transaction: no job, and a redelivered event adds nothing', async () => {
+    const leadId = `lead-${uuidv7()}`;
+    await h.registered(leadId);
+    const assigned = await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-19T10:00:00Z' });
+    const deliveries = await eventually(async () => {
+      const rows = await h.sql<{
+        id: string;
+        status: string;
+        attempts: number;
+        provider_id: string | null;
+        sent_at: Date | null;
+        xmin: string;
+      }>(
+        `SELECT id, status, attempts, provider_id, sent_at, xmin::text AS xmin FROM delivery
+         WHERE event_id = $1 AND channel = 'INBOX' ORDER BY recipient`,
+        [assigned.id],
+      );
+      return rows.length === 2 ? rows : undefined;
+    }, 30_000);
+    const items = await h.sql<{ id: string; delivery_id: string; xmin: string }>(
+      `SELECT id, delivery_id, xmin::text AS xmin FROM inbox_item WHERE event_id = $1`,
+      [assigned.id],
+    );
+    const [inboxRow] = await h.sql<{ xmin: string }>(
+      `SELECT xmin::text AS xmin FROM inbox WHERE event_id = $1`,
+      [assigned.id],
+    );
+    for (const d of deliveries) {
+      const item = items.find((i) => i.delivery_id === d.id);
+      expect(item).toBeDefined();
+      expect(d).toMatchObject({ status: 'SENT', attempts: 1, provider_id: item!.id });
+      expect(d.sent_at).toBeInstanceOf(Date);
+      // Delivery, item and the consumer's inbox row (the event marked as handled) were written by one transaction.
+      expect(d.xmin).toBe(item!.xmin);
+      expect(d.xmin).toBe(inboxRow!.xmin);
+      const history = await h.sql<{ status: string }>(
+        `SELECT status FROM delivery_history WHERE delivery_id = $1 ORDER BY seq`,
+        [d.id],
+      );
+      expect(history.map((x) => x.status)).toEqual(['SENT']);
+      expect(await h.app.get(DeliveryQueues).jobState('INBOX', d.id)).toBeNull();
+    }
+
+    // Kafka delivers the event again (a relay re-publish): the consumer skips it, no second item or event. A later
+    // event of the same lead (same key, so the same partition, consumed after it) shows the repeat was handled.
+    await h.produceAgain(assigned);
+    const marker = await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-20T10:00:00Z' });
+    await eventually(
+      async () =>
+        (await h.sql(`SELECT 1 FROM inbox WHERE event_id = $1`, [marker.id])).length === 1 ? true : undefined,
+      30_000,
+    );
+    expect(await h.sql(`SELECT 1 FROM inbox_item WHERE event_id = $1`, [assigned.id])).toHaveLength(2);
+    expect(await h.sql(`SELECT 1 FROM delivery WHERE event_id = $1 AND channel = 'INBOX'`, [assigned.id])).toHaveLength(
+      2,
+    );
+    expect(
+      await h.sql(
+        `SELECT 1 FROM outbox WHERE topic = 'notification.inbox-item-added.v1' AND value::jsonb->'payload'->>'leadId' = $1`,
+        [leadId],
+      ),
+    ).toHaveLength(4); // two for each of the two assignments
   });
 
   it('writes one event per new item, with the item, keyed by lead, title only; a repeated send adds neither', async () => {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Outbox, type EventEnvelope } from '@outpost/messaging';
 import { preparedQuery } from '@outpost/platform';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Delivery } from '../deliveries/delivery.types';
 import { parseRecipientKey } from '../rules/rule.types';
@@ -22,17 +22,32 @@ interface NewItem {
   created_at: Date;
 }
 
+/** An inbox item with its notification.inbox-item-added.v1, built (in the causing event's context) and not yet stored. */
+export interface InboxWrite {
+  item: NewItem;
+  event: EventEnvelope;
+}
+
+/** What an inbox item is made from: a delivery row, or one being recorded. */
+type ItemSource = Pick<
+  Delivery,
+  'id' | 'recipient' | 'eventId' | 'eventType' | 'leadId' | 'subject' | 'body' | 'urgent' | 'createdAt'
+>;
+
 /**
  * The in-app inbox: a stored item per delivery (UNIQUE delivery_id, so a repeated send adds nothing). A new item and its
  * notification.inbox-item-added.v1 (the gateway pushes it live) are written by one statement: the event exists if and
- * only if the item does, and a repeated send publishes nothing again. Concurrent sends share that statement (see
- * Coalescer): one round trip and one commit for the items waiting at that moment, and no connection held between
- * statements of a transaction.
+ * only if the item does, and a repeated send publishes nothing again.
+ *
+ * Normally the item is written by the consumer, in the transaction that records the causing event and the delivery
+ * (as SENT): nothing leaves the database, so no job, claim or second commit is needed. The channel's `send` serves
+ * deliveries that reach the worker anyway (an operator's replay, rows written before that): concurrent sends share
+ * one statement (see Coalescer), one round trip and one commit for the items waiting at that moment.
  */
 @Injectable()
 export class InboxChannel implements Channel {
   readonly name = 'INBOX' as const;
-  private readonly writes = new Coalescer<{ item: NewItem; event: EventEnvelope }, string>((w) => this.write(w));
+  private readonly writes = new Coalescer<InboxWrite, string>((w) => this.store(this.dataSource, w));
 
   constructor(
     private readonly dataSource: DataSource,
@@ -40,8 +55,18 @@ export class InboxChannel implements Channel {
   ) {}
 
   async send(d: Delivery): Promise<SendResult> {
+    const write = this.prepare(d);
+    if (!write) throw new PermanentChannelError('inbox items are for people');
+    return { providerId: await this.writes.run(write) };
+  }
+
+  /**
+   * The item for a delivery and its event, built now (call it in the causing event's context: the event carries its
+   * correlation); null when the recipient is not a person.
+   */
+  prepare(d: ItemSource): InboxWrite | null {
     const r = parseRecipientKey(d.recipient);
-    if (r.kind !== 'person') throw new PermanentChannelError('inbox items are for people');
+    if (r.kind !== 'person') return null;
     const item: NewItem = {
       id: uuidv7(),
       delivery_id: d.id,
@@ -54,17 +79,19 @@ export class InboxChannel implements Channel {
       urgent: d.urgent,
       created_at: d.createdAt,
     };
-    // Built here, in this job's context (correlation), and written only if the item is new.
-    return { providerId: await this.writes.run({ item, event: this.event(item) }) };
+    return { item, event: this.event(item) };
   }
 
-  /** Inserts the items that do not exist yet and the events of exactly those; returns each delivery's item id. */
-  private async write(writes: Array<{ item: NewItem; event: EventEnvelope }>): Promise<string[]> {
+  /**
+   * Inserts the items that do not exist yet and the events of exactly those; returns each delivery's item id. With a
+   * transaction's EntityManager the rows commit with it (the relay is woken after that commit).
+   */
+  async store(db: DataSource | EntityManager, writes: InboxWrite[]): Promise<string[]> {
     const items = writes.map((w) => w.item);
     const events = this.outbox.records(writes.map((w) => w.event)).map((e, i) => ({ ...e, item: items[i]!.id }));
     // Items in delivery-id order: two such statements (other instances) take the unique-index locks in one order.
     const rows = await preparedQuery<{ delivery_id: string; id: string }>(
-      this.dataSource,
+      db,
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
            id uuid, delivery_id uuid, person_id text, event_id uuid, event_type text, lead_id text, title text,
@@ -82,12 +109,15 @@ export class InboxChannel implements Channel {
        SELECT delivery_id, id FROM ins`,
       [JSON.stringify(items), JSON.stringify(events)],
     );
-    if (rows.length) this.outbox.committed();
+    if (rows.length) {
+      if (db instanceof DataSource) this.outbox.committed();
+      else this.outbox.written(db);
+    }
     const ids = new Map(rows.map((row) => [row.delivery_id, row.id]));
     // Items that existed already (a repeated send): their id, nothing published again.
     const missing = items.filter((item) => !ids.has(item.delivery_id)).map((item) => item.delivery_id);
     if (missing.length) {
-      const existing: Array<{ delivery_id: string; id: string }> = await this.dataSource.query(
+      const existing: Array<{ delivery_id: string; id: string }> = await db.query(
         `SELECT delivery_id, id FROM inbox_item WHERE delivery_id = ANY($1::uuid[])`,
         [missing],
       );

@@ -62,6 +62,8 @@ export type NewDelivery = Pick<
   | 'notBefore'
 > & {
   lastError?: string | null;
+  /** With status SENT: recorded as already delivered (an inbox item written in the same transaction). */
+  providerId?: string | null;
 };
 
 /** The delivery log: one row per (event, recipient, channel) plus its status history. */
@@ -124,17 +126,26 @@ export class DeliveryRepository {
       body: d.body,
       not_before: d.notBefore,
       last_error: d.lastError ?? null,
-      detail: d.lastError ?? (d.notBefore ? `not before ${d.notBefore.toISOString()} (quiet hours)` : null),
+      provider_id: d.providerId ?? null,
+      detail:
+        d.lastError ??
+        (d.notBefore
+          ? `not before ${d.notBefore.toISOString()} (quiet hours)`
+          : d.status === 'SENT'
+            ? 'written in the transaction that recorded the event'
+            : null),
       ord,
     }));
     const rows: Array<{ delivery_id: string }> = await tx.query(
       `WITH input AS (
          SELECT * FROM json_to_recordset($1::json) AS x(
            id uuid, event_id uuid, event_type text, lead_id text, recipient text, channel text, rule_ids text[],
-           urgent boolean, status text, subject text, body text, not_before timestamptz, last_error text, detail text, ord int)
+           urgent boolean, status text, subject text, body text, not_before timestamptz, last_error text,
+           provider_id text, detail text, ord int)
        ), ins AS (
-         INSERT INTO delivery (id, event_id, event_type, lead_id, recipient, channel, rule_ids, urgent, status, subject, body, not_before, last_error, created_at, updated_at)
-         SELECT id, event_id, event_type, lead_id, recipient, channel, rule_ids, urgent, status, subject, body, not_before, last_error, $2, $2
+         INSERT INTO delivery (id, event_id, event_type, lead_id, recipient, channel, rule_ids, urgent, status, subject, body, not_before, last_error, provider_id, attempts, sent_at, created_at, updated_at)
+         SELECT id, event_id, event_type, lead_id, recipient, channel, rule_ids, urgent, status, subject, body, not_before, last_error, provider_id,
+                CASE WHEN status = 'SENT' THEN 1 ELSE 0 END, CASE WHEN status = 'SENT' THEN $2::timestamptz END, $2, $2
          FROM input ORDER BY ord
          ON CONFLICT ON CONSTRAINT delivery_once DO NOTHING RETURNING id
        )

@@ -6,6 +6,7 @@ import { AfterCommit, SERVICE_CONFIG } from '@outpost/platform';
 import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { NotificationConfig } from '../config/notification.config';
+import { InboxChannel, type InboxWrite } from '../channels/inbox.channel';
 import { ContactRepository } from '../contacts/contact.repository';
 import { emptyLeadRef, LeadRefRepository, type FoldedLead } from '../leads/lead-ref.repository';
 import { planNotifications, type Directory } from '../rules/notification-planner';
@@ -38,6 +39,7 @@ export class RecordNotificationsUseCase {
     private readonly deliveries: DeliveryRepository,
     private readonly endpoints: WebhookEndpointRepository,
     private readonly queues: DeliveryQueues,
+    private readonly inbox: InboxChannel,
     private readonly afterCommit: AfterCommit,
     private readonly outbox: Outbox,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -72,7 +74,7 @@ export class RecordNotificationsUseCase {
   async beginBatch(events: EventEnvelope[], tx: EntityManager): Promise<void> {
     const ids = [...new Set(events.flatMap((e) => (e.leadId ? [e.leadId] : [])))];
     const found = await this.leads.getMany(tx, ids);
-    const state: BatchState = { known: new Set(ids), leads: new Map(), deliveries: [] };
+    const state: BatchState = { known: new Set(ids), leads: new Map(), deliveries: [], items: [] };
     for (const [id, lead] of found) state.leads.set(id, { lead, changed: new Set(), touched: false });
     this.batches.set(tx, state);
   }
@@ -86,11 +88,15 @@ export class RecordNotificationsUseCase {
       tx,
       [...state.leads.values()].filter((f) => f.touched),
     );
-    await this.insertDeliveries(tx, state.deliveries);
+    await this.insertDeliveries(tx, state.deliveries, state.items);
   }
 
-  private async insertDeliveries(tx: EntityManager, rows: NewDelivery[]): Promise<void> {
+  /** Delivery rows, the inbox items of those recorded as SENT, and (after the commit) the jobs of the PENDING ones. */
+  private async insertDeliveries(tx: EntityManager, rows: NewDelivery[], items: InboxWrite[]): Promise<void> {
     const inserted = await this.deliveries.insertMany(tx, rows, this.clock.now());
+    // A redelivered event's rows exist already (delivery_once): nothing new, and no second item.
+    const fresh = items.filter((w) => inserted.has(w.item.delivery_id));
+    if (fresh.length) await this.inbox.store(tx, fresh);
     for (const row of rows)
       if (inserted.has(row.id) && row.status === 'PENDING')
         this.afterCommit.defer(tx, () => this.queues.enqueueNew(row));
@@ -139,6 +145,7 @@ export class RecordNotificationsUseCase {
     const reference = lead?.reference ?? event.leadId ?? '—';
 
     const rows: NewDelivery[] = [];
+    const items: InboxWrite[] = [];
     for (const p of plan.deliveries) {
       const base = {
         id: uuidv7(),
@@ -188,10 +195,20 @@ export class RecordNotificationsUseCase {
               : null,
         };
       }
+      if (row.channel === 'INBOX' && row.status === 'PENDING') {
+        // In-app: the item is written with this transaction (built here, in the event's context), the delivery SENT.
+        const write = this.inbox.prepare({ ...row, createdAt: now });
+        if (write) {
+          row = { ...row, status: 'SENT', providerId: write.item.id };
+          items.push(write);
+        }
+      }
       rows.push(row);
     }
-    if (batch) batch.deliveries.push(...rows);
-    else await this.insertDeliveries(tx, rows);
+    if (batch) {
+      batch.deliveries.push(...rows);
+      batch.items.push(...items);
+    } else await this.insertDeliveries(tx, rows, items);
 
     if (plan.reporterFeedback && event.type === 'escalation.lead-closed.v1' && event.leadId) {
       const closed = event.payload as { outcome: string; reporterFeedback: string | null };
@@ -219,6 +236,8 @@ interface BatchState {
   /** touched: an event of the batch merged facts into it (only those are written). */
   leads: Map<string, FoldedLead & { touched: boolean }>;
   deliveries: NewDelivery[];
+  /** Inbox items of the deliveries recorded as SENT, written once the rows are. */
+  items: InboxWrite[];
 }
 
 function personLocale(dir: Directory, personId: string): 'zh-CN' | 'en' {
