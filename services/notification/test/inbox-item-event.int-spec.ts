@@ -41,10 +41,15 @@ describe('notification: a new inbox item and its inbox-item-added event are one 
     else process.env.OUTBOX_RELAY_ENABLED = relayBefore;
   });
 
-  it('records an inbox delivery as SENT with its item in the consuming transaction: no job, and a redelivered event adds nothing', async () => {
+  /** A new lead, registered and assigned to the pair (sentinel and volunteer each get an inbox item). */
+  const newAssignedLead = async () => {
     const leadId = `lead-${uuidv7()}`;
     await h.registered(leadId);
-    const assigned = await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-19T10:00:00Z' });
+    return { leadId, assigned: await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-19T10:00:00Z' }) };
+  };
+
+  it('records an inbox delivery as SENT with its item in the consuming transaction: no job, and a redelivered event adds nothing', async () => {
+    const { leadId, assigned } = await newAssignedLead();
     const deliveries = await eventually(async () => {
       const rows = await h.sql<{
         id: string;
@@ -106,9 +111,7 @@ describe('notification: a new inbox item and its inbox-item-added event are one 
   });
 
   it('writes one event per new item, with the item, keyed by lead, title only; a repeated send adds neither', async () => {
-    const leadId = `lead-${uuidv7()}`;
-    await h.registered(leadId);
-    const assigned = await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-19T10:00:00Z' });
+    const { leadId, assigned } = await newAssignedLead();
 
     const items = await eventually(async () => {
       const rows = await h.sql<{
