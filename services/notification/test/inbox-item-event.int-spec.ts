@@ -69,10 +69,9 @@ describe('notification: a new inbox item and its inbox-item-added event are one 
       `SELECT id, delivery_id, xmin::text AS xmin FROM inbox_item WHERE event_id = $1`,
       [assigned.id],
     );
-    const [inboxRow] = await h.sql<{ xmin: string }>(
-      `SELECT xmin::text AS xmin FROM inbox WHERE event_id = $1`,
-      [assigned.id],
-    );
+    const [inboxRow] = await h.sql<{ xmin: string }>(`SELECT xmin::text AS xmin FROM inbox WHERE event_id = $1`, [
+      assigned.id,
+    ]);
     for (const d of deliveries) {
       const item = items.find((i) => i.delivery_id === d.id);
       expect(item).toBeDefined();
