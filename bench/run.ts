@@ -199,6 +199,15 @@ async function pgbenchAtRate(
   return { tps, latenciesMs: ms };
 }
 
+/**
+ * A checkpoint before each timed phase of the intake section, intake's and pgbench's alike: the phase before wrote
+ * ~0.5 GB of WAL, and the checkpoint that WAL triggers otherwise lands in the next phase (the 18:20 UTC run's half-rate
+ * intake phase ran inside one: write phase 18:18:10–18:18:57). Each phase then starts from the same state.
+ */
+async function checkpoint(stack: Stack): Promise<void> {
+  await stack.sql('CHECKPOINT');
+}
+
 async function intakeSection(stack: Stack): Promise<void> {
   const url = stack.svc('intake').url;
   log(`intake: warm-up ${P.warm}s, then ${P.dur}s at ${P.conc} connections`);
@@ -213,6 +222,7 @@ async function intakeSection(stack: Stack): Promise<void> {
     );
   // CPU of intake's process and of its Postgres backends over the measured window: far steadier than leads/s on a
   // shared machine, and it says which side a change moved.
+  await checkpoint(stack);
   const c0 = await commits();
   const cpu0 = await cpuSnapshot(stack);
   const full = await load({ url, connections: P.conc, durationSec: P.dur, tag: `f${stack.tag}` });
@@ -231,6 +241,7 @@ async function intakeSection(stack: Stack): Promise<void> {
   raw.rowBytes = sizes;
   log(`pgbench: three inserts of ${JSON.stringify(sizes)} bytes, ${P.conc} clients, ${P.dur}s, synchronous_commit=on`);
   const script = await leadTxScript(stack, sizes);
+  await checkpoint(stack);
   const tps = await runPgbench(stack, script, P.conc, P.dur);
   raw.pgbenchTps = tps;
   rows.push({
@@ -247,6 +258,7 @@ async function intakeSection(stack: Stack): Promise<void> {
   });
   const half = Math.max(1, Math.floor(full.rps / 2));
   log(`intake: latency at half rate (${half}/s)`);
+  await checkpoint(stack);
   const lat = await load({ url, connections: P.conc, durationSec: P.dur, overallRate: half, tag: `h${stack.tag}` });
   raw.intakeHalf = lat;
   rows.push({
@@ -263,6 +275,7 @@ async function intakeSection(stack: Stack): Promise<void> {
   });
   // The same rate of bare three-insert transactions: how long a tail the machine's own commits have (context, no goal).
   log(`pgbench: three inserts at ${half}/s, ${P.conc} clients, ${P.dur}s, latency per transaction`);
+  await checkpoint(stack);
   const rated = await pgbenchAtRate(stack, script, P.conc, P.dur, half);
   const bare = { tps: rated.tps, p50: pct(rated.latenciesMs, 50), p99: pct(rated.latenciesMs, 99) };
   raw.pgbenchHalf = bare;
