@@ -1,5 +1,5 @@
 import { envelopeSchema, HEADERS, TOPICS, type ServiceName, type Topic } from '@outpost/contracts';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { currentCorrelation } from './correlation';
 import type { EventEnvelope, PublishInput } from './event-envelope';
@@ -74,9 +74,12 @@ export class Outbox {
     outboxCommitted(this.schema);
   }
 
-  /** After a statement of `tx` used `insertFromJsonSql`: wakes this process's relay once `tx` commits. */
-  written(tx: EntityManager): void {
-    markOutboxWrite(tx, this.schema);
+  /**
+   * After a statement used `insertFromJsonSql` through `db`: wakes this process's relay once its transaction commits,
+   * or at once when it ran outside one (a DataSource, or a manager with no transaction: it has committed already).
+   */
+  written(db: DataSource | EntityManager): void {
+    markOutboxWrite(db instanceof DataSource ? db.manager : db, this.schema);
   }
 
   /**

@@ -109,10 +109,7 @@ export class InboxChannel implements Channel {
        SELECT delivery_id, id FROM ins`,
       [JSON.stringify(items), JSON.stringify(events)],
     );
-    if (rows.length) {
-      if (db instanceof DataSource) this.outbox.committed();
-      else this.outbox.written(db);
-    }
+    if (rows.length) this.outbox.written(db);
     const ids = new Map(rows.map((row) => [row.delivery_id, row.id]));
     // Items that existed already (a repeated send): their id, nothing published again.
     const missing = items.filter((item) => !ids.has(item.delivery_id)).map((item) => item.delivery_id);
