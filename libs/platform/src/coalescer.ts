@@ -84,3 +84,8 @@ export class Coalescer<In, Out> {
     results.forEach((r, i) => (r.status === 'fulfilled' ? group[i]!.resolve(r.value) : group[i]!.reject(r.reason)));
   }
 }
+
+/** A fulfilled settled result: for `run`s whose items all succeed or fail together. */
+export function fulfilled<T>(value: T): PromiseFulfilledResult<T> {
+  return { status: 'fulfilled', value };
+}

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Outbox, type EventEnvelope } from '@outpost/messaging';
-import { preparedQuery } from '@outpost/platform';
+import { Coalescer, fulfilled, preparedQuery } from '@outpost/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Delivery } from '../deliveries/delivery.types';
 import { parseRecipientKey } from '../rules/rule.types';
 import { NOTIFICATION_ACTOR } from '../shared/actors';
-import { Coalescer } from '../shared/coalescer';
 import { PermanentChannelError, type Channel, type SendResult } from './channel';
 
 interface NewItem {
@@ -47,7 +46,11 @@ type ItemSource = Pick<
 @Injectable()
 export class InboxChannel implements Channel {
   readonly name = 'INBOX' as const;
-  private readonly writes = new Coalescer<InboxWrite, string>((w) => this.store(this.dataSource, w));
+  private readonly writes = new Coalescer<InboxWrite, string>({
+    maxBatch: 100,
+    maxInFlight: 1,
+    run: async (writes) => (await this.store(this.dataSource, writes)).map((id) => fulfilled(id)),
+  });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -57,7 +60,7 @@ export class InboxChannel implements Channel {
   async send(d: Delivery): Promise<SendResult> {
     const write = this.prepare(d);
     if (!write) throw new PermanentChannelError('inbox items are for people');
-    return { providerId: await this.writes.run(write) };
+    return { providerId: await this.writes.submit(write) };
   }
 
   /**
