@@ -43,7 +43,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
 
   it('an assignment reaches the assignee inbox and e-mail (Chinese, with the lead reference), the pair partner inbox', async () => {
     const leadId = `lead-${uuidv7()}`;
-    await h.registered(leadId);
+    await h.registeredAndKnown(leadId);
     const reference = `TH-20260316-${leadId.slice(-6)}`;
     await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-19T10:00:00Z' });
 
@@ -113,7 +113,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
 
   it('a deadline breach reaches the supervisor by inbox, e-mail and SMS (with the provider idempotency key)', async () => {
     const leadId = `lead-${uuidv7()}`;
-    await h.registered(leadId);
+    await h.registeredAndKnown(leadId);
     const reference = `TH-20260316-${leadId.slice(-6)}`;
     await h.produce('assessment.deadline-breached.v1', {
       leadId,
@@ -161,7 +161,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
 
   it('an outcome reaches the source system webhook with a valid signature, and a contactable reporter is handed to intake', async () => {
     const leadId = `lead-${uuidv7()}`;
-    await h.registered(leadId, { contactable: true });
+    await h.registeredAndKnown(leadId, { contactable: true });
     const reference = `TH-20260316-${leadId.slice(-6)}`;
     const closed = await h.produce('escalation.lead-closed.v1', {
       leadId,
@@ -215,7 +215,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
 
   it('Kafka redelivery of the same envelope 3x → one delivery per (event, recipient, channel), one e-mail', async () => {
     const leadId = `lead-${uuidv7()}`;
-    await h.registered(leadId);
+    await h.registeredAndKnown(leadId);
     const reference = `TH-20260316-${leadId.slice(-6)}`;
     const env = await h.assigned(leadId, { partnerId: 'p-volunteer-1', dueAt: null });
     await h.produceAgain(env);
@@ -264,7 +264,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
         .items.map((r: { id: string }) => r.id),
     ).toEqual(['action-officers-now', 'action-street']);
     const leadId = `lead-${uuidv7()}`;
-    await h.registered(leadId);
+    await h.registeredAndKnown(leadId);
     await h.produce('escalation.action-recorded.v1', {
       leadId,
       caseId: 'c',

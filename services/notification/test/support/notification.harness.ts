@@ -239,6 +239,22 @@ export class Harness {
     );
   }
 
+  /**
+   * A registration that notification has consumed: the events that follow about the lead are on other topics, which
+   * Kafka does not order among themselves, and the reference in their texts comes from the registration.
+   */
+  async registeredAndKnown(leadId: string, o: { sourceId?: string; contactable?: boolean } = {}) {
+    const env = await this.registered(leadId, o);
+    await eventually(
+      async () =>
+        (await this.sql(`SELECT 1 FROM lead_ref WHERE lead_id = $1 AND reference IS NOT NULL`, [leadId])).length
+          ? true
+          : undefined,
+      30_000,
+    );
+    return env;
+  }
+
   async sql<R = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<R[]> {
     return (await this.pg.query(text, params)).rows as R[];
   }
