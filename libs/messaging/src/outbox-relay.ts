@@ -1,4 +1,4 @@
-import type { QueryResult } from 'pg';
+import type { PoolClient, QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { KafkaBus } from './kafka-bus';
 import { rawPoolOf, withPoolClient } from '@outpost/platform';
@@ -129,9 +129,9 @@ export class OutboxRelay {
   async flush(): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.publishBatch(true);
-      total += n;
-      if (n < this.batchSize) return total;
+      const { published, full } = await this.publishBatch(true);
+      total += published;
+      if (!full) return total;
     }
   }
 
@@ -158,9 +158,9 @@ export class OutboxRelay {
     while (this.running) {
       let delay = this.pollIntervalMs;
       try {
-        const n = await this.publishBatch(false);
+        const { full } = await this.publishBatch(false);
         failures = 0;
-        if (n >= this.batchSize) continue; // more is waiting: no sleep
+        if (full) continue; // more is waiting: no sleep
         this.busyStreak = this.lockBusy ? this.busyStreak + 1 : 0;
         if (this.lockBusy && this.busyStreak <= LOCK_BUSY_QUICK_RETRIES) delay = LOCK_BUSY_RETRY_MS;
         await this.maybeCleanup();
@@ -182,60 +182,55 @@ export class OutboxRelay {
   }
 
   /**
-   * One transaction in two round trips plus the Kafka request: (BEGIN, take the batch lock, claim the oldest pending
-   * rows) → produce (acks=all) → (mark sent, COMMIT). Simple-query statements on a raw pooled connection: every value
-   * spliced in is an integer or the checked schema name. Returns rows published.
+   * One transaction per batch in two round trips plus the Kafka request: (BEGIN, take the batch lock, claim the
+   * oldest pending rows) → produce (acks=all) → (mark sent, COMMIT). When more rows are known to be waiting (the batch
+   * was full, or a commit in this process woke the relay meanwhile), the mark's round trip also begins the next batch
+   * and claims its rows (`UPDATE …; COMMIT; BEGIN; claim`): under load a batch costs one Postgres round trip, not two.
+   * Simple-query statements on a raw pooled connection: every value spliced in is an integer or the checked schema
+   * name. Returns the rows published, and whether the last batch was full (more may be waiting).
    */
-  private async publishBatch(waitForLock: boolean): Promise<number> {
+  private async publishBatch(waitForLock: boolean): Promise<{ published: number; full: boolean }> {
     return withPoolClient(rawPoolOf(this.dataSource), async (client, markBroken) => {
-      const lockArgs = `hashtext('outpost.outbox-relay'), hashtext('${this.schema}')`;
-      const lock = waitForLock
-        ? `(SELECT true FROM (SELECT pg_advisory_xact_lock(${lockArgs})) AS waited)`
-        : `pg_try_advisory_xact_lock(${lockArgs})`;
       let open = true;
+      let published = 0;
       try {
-        // The oldest pending seqs are picked from a materialised set read through outbox_pending_tx_idx from the floor
-        // on: an ORDER BY seq ... LIMIT on the table itself could be planned as a walk of the primary key from the
-        // first row ever written.
-        const [, claim] = (await client.query(
-          `BEGIN; WITH lock AS MATERIALIZED (SELECT ${lock} AS locked),
-           pending AS MATERIALIZED (
-             SELECT seq FROM ${this.table} WHERE (SELECT locked FROM lock) AND sent_at IS NULL AND tx >= '${this.floor}'::xid8
-           ),
-           oldest AS MATERIALIZED (SELECT seq FROM pending ORDER BY seq LIMIT ${this.batchSize})
-           SELECT lock.locked, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon,
-                  (SELECT count(*) FROM pending)::int AS seen,
-                  o.seq, o.topic, o.key, o.value, o.headers FROM lock LEFT JOIN LATERAL (
-             SELECT t.seq, t.topic, t.key, t.value, t.headers FROM oldest JOIN ${this.table} t ON t.seq = oldest.seq
-              WHERE t.sent_at IS NULL ORDER BY t.seq FOR UPDATE OF t SKIP LOCKED
-           ) AS o ON true`,
-        )) as unknown as [unknown, QueryResult<ClaimedRow>];
-        const rows = claim.rows.filter((r): r is ClaimedRow & { seq: string } => r.seq !== null);
-        this.lockBusy = claim.rows[0]?.locked !== true;
-        // Every pending row this snapshot saw is in this batch: once it commits, the floor may rise to the horizon.
-        const first = claim.rows[0];
-        const horizon = !this.lockBusy && first && rows.length === first.seen ? BigInt(first.horizon!) : null;
-        if (!rows.length) {
-          await client.query(this.lockBusy ? 'ROLLBACK' : 'COMMIT');
-          open = false;
+        this.pendingWake = false;
+        let claim = await this.claim(client, 'BEGIN; ', waitForLock);
+        for (;;) {
+          const rows = claim.rows.filter((r): r is ClaimedRow & { seq: string } => r.seq !== null);
+          this.lockBusy = claim.rows[0]?.locked !== true;
+          // Every pending row this snapshot saw is in this batch: once it commits, the floor may rise to the horizon.
+          const first = claim.rows[0];
+          const horizon = !this.lockBusy && first && rows.length === first.seen ? BigInt(first.horizon!) : null;
+          if (!rows.length) {
+            await client.query(this.lockBusy ? 'ROLLBACK' : 'COMMIT');
+            open = false;
+            this.raiseFloor(horizon);
+            return { published, full: false };
+          }
+          await this.bus.send(rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })));
+          if (this.crashAfterPublish?.()) {
+            // SIGKILL: no rollback, no cleanup, exactly like the machine dying; Postgres aborts the open transaction.
+            if (this.exitOnSimulatedCrash) process.kill(process.pid, 'SIGKILL');
+            throw new SimulatedCrashError();
+          }
+          const seqs = rows.map((r) => r.seq);
+          if (!seqs.every((q) => /^\d+$/.test(q))) throw new Error('outbox seq is not an integer');
+          const mark = `UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY('{${seqs.join(',')}}'::bigint[]); COMMIT`;
+          const more = this.running && (rows.length >= this.batchSize || this.pendingWake);
+          this.logger.debug?.({ schema: this.schema, count: rows.length }, 'outbox batch published');
+          if (!more) {
+            await client.query(mark);
+            open = false;
+            this.raiseFloor(horizon);
+            return { published: published + rows.length, full: rows.length >= this.batchSize };
+          }
+          this.pendingWake = false;
+          // If this fails after its COMMIT, the batch is marked and only the next claim is lost (rolled back below).
+          claim = await this.claim(client, `${mark}; BEGIN; `, waitForLock);
+          published += rows.length;
           this.raiseFloor(horizon);
-          return 0;
         }
-        await this.bus.send(rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })));
-        if (this.crashAfterPublish?.()) {
-          // SIGKILL: no rollback, no cleanup, exactly like the machine dying; Postgres aborts the open transaction.
-          if (this.exitOnSimulatedCrash) process.kill(process.pid, 'SIGKILL');
-          throw new SimulatedCrashError();
-        }
-        const seqs = rows.map((r) => r.seq);
-        if (!seqs.every((q) => /^\d+$/.test(q))) throw new Error('outbox seq is not an integer');
-        await client.query(
-          `UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY('{${seqs.join(',')}}'::bigint[]); COMMIT`,
-        );
-        open = false;
-        this.raiseFloor(horizon);
-        this.logger.debug?.({ schema: this.schema, count: rows.length }, 'outbox batch published');
-        return rows.length;
       } catch (err) {
         if (open) {
           await client.query('ROLLBACK').catch((rollbackErr: Error) => {
@@ -247,6 +242,34 @@ export class OutboxRelay {
         throw err;
       }
     });
+  }
+
+  /**
+   * Sends `prefix` (ending in BEGIN) and the claim in one simple query; returns the claim's result. The claim takes
+   * the batch lock (waiting for it, or trying) and, if it got it, the oldest pending rows, locked.
+   */
+  private async claim(client: PoolClient, prefix: string, waitForLock: boolean): Promise<QueryResult<ClaimedRow>> {
+    const lockArgs = `hashtext('outpost.outbox-relay'), hashtext('${this.schema}')`;
+    const lock = waitForLock
+      ? `(SELECT true FROM (SELECT pg_advisory_xact_lock(${lockArgs})) AS waited)`
+      : `pg_try_advisory_xact_lock(${lockArgs})`;
+    // The oldest pending seqs are picked from a materialised set read through outbox_pending_tx_idx from the floor on:
+    // an ORDER BY seq ... LIMIT on the table itself could be planned as a walk of the primary key from the first row
+    // ever written.
+    const results = (await client.query(
+      `${prefix}WITH lock AS MATERIALIZED (SELECT ${lock} AS locked),
+       pending AS MATERIALIZED (
+         SELECT seq FROM ${this.table} WHERE (SELECT locked FROM lock) AND sent_at IS NULL AND tx >= '${this.floor}'::xid8
+       ),
+       oldest AS MATERIALIZED (SELECT seq FROM pending ORDER BY seq LIMIT ${this.batchSize})
+       SELECT lock.locked, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon,
+              (SELECT count(*) FROM pending)::int AS seen,
+              o.seq, o.topic, o.key, o.value, o.headers FROM lock LEFT JOIN LATERAL (
+         SELECT t.seq, t.topic, t.key, t.value, t.headers FROM oldest JOIN ${this.table} t ON t.seq = oldest.seq
+          WHERE t.sent_at IS NULL ORDER BY t.seq FOR UPDATE OF t SKIP LOCKED
+       ) AS o ON true`,
+    )) as unknown as Array<QueryResult<ClaimedRow>>;
+    return results[results.length - 1]!;
   }
 
   private raiseFloor(horizon: bigint | null): void {

@@ -1,4 +1,5 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { rawPoolOf } from '@outpost/platform';
 import { OutboxRelay } from '../src';
 import { eventually } from '@outpost/testing';
 import {
@@ -159,6 +160,54 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
     } finally {
       await sut.stop();
     }
+  });
+
+  it('marks a batch sent and claims the next in one round trip while rows are waiting', async () => {
+    const sut = new OutboxRelay({
+      dataSource: env.dataSource,
+      schema: SCHEMA,
+      bus: env.bus,
+      batchSize: 5,
+      pollIntervalMs: 60_000,
+      logger: TEST_LOGGER,
+    });
+    await sut.flush(); // whatever earlier tests left
+    const before = (await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox`))[0]!.n;
+    // Every statement text the relay's pooled connections send from now on.
+    const texts: string[] = [];
+    const spied = new WeakSet<PoolClient>();
+    const spy = (client: PoolClient): void => {
+      if (spied.has(client)) return;
+      spied.add(client);
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+        if (typeof args[0] === 'string') texts.push(args[0]);
+        return query(...args);
+      };
+    };
+    const pool = rawPoolOf(env.dataSource);
+    pool.on('acquire', spy);
+    await sut.start();
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // idle on its one-minute poll
+      texts.length = 0;
+      // 23 rows in one commit: four full batches of 5, then 3.
+      await env.dataSource.transaction(async (tx) => {
+        for (let n = 1; n <= 23; n++) await env.outbox.add(tx, testEvent('chain', n));
+      });
+      await eventually(async () => ((await sut.backlog()) === 0 ? true : undefined), 10_000, 20);
+    } finally {
+      await sut.stop();
+      pool.off('acquire', spy);
+    }
+
+    // The relay's statements: claims (BEGIN; WITH lock …) and marks (UPDATE … SET sent_at …), alone or chained.
+    const kinds = texts
+      .filter((t) => t.startsWith('BEGIN; WITH lock') || t.startsWith(`UPDATE "${SCHEMA}".outbox SET sent_at`))
+      .map((t) => (t.startsWith('BEGIN') ? 'claim' : /; COMMIT; BEGIN; WITH lock/.test(t) ? 'mark+claim' : 'mark'));
+    expect(kinds).toEqual(['claim', 'mark+claim', 'mark+claim', 'mark+claim', 'mark+claim', 'mark']);
+    const records = (await readTopic(env.bus, TOPIC, before + 23)).filter((r) => r.eventKey === 'chain');
+    expect(records.map((r) => r.n)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
   });
 
   it('scans only rows written since its floor, and the floor never passes a transaction still running', async () => {
