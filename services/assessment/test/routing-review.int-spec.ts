@@ -108,8 +108,13 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
     expect(view.checklist.Ind).toBe('evidenced');
     expect(view.deadlines).toEqual([expect.objectContaining({ stage: 'CLAIM', status: 'RUNNING' })]);
     await eventually(() => (events(h, 'assessment.lead-assigned.v1', leadId).length ? true : undefined));
+    // Both carry the lead's public reference: a consumer may see them before the registration (another topic).
+    expect(view.reference).toMatch(/^TH-/);
     expect(events(h, 'assessment.lead-triaged.v1', leadId)).toEqual([
-      expect.objectContaining({ band: view.band, previousBand: null }),
+      expect.objectContaining({ band: view.band, previousBand: null, reference: view.reference }),
+    ]);
+    expect(events(h, 'assessment.lead-assigned.v1', leadId)).toEqual([
+      expect.objectContaining({ assigneeId: 'p-volunteer-2', reference: view.reference }),
     ]);
   });
 
@@ -181,7 +186,7 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
       expect.arrayContaining(['B1', 'B5', 'D1', 'D2']),
     );
     const alert = await eventually(() => events(h, 'assessment.lead-alerted.v1', leadId)[0]);
-    expect(alert).toMatchObject({ kind: 'RED_BAND', band: 'red' });
+    expect(alert).toMatchObject({ kind: 'RED_BAND', band: 'red', reference: view.reference });
     expect(alert.notify).toContainEqual({ personId: 'p-supervisor-1', role: 'SUPERVISOR' });
     const queue = await h.app.inject({
       method: 'GET',

@@ -111,6 +111,27 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
     expect((await h.request('GET', `/v1/deliveries?leadId=${leadId}`, sentinel)).statusCode).toBe(403);
   });
 
+  it('an assignment consumed before its registration is addressed by the reference it carries', async () => {
+    // Registration and assignment are on different topics, which Kafka does not order among themselves.
+    const leadId = `lead-${uuidv7()}`;
+    const reference = `TH-20260316-${leadId.slice(-6)}`;
+    await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-19T10:00:00Z', reference });
+
+    const mail = await eventually(
+      () => smtp.to('p-sentinel-1@outpost.test').find((m) => m.subject.includes(reference)),
+      30_000,
+    );
+    expect(mail.subject).toBe(`【前哨】新线索 ${reference} 已分派`);
+    const [lead] = await h.sql<{ reference: string | null }>(`SELECT reference FROM lead_ref WHERE lead_id = $1`, [
+      leadId,
+    ]);
+    expect(lead?.reference).toBe(reference);
+
+    // The registration arriving afterwards changes nothing that was sent, and keeps the reference.
+    await h.registeredAndKnown(leadId);
+    expect(smtp.to('p-sentinel-1@outpost.test').filter((m) => m.subject.includes(leadId))).toHaveLength(0);
+  });
+
   it('a deadline breach reaches the supervisor by inbox, e-mail and SMS (with the provider idempotency key)', async () => {
     const leadId = `lead-${uuidv7()}`;
     await h.registeredAndKnown(leadId);

@@ -24,6 +24,8 @@ export const scoreLineSchema = z.object({
 export const leadTriagedV1 = z.object({
   leadId: z.string(),
   assessmentId: z.string(),
+  /** The lead's public reference (TH-…), so consumers can address the lead without its registration (optional, added after v1 was first published). */
+  reference: z.string().nullable().optional(),
   status: leadStatusSchema,
   score: z.number(),
   band: bandSchema,
@@ -38,6 +40,8 @@ export type LeadTriagedV1 = z.infer<typeof leadTriagedV1>;
 export const leadAssignedV1 = z.object({
   leadId: z.string(),
   assessmentId: z.string(),
+  /** The lead's public reference (TH-…), so consumers can address the lead without its registration (optional, added after v1 was first published). */
+  reference: z.string().nullable().optional(),
   status: leadStatusSchema,
   assigneeId: z.string().nullable(),
   assigneeName: z.string().nullable(),
@@ -117,6 +121,8 @@ export const leadTransitionedV1 = z.object({
 export const leadAlertedV1 = z.object({
   leadId: z.string(),
   assessmentId: z.string(),
+  /** The lead's public reference (TH-…), so consumers can address the lead without its registration (optional, added after v1 was first published). */
+  reference: z.string().nullable().optional(),
   status: leadStatusSchema,
   kind: z.enum(['RED_BAND', 'BAND_RAISED']),
   band: bandSchema,

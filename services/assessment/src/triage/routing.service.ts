@@ -146,6 +146,7 @@ export class RoutingService {
     return {
       leadId: a.leadId,
       assessmentId: a.id,
+      reference: a.reference,
       status: a.status,
       assigneeId: a.assigneeId,
       assigneeName: a.assigneeName,
@@ -187,6 +188,7 @@ export class RoutingService {
           payload: {
             leadId: a.leadId,
             assessmentId: a.id,
+            reference: a.reference,
             status: a.status,
             kind,
             band: a.band,

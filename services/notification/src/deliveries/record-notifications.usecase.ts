@@ -265,11 +265,21 @@ function leadFacts(event: EventEnvelope<Topic>): Partial<Omit<LeadRef, 'leadId'>
     }
     case 'assessment.lead-triaged.v1': {
       const t = event.payload as EventEnvelope<'assessment.lead-triaged.v1'>['payload'];
-      return { band: t.band, gridIds: t.gridIds, streetCode: t.streetCode ?? undefined, status };
+      return {
+        reference: t.reference ?? undefined,
+        band: t.band,
+        gridIds: t.gridIds,
+        streetCode: t.streetCode ?? undefined,
+        status,
+      };
     }
     case 'assessment.lead-assigned.v1': {
       const a = event.payload as EventEnvelope<'assessment.lead-assigned.v1'>['payload'];
-      return { assigneeId: a.assigneeId, partnerId: a.partnerId, status };
+      return { reference: a.reference ?? undefined, assigneeId: a.assigneeId, partnerId: a.partnerId, status };
+    }
+    case 'assessment.lead-alerted.v1': {
+      const a = event.payload as EventEnvelope<'assessment.lead-alerted.v1'>['payload'];
+      return { reference: a.reference ?? undefined, status };
     }
     case 'intake.lead-linked.v1':
     case 'intake.evidence-added.v1':

@@ -3,7 +3,7 @@ import { bandLabel, decisionLabel, localTime, redactSensitive, statusLabel, type
 
 export interface TemplateContext {
   eventType: string;
-  /** The lead's public reference (TH-…); the lead id when the registration was never seen. */
+  /** The lead's public reference (TH-…); the lead id when neither the registration nor the event carried it. */
   reference: string;
   occurredAt: string;
   payload: Record<string, unknown>;

@@ -222,8 +222,11 @@ export class Harness {
     );
   }
 
-  /** assessment.lead-assigned.v1: the lead routed to the pair pair-1, assignee p-sentinel-1 (陈一). */
-  async assigned(leadId: string, o: { partnerId: string | null; dueAt: string | null }) {
+  /**
+   * assessment.lead-assigned.v1: the lead routed to the pair pair-1, assignee p-sentinel-1 (陈一). Without `reference`
+   * the event is as assessment published it before the field existed.
+   */
+  async assigned(leadId: string, o: { partnerId: string | null; dueAt: string | null; reference?: string }) {
     return this.produce('assessment.lead-assigned.v1', leadAssignedPayload(leadId, o));
   }
 

@@ -140,6 +140,7 @@ export class TriageLeadUsecase {
     return {
       leadId: a.leadId,
       assessmentId: a.id,
+      reference: a.reference,
       status: a.status,
       score: a.score,
       band: a.band,
