@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { rawPoolOf } from '@outpost/platform';
-import { OutboxRelay } from '../src';
+import { OutboxRelay, type OutboxRelayOptions } from '../src';
 import { eventually } from '@outpost/testing';
 import {
   expectOrderedPerKey,
@@ -25,6 +25,10 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
   });
   afterAll(async () => env.close());
 
+  /** A relay on the test schema; each test sets what it varies. */
+  const relay = (o: Partial<OutboxRelayOptions> = {}) =>
+    new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, logger: TEST_LOGGER, ...o });
+
   it('publishes committed rows in order per key and never publishes rows of a rolled-back transaction', async () => {
     // Interleave keys across transactions; one transaction in three rolls back after writing its rows.
     const expected: Array<{ key: string; n: number }> = [];
@@ -47,13 +51,7 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
         });
       if (!rollback) expected.push(...rows);
     }
-    const sut = new OutboxRelay({
-      dataSource: env.dataSource,
-      schema: SCHEMA,
-      bus: env.bus,
-      batchSize: 7,
-      logger: TEST_LOGGER,
-    });
+    const sut = relay({ batchSize: 7 });
     expect(await sut.backlog()).toBe(expected.length);
 
     expect(await sut.flush()).toBe(expected.length);
@@ -74,17 +72,7 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
 
   it('two relays running at once publish every row exactly once, in order per key', async () => {
     const topicBefore = (await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox`))[0]!.n;
-    const relays = [1, 2].map(
-      () =>
-        new OutboxRelay({
-          dataSource: env.dataSource,
-          schema: SCHEMA,
-          bus: env.bus,
-          batchSize: 5,
-          pollIntervalMs: 20,
-          logger: TEST_LOGGER,
-        }),
-    );
+    const relays = [1, 2].map(() => relay({ batchSize: 5, pollIntervalMs: 20 }));
     await Promise.all(relays.map((r) => r.start()));
     const written: string[] = [];
     try {
@@ -111,13 +99,7 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
   });
 
   it('is woken by a commit in this process that wrote outbox rows, not by the poll interval', async () => {
-    const sut = new OutboxRelay({
-      dataSource: env.dataSource,
-      schema: SCHEMA,
-      bus: env.bus,
-      pollIntervalMs: 60_000,
-      logger: TEST_LOGGER,
-    });
+    const sut = relay({ pollIntervalMs: 60_000 });
     await sut.start();
     try {
       await new Promise((r) => setTimeout(r, 300)); // let it go idle on its (one-minute) poll
@@ -163,14 +145,7 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
   });
 
   it('marks a batch sent and claims the next in one round trip while rows are waiting', async () => {
-    const sut = new OutboxRelay({
-      dataSource: env.dataSource,
-      schema: SCHEMA,
-      bus: env.bus,
-      batchSize: 5,
-      pollIntervalMs: 60_000,
-      logger: TEST_LOGGER,
-    });
+    const sut = relay({ batchSize: 5, pollIntervalMs: 60_000 });
     await sut.flush(); // whatever earlier tests left
     const before = (await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox`))[0]!.n;
     // Every statement text the relay's pooled connections send from now on.
@@ -211,7 +186,7 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
   });
 
   it('scans only rows written since its floor, and the floor never passes a transaction still running', async () => {
-    const sut = new OutboxRelay({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus, logger: TEST_LOGGER });
+    const sut = relay();
     await sut.flush(); // whatever earlier tests left
     const commitOne = (n: number) => env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('floor', n)));
     // A transaction that writes its row now and commits only after several batches have gone out.
@@ -246,12 +221,7 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
   it('deletes sent rows past the retention and keeps pending ones', async () => {
     await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('retention', 1)));
     await env.sql(`UPDATE ${SCHEMA}.outbox SET sent_at = now() - interval '2 days' WHERE sent_at IS NOT NULL`);
-    const sut = new OutboxRelay({
-      dataSource: env.dataSource,
-      schema: SCHEMA,
-      bus: env.bus,
-      retentionMs: 24 * 3600_000,
-    });
+    const sut = relay({ retentionMs: 24 * 3600_000 });
 
     const deleted = await sut.cleanup();
 
