@@ -62,6 +62,11 @@ export class SmtpSink {
   readonly messages: ReceivedMail[] = [];
   /** SMTP connections accepted so far (a pooled client reuses one for many messages). */
   connections = 0;
+  /**
+   * Connection errors seen, e.g. ECONNRESET when a client holding a pooled connection is killed: a real mail server
+   * logs these and goes on; without a listener the server's 'error' event would end the whole test process.
+   */
+  readonly connectionErrors: Error[] = [];
   private server!: SMTPServer;
   port = 0;
 
@@ -91,6 +96,7 @@ export class SmtpSink {
         });
       },
     });
+    this.server.on('error', (err: Error) => this.connectionErrors.push(err));
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
     this.port = (this.server.server.address() as AddressInfo).port;
   }
