@@ -57,16 +57,17 @@ describe('notification: a new inbox item and its inbox-item-added event are one 
         attempts: number;
         provider_id: string | null;
         sent_at: Date | null;
+        created_at: Date;
         xmin: string;
       }>(
-        `SELECT id, status, attempts, provider_id, sent_at, xmin::text AS xmin FROM delivery
+        `SELECT id, status, attempts, provider_id, sent_at, created_at, xmin::text AS xmin FROM delivery
          WHERE event_id = $1 AND channel = 'INBOX' ORDER BY recipient`,
         [assigned.id],
       );
       return rows.length === 2 ? rows : undefined;
     }, 30_000);
-    const items = await h.sql<{ id: string; delivery_id: string; xmin: string }>(
-      `SELECT id, delivery_id, xmin::text AS xmin FROM inbox_item WHERE event_id = $1`,
+    const items = await h.sql<{ id: string; delivery_id: string; created_at: Date; xmin: string }>(
+      `SELECT id, delivery_id, created_at, xmin::text AS xmin FROM inbox_item WHERE event_id = $1`,
       [assigned.id],
     );
     const [inboxRow] = await h.sql<{ xmin: string }>(`SELECT xmin::text AS xmin FROM inbox WHERE event_id = $1`, [
@@ -76,15 +77,17 @@ describe('notification: a new inbox item and its inbox-item-added event are one 
       const item = items.find((i) => i.delivery_id === d.id);
       expect(item).toBeDefined();
       expect(d).toMatchObject({ status: 'SENT', attempts: 1, provider_id: item!.id });
-      expect(d.sent_at).toBeInstanceOf(Date);
+      // Created, sent and shown in the inbox at one time: when the event was handled.
+      expect(d.sent_at).toEqual(item!.created_at);
+      expect(d.created_at).toEqual(item!.created_at);
       // Delivery, item and the consumer's inbox row (the event marked as handled) were written by one transaction.
       expect(d.xmin).toBe(item!.xmin);
       expect(d.xmin).toBe(inboxRow!.xmin);
-      const history = await h.sql<{ status: string }>(
-        `SELECT status FROM delivery_history WHERE delivery_id = $1 ORDER BY seq`,
+      const history = await h.sql<{ status: string; at: Date }>(
+        `SELECT status, at FROM delivery_history WHERE delivery_id = $1 ORDER BY seq`,
         [d.id],
       );
-      expect(history.map((x) => x.status)).toEqual(['SENT']);
+      expect(history).toEqual([{ status: 'SENT', at: item!.created_at }]);
       expect(await h.app.get(DeliveryQueues).jobState('INBOX', d.id)).toBeNull();
     }
 

@@ -107,10 +107,11 @@ export class DeliveryRepository {
   }
 
   /**
-   * insert() for all the deliveries of one event in one statement (one round trip however many recipients). Returns
+   * insert() for the deliveries of a consumer batch in one statement (one round trip however many recipients), each
+   * created (and, recorded as SENT, sent) at its own `createdAt`: when its event was handled, as its inbox item. Returns
    * the ids actually inserted (a row whose (event, recipient, channel) already exists is left out).
    */
-  async insertMany(tx: EntityManager, ds: NewDelivery[], now: Date): Promise<Set<string>> {
+  async insertMany(tx: EntityManager, ds: Array<NewDelivery & { createdAt: Date }>): Promise<Set<string>> {
     if (!ds.length) return new Set();
     const input = ds.map((d, ord) => ({
       id: d.id,
@@ -127,6 +128,7 @@ export class DeliveryRepository {
       not_before: d.notBefore,
       last_error: d.lastError ?? null,
       provider_id: d.providerId ?? null,
+      created_at: d.createdAt,
       detail:
         d.lastError ??
         (d.notBefore
@@ -141,18 +143,18 @@ export class DeliveryRepository {
          SELECT * FROM json_to_recordset($1::json) AS x(
            id uuid, event_id uuid, event_type text, lead_id text, recipient text, channel text, rule_ids text[],
            urgent boolean, status text, subject text, body text, not_before timestamptz, last_error text,
-           provider_id text, detail text, ord int)
+           provider_id text, created_at timestamptz, detail text, ord int)
        ), ins AS (
          INSERT INTO delivery (id, event_id, event_type, lead_id, recipient, channel, rule_ids, urgent, status, subject, body, not_before, last_error, provider_id, attempts, sent_at, created_at, updated_at)
          SELECT id, event_id, event_type, lead_id, recipient, channel, rule_ids, urgent, status, subject, body, not_before, last_error, provider_id,
-                CASE WHEN status = 'SENT' THEN 1 ELSE 0 END, CASE WHEN status = 'SENT' THEN $2::timestamptz END, $2, $2
+                CASE WHEN status = 'SENT' THEN 1 ELSE 0 END, CASE WHEN status = 'SENT' THEN created_at END, created_at, created_at
          FROM input ORDER BY ord
          ON CONFLICT ON CONSTRAINT delivery_once DO NOTHING RETURNING id
        )
        INSERT INTO delivery_history (delivery_id, status, at, detail)
-       SELECT i.id, i.status, $2, i.detail FROM input i JOIN ins ON ins.id = i.id ORDER BY i.ord
+       SELECT i.id, i.status, i.created_at, i.detail FROM input i JOIN ins ON ins.id = i.id ORDER BY i.ord
        RETURNING delivery_id`,
-      [JSON.stringify(input), now],
+      [JSON.stringify(input)],
     );
     return new Set(rows.map((r) => r.delivery_id));
   }

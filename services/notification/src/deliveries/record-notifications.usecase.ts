@@ -17,6 +17,9 @@ import { renderMessage } from '../templates/templates';
 import { WebhookEndpointRepository } from '../webhooks/webhook-endpoint.repository';
 import { DeliveryQueues } from './delivery-queues';
 import { DeliveryRepository, type NewDelivery } from './delivery.repository';
+
+/** A delivery as recorded: created when its event was handled (its inbox item, if any, carries the same time). */
+type RecordedDelivery = NewDelivery & { createdAt: Date };
 import { sendNotBefore } from './quiet-hours';
 import { webhookBody } from './webhook-payload';
 
@@ -92,8 +95,8 @@ export class RecordNotificationsUseCase {
   }
 
   /** Delivery rows, the inbox items of those recorded as SENT, and (after the commit) the jobs of the PENDING ones. */
-  private async insertDeliveries(tx: EntityManager, rows: NewDelivery[], items: InboxWrite[]): Promise<void> {
-    const inserted = await this.deliveries.insertMany(tx, rows, this.clock.now());
+  private async insertDeliveries(tx: EntityManager, rows: RecordedDelivery[], items: InboxWrite[]): Promise<void> {
+    const inserted = await this.deliveries.insertMany(tx, rows);
     // A redelivered event's rows exist already (delivery_once): nothing new, and no second item.
     const fresh = items.filter((w) => inserted.has(w.item.delivery_id));
     if (fresh.length) await this.inbox.store(tx, fresh);
@@ -144,7 +147,7 @@ export class RecordNotificationsUseCase {
     const now = this.clock.now();
     const reference = lead?.reference ?? event.leadId ?? '—';
 
-    const rows: NewDelivery[] = [];
+    const rows: RecordedDelivery[] = [];
     const items: InboxWrite[] = [];
     for (const p of plan.deliveries) {
       const base = {
@@ -156,8 +159,9 @@ export class RecordNotificationsUseCase {
         channel: p.channel,
         ruleIds: p.ruleIds,
         urgent: p.urgent,
+        createdAt: now,
       };
-      let row: NewDelivery;
+      let row: RecordedDelivery;
       if (p.recipient.kind === 'source') {
         const sourceId = p.recipient.sourceId;
         const hasEndpoint = await this.perTx(tx, `endpoint:${sourceId}`, () => this.endpoints.hasActive(tx, sourceId));
@@ -197,7 +201,7 @@ export class RecordNotificationsUseCase {
       }
       if (row.channel === 'INBOX' && row.status === 'PENDING') {
         // In-app: the item is written with this transaction (built here, in the event's context), the delivery SENT.
-        const write = this.inbox.prepare({ ...row, createdAt: now });
+        const write = this.inbox.prepare(row);
         if (write) {
           row = { ...row, status: 'SENT', providerId: write.item.id };
           items.push(write);
@@ -235,7 +239,7 @@ interface BatchState {
   known: Set<string>;
   /** touched: an event of the batch merged facts into it (only those are written). */
   leads: Map<string, FoldedLead & { touched: boolean }>;
-  deliveries: NewDelivery[];
+  deliveries: RecordedDelivery[];
   /** Inbox items of the deliveries recorded as SENT, written once the rows are. */
   items: InboxWrite[];
 }
