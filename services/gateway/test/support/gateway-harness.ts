@@ -4,6 +4,7 @@ import { KafkaBus, Outbox } from '@outpost/messaging';
 import { createServiceApp, importPublicKey, verifyInternalToken, type Principal } from '@outpost/platform';
 import {
   createTestDatabase,
+  eventually,
   leadAssignedPayload,
   leadRegisteredPayload,
   placementOn,
@@ -251,7 +252,7 @@ export class GatewayHarness {
     topic: T,
     payload: PayloadOf<T>,
     o: { leadId?: string | null; key?: string; actor?: Actor; occurredAt?: Date } = {},
-  ): Promise<void> {
+  ): Promise<string> {
     const producer = topic.split('.')[0] as ServiceName;
     const now = o.occurredAt;
     const outbox = now
@@ -273,6 +274,18 @@ export class GatewayHarness {
         },
       },
     ]);
+    return env.id;
+  }
+
+  /** Waits until the read model has applied every one of these events (its inbox holds their ids). */
+  async applied(eventIds: string[], timeoutMs = 40_000): Promise<void> {
+    await eventually(async () => {
+      const [row] = await this.query<{ n: number }>(
+        `SELECT count(DISTINCT event_id)::int AS n FROM inbox WHERE event_id = ANY($1::uuid[])`,
+        [eventIds],
+      );
+      return row?.n === eventIds.length ? true : undefined;
+    }, timeoutMs);
   }
 
   /**
