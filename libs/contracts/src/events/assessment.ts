@@ -24,7 +24,10 @@ export const scoreLineSchema = z.object({
 export const leadTriagedV1 = z.object({
   leadId: z.string(),
   assessmentId: z.string(),
-  /** The lead's public reference (TH-…), so consumers can address the lead without its registration (optional, added after v1 was first published). */
+  /**
+   * The lead's public reference (TH-…): a consumer may see this event before the registration, which is on another
+   * topic (optional, added after v1 was first published).
+   */
   reference: z.string().nullable().optional(),
   status: leadStatusSchema,
   score: z.number(),
@@ -40,7 +43,10 @@ export type LeadTriagedV1 = z.infer<typeof leadTriagedV1>;
 export const leadAssignedV1 = z.object({
   leadId: z.string(),
   assessmentId: z.string(),
-  /** The lead's public reference (TH-…), so consumers can address the lead without its registration (optional, added after v1 was first published). */
+  /**
+   * The lead's public reference (TH-…): a consumer may see this event before the registration, which is on another
+   * topic (optional, added after v1 was first published).
+   */
   reference: z.string().nullable().optional(),
   status: leadStatusSchema,
   assigneeId: z.string().nullable(),
@@ -121,7 +127,10 @@ export const leadTransitionedV1 = z.object({
 export const leadAlertedV1 = z.object({
   leadId: z.string(),
   assessmentId: z.string(),
-  /** The lead's public reference (TH-…), so consumers can address the lead without its registration (optional, added after v1 was first published). */
+  /**
+   * The lead's public reference (TH-…): a consumer may see this event before the registration, which is on another
+   * topic (optional, added after v1 was first published).
+   */
   reference: z.string().nullable().optional(),
   status: leadStatusSchema,
   kind: z.enum(['RED_BAND', 'BAND_RAISED']),

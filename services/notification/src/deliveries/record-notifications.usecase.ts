@@ -17,11 +17,11 @@ import { renderMessage } from '../templates/templates';
 import { WebhookEndpointRepository } from '../webhooks/webhook-endpoint.repository';
 import { DeliveryQueues } from './delivery-queues';
 import { DeliveryRepository, type NewDelivery } from './delivery.repository';
+import { sendNotBefore } from './quiet-hours';
+import { webhookBody } from './webhook-payload';
 
 /** A delivery as recorded: created when its event was handled (its inbox item, if any, carries the same time). */
 type RecordedDelivery = NewDelivery & { createdAt: Date };
-import { sendNotBefore } from './quiet-hours';
-import { webhookBody } from './webhook-payload';
 
 /**
  * For one consumed event, inside the consumer's transaction (which also writes the inbox row): fold the lead's routing
