@@ -1,6 +1,6 @@
 import { eventually } from '@outpost/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { ADMIN, Harness, OPERATOR, personPrincipal } from './support/notification.harness';
+import { ADMIN, Harness, OPERATOR, personPrincipal, referenceOf } from './support/notification.harness';
 import { HttpReceiver } from './support/http-receiver';
 import { SmtpSink } from './support/smtp-sink';
 
@@ -43,8 +43,8 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
 
   it('an assignment reaches the assignee inbox and e-mail (Chinese, with the lead reference), the pair partner inbox', async () => {
     const leadId = `lead-${uuidv7()}`;
-    await h.registeredAndKnown(leadId);
-    const reference = `TH-20260316-${leadId.slice(-6)}`;
+    await h.registered(leadId);
+    const reference = referenceOf(leadId);
     await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-19T10:00:00Z' });
 
     const mail = await eventually(
@@ -114,8 +114,8 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
   it('an assignment consumed before its registration is addressed by the reference it carries', async () => {
     // Registration and assignment are on different topics, which Kafka does not order among themselves.
     const leadId = `lead-${uuidv7()}`;
-    const reference = `TH-20260316-${leadId.slice(-6)}`;
-    await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-19T10:00:00Z', reference });
+    const reference = referenceOf(leadId);
+    await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-19T10:00:00Z' });
 
     const mail = await eventually(
       () => smtp.to('p-sentinel-1@outpost.test').find((m) => m.subject.includes(reference)),
@@ -135,7 +135,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
   it('a deadline breach reaches the supervisor by inbox, e-mail and SMS (with the provider idempotency key)', async () => {
     const leadId = `lead-${uuidv7()}`;
     await h.registeredAndKnown(leadId);
-    const reference = `TH-20260316-${leadId.slice(-6)}`;
+    const reference = referenceOf(leadId);
     await h.produce('assessment.deadline-breached.v1', {
       leadId,
       deadlineId: `dl-${leadId}`,
@@ -183,7 +183,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
   it('an outcome reaches the source system webhook with a valid signature, and a contactable reporter is handed to intake', async () => {
     const leadId = `lead-${uuidv7()}`;
     await h.registeredAndKnown(leadId, { contactable: true });
-    const reference = `TH-20260316-${leadId.slice(-6)}`;
+    const reference = referenceOf(leadId);
     const closed = await h.produce('escalation.lead-closed.v1', {
       leadId,
       caseId: 'case-1',
@@ -236,8 +236,8 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
 
   it('Kafka redelivery of the same envelope 3x → one delivery per (event, recipient, channel), one e-mail', async () => {
     const leadId = `lead-${uuidv7()}`;
-    await h.registeredAndKnown(leadId);
-    const reference = `TH-20260316-${leadId.slice(-6)}`;
+    await h.registered(leadId);
+    const reference = referenceOf(leadId);
     const env = await h.assigned(leadId, { partnerId: 'p-volunteer-1', dueAt: null });
     await h.produceAgain(env);
     await h.produceAgain(env);

@@ -44,7 +44,7 @@ describe('notification: a new inbox item and its inbox-item-added event are one 
   /** A new lead, registered and assigned to the pair (sentinel and volunteer each get an inbox item). */
   const newAssignedLead = async () => {
     const leadId = `lead-${uuidv7()}`;
-    await h.registeredAndKnown(leadId);
+    await h.registered(leadId);
     return { leadId, assigned: await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-19T10:00:00Z' }) };
   };
 

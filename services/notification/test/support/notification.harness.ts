@@ -23,6 +23,8 @@ import { HttpReceiver } from './http-receiver';
 import { SmtpSink } from './smtp-sink';
 
 export const SYSTEM: Actor = { type: 'system', name: 'router' };
+/** The public reference the harness's registration (and assignment) gives a lead. */
+export const referenceOf = (leadId: string): string => `TH-20260316-${leadId.slice(-6).padStart(6, '0')}`;
 export const ADMIN = principal({
   userId: 'p-admin-1',
   roles: ['ADMIN'],
@@ -223,18 +225,21 @@ export class Harness {
   }
 
   /**
-   * assessment.lead-assigned.v1: the lead routed to the pair pair-1, assignee p-sentinel-1 (陈一). Without `reference`
-   * the event is as assessment published it before the field existed.
+   * assessment.lead-assigned.v1: the lead routed to the pair pair-1, assignee p-sentinel-1 (陈一), with the lead's
+   * reference as assessment publishes it (so it does not depend on the registration having been consumed first).
    */
-  async assigned(leadId: string, o: { partnerId: string | null; dueAt: string | null; reference?: string }) {
-    return this.produce('assessment.lead-assigned.v1', leadAssignedPayload(leadId, o));
+  async assigned(leadId: string, o: { partnerId: string | null; dueAt: string | null }) {
+    return this.produce(
+      'assessment.lead-assigned.v1',
+      leadAssignedPayload(leadId, { reference: referenceOf(leadId), ...o }),
+    );
   }
 
   async registered(leadId: string, o: { sourceId?: string; contactable?: boolean } = {}) {
     return this.produce(
       'intake.lead-registered.v1',
       leadRegisteredPayload(leadId, {
-        reference: `TH-20260316-${leadId.slice(-6).padStart(6, '0')}`,
+        reference: referenceOf(leadId),
         sourceId: o.sourceId ?? 'src-patrol',
         reporter: { anonymous: !o.contactable, contactable: !!o.contactable },
       }),
@@ -244,7 +249,8 @@ export class Harness {
 
   /**
    * A registration that notification has consumed: the events that follow about the lead are on other topics, which
-   * Kafka does not order among themselves, and the reference in their texts comes from the registration.
+   * Kafka does not order among themselves, and the reference in the texts of those that do not carry it (deadlines,
+   * escalation's events) comes from the registration.
    */
   async registeredAndKnown(leadId: string, o: { sourceId?: string; contactable?: boolean } = {}) {
     const env = await this.registered(leadId, o);
