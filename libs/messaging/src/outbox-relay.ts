@@ -79,6 +79,8 @@ export class OutboxRelay {
   private readonly logger: LoggerLike;
   private readonly crashAfterPublish?: () => boolean;
   private readonly exitOnSimulatedCrash: boolean;
+  /** The batch lock of this schema: waited for (flush) or tried (the loop). */
+  private readonly lockSql: { wait: string; try: string };
 
   private running = false;
   private loop: Promise<void> | null = null;
@@ -103,6 +105,11 @@ export class OutboxRelay {
     this.logger = o.logger ?? SILENT_LOGGER;
     this.crashAfterPublish = o.crashAfterPublish;
     this.exitOnSimulatedCrash = o.exitOnSimulatedCrash ?? false;
+    const lockArgs = `hashtext('outpost.outbox-relay'), hashtext('${o.schema}')`;
+    this.lockSql = {
+      wait: `(SELECT true FROM (SELECT pg_advisory_xact_lock(${lockArgs})) AS waited)`,
+      try: `pg_try_advisory_xact_lock(${lockArgs})`,
+    };
   }
 
   /** Starts the background loop (woken by this process's commits, plus polling); returns once it is running. */
@@ -217,13 +224,13 @@ export class OutboxRelay {
           const seqs = rows.map((r) => r.seq);
           if (!seqs.every((q) => /^\d+$/.test(q))) throw new Error('outbox seq is not an integer');
           const mark = `UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY('{${seqs.join(',')}}'::bigint[]); COMMIT`;
-          const more = this.running && (rows.length >= this.batchSize || this.pendingWake);
+          const full = rows.length >= this.batchSize;
           this.logger.debug?.({ schema: this.schema, count: rows.length }, 'outbox batch published');
-          if (!more) {
+          if (!this.running || !(full || this.pendingWake)) {
             await client.query(mark);
             open = false;
             this.raiseFloor(horizon);
-            return { published: published + rows.length, full: rows.length >= this.batchSize };
+            return { published: published + rows.length, full };
           }
           this.pendingWake = false;
           // If this fails after its COMMIT, the batch is marked and only the next claim is lost (rolled back below).
@@ -249,10 +256,7 @@ export class OutboxRelay {
    * the batch lock (waiting for it, or trying) and, if it got it, the oldest pending rows, locked.
    */
   private async claim(client: PoolClient, prefix: string, waitForLock: boolean): Promise<QueryResult<ClaimedRow>> {
-    const lockArgs = `hashtext('outpost.outbox-relay'), hashtext('${this.schema}')`;
-    const lock = waitForLock
-      ? `(SELECT true FROM (SELECT pg_advisory_xact_lock(${lockArgs})) AS waited)`
-      : `pg_try_advisory_xact_lock(${lockArgs})`;
+    const lock = waitForLock ? this.lockSql.wait : this.lockSql.try;
     // The oldest pending seqs are picked from a materialised set read through outbox_pending_tx_idx from the floor on:
     // an ORDER BY seq ... LIMIT on the table itself could be planned as a walk of the primary key from the first row
     // ever written.
