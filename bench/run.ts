@@ -690,7 +690,7 @@ async function notificationSection(stack: Stack): Promise<void> {
     // records a delivery and a job per webhook; the queue is resumed once all are recorded and the consumer is idle.
     // Until 2026-11-28 the two overlapped, and the figure included consuming the 4 events of every delivery.
     const webhookQueue = new Queue(`${notif.env.NOTIFICATION_QUEUE_PREFIX}-webhook`, {
-      connection: { url: stack.redisUrl, maxRetriesPerRequest: null },
+      connection: stack.bullConnection(),
     });
     await webhookQueue.pause();
     await notif.start();
@@ -767,7 +767,7 @@ async function waitUntilRecorded(
 }
 
 async function bullNoop(stack: Stack, n: number): Promise<number> {
-  const connection = { url: stack.redisUrl, maxRetriesPerRequest: null };
+  const connection = stack.bullConnection();
   const name = `bench-noop-${stack.tag}`;
   const q = new Queue(name, { connection });
   await q.addBulk(

@@ -167,6 +167,11 @@ export class Stack {
     return (await this.pool.query(text, params)).rows as T[];
   }
 
+  /** Connection options for a BullMQ queue or worker on this stack's Redis (BullMQ requires no per-request retry limit). */
+  bullConnection(): { url: string; maxRetriesPerRequest: null } {
+    return { url: this.redisUrl, maxRetriesPerRequest: null };
+  }
+
   /** The Redis server's pid (from INFO), for CPU accounting; undefined when Redis does not say. */
   async redisPid(): Promise<number | undefined> {
     const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
