@@ -10,6 +10,9 @@ const SOURCE_SECRET = 'patrol-system-shared-secret-0001';
 
 describe('notification: events reach the right people by inbox, e-mail, SMS and signed webhook (real stack)', () => {
   const smtp = new SmtpSink();
+  /** The first e-mail to `to` whose subject contains `text`, once it has arrived. */
+  const mailWith = (to: string, text: string) =>
+    eventually(() => smtp.to(to).find((m) => m.subject.includes(text)), 30_000);
   const sms = new HttpReceiver();
   const source = new HttpReceiver();
   let h: Harness;
@@ -47,10 +50,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
     const reference = referenceOf(leadId);
     await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-19T10:00:00Z' });
 
-    const mail = await eventually(
-      () => smtp.to('p-sentinel-1@outpost.test').find((m) => m.subject.includes(reference)),
-      30_000,
-    );
+    const mail = await mailWith('p-sentinel-1@outpost.test', reference);
     expect(mail.subject).toBe(`【前哨】新线索 ${reference} 已分派`);
     expect(mail.text).toContain(`线索 ${reference} 已分派，请及时核查处理。办理期限：2026-03-19 18:00。`);
     expect(mail.text).toContain(`线索编号：${reference}`);
@@ -117,10 +117,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
     const reference = referenceOf(leadId);
     await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-19T10:00:00Z' });
 
-    const mail = await eventually(
-      () => smtp.to('p-sentinel-1@outpost.test').find((m) => m.subject.includes(reference)),
-      30_000,
-    );
+    const mail = await mailWith('p-sentinel-1@outpost.test', reference);
     expect(mail.subject).toBe(`【前哨】新线索 ${reference} 已分派`);
     const [lead] = await h.sql<{ reference: string | null }>(`SELECT reference FROM lead_ref WHERE lead_id = $1`, [
       leadId,
@@ -145,10 +142,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
       notify: [{ personId: 'p-street-1', role: 'STREET_RESPONSIBLE' }],
       legalBasis: null,
     });
-    const mail = await eventually(
-      () => smtp.to('p-supervisor-1@outpost.test').find((m) => m.subject.includes(reference)),
-      30_000,
-    );
+    const mail = await mailWith('p-supervisor-1@outpost.test', reference);
     expect(mail.subject).toBe(`【前哨】【超期】线索 ${reference}`);
     const text = await eventually(
       () =>
@@ -177,7 +171,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
       30_000,
     );
     // The street responsible person named in the ladder hears of it too.
-    await eventually(() => smtp.to('p-street-1@outpost.test').find((m) => m.subject.includes(reference)), 30_000);
+    await mailWith('p-street-1@outpost.test', reference);
   });
 
   it('an outcome reaches the source system webhook with a valid signature, and a contactable reporter is handed to intake', async () => {
@@ -241,7 +235,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
     const env = await h.assigned(leadId, { partnerId: 'p-volunteer-1', dueAt: null });
     await h.produceAgain(env);
     await h.produceAgain(env);
-    await eventually(() => smtp.to('p-sentinel-1@outpost.test').find((m) => m.subject.includes(reference)), 30_000);
+    await mailWith('p-sentinel-1@outpost.test', reference);
     // A later event on the same lead (same partition) proves the repeats were consumed before we count.
     const marker = await h.produce('assessment.lead-transitioned.v1', {
       leadId,
@@ -314,10 +308,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
     );
     const run = await h.request('POST', '/v1/digest/run', OPERATOR);
     expect(run.json().digests).toBeGreaterThanOrEqual(1);
-    const digest = await eventually(
-      () => smtp.to('p-street-1@outpost.test').find((m) => m.subject.includes('每日汇总')),
-      30_000,
-    );
+    const digest = await mailWith('p-street-1@outpost.test', '每日汇总');
     expect(digest.text).toContain(`线索 TH-20260316-${leadId.slice(-6)} 新增处置措施`);
     expect((await h.request('POST', '/v1/digest/run', OPERATOR)).json()).toEqual({ digests: 0, items: 0 });
   });
