@@ -4,7 +4,8 @@
  * requests. Writes bench/results/faults-<time>.json and bench/results/faults-summary.md; exits 1 on any failure.
  *
  * Dangerous faults on this shared machine are opt-in: Postgres restart only in full mode with FAULTS_ALLOW_PG_RESTART=1.
- * Redis and Kafka faults use a private redis-server and a private broker (127.0.0.1:19092), never the shared ones.
+ * Redis and Kafka faults use a private redis-server and a private broker (on free ports), never the shared ones;
+ * both are killed when the driver exits, however it exits.
  */
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';

@@ -1,13 +1,13 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { check, waitForQuiescence, type CheckReport } from './checker';
 import { caseArbitrary, runFuzz, targetsOf, type FuzzReport } from './fuzz';
 import { leadBody } from './lead-body';
-import { freePort, pidAlive, REPO_ROOT, sleep, type ServiceName } from './proc';
+import { freePort, killAtExit, pidAlive, pidFromFile, REPO_ROOT, sleep, type ServiceName } from './proc';
 import { BANK_KEY, BANK_SOURCE_ID, Stack } from './stack';
 
 const exec = promisify(execFile);
@@ -79,7 +79,7 @@ async function startRedis(dir: string, port: number): Promise<() => number | nul
     join(dir, 'logs', 'redis.log'),
   ]);
   for (let i = 0; i < 50 && !existsSync(pidfile); i++) await sleep(100);
-  return () => (existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8').trim()) : null);
+  return () => pidFromFile(pidfile);
 }
 
 /** A private Kafka broker (never the shared 9092 one) for the broker-kill fault. */
@@ -204,10 +204,14 @@ export async function runFaultSuite(o: FaultSuiteOptions): Promise<FaultSuiteRep
   // Private Redis (always: cheap, and the Redis fault must not touch the shared one).
   const redisPort = await freePort();
   const redisPid = await startRedis(dir, redisPort);
+  killAtExit(redisPid);
   let kafkaBrokers = '127.0.0.1:9092';
-  const kport = 19092;
-  const kctl = 19093;
+  // Free ports, not fixed ones: a run never collides with another engineer's suite (or a leftover of its own).
+  const kport = await freePort();
+  const kctl = await freePort();
+  const brokerPid = () => pidFromFile(join(dir, 'kafka', 'broker.pid'));
   if (useOwnKafka) {
+    killAtExit(brokerPid);
     log(`starting a private Kafka broker on ${kport}`);
     await exec('bash', [join(REPO_ROOT, 'deploy/local/kafka.sh'), 'start'], { env: kafkaEnv(dir, kport, kctl) });
     kafkaBrokers = `127.0.0.1:${kport}`;
@@ -342,8 +346,7 @@ export async function runFaultSuite(o: FaultSuiteOptions): Promise<FaultSuiteRep
         await startRedis(dir, redisPort);
         note = `private redis-server on ${redisPort} killed -9, restarted after 3 s (empty: no persistence)`;
       } else if (f === 'kafka-restart') {
-        const pidfile = join(dir, 'kafka', 'broker.pid');
-        const pid = existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8').trim()) : 0;
+        const pid = brokerPid() ?? 0;
         if (pid) process.kill(pid, 'SIGKILL');
         while (pidAlive(pid)) await sleep(100);
         await sleep(3000);

@@ -63,16 +63,40 @@ export function pidAlive(pid: number | undefined): boolean {
 
 /** Every service process this run started: killed when the driver exits, however it exits (no orphans on Ctrl-C). */
 const LIVE = new Set<ChildProcess>();
+/** Daemons started outside Node's child handles (a private redis-server, a private broker): their pids, when known. */
+const DAEMONS = new Set<() => number | null>();
 let exitHooked = false;
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  // 'exit' also follows an uncaught exception, where no finally block runs: only synchronous work is possible here.
+  process.once('exit', () => {
+    for (const c of LIVE) c.kill('SIGKILL');
+    for (const pidOf of DAEMONS) {
+      const pid = pidOf();
+      if (pid && pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+}
 function track(child: ChildProcess): void {
   LIVE.add(child);
   child.once('exit', () => LIVE.delete(child));
-  if (exitHooked) return;
-  exitHooked = true;
-  process.once('exit', () => {
-    for (const c of LIVE) c.kill('SIGKILL');
-  });
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+  hookExit();
+}
+
+/**
+ * Kills the daemon `pidOf` names (read at exit: it may have been restarted since) when the driver exits, however it
+ * exits: a driver that crashed used to leave its private broker and Redis running, and the next run could not start.
+ */
+export function killAtExit(pidOf: () => number | null): void {
+  DAEMONS.add(pidOf);
+  hookExit();
+}
+
+/** The pid a pidfile holds, or null when there is none. */
+export function pidFromFile(pidfile: string): number | null {
+  return existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8').trim()) || null : null;
 }
 
 /** The Node flags every service runs with, from deploy/service-node-flags (as `npm start` runs them). */
