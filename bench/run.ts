@@ -402,6 +402,11 @@ async function auditSection(stack: Stack): Promise<void> {
       note:
         `the same rows read with no work per row: ${v.readOnlyEntriesPerSec} entries/s (verification at ` +
         `${round(v.verifyEntriesPerSec / v.readOnlyEntriesPerSec)} of that read alone); ` +
+        (v.serverOutputEntriesPerSec === null
+          ? `Postgres's own output not measured (${v.serverOutputUnmeasured}); `
+          : `Postgres alone writing the same rows to /dev/null (COPY, no client): ${v.serverOutputEntriesPerSec} ` +
+            `entries/s, a ceiling of ${round(v.serverOutputEntriesPerSec / v.rawSha256EntriesPerSec)} on the ratio ` +
+            `while it runs on one core; `) +
         `cold first run ${v.coldVerifyEntriesPerSec} entries/s; vs createHash per entry (the baseline before ` +
         `2026-11-27) ${v.createHashEntriesPerSec}/s: ratio ${round(v.verifyEntriesPerSec / v.createHashEntriesPerSec, 3)}`,
     });

@@ -1,5 +1,7 @@
 import { createHash, hash } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import { RAW_AUDIT_COLUMNS } from './raw-audit-row';
+import { sqlIdent } from './sql-identifier';
 import { readAuditLogRows, verifyAuditLog } from './verify-audit-log';
 
 export interface VerifyThroughput {
@@ -29,6 +31,13 @@ export interface VerifyThroughput {
    */
   readOnlyMs: number;
   readOnlyEntriesPerSec: number;
+  /**
+   * Postgres alone producing the same rows in the same order, written to /dev/null on the server (COPY, best of
+   * `runs`): no socket, no client. Any verifier that reads the log from Postgres is bounded by it. Null when the role
+   * may not write server files (superuser or pg_write_server_files), with the reason.
+   */
+  serverOutputEntriesPerSec: number | null;
+  serverOutputUnmeasured?: string;
   /** How much of the verification time is hashing (rawSha256Ms / verifyMs). */
   hashShare: number;
 }
@@ -61,6 +70,7 @@ export async function measureVerifyThroughput(
     readRows = await readAuditLogRows(ds, schema);
     readOnlyMs = Math.min(readOnlyMs, performance.now() - t0);
   }
+  const server = await serverOutputMs(ds, schema, runs);
   const strings: string[] = [];
   await verifyAuditLog(db, schema, [], { onHashInput: (s) => strings.push(s) });
   const inputs = strings.map((s) => Buffer.from(s));
@@ -90,8 +100,30 @@ export async function measureVerifyThroughput(
     createHashEntriesPerSec: perSec(inputs.length, createHashMs),
     readOnlyMs: Math.round(readOnlyMs),
     readOnlyEntriesPerSec: perSec(readRows, readOnlyMs),
+    serverOutputEntriesPerSec: 'ms' in server ? perSec(readRows, server.ms) : null,
+    ...('reason' in server ? { serverOutputUnmeasured: server.reason } : {}),
     hashShare: report.durationMs > 0 ? Math.round((rawSha256Ms / report.durationMs) * 1000) / 1000 : 0,
   };
+}
+
+/** Best time of Postgres writing the verifier's rows to /dev/null itself, or why it could not. */
+async function serverOutputMs(
+  ds: DataSource,
+  schema: string,
+  runs: number,
+): Promise<{ ms: number } | { reason: string }> {
+  const sql = `COPY (SELECT ${RAW_AUDIT_COLUMNS} FROM ${sqlIdent(schema, 'schema')}.audit_log ORDER BY chain, seq) TO '/dev/null'`;
+  const allowed = (await ds.query(
+    `SELECT rolsuper OR pg_has_role(current_user, 'pg_write_server_files', 'USAGE') AS ok FROM pg_roles WHERE rolname = current_user`,
+  )) as Array<{ ok: boolean }>;
+  if (!allowed[0]?.ok) return { reason: 'the role may not write server files' };
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < Math.max(1, runs); i++) {
+    const t0 = performance.now();
+    await ds.query(sql);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return { ms: best };
 }
 
 function bestMs(runs: number, fn: () => void): number {
