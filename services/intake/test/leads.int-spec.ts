@@ -11,8 +11,17 @@ import {
   uscc,
   type IntakeHarness,
 } from './intake-fixture';
+import { LeadRepository } from '../src/leads/lead.repository';
 
 jest.setTimeout(120_000);
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  Plans?: PlanNode[];
+}
+/** Every node of an EXPLAIN (FORMAT JSON) plan. */
+const planNodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(planNodes)];
 
 describe('intake: leads over HTTP', () => {
   let h: IntakeHarness;
@@ -373,6 +382,47 @@ describe('intake: leads over HTTP', () => {
       ),
     );
     expect(pair.map((r) => r.json().status).sort()).toEqual(['LINKED', 'REPORTED']);
+  });
+
+  it('finds the open leads sharing a key by index probes, with custom and generic plans alike, on a large table', async () => {
+    // No table statistics here (autovacuum off, as on every development machine). As plain joins, the registration read
+    // then guessed that 5 % of subject_key matched and hash-joined a full scan of `lead`: one scan per duplicate report.
+    const read = (h.app.get(LeadRepository) as unknown as { readSql(): string }).readSql();
+    await h.pg.query('BEGIN');
+    try {
+      // 4,000 more leads (and a key each), rolled back at the end: enough for a scan to look cheap only if misjudged.
+      await h.pg.query(`
+        INSERT INTO lead (id, reference, source_id, request_hash, source_channel, reported_at, title, description,
+                          subjects, location, placement, grid_ids, unresolved, estimates, channels, external_refs,
+                          confidentiality, reporter_anonymous, reporter_contactable, screening)
+        SELECT gen_random_uuid(), 'PLAN-' || g, l.source_id, l.request_hash, l.source_channel, l.reported_at, l.title,
+               l.description, l.subjects, l.location, l.placement, l.grid_ids, l.unresolved, l.estimates, l.channels,
+               l.external_refs, l.confidentiality, l.reporter_anonymous, l.reporter_contactable, l.screening
+          FROM (SELECT * FROM lead LIMIT 1) AS l, generate_series(1, 4000) AS g`);
+      await h.pg.query(
+        `INSERT INTO subject_key (key, lead_id) SELECT 'plan:' || reference, id FROM lead WHERE reference LIKE 'PLAN-%'`,
+      );
+      await h.pg.query(`PREPARE registration_read_probe(jsonb) AS ${read}`);
+      const doc = JSON.stringify({
+        keys: ['plan:PLAN-17', 'plan:PLAN-2048', 'name:没有这个主体'],
+        idempotency: [{ scope: 'probe', key: 'k1' }],
+        sourceRefs: [{ source: 'demo-bank-icbc-th', ref: 'r1' }],
+        references: 1,
+      });
+      for (const mode of ['force_custom_plan', 'force_generic_plan']) {
+        await h.pg.query(`SET LOCAL plan_cache_mode = ${mode}`);
+        const plan = (await h.pg.query(`EXPLAIN (FORMAT JSON) EXECUTE registration_read_probe('${doc}')`)).rows[0][
+          'QUERY PLAN'
+        ][0].Plan as PlanNode;
+        const scanned = planNodes(plan)
+          .filter((n) => n['Node Type'] === 'Seq Scan' && ['lead', 'subject_key'].includes(n['Relation Name'] ?? ''))
+          .map((n) => n['Relation Name']);
+        expect({ mode, scanned }).toEqual({ mode, scanned: [] });
+      }
+    } finally {
+      await h.pg.query('ROLLBACK');
+      await h.pg.query('DEALLOCATE ALL'); // PREPARE is not undone by ROLLBACK (this is the test's own connection)
+    }
   });
 
   it('files leads from sentinels through the gateway token (gateway source, filedBy, PATROL by default)', async () => {

@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditLog, type AuditEntry, type ChainHead } from '@outpost/audit';
 import { type LeadStatus, type Placement, type ScreeningHit, type ScreeningResult } from '@outpost/contracts';
 import { Outbox, type EventEnvelope } from '@outpost/messaging';
-import { dollarQuoted, rawPoolOf, withPoolClient } from '@outpost/platform';
+import { dollarQuoted, rawPoolOf, SessionStatement, withPoolClient } from '@outpost/platform';
 
 /** A lead ready to insert: validated, screened, placed, reporter sealed. */
 export interface NewLeadRow {
@@ -273,11 +273,18 @@ export class LeadRepository {
     .map(([c, t]) => `${c} ${t}`)
     .join(', ');
 
+  /** The registration's read and write, prepared per connection (their data is one jsonb document, $1). */
+  private readonly read: SessionStatement;
+  private readonly write: SessionStatement;
+
   constructor(
     private readonly db: DataSource,
     private readonly audit: AuditLog,
     private readonly outbox: Outbox,
-  ) {}
+  ) {
+    this.read = new SessionStatement('intake_registration_read', ['jsonb'], this.readSql());
+    this.write = new SessionStatement('intake_registration_write', ['jsonb'], this.writeSql());
+  }
 
   /**
    * One registration transaction for a group of leads, on its own pooled connection, in TWO round trips whatever the
@@ -285,8 +292,8 @@ export class LeadRepository {
    * carrying their data as dollar-quoted JSON documents, so nothing waits for a separate BEGIN, bind or COMMIT trip.
    * The locks (ids sorted: no deadlock) serialise every registration touching one of these subjects, idempotency keys
    * or source references until it commits; the read is a later statement, so its snapshot sees what they committed.
-   * Plain pg, no entity manager; every statement is planned for the tables as they are (a prepared statement planned
-   * once while `lead` held a handful of rows would seq-scan it forever after; with autovacuum off nothing re-plans it).
+   * Plain pg, no entity manager. The read and the write are SQL-prepared on each connection (SessionStatement: no
+   * planning on every group, and a fresh plan every thousand runs as the tables grow).
    * `decide` turns what was read into what to write (null: nothing, only COMMIT). Rolls back if anything throws.
    */
   async registerGroup<T>(
@@ -300,14 +307,19 @@ export class LeadRepository {
       : '';
     return withPoolClient(rawPoolOf(this.db), async (client, markBroken) => {
       try {
-        const results = (await client.query(`BEGIN; ${locks}${this.readSql(query)}`)) as unknown as QueryResult[];
+        const readSql = this.read.sql(client, [dollarQuoted(JSON.stringify(query))]);
+        const results = (await client.query(`BEGIN; ${locks}${readSql}`)) as unknown as QueryResult[];
         const { write, result } = decide(await this.toRead(client, results[results.length - 1]!.rows[0] as ReadRow));
         await client.query(
-          write ? `${this.writeSql(write)}; ${this.audit.moveHeadSql(write.audit)}; COMMIT` : 'COMMIT',
+          write
+            ? `${this.write.sql(client, [this.writeDocument(write)])}; ${this.audit.moveHeadSql(write.audit)}; COMMIT`
+            : 'COMMIT',
         );
         if (write) this.outbox.committed(); // wake this process's relay (no NOTIFY: it would serialise commits)
         return result;
       } catch (err) {
+        this.read.forget(client);
+        this.write.forget(client);
         // A connection whose ROLLBACK fails is unusable: the pool must discard it, not hand it to the next request.
         await client.query('ROLLBACK').catch(markBroken);
         throw err;
@@ -317,28 +329,31 @@ export class LeadRepository {
 
   /**
    * Open unlinked leads sharing any key (row-locked), taken idempotency keys and source references, references, and a
-   * free audit chain head. The head is taken after the primaries' row locks (its condition needs `p`), so a
+   * free audit chain head. Every lookup is a LATERAL subquery that the planner may not flatten (OFFSET 0, FOR UPDATE):
+   * each is an index probe per key whatever the estimates say. (As plain joins, Postgres without table statistics
+   * guessed 5 % of subject_key would match and hash-joined a full scan of `lead` for every group with a match: one
+   * scan per duplicate report, growing with the table; and a cached generic plan could keep such a choice.) The head is taken after the primaries' row locks (its condition needs `p`), so a
    * transaction never waits for a lead while holding a head: subject locks → primary rows → head, as in AuditLog.append.
    */
-  private readSql(q: RegistrationQuery): string {
-    const doc = dollarQuoted(JSON.stringify(q));
-    return `WITH q AS MATERIALIZED (SELECT ${doc}::jsonb AS d),
+  private readSql(): string {
+    return `WITH q AS MATERIALIZED (SELECT $1::jsonb AS d),
       cand AS (
-        SELECT l.id, array_agg(sk.key ORDER BY sk.key) AS keys
-          FROM subject_key sk JOIN lead l ON l.id = sk.lead_id
-         WHERE sk.key = ANY(ARRAY(SELECT jsonb_array_elements_text(d->'keys') FROM q)) AND l.primary_lead_id IS NULL AND l.open
-         GROUP BY l.id
+        SELECT sk.lead_id AS id, array_agg(sk.key ORDER BY sk.key) AS keys
+          FROM (SELECT DISTINCT jsonb_array_elements_text(d->'keys') AS key FROM q) AS k,
+               LATERAL (SELECT sk.key, sk.lead_id FROM subject_key sk WHERE sk.key = k.key OFFSET 0) AS sk,
+               LATERAL (SELECT 1 FROM lead l WHERE l.id = sk.lead_id AND l.primary_lead_id IS NULL AND l.open OFFSET 0) AS o
+         GROUP BY sk.lead_id
       ), p AS (
         SELECT l.id, l.reference, l.screening, l.report_count, l.received_at, cand.keys
-          FROM lead l JOIN cand ON cand.id = l.id FOR UPDATE OF l
+          FROM cand, LATERAL (SELECT * FROM lead l WHERE l.id = cand.id FOR UPDATE) AS l
       ), taken AS (
         SELECT 'i' AS kind, l.idempotency_scope AS a, l.idempotency_key AS b
-          FROM q, jsonb_to_recordset(d->'idempotency') AS x(scope text, key text)
-          JOIN lead l ON l.idempotency_scope = x.scope AND l.idempotency_key = x.key
+          FROM q, jsonb_to_recordset(d->'idempotency') AS x(scope text, key text),
+               LATERAL (SELECT * FROM lead l WHERE l.idempotency_scope = x.scope AND l.idempotency_key = x.key OFFSET 0) AS l
         UNION ALL
         SELECT 'r', l.source_id, l.source_ref
-          FROM q, jsonb_to_recordset(d->'sourceRefs') AS x(source text, ref text)
-          JOIN lead l ON l.source_id = x.source AND l.source_ref = x.ref
+          FROM q, jsonb_to_recordset(d->'sourceRefs') AS x(source text, ref text),
+               LATERAL (SELECT * FROM lead l WHERE l.source_id = x.source AND l.source_ref = x.ref OFFSET 0) AS l
       ), h AS (${this.audit.freeHeadSql('(SELECT count(*) FROM p) >= 0')})
       SELECT (SELECT array_agg(${NEXT_REFERENCE} ORDER BY n)
                 FROM (SELECT nextval('lead_reference_seq') AS n FROM q, generate_series(1, (d->>'references')::int)) s) AS refs,
@@ -380,17 +395,9 @@ export class LeadRepository {
    * statement. The read found every idempotency key and source reference free under their locks, so a unique
    * violation here fails the whole group (the caller retries its leads one by one).
    */
-  private writeSql(w: RegistrationWrite): string {
-    const doc = dollarQuoted(
-      JSON.stringify({
-        leads: w.leads.map(leadRecord),
-        bumps: [...w.bumps].map(([id, n]) => ({ id, n })),
-        audit: this.audit.appendRecords(w.audit),
-        events: this.outbox.records(w.events),
-      }),
-    );
+  private writeSql(): string {
     const cols = this.leadColumns;
-    return `WITH q AS MATERIALIZED (SELECT ${doc}::jsonb AS d),
+    return `WITH q AS MATERIALIZED (SELECT $1::jsonb AS d),
       x AS MATERIALIZED (SELECT r.* FROM q, jsonb_to_recordset(d->'leads') AS r(${this.leadRecordset})),
       ins AS (INSERT INTO lead (${cols}) SELECT ${cols} FROM x),
       keys AS (INSERT INTO subject_key (key, lead_id) SELECT k, x.id FROM x, unnest(x.subject_keys) AS k),
@@ -401,6 +408,18 @@ export class LeadRepository {
       ), ${this.audit.appendFromJsonSql('audit', "(SELECT d->'audit' FROM q)")},
       ${this.outbox.insertFromJsonSql('event', "(SELECT d->'events' FROM q)")}
       SELECT 1`;
+  }
+
+  /** The write's document ($1 of writeSql), as a dollar-quoted literal. */
+  private writeDocument(w: RegistrationWrite): string {
+    return dollarQuoted(
+      JSON.stringify({
+        leads: w.leads.map(leadRecord),
+        bumps: [...w.bumps].map(([id, n]) => ({ id, n })),
+        audit: this.audit.appendRecords(w.audit),
+        events: this.outbox.records(w.events),
+      }),
+    );
   }
 
   /** The lead an Idempotency-Key or source reference already names (for replies to retries). */
