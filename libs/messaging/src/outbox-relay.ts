@@ -1,7 +1,7 @@
 import type { PoolClient, QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { KafkaBus } from './kafka-bus';
-import { rawPoolOf, withPoolClient } from '@outpost/platform';
+import { rawPoolOf, SessionStatement, withPoolClient } from '@outpost/platform';
 import { errorFields, SILENT_LOGGER, type LoggerLike } from './logger';
 import { onOutboxCommitted, wakeRelaysAfterCommit } from './outbox-wake';
 import { quoteIdent } from './sql-identifier';
@@ -79,8 +79,10 @@ export class OutboxRelay {
   private readonly logger: LoggerLike;
   private readonly crashAfterPublish?: () => boolean;
   private readonly exitOnSimulatedCrash: boolean;
-  /** The batch lock of this schema: waited for (flush) or tried (the loop). */
-  private readonly lockSql: { wait: string; try: string };
+  /** The claim, taking the batch lock of this schema by waiting (flush) or trying (the loop); $1 = the floor. */
+  private readonly claimStatement: { wait: SessionStatement; try: SessionStatement };
+  /** Marks rows sent; $1 = their seqs. */
+  private readonly markStatement: SessionStatement;
 
   private running = false;
   private loop: Promise<void> | null = null;
@@ -106,10 +108,34 @@ export class OutboxRelay {
     this.crashAfterPublish = o.crashAfterPublish;
     this.exitOnSimulatedCrash = o.exitOnSimulatedCrash ?? false;
     const lockArgs = `hashtext('outpost.outbox-relay'), hashtext('${o.schema}')`;
-    this.lockSql = {
-      wait: `(SELECT true FROM (SELECT pg_advisory_xact_lock(${lockArgs})) AS waited)`,
-      try: `pg_try_advisory_xact_lock(${lockArgs})`,
+    // SQL-prepared per connection (no planning per batch). Every read is an index probe whatever the plan: the pending
+    // seqs come from outbox_pending_tx_idx from the floor on, and each is then locked by primary key (an ORDER BY seq
+    // LIMIT on the table could walk the primary key from the first row ever written; a join could scan it).
+    const claim = (lock: string) => `WITH lock AS MATERIALIZED (SELECT ${lock} AS locked),
+       pending AS MATERIALIZED (
+         SELECT seq FROM ${this.table} WHERE (SELECT locked FROM lock) AND sent_at IS NULL AND tx >= $1
+       ),
+       oldest AS MATERIALIZED (SELECT seq FROM pending ORDER BY seq LIMIT ${this.batchSize})
+       SELECT lock.locked, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon,
+              (SELECT count(*) FROM pending)::int AS seen,
+              o.seq, o.topic, o.key, o.value, o.headers FROM lock LEFT JOIN LATERAL (
+         SELECT t.seq, t.topic, t.key, t.value, t.headers FROM oldest, LATERAL (
+           SELECT * FROM ${this.table} t WHERE t.seq = oldest.seq AND t.sent_at IS NULL FOR UPDATE SKIP LOCKED
+         ) AS t ORDER BY t.seq
+       ) AS o ON true`;
+    this.claimStatement = {
+      wait: new SessionStatement(
+        'outbox_claim_wait',
+        ['xid8'],
+        claim(`(SELECT true FROM (SELECT pg_advisory_xact_lock(${lockArgs})) AS waited)`),
+      ),
+      try: new SessionStatement('outbox_claim_try', ['xid8'], claim(`pg_try_advisory_xact_lock(${lockArgs})`)),
     };
+    this.markStatement = new SessionStatement(
+      'outbox_mark',
+      ['bigint[]'],
+      `UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY($1)`,
+    );
   }
 
   /** Starts the background loop (woken by this process's commits, plus polling); returns once it is running. */
@@ -223,7 +249,7 @@ export class OutboxRelay {
           }
           const seqs = rows.map((r) => r.seq);
           if (!seqs.every((q) => /^\d+$/.test(q))) throw new Error('outbox seq is not an integer');
-          const mark = `UPDATE ${this.table} SET sent_at = now() WHERE seq = ANY('{${seqs.join(',')}}'::bigint[]); COMMIT`;
+          const mark = `${this.markStatement.sql(client, [`'{${seqs.join(',')}}'`])}; COMMIT`;
           const full = rows.length >= this.batchSize;
           this.logger.debug?.({ schema: this.schema, count: rows.length }, 'outbox batch published');
           if (!this.running || !(full || this.pendingWake)) {
@@ -239,6 +265,9 @@ export class OutboxRelay {
           this.raiseFloor(horizon);
         }
       } catch (err) {
+        // Whether the statements this connection was sent got prepared is unknown: prepare them afresh next time.
+        for (const statement of [this.claimStatement.wait, this.claimStatement.try, this.markStatement])
+          statement.forget(client);
         if (open) {
           await client.query('ROLLBACK').catch((rollbackErr: Error) => {
             // The connection is usually what failed (Postgres rolls back on disconnect): the pool must discard it.
@@ -256,22 +285,9 @@ export class OutboxRelay {
    * the batch lock (waiting for it, or trying) and, if it got it, the oldest pending rows, locked.
    */
   private async claim(client: PoolClient, prefix: string, waitForLock: boolean): Promise<QueryResult<ClaimedRow>> {
-    const lock = waitForLock ? this.lockSql.wait : this.lockSql.try;
-    // The oldest pending seqs are picked from a materialised set read through outbox_pending_tx_idx from the floor on:
-    // an ORDER BY seq ... LIMIT on the table itself could be planned as a walk of the primary key from the first row
-    // ever written.
+    const claim = waitForLock ? this.claimStatement.wait : this.claimStatement.try;
     const results = (await client.query(
-      `${prefix}WITH lock AS MATERIALIZED (SELECT ${lock} AS locked),
-       pending AS MATERIALIZED (
-         SELECT seq FROM ${this.table} WHERE (SELECT locked FROM lock) AND sent_at IS NULL AND tx >= '${this.floor}'::xid8
-       ),
-       oldest AS MATERIALIZED (SELECT seq FROM pending ORDER BY seq LIMIT ${this.batchSize})
-       SELECT lock.locked, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon,
-              (SELECT count(*) FROM pending)::int AS seen,
-              o.seq, o.topic, o.key, o.value, o.headers FROM lock LEFT JOIN LATERAL (
-         SELECT t.seq, t.topic, t.key, t.value, t.headers FROM oldest JOIN ${this.table} t ON t.seq = oldest.seq
-          WHERE t.sent_at IS NULL ORDER BY t.seq FOR UPDATE OF t SKIP LOCKED
-       ) AS o ON true`,
+      `${prefix}${claim.sql(client, [`'${this.floor}'::xid8`])}`,
     )) as unknown as Array<QueryResult<ClaimedRow>>;
     return results[results.length - 1]!;
   }

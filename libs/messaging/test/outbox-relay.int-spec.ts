@@ -1,5 +1,5 @@
-import type { Pool, PoolClient } from 'pg';
-import { rawPoolOf } from '@outpost/platform';
+import { Client, type Pool, type PoolClient } from 'pg';
+import { rawPoolOf, type SessionStatement } from '@outpost/platform';
 import { OutboxRelay, type OutboxRelayOptions } from '../src';
 import { eventually } from '@outpost/testing';
 import {
@@ -12,6 +12,16 @@ import {
   TOPIC,
   type MessagingTestEnv,
 } from './messaging-test.support';
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Index Cond'?: string;
+  Plans?: PlanNode[];
+}
+/** Every node of an EXPLAIN (FORMAT JSON) plan. */
+const planNodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(planNodes)];
 
 // The project-level testTimeout in jest.config.js is not applied by Jest to projects; set it here.
 jest.setTimeout(60_000);
@@ -176,10 +186,11 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
       pool.off('acquire', spy);
     }
 
-    // The relay's statements: claims (BEGIN; WITH lock …) and marks (UPDATE … SET sent_at …), alone or chained.
+    // The relay's statements: claims (BEGIN; [PREPARE …;] EXECUTE outbox_claim…) and marks (… EXECUTE outbox_mark…;
+    // COMMIT), alone or chained.
     const kinds = texts
-      .filter((t) => t.startsWith('BEGIN; WITH lock') || t.startsWith(`UPDATE "${SCHEMA}".outbox SET sent_at`))
-      .map((t) => (t.startsWith('BEGIN') ? 'claim' : /; COMMIT; BEGIN; WITH lock/.test(t) ? 'mark+claim' : 'mark'));
+      .filter((t) => /^BEGIN; .*EXECUTE outbox_claim_/s.test(t) || /^[^;]*outbox_mark_/.test(t))
+      .map((t) => (t.startsWith('BEGIN') ? 'claim' : /; COMMIT; BEGIN; /.test(t) ? 'mark+claim' : 'mark'));
     expect(kinds).toEqual(['claim', 'mark+claim', 'mark+claim', 'mark+claim', 'mark+claim', 'mark']);
     const records = (await readTopic(env.bus, TOPIC, before + 23)).filter((r) => r.eventKey === 'chain');
     expect(records.map((r) => r.n)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
@@ -216,6 +227,52 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
     expect(await sut.flush()).toBe(0);
     expect(await sut.backlog()).toBe(1);
     await env.sql(`UPDATE ${SCHEMA}.outbox SET sent_at = now() WHERE sent_at IS NULL`); // leave nothing pending
+  });
+
+  it('claims and marks by index probes, with custom and generic plans alike, among many sent rows', async () => {
+    // No table statistics here (autovacuum off, as on every development machine); a generic plan is kept for many runs.
+    const sut = relay() as unknown as {
+      claimStatement: { wait: SessionStatement; try: SessionStatement };
+      markStatement: SessionStatement;
+    };
+    const client = new Client({ connectionString: env.db.adminUrl }); // its own session: the probes die with it
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      // 20,000 sent rows and three pending ones, rolled back at the end.
+      await client.query(`
+        INSERT INTO ${SCHEMA}.outbox (id, topic, key, value, sent_at)
+        SELECT gen_random_uuid(), 'probe', 'k' || g, repeat('x', 500), CASE WHEN g <= 20000 THEN now() END
+          FROM generate_series(1, 20003) AS g`);
+      const statements = {
+        claim_wait: { s: sut.claimStatement.wait, arg: `'1'::xid8` },
+        claim_try: { s: sut.claimStatement.try, arg: `'1'::xid8` },
+        mark: { s: sut.markStatement, arg: `'{1,2,3}'::bigint[]` },
+      };
+      const found: Record<string, string[]> = {};
+      for (const [name, { s, arg }] of Object.entries(statements)) {
+        await client.query(`PREPARE relay_probe_${name}(${name === 'mark' ? 'bigint[]' : 'xid8'}) AS ${s.body}`);
+        for (const mode of ['force_custom_plan', 'force_generic_plan']) {
+          await client.query(`SET LOCAL plan_cache_mode = ${mode}`);
+          const explained = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE relay_probe_${name}(${arg})`);
+          const plan = (explained.rows[0] as { 'QUERY PLAN': Array<{ Plan: PlanNode }> })['QUERY PLAN'][0]!.Plan;
+          const nodes = planNodes(plan);
+          found[`${name} ${mode}`] = nodes
+            .filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'outbox')
+            .map((n) => n['Relation Name']!);
+          // The claim reads pending rows from the floor on through the partial index (the floor bounds the walk).
+          if (name !== 'mark')
+            expect(nodes.map((n) => `${n['Index Name']} ${n['Index Cond']}`)).toContainEqual(
+              expect.stringMatching(/^outbox_pending_tx_idx \(tx >= /),
+            );
+        }
+      }
+      expect(Object.values(found).flat()).toEqual([]);
+      expect(Object.keys(found)).toHaveLength(6);
+    } finally {
+      await client.query('ROLLBACK');
+      await client.end();
+    }
   });
 
   it('deletes sent rows past the retention and keeps pending ones', async () => {

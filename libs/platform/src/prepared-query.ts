@@ -71,7 +71,7 @@ export class SessionStatement {
   constructor(
     private readonly name: string,
     private readonly types: string[],
-    private readonly body: string,
+    readonly body: string,
     private readonly maxRunsPerPlan = 1024,
   ) {
     if (!/^[a-z_][a-z0-9_]{0,40}$/.test(name)) throw new Error(`SessionStatement: bad name ${name}`);
