@@ -1,7 +1,7 @@
 import { Client, type Pool, type PoolClient } from 'pg';
 import { rawPoolOf, type SessionStatement } from '@outpost/platform';
 import { OutboxRelay, type OutboxRelayOptions } from '../src';
-import { eventually } from '@outpost/testing';
+import { eventually, planNodesOf } from '@outpost/testing';
 import {
   expectOrderedPerKey,
   readTopic,
@@ -12,16 +12,6 @@ import {
   TOPIC,
   type MessagingTestEnv,
 } from './messaging-test.support';
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  Plans?: PlanNode[];
-}
-/** Every node of an EXPLAIN (FORMAT JSON) plan. */
-const planNodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(planNodes)];
 
 // The project-level testTimeout in jest.config.js is not applied by Jest to projects; set it here.
 jest.setTimeout(60_000);
@@ -254,9 +244,7 @@ describe('OutboxRelay (real Postgres + Kafka)', () => {
         await client.query(`PREPARE relay_probe_${name}(${name === 'mark' ? 'bigint[]' : 'xid8'}) AS ${s.body}`);
         for (const mode of ['force_custom_plan', 'force_generic_plan']) {
           await client.query(`SET LOCAL plan_cache_mode = ${mode}`);
-          const explained = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE relay_probe_${name}(${arg})`);
-          const plan = (explained.rows[0] as { 'QUERY PLAN': Array<{ Plan: PlanNode }> })['QUERY PLAN'][0]!.Plan;
-          const nodes = planNodes(plan);
+          const nodes = await planNodesOf(client, `EXECUTE relay_probe_${name}(${arg})`);
           found[`${name} ${mode}`] = nodes
             .filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'outbox')
             .map((n) => n['Relation Name']!);

@@ -3,3 +3,4 @@ export * from './auth';
 export * from './http-receiver';
 export * from './smtp-sink';
 export * from './events';
+export * from './plans';

@@ -1,5 +1,5 @@
 import { parsePayload, TOPICS } from '@outpost/contracts';
-import { bearer, eventually, principal } from '@outpost/testing';
+import { bearer, eventually, planNodesOf, principal } from '@outpost/testing';
 import {
   BANK_KEY,
   collect,
@@ -14,14 +14,6 @@ import {
 import { LeadRepository } from '../src/leads/lead.repository';
 
 jest.setTimeout(120_000);
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  Plans?: PlanNode[];
-}
-/** Every node of an EXPLAIN (FORMAT JSON) plan. */
-const planNodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(planNodes)];
 
 describe('intake: leads over HTTP', () => {
   let h: IntakeHarness;
@@ -411,10 +403,7 @@ describe('intake: leads over HTTP', () => {
       });
       for (const mode of ['force_custom_plan', 'force_generic_plan']) {
         await h.pg.query(`SET LOCAL plan_cache_mode = ${mode}`);
-        const plan = (await h.pg.query(`EXPLAIN (FORMAT JSON) EXECUTE registration_read_probe('${doc}')`)).rows[0][
-          'QUERY PLAN'
-        ][0].Plan as PlanNode;
-        const scanned = planNodes(plan)
+        const scanned = (await planNodesOf(h.pg, `EXECUTE registration_read_probe('${doc}')`))
           .filter((n) => n['Node Type'] === 'Seq Scan' && ['lead', 'subject_key'].includes(n['Relation Name'] ?? ''))
           .map((n) => n['Relation Name']);
         expect({ mode, scanned }).toEqual({ mode, scanned: [] });
