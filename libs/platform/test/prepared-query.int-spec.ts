@@ -5,20 +5,26 @@ import { preparedQuery, SessionStatement } from '../src';
 
 jest.setTimeout(30_000);
 
+// One database for the file; each describe makes its own table and connection.
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase('prepared');
+});
+afterAll(async () => {
+  await db.drop();
+});
+
 describe('preparedQuery (real Postgres)', () => {
-  let db: TestDatabase;
   let ds: DataSource;
   const insert = `INSERT INTO item (id, label) VALUES ($1, $2) RETURNING id, label`;
 
   beforeAll(async () => {
-    db = await createTestDatabase('prepared');
     ds = new DataSource({ type: 'postgres', url: db.adminUrl, extra: { max: 2 } });
     await ds.initialize();
     await ds.query(`CREATE TABLE item (id int PRIMARY KEY, label text NOT NULL)`);
   });
   afterAll(async () => {
     await ds.destroy();
-    await db.drop();
   });
 
   it("runs on the transaction's own connection: its rows commit or roll back with the transaction", async () => {
@@ -59,7 +65,6 @@ describe('preparedQuery (real Postgres)', () => {
 });
 
 describe('SessionStatement (real Postgres)', () => {
-  let db: TestDatabase;
   let client: Client;
   /** Runs one simple query (several statements) and returns the last result's rows. */
   const run = async (sql: string): Promise<Array<Record<string, unknown>>> => {
@@ -74,30 +79,32 @@ describe('SessionStatement (real Postgres)', () => {
     ).map((r) => r.name);
 
   beforeAll(async () => {
-    db = await createTestDatabase('session_stmt');
     client = new Client({ connectionString: db.adminUrl });
     await client.connect();
-    await client.query(`CREATE TABLE item (id int PRIMARY KEY, label text NOT NULL)`);
+    await client.query(`CREATE TABLE session_item (id int PRIMARY KEY, label text NOT NULL)`);
   });
   afterAll(async () => {
     await client.end();
-    await db.drop();
   });
 
   it('runs inside a one-round-trip transaction, prepared once per connection, its values as literals', async () => {
-    const insert = new SessionStatement('item_insert', ['int', 'text'], `INSERT INTO item VALUES ($1, $2) RETURNING *`);
+    const insert = new SessionStatement(
+      'item_insert',
+      ['int', 'text'],
+      `INSERT INTO session_item VALUES ($1, $2) RETURNING *`,
+    );
     for (let i = 1; i <= 10; i++) {
       const rows = await run(`BEGIN; ${insert.sql(client, [String(i), `'n${i}'`])}; COMMIT`);
       expect(rows).toEqual([]); // COMMIT's result; the row is checked below
     }
     expect(await preparedNames('item_insert')).toEqual([expect.stringMatching(/^item_insert_\d+$/)]);
-    expect((await client.query(`SELECT count(*)::int AS n FROM item`)).rows[0]).toEqual({ n: 10 });
+    expect((await client.query(`SELECT count(*)::int AS n FROM session_item`)).rows[0]).toEqual({ n: 10 });
     expect(await run(`BEGIN; ${insert.sql(client, ['11', "'eleven'"])}`)).toEqual([{ id: 11, label: 'eleven' }]);
     await client.query('COMMIT');
   });
 
   it('prepares afresh after 16 runs, then 32: one statement of its name on the connection at a time', async () => {
-    const count = new SessionStatement('item_count', [], `SELECT count(*)::int AS n FROM item`);
+    const count = new SessionStatement('item_count', [], `SELECT count(*)::int AS n FROM session_item`);
     const seen: string[] = [];
     for (let i = 1; i <= 16 + 32 + 1; i++) {
       await run(count.sql(client, []));
@@ -110,7 +117,7 @@ describe('SessionStatement (real Postgres)', () => {
   });
 
   it('after a failed query, forget() makes the next run prepare under a new name (its PREPARE may never have run)', async () => {
-    const label = new SessionStatement('item_label', ['int'], `SELECT label FROM item WHERE id = $1`);
+    const label = new SessionStatement('item_label', ['int'], `SELECT label FROM session_item WHERE id = $1`);
     // The statement before the PREPARE fails: Postgres runs nothing after it, so nothing was prepared.
     await expect(run(`BEGIN; SELECT 1/0; ${label.sql(client, ['1'])}`)).rejects.toMatchObject({ code: '22012' });
     await client.query('ROLLBACK');
