@@ -2,7 +2,7 @@ import type { InboxItem } from '@outpost/contracts';
 import { envelopeHeaders, Outbox } from '@outpost/messaging';
 import { eventually } from '@outpost/testing';
 import { randomUUID } from 'node:crypto';
-import { openEventStream } from './support/event-stream';
+import { closeEventStreams, openEventStream } from './support/event-stream';
 import { GatewayHarness } from './support/gateway-harness';
 import { freePort, NotificationProcess } from './support/notification-process';
 
@@ -53,6 +53,8 @@ describe('gateway: notification inbox over HTTP and live over SSE (real notifica
     port = await h.listen();
   });
 
+  afterEach(closeEventStreams);
+
   afterAll(async () => {
     await notification?.stop();
     await h?.stop();
@@ -69,20 +71,24 @@ describe('gateway: notification inbox over HTTP and live over SSE (real notifica
     const leadId = await h.assignNewLead('2026-03-19T10:00:00Z');
 
     // HTTP: the assignee's inbox has it (title rendered by notification, in Chinese).
-    const mine = await eventually(async () => {
-      const res = await get('sentinel1', '/api/v1/inbox');
-      expect(res.statusCode).toBe(200);
-      const body = res.json() as { items: InboxItem[]; unread: number };
-      return body.items.some((i) => i.leadId === leadId && i.eventType === 'assessment.lead-assigned.v1')
-        ? body
-        : undefined;
-    }, 60_000);
+    const mine = await notification!.explained(h, () =>
+      eventually(async () => {
+        const res = await get('sentinel1', '/api/v1/inbox');
+        expect(res.statusCode).toBe(200);
+        const body = res.json() as { items: InboxItem[]; unread: number };
+        return body.items.some((i) => i.leadId === leadId && i.eventType === 'assessment.lead-assigned.v1')
+          ? body
+          : undefined;
+      }, 60_000),
+    );
     const item = mine.items.find((i) => i.leadId === leadId && i.eventType === 'assessment.lead-assigned.v1')!;
     expect(item.title).toContain('已分派');
     expect(item.readAt).toBeNull();
 
     // SSE: the assignee's stream got `event: inbox` with that item; another person's stream got no inbox event at all.
-    const pushed = await eventually(() => inboxEvents(assignee.text()).find((e) => e.itemId === item.id), 30_000);
+    const pushed = await notification!.explained(h, () =>
+      eventually(() => inboxEvents(assignee.text()).find((e) => e.itemId === item.id), 30_000),
+    );
     expect(pushed).toMatchObject({
       itemId: item.id,
       personId: 'p-sentinel-1',

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { eventually } from '@outpost/testing';
 import { randomUUID } from 'node:crypto';
-import { openEventStream } from './support/event-stream';
+import { closeEventStreams, openEventStream } from './support/event-stream';
 import { GatewayHarness, registered, WUSHAN_GRID } from './support/gateway-harness';
 
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
@@ -151,6 +151,7 @@ describe('gateway read model, scope, commands and exports', () => {
       throw new Error(`${String(err)}\ndead letters: ${JSON.stringify(dead)}\nrows: ${JSON.stringify(rows)}`);
     });
   });
+  afterEach(closeEventStreams);
   afterAll(async () => h?.stop());
 
   it('builds the list from the events, newest status winning whatever the topic order', async () => {

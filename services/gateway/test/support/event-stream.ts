@@ -7,6 +7,17 @@ export interface EventStream {
   close: () => void;
 }
 
+/** Streams opened and not closed yet: a test that fails before its own close() leaves them to closeEventStreams(). */
+const open = new Set<EventStream>();
+
+/**
+ * Closes every stream still open. Call it in afterEach: an open stream keeps its connection, and the gateway's close
+ * waits for it, so a failed test would otherwise hang the suite's afterAll until its timeout.
+ */
+export function closeEventStreams(): void {
+  for (const stream of open) stream.close();
+}
+
 /**
  * Opens the stream for a token and collects its text in the background until `close()`. Asserts the 200: a test
  * that opens a stream always means to be let in (401 is checked with a plain fetch).
@@ -30,5 +41,14 @@ export async function openEventStream(port: number, token: string): Promise<Even
       // aborted at the end of the test
     }
   })();
-  return { headers: res.headers, text: () => text, close: () => ctrl.abort() };
+  const stream: EventStream = {
+    headers: res.headers,
+    text: () => text,
+    close: () => {
+      open.delete(stream);
+      ctrl.abort();
+    },
+  };
+  open.add(stream);
+  return stream;
 }

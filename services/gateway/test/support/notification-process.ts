@@ -89,6 +89,36 @@ export class NotificationProcess {
     );
   }
 
+  /**
+   * Where a lead's inbox item is on its way to a browser, for a test's failure message: this process's state and last
+   * log lines, the items notification recorded, its outbox rows not yet on Kafka and the inbox events the gateway has
+   * applied. A push that never arrives then says at which hop it stopped.
+   */
+  async diagnostics(h: GatewayHarness): Promise<string> {
+    const count = async (sql: string): Promise<string> =>
+      h
+        .query<{ n: string }>(sql)
+        .then((rows) => rows[0]?.n ?? '?')
+        .catch((err: Error) => `unreadable (${err.message})`);
+    const lines = [
+      `notification process: ${this.running() ? 'running' : `exited (${this.child?.exitCode ?? this.child?.signalCode})`}`,
+      `notification inbox items: ${await count(`SELECT count(*)::text AS n FROM notification.inbox_item`)}`,
+      `notification outbox rows not yet sent: ${await count(`SELECT count(*)::text AS n FROM notification.outbox WHERE sent_at IS NULL`)}`,
+      `inbox-item-added events the gateway applied: ${await count(`SELECT count(*)::text AS n FROM gateway.inbox WHERE topic LIKE '%notification.inbox-item-added.v1'`)}`,
+      `notification's last log lines:\n${this.log || '(none)'}`,
+    ];
+    return lines.join('\n');
+  }
+
+  /** Runs `wait`; if it fails, the error also carries diagnostics() (the state of every hop at that moment). */
+  async explained<T>(h: GatewayHarness, wait: () => Promise<T>): Promise<T> {
+    try {
+      return await wait();
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${await this.diagnostics(h)}`, { cause: err });
+    }
+  }
+
   /** A process killed by a signal has exitCode null and signalCode set. */
   running(): boolean {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;

@@ -64,10 +64,12 @@ describe('admin UI inbox bell (Chromium, real notification service)', () => {
     // Two assignments: one item is then marked read on its own, the other by "mark all read".
     for (let i = 0; i < 2; i++) await h.assignNewLead('2026-03-19T10:00:00Z');
     // No reload: only the SSE push can make the badge move (its polling interval is 60 s).
-    const raised = await eventually(async () => {
-      const n = await badge(page);
-      return n >= before + 2 ? n : undefined;
-    }, 60_000);
+    const raised = await notification!.explained(h, () =>
+      eventually(async () => {
+        const n = await badge(page);
+        return n >= before + 2 ? n : undefined;
+      }, 60_000),
+    );
 
     await page.click('[data-testid="inbox-bell"]');
     const row = page.locator('[data-testid="inbox-item"][data-unread="true"]', { hasText: '已分派' }).first();
