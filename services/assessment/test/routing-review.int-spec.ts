@@ -158,6 +158,37 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
     expect(verify.json()).toMatchObject({ ok: true });
   });
 
+  it('stamps what a registration causes with its correlation, also what a batch routes at its end', async () => {
+    // Several registrations in one batch transaction; one red (alerted as well). Routing runs once, after the handlers.
+    const ids = Array.from({ length: 6 }, () => `lead-${uuidv7()}`);
+    const sent = ids.map((id, i) =>
+      envelopeOf(
+        'intake.lead-registered.v1',
+        registered(id, 'G-440106002-C01', i === 3 ? { estimates: RED_ESTIMATES } : {}),
+        id,
+      ),
+    );
+    await sendAll(h, sent);
+    const caused = ['assessment.lead-triaged.v1', 'assessment.lead-assigned.v1', 'assessment.lead-alerted.v1'];
+    const seenFor = (leadId: string) =>
+      h.seen.filter((s) => caused.includes(s.topic) && s.envelope.leadId === leadId).map((s) => s.envelope);
+    await eventually(async () =>
+      seenFor(ids[3]!).length === 3 && ids.every((id) => seenFor(id).length >= 2) ? true : undefined,
+    );
+    for (const registration of sent) {
+      const envelopes = seenFor(registration.leadId!);
+      expect(
+        envelopes.map((e) => ({ type: e.type, correlationId: e.correlationId, causationId: e.causationId })),
+      ).toEqual(
+        envelopes.map((e) => ({
+          type: e.type,
+          correlationId: registration.correlationId,
+          causationId: registration.id,
+        })),
+      );
+    }
+  });
+
   it('without a pair routes to the street pool, and without a street responsible person to the district pool', async () => {
     const street = await newLead('G-440106001-C02');
     expect(street.view).toMatchObject({ status: 'TRIAGED', pool: 'STREET', assigneeId: null });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Actor, LeadAssignedV1, Person, Role } from '@outpost/contracts';
+import { currentCorrelation, runWithCorrelation, type CorrelationContext } from '@outpost/messaging';
 import type { EntityManager } from 'typeorm';
 import { byLoad, RosterRepository, type PairingLoad } from '../roster/roster.repository';
 import { LeadJournal } from '../shared/lead-journal';
@@ -12,6 +13,11 @@ export interface RouteRequest {
   a: Assessment;
   reason: LeadAssignedV1['reason'];
   actor: Actor;
+  /**
+   * The context of the event that asked for the routing, when it is routed later (at the end of a consumer batch):
+   * its assignment and alert carry that event's correlation and causation, as they would routed at once.
+   */
+  correlation?: CorrelationContext;
 }
 
 type PeopleReader = (role: Role, streetCode?: string | null) => Promise<Person[]>;
@@ -48,12 +54,13 @@ export class RoutingService {
     reason: LeadAssignedV1['reason'],
     actor: Actor,
   ): Promise<void> {
+    const request: RouteRequest = { a, reason, actor, correlation: currentCorrelation() };
     const pending = this.pending.get(tx);
     if (pending) {
-      pending.push({ a, reason, actor });
+      pending.push(request);
       return;
     }
-    const first = [{ a, reason, actor }];
+    const first = [request];
     const deferred = this.journal.atBatchEnd(tx, async () => {
       this.pending.delete(tx);
       await this.routeMany(tx, first);
@@ -121,23 +128,26 @@ export class RoutingService {
       'CLAIM',
       routes.map((r) => ({ leadId: r.a.leadId, band: r.a.band })),
     );
-    for (const [i, { a, reason, actor }] of routes.entries()) {
+    for (const [i, { a, reason, actor, correlation }] of routes.entries()) {
       const u = updated[i]!;
       const pair = picks[i];
-      await this.journal.record(tx, {
-        leadId: a.leadId,
-        actor,
-        action: 'lead.assigned',
-        from: a.status,
-        to: u.status,
-        reason: pair
-          ? `分派给结对 ${pair.id} 的志愿者 ${pair.volunteerId}`
-          : `无在岗结对，进入${u.pool === 'STREET' ? '街道' : '区级'}队列`,
-        events: [
-          { topic: 'assessment.lead-assigned.v1', payload: this.assignedPayload(u, reason, deadlines[i]!.dueAt) },
-        ],
-      });
-      if (u.priority) await this.alertRed(tx, u, actor, 'RED_BAND', people);
+      const record = async () => {
+        await this.journal.record(tx, {
+          leadId: a.leadId,
+          actor,
+          action: 'lead.assigned',
+          from: a.status,
+          to: u.status,
+          reason: pair
+            ? `分派给结对 ${pair.id} 的志愿者 ${pair.volunteerId}`
+            : `无在岗结对，进入${u.pool === 'STREET' ? '街道' : '区级'}队列`,
+          events: [
+            { topic: 'assessment.lead-assigned.v1', payload: this.assignedPayload(u, reason, deadlines[i]!.dueAt) },
+          ],
+        });
+        if (u.priority) await this.alertRed(tx, u, actor, 'RED_BAND', people);
+      };
+      await (correlation ? runWithCorrelation(correlation, record) : record());
     }
     return updated;
   }
