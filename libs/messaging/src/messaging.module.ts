@@ -3,7 +3,10 @@ import {
   Injectable,
   Logger,
   Module,
+  RequestMethod,
   type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
@@ -16,6 +19,7 @@ import { EventConsumer } from './event-consumer';
 import { HANDLE_EVENT_METADATA } from './handle-event.decorator';
 import { KafkaBus } from './kafka-bus';
 import type { LoggerLike } from './logger';
+import { correlationMiddleware } from './correlation';
 import { loadMessagingConfig, type MessagingConfig } from './messaging.config';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
@@ -122,9 +126,16 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-/** Kafka bus, outbox, relay, consumer and dead-letter store for one service. Expects a TypeORM DataSource provider. */
+/**
+ * Kafka bus, outbox, relay, consumer and dead-letter store for one service. Expects a TypeORM DataSource provider.
+ * In an HTTP app, every request runs in its correlation context (correlationMiddleware).
+ */
 @Module({})
-export class MessagingModule {
+export class MessagingModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(correlationMiddleware).forRoutes({ path: '*', method: RequestMethod.ALL });
+  }
+
   static forService(o: MessagingModuleOptions): DynamicModule {
     return {
       module: MessagingModule,

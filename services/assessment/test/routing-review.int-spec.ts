@@ -187,6 +187,23 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
         })),
       );
     }
+    // A command over HTTP: what it writes carries the request's correlation id (the gateway forwards its own).
+    const assignee = events(h, 'assessment.lead-assigned.v1', ids[0]).at(0)!.assigneeId!;
+    const claimed = await h.app.inject({
+      method: 'POST',
+      url: `/v1/leads/${ids[0]}/commands/claim`,
+      headers: { authorization: await as(assignee), 'x-correlation-id': 'corr-claim-1' },
+      payload: {},
+    });
+    expect(claimed.json()).toMatchObject({ status: 'IN_REVIEW' });
+    const byClaim = await eventually(() => {
+      const found = h.seen.filter((s) => s.envelope.leadId === ids[0] && s.envelope.correlationId === 'corr-claim-1');
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(byClaim.map((s) => [s.topic, s.envelope.causationId]).sort()).toEqual([
+      ['assessment.lead-assigned.v1', null],
+      ['assessment.lead-transitioned.v1', null],
+    ]);
   });
 
   it('without a pair routes to the street pool, and without a street responsible person to the district pool', async () => {

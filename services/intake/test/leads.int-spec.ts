@@ -186,13 +186,35 @@ describe('intake: leads over HTTP', () => {
     const before = await counts(h.pg);
     const subject = { kind: 'ENTERPRISE', name: '同批到达养老理财服务有限公司' };
     const n = 40;
+    // Each request its own correlation id, every third a trace context too: a group is written in one request's
+    // context, yet each event carries its own request's.
+    const traceparent = (i: number) => `00-${String(i).padStart(32, 'a')}-${'b'.repeat(16)}-01`;
     const responses = await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        post(bankLead({ sourceRef: `GROUP-${i}`, subjects: i % 2 === 0 ? [subject] : [] })),
+        post(bankLead({ sourceRef: `GROUP-${i}`, subjects: i % 2 === 0 ? [subject] : [] }), {
+          'x-correlation-id': `corr-group-${i}`,
+          ...(i % 3 === 0 ? { traceparent: traceparent(i) } : {}),
+        }),
       ),
     );
     expect(responses.map((r) => r.statusCode)).toEqual(responses.map(() => 201));
     const ids = responses.map((r) => r.json().id as string);
+    const envelopes = (
+      await h.pg.query(
+        `SELECT value::jsonb AS e FROM outbox
+          WHERE coalesce(value::jsonb->'payload'->>'linkedLeadId', value::jsonb->'payload'->>'leadId') = ANY($1)`,
+        [ids],
+      )
+    ).rows.map((r: { e: { payload: { leadId: string; linkedLeadId?: string } } & Record<string, unknown> }) => r.e);
+    expect(envelopes).toHaveLength(n);
+    for (const e of envelopes) {
+      const i = ids.indexOf(e.payload.linkedLeadId ?? e.payload.leadId);
+      expect({ correlationId: e.correlationId, causationId: e.causationId, traceparent: e.traceparent }).toEqual({
+        correlationId: `corr-group-${i}`,
+        causationId: null,
+        traceparent: i % 3 === 0 ? traceparent(i) : undefined,
+      });
+    }
     const rows = (
       await h.pg.query(
         `SELECT l.id, l.primary_lead_id, l.report_count, l.received_at, s.status

@@ -3,7 +3,13 @@ import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditLog, canonicalJson, sha256Hex, type AuditEntryInput } from '@outpost/audit';
 import type { Actor, Estimates, LeadLinkedV1, LeadRegisteredV1 } from '@outpost/contracts';
-import { Outbox, type EventEnvelope } from '@outpost/messaging';
+import {
+  currentCorrelation,
+  Outbox,
+  withCorrelation,
+  type CorrelationContext,
+  type EventEnvelope,
+} from '@outpost/messaging';
 import { Coalescer, FieldCipher, ProblemException, SERVICE_CONFIG, type FieldError } from '@outpost/platform';
 import type { IntakeConfig } from '../../../config/intake.config';
 import { GridService } from '../../../grid/grid.service';
@@ -50,6 +56,8 @@ interface Pending {
   caller: Caller;
   row: NewLeadRow;
   keys: SubjectKey[];
+  /** The request's correlation context: a group is written in one request's context, each event carries its own. */
+  correlation: CorrelationContext | undefined;
 }
 
 /** A group's answer for one lead: registered now, or to be answered as a replay once the group has committed. */
@@ -106,7 +114,7 @@ export class RegisterLeadUseCase {
     const row = this.prepare(cmd, input);
     const keys = subjectKeys(input.subjects, (s) => this.screening.normalize(s));
     row.subjectKeys = keys.map((k) => k.key);
-    return this.groups.submit({ caller, row, keys });
+    return this.groups.submit({ caller, row, keys, correlation: currentCorrelation() });
   }
 
   /** One group; if its transaction fails, each lead again on its own (each then settles with its own error). */
@@ -173,7 +181,7 @@ export class RegisterLeadUseCase {
     }));
     const receivedAt = read.now.toISOString();
     let nextRef = 0;
-    for (const { caller, row, keys } of items) {
+    for (const { caller, row, keys, correlation } of items) {
       const idem = idempotencyClaim(row);
       const ref = sourceRefClaim(row);
       if ((idem && idempotency.has(idem)) || (ref && sourceRefs.has(ref))) {
@@ -192,12 +200,12 @@ export class RegisterLeadUseCase {
         const matched = keys.filter((k) => primary.matchedKeys.includes(k.key));
         row.primaryLeadId = primary.id;
         row.matchedOn = matched.map((k) => ({ key: k.kind, value: publicKeyValue(k) }));
-        record = this.linked(actor, row, reference, primary, matched);
+        record = withCorrelation(correlation, () => this.linked(actor, row, reference, primary, matched));
         primary.reportCount += 1; // the next link to it in this group counts this one
         if (open.registered) open.registered.reportCount = primary.reportCount;
         else bumps.set(primary.id, (bumps.get(primary.id) ?? 0) + 1);
       } else {
-        record = this.registered(actor, caller, row, reference);
+        record = withCorrelation(correlation, () => this.registered(actor, caller, row, reference));
         primaries.push({
           primary: { id: row.id, reference, matchedKeys: row.subjectKeys, hits: row.screening.hits, reportCount: 1 },
           registered,
