@@ -212,6 +212,32 @@ describe('gateway: notification inbox over HTTP and live over SSE (real notifica
     );
     expect(inboxEvents(stream.text()).filter((e) => e.itemId === dup.payload.itemId)).toHaveLength(1);
     expect(inboxEvents(stream.text())[0]).toMatchObject({ urgent: true, title: '测试提醒', leadId: null });
+
+    // Items arriving together are applied in one batch and pushed by one statement at its end: each once, in order,
+    // the redelivered copy inside the same batch included.
+    const burst = Array.from({ length: 6 }, () => event(randomUUID()));
+    await h.bus.send(
+      [...burst, burst[2]!].map((env) => ({
+        topic: env.type,
+        key: 'same-key',
+        value: JSON.stringify(env),
+        headers: envelopeHeaders(env),
+      })),
+    );
+    const burstIds = burst.map((e) => e.payload.itemId);
+    const pushed = await eventually(() => {
+      const ids = inboxEvents(stream.text())
+        .map((e) => e.itemId)
+        .filter((id) => burstIds.includes(id));
+      return ids.length >= burst.length ? ids : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 500)); // a second push of the repeated item would have arrived by now
+    expect(
+      inboxEvents(stream.text())
+        .map((e) => e.itemId)
+        .filter((id) => burstIds.includes(id)),
+    ).toEqual(burstIds);
+    expect(pushed).toEqual(burstIds);
     stream.close();
   });
 

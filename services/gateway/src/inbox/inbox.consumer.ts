@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { InboxItemAddedV1 } from '@outpost/contracts';
-import { HandleEvent, type EventEnvelope } from '@outpost/messaging';
+import { EventConsumer, HandleEvent, type EventEnvelope } from '@outpost/messaging';
 import type { EntityManager } from 'typeorm';
 
 /** NOTIFY channel: a new inbox item (small JSON, see InboxPush), delivered at commit to every gateway instance. */
@@ -16,9 +16,29 @@ const MAX_TITLE = 1000;
  * notification.inbox-item-added.v1 → NOTIFY in the consumer's inbox transaction: the push leaves only if the event is
  * recorded as handled, and a redelivered event (deduplicated by the inbox) pushes nothing again. The gateway keeps no
  * copy of anyone's inbox: the list is read from notification.
+ *
+ * In a consumer batch (one transaction for a fetched batch) the pushes are collected and sent by one statement at the
+ * end of the batch, in event order: a bench lead brings ~5 items, each its own round trip before.
  */
 @Injectable()
-export class InboxConsumer {
+export class InboxConsumer implements OnModuleInit {
+  private readonly batches = new WeakMap<EntityManager, string[]>();
+
+  constructor(private readonly consumer: EventConsumer) {}
+
+  onModuleInit(): void {
+    this.consumer.useBatchHooks({
+      before: async (_events, tx) => {
+        this.batches.set(tx, []);
+      },
+      after: async (tx) => {
+        const pushes = this.batches.get(tx);
+        this.batches.delete(tx);
+        if (pushes?.length) await notify(tx, pushes);
+      },
+    });
+  }
+
   @HandleEvent('notification.inbox-item-added.v1')
   async onItemAdded(e: EventEnvelope<'notification.inbox-item-added.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
@@ -31,6 +51,16 @@ export class InboxConsumer {
       urgent: p.urgent,
       createdAt: p.createdAt,
     };
-    await tx.query(`SELECT pg_notify($1, $2)`, [INBOX_ADDED_CHANNEL, JSON.stringify(push)]);
+    const batch = this.batches.get(tx);
+    if (batch) batch.push(JSON.stringify(push));
+    else await notify(tx, [JSON.stringify(push)]);
   }
+}
+
+/** One NOTIFY per payload, in the given order, by one statement (queued in the transaction, delivered at commit). */
+async function notify(tx: EntityManager, payloads: string[]): Promise<void> {
+  await tx.query(
+    `SELECT pg_notify($1, p.payload) FROM unnest($2::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY p.n`,
+    [INBOX_ADDED_CHANNEL, payloads],
+  );
 }
