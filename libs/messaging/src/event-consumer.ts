@@ -3,7 +3,7 @@ import { preparedQuery } from '@outpost/platform';
 import type { Batch, Consumer, ConsumerConfig, IHeaders, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { runWithCorrelation } from './correlation';
+import { withCorrelation } from './correlation';
 import type { EventEnvelope, EventHandler, EventHandlers } from './event-envelope';
 import { isInfrastructureError } from './infrastructure-error';
 import type { KafkaBus } from './kafka-bus';
@@ -343,7 +343,8 @@ export class EventConsumer {
         this.logger.debug?.({ eventId: event.id, topic: event.type }, 'duplicate event skipped');
         return;
       }
-      await runWithCorrelation(
+      await withCorrelation(
+        tx,
         { correlationId: event.correlationId, traceparent: event.traceparent, causationId: event.id },
         () => handler(event, tx),
       );
@@ -487,7 +488,8 @@ export class EventConsumer {
         for (const x of todo) {
           await heartbeat();
           try {
-            await runWithCorrelation(
+            await withCorrelation(
+              tx,
               { correlationId: x.event.correlationId, traceparent: x.event.traceparent, causationId: x.event.id },
               () => x.handler(x.event, tx),
             );

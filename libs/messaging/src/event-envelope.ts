@@ -16,7 +16,7 @@ export interface PublishInput<T extends Topic> {
   /** Kafka key for events not about one lead (e.g. roster changes); defaults to leadId. */
   key?: string;
   actor: Actor;
-  /** Defaults to the current correlation context (see runWithCorrelation), else the new event's id. */
+  /** Defaults to the correlation bound to the transaction (see bindCorrelation), else the new event's id. */
   correlationId?: string;
   /** Defaults to the current context's causation id (the event being consumed), else null. */
   causationId?: string | null;

@@ -3,10 +3,7 @@ import {
   Injectable,
   Logger,
   Module,
-  RequestMethod,
   type DynamicModule,
-  type MiddlewareConsumer,
-  type NestModule,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
@@ -19,7 +16,6 @@ import { EventConsumer } from './event-consumer';
 import { HANDLE_EVENT_METADATA } from './handle-event.decorator';
 import { KafkaBus } from './kafka-bus';
 import type { LoggerLike } from './logger';
-import { correlationMiddleware } from './correlation';
 import { loadMessagingConfig, type MessagingConfig } from './messaging.config';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
@@ -126,16 +122,9 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-/**
- * Kafka bus, outbox, relay, consumer and dead-letter store for one service. Expects a TypeORM DataSource provider.
- * In an HTTP app, every request runs in its correlation context (correlationMiddleware).
- */
+/** Kafka bus, outbox, relay, consumer and dead-letter store for one service. Expects a TypeORM DataSource provider. */
 @Module({})
-export class MessagingModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(correlationMiddleware).forRoutes({ path: '*', method: RequestMethod.ALL });
-  }
-
+export class MessagingModule {
   static forService(o: MessagingModuleOptions): DynamicModule {
     return {
       module: MessagingModule,

@@ -1,5 +1,6 @@
 import { ZodError } from 'zod';
-import { runWithCorrelation } from './correlation';
+import type { EntityManager } from 'typeorm';
+import { bindCorrelation, requestCorrelation, withCorrelation } from './correlation';
 import { Outbox } from './outbox';
 import type { PublishInput } from './event-envelope';
 import { parseEvent, InvalidMessageError } from './parse-event';
@@ -30,19 +31,61 @@ describe(Outbox.name, () => {
     expect(e.causationId).toBeNull();
   });
 
-  it('takes correlation, causation and traceparent from the current correlation context', () => {
-    const e = runWithCorrelation(
-      { correlationId: 'corr-1', traceparent: '00-abc-def-01', causationId: 'cause-1' },
-      () => sut.build(checkpoint(1)),
-    );
-    expect(e).toMatchObject({ correlationId: 'corr-1', causationId: 'cause-1', traceparent: '00-abc-def-01' });
+  /** A transaction as the outbox sees it: an EntityManager and its QueryRunner (the binding's key). */
+  const transaction = () => ({ queryRunner: {} }) as unknown as EntityManager;
+
+  it("takes correlation, causation and traceparent from the context bound to the transaction, and only that one's", () => {
+    const tx = transaction();
+    bindCorrelation(tx, { correlationId: 'corr-1', traceparent: '00-abc-def-01', causationId: 'cause-1' });
+    expect(sut.build(checkpoint(1), tx)).toMatchObject({
+      correlationId: 'corr-1',
+      causationId: 'cause-1',
+      traceparent: '00-abc-def-01',
+    });
+    // Another transaction, or no transaction: the event starts its own correlation.
+    for (const other of [transaction(), undefined]) {
+      const e = sut.build(checkpoint(1), other);
+      expect([e.correlationId, e.causationId, e.traceparent]).toEqual([e.id, null, undefined]);
+    }
+    bindCorrelation(tx, undefined);
+    const unbound = sut.build(checkpoint(1), tx);
+    expect(unbound.correlationId).toBe(unbound.id);
   });
 
   it('lets explicit values win over the context', () => {
-    const e = runWithCorrelation({ correlationId: 'ctx', causationId: 'ctx-cause' }, () =>
-      sut.build({ ...checkpoint(1), correlationId: 'mine', causationId: null }),
-    );
+    const tx = transaction();
+    bindCorrelation(tx, { correlationId: 'ctx', causationId: 'ctx-cause' });
+    const e = sut.build({ ...checkpoint(1), correlationId: 'mine', causationId: null }, tx);
     expect(e).toMatchObject({ correlationId: 'mine', causationId: null });
+  });
+
+  it('binds a context for the time of a call and restores the one before, also when the call fails', async () => {
+    const tx = transaction();
+    bindCorrelation(tx, { correlationId: 'outer' });
+    const inner = await withCorrelation(tx, { correlationId: 'inner', causationId: 'e-1' }, async () =>
+      sut.build(checkpoint(1), tx),
+    );
+    expect(inner).toMatchObject({ correlationId: 'inner', causationId: 'e-1' });
+    await expect(
+      withCorrelation(tx, { correlationId: 'failing' }, async () => {
+        throw new Error('handler failed');
+      }),
+    ).rejects.toThrow('handler failed');
+    expect(sut.build(checkpoint(1), tx)).toMatchObject({ correlationId: 'outer', causationId: null });
+  });
+
+  it("reads a request's context from its id and a well-formed traceparent only", () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    expect(requestCorrelation({ id: 'req-1', headers: { traceparent } })).toEqual({
+      correlationId: 'req-1',
+      traceparent,
+      causationId: null,
+    });
+    expect(requestCorrelation({ id: 'req-2', headers: { traceparent: 'not-a-trace' } })).toEqual({
+      correlationId: 'req-2',
+      causationId: null,
+    });
+    expect(requestCorrelation({ headers: {} })).toBeUndefined();
   });
 
   it('throws on a payload that does not match the topic schema', () => {

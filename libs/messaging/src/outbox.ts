@@ -1,7 +1,7 @@
 import { envelopeSchema, HEADERS, TOPICS, type ServiceName, type Topic } from '@outpost/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { currentCorrelation } from './correlation';
+import { correlationOf } from './correlation';
 import type { EventEnvelope, PublishInput } from './event-envelope';
 import { markOutboxWrite, outboxCommitted } from './outbox-wake';
 import { quoteIdent } from './sql-identifier';
@@ -48,7 +48,7 @@ export class Outbox {
    * it with `tx`. Returns the envelope; its id (UUID v7) is what consumers deduplicate on.
    */
   async add<T extends Topic>(tx: EntityManager, input: PublishInput<T>): Promise<EventEnvelope<T>> {
-    const envelope = this.build(input);
+    const envelope = this.build(input, tx);
     await tx.query(
       `INSERT INTO ${this.table} (id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)`,
       this.rowParams(envelope),
@@ -116,8 +116,11 @@ export class Outbox {
     ];
   }
 
-  /** Builds and validates the envelope without writing it (Outbox.add uses this; exposed for tests and tooling). */
-  build<T extends Topic>(input: PublishInput<T>): EventEnvelope<T> {
+  /**
+   * Builds and validates the envelope without writing it (Outbox.add uses this). Correlation, causation and trace
+   * context come from `input`, else from the context bound to `tx` (bindCorrelation), else the event starts its own.
+   */
+  build<T extends Topic>(input: PublishInput<T>, tx?: EntityManager): EventEnvelope<T> {
     const spec = TOPICS[input.topic];
     if (!spec) throw new Error(`unknown topic ${String(input.topic)}`);
     if (spec.producer !== null && spec.producer !== this.producer) {
@@ -126,7 +129,7 @@ export class Outbox {
     const key = input.key ?? input.leadId;
     if (!key) throw new Error(`event ${input.topic} needs a leadId or an explicit key`);
     const payload = spec.schema.parse(input.payload);
-    const ctx = currentCorrelation();
+    const ctx = correlationOf(tx);
     const id = uuidv7();
     const traceparent = input.traceparent ?? ctx?.traceparent;
     const candidate = {

@@ -3,14 +3,14 @@ import { Injectable, Module, type INestApplicationContext } from '@nestjs/common
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import {
-  currentCorrelation,
+  bindCorrelation,
+  correlationOf,
   DeadLetterStore,
   EventConsumer,
   HandleEvent,
   MessagingModule,
   Outbox,
   OutboxRelay,
-  runWithCorrelation,
   type CorrelationContext,
   type EventEnvelope,
 } from '../src';
@@ -29,7 +29,7 @@ class CheckpointConsumer {
 
   @HandleEvent(TOPIC)
   async onCheckpoint(event: EventEnvelope<typeof TOPIC>, tx: EntityManager): Promise<void> {
-    seen.push({ event, ctx: currentCorrelation() });
+    seen.push({ event, ctx: correlationOf(tx) });
     const { hash: key, seq } = event.payload.chains[0]!;
     await tx.query(`INSERT INTO ${SCHEMA}.effects (event_id, key, n) VALUES ($1, $2, $3)`, [event.id, key, seq]);
     // A follow-up event written in the handler's transaction inherits correlation and gets causation = this event.
@@ -70,10 +70,13 @@ describe(`${MessagingModule.name} (Nest app, real Postgres + Kafka)`, () => {
     const outbox = app.get(Outbox);
     expect(app.get(EventConsumer).topics()).toEqual([TOPIC]);
 
-    const first = await runWithCorrelation(
-      { correlationId: 'http-req-42', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
-      () => dataSource.transaction((tx) => outbox.add(tx, testEvent('first', 1))),
-    );
+    const first = await dataSource.transaction((tx) => {
+      bindCorrelation(tx, {
+        correlationId: 'http-req-42',
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      });
+      return outbox.add(tx, testEvent('first', 1));
+    });
 
     await eventually(() => (seen.length >= 2 ? true : undefined));
     const [a, b] = seen;

@@ -159,7 +159,10 @@ export class ProblemFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const body = this.toProblem(exception);
     if (body.status >= 500 && body.code === 'INTERNAL') {
-      this.logger.error({ err: exception, url: request?.url }, 'unhandled error');
+      // The request's own logger carries its correlation id (Fastify binds it); outside a request, the service's.
+      if (request?.log)
+        request.log.error({ err: exception, context: 'ProblemFilter', url: request.url }, 'unhandled error');
+      else this.logger.error({ err: exception }, 'unhandled error');
     }
     body.instance = request?.url;
     if (body.status === 429 && typeof body.retryAfterSeconds === 'number') {

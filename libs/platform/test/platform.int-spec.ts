@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Body, Controller, Get, Logger, Module, Param, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger as PinoLogger } from 'pino';
 import { z } from 'zod';
 import {
   baseConfigSchema,
@@ -11,6 +12,7 @@ import {
   PlatformModule,
   readConfig,
   Roles,
+  RequestLog,
   ZodPipe,
   type Principal,
 } from '../src';
@@ -27,8 +29,13 @@ class EchoController {
   private readonly logger = new Logger(EchoController.name);
 
   @Post()
-  echo(@Body(new ZodPipe(echoSchema)) body: z.infer<typeof echoSchema>, @CurrentPrincipal() who: Principal) {
-    this.logger.log(`echo for ${who.userId}`);
+  echo(
+    @Body(new ZodPipe(echoSchema)) body: z.infer<typeof echoSchema>,
+    @CurrentPrincipal() who: Principal,
+    @RequestLog() log: PinoLogger,
+  ) {
+    log.info({ context: EchoController.name }, `echo for ${who.userId}`);
+    this.logger.log(`echo count ${body.count}`); // Nest's Logger: the service's JSON lines, not tied to the request
     return { ...body, by: who.userId };
   }
 
@@ -113,6 +120,9 @@ describe('PlatformModule', () => {
         responseTime: expect.any(Number),
       }),
     ]);
+    expect(logLines()).toContainEqual(
+      expect.objectContaining({ service: 'intake', context: 'EchoController', msg: 'echo count 1' }),
+    );
     expect(logLines().some((l) => l.correlationId === 'corr-health')).toBe(false);
     expect(readFileSync(logFile, 'utf8')).not.toContain(token.replace('Bearer ', ''));
   });

@@ -12,7 +12,7 @@ type AnyPublish = { [T in Topic]: Omit<PublishInput<T>, 'leadId' | 'actor'> }[To
  *
  * In a consumer batch (one transaction for a fetched batch of events, see JournalBatching) the entries and events are
  * collected and written together at the end of the batch, in the same transaction: a few statements per batch instead
- * of four or five per transition. Events are built (validated, correlation ids taken) when recorded.
+ * of four or five per transition. Events are built (validated, correlation taken from the transaction) when recorded.
  */
 @Injectable()
 export class LeadJournal {
@@ -49,7 +49,7 @@ export class LeadJournal {
       payload: e.payload,
     };
     const events = e.events.map((ev) =>
-      this.outbox.build({ ...ev, leadId: e.leadId, actor: e.actor } as PublishInput<Topic>),
+      this.outbox.build({ ...ev, leadId: e.leadId, actor: e.actor } as PublishInput<Topic>, tx),
     );
     const batch = this.batches.get(tx);
     if (batch) {

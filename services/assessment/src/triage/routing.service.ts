@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Actor, LeadAssignedV1, Person, Role } from '@outpost/contracts';
-import { currentCorrelation, runWithCorrelation, type CorrelationContext } from '@outpost/messaging';
+import { correlationOf, withCorrelation, type CorrelationContext } from '@outpost/messaging';
 import type { EntityManager } from 'typeorm';
 import { byLoad, RosterRepository, type PairingLoad } from '../roster/roster.repository';
 import { LeadJournal } from '../shared/lead-journal';
@@ -54,7 +54,7 @@ export class RoutingService {
     reason: LeadAssignedV1['reason'],
     actor: Actor,
   ): Promise<void> {
-    const request: RouteRequest = { a, reason, actor, correlation: currentCorrelation() };
+    const request: RouteRequest = { a, reason, actor, correlation: correlationOf(tx) };
     const pending = this.pending.get(tx);
     if (pending) {
       pending.push(request);
@@ -147,7 +147,7 @@ export class RoutingService {
         });
         if (u.priority) await this.alertRed(tx, u, actor, 'RED_BAND', people);
       };
-      await (correlation ? runWithCorrelation(correlation, record) : record());
+      await (correlation ? withCorrelation(tx, correlation, record) : record());
     }
     return updated;
   }

@@ -1,3 +1,4 @@
+import { RequestCorrelation, type CorrelationContext } from '@outpost/messaging';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -46,11 +47,12 @@ export class WorkflowController {
     @Param('action') action: string,
     @Body() body: unknown,
     @CurrentPrincipal() p: Principal,
+    @RequestCorrelation() correlation: CorrelationContext | undefined,
   ) {
     if (!isAction(action))
       throw new ProblemException(404, 'UNKNOWN_ACTION', `未知操作 ${action}；可用：${ACTIONS.join(', ')}`);
     const parsed = new ZodPipe(COMMAND_BODIES[action]).transform(body ?? {});
-    return this.commands.run(action, leadId, p, parsed);
+    return this.commands.run(action, leadId, p, parsed, correlation);
   }
 
   @Get('leads/:leadId/allowed-actions')

@@ -1,3 +1,4 @@
+import { RequestCorrelation, type CorrelationContext } from '@outpost/messaging';
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '@outpost/platform';
@@ -33,8 +34,9 @@ export class CasesController {
     @Param('action') action: string,
     @Body() body: unknown,
     @CurrentPrincipal() p: Principal,
+    @RequestCorrelation() correlation: CorrelationContext | undefined,
   ) {
-    return this.runner.execute(leadId, action, body, { kind: 'user', principal: p });
+    return this.runner.execute(leadId, action, body, { kind: 'user', principal: p }, correlation);
   }
 
   @Get('leads/:leadId/allowed-actions')

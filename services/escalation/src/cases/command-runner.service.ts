@@ -1,3 +1,4 @@
+import { bindCorrelation, type CorrelationContext } from '@outpost/messaging';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Actor, Role } from '@outpost/contracts';
 import { CLOCK, type Clock } from '@outpost/clock';
@@ -87,9 +88,19 @@ export class CommandRunner implements OnModuleInit {
     return { leadId, status: leadStatusOf(c.state), state: c.state, actions };
   }
 
-  async execute(leadId: string, action: string, body: unknown, issuer: Issuer): Promise<CommandOutcome> {
+  /** `correlation`: the request's (RequestCorrelation); what the command writes carries it. */
+  async execute(
+    leadId: string,
+    action: string,
+    body: unknown,
+    issuer: Issuer,
+    correlation?: CorrelationContext,
+  ): Promise<CommandOutcome> {
     const prepared = this.prepare(action, body, issuer);
-    return this.transactions.run((tx) => this.run(tx, leadId, prepared, issuer));
+    return this.transactions.run((tx) => {
+      bindCorrelation(tx, correlation);
+      return this.run(tx, leadId, prepared, issuer);
+    });
   }
 
   /** The same command inside a transaction the caller opened (verified callbacks: receipt + effect commit together). */

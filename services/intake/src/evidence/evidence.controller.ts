@@ -1,3 +1,4 @@
+import { requestCorrelation } from '@outpost/messaging';
 import { Controller, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -128,6 +129,7 @@ export class EvidenceController {
       leadId: lead.id,
       primaryLeadId: lead.primaryLeadId,
       actor: actorOf(caller),
+      correlation: requestCorrelation(req),
       type: parsed.data.type,
       sha256: file.stored.sha256,
       mediaType: file.mediaType,

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { RequestCorrelation, type CorrelationContext } from '@outpost/messaging';
 import { ProblemException, SERVICE_CONFIG } from '@outpost/platform';
 import type { IntakeConfig } from '../config/intake.config';
 import { CurrentCaller, SourceAuth, type Caller } from '../sources/source-auth.guard';
@@ -77,9 +78,15 @@ export class LeadsController {
     @CurrentCaller() caller: Caller,
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @RequestCorrelation() correlation: CorrelationContext | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LeadView> {
-    const result = await this.registerLead.execute({ caller, body, idempotencyKey: idempotencyKeyOf(idempotencyKey) });
+    const result = await this.registerLead.execute({
+      caller,
+      body,
+      idempotencyKey: idempotencyKeyOf(idempotencyKey),
+      correlation,
+    });
     switch (result.outcome) {
       case 'rejected':
         throw new ProblemException(
@@ -111,12 +118,14 @@ export class LeadsController {
     @CurrentCaller() caller: Caller,
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @RequestCorrelation() correlation: CorrelationContext | undefined,
   ): Promise<BatchResult> {
     return this.registerBatch.execute({
       caller,
       body,
       idempotencyKey: idempotencyKeyOf(idempotencyKey),
       maxLeads: this.config.BATCH_MAX_LEADS,
+      correlation,
     });
   }
 

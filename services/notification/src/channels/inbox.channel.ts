@@ -64,10 +64,10 @@ export class InboxChannel implements Channel {
   }
 
   /**
-   * The item for a delivery and its event, built now (call it in the causing event's context: the event carries its
-   * correlation); null when the recipient is not a person.
+   * The item for a delivery and its event, built now; null when the recipient is not a person. `tx`: the consumer's
+   * transaction handling the causing event, whose correlation the item's event then carries.
    */
-  prepare(d: ItemSource): InboxWrite | null {
+  prepare(d: ItemSource, tx?: EntityManager): InboxWrite | null {
     const r = parseRecipientKey(d.recipient);
     if (r.kind !== 'person') return null;
     const item: NewItem = {
@@ -82,7 +82,7 @@ export class InboxChannel implements Channel {
       urgent: d.urgent,
       created_at: d.createdAt,
     };
-    return { item, event: this.event(item) };
+    return { item, event: this.event(item, tx) };
   }
 
   /**
@@ -130,21 +130,24 @@ export class InboxChannel implements Channel {
     });
   }
 
-  private event(item: NewItem): EventEnvelope<'notification.inbox-item-added.v1'> {
-    return this.outbox.build({
-      topic: 'notification.inbox-item-added.v1',
-      leadId: item.lead_id,
-      key: item.lead_id ?? item.id,
-      actor: NOTIFICATION_ACTOR,
-      payload: {
-        itemId: item.id,
-        personId: item.person_id,
-        eventType: item.event_type,
+  private event(item: NewItem, tx?: EntityManager): EventEnvelope<'notification.inbox-item-added.v1'> {
+    return this.outbox.build(
+      {
+        topic: 'notification.inbox-item-added.v1',
         leadId: item.lead_id,
-        title: item.title,
-        urgent: item.urgent,
-        createdAt: item.created_at.toISOString(),
+        key: item.lead_id ?? item.id,
+        actor: NOTIFICATION_ACTOR,
+        payload: {
+          itemId: item.id,
+          personId: item.person_id,
+          eventType: item.event_type,
+          leadId: item.lead_id,
+          title: item.title,
+          urgent: item.urgent,
+          createdAt: item.created_at.toISOString(),
+        },
       },
-    });
+      tx,
+    );
   }
 }

@@ -200,8 +200,9 @@ export class RecordNotificationsUseCase {
         };
       }
       if (row.channel === 'INBOX' && row.status === 'PENDING') {
-        // In-app: the item is written with this transaction (built here, in the event's context), the delivery SENT.
-        const write = this.inbox.prepare(row);
+        // In-app: the item is written with this transaction (its event carries the handled event's correlation), the
+        // delivery SENT.
+        const write = this.inbox.prepare(row, tx);
         if (write) {
           row = { ...row, status: 'SENT', providerId: write.item.id };
           items.push(write);

@@ -1,3 +1,4 @@
+import { bindCorrelation, type CorrelationContext } from '@outpost/messaging';
 import { Injectable } from '@nestjs/common';
 import { TimerService } from '@outpost/clock';
 import type { Actor, LeadAssignedV1 } from '@outpost/contracts';
@@ -47,8 +48,16 @@ export class RunCommandUsecase {
     };
   }
 
-  async run<A extends Action>(action: A, leadId: string, p: Principal, body: CommandBody<A>): Promise<CommandResult> {
+  /** `correlation`: the request's (RequestCorrelation); what the command writes carries it. */
+  async run<A extends Action>(
+    action: A,
+    leadId: string,
+    p: Principal,
+    body: CommandBody<A>,
+    correlation?: CorrelationContext,
+  ): Promise<CommandResult> {
     return this.timers.withTransaction(async (tx) => {
+      bindCorrelation(tx, correlation);
       const a = await this.assessments.find(tx, leadId, true);
       if (!a) throw new ProblemException(404, 'LEAD_NOT_FOUND', `研判中没有线索 ${leadId}`);
       const verdict = evaluate(action, p, await this.facts(tx, a));

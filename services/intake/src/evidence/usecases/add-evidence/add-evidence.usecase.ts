@@ -3,13 +3,15 @@ import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditLog } from '@outpost/audit';
 import type { Actor, EvidenceAddedV1 } from '@outpost/contracts';
-import { Outbox } from '@outpost/messaging';
+import { bindCorrelation, Outbox, type CorrelationContext } from '@outpost/messaging';
 
 export interface AddEvidenceCommand {
   leadId: string;
   /** The open lead a LINKED lead belongs to: its evidence grows too. */
   primaryLeadId: string | null;
   actor: Actor;
+  /** The request's correlation context: the evidence-added event carries it. */
+  correlation?: CorrelationContext;
   type: EvidenceAddedV1['type'];
   sha256: string;
   mediaType: string;
@@ -40,6 +42,7 @@ export class AddEvidenceUseCase {
 
   async execute(cmd: AddEvidenceCommand): Promise<{ created: boolean; evidence: EvidenceView }> {
     return this.db.transaction(async (tx) => {
+      bindCorrelation(tx, cmd.correlation);
       const rows: Array<{ id: string; received_at: Date }> = await tx.query(
         `INSERT INTO evidence (id, lead_id, type, sha256, media_type, size_bytes, file_name, captured_at, captured_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (lead_id, sha256) DO NOTHING RETURNING id, received_at`,

@@ -1,3 +1,4 @@
+import type { CorrelationContext } from '@outpost/messaging';
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { ProblemException, type FieldError } from '@outpost/platform';
@@ -34,6 +35,7 @@ export class RegisterBatchUseCase {
     body: unknown;
     idempotencyKey: string | null;
     maxLeads: number;
+    correlation?: CorrelationContext;
   }): Promise<BatchResult> {
     const parsed = z.strictObject({ leads: z.array(z.unknown()).min(1).max(cmd.maxLeads) }).safeParse(cmd.body);
     if (!parsed.success)
@@ -55,7 +57,7 @@ export class RegisterBatchUseCase {
   }
 
   private async one(
-    cmd: { caller: Caller; idempotencyKey: string | null },
+    cmd: { caller: Caller; idempotencyKey: string | null; correlation?: CorrelationContext },
     body: unknown,
     index: number,
   ): Promise<BatchItemResult> {
@@ -64,6 +66,7 @@ export class RegisterBatchUseCase {
         caller: cmd.caller,
         body,
         idempotencyKey: cmd.idempotencyKey ? `${cmd.idempotencyKey}#${index}` : null,
+        correlation: cmd.correlation,
       });
       switch (r.outcome) {
         case 'created':

@@ -3,13 +3,7 @@ import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditLog, canonicalJson, sha256Hex, type AuditEntryInput } from '@outpost/audit';
 import type { Actor, Estimates, LeadLinkedV1, LeadRegisteredV1 } from '@outpost/contracts';
-import {
-  currentCorrelation,
-  Outbox,
-  withCorrelation,
-  type CorrelationContext,
-  type EventEnvelope,
-} from '@outpost/messaging';
+import { Outbox, type CorrelationContext, type EventEnvelope } from '@outpost/messaging';
 import { Coalescer, FieldCipher, ProblemException, SERVICE_CONFIG, type FieldError } from '@outpost/platform';
 import type { IntakeConfig } from '../../../config/intake.config';
 import { GridService } from '../../../grid/grid.service';
@@ -33,6 +27,8 @@ export interface RegisterLeadCommand {
   /** The body as received; validated here so single and batch registration share every rule. */
   body: unknown;
   idempotencyKey: string | null;
+  /** The request's correlation context (RequestCorrelation): its lead's event carries it. */
+  correlation?: CorrelationContext;
 }
 
 export type RegisterLeadResult =
@@ -56,7 +52,7 @@ interface Pending {
   caller: Caller;
   row: NewLeadRow;
   keys: SubjectKey[];
-  /** The request's correlation context: a group is written in one request's context, each event carries its own. */
+  /** The request's correlation context: leads of many requests share a group, each event carries its own's. */
   correlation: CorrelationContext | undefined;
 }
 
@@ -114,7 +110,7 @@ export class RegisterLeadUseCase {
     const row = this.prepare(cmd, input);
     const keys = subjectKeys(input.subjects, (s) => this.screening.normalize(s));
     row.subjectKeys = keys.map((k) => k.key);
-    return this.groups.submit({ caller, row, keys, correlation: currentCorrelation() });
+    return this.groups.submit({ caller, row, keys, correlation: cmd.correlation });
   }
 
   /** One group; if its transaction fails, each lead again on its own (each then settles with its own error). */
@@ -200,12 +196,12 @@ export class RegisterLeadUseCase {
         const matched = keys.filter((k) => primary.matchedKeys.includes(k.key));
         row.primaryLeadId = primary.id;
         row.matchedOn = matched.map((k) => ({ key: k.kind, value: publicKeyValue(k) }));
-        record = withCorrelation(correlation, () => this.linked(actor, row, reference, primary, matched));
+        record = this.linked(actor, row, reference, primary, matched, correlation);
         primary.reportCount += 1; // the next link to it in this group counts this one
         if (open.registered) open.registered.reportCount = primary.reportCount;
         else bumps.set(primary.id, (bumps.get(primary.id) ?? 0) + 1);
       } else {
-        record = withCorrelation(correlation, () => this.registered(actor, caller, row, reference));
+        record = this.registered(actor, caller, row, reference, correlation);
         primaries.push({
           primary: { id: row.id, reference, matchedKeys: row.subjectKeys, hits: row.screening.hits, reportCount: 1 },
           registered,
@@ -287,7 +283,13 @@ export class RegisterLeadUseCase {
   }
 
   /** The audit entry and event of a new lead (written with it, in the same statement). */
-  private registered(actor: Actor, caller: Caller, row: NewLeadRow, reference: string): LeadRecord {
+  private registered(
+    actor: Actor,
+    caller: Caller,
+    row: NewLeadRow,
+    reference: string,
+    correlation: CorrelationContext | undefined,
+  ): LeadRecord {
     const subjects = (row.subjects as LeadInput['subjects']).map((s) => ({
       kind: s.kind,
       name: s.name,
@@ -328,7 +330,14 @@ export class RegisterLeadUseCase {
           payload: { reference, sourceId: caller.source.id, band: row.screening.band, gridIds: row.placement.gridIds },
         },
       ],
-      event: this.outbox.build({ topic: 'intake.lead-registered.v1', payload, leadId: row.id, actor }),
+      event: this.outbox.build({
+        topic: 'intake.lead-registered.v1',
+        payload,
+        leadId: row.id,
+        actor,
+        correlationId: correlation?.correlationId,
+        traceparent: correlation?.traceparent,
+      }),
     };
   }
 
@@ -339,6 +348,7 @@ export class RegisterLeadUseCase {
     reference: string,
     primary: OpenPrimary,
     matched: SubjectKey[],
+    correlation: CorrelationContext | undefined,
   ): LeadRecord {
     const known = new Set(primary.hits.map((h) => `${h.indicator}\u0000${h.term}`));
     const payload: LeadLinkedV1 = {
@@ -372,7 +382,17 @@ export class RegisterLeadUseCase {
         payload: { linkedLeadId: row.id, reportCount: payload.reportCount },
       },
     ];
-    return { audit, event: this.outbox.build({ topic: 'intake.lead-linked.v1', payload, leadId: primary.id, actor }) };
+    return {
+      audit,
+      event: this.outbox.build({
+        topic: 'intake.lead-linked.v1',
+        payload,
+        leadId: primary.id,
+        actor,
+        correlationId: correlation?.correlationId,
+        traceparent: correlation?.traceparent,
+      }),
+    };
   }
 
   /** The lead already exists: answer with the original result, or refuse a reused Idempotency-Key with another body. */
