@@ -293,7 +293,7 @@ async function intakeSection(stack: Stack): Promise<void> {
     ratio: round(ratio),
     goal: '≥ 0.5',
     pass: ratio >= 0.5,
-    note: `median of the rounds' ratios (${ratios.map((x) => round(x)).join(', ')}; ${roundSec} s each side); CPU per lead: intake ${intakeCpu.nodeUs} µs, its Postgres backends ${intakeCpu.postgresUs} µs, the load generator ${perLeadUs(full.cpuMs)} µs; non-2xx ${full.non2xx}, errors ${full.errors}; Postgres commits/s meanwhile ${Math.round(commitsPerSec)} (this database); row bytes lead/audit/outbox ${sizes.lead}/${sizes.audit}/${sizes.outbox}`,
+    note: `median of the rounds' ratios (${ratios.map((x) => round(x)).join(', ')}; ${roundSec} s each side); ${describeCpu(perProcess)} (intake pg: its Postgres backends), the load generator ${perLeadUs(full.cpuMs)} µs; non-2xx ${full.non2xx}, errors ${full.errors}; Postgres commits/s meanwhile ${Math.round(commitsPerSec)} (this database); row bytes lead/audit/outbox ${sizes.lead}/${sizes.audit}/${sizes.outbox}`,
   });
   const half = Math.max(1, Math.floor(full.rps / 2));
   log(`intake: latency at half rate (${half}/s)`);
