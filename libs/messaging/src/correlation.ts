@@ -5,7 +5,8 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
  * Outbox.add. `causationId` is set by the consumer to the id of the event being handled.
  *
  * It is passed explicitly, never kept in AsyncLocalStorage: on Node 20 any AsyncLocalStorage in a process turns on
- * V8's promise hooks for every promise, measured at 12-20 % of each service's CPU under the pipeline load. A consumer
+ * V8's promise hooks for every promise (with nestjs-pino's middleware gone too, intake used ~15 % less CPU per lead
+ * under its HTTP load, bench/results/intake-write-path.md). A consumer
  * binds the handled event's context to the handler's transaction; a request's use case binds the request's context
  * (RequestCorrelation) to the transaction it opens; Outbox and LeadJournal read it from the transaction they write in.
  */

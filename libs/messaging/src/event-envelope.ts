@@ -18,7 +18,7 @@ export interface PublishInput<T extends Topic> {
   actor: Actor;
   /** Defaults to the correlation bound to the transaction (see bindCorrelation), else the new event's id. */
   correlationId?: string;
-  /** Defaults to the current context's causation id (the event being consumed), else null. */
+  /** Defaults to the transaction's context's causation id (the event being consumed), else null. */
   causationId?: string | null;
   traceparent?: string;
 }

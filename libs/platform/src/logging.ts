@@ -81,9 +81,9 @@ export function serviceLogger(service: string, config: LogSettings): Logger {
  * nestjs-pino over the service logger: Nest's Logger writes JSON lines through it (no pino-http: Fastify makes the
  * request loggers). Its middleware, which would make Nest's Logger write through the request's logger inside a request,
  * is left out (`forRoutes: []`): it keeps the logger in AsyncLocalStorage, and on Node 20 any AsyncLocalStorage turns
- * on V8's promise hooks for every promise in the process, 12-20 % of each service's CPU under the pipeline load
- * (measured). A handler that wants its lines tied to the request logs through `@RequestLog()`; the completion line and
- * unhandled errors carry the correlation id anyway.
+ * on V8's promise hooks for every promise in the process (intake's CPU per lead fell ~15 % without it and messaging's
+ * own, bench/results/intake-write-path.md). A handler that wants its lines tied to the request logs through
+ * `@RequestLog()`; the completion line and unhandled errors carry the correlation id anyway.
  */
 export function loggerParams(service: string, config: LogSettings): Params {
   return { pinoHttp: { logger: serviceLogger(service, config) }, useExisting: true, forRoutes: [] };

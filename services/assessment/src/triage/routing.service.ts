@@ -147,7 +147,7 @@ export class RoutingService {
         });
         if (u.priority) await this.alertRed(tx, u, actor, 'RED_BAND', people);
       };
-      await (correlation ? withCorrelation(tx, correlation, record) : record());
+      await withCorrelation(tx, correlation, record);
     }
     return updated;
   }
