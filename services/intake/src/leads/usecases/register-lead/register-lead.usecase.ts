@@ -52,7 +52,7 @@ interface Pending {
   caller: Caller;
   row: NewLeadRow;
   keys: SubjectKey[];
-  /** The request's correlation context: leads of many requests share a group, each event carries its own's. */
+  /** The request's correlation context: leads of many requests share a group, each event carries its own request's. */
   correlation: CorrelationContext | undefined;
 }
 
