@@ -325,14 +325,26 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
       actor: { userId: 'p-officer-1' },
     });
 
-    // Reopen (escalation's event) routes it again.
-    await produce(
+    // Reopen (escalation's event) routes it again; the new assignment is caused by that event.
+    const reopened = await produce(
       h,
       'escalation.lead-reopened.v1',
       { leadId, caseId: null, status: 'REOPENED', reason: '回头看发现新情况' },
       leadId,
     );
     await eventually(async () => ((await getAssessment(h, leadId)).json().status === 'ASSIGNED' ? true : undefined));
+    const reassigned = await eventually(() =>
+      h.seen.find(
+        (s) =>
+          s.topic === 'assessment.lead-assigned.v1' &&
+          s.envelope.leadId === leadId &&
+          (s.envelope.payload as { reason: string }).reason === 'REOPENED',
+      ),
+    );
+    expect([reassigned.envelope.correlationId, reassigned.envelope.causationId]).toEqual([
+      reopened.correlationId,
+      reopened.id,
+    ]);
   });
 
   it('never lets the opinion author decide, nor an officer without canCertify', async () => {

@@ -14,10 +14,10 @@ export interface RouteRequest {
   reason: LeadAssignedV1['reason'];
   actor: Actor;
   /**
-   * The context of the event that asked for the routing, when it is routed later (at the end of a consumer batch):
-   * its assignment and alert carry that event's correlation and causation, as they would routed at once.
+   * The context bound to the transaction when the routing was asked for (the consumed event's, or the request's): the
+   * assignment and alert carry it, also when routed later, at the end of a consumer batch.
    */
-  correlation?: CorrelationContext;
+  correlation: CorrelationContext | undefined;
 }
 
 type PeopleReader = (role: Role, streetCode?: string | null) => Promise<Person[]>;
@@ -41,7 +41,7 @@ export class RoutingService {
   private readonly pending = new WeakMap<EntityManager, RouteRequest[]>();
 
   async route(tx: EntityManager, a: Assessment, reason: LeadAssignedV1['reason'], actor: Actor): Promise<Assessment> {
-    return (await this.routeMany(tx, [{ a, reason, actor }]))[0]!;
+    return (await this.routeMany(tx, [{ a, reason, actor, correlation: correlationOf(tx) }]))[0]!;
   }
 
   /**
