@@ -50,6 +50,29 @@ export async function withCorrelation<R>(
   }
 }
 
+/** What an event's handler writes carries: the event's correlation and trace context, the event as its cause. */
+export function eventCorrelation(event: {
+  id: string;
+  correlationId: string;
+  traceparent?: string;
+}): CorrelationContext {
+  return { correlationId: event.correlationId, traceparent: event.traceparent, causationId: event.id };
+}
+
+/**
+ * A context as the explicit fields of an Outbox publish input, for events built outside a transaction that carries
+ * it (no context: the event starts its own correlation).
+ */
+export function correlationFields(ctx: CorrelationContext | undefined): {
+  correlationId?: string;
+  traceparent?: string;
+  causationId?: string | null;
+} {
+  return ctx
+    ? { correlationId: ctx.correlationId, traceparent: ctx.traceparent, causationId: ctx.causationId ?? null }
+    : {};
+}
+
 /** A W3C trace context header (version-traceid-parentid-flags, lower-case hex). */
 const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 

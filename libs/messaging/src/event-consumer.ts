@@ -3,7 +3,7 @@ import { preparedQuery } from '@outpost/platform';
 import type { Batch, Consumer, ConsumerConfig, IHeaders, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { withCorrelation } from './correlation';
+import { eventCorrelation, withCorrelation } from './correlation';
 import type { EventEnvelope, EventHandler, EventHandlers } from './event-envelope';
 import { isInfrastructureError } from './infrastructure-error';
 import type { KafkaBus } from './kafka-bus';
@@ -135,6 +135,9 @@ export class EventConsumer {
   /** Sets the batch hooks (batchTransactions mode only) before start(). */
   useBatchHooks(hooks: BatchHooks): void {
     if (this.consumer) throw new Error('EventConsumer.useBatchHooks must be called before start()');
+    // One set per consumer: a second caller would silently replace the first one's (its batch writes never made).
+    if (this.batchHooks.before || this.batchHooks.after)
+      throw new Error(`EventConsumer.useBatchHooks: consumer group ${this.o.groupId} has its batch hooks already`);
     this.batchHooks = hooks;
   }
 
@@ -343,11 +346,7 @@ export class EventConsumer {
         this.logger.debug?.({ eventId: event.id, topic: event.type }, 'duplicate event skipped');
         return;
       }
-      await withCorrelation(
-        tx,
-        { correlationId: event.correlationId, traceparent: event.traceparent, causationId: event.id },
-        () => handler(event, tx),
-      );
+      await withCorrelation(tx, eventCorrelation(event), () => handler(event, tx));
     });
   }
 
@@ -488,11 +487,7 @@ export class EventConsumer {
         for (const x of todo) {
           await heartbeat();
           try {
-            await withCorrelation(
-              tx,
-              { correlationId: x.event.correlationId, traceparent: x.event.traceparent, causationId: x.event.id },
-              () => x.handler(x.event, tx),
-            );
+            await withCorrelation(tx, eventCorrelation(x.event), () => x.handler(x.event, tx));
           } catch (err) {
             if (isInfrastructureError(err)) throw err;
             outcome = { failedAt: x.idx, error: err };

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditLog, canonicalJson, sha256Hex, type AuditEntryInput } from '@outpost/audit';
 import type { Actor, Estimates, LeadLinkedV1, LeadRegisteredV1 } from '@outpost/contracts';
-import { Outbox, type CorrelationContext, type EventEnvelope } from '@outpost/messaging';
+import { correlationFields, Outbox, type CorrelationContext, type EventEnvelope } from '@outpost/messaging';
 import { Coalescer, FieldCipher, ProblemException, SERVICE_CONFIG, type FieldError } from '@outpost/platform';
 import type { IntakeConfig } from '../../../config/intake.config';
 import { GridService } from '../../../grid/grid.service';
@@ -335,8 +335,7 @@ export class RegisterLeadUseCase {
         payload,
         leadId: row.id,
         actor,
-        correlationId: correlation?.correlationId,
-        traceparent: correlation?.traceparent,
+        ...correlationFields(correlation),
       }),
     };
   }
@@ -389,8 +388,7 @@ export class RegisterLeadUseCase {
         payload,
         leadId: primary.id,
         actor,
-        correlationId: correlation?.correlationId,
-        traceparent: correlation?.traceparent,
+        ...correlationFields(correlation),
       }),
     };
   }
