@@ -86,6 +86,8 @@ const MAX_CACHED_FIELDS = 256;
 const SKIP_UNIT = 0xffff;
 const CLAUSE_UNIT = 0xfffe;
 const ALNUM_BIT = 0x8000;
+/** Ints per match in the match buffer: pattern, normalised end, end's index in the text. */
+const MATCH_STRIDE = 3;
 
 const RECORD_TEXT_FIELDS = ['text', 'accountName', 'counterpartyName', 'remark'] as const;
 
@@ -130,10 +132,14 @@ export class ScreeningEngine {
   private readonly now: () => Date;
   private readonly order: Map<string, number>;
   private readonly quick: QuickScorer;
-  // Reusable scan buffers: per normalised position (clause << 2 | separatorBefore << 1 | asciiAlnum), and match pairs.
-  private info = new Int32Array(4096);
-  private matches = new Int32Array(256);
+  // Reusable match buffer: per match (MATCH_STRIDE ints), its pattern, its end as a normalised position and the index
+  // of that end in the field's text. Clauses, separators and latin word boundaries are read back from the text around
+  // a match when a rule asks: writing them down for every character cost the scan ~13 % (measured), and rules look
+  // at a few matches per field.
+  private matches = new Int32Array(64 * MATCH_STRIDE);
   private matchCount = 0;
+  /** The text of the field being resolved. */
+  private text = '';
   // Reusable candidate buffers for one field: term ref, start, end (normalised positions) and whether it survives.
   private candRef = new Int32Array(64);
   private candStart = new Int32Array(64);
@@ -442,12 +448,7 @@ export class ScreeningEngine {
   /** Normalise + match one field in one pass, then apply field, whitelist, entity-name and warning rules. */
   private screenField(field: FieldContext, value: string): void {
     const len = value.length;
-    if (len > this.info.length) {
-      let size = this.info.length;
-      while (size < len) size *= 2;
-      this.info = new Int32Array(size);
-    }
-    const { scanTable, info } = this;
+    const scanTable = this.scanTable;
     const roles = field.roles;
     const { delta, outStart, outList } = this.ac;
     // `| 0` tells the optimising compiler these are int32 (plain property reads cost the scan ~12 %, measured).
@@ -457,19 +458,12 @@ export class ScreeningEngine {
     let mc = 0;
     let state = 0;
     let n = 0;
-    let clause = 0;
-    let sep = 0;
     // Union of the roles matched: the rules run only when some term matched.
     let seen = 0;
     for (let i = 0; i < len; i++) {
       const k = scanTable[value.charCodeAt(i)];
-      if (k >= CLAUSE_UNIT) {
-        if (k === CLAUSE_UNIT) clause += 4;
-        sep = 2;
-        continue;
-      }
-      info[n] = clause | sep | (k >>> 15);
-      sep = 0;
+      // Separators and clause delimiters are dropped: a term spelled across them still matches.
+      if (k >= CLAUSE_UNIT) continue;
       // Characters in no pattern (class 0) always lead back to the root: skip the table read for them.
       const cls = k & 0x7fff;
       state = cls === 0 ? 0 : delta[state | cls];
@@ -477,15 +471,16 @@ export class ScreeningEngine {
         const id = state >> shift;
         const oe = outStart[id + 1];
         for (let j = outStart[id]; j < oe; j++) {
-          if (mc * 2 + 2 > matches.length) {
+          if ((mc + 1) * MATCH_STRIDE > matches.length) {
             const bigger = new Int32Array(matches.length * 2);
             bigger.set(matches);
             matches = this.matches = bigger;
           }
           const p = outList[j];
           seen |= roles[p];
-          matches[mc * 2] = p;
-          matches[mc * 2 + 1] = n;
+          matches[mc * MATCH_STRIDE] = p;
+          matches[mc * MATCH_STRIDE + 1] = n;
+          matches[mc * MATCH_STRIDE + 2] = i;
           mc++;
         }
       }
@@ -493,7 +488,8 @@ export class ScreeningEngine {
     }
     if (seen & TERM) {
       this.matchCount = mc;
-      this.resolve(field, n, seen);
+      this.text = value;
+      this.resolve(field, seen);
     }
   }
 
@@ -522,8 +518,8 @@ export class ScreeningEngine {
   }
 
   /** `seen`: the union of the roles matched in the field, so a context rule with nothing to look at is not asked. */
-  private resolve(field: FieldContext, n: number, seen: number): void {
-    const { matches, matchCount, info, refStart, refInd, indFlags, indGroup, indWeight } = this;
+  private resolve(field: FieldContext, seen: number): void {
+    const { matches, matchCount, refStart, refInd, indFlags, indGroup, indWeight } = this;
     const { latinStart, latinEnd } = this;
     const lengths = this.ac.lengths;
     const { applicable, roles } = field;
@@ -531,13 +527,13 @@ export class ScreeningEngine {
     let nc = 0;
 
     for (let m = 0; m < matchCount; m++) {
-      const p = matches[m * 2];
+      const p = matches[m * MATCH_STRIDE];
       if (!(roles[p] & TERM)) continue;
-      const end = matches[m * 2 + 1];
+      const end = matches[m * MATCH_STRIDE + 1];
       const start = end - lengths[p] + 1;
       // Latin terms need a word boundary: a separator or a non-alphanumeric neighbour (ico ≠ unicode).
-      if (latinStart[p] && start > 0 && !(info[start] & 2) && info[start - 1] & 1) continue;
-      if (latinEnd[p] && end + 1 < n && !(info[end + 1] & 2) && info[end + 1] & 1) continue;
+      if (latinStart[p] && this.wordCharAt(this.textStart(m) - 1)) continue;
+      if (latinEnd[p] && this.wordCharAt(matches[m * MATCH_STRIDE + 2] + 1)) continue;
       const re = refStart[p + 1];
       for (let r = refStart[p]; r < re; r++) {
         const ind = refInd[r];
@@ -545,11 +541,10 @@ export class ScreeningEngine {
         const flags = indFlags[ind];
         if (flags & NAME_RULE) {
           // Both must pass; the suffix test first, as in free text most name terms have no entity suffix after them.
-          if (!field.nameField && (!(seen & SUFFIX) || !this.entitySuffixFollows(start, end))) continue;
+          if (!field.nameField && (!(seen & SUFFIX) || !this.entitySuffixFollows(m))) continue;
           if (seen & WHITELIST && this.licensed(start, end)) continue;
         }
-        if (flags & WARNABLE && seen & WARNING_CUES && this.warned(start, end, cues.maxGapBefore, cues.maxGapAfter))
-          continue;
+        if (flags & WARNABLE && seen & WARNING_CUES && this.warned(m, cues.maxGapBefore, cues.maxGapAfter)) continue;
         if (nc === this.candRef.length) this.growCandidates();
         this.candRef[nc] = r;
         this.candStart[nc] = start;
@@ -626,74 +621,119 @@ export class ScreeningEngine {
     this.candAlive = grow(this.candAlive, new Uint8Array(size));
   }
 
-  /** Index of the first match ending at or after `pos` (matches are recorded in end order). */
+  /** Index of the first match ending at or after normalised position `pos` (matches are recorded in end order). */
   private firstEndingAt(pos: number): number {
     const { matches } = this;
     let lo = 0;
     let hi = this.matchCount;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (matches[mid * 2 + 1] < pos) lo = mid + 1;
+      if (matches[mid * MATCH_STRIDE + 1] < pos) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
+  /** Index in the text of match m's first character: its pattern's length in kept characters back from its end. */
+  private textStart(m: number): number {
+    const { scanTable, text, matches } = this;
+    let i = matches[m * MATCH_STRIDE + 2];
+    for (let left = this.ac.lengths[matches[m * MATCH_STRIDE]] - 1; left > 0;)
+      if (scanTable[text.charCodeAt(--i)] < CLAUSE_UNIT) left--;
+    return i;
+  }
+
+  /** Is the text's character at index i a kept latin letter or digit? (Outside the text: no.) */
+  private wordCharAt(i: number): boolean {
+    if (i < 0 || i >= this.text.length) return false;
+    const k = this.scanTable[this.text.charCodeAt(i)];
+    return k < CLAUSE_UNIT && (k & ALNUM_BIT) !== 0;
+  }
+
+  /** Are the text's indices a and b in one clause (no clause delimiter between them)? */
+  private sameClause(a: number, b: number): boolean {
+    const { scanTable, text } = this;
+    const to = Math.max(a, b);
+    for (let i = Math.min(a, b) + 1; i < to; i++) if (scanTable[text.charCodeAt(i)] === CLAUSE_UNIT) return false;
+    return true;
+  }
+
   /** Is [start, end] inside a licensed institution's name, or between that name and its branch suffix? */
   private licensed(start: number, end: number): boolean {
-    const { matches, matchCount, roles, info } = this;
+    const { matches, matchCount, roles } = this;
     const lengths = this.ac.lengths;
     const gap = this.catalog.licensedBranchMaxGap;
     const maxLen = this.maxPatternLength;
     // A covering name starts at or before `start`, so it ends before start + maxLen; a name whose branch suffix covers
     // the term ends at most `gap` before it.
-    for (let m = this.firstEndingAt(start - gap); m < matchCount && matches[m * 2 + 1] < start + maxLen; m++) {
-      const p = matches[m * 2];
+    for (
+      let m = this.firstEndingAt(start - gap);
+      m < matchCount && matches[m * MATCH_STRIDE + 1] < start + maxLen;
+      m++
+    ) {
+      const p = matches[m * MATCH_STRIDE];
       if (!(roles[p] & WHITELIST)) continue;
-      const e = matches[m * 2 + 1];
+      const e = matches[m * MATCH_STRIDE + 1];
       const s = e - lengths[p] + 1;
       if (s > start) continue;
       if (e >= end) return true;
-      for (let b = this.firstEndingAt(end); b < matchCount && matches[b * 2 + 1] <= e + gap; b++) {
-        const q = matches[b * 2];
+      for (let b = this.firstEndingAt(end); b < matchCount && matches[b * MATCH_STRIDE + 1] <= e + gap; b++) {
+        const q = matches[b * MATCH_STRIDE];
         if (!(roles[q] & BRANCH)) continue;
-        const be = matches[b * 2 + 1];
-        if (be - lengths[q] + 1 > e && info[be] >> 2 === info[s] >> 2) return true;
+        const be = matches[b * MATCH_STRIDE + 1];
+        if (be - lengths[q] + 1 > e && this.sameClause(this.textStart(m), matches[b * MATCH_STRIDE + 2])) return true;
       }
     }
     return false;
   }
 
-  /** In a free-text field a name rule needs the term to be part of an entity name: a suffix (有限公司 …) close after it. */
-  private entitySuffixFollows(start: number, end: number): boolean {
-    const { matches, matchCount, roles, info } = this;
+  /**
+   * In a free-text field a name rule needs the term (match t) to be part of an entity name: a suffix (有限公司 …)
+   * close after it, in the same clause.
+   */
+  private entitySuffixFollows(t: number): boolean {
+    const { matches, matchCount, roles } = this;
     const lengths = this.ac.lengths;
-    const limit = end + this.catalog.entitySuffixMaxGap + this.maxPatternLength;
-    for (let m = this.firstEndingAt(end); m < matchCount && matches[m * 2 + 1] <= limit; m++) {
-      const p = matches[m * 2];
+    const end = matches[t * MATCH_STRIDE + 1];
+    const start = end - lengths[matches[t * MATCH_STRIDE]] + 1;
+    const gap = this.catalog.entitySuffixMaxGap;
+    const limit = end + gap + this.maxPatternLength;
+    for (let m = this.firstEndingAt(end); m < matchCount && matches[m * MATCH_STRIDE + 1] <= limit; m++) {
+      const p = matches[m * MATCH_STRIDE];
       if (!(roles[p] & SUFFIX)) continue;
-      const e = matches[m * 2 + 1];
-      const s = e - lengths[p] + 1;
-      if (s >= start && s - end - 1 <= this.catalog.entitySuffixMaxGap && info[s] >> 2 === info[end] >> 2) return true;
+      const s = matches[m * MATCH_STRIDE + 1] - lengths[p] + 1;
+      if (s >= start && s - end - 1 <= gap && this.sameClause(this.textStart(m), matches[t * MATCH_STRIDE + 2]))
+        return true;
     }
     return false;
   }
 
-  /** A warning cue before the term (same clause, within the gap) or a warning pattern after it neutralises it. */
-  private warned(start: number, end: number, gapBefore: number, gapAfter: number): boolean {
-    const { matches, matchCount, roles, info } = this;
+  /**
+   * A warning cue before the term (match t), in its clause and within the gap, or a warning pattern after it
+   * neutralises it.
+   */
+  private warned(t: number, gapBefore: number, gapAfter: number): boolean {
+    const { matches, matchCount, roles } = this;
     const lengths = this.ac.lengths;
-    const clause = info[start] >> 2;
-    for (let m = this.firstEndingAt(start - gapBefore - 1); m < matchCount && matches[m * 2 + 1] < start; m++) {
-      const p = matches[m * 2];
-      if (roles[p] & CUE_BEFORE && info[matches[m * 2 + 1]] >> 2 === clause) return true;
+    const end = matches[t * MATCH_STRIDE + 1];
+    const start = end - lengths[matches[t * MATCH_STRIDE]] + 1;
+    let textStart = -1;
+    for (
+      let m = this.firstEndingAt(start - gapBefore - 1);
+      m < matchCount && matches[m * MATCH_STRIDE + 1] < start;
+      m++
+    ) {
+      if (!(roles[matches[m * MATCH_STRIDE]] & CUE_BEFORE)) continue;
+      if (textStart < 0) textStart = this.textStart(t);
+      if (this.sameClause(matches[m * MATCH_STRIDE + 2], textStart)) return true;
     }
     const limit = end + gapAfter + this.maxPatternLength;
-    for (let m = this.firstEndingAt(end + 1); m < matchCount && matches[m * 2 + 1] <= limit; m++) {
-      const p = matches[m * 2];
+    for (let m = this.firstEndingAt(end + 1); m < matchCount && matches[m * MATCH_STRIDE + 1] <= limit; m++) {
+      const p = matches[m * MATCH_STRIDE];
       if (!(roles[p] & CUE_AFTER)) continue;
-      const s = matches[m * 2 + 1] - lengths[p] + 1;
-      if (s > end && s - end - 1 <= gapAfter && info[s] >> 2 === info[end] >> 2) return true;
+      const s = matches[m * MATCH_STRIDE + 1] - lengths[p] + 1;
+      if (s > end && s - end - 1 <= gapAfter && this.sameClause(this.textStart(m), matches[t * MATCH_STRIDE + 2]))
+        return true;
     }
     return false;
   }
