@@ -1,6 +1,6 @@
 import type { ScreeningHit } from '@outpost/contracts';
 import { loadCatalog } from './catalog/load-catalog';
-import { ScreeningEngine } from './screening.engine';
+import { ScreeningEngine, type ScreeningRecord } from './screening.engine';
 
 const sut = new ScreeningEngine(loadCatalog());
 const ids = (hits: ScreeningHit[]): string[] => [...new Set(hits.map((h) => h.indicator))].sort();
@@ -190,6 +190,45 @@ describe(ScreeningEngine.name, () => {
         'name:B1:保本保息',
         'text:B1:保本保息',
       ]);
+    });
+  });
+
+  describe('repeated short values in screening records', () => {
+    const summary = (r: { score: number; band: string; hits: ScreeningHit[] }): string =>
+      `${r.score} ${r.band} ${r.hits.map((h) => `${h.field}:${h.indicator}:${h.term}`).join(',')}`;
+    const alone = (r: ScreeningRecord): string =>
+      summary(new ScreeningEngine(loadCatalog()).screenRecordsSync([r]).results[0]);
+
+    it('gives a value seen before the same hits as its first screening, in every field and call', () => {
+      const engine = new ScreeningEngine(loadCatalog());
+      const records: ScreeningRecord[] = [
+        { ref: 'a', accountName: '天河某某财富管理有限公司', remark: '返息' },
+        { ref: 'b', accountName: '天河某某财富管理有限公司', remark: '返息', counterpartyName: '张三' },
+        { ref: 'c', counterpartyName: '天河某某财富管理有限公司', remark: '货款' },
+        { ref: 'd', accountName: '招商银行股份有限公司广州天河支行', remark: '返息' },
+      ];
+      const first = engine.screenRecordsSync(records).results.map(summary);
+      const again = engine
+        .screenRecordsSync([...records].reverse())
+        .results.map(summary)
+        .reverse();
+      expect(first).toEqual(records.map(alone));
+      expect(again).toEqual(first);
+      expect(first[0]).toContain('accountName:C1:财富管理');
+      expect(first[0]).toContain('remark:C4:返息');
+      expect(first[3]).not.toContain(':C1:');
+    });
+
+    it('keeps screening correctly once more distinct values came than it remembers', () => {
+      const engine = new ScreeningEngine(loadCatalog());
+      const many: ScreeningRecord[] = Array.from({ length: 5000 }, (_, i) => ({
+        ref: `r${i}`,
+        accountName: i % 2 ? `天河${i}号财富管理有限公司` : `张${i}`,
+      }));
+      engine.screenRecordsSync(many);
+      const probe = many.slice(0, 3);
+      expect(engine.screenRecordsSync(probe).results.map(summary)).toEqual(probe.map(alone));
+      expect(engine.screenRecordsSync(many).results.map(summary)[4999]).toBe(alone(many[4999]));
     });
   });
 

@@ -66,7 +66,23 @@ interface FieldContext {
   readonly roles: Uint8Array;
   /** Hits are immutable and identical for the same (indicator, term, field): built once per term ref, shared, frozen. */
   readonly hits: Array<ScreeningHit | undefined>;
+  /**
+   * Short values screened before in this field, with the hits they gave (see screenField). Only for the screening
+   * records' fields: a caller's arbitrary field names (up to MAX_CACHED_FIELDS) would multiply the memory.
+   */
+  readonly remembered: Map<string, RememberedHits> | null;
 }
+
+/** What one field value gave: its hits in order, and their indicators' catalogue positions. */
+interface RememberedHits {
+  hits: ScreeningHit[];
+  orders: Int32Array;
+}
+
+const NO_HITS: RememberedHits = { hits: [], orders: new Int32Array(0) };
+/** Values up to this length are remembered per field, at most MAX_REMEMBERED of them (then forgotten all at once). */
+const MAX_REMEMBERED_LENGTH = 32;
+const MAX_REMEMBERED = 4096;
 
 /** The movements of one call grouped by account: a linked list per account over the call's flow records. */
 interface CallFlows {
@@ -237,7 +253,7 @@ export class ScreeningEngine {
       this.scanTable[c] =
         k === CLAUSE ? CLAUSE_UNIT : k !== KEEP ? SKIP_UNIT : this.ac.cls[m] | (isAsciiAlnum(m) ? ALNUM_BIT : 0);
     }
-    this.recordFields = RECORD_TEXT_FIELDS.map((f) => this.fieldContext(f));
+    this.recordFields = RECORD_TEXT_FIELDS.map((f) => ({ ...this.fieldContext(f), remembered: new Map() }));
   }
 
   /**
@@ -445,8 +461,33 @@ export class ScreeningEngine {
     return any;
   }
 
-  /** Normalise + match one field in one pass, then apply field, whitelist, entity-name and warning rules. */
+  /**
+   * Screens one field value into the current record's hits. Account and counterparty names and transfer remarks
+   * repeat across a bank export (one account's movements, 货款 and 工资 remarks): a short value seen before in this
+   * field replays its hits instead of being scanned again. A field's hits depend only on its value (hits are per
+   * field, so no other field's can deduplicate them).
+   */
   private screenField(field: FieldContext, value: string): void {
+    const remembered = field.remembered;
+    if (remembered === null || value.length > MAX_REMEMBERED_LENGTH) return this.scanField(field, value);
+    const known = remembered.get(value);
+    if (known !== undefined) {
+      for (let k = 0; k < known.hits.length; k++) this.addHit(known.hits[k], known.orders[k]);
+      return;
+    }
+    const from = this.hitCount;
+    this.scanField(field, value);
+    if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+    remembered.set(
+      value,
+      this.hitCount === from
+        ? NO_HITS
+        : { hits: this.hitBuf.slice(from, this.hitCount), orders: this.hitOrder.slice(from, this.hitCount) },
+    );
+  }
+
+  /** Normalise + match one field in one pass, then apply field, whitelist, entity-name and warning rules. */
+  private scanField(field: FieldContext, value: string): void {
     const len = value.length;
     const scanTable = this.scanTable;
     const roles = field.roles;
@@ -511,6 +552,7 @@ export class ScreeningEngine {
         nameField: this.nameFields.has(field),
         roles,
         hits: new Array<ScreeningHit | undefined>(this.termRefCount),
+        remembered: null,
       };
       if (this.fieldContexts.size < MAX_CACHED_FIELDS) this.fieldContexts.set(field, c);
     }
