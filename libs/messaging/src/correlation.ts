@@ -1,4 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { transactionKey } from './transaction-key';
 
 /**
  * What travels with a request or a consumed event: HTTP → Outbox.add → Kafka headers/envelope → consumer → the next
@@ -16,20 +17,17 @@ export interface CorrelationContext {
   causationId?: string | null;
 }
 
-/** Keyed by the transaction's QueryRunner (one per transaction; its EntityManager may be wrapped), else the object. */
 const byTransaction = new WeakMap<object, CorrelationContext>();
-
-const keyOf = (tx: object): object => (tx as { queryRunner?: object }).queryRunner ?? tx;
 
 /** The context events written in `tx` carry from now on (undefined: none, each event starts its own correlation). */
 export function bindCorrelation(tx: object, ctx: CorrelationContext | undefined): void {
-  if (ctx) byTransaction.set(keyOf(tx), { ...ctx });
-  else byTransaction.delete(keyOf(tx));
+  if (ctx) byTransaction.set(transactionKey(tx), { ...ctx });
+  else byTransaction.delete(transactionKey(tx));
 }
 
 /** The context bound to `tx`, if any. */
 export function correlationOf(tx: object | undefined): CorrelationContext | undefined {
-  return tx ? byTransaction.get(keyOf(tx)) : undefined;
+  return tx ? byTransaction.get(transactionKey(tx)) : undefined;
 }
 
 /**

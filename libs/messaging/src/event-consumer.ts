@@ -3,6 +3,7 @@ import { preparedQuery } from '@outpost/platform';
 import type { Batch, Consumer, ConsumerConfig, IHeaders, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+import { BatchEnd, type BatchEndStage, type BatchEnds } from './batch-end';
 import { eventCorrelation, withCorrelation } from './correlation';
 import type { EventEnvelope, EventHandler, EventHandlers } from './event-envelope';
 import { isInfrastructureError } from './infrastructure-error';
@@ -10,6 +11,7 @@ import type { KafkaBus } from './kafka-bus';
 import { errorFields, SILENT_LOGGER, type LoggerLike } from './logger';
 import { InvalidMessageError, parseEvent } from './parse-event';
 import { quoteIdent } from './sql-identifier';
+import { transactionKey } from './transaction-key';
 
 /** Headers the consumer adds to a dead-lettered message (on top of the original ones). */
 export const DLQ_HEADERS = {
@@ -43,7 +45,8 @@ export interface EventConsumerOptions {
    * (one transaction per message). A handler error rolls the batch back; the messages before it are applied again in
    * their own transaction and the failing one takes the one-at-a-time path (retries, then dead-letter), so a poison
    * message neither fails its neighbours nor changes the order within the partition. Handlers must therefore keep
-   * no effects outside the transaction until it commits (after-commit hooks are fine: a rollback drops them).
+   * no effects outside the transaction until it commits (after-commit hooks are fine: a rollback drops them). Handlers
+   * may share work across the batch: see beforeBatch and atBatchEnd.
    */
   batchTransactions?: boolean;
   /** Most messages per batch transaction (default 200). */
@@ -66,20 +69,17 @@ type BatchItem =
   | { kind: 'skip' | 'invalid'; message: KafkaMessage }
   | { kind: 'event'; message: KafkaMessage; event: EventEnvelope; handler: EventHandler<Topic> };
 
-/** null: the run committed; failedAt: that handler failed (all rolled back); hooksFailed: a batch hook failed. */
+/**
+ * null: the run committed; failedAt: that handler failed (all rolled back); hooksFailed: a before-batch hook or a
+ * batch-end callback failed (all rolled back).
+ */
 type BatchOutcome = { failedAt: number; error: unknown } | { hooksFailed: unknown } | null;
 
 /**
- * Lets handlers of a batch transaction share work: `before` sees every new event of the batch before the first
- * handler runs (to read what they all need in one query), `after` runs after the last handler, before the commit (to
- * write what they deferred in one statement). Both run inside the batch transaction; neither runs on the
- * one-message-at-a-time path, so handlers must also work without them. A hook that fails sends the run down the
- * one-at-a-time path.
+ * Sees every new event of a batch transaction before its first handler runs, inside it: to read what they all need in
+ * one query. Never runs on the one-message-at-a-time path, so handlers must also work without it.
  */
-export interface BatchHooks {
-  before?(events: EventEnvelope[], tx: EntityManager): Promise<void>;
-  after?(tx: EntityManager): Promise<void>;
-}
+export type BeforeBatch = (events: EventEnvelope[], tx: EntityManager) => Promise<void>;
 
 type Failure = { reason: 'HANDLER_FAILED' | 'INVALID_MESSAGE'; error: unknown; attempts: number };
 
@@ -102,7 +102,7 @@ const JOIN_WAIT_MS = 30_000;
  * messages are dead-lettered at once. Infrastructure errors never dead-letter: the partition waits (heartbeating) and
  * retries until Postgres/Kafka is back.
  */
-export class EventConsumer {
+export class EventConsumer implements BatchEnds {
   private readonly o: Required<
     Pick<EventConsumerOptions, 'maxAttempts' | 'retryBaseMs' | 'infraRetryMs' | 'fromBeginning'>
   > &
@@ -112,7 +112,9 @@ export class EventConsumer {
   private readonly inbox: string;
   private readonly deadLetters: string;
   private consumer: Consumer | null = null;
-  private batchHooks: BatchHooks = {};
+  private readonly beforeBatchHooks: BeforeBatch[] = [];
+  /** The batch transactions being applied now (one per partition in hand), by transactionKey. */
+  private readonly openBatches = new Map<object, BatchEnd>();
   private stopping = false;
   private wakeSleepers = new Set<() => void>();
 
@@ -132,13 +134,51 @@ export class EventConsumer {
     this.handlers.set(topic, handler as unknown as EventHandler<Topic>);
   }
 
-  /** Sets the batch hooks (batchTransactions mode only) before start(). */
-  useBatchHooks(hooks: BatchHooks): void {
-    if (this.consumer) throw new Error('EventConsumer.useBatchHooks must be called before start()');
-    // One set per consumer: a second caller would silently replace the first one's (its batch writes never made).
-    if (this.batchHooks.before || this.batchHooks.after)
-      throw new Error(`EventConsumer.useBatchHooks: consumer group ${this.o.groupId} has its batch hooks already`);
-    this.batchHooks = hooks;
+  /** Adds a hook run at the start of every batch transaction (batchTransactions only), before start(); any number. */
+  beforeBatch(hook: BeforeBatch): void {
+    if (this.consumer) throw new Error('EventConsumer.beforeBatch must be called before start()');
+    this.beforeBatchHooks.push(hook);
+  }
+
+  /**
+   * Defers `fn` to the end of the batch transaction `tx` and answers true: it runs after the batch's last handler,
+   * inside the transaction, before its commit, so handlers can write what the whole batch produced in one statement
+   * (BatchCollector, BatchState). False when `tx` is not one of this consumer's batch transactions (the
+   * one-at-a-time path, a request's transaction): nothing is deferred, the caller does the work now.
+   *
+   * Every pending 'work' callback runs before the next 'write' one (BatchEndStage), each queue in the order deferred,
+   * until nothing is pending. They run with no correlation bound to `tx`. One that fails does what a failing
+   * before-batch hook does: the batch rolls back and its messages are applied one at a time, where nothing is deferred
+   * (an infrastructure error propagates: that path waits the outage out).
+   */
+  atBatchEnd(tx: EntityManager, fn: () => Promise<void>, stage: BatchEndStage = 'work'): boolean {
+    const end = this.openBatches.get(transactionKey(tx));
+    end?.defer(fn, stage);
+    return end !== undefined;
+  }
+
+  /**
+   * Runs `fn` with `tx` as one of this consumer's batch transactions: what it defers with atBatchEnd runs when it has
+   * returned, still in `tx`. The before-batch hooks do not run (there are no fetched events). For applying several
+   * events in one transaction the way a batch does, outside Kafka (tests).
+   */
+  async withBatchEnd<R>(tx: EntityManager, fn: () => Promise<R>): Promise<R> {
+    const end = this.openBatch(tx);
+    try {
+      const result = await fn();
+      await end.run();
+      return result;
+    } finally {
+      this.openBatches.delete(transactionKey(tx));
+    }
+  }
+
+  private openBatch(tx: EntityManager): BatchEnd {
+    const key = transactionKey(tx);
+    if (this.openBatches.has(key)) throw new Error('EventConsumer: this transaction is a batch transaction already');
+    const end = new BatchEnd();
+    this.openBatches.set(key, end);
+    return end;
   }
 
   /** Topics this consumer subscribes to (logical names). */
@@ -403,7 +443,7 @@ export class EventConsumer {
       if (outcome && 'hooksFailed' in outcome) {
         this.logger.warn(
           { ...errorFields(outcome.hooksFailed), topic, partition: batch.partition, messages: run.length },
-          'batch hook failed: applying these messages one at a time',
+          'batch start or end failed: applying these messages one at a time',
         );
         for (const x of run) {
           if (this.stopping) throw new ConsumerStoppingError();
@@ -453,7 +493,6 @@ export class EventConsumer {
     if (!events.length) return null;
     let outcome: BatchOutcome = null;
     const rollback = new Error('batch rolled back after a handler failure');
-    const hooks = this.batchHooks;
     try {
       await this.o.dataSource.transaction(async (tx) => {
         const inserted = await preparedQuery<{ event_id: string }>(
@@ -468,6 +507,7 @@ export class EventConsumer {
         const todo = events.filter((x) => fresh.delete(x.event.id));
         if (todo.length < events.length)
           this.logger.debug?.({ skipped: events.length - todo.length }, 'duplicate events skipped');
+        if (!todo.length) return;
         const hook = async (fn: () => Promise<void>): Promise<void> => {
           try {
             await fn();
@@ -477,24 +517,24 @@ export class EventConsumer {
             throw rollback;
           }
         };
-        if (hooks.before && todo.length)
-          await hook(() =>
-            hooks.before!(
-              todo.map((x) => x.event),
-              tx,
-            ),
-          );
-        for (const x of todo) {
-          await heartbeat();
-          try {
-            await withCorrelation(tx, eventCorrelation(x.event), () => x.handler(x.event, tx));
-          } catch (err) {
-            if (isInfrastructureError(err)) throw err;
-            outcome = { failedAt: x.idx, error: err };
-            throw rollback;
+        const end = this.openBatch(tx);
+        try {
+          const newEvents = todo.map((x) => x.event);
+          for (const before of this.beforeBatchHooks) await hook(() => before(newEvents, tx));
+          for (const x of todo) {
+            await heartbeat();
+            try {
+              await withCorrelation(tx, eventCorrelation(x.event), () => x.handler(x.event, tx));
+            } catch (err) {
+              if (isInfrastructureError(err)) throw err;
+              outcome = { failedAt: x.idx, error: err };
+              throw rollback;
+            }
           }
+          await hook(() => end.run());
+        } finally {
+          this.openBatches.delete(transactionKey(tx));
         }
-        if (hooks.after && todo.length) await hook(() => hooks.after!(tx));
       });
     } catch (err) {
       if (err !== rollback) throw err;

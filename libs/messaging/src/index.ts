@@ -8,6 +8,7 @@ export { onOutboxCommitted, outboxCommitted } from './outbox-wake';
 export * from './parse-event';
 export * from './infrastructure-error';
 export * from './event-consumer';
+export { BatchCollector, BatchState, type BatchEndStage, type BatchEnds } from './batch-end';
 export * from './dead-letter.store';
 export * from './messaging.migration';
 export * from './messaging.config';

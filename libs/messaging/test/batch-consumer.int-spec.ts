@@ -1,7 +1,14 @@
 import { eventually } from '@outpost/testing';
 import type { Consumer } from 'kafkajs';
 import type { EntityManager } from 'typeorm';
-import { DeadLetterStore, envelopeHeaders, type EventConsumer, OutboxRelay, type EventEnvelope } from '../src';
+import {
+  BatchCollector,
+  DeadLetterStore,
+  envelopeHeaders,
+  type EventConsumer,
+  OutboxRelay,
+  type EventEnvelope,
+} from '../src';
 import {
   setupMessagingTest,
   SCHEMA,
@@ -115,14 +122,10 @@ describe('event consumer with one transaction per fetched batch (real Postgres +
   });
 });
 
-describe('batch hooks (real Postgres + Kafka)', () => {
+describe('batch start and end (real Postgres + Kafka)', () => {
   let env: MessagingTestEnv;
   let relay: OutboxRelay;
   let consumer: EventConsumer | undefined;
-  const seen: string[][] = [];
-  let pending: Array<{ id: string; n: number }> = [];
-  let failAfter = false;
-  let inBatch = false;
 
   beforeAll(async () => {
     env = await setupMessagingTest('batchhooks');
@@ -134,64 +137,109 @@ describe('batch hooks (real Postgres + Kafka)', () => {
     await env.close();
   });
 
-  it('before sees the batch, after writes what the handlers deferred in the same transaction; a failing hook falls back to one at a time', async () => {
+  it('lets several providers prefetch and collect: each collection written once per batch, after the work adding to it, in the batch transaction; a failing batch end falls back to one at a time', async () => {
     for (let i = 1; i <= 20; i++) await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('h', i)));
     expect(await relay.flush()).toBe(20);
-    consumer = testConsumer(env, {
-      groupId: 'batch-hooks',
-      // In a batch the handler only defers its row; alone (no batch) it writes it at once.
+    const warnings: string[] = [];
+    let breakBatchEnd = false;
+    const c = testConsumer(env, {
+      groupId: 'batch-ends',
       handlers: {
         [TOPIC]: async (event, tx) => {
-          const n = event.payload.chains[0]!.seq;
-          if (inBatch) pending.push({ id: event.id, n });
-          else
-            await tx.query(`INSERT INTO ${SCHEMA}.effects (event_id, key, n) VALUES ($1, 'alone', $2)`, [event.id, n]);
+          const row = { id: event.id, n: event.payload.chains[0]!.seq };
+          await a.add(tx, row);
+          await b.add(tx, row);
+          await followUps.add(tx, row);
+          if (breakBatchEnd)
+            c.atBatchEnd(
+              tx,
+              async () => {
+                throw new Error('batch end broken');
+              },
+              'write',
+            );
         },
       },
       batchTransactions: true,
       retryBaseMs: 50,
-      logger: { ...TEST_LOGGER, warn: () => undefined },
+      logger: { ...TEST_LOGGER, warn: (_o, msg) => void warnings.push(msg ?? '') },
     });
-    consumer.useBatchHooks({
-      before: async (events) => {
-        seen.push(events.map((e) => e.id));
-        pending = [];
-        inBatch = true;
-      },
-      after: async (tx) => {
-        inBatch = false; // the one-at-a-time path runs without hooks: the handler then writes directly
-        if (failAfter) throw new Error('after hook broken');
-        for (const p of pending)
-          await tx.query(`INSERT INTO ${SCHEMA}.effects (event_id, key, n) VALUES ($1, 'batched', $2)`, [p.id, p.n]);
-      },
-    });
-    await consumer.start();
-    await eventually(async () => {
-      const [r] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.effects`);
-      return r!.n === 20 ? true : undefined;
-    }, 60_000);
+    consumer = c;
+    // Two providers, each with its own prefetch and its own collection (one row per event, one statement per flush).
+    const flushes: Array<{ key: string; n: number }> = [];
+    const effects = (key: string) =>
+      new BatchCollector<{ id: string; n: number }>(c, async (tx, rows) => {
+        flushes.push({ key, n: rows.length });
+        await tx.query(
+          `INSERT INTO ${SCHEMA}.effects (event_id, key, n) SELECT r.id, $1, r.n FROM unnest($2::uuid[], $3::int[]) AS r(id, n)`,
+          [key, rows.map((r) => r.id), rows.map((r) => r.n)],
+        );
+      });
+    const a = effects('a');
+    const b = effects('b');
+    // Work at the batch end that adds to a's collection (as routing journals what it assigns).
+    const followUps = new BatchCollector<{ id: string; n: number }>(
+      c,
+      async (tx, rows) => a.add(tx, ...rows.map((r) => ({ id: r.id, n: r.n + 1000 }))),
+      { stage: 'work' },
+    );
+    const seenA: string[][] = [];
+    const seenB: string[][] = [];
+    c.beforeBatch(async (events) => void seenA.push(events.map((e) => e.id)));
+    c.beforeBatch(async (events) => void seenB.push(events.map((e) => e.id)));
+    await c.start();
+
+    const count = async (where: string) =>
+      (await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.effects WHERE ${where}`))[0]!.n;
+    await eventually(async () => ((await count('true')) === 60 ? true : undefined), 60_000);
+    // Both prefetches saw every event once, batch by batch, in order.
+    expect(seenA.flat()).toHaveLength(20);
+    expect(seenB).toEqual(seenA);
+    // Per batch one flush of a (its rows and the follow-ups added by the work) and then one of b.
+    expect(flushes).toEqual(
+      seenA.flatMap((ids) => [
+        { key: 'a', n: 2 * ids.length },
+        { key: 'b', n: ids.length },
+      ]),
+    );
     const rows = await env.sql<{ key: string; n: number; tx: string }>(
       `SELECT key, n, xmin::text AS tx FROM ${SCHEMA}.effects ORDER BY id`,
     );
-    expect(rows.map((r) => r.n)).toEqual(range(1, 20));
-    expect(rows.every((r) => r.key === 'batched')).toBe(true);
-    expect(seen.flat()).toHaveLength(20); // every event announced once, to the batch it was applied in
-    // The deferred rows committed with the inbox rows of their batch (same transaction).
-    const [apart] = await env.sql<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${SCHEMA}.inbox i JOIN ${SCHEMA}.effects e ON e.event_id = i.event_id
-       WHERE i.xmin::text <> e.xmin::text`,
+    const nOf = new Map(seenA.flat().map((id, i) => [id, i + 1]));
+    const batchNs = seenA.map((ids) => ids.map((id) => nOf.get(id)!));
+    expect(rows.filter((r) => r.key === 'a').map((r) => r.n)).toEqual(
+      batchNs.flatMap((ns) => [...ns, ...ns.map((n) => n + 1000)]),
     );
-    expect(apart!.n).toBe(0);
+    expect(rows.filter((r) => r.key === 'b').map((r) => r.n)).toEqual(range(1, 20));
+    // The written rows committed with the inbox rows of their batch (same transaction).
+    const apart = async () =>
+      (
+        await env.sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${SCHEMA}.inbox i JOIN ${SCHEMA}.effects e ON e.event_id = i.event_id
+           WHERE i.xmin::text <> e.xmin::text`,
+        )
+      )[0]!.n;
+    expect(await apart()).toBe(0);
+    expect(new Set(rows.map((r) => r.tx)).size).toBe(seenA.length);
 
-    failAfter = true;
+    // A batch end that fails after a and b were written: all rolled back, then one event at a time (nothing deferred).
+    breakBatchEnd = true;
+    flushes.length = 0;
     for (let i = 21; i <= 25; i++) await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent('h', i)));
     await relay.flush();
-    await eventually(async () => {
-      const [r] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.effects WHERE key = 'alone'`);
-      return r!.n === 5 ? true : undefined;
-    }, 60_000);
-    const [all] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.effects`);
-    expect(all!.n).toBe(25);
+    await eventually(async () => ((await count('n % 1000 > 20')) === 15 ? true : undefined), 60_000);
+    await new Promise((r) => setTimeout(r, 500)); // a second copy of anything would show up by now
+    expect(warnings).toContain('batch start or end failed: applying these messages one at a time');
+    // Exactly one row per event and collection (nothing of the failed attempt), each event in its own transaction.
+    const late = await env.sql<{ key: string; n: number; tx: string }>(
+      `SELECT key, n, xmin::text AS tx FROM ${SCHEMA}.effects WHERE n % 1000 > 20 ORDER BY id`,
+    );
+    expect(late.map((r) => `${r.key}${r.n}`)).toEqual(range(21, 25).flatMap((n) => [`a${n}`, `b${n}`, `a${n + 1000}`]));
+    expect(new Set(late.map((r) => r.tx)).size).toBe(5);
+    // b was written by the failed attempt too (its rows rolled back), then once per event.
+    expect(flushes.filter((f) => f.key === 'b').length).toBeGreaterThan(5);
+    expect(await apart()).toBe(0);
+    expect(await count('true')).toBe(75);
     const [dead] = await env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.dead_letter`);
     expect(dead!.n).toBe(0);
   });

@@ -10,7 +10,7 @@ import { RosterController } from './roster/roster.controller';
 import { RosterRepository } from './roster/roster.repository';
 import { RosterUsecases } from './roster/usecases/roster.usecases';
 import { DemoRosterSeeder } from './seed/demo-roster';
-import { JournalBatching, LeadJournal } from './shared/lead-journal';
+import { LeadJournal } from './shared/lead-journal';
 import { SlaTimersModule } from './sla/sla-timers.module';
 import { SlaService } from './sla/sla.service';
 import { SlaTimers } from './sla/sla.timers';
@@ -67,7 +67,6 @@ export class AppModule {
         RosterUsecases,
         DemoRosterSeeder,
         LeadJournal,
-        JournalBatching,
         AssessmentRepository,
         SlaService,
         SlaTimers,

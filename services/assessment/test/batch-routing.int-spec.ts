@@ -1,5 +1,5 @@
+import { EventConsumer } from '@outpost/messaging';
 import { DataSource } from 'typeorm';
-import { LeadJournal } from '../src/shared/lead-journal';
 import { TriageLeadUsecase } from '../src/triage/usecases/triage-lead.usecase';
 import { AssessmentRepository } from '../src/workflow/assessment.repository';
 import { as, RED_ESTIMATES, registered, startHarness, type Harness } from './support/harness';
@@ -17,14 +17,14 @@ describe('assessment: routing a consumer batch at once (real Postgres, Redis, Ka
   let h: Harness;
   let ds: DataSource;
   let triage: TriageLeadUsecase;
-  let journal: LeadJournal;
+  let consumer: EventConsumer;
   let assessments: AssessmentRepository;
 
   beforeAll(async () => {
     h = await startHarness('batch-routing', { start: MONDAY_10AM });
     ds = h.app.get(DataSource);
     triage = h.app.get(TriageLeadUsecase);
-    journal = h.app.get(LeadJournal);
+    consumer = h.app.get(EventConsumer);
     assessments = h.app.get(AssessmentRepository);
   });
   afterAll(async () => {
@@ -91,12 +91,12 @@ describe('assessment: routing a consumer batch at once (real Postgres, Redis, Ka
       h.clock.advance(1); // one at a time, each routing sees a later clock
     }
     const batch = leads('bat', await roster('bat', '005'));
-    await ds.transaction(async (tx) => {
-      journal.beginBatch(tx);
-      for (const lead of batch) await triage.registered(tx, lead);
-      await triage.registered(tx, batch[0]!); // the same lead registered again (another event id): ignored
-      await journal.endBatch(tx);
-    });
+    await ds.transaction((tx) =>
+      consumer.withBatchEnd(tx, async () => {
+        for (const lead of batch) await triage.registered(tx, lead);
+        await triage.registered(tx, batch[0]!); // the same lead registered again (another event id): ignored
+      }),
+    );
 
     const expected = await routed('seq', SEQUENCE.length);
     expect(await routed('bat', SEQUENCE.length)).toEqual(expected);

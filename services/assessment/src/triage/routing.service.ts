@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { Actor, LeadAssignedV1, Person, Role } from '@outpost/contracts';
-import { correlationOf, withCorrelation, type CorrelationContext } from '@outpost/messaging';
+import {
+  BatchCollector,
+  correlationOf,
+  EventConsumer,
+  withCorrelation,
+  type CorrelationContext,
+} from '@outpost/messaging';
 import type { EntityManager } from 'typeorm';
 import { byLoad, RosterRepository, type PairingLoad } from '../roster/roster.repository';
 import { LeadJournal } from '../shared/lead-journal';
@@ -30,23 +36,33 @@ type PeopleReader = (role: Role, streetCode?: string | null) => Promise<Person[]
  */
 @Injectable()
 export class RoutingService {
+  /** Leads a consumer batch routes at its end (routeAtBatchEnd). */
+  private readonly toRoute: BatchCollector<RouteRequest>;
+
   constructor(
     private readonly roster: RosterRepository,
     private readonly assessments: AssessmentRepository,
     private readonly sla: SlaService,
     private readonly journal: LeadJournal,
-  ) {}
-
-  /** Leads a consumer batch routes at its end (routeAtBatchEnd), per batch transaction. */
-  private readonly pending = new WeakMap<EntityManager, RouteRequest[]>();
+    consumer: EventConsumer,
+  ) {
+    // Work, not a write: routing journals each assignment, and the journal's batch-end write must include those.
+    this.toRoute = new BatchCollector(
+      consumer,
+      async (tx, routes) => {
+        await this.routeMany(tx, routes);
+      },
+      { stage: 'work' },
+    );
+  }
 
   async route(tx: EntityManager, a: Assessment, reason: LeadAssignedV1['reason'], actor: Actor): Promise<Assessment> {
     return (await this.routeMany(tx, [{ a, reason, actor, correlation: correlationOf(tx) }]))[0]!;
   }
 
   /**
-   * route() now, or, in a consumer batch (LeadJournal batch mode), at the end of the batch together with the batch's
-   * other leads: one routing pass for all of them instead of a dozen round trips per lead.
+   * route() now, or, in a consumer batch transaction, at the end of the batch together with the batch's other leads:
+   * one routing pass for all of them instead of a dozen round trips per lead.
    */
   async routeAtBatchEnd(
     tx: EntityManager,
@@ -54,19 +70,7 @@ export class RoutingService {
     reason: LeadAssignedV1['reason'],
     actor: Actor,
   ): Promise<void> {
-    const request: RouteRequest = { a, reason, actor, correlation: correlationOf(tx) };
-    const pending = this.pending.get(tx);
-    if (pending) {
-      pending.push(request);
-      return;
-    }
-    const first = [request];
-    const deferred = this.journal.atBatchEnd(tx, async () => {
-      this.pending.delete(tx);
-      await this.routeMany(tx, first);
-    });
-    if (deferred) this.pending.set(tx, first);
-    else await this.routeMany(tx, first);
+    await this.toRoute.add(tx, { a, reason, actor, correlation: correlationOf(tx) });
   }
 
   /**

@@ -1,6 +1,6 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { InboxItemAddedV1 } from '@outpost/contracts';
-import { EventConsumer, HandleEvent, type EventEnvelope } from '@outpost/messaging';
+import { BatchCollector, EventConsumer, HandleEvent, type EventEnvelope } from '@outpost/messaging';
 import type { EntityManager } from 'typeorm';
 
 /** NOTIFY channel: a new inbox item (small JSON, see InboxPush), delivered at commit to every gateway instance. */
@@ -18,25 +18,14 @@ const MAX_TITLE = 1000;
  * copy of anyone's inbox: the list is read from notification.
  *
  * In a consumer batch (one transaction for a fetched batch) the pushes are collected and sent by one statement at the
- * end of the batch, in event order: a bench lead brings ~5 items, each its own round trip before.
+ * end of the batch, in event order (BatchCollector): a bench lead brings ~5 items, each its own round trip before.
  */
 @Injectable()
-export class InboxConsumer implements OnModuleInit {
-  private readonly batches = new WeakMap<EntityManager, string[]>();
+export class InboxConsumer {
+  private readonly pushes: BatchCollector<string>;
 
-  constructor(private readonly consumer: EventConsumer) {}
-
-  onModuleInit(): void {
-    this.consumer.useBatchHooks({
-      before: async (_events, tx) => {
-        this.batches.set(tx, []);
-      },
-      after: async (tx) => {
-        const pushes = this.batches.get(tx);
-        this.batches.delete(tx);
-        if (pushes?.length) await notify(tx, pushes);
-      },
-    });
+  constructor(consumer: EventConsumer) {
+    this.pushes = new BatchCollector(consumer, notify);
   }
 
   @HandleEvent('notification.inbox-item-added.v1')
@@ -51,9 +40,7 @@ export class InboxConsumer implements OnModuleInit {
       urgent: p.urgent,
       createdAt: p.createdAt,
     };
-    const batch = this.batches.get(tx);
-    if (batch) batch.push(JSON.stringify(push));
-    else await notify(tx, [JSON.stringify(push)]);
+    await this.pushes.add(tx, JSON.stringify(push));
   }
 }
 

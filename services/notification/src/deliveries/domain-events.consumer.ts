@@ -1,6 +1,6 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Topic } from '@outpost/contracts';
-import { EventConsumer, HandleEvent, type EventEnvelope } from '@outpost/messaging';
+import { HandleEvent, type EventEnvelope } from '@outpost/messaging';
 import type { EntityManager } from 'typeorm';
 import { RecordNotificationsUseCase } from './record-notifications.usecase';
 
@@ -10,19 +10,8 @@ import { RecordNotificationsUseCase } from './record-notifications.usecase';
  * and UNIQUE (event_id, recipient, channel) on delivery backs that up.
  */
 @Injectable()
-export class DomainEventsConsumer implements OnModuleInit {
-  constructor(
-    private readonly record: RecordNotificationsUseCase,
-    private readonly consumer: EventConsumer,
-  ) {}
-
-  /** A fetched batch is one transaction (batchTransactions): its leads are read and its rows written once for all. */
-  onModuleInit(): void {
-    this.consumer.useBatchHooks({
-      before: (events, tx) => this.record.beginBatch(events, tx),
-      after: (tx) => this.record.endBatch(tx),
-    });
-  }
+export class DomainEventsConsumer {
+  constructor(private readonly record: RecordNotificationsUseCase) {}
 
   private on<T extends Topic>(e: EventEnvelope<T>, tx: EntityManager): Promise<void> {
     return this.record.execute(e as unknown as EventEnvelope<Topic>, tx);

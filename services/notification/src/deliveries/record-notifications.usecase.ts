@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '@outpost/clock';
 import type { Topic } from '@outpost/contracts';
-import { Outbox, type EventEnvelope } from '@outpost/messaging';
+import { BatchCollector, BatchState, EventConsumer, Outbox, type EventEnvelope } from '@outpost/messaging';
 import { AfterCommit, SERVICE_CONFIG } from '@outpost/platform';
 import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -23,17 +23,30 @@ import { webhookBody } from './webhook-payload';
 /** A delivery as recorded: created when its event was handled (its inbox item, if any, carries the same time). */
 type RecordedDelivery = NewDelivery & { createdAt: Date };
 
+/** A delivery row and, when it was recorded as SENT to the in-app inbox, its item. */
+type Recorded = { row: RecordedDelivery; item: InboxWrite | null };
+
+/** The leads of a batch transaction, as its events have folded them so far (see prefetch). */
+interface BatchLeads {
+  /** Leads looked up (found or not). */
+  known: Set<string>;
+  /** touched: an event of the batch merged facts into it (only those are written). */
+  leads: Map<string, FoldedLead & { touched: boolean }>;
+}
+
 /**
  * For one consumed event, inside the consumer's transaction (which also writes the inbox row): fold the lead's routing
  * facts, evaluate the rules, and record one delivery row per (event, recipient, channel) with its rendered content:
  * the intent exists before anything is sent. Jobs are enqueued only after the commit.
  */
 @Injectable()
-export class RecordNotificationsUseCase {
+export class RecordNotificationsUseCase implements OnModuleInit {
   /** Reads made once per transaction (see perTx). */
   private readonly perTxReads = new WeakMap<EntityManager, Map<string, Promise<unknown>>>();
-  /** Work of a batch transaction deferred to its end (see beginBatch). */
-  private readonly batches = new WeakMap<EntityManager, BatchState>();
+  /** In a batch transaction: its leads, folded in memory and written at its end (see prefetch). */
+  private readonly batchLeads: BatchState<BatchLeads>;
+  /** In a batch transaction: its deliveries, written at its end after its leads (one at a time: at once). */
+  private readonly recorded: BatchCollector<Recorded>;
 
   constructor(
     private readonly rules: RuleRepository,
@@ -47,7 +60,23 @@ export class RecordNotificationsUseCase {
     private readonly outbox: Outbox,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: NotificationConfig,
-  ) {}
+    private readonly consumer: EventConsumer,
+  ) {
+    this.batchLeads = new BatchState(consumer, {
+      start: () => ({ known: new Set(), leads: new Map() }),
+      end: (tx, batch) =>
+        this.leads.writeMany(
+          tx,
+          [...batch.leads.values()].filter((f) => f.touched),
+        ),
+    });
+    this.recorded = new BatchCollector(consumer, (tx, recorded) => this.insertDeliveries(tx, recorded));
+  }
+
+  /** A fetched batch is one transaction (batchTransactions): its leads are read and its rows written once for all. */
+  onModuleInit(): void {
+    this.consumer.beforeBatch((events, tx) => this.prefetch(events, tx));
+  }
 
   /**
    * The roster, the rules of an event type and whether a source has a webhook endpoint are read once per transaction:
@@ -70,35 +99,26 @@ export class RecordNotificationsUseCase {
   }
 
   /**
-   * Batch hook (EventConsumer batchTransactions): reads the leads of every event of the batch in one query; execute()
-   * then folds each event's facts in memory, in order, and collects the delivery rows, and endBatch writes them all
-   * (leads in two statements, deliveries in one) before the same commit. Same rows as one execute() at a time.
+   * Before-batch hook (EventConsumer batchTransactions): reads the leads of every event of the batch in one query;
+   * execute() then folds each event's facts in memory, in order, and collects the delivery rows, and the batch's end
+   * writes them all (leads in two statements, deliveries in one) before the same commit. Same rows as one execute() at
+   * a time.
    */
-  async beginBatch(events: EventEnvelope[], tx: EntityManager): Promise<void> {
+  private async prefetch(events: EventEnvelope[], tx: EntityManager): Promise<void> {
+    const batch = this.batchLeads.of(tx);
+    if (!batch) return;
     const ids = [...new Set(events.flatMap((e) => (e.leadId ? [e.leadId] : [])))];
     const found = await this.leads.getMany(tx, ids);
-    const state: BatchState = { known: new Set(ids), leads: new Map(), deliveries: [], items: [] };
-    for (const [id, lead] of found) state.leads.set(id, { lead, changed: new Set(), touched: false });
-    this.batches.set(tx, state);
-  }
-
-  /** Batch hook: writes what execute() deferred, then defers the jobs of the new deliveries to after the commit. */
-  async endBatch(tx: EntityManager): Promise<void> {
-    const state = this.batches.get(tx);
-    if (!state) return;
-    this.batches.delete(tx);
-    await this.leads.writeMany(
-      tx,
-      [...state.leads.values()].filter((f) => f.touched),
-    );
-    await this.insertDeliveries(tx, state.deliveries, state.items);
+    for (const id of ids) batch.known.add(id);
+    for (const [id, lead] of found) batch.leads.set(id, { lead, changed: new Set(), touched: false });
   }
 
   /** Delivery rows, the inbox items of those recorded as SENT, and (after the commit) the jobs of the PENDING ones. */
-  private async insertDeliveries(tx: EntityManager, rows: RecordedDelivery[], items: InboxWrite[]): Promise<void> {
+  private async insertDeliveries(tx: EntityManager, recorded: Recorded[]): Promise<void> {
+    const rows = recorded.map((r) => r.row);
     const inserted = await this.deliveries.insertMany(tx, rows);
     // A redelivered event's rows exist already (delivery_once): nothing new, and no second item.
-    const fresh = items.filter((w) => inserted.has(w.item.delivery_id));
+    const fresh = recorded.flatMap((r) => (r.item && inserted.has(r.item.item.delivery_id) ? [r.item] : []));
     if (fresh.length) await this.inbox.store(tx, fresh);
     for (const row of rows)
       if (inserted.has(row.id) && row.status === 'PENDING')
@@ -108,20 +128,20 @@ export class RecordNotificationsUseCase {
   /** merge() in memory for a batch: the same fields set, the same resulting row. */
   private async fold(
     tx: EntityManager,
-    state: BatchState,
+    batch: BatchLeads,
     leadId: string,
     event: EventEnvelope<Topic>,
   ): Promise<LeadRef> {
-    if (!state.known.has(leadId)) {
-      // Not announced to beginBatch (cannot happen with EventConsumer, kept correct anyway): read it now.
-      state.known.add(leadId);
+    if (!batch.known.has(leadId)) {
+      // Not read by prefetch (a batch without before-batch hooks, e.g. EventConsumer.withBatchEnd): read it now.
+      batch.known.add(leadId);
       const existing = await this.leads.get(tx, leadId);
-      if (existing) state.leads.set(leadId, { lead: existing, changed: new Set(), touched: false });
+      if (existing) batch.leads.set(leadId, { lead: existing, changed: new Set(), touched: false });
     }
-    let f = state.leads.get(leadId);
+    let f = batch.leads.get(leadId);
     if (!f) {
       f = { lead: emptyLeadRef(leadId), changed: new Set(), touched: false };
-      state.leads.set(leadId, f);
+      batch.leads.set(leadId, f);
     }
     f.touched = true;
     const patch = leadFacts(event);
@@ -134,7 +154,7 @@ export class RecordNotificationsUseCase {
   }
 
   async execute(event: EventEnvelope<Topic>, tx: EntityManager): Promise<void> {
-    const batch = this.batches.get(tx);
+    const batch = this.batchLeads.of(tx);
     const lead = !event.leadId
       ? null
       : batch
@@ -147,8 +167,7 @@ export class RecordNotificationsUseCase {
     const now = this.clock.now();
     const reference = lead?.reference ?? event.leadId ?? '—';
 
-    const rows: RecordedDelivery[] = [];
-    const items: InboxWrite[] = [];
+    const recorded: Recorded[] = [];
     for (const p of plan.deliveries) {
       const base = {
         id: uuidv7(),
@@ -199,21 +218,16 @@ export class RecordNotificationsUseCase {
               : null,
         };
       }
+      let item: InboxWrite | null = null;
       if (row.channel === 'INBOX' && row.status === 'PENDING') {
         // In-app: the item is written with this transaction (its event carries the handled event's correlation), the
         // delivery SENT.
-        const write = this.inbox.prepare(row, tx);
-        if (write) {
-          row = { ...row, status: 'SENT', providerId: write.item.id };
-          items.push(write);
-        }
+        item = this.inbox.prepare(row, tx);
+        if (item) row = { ...row, status: 'SENT', providerId: item.item.id };
       }
-      rows.push(row);
+      recorded.push({ row, item });
     }
-    if (batch) {
-      batch.deliveries.push(...rows);
-      batch.items.push(...items);
-    } else await this.insertDeliveries(tx, rows, items);
+    await this.recorded.add(tx, ...recorded);
 
     if (plan.reporterFeedback && event.type === 'escalation.lead-closed.v1' && event.leadId) {
       const closed = event.payload as { outcome: string; reporterFeedback: string | null };
@@ -233,16 +247,6 @@ export class RecordNotificationsUseCase {
       }
     }
   }
-}
-
-interface BatchState {
-  /** Leads beginBatch looked up (found or not). */
-  known: Set<string>;
-  /** touched: an event of the batch merged facts into it (only those are written). */
-  leads: Map<string, FoldedLead & { touched: boolean }>;
-  deliveries: RecordedDelivery[];
-  /** Inbox items of the deliveries recorded as SENT, written once the rows are. */
-  items: InboxWrite[];
 }
 
 function personLocale(dir: Directory, personId: string): 'zh-CN' | 'en' {
