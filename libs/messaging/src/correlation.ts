@@ -31,6 +31,23 @@ export function correlationOf(tx: object | undefined): CorrelationContext | unde
 }
 
 /**
+ * A request's transaction work, with the request's context (RequestCorrelation) bound to its transaction before it
+ * starts: what it writes carries the request's correlation. It wraps the work rather than opening the transaction, so
+ * each use case keeps its own way of opening one (an isolation level, TimerService.withTransaction, a runner with
+ * after-commit hooks): `dataSource.transaction(correlated(correlation, async (tx) => …))`. An opener that retries runs
+ * it again in a new transaction, which is bound again.
+ */
+export function correlated<T extends object, R>(
+  ctx: CorrelationContext | undefined,
+  work: (tx: T) => Promise<R>,
+): (tx: T) => Promise<R> {
+  return (tx) => {
+    bindCorrelation(tx, ctx);
+    return work(tx);
+  };
+}
+
+/**
  * Runs `fn` with `ctx` bound to `tx`, then restores what was bound before: for work done in one transaction on behalf
  * of several events in turn (a consumer batch's end). The transaction's work is sequential, so nothing else sees it.
  */

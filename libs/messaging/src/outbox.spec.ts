@@ -1,6 +1,6 @@
 import { ZodError } from 'zod';
 import type { EntityManager } from 'typeorm';
-import { bindCorrelation, requestCorrelation, withCorrelation } from './correlation';
+import { bindCorrelation, correlated, requestCorrelation, withCorrelation } from './correlation';
 import { Outbox } from './outbox';
 import type { PublishInput } from './event-envelope';
 import { parseEvent, InvalidMessageError } from './parse-event';
@@ -72,6 +72,17 @@ describe(Outbox.name, () => {
       }),
     ).rejects.toThrow('handler failed');
     expect(sut.build(checkpoint(1), tx)).toMatchObject({ correlationId: 'outer', causationId: null });
+  });
+
+  it("binds a request's context to each transaction its command work runs in, whoever opens it", async () => {
+    const ctx = { correlationId: 'req-7', traceparent: '00-abc-def-01', causationId: null };
+    const work = correlated(ctx, async (tx: EntityManager) => sut.build(checkpoint(1), tx));
+    // An opener that retries calls the work again in a new transaction: that one carries the context too.
+    for (const tx of [transaction(), transaction()])
+      expect(await work(tx)).toMatchObject({ correlationId: 'req-7', traceparent: '00-abc-def-01', causationId: null });
+    // No context (no request id): the command's events start their own correlation.
+    const own = await correlated(undefined, async (tx: EntityManager) => sut.build(checkpoint(1), tx))(transaction());
+    expect(own.correlationId).toBe(own.id);
   });
 
   it("reads a request's context from its id and a well-formed traceparent only", () => {

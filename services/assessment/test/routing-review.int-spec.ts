@@ -544,4 +544,42 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
     const { view } = await newLead('G-440106006-C01');
     expect(view).toMatchObject({ pool: 'DISTRICT' }); // the ended pair no longer takes leads
   });
+
+  it("stamps roster changes made over HTTP with the request's correlation id and trace context", async () => {
+    const admin = await as('p-admin-1');
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/v1/roster/people',
+      headers: { authorization: admin, 'x-correlation-id': 'corr-roster-1' },
+      payload: { id: 'p-corr-1', name: '关联测试一', roles: ['OPERATOR'] },
+    });
+    expect(created.statusCode).toBe(201);
+    const imported = await h.app.inject({
+      method: 'POST',
+      url: '/v1/roster/import',
+      headers: { authorization: admin, 'content-type': 'text/csv', 'x-correlation-id': 'corr-roster-2', traceparent },
+      payload: 'kind,id,name,roles\nperson,p-corr-2,关联测试二,OPERATOR',
+    });
+    expect(imported.json()).toMatchObject({ imported: 1, failed: 0 });
+    const ended = await h.app.inject({
+      method: 'DELETE',
+      url: '/v1/roster/people/p-corr-1',
+      headers: { authorization: admin, 'x-correlation-id': 'corr-roster-3' },
+    });
+    expect(ended.statusCode).toBe(200);
+    const changes = await eventually(() => {
+      const found = h.seen.filter(
+        (s) => s.topic === 'assessment.roster-changed.v1' && ['p-corr-1', 'p-corr-2'].includes(s.envelope.key),
+      );
+      return found.length === 3 ? found : undefined;
+    });
+    expect(
+      changes.map(({ envelope: e }) => [e.key, e.correlationId, e.causationId, e.traceparent ?? null]).sort(),
+    ).toEqual([
+      ['p-corr-1', 'corr-roster-1', null, null],
+      ['p-corr-1', 'corr-roster-3', null, null],
+      ['p-corr-2', 'corr-roster-2', null, traceparent],
+    ]);
+  });
 });

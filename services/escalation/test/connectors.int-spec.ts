@@ -1,6 +1,9 @@
 import { eventually } from '@outpost/testing';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { signature } from '../src/connectors/signing';
 import { Harness, newLeadId, OFFICER, SUPERVISOR, T0 } from './escalation.harness';
 
@@ -64,6 +67,13 @@ class Receiver {
 describe('escalation: signed connector and callbacks (local HTTP receiver, real stack)', () => {
   const receiver = new Receiver();
   let h: Harness;
+  // Warnings go to a file, so a test can read the lines a request wrote.
+  const logFile = join(mkdtempSync(join(tmpdir(), 'escalation-logs-')), 'escalation.log');
+  const logLines = () =>
+    readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   beforeAll(async () => {
     await receiver.listen();
@@ -74,7 +84,10 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
         { name: s === 'SUISUIAN' ? '穗岁安' : s, url, keys: KEYS },
       ]),
     );
-    h = await Harness.start({ env: { EXTERNAL_SYSTEMS: JSON.stringify(systems) } });
+    h = await Harness.start({
+      env: { EXTERNAL_SYSTEMS: JSON.stringify(systems), LOG_LEVEL: 'warn', LOG_FILE: logFile },
+    });
+    h.app.flushLogs(); // Nest buffers its Logger's lines until then (listen() does it in a running service)
   }, 120_000);
   afterAll(async () => {
     await h?.close();
@@ -132,7 +145,11 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
     expect(await h.published('escalation.reported-upstream.v1', leadId)).toHaveLength(1);
   });
 
-  const signed = (body: object, o: { key?: typeof NEW_KEY; ts?: Date; tamper?: boolean } = {}) => {
+  const signed = (
+    body: object,
+    o: { key?: typeof NEW_KEY; ts?: Date; tamper?: boolean } = {},
+    extraHeaders: Record<string, string> = {},
+  ) => {
     const raw = JSON.stringify(body);
     const ts = String(Math.floor((o.ts ?? h.clock.now()).getTime() / 1000));
     const key = o.key ?? NEW_KEY;
@@ -143,6 +160,7 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
         'x-outpost-key-id': key.id,
         'x-outpost-timestamp': ts,
         'x-outpost-signature': o.tamper ? signature(key.secret, ts, `${raw} `) : signature(key.secret, ts, raw),
+        ...extraHeaders,
       },
     };
   };
@@ -167,9 +185,17 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
     };
     const receiptsBefore = (await h.sql(`SELECT 1 FROM callback_receipt`)).length;
 
-    const bad = await callback('SUISUIAN', signed(body, { tamper: true }));
+    const bad = await callback('SUISUIAN', signed(body, { tamper: true }, { 'x-correlation-id': 'corr-bad-callback' }));
     expect([bad.statusCode, bad.json().code]).toEqual([401, 'INVALID_SIGNATURE']);
     expect(bad.headers['content-type']).toContain('application/problem+json');
+    // The rejection is logged on the request's logger: the line carries its correlation id.
+    expect(logLines()).toContainEqual(
+      expect.objectContaining({
+        correlationId: 'corr-bad-callback',
+        context: 'CallbacksController',
+        msg: 'callback from SUISUIAN rejected: signature mismatch',
+      }),
+    );
     const stale = await callback('SUISUIAN', signed(body, { ts: new Date(h.clock.now().getTime() - 10 * 60_000) }));
     expect(stale.statusCode).toBe(401);
     const unknownKey = await callback(
@@ -204,22 +230,49 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
     h.clock.set(T0);
     const leadId = newLeadId();
     await h.decide(leadId, { decision: 'REFER_POLICE' });
-    await h.command(leadId, 'approve-referral', SUPERVISOR, {});
+    const approved = await h.http(
+      'POST',
+      `/v1/leads/${leadId}/commands/approve-referral`,
+      SUPERVISOR,
+      {},
+      {
+        'x-correlation-id': `corr-approve-${leadId}`,
+      },
+    );
+    expect(approved.statusCode).toBe(200);
     await h.command(leadId, 'send-referral', OFFICER, { materials: ['TRANSFER_LETTER', 'INVESTIGATION_REPORT'] });
     const referral = await eventually(
       async () => (await h.caseView(leadId)).reports.find((r) => r.system === 'POLICE' && r.status === 'SENT'),
       30_000,
     );
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const res = await callback(
       'POLICE',
-      signed({
-        eventId: `pol-${leadId}`,
-        dispatchId: referral.id,
-        status: 'POLICE_FILED',
-        externalRef: '穗公经立字〔2026〕12号',
-      }),
+      signed(
+        {
+          eventId: `pol-${leadId}`,
+          dispatchId: referral.id,
+          status: 'POLICE_FILED',
+          externalRef: '穗公经立字〔2026〕12号',
+        },
+        {},
+        { 'x-correlation-id': `corr-police-${leadId}`, traceparent },
+      ),
     );
     expect(res.json()).toMatchObject({ accepted: true, state: 'POLICE_FILED' });
+    // What a command and a verified callback write carries the request's correlation id (and trace context).
+    const stamped = async (correlationId: string) =>
+      (
+        await h.sql<{ topic: string; e: { correlationId: string; causationId: string | null; traceparent?: string } }>(
+          `SELECT topic, value::jsonb AS e FROM outbox WHERE key = $1 AND value::jsonb->>'correlationId' = $2 ORDER BY seq`,
+          [leadId, correlationId],
+        )
+      ).map((r) => [r.topic, r.e.causationId, r.e.traceparent ?? null]);
+    expect(await stamped(`corr-approve-${leadId}`)).toEqual([['escalation.action-recorded.v1', null, null]]);
+    expect(await stamped(`corr-police-${leadId}`)).toEqual([
+      ['escalation.upstream-acknowledged.v1', null, traceparent],
+      ['escalation.action-recorded.v1', null, traceparent],
+    ]);
     const v = await h.caseView(leadId);
     expect(v.state).toBe('POLICE_FILED');
     expect(v.clocks.find((c) => c.kind === 'MATERIALS_HANDOVER')!.status).toBe('RUNNING');

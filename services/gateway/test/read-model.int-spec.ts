@@ -361,10 +361,11 @@ describe('gateway read model, scope, commands and exports', () => {
           ? { status: 200, body: { leadId: shaheLead, status: 'IN_REVIEW' } }
           : undefined,
     );
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const ok = await h.app.inject({
       method: 'POST',
       url: `/api/v1/leads/${shaheLead}/commands/claim`,
-      headers: { ...auth(volunteer1), 'idempotency-key': 'k-1' },
+      headers: { ...auth(volunteer1), 'idempotency-key': 'k-1', 'x-correlation-id': 'corr-gw-claim', traceparent },
       payload: { note: '认领' },
     });
     expect(ok.statusCode).toBe(200);
@@ -380,11 +381,13 @@ describe('gateway read model, scope, commands and exports', () => {
     });
     expect(JSON.parse(call.body.toString())).toEqual({ note: '认领' });
     expect(call.headers['idempotency-key']).toBe('k-1');
+    // The service stamps what the command writes with these (its own tests follow them to the events).
+    expect([call.headers['x-correlation-id'], call.headers.traceparent]).toEqual(['corr-gw-claim', traceparent]);
 
     const refused = await h.app.inject({
       method: 'POST',
       url: `/api/v1/leads/${shaheLead}/commands/decide`,
-      headers: auth(officer),
+      headers: { ...auth(officer), traceparent: 'not-a-trace-context' },
       payload: { decision: 'MONITOR', reasoning: 'x' },
     });
     expect(refused.statusCode).toBe(409);
@@ -393,6 +396,10 @@ describe('gateway read model, scope, commands and exports', () => {
       code: 'TRANSITION_NOT_ALLOWED',
       detail: '线索当前状态为「已分派」，尚未提交研判意见，不能作出决定。',
     });
+    // A malformed trace context is not passed on; the gateway's own request id is.
+    const decideCall = h.stubs.calls.find((c) => c.path.endsWith('/commands/decide'))!;
+    expect(decideCall.headers.traceparent).toBeUndefined();
+    expect(decideCall.headers['x-correlation-id']).toEqual(expect.any(String));
 
     // Escalation-stage lead → escalation service.
     await h.app.inject({

@@ -170,11 +170,18 @@ describe('intake: screenings, evidence and the status view', () => {
         { name: 'capturedAt', value: '2026-11-27T10:05:00+08:00' },
         { name: 'file', value: PNG, filename: 'leaflet.png', type: 'image/png' },
       ]);
+      // The event carries the request's correlation id and trace context.
+      const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
       const up = () =>
         h.app.inject({
           method: 'POST',
           url: `/v1/leads/${lead.id}/evidence`,
-          headers: { 'x-api-key': BANK_KEY, 'content-type': form.contentType },
+          headers: {
+            'x-api-key': BANK_KEY,
+            'content-type': form.contentType,
+            'x-correlation-id': 'corr-evidence-1',
+            traceparent,
+          },
           payload: form.payload,
         });
       const res = await up();
@@ -194,7 +201,12 @@ describe('intake: screenings, evidence and the status view', () => {
         await h.pg.query(`SELECT value FROM outbox WHERE topic = 'intake.evidence-added.v1' AND key = $1`, [lead.id])
       ).rows;
       expect(events).toHaveLength(1);
-      expect(JSON.parse(events[0].value).payload).toMatchObject({ leadId: lead.id, sha256: sha, type: 'LEAFLET' });
+      expect(JSON.parse(events[0].value)).toMatchObject({
+        payload: { leadId: lead.id, sha256: sha, type: 'LEAFLET' },
+        correlationId: 'corr-evidence-1',
+        causationId: null,
+        traceparent,
+      });
     });
 
     it("adds a linked lead's evidence to the open lead", async () => {

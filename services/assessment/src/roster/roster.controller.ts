@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Que
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ROLES, type Role } from '@outpost/contracts';
+import { RequestCorrelation, type CorrelationContext } from '@outpost/messaging';
 import { CurrentPrincipal, ProblemException, Roles, ZodPipe, type Principal } from '@outpost/platform';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -18,7 +19,10 @@ const pairingQuery = z.object({
   status: z.enum(['ACTIVE', 'SUSPENDED', 'ENDED']).optional(),
 });
 
-/** Roster (people, pairings 结对): ADMIN and SUPERVISOR only; every change audited and published. */
+/**
+ * Roster (people, pairings 结对): ADMIN and SUPERVISOR only; every change audited and published, its event carrying
+ * the request's correlation (RequestCorrelation).
+ */
 @ApiTags('roster')
 @ApiBearerAuth('internal')
 @Roles('ADMIN', 'SUPERVISOR')
@@ -53,20 +57,30 @@ export class RosterController {
   createPerson(
     @Body(new ZodPipe(personInputSchema)) body: z.infer<typeof personInputSchema>,
     @CurrentPrincipal() p: Principal,
+    @RequestCorrelation() correlation: CorrelationContext | undefined,
   ) {
-    return this.usecases.createPerson(manager(p), body);
+    return this.usecases.createPerson(manager(p), body, correlation);
   }
 
   @Put('people/:id')
-  async putPerson(@Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() p: Principal) {
+  async putPerson(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() p: Principal,
+    @RequestCorrelation() correlation: CorrelationContext | undefined,
+  ) {
     const input = new ZodPipe(personInputSchema).transform({ ...(body as object), id });
-    return this.usecases.putPerson(manager(p), input);
+    return this.usecases.putPerson(manager(p), input, correlation);
   }
 
   @Delete('people/:id')
   @ApiOperation({ summary: '停用人员（保留历史，不物理删除）' })
-  deactivatePerson(@Param('id') id: string, @CurrentPrincipal() p: Principal) {
-    return this.usecases.deactivatePerson(manager(p), id);
+  deactivatePerson(
+    @Param('id') id: string,
+    @CurrentPrincipal() p: Principal,
+    @RequestCorrelation() correlation: CorrelationContext | undefined,
+  ) {
+    return this.usecases.deactivatePerson(manager(p), id, correlation);
   }
 
   @Get('pairings')
@@ -85,20 +99,30 @@ export class RosterController {
   createPairing(
     @Body(new ZodPipe(pairingInputSchema)) body: z.infer<typeof pairingInputSchema>,
     @CurrentPrincipal() p: Principal,
+    @RequestCorrelation() correlation: CorrelationContext | undefined,
   ) {
-    return this.usecases.createPairing(manager(p), body);
+    return this.usecases.createPairing(manager(p), body, correlation);
   }
 
   @Put('pairings/:id')
-  async putPairing(@Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() p: Principal) {
+  async putPairing(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() p: Principal,
+    @RequestCorrelation() correlation: CorrelationContext | undefined,
+  ) {
     const input = new ZodPipe(pairingInputSchema).transform({ ...(body as object), id });
-    return this.usecases.putPairing(manager(p), input);
+    return this.usecases.putPairing(manager(p), input, correlation);
   }
 
   @Delete('pairings/:id')
   @ApiOperation({ summary: '终止结对（状态置为 ENDED）' })
-  endPairing(@Param('id') id: string, @CurrentPrincipal() p: Principal) {
-    return this.usecases.endPairing(manager(p), id);
+  endPairing(
+    @Param('id') id: string,
+    @CurrentPrincipal() p: Principal,
+    @RequestCorrelation() correlation: CorrelationContext | undefined,
+  ) {
+    return this.usecases.endPairing(manager(p), id, correlation);
   }
 
   @Post('import')
@@ -114,10 +138,11 @@ export class RosterController {
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
     @CurrentPrincipal() p: Principal,
+    @RequestCorrelation() correlation: CorrelationContext | undefined,
   ) {
     if (!contentType?.startsWith('text/csv') || typeof body !== 'string') {
       throw new ProblemException(415, 'UNSUPPORTED_MEDIA_TYPE', '请以 text/csv 上传');
     }
-    return this.usecases.importCsv(manager(p), body);
+    return this.usecases.importCsv(manager(p), body, correlation);
   }
 }

@@ -1,7 +1,9 @@
-import { Body, Controller, HttpCode, Inject, Logger, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CLOCK, type Clock } from '@outpost/clock';
-import { OwnAuth, ProblemException, SERVICE_CONFIG, zodFieldErrors } from '@outpost/platform';
+import { correlated, RequestCorrelation, type CorrelationContext } from '@outpost/messaging';
+import { OwnAuth, ProblemException, RequestLog, SERVICE_CONFIG, zodFieldErrors } from '@outpost/platform';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { EXTERNAL_SYSTEMS, type EscalationConfig, type ExternalSystem } from '../config/escalation.config';
 import { CaseRepository } from '../cases/case.repository';
@@ -38,13 +40,12 @@ interface RawBodyRequest {
 /**
  * Inbound status callbacks of external systems (docs/connectors.md). Authenticated by the HMAC signature (any
  * configured key of that system), a ±replay window on the timestamp and a once-only event id. A rejected callback is
- * logged and has no effect; an accepted one records the acknowledgement and, from the police, their decision.
+ * logged (on the request's logger: the line carries its correlation id) and has no effect; an accepted one records the
+ * acknowledgement and, from the police, their decision, in events that carry the request's correlation.
  */
 @ApiTags('external')
 @Controller('v1/external')
 export class CallbacksController {
-  private readonly logger = new Logger(CallbacksController.name);
-
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly dispatches: DispatchService,
@@ -59,7 +60,13 @@ export class CallbacksController {
   @Post(':system/callbacks')
   @HttpCode(200)
   @ApiOperation({ summary: 'Signed status callback from 穗岁安 / police / regulators (HMAC-SHA256, replay window)' })
-  async callback(@Param('system') systemParam: string, @Req() req: RawBodyRequest, @Body() body: unknown) {
+  async callback(
+    @Param('system') systemParam: string,
+    @Req() req: RawBodyRequest,
+    @Body() body: unknown,
+    @RequestCorrelation() correlation: CorrelationContext | undefined,
+    @RequestLog() log: Logger,
+  ) {
     const system = systemParam.toUpperCase() as ExternalSystem;
     if (!(EXTERNAL_SYSTEMS as readonly string[]).includes(system))
       throw new ProblemException(404, 'UNKNOWN_SYSTEM', `未知的外部系统 ${systemParam}。`);
@@ -72,7 +79,7 @@ export class CallbacksController {
       this.config.CALLBACK_REPLAY_WINDOW_SECONDS,
     );
     if (!verdict.ok) {
-      this.logger.warn(`callback from ${system} rejected: ${verdict.reason}`);
+      log.warn({ context: CallbacksController.name }, `callback from ${system} rejected: ${verdict.reason}`);
       throw new ProblemException(401, 'INVALID_SIGNATURE', '回调签名无效或已超出时间窗口。');
     }
     const parsed = callbackSchema.safeParse(body);
@@ -81,71 +88,76 @@ export class CallbacksController {
     const cb = parsed.data;
     const actor = sourceActor(system, this.config.EXTERNAL_SYSTEMS[system].name);
 
-    return this.transactions.run(async (tx) => {
-      const fresh: unknown[] = await tx.query(
-        `INSERT INTO callback_receipt (system, event_id, dispatch_id, status, received_at) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING RETURNING event_id`,
-        [system, cb.eventId, cb.dispatchId, cb.status, this.clock.now()],
-      );
-      if (fresh.length === 0) {
-        this.logger.warn(`callback from ${system} rejected: replayed event id ${cb.eventId}`);
-        throw new ProblemException(409, 'REPLAYED', '该回调已处理过（重放），未产生任何效果。');
-      }
-      const d = await this.dispatches.get(tx, cb.dispatchId, true);
-      if (!d || d.system !== system)
-        throw new ProblemException(404, 'DISPATCH_NOT_FOUND', '没有发往该系统的此项上报/移交。');
-      const c = await this.cases.byId(tx, d.caseId, true);
-      if (!c) throw new Error(`dispatch ${d.id}: case missing`);
+    return this.transactions.run(
+      correlated(correlation, async (tx) => {
+        const fresh: unknown[] = await tx.query(
+          `INSERT INTO callback_receipt (system, event_id, dispatch_id, status, received_at) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING RETURNING event_id`,
+          [system, cb.eventId, cb.dispatchId, cb.status, this.clock.now()],
+        );
+        if (fresh.length === 0) {
+          log.warn(
+            { context: CallbacksController.name },
+            `callback from ${system} rejected: replayed event id ${cb.eventId}`,
+          );
+          throw new ProblemException(409, 'REPLAYED', '该回调已处理过（重放），未产生任何效果。');
+        }
+        const d = await this.dispatches.get(tx, cb.dispatchId, true);
+        if (!d || d.system !== system)
+          throw new ProblemException(404, 'DISPATCH_NOT_FOUND', '没有发往该系统的此项上报/移交。');
+        const c = await this.cases.byId(tx, d.caseId, true);
+        if (!c) throw new Error(`dispatch ${d.id}: case missing`);
 
-      if (d.status !== 'ACKNOWLEDGED') {
-        const event = await this.dispatches.acknowledge(tx, d, {
-          externalRef: cb.externalRef ?? null,
-          externalStatus: cb.status,
-          actor,
-        });
-        await this.writer.apply(tx, c, {
-          action: 'external-acknowledged',
-          actor,
-          from: c.state,
-          to: c.state,
-          at: this.clock.now(),
-          events: [event],
-          reason: `${d.authorityLabel}回执：${cb.status}${cb.note ? `（${cb.note}）` : ''}`,
-          detail: { dispatchId: d.id, system, externalRef: cb.externalRef ?? null },
-        });
-      }
-      let state: string = c.state;
-      if (
-        system === 'POLICE' &&
-        (cb.status === 'POLICE_FILED' || cb.status === 'POLICE_DECLINED' || cb.status === 'MATERIALS_INCOMPLETE')
-      ) {
-        const issuer = { kind: 'system' as const, actor };
-        const out =
-          c.state === 'RECONSIDERATION' && cb.status !== 'MATERIALS_INCOMPLETE'
-            ? await this.runner.executeIn(
-                tx,
-                c.primaryLeadId,
-                'record-reconsideration',
-                { upheld: cb.status === 'POLICE_DECLINED', note: cb.note },
-                issuer,
-              )
-            : await this.runner.executeIn(
-                tx,
-                c.primaryLeadId,
-                'record-police-decision',
-                {
-                  decision:
-                    cb.status === 'POLICE_FILED'
-                      ? 'FILED'
-                      : cb.status === 'POLICE_DECLINED'
-                        ? 'DECLINED'
-                        : 'MATERIALS_INCOMPLETE',
-                  note: cb.note,
-                },
-                issuer,
-              );
-        state = out.state;
-      }
-      return { accepted: true, dispatchId: d.id, caseId: c.id, state };
-    });
+        if (d.status !== 'ACKNOWLEDGED') {
+          const event = await this.dispatches.acknowledge(tx, d, {
+            externalRef: cb.externalRef ?? null,
+            externalStatus: cb.status,
+            actor,
+          });
+          await this.writer.apply(tx, c, {
+            action: 'external-acknowledged',
+            actor,
+            from: c.state,
+            to: c.state,
+            at: this.clock.now(),
+            events: [event],
+            reason: `${d.authorityLabel}回执：${cb.status}${cb.note ? `（${cb.note}）` : ''}`,
+            detail: { dispatchId: d.id, system, externalRef: cb.externalRef ?? null },
+          });
+        }
+        let state: string = c.state;
+        if (
+          system === 'POLICE' &&
+          (cb.status === 'POLICE_FILED' || cb.status === 'POLICE_DECLINED' || cb.status === 'MATERIALS_INCOMPLETE')
+        ) {
+          const issuer = { kind: 'system' as const, actor };
+          const out =
+            c.state === 'RECONSIDERATION' && cb.status !== 'MATERIALS_INCOMPLETE'
+              ? await this.runner.executeIn(
+                  tx,
+                  c.primaryLeadId,
+                  'record-reconsideration',
+                  { upheld: cb.status === 'POLICE_DECLINED', note: cb.note },
+                  issuer,
+                )
+              : await this.runner.executeIn(
+                  tx,
+                  c.primaryLeadId,
+                  'record-police-decision',
+                  {
+                    decision:
+                      cb.status === 'POLICE_FILED'
+                        ? 'FILED'
+                        : cb.status === 'POLICE_DECLINED'
+                          ? 'DECLINED'
+                          : 'MATERIALS_INCOMPLETE',
+                    note: cb.note,
+                  },
+                  issuer,
+                );
+          state = out.state;
+        }
+        return { accepted: true, dispatchId: d.id, caseId: c.id, state };
+      }),
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { bindCorrelation, type CorrelationContext } from '@outpost/messaging';
+import { correlated, type CorrelationContext } from '@outpost/messaging';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Actor, Role } from '@outpost/contracts';
 import { CLOCK, type Clock } from '@outpost/clock';
@@ -97,10 +97,7 @@ export class CommandRunner implements OnModuleInit {
     correlation?: CorrelationContext,
   ): Promise<CommandOutcome> {
     const prepared = this.prepare(action, body, issuer);
-    return this.transactions.run((tx) => {
-      bindCorrelation(tx, correlation);
-      return this.run(tx, leadId, prepared, issuer);
-    });
+    return this.transactions.run(correlated(correlation, (tx) => this.run(tx, leadId, prepared, issuer)));
   }
 
   /** The same command inside a transaction the caller opened (verified callbacks: receipt + effect commit together). */

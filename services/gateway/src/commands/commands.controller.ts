@@ -105,7 +105,7 @@ export class CommandsController {
       path: PATHS.command(id, action),
       principal: user.principal,
       json: body,
-      correlationId: req.id,
+      request: req,
       idempotencyKey,
     });
     return relay(reply, res);
@@ -130,7 +130,7 @@ export class CommandsController {
         method: 'GET',
         path: PATHS.allowedActions(id),
         principal: user.principal,
-        correlationId: req.id,
+        request: req,
       });
       actions = answer.actions ?? [];
       status = answer.status ?? status;
@@ -160,7 +160,7 @@ export class CommandsController {
           method: 'GET',
           path: PATHS.transitions,
           principal: user.principal,
-          correlationId: req.id,
+          request: req,
         }),
       ),
     );
@@ -198,7 +198,7 @@ export class CommandsController {
       path: PATHS.fileLead,
       principal: user.principal,
       json: body,
-      correlationId: req.id,
+      request: req,
       idempotencyKey,
     });
     return relay(reply, res);
@@ -260,7 +260,7 @@ export class CommandsController {
       path: PATHS.evidence(id),
       principal: user.principal,
       form,
-      correlationId: req.id,
+      request: req,
       timeoutMs: 30_000,
     });
     return relay(reply, res);
@@ -294,7 +294,7 @@ export class CommandsController {
       method: 'GET',
       path: PATHS.sensitive(id),
       principal: user.principal,
-      correlationId: req.id,
+      request: req,
     });
     if (res.status < 200 || res.status >= 300) throw toProblemException(res, 'intake');
     const data = JSON.parse(res.body.toString('utf8')) as unknown;

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { requestCorrelation } from '@outpost/messaging';
 import {
   PROBLEM_CONTENT_TYPE,
   ProblemException,
@@ -6,7 +7,7 @@ import {
   signInternalToken,
   type Principal,
 } from '@outpost/platform';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GATEWAY_KEYS, type GatewayKeys } from '../auth/keys';
 import { serviceUrl, type DownstreamService, type GatewayConfig } from '../config/gateway.config';
 
@@ -24,7 +25,12 @@ export interface DownstreamRequest {
   principal: Principal | null;
   json?: unknown;
   form?: FormData;
-  correlationId?: string;
+  /**
+   * The request this call serves (none: the gateway's own calls, e.g. probes). Its correlation id and a well-formed
+   * `traceparent` (requestCorrelation, as the services read them) are passed on, so what the service writes for it
+   * carries them; a failed call is logged on its logger, so the line carries its correlation id too.
+   */
+  request?: Pick<FastifyRequest, 'id' | 'headers' | 'log'>;
   idempotencyKey?: string;
   timeoutMs?: number;
 }
@@ -55,7 +61,9 @@ export class DownstreamClient {
   async call(service: DownstreamService, r: DownstreamRequest): Promise<DownstreamResponse> {
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
     if (r.principal) headers.authorization = `Bearer ${await this.internalToken(r.principal)}`;
-    if (r.correlationId) headers['x-correlation-id'] = r.correlationId;
+    const correlation = r.request && requestCorrelation(r.request);
+    if (correlation) headers['x-correlation-id'] = correlation.correlationId;
+    if (correlation?.traceparent) headers.traceparent = correlation.traceparent;
     if (r.idempotencyKey) headers['idempotency-key'] = r.idempotencyKey;
     let body: string | FormData | undefined;
     if (r.form) body = r.form;
@@ -82,7 +90,7 @@ export class DownstreamClient {
     } catch (err) {
       const e = err as Error;
       if (e.name === 'TimeoutError' || e.name === 'AbortError') {
-        this.logger.warn({ service, path: r.path }, 'downstream timeout');
+        this.warn(r, { service, path: r.path }, 'downstream timeout');
         throw new ProblemException(
           504,
           'SERVICE_TIMEOUT',
@@ -91,7 +99,7 @@ export class DownstreamClient {
           { service },
         );
       }
-      this.logger.warn({ service, path: r.path, err: e.message }, 'downstream unreachable');
+      this.warn(r, { service, path: r.path, err: e.message }, 'downstream unreachable');
       throw new ProblemException(
         502,
         'SERVICE_UNAVAILABLE',
@@ -100,6 +108,12 @@ export class DownstreamClient {
         { service },
       );
     }
+  }
+
+  /** On the request's logger when the call serves one (the line carries its correlation id), else the service's. */
+  private warn(r: DownstreamRequest, fields: Record<string, unknown>, msg: string): void {
+    if (r.request) r.request.log.warn({ context: 'DownstreamClient', ...fields }, msg);
+    else this.logger.warn(fields, msg);
   }
 
   /** Calls and parses JSON; a non-2xx answer becomes a ProblemException carrying the service's own problem. */

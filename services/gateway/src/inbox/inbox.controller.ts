@@ -91,7 +91,7 @@ export class InboxController {
     r: Pick<DownstreamRequest, 'method' | 'path'>,
   ): Promise<T> {
     try {
-      return await this.downstream.json<T>('notification', { ...r, principal: user.principal, correlationId: req.id });
+      return await this.downstream.json<T>('notification', { ...r, principal: user.principal, request: req });
     } catch (err) {
       // The client says 502 for "could not connect": for the browser the inbox is simply unavailable for now.
       if (err instanceof ProblemException && err.getStatus() === 502 && err.code === 'SERVICE_UNAVAILABLE')

@@ -4,7 +4,7 @@ import { AuditLog, type AuditEntry } from '@outpost/audit';
 import type { Principal } from '@outpost/platform';
 import { DataSource } from 'typeorm';
 import { DOWNSTREAM_SERVICES, type DownstreamService } from '../config/gateway.config';
-import { DownstreamClient } from '../commands/downstream.client';
+import { DownstreamClient, type DownstreamRequest } from '../commands/downstream.client';
 import type { LeadViewRow } from './lead-view.repository';
 
 export interface TimelineItem {
@@ -40,7 +40,7 @@ export class LeadDetailService {
   /** Merges every service's audit trail of the lead (plus the gateway's own reveals), oldest first. */
   async timeline(
     leadId: string,
-    correlationId?: string,
+    request?: DownstreamRequest['request'],
   ): Promise<{ items: TimelineItem[]; missing: Array<{ service: string; reason: string }> }> {
     const missing: Array<{ service: string; reason: string }> = [];
     const path = `/v1/audit/leads/${encodeURIComponent(leadId)}`;
@@ -51,7 +51,7 @@ export class LeadDetailService {
             method: 'GET',
             path,
             principal: TIMELINE_READER,
-            correlationId,
+            request,
             timeoutMs: 3000,
           });
           return res.entries.map((e) => toItem(service, e));
@@ -68,9 +68,9 @@ export class LeadDetailService {
     return { items, missing };
   }
 
-  async detail(row: LeadViewRow, correlationId?: string) {
+  async detail(row: LeadViewRow, request?: DownstreamRequest['request']) {
     const f = row.facts as Record<string, unknown> & { triage?: { checklist?: unknown; explanation?: unknown } };
-    const { items, missing } = await this.timeline(row.id, correlationId);
+    const { items, missing } = await this.timeline(row.id, request);
     return {
       id: row.id,
       reference: row.reference,

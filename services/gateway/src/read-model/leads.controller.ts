@@ -63,7 +63,7 @@ export class LeadsController {
   async detail(@CurrentUser() user: AuthUser, @Param('id') id: string, @Req() req: FastifyRequest) {
     const row = await this.leads.visible(user.principal, id);
     if (!row) throw notFound();
-    return this.details.detail(row, req.id);
+    return this.details.detail(row, req);
   }
 }
 

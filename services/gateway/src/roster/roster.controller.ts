@@ -53,7 +53,7 @@ export class RosterController {
       method: 'GET',
       path: `/v1/roster/${kind}${qs ? `?${qs}` : ''}`,
       principal: user.principal,
-      correlationId: req.id,
+      request: req,
     });
     return relay(reply, res);
   }
@@ -76,7 +76,7 @@ export class RosterController {
         method: 'GET',
         path: `/v1/roster/${kind}/${encodeURIComponent(id)}`,
         principal: user.principal,
-        correlationId: req.id,
+        request: req,
       }),
     );
   }
@@ -105,7 +105,7 @@ export class RosterController {
         path: `/v1/roster/${kind}`,
         principal: user.principal,
         json: body,
-        correlationId: req.id,
+        request: req,
       }),
     );
   }
@@ -130,7 +130,7 @@ export class RosterController {
         path: `/v1/roster/${kind}/${encodeURIComponent(id)}`,
         principal: user.principal,
         json: body,
-        correlationId: req.id,
+        request: req,
       }),
     );
   }
@@ -153,7 +153,7 @@ export class RosterController {
         method: 'DELETE',
         path: `/v1/roster/${kind}/${encodeURIComponent(id)}`,
         principal: user.principal,
-        correlationId: req.id,
+        request: req,
       }),
     );
   }

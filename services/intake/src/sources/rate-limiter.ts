@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import type { FastifyBaseLogger } from 'fastify';
 import { IntakeRedis } from '../common/redis.provider';
 
 /**
@@ -38,6 +39,9 @@ type WithBucket = {
   tokenBucket(key: string, capacity: number, ratePerMs: number, ttlMs: number, want: number): Promise<[number, number]>;
 };
 
+/** The logger of the request being limited (Fastify binds it to the request's correlation id). */
+export type RequestLogger = Pick<FastifyBaseLogger, 'warn'>;
+
 interface Lease {
   tokens: number;
   expiresAt: number;
@@ -54,8 +58,6 @@ const MAX_KEYS = 10_000;
 
 @Injectable()
 export class RateLimiter {
-  private readonly logger = new Logger(RateLimiter.name);
-
   constructor(private readonly redis: IntakeRedis) {
     redis.client.defineCommand('tokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET });
   }
@@ -68,33 +70,33 @@ export class RateLimiter {
   /**
    * Takes one token from `key`'s bucket: `perMinute` sustained, bursts up to 10 seconds' worth. Tokens come from the
    * shared bucket in Redis in small leases (see leaseSize), so most requests need no round trip while every request
-   * served still spent a token of the shared bucket. When Redis is down the request is let through (and logged):
-   * losing rate limiting briefly beats refusing leads.
+   * served still spent a token of the shared bucket. When Redis is down the request is let through (and logged on
+   * `log`, the logger of the request whose Redis call failed): losing rate limiting briefly beats refusing leads.
    */
-  async take(key: string, perMinute: number): Promise<RateDecision> {
+  async take(key: string, perMinute: number, log: RequestLogger): Promise<RateDecision> {
     for (;;) {
       const lease = this.leases.get(key);
       if (lease && lease.tokens >= 1 && lease.expiresAt > Date.now()) {
         lease.tokens -= 1;
         return { allowed: true, retryAfterSeconds: 0 };
       }
-      const refused = await this.refill(key, perMinute);
+      const refused = await this.refill(key, perMinute, log);
       if (refused) return refused;
       // A lease arrived (possibly used up by concurrent requests already): try it.
     }
   }
 
-  private refill(key: string, perMinute: number): Promise<RateDecision | null> {
+  private refill(key: string, perMinute: number, log: RequestLogger): Promise<RateDecision | null> {
     let pending = this.refilling.get(key);
     if (!pending) {
-      pending = this.lease(key, perMinute).finally(() => this.refilling.delete(key));
+      pending = this.lease(key, perMinute, log).finally(() => this.refilling.delete(key));
       this.refilling.set(key, pending);
     }
     return pending;
   }
 
   /** Leases tokens from Redis; the refusal when the bucket is empty, else null (the lease is stored). */
-  private async lease(key: string, perMinute: number): Promise<RateDecision | null> {
+  private async lease(key: string, perMinute: number, log: RequestLogger): Promise<RateDecision | null> {
     const capacity = Math.max(1, Math.ceil(perMinute / 6));
     const ratePerMs = perMinute / 60_000;
     const ttlMs = Math.ceil(capacity / ratePerMs) + 1000;
@@ -110,7 +112,7 @@ export class RateLimiter {
         want,
       );
     } catch (err) {
-      this.logger.warn({ err: String(err) }, 'rate limiter unavailable; request allowed');
+      log.warn({ context: RateLimiter.name, err: String(err) }, 'rate limiter unavailable; request allowed');
       granted = want;
     }
     if (granted < 1) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };

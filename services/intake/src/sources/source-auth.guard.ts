@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiHeader, ApiSecurity } from '@nestjs/swagger';
+import type { FastifyBaseLogger } from 'fastify';
 import type { KeyLike } from 'jose';
 import type { Actor, Role } from '@outpost/contracts';
 import {
@@ -61,6 +62,8 @@ export function SourceAuth(o: { gatewayUsers?: boolean } = {}) {
 
 interface RequestWithCaller {
   headers: Record<string, string | string[] | undefined>;
+  /** The request's logger (Fastify's, bound to its correlation id). */
+  log: FastifyBaseLogger;
   caller?: Caller;
 }
 
@@ -97,7 +100,7 @@ export class SourceAuthGuard implements CanActivate {
 
     if (apiKey !== undefined) {
       const source = await this.sourceForKey(apiKey);
-      await this.limit(`source:${source.id}`, source.rateLimitPerMinute ?? this.config.RATE_LIMIT_PER_MINUTE);
+      await this.limit(request, `source:${source.id}`, source.rateLimitPerMinute ?? this.config.RATE_LIMIT_PER_MINUTE);
       request.caller = { kind: 'source', source };
       return true;
     }
@@ -115,7 +118,7 @@ export class SourceAuthGuard implements CanActivate {
           `This action needs one of the roles: ${FILING_ROLES.join(', ')}.`,
         );
       }
-      await this.limit(`user:${principal.userId}`, this.config.GATEWAY_USER_RATE_LIMIT_PER_MINUTE);
+      await this.limit(request, `user:${principal.userId}`, this.config.GATEWAY_USER_RATE_LIMIT_PER_MINUTE);
       request.caller = { kind: 'user', source: await this.gateway(), principal };
       return true;
     }
@@ -146,8 +149,8 @@ export class SourceAuthGuard implements CanActivate {
     return this.gatewaySource;
   }
 
-  private async limit(key: string, perMinute: number): Promise<void> {
-    const d = await this.limiter.take(key, perMinute);
+  private async limit(request: RequestWithCaller, key: string, perMinute: number): Promise<void> {
+    const d = await this.limiter.take(key, perMinute, request.log);
     if (!d.allowed) {
       throw new ProblemException(
         429,

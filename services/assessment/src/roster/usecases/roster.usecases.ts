@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { AuditLog } from '@outpost/audit';
 import type { Actor, Pairing, Person } from '@outpost/contracts';
-import { Outbox } from '@outpost/messaging';
+import { correlated, Outbox, type CorrelationContext } from '@outpost/messaging';
 import { ProblemException, zodFieldErrors, type FieldError } from '@outpost/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { parseCsv } from '../csv';
@@ -15,7 +15,10 @@ export interface ImportReport {
   errors: Array<{ line: number; id: string | null; errors: FieldError[] }>;
 }
 
-/** Roster writes: each change, its audit entry and its roster-changed event in one transaction. */
+/**
+ * Roster writes: each change, its audit entry and its roster-changed event in one transaction. `correlation`: the
+ * request's (RequestCorrelation), which the event carries; without one (the demo seed) each event starts its own.
+ */
 @Injectable()
 export class RosterUsecases {
   constructor(
@@ -25,57 +28,66 @@ export class RosterUsecases {
     private readonly audit: AuditLog,
   ) {}
 
-  async createPerson(actor: Actor, input: PersonInput): Promise<Person> {
-    return this.db.transaction(async (tx) => {
-      if (await this.repo.findPerson(tx, input.id, true))
-        throw new ProblemException(409, 'PERSON_EXISTS', `人员 ${input.id} 已存在，请用 PUT 修改`);
-      return this.savePerson(tx, actor, input);
-    });
+  async createPerson(actor: Actor, input: PersonInput, correlation?: CorrelationContext): Promise<Person> {
+    return this.db.transaction(
+      correlated(correlation, async (tx) => {
+        if (await this.repo.findPerson(tx, input.id, true))
+          throw new ProblemException(409, 'PERSON_EXISTS', `人员 ${input.id} 已存在，请用 PUT 修改`);
+        return this.savePerson(tx, actor, input);
+      }),
+    );
   }
 
-  async putPerson(actor: Actor, input: PersonInput): Promise<Person> {
-    return this.db.transaction((tx) => this.savePerson(tx, actor, input));
+  async putPerson(actor: Actor, input: PersonInput, correlation?: CorrelationContext): Promise<Person> {
+    return this.db.transaction(correlated(correlation, (tx) => this.savePerson(tx, actor, input)));
   }
 
-  async deactivatePerson(actor: Actor, id: string): Promise<Person> {
-    return this.db.transaction(async (tx) => {
-      const person = await this.repo.deactivatePerson(tx, id);
-      if (!person) throw new ProblemException(404, 'PERSON_NOT_FOUND', `人员 ${id} 不存在`);
-      await this.record(tx, actor, 'roster.person.deactivated', id, { entity: 'person', person, deleted: true });
-      return person;
-    });
+  async deactivatePerson(actor: Actor, id: string, correlation?: CorrelationContext): Promise<Person> {
+    return this.db.transaction(
+      correlated(correlation, async (tx) => {
+        const person = await this.repo.deactivatePerson(tx, id);
+        if (!person) throw new ProblemException(404, 'PERSON_NOT_FOUND', `人员 ${id} 不存在`);
+        await this.record(tx, actor, 'roster.person.deactivated', id, { entity: 'person', person, deleted: true });
+        return person;
+      }),
+    );
   }
 
-  async createPairing(actor: Actor, input: PairingInput): Promise<PairingRecord> {
-    return this.db.transaction(async (tx) => {
-      if (await this.repo.findPairing(tx, input.id))
-        throw new ProblemException(409, 'PAIRING_EXISTS', `结对 ${input.id} 已存在，请用 PUT 修改`);
-      return this.savePairing(tx, actor, input);
-    });
+  async createPairing(actor: Actor, input: PairingInput, correlation?: CorrelationContext): Promise<PairingRecord> {
+    return this.db.transaction(
+      correlated(correlation, async (tx) => {
+        if (await this.repo.findPairing(tx, input.id))
+          throw new ProblemException(409, 'PAIRING_EXISTS', `结对 ${input.id} 已存在，请用 PUT 修改`);
+        return this.savePairing(tx, actor, input);
+      }),
+    );
   }
 
-  async putPairing(actor: Actor, input: PairingInput): Promise<PairingRecord> {
-    return this.db.transaction((tx) => this.savePairing(tx, actor, input));
+  async putPairing(actor: Actor, input: PairingInput, correlation?: CorrelationContext): Promise<PairingRecord> {
+    return this.db.transaction(correlated(correlation, (tx) => this.savePairing(tx, actor, input)));
   }
 
-  async endPairing(actor: Actor, id: string): Promise<PairingRecord> {
-    return this.db.transaction(async (tx) => {
-      const pairing = await this.repo.endPairing(tx, id);
-      if (!pairing) throw new ProblemException(404, 'PAIRING_NOT_FOUND', `结对 ${id} 不存在`);
-      await this.record(tx, actor, 'roster.pairing.ended', id, {
-        entity: 'pairing',
-        pairing: toContract(pairing),
-        deleted: true,
-      });
-      return pairing;
-    });
+  async endPairing(actor: Actor, id: string, correlation?: CorrelationContext): Promise<PairingRecord> {
+    return this.db.transaction(
+      correlated(correlation, async (tx) => {
+        const pairing = await this.repo.endPairing(tx, id);
+        if (!pairing) throw new ProblemException(404, 'PAIRING_NOT_FOUND', `结对 ${id} 不存在`);
+        await this.record(tx, actor, 'roster.pairing.ended', id, {
+          entity: 'pairing',
+          pairing: toContract(pairing),
+          deleted: true,
+        });
+        return pairing;
+      }),
+    );
   }
 
   /**
    * CSV import: column `kind` = person | pairing; list columns separated by `|`. People are applied before pairings so
-   * one file can create both. Valid rows are applied (each in its own transaction); invalid rows are reported by line.
+   * one file can create both. Valid rows are applied (each in its own transaction, all in the request's correlation);
+   * invalid rows are reported by line.
    */
-  async importCsv(actor: Actor, text: string): Promise<ImportReport> {
+  async importCsv(actor: Actor, text: string, correlation?: CorrelationContext): Promise<ImportReport> {
     const rows = parseCsv(text);
     if (rows.length === 0) throw new ProblemException(400, 'EMPTY_CSV', 'CSV 没有数据行（第一行应为表头）');
     const report: ImportReport = { imported: 0, failed: 0, errors: [] };
@@ -86,9 +98,10 @@ export class RosterUsecases {
     for (const { line, values } of ordered) {
       const id = values.id || null;
       try {
-        if (values.kind === 'person') await this.putPerson(actor, parseRow(personInputSchema, personFromCsv(values)));
+        if (values.kind === 'person')
+          await this.putPerson(actor, parseRow(personInputSchema, personFromCsv(values)), correlation);
         else if (values.kind === 'pairing')
-          await this.putPairing(actor, parseRow(pairingInputSchema, pairingFromCsv(values)));
+          await this.putPairing(actor, parseRow(pairingInputSchema, pairingFromCsv(values)), correlation);
         else
           throw new ProblemException(400, 'BAD_ROW', 'kind', [
             { path: 'kind', message: 'kind 必须是 person 或 pairing' },

@@ -1,4 +1,4 @@
-import { bindCorrelation, type CorrelationContext } from '@outpost/messaging';
+import { correlated, type CorrelationContext } from '@outpost/messaging';
 import { Injectable } from '@nestjs/common';
 import { TimerService } from '@outpost/clock';
 import type { Actor, LeadAssignedV1 } from '@outpost/contracts';
@@ -56,43 +56,44 @@ export class RunCommandUsecase {
     body: CommandBody<A>,
     correlation?: CorrelationContext,
   ): Promise<CommandResult> {
-    return this.timers.withTransaction(async (tx) => {
-      bindCorrelation(tx, correlation);
-      const a = await this.assessments.find(tx, leadId, true);
-      if (!a) throw new ProblemException(404, 'LEAD_NOT_FOUND', `研判中没有线索 ${leadId}`);
-      const verdict = evaluate(action, p, await this.facts(tx, a));
-      if (!verdict.ok)
-        throw new ProblemException(verdict.status, verdict.code, verdict.reason, undefined, {
-          leadId,
-          currentStatus: a.status,
-          action,
-        });
-      const actor = userActor(p, verdict.role);
-      const to = verdict.transition.to;
-      const b = body as CommandBody<Action>;
-      switch (action) {
-        case 'claim':
-          return this.claim(tx, a, p, actor);
-        case 'release':
-          return this.release(tx, a, actor, (b as CommandBody<'release'>).reason ?? null);
-        case 'reassign':
-          return this.reassign(tx, a, actor, b as CommandBody<'reassign'>);
-        case 'request-verification':
-          return this.requestVerification(tx, a, p, actor, b as CommandBody<'request-verification'>);
-        case 'answer-verification':
-          return this.answerVerification(tx, a, p, actor, b as CommandBody<'answer-verification'>);
-        case 'submit-opinion':
-          return this.submitOpinion(tx, a, p, actor, b as CommandBody<'submit-opinion'>, to);
-        case 'decide':
-          return this.decide(tx, a, p, actor, b as CommandBody<'decide'>, to);
-        case 'return':
-          return this.returnForWork(tx, a, actor, (b as CommandBody<'return'>).reason, to);
-        case 'reopen':
-          return this.reopen(tx, a, actor, (b as CommandBody<'reopen'>).reason);
-        default:
-          throw new ProblemException(400, 'UNKNOWN_ACTION', `未知操作 ${String(action)}`);
-      }
-    });
+    return this.timers.withTransaction(
+      correlated(correlation, async (tx) => {
+        const a = await this.assessments.find(tx, leadId, true);
+        if (!a) throw new ProblemException(404, 'LEAD_NOT_FOUND', `研判中没有线索 ${leadId}`);
+        const verdict = evaluate(action, p, await this.facts(tx, a));
+        if (!verdict.ok)
+          throw new ProblemException(verdict.status, verdict.code, verdict.reason, undefined, {
+            leadId,
+            currentStatus: a.status,
+            action,
+          });
+        const actor = userActor(p, verdict.role);
+        const to = verdict.transition.to;
+        const b = body as CommandBody<Action>;
+        switch (action) {
+          case 'claim':
+            return this.claim(tx, a, p, actor);
+          case 'release':
+            return this.release(tx, a, actor, (b as CommandBody<'release'>).reason ?? null);
+          case 'reassign':
+            return this.reassign(tx, a, actor, b as CommandBody<'reassign'>);
+          case 'request-verification':
+            return this.requestVerification(tx, a, p, actor, b as CommandBody<'request-verification'>);
+          case 'answer-verification':
+            return this.answerVerification(tx, a, p, actor, b as CommandBody<'answer-verification'>);
+          case 'submit-opinion':
+            return this.submitOpinion(tx, a, p, actor, b as CommandBody<'submit-opinion'>, to);
+          case 'decide':
+            return this.decide(tx, a, p, actor, b as CommandBody<'decide'>, to);
+          case 'return':
+            return this.returnForWork(tx, a, actor, (b as CommandBody<'return'>).reason, to);
+          case 'reopen':
+            return this.reopen(tx, a, actor, (b as CommandBody<'reopen'>).reason);
+          default:
+            throw new ProblemException(400, 'UNKNOWN_ACTION', `未知操作 ${String(action)}`);
+        }
+      }),
+    );
   }
 
   /** escalation.lead-reopened.v1: the same reopen, by the system, when the lead was decided here. */
