@@ -101,7 +101,6 @@ const NO_FLOWS: readonly FlowRecord[] = [];
 const MAX_CACHED_FIELDS = 256;
 const SKIP_UNIT = 0xffff;
 const CLAUSE_UNIT = 0xfffe;
-const ALNUM_BIT = 0x8000;
 /** Ints per match in the match buffer: pattern, normalised end, end's index in the text. */
 const MATCH_STRIDE = 3;
 
@@ -125,7 +124,7 @@ export class ScreeningEngine {
   private readonly indicators: CompiledIndicator[] = [];
   private readonly map: Uint16Array;
   private readonly kind: Uint8Array;
-  /** Raw code unit → SKIP_UNIT | CLAUSE_UNIT | (automaton class | ALNUM_BIT): normalisation and class in one read. */
+  /** Raw code unit → SKIP_UNIT | CLAUSE_UNIT | automaton class: normalisation and class in one read. */
   private readonly scanTable: Uint16Array;
   private readonly ac: AhoCorasick;
   private readonly roles: Uint8Array;
@@ -245,15 +244,16 @@ export class ScreeningEngine {
     });
     this.latinStart = Uint8Array.from(patterns, (p) => (isAsciiAlnum(p.charCodeAt(0)) ? 1 : 0));
     this.latinEnd = Uint8Array.from(patterns, (p) => (isAsciiAlnum(p.charCodeAt(p.length - 1)) ? 1 : 0));
-    if (this.ac.cls.reduce((a, b) => Math.max(a, b), 0) >= ALNUM_BIT) throw new Error('catalogue alphabet too large');
+    if (this.ac.cls.reduce((a, b) => Math.max(a, b), 0) >= CLAUSE_UNIT) throw new Error('catalogue alphabet too large');
     this.scanTable = new Uint16Array(0x10000);
     for (let c = 0; c < 0x10000; c++) {
       const m = this.map[c];
       const k = this.kind[m];
-      this.scanTable[c] =
-        k === CLAUSE ? CLAUSE_UNIT : k !== KEEP ? SKIP_UNIT : this.ac.cls[m] | (isAsciiAlnum(m) ? ALNUM_BIT : 0);
+      this.scanTable[c] = k === CLAUSE ? CLAUSE_UNIT : k !== KEEP ? SKIP_UNIT : this.ac.cls[m];
     }
-    this.recordFields = RECORD_TEXT_FIELDS.map((f) => ({ ...this.fieldContext(f), remembered: new Map() }));
+    // The short fields of bank movements remember their values (see screenField); free text is scanned every time.
+    const [text, ...short] = RECORD_TEXT_FIELDS.map((f) => this.fieldContext(f));
+    this.recordFields = [text!, ...short.map((c) => ({ ...c, remembered: new Map<string, RememberedHits>() }))];
   }
 
   /**
@@ -336,7 +336,7 @@ export class ScreeningEngine {
     for (let i = 0; i < n; i++) {
       const r = records[i];
       this.hitCount = 0;
-      if (typeof r.text === 'string' && r.text.length > 0) this.screenField(text, r.text);
+      if (typeof r.text === 'string' && r.text.length > 0) this.scanField(text, r.text);
       if (typeof r.accountName === 'string' && r.accountName.length > 0) this.screenField(accountName, r.accountName);
       if (typeof r.counterpartyName === 'string' && r.counterpartyName.length > 0)
         this.screenField(counterpartyName, r.counterpartyName);
@@ -506,8 +506,7 @@ export class ScreeningEngine {
       // Separators and clause delimiters are dropped: a term spelled across them still matches.
       if (k >= CLAUSE_UNIT) continue;
       // Characters in no pattern (class 0) always lead back to the root: skip the table read for them.
-      const cls = k & 0x7fff;
-      state = cls === 0 ? 0 : delta[state | cls];
+      state = k === 0 ? 0 : delta[state | k];
       if (state >= firstOutputState) {
         const id = state >> shift;
         const oe = outStart[id + 1];
@@ -688,8 +687,8 @@ export class ScreeningEngine {
   /** Is the text's character at index i a kept latin letter or digit? (Outside the text: no.) */
   private wordCharAt(i: number): boolean {
     if (i < 0 || i >= this.text.length) return false;
-    const k = this.scanTable[this.text.charCodeAt(i)];
-    return k < CLAUSE_UNIT && (k & ALNUM_BIT) !== 0;
+    const c = this.map[this.text.charCodeAt(i)];
+    return this.kind[c] === KEEP && isAsciiAlnum(c);
   }
 
   /** Are the text's indices a and b in one clause (no clause delimiter between them)? */
