@@ -153,6 +153,8 @@ export class ScreeningEngine {
   // at a few matches per field.
   private matches = new Int32Array(64 * MATCH_STRIDE);
   private matchCount = 0;
+  /** Union of the roles of the field's matches so far: the rules run only when some term matched. */
+  private seenRoles = 0;
   /** The text of the field being resolved. */
   private text = '';
   // Reusable candidate buffers for one field: term ref, start, end (normalised positions) and whether it survives.
@@ -490,47 +492,56 @@ export class ScreeningEngine {
   private scanField(field: FieldContext, value: string): void {
     const len = value.length;
     const scanTable = this.scanTable;
-    const roles = field.roles;
-    const { delta, outStart, outList } = this.ac;
+    const delta = this.ac.delta;
     // `| 0` tells the optimising compiler these are int32 (plain property reads cost the scan ~12 %, measured).
     const shift = this.ac.shift | 0;
     const firstOutputState = this.ac.firstOutputState | 0;
-    let matches = this.matches;
-    let mc = 0;
+    this.matchCount = 0;
+    this.seenRoles = 0;
     let state = 0;
-    let n = 0;
-    // Union of the roles matched: the rules run only when some term matched.
-    let seen = 0;
+    // A kept character's normalised position is its index less the separators before it (rarer than kept ones).
+    let skipped = 0;
     for (let i = 0; i < len; i++) {
       const k = scanTable[value.charCodeAt(i)];
       // Separators and clause delimiters are dropped: a term spelled across them still matches.
-      if (k >= CLAUSE_UNIT) continue;
+      if (k >= CLAUSE_UNIT) {
+        skipped++;
+        continue;
+      }
       // Characters in no pattern (class 0) always lead back to the root: skip the table read for them.
       state = k === 0 ? 0 : delta[state | k];
-      if (state >= firstOutputState) {
-        const id = state >> shift;
-        const oe = outStart[id + 1];
-        for (let j = outStart[id]; j < oe; j++) {
-          if ((mc + 1) * MATCH_STRIDE > matches.length) {
-            const bigger = new Int32Array(matches.length * 2);
-            bigger.set(matches);
-            matches = this.matches = bigger;
-          }
-          const p = outList[j];
-          seen |= roles[p];
-          matches[mc * MATCH_STRIDE] = p;
-          matches[mc * MATCH_STRIDE + 1] = n;
-          matches[mc * MATCH_STRIDE + 2] = i;
-          mc++;
-        }
-      }
-      n++;
+      if (state >= firstOutputState) this.recordMatches(field, state >> shift, i - skipped, i);
     }
-    if (seen & TERM) {
-      this.matchCount = mc;
+    if (this.seenRoles & TERM) {
       this.text = value;
-      this.resolve(field, seen);
+      this.resolve(field, this.seenRoles);
     }
+  }
+
+  /**
+   * The patterns ending at state `id`, at normalised position `n` (text index `i`), into the match buffer. Out of the
+   * scan loop (a few characters in a hundred end a pattern): the smaller loop measured 3–6 % faster.
+   */
+  private recordMatches(field: FieldContext, id: number, n: number, i: number): void {
+    const { outStart, outList } = this.ac;
+    let mc = this.matchCount;
+    let seen = this.seenRoles;
+    const oe = outStart[id + 1];
+    for (let j = outStart[id]; j < oe; j++) {
+      if ((mc + 1) * MATCH_STRIDE > this.matches.length) {
+        const bigger = new Int32Array(this.matches.length * 2);
+        bigger.set(this.matches);
+        this.matches = bigger;
+      }
+      const p = outList[j];
+      seen |= field.roles[p];
+      this.matches[mc * MATCH_STRIDE] = p;
+      this.matches[mc * MATCH_STRIDE + 1] = n;
+      this.matches[mc * MATCH_STRIDE + 2] = i;
+      mc++;
+    }
+    this.matchCount = mc;
+    this.seenRoles = seen;
   }
 
   /** The context of a field name; cached, except beyond MAX_CACHED_FIELDS names (a caller passing arbitrary keys). */
