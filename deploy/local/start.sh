@@ -27,7 +27,7 @@ bash deploy/local/build.sh
 
 pids=()
 stop_all() {
-  trap - INT TERM EXIT
+  trap - EXIT INT TERM
   log "stopping services"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do
@@ -37,7 +37,9 @@ stop_all() {
   if [ "$started_kafka" = 1 ]; then bash deploy/local/kafka.sh stop || true; fi
   log "stopped"
 }
-trap stop_all INT TERM EXIT
+# Ctrl-C (or TERM) ends the script, and leaving it, however it happens, stops everything: one path, one message.
+trap stop_all EXIT
+trap 'exit 130' INT TERM
 
 export NODE_ENV=development DEMO_DATA=true
 for svc in "${SERVICES[@]}"; do
@@ -82,3 +84,4 @@ cat <<TXT
 TXT
 wait -n "${pids[@]}" || true
 log "a service exited; see .outpost/logs"
+exit 1
