@@ -162,23 +162,27 @@ export class EventConsumer implements BatchEnds {
    * returned, still in `tx`. The before-batch hooks do not run (there are no fetched events). For applying several
    * events in one transaction the way a batch does, outside Kafka (tests).
    */
-  async withBatchEnd<R>(tx: EntityManager, fn: () => Promise<R>): Promise<R> {
-    const end = this.openBatch(tx);
-    try {
-      const result = await fn();
-      await end.run();
-      return result;
-    } finally {
-      this.openBatches.delete(transactionKey(tx));
-    }
+  withBatchEnd<R>(tx: EntityManager, fn: () => Promise<R>): Promise<R> {
+    return this.inBatch(tx, fn, (end) => end());
   }
 
-  private openBatch(tx: EntityManager): BatchEnd {
+  /** `fn` with `tx` open as a batch transaction, then its batch end (run through `runEnd`), then `tx` closed again. */
+  private async inBatch<R>(
+    tx: EntityManager,
+    fn: () => Promise<R>,
+    runEnd: (end: () => Promise<void>) => Promise<void>,
+  ): Promise<R> {
     const key = transactionKey(tx);
     if (this.openBatches.has(key)) throw new Error('EventConsumer: this transaction is a batch transaction already');
     const end = new BatchEnd();
     this.openBatches.set(key, end);
-    return end;
+    try {
+      const result = await fn();
+      await runEnd(() => end.run());
+      return result;
+    } finally {
+      this.openBatches.delete(key);
+    }
   }
 
   /** Topics this consumer subscribes to (logical names). */
@@ -517,9 +521,8 @@ export class EventConsumer implements BatchEnds {
             throw rollback;
           }
         };
-        const end = this.openBatch(tx);
-        try {
-          const newEvents = todo.map((x) => x.event);
+        const newEvents = todo.map((x) => x.event);
+        const handleAll = async (): Promise<void> => {
           for (const before of this.beforeBatchHooks) await hook(() => before(newEvents, tx));
           for (const x of todo) {
             await heartbeat();
@@ -531,10 +534,9 @@ export class EventConsumer implements BatchEnds {
               throw rollback;
             }
           }
-          await hook(() => end.run());
-        } finally {
-          this.openBatches.delete(transactionKey(tx));
-        }
+        };
+        // A failing batch end counts as a failing hook.
+        await this.inBatch(tx, handleAll, hook);
       });
     } catch (err) {
       if (err !== rollback) throw err;
