@@ -311,7 +311,15 @@ export class EventConsumer implements BatchEnds {
 
     let attempts = 0;
     let infraFailures = 0;
-    const where = { topic, partition, message, headers, eventId: event.id, heartbeat };
+    const where = {
+      topic,
+      partition,
+      message,
+      headers,
+      eventId: event.id,
+      correlationId: event.correlationId,
+      heartbeat,
+    };
     if (failedInBatch !== undefined) {
       // Its first attempt ran (and failed) inside a batch transaction: it counts, and the backoff follows it.
       attempts = 1;
@@ -352,13 +360,14 @@ export class EventConsumer implements BatchEnds {
       message: KafkaMessage;
       headers: Record<string, string>;
       eventId: string;
+      correlationId: string;
       heartbeat: () => Promise<void>;
     },
   ): Promise<boolean> {
-    const { topic, partition, message, eventId, heartbeat } = m;
+    const { topic, partition, message, eventId, correlationId, heartbeat } = m;
     if (attempts >= this.o.maxAttempts) {
       this.logger.error(
-        { ...errorFields(err), topic, partition, offset: message.offset, eventId, attempts },
+        { ...errorFields(err), topic, partition, offset: message.offset, eventId, correlationId, attempts },
         'handler failed: dead-lettering',
       );
       await this.deadLetter(
@@ -372,7 +381,10 @@ export class EventConsumer implements BatchEnds {
       return true;
     }
     const delay = Math.min(this.o.retryBaseMs * 2 ** (attempts - 1), MAX_DELAY_MS);
-    this.logger.warn({ ...errorFields(err), topic, eventId, attempts, retryInMs: delay }, 'handler failed; retrying');
+    this.logger.warn(
+      { ...errorFields(err), topic, eventId, correlationId, attempts, retryInMs: delay },
+      'handler failed; retrying',
+    );
     await this.sleep(delay, heartbeat);
     return false;
   }

@@ -26,6 +26,8 @@ describe('dead letters, replay and outages (real Postgres + Kafka)', () => {
   let store: DeadLetterStore;
   let poisonFixed = false;
   const attempts = new Map<string, number>();
+  /** What the consumer logged about failed attempts: the fields of its warnings and errors. */
+  const failureLogs: Array<{ level: 'warn' | 'error'; fields: Record<string, unknown>; msg?: string }> = [];
 
   const handler = async (event: EventEnvelope<typeof TOPIC>, tx: EntityManager): Promise<void> => {
     const { hash: key, seq: n } = event.payload.chains[0]!;
@@ -56,7 +58,13 @@ describe('dead letters, replay and outages (real Postgres + Kafka)', () => {
       groupId: GROUP,
       handlers: { [TOPIC]: handler },
       ...FAST_RETRIES,
-      logger: EXPECTED_FAILURES_LOGGER, // the poison failure is expected here
+      // The poison failure is expected here; its log lines are kept for the test to read.
+      logger: {
+        ...EXPECTED_FAILURES_LOGGER,
+        warn: (fields, msg) => void failureLogs.push({ level: 'warn', fields: fields as Record<string, unknown>, msg }),
+        error: (fields, msg) =>
+          void failureLogs.push({ level: 'error', fields: fields as Record<string, unknown>, msg }),
+      },
     });
     await consumer.start();
     store = new DeadLetterStore({ dataSource: env.dataSource, schema: SCHEMA, bus: env.bus });
@@ -74,7 +82,9 @@ describe('dead letters, replay and outages (real Postgres + Kafka)', () => {
       ['after', 1],
       ['after', 2],
     ] as const) {
-      await env.dataSource.transaction((tx) => env.outbox.add(tx, testEvent(key, n)));
+      await env.dataSource.transaction((tx) =>
+        env.outbox.add(tx, { ...testEvent(key, n), correlationId: `req-${key}-${n}` }),
+      );
     }
 
     await eventually(async () => ((await effectsOf('after')) === 2 ? true : undefined), 30_000);
@@ -106,6 +116,16 @@ describe('dead letters, replay and outages (real Postgres + Kafka)', () => {
       'dlq-consumer-group': GROUP,
     });
     expect(onDlq!.headers['dlq-error']).toContain('cannot handle poison');
+
+    // An operator can follow the failing event back to the request that caused it: every retry warning and the
+    // dead-letter error name the event and its correlation id.
+    const poisonLogs = failureLogs.filter((l) => l.fields.eventId === dead!.eventId);
+    expect(poisonLogs.map((l) => [l.level, l.msg])).toEqual([
+      ['warn', 'handler failed; retrying'],
+      ['warn', 'handler failed; retrying'],
+      ['error', 'handler failed: dead-lettering'],
+    ]);
+    for (const l of poisonLogs) expect(l.fields.correlationId).toBe('req-poison-1');
   });
 
   it('replays the dead letter once the cause is fixed, and the effect happens exactly once', async () => {

@@ -13,6 +13,10 @@ export class ReopenConsumer {
   @HandleEvent('escalation.lead-reopened.v1')
   async onReopened(event: EventEnvelope<'escalation.lead-reopened.v1'>, tx: EntityManager): Promise<void> {
     const done = await this.commands.reopenFromEscalation(tx, event.payload.leadId, event.payload.reason, event.actor);
-    if (!done) this.logger.warn(`lead ${event.payload.leadId} is not decided here; reopen from escalation ignored`);
+    if (!done)
+      this.logger.warn(
+        { eventId: event.id, correlationId: event.correlationId },
+        `lead ${event.payload.leadId} is not decided here; reopen from escalation ignored`,
+      );
   }
 }

@@ -39,7 +39,10 @@ export class RecordReporterFeedbackUseCase {
     const p = event.payload;
     const lead = UUID.test(p.leadId) ? await this.feedback.leadContact(tx, p.leadId) : null;
     if (!lead) {
-      this.logger.warn(`reporter feedback for unknown lead ${p.leadId} (event ${event.id}) ignored`);
+      this.logger.warn(
+        { eventId: event.id, correlationId: event.correlationId },
+        `reporter feedback for unknown lead ${p.leadId} ignored`,
+      );
       return;
     }
     const identity =
@@ -55,7 +58,10 @@ export class RecordReporterFeedbackUseCase {
         reason: NOT_SENT_REASON[reach.why],
         payload: { sourceEventId: p.sourceEventId, requestEventId: event.id, why: reach.why },
       });
-      this.logger.log(`reporter feedback for lead ${lead.id} not sent: ${reach.why}`);
+      this.logger.log(
+        { eventId: event.id, correlationId: event.correlationId },
+        `reporter feedback for lead ${lead.id} not sent: ${reach.why}`,
+      );
       return;
     }
 
@@ -71,7 +77,10 @@ export class RecordReporterFeedbackUseCase {
       message,
     });
     if (!inserted) {
-      this.logger.log(`reporter feedback for lead ${lead.id} (source event ${p.sourceEventId}) already recorded`);
+      this.logger.log(
+        { eventId: event.id, correlationId: event.correlationId },
+        `reporter feedback for lead ${lead.id} (source event ${p.sourceEventId}) already recorded`,
+      );
       return;
     }
     await this.audit.append(tx, {
