@@ -77,3 +77,23 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Runs SQL in a service's schema and returns the rows (a harness's `sql`, or a pg client's query mapped to rows). */
+export type RowQuery = <R = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<R[]>;
+
+/**
+ * Waits until a service's consumer has handled every one of these events: its inbox holds their ids, so each handler's
+ * transaction committed. Fails as soon as one of them is dead-lettered instead, with the consumer's error.
+ */
+export async function handledByConsumer(query: RowQuery, eventIds: string[], timeoutMs = 30_000): Promise<void> {
+  const outcome = await eventually(async () => {
+    const [row] = await query<{ handled: number; dead: string | null }>(
+      `SELECT (SELECT count(DISTINCT event_id)::int FROM inbox WHERE event_id = ANY($1::uuid[])) AS handled,
+              (SELECT string_agg(event_id || ': ' || error, '; ') FROM dead_letter WHERE event_id = ANY($1::uuid[])) AS dead`,
+      [eventIds],
+    );
+    if (row?.dead) return new Error(`dead-lettered instead of handled: ${row.dead}`);
+    return row?.handled === eventIds.length ? true : undefined;
+  }, timeoutMs);
+  if (outcome instanceof Error) throw outcome;
+}

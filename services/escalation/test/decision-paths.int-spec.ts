@@ -1,4 +1,4 @@
-import { eventually } from '@outpost/testing';
+import { eventually, handledByConsumer } from '@outpost/testing';
 import { Harness, newLeadId, OFFICER, STREET_WUSHAN, SUPERVISOR, T0 } from './escalation.harness';
 
 jest.setTimeout(90_000);
@@ -62,9 +62,7 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
       actor: { type: 'user', userId: 'p-officer-1', role: 'OFFICER' },
     });
     await h.produceRaw('assessment.lead-decided.v1', { ...env, id: inbox[0]!.event_id }, leadId);
-    await eventually(async () =>
-      (await h.sql(`SELECT 1 FROM inbox WHERE event_id = $1`, [inbox[0]!.event_id])).length === 1 ? true : undefined,
-    );
+    await handledByConsumer((text, params) => h.sql(text, params), [inbox[0]!.event_id]);
     await new Promise((r) => setTimeout(r, 1500));
     expect(await h.sql(`SELECT id FROM disposal_case WHERE primary_lead_id = $1`, [leadId])).toEqual([{ id: caseId }]);
     expect(await h.published('escalation.case-opened.v1', leadId)).toHaveLength(1);

@@ -5,7 +5,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { v7 as uuidv7 } from 'uuid';
 import type { PayloadOf } from '@outpost/contracts';
 import { envelopeHeaders, Outbox, type EventEnvelope } from '@outpost/messaging';
-import { eventually, HttpReceiver, SmtpSink, TEST_INFRA, uniqueSuffix } from '@outpost/testing';
+import { eventually, handledByConsumer, HttpReceiver, SmtpSink, TEST_INFRA, uniqueSuffix } from '@outpost/testing';
 import { ReporterFeedbackQueue } from '../src/reporter-feedback/reporter-feedback.queue';
 import { collect, HOTLINE_KEY, startIntake, type IntakeHarness } from './intake-fixture';
 
@@ -124,15 +124,9 @@ describe('intake: outcome feedback to a public reporter (notification.reporter-f
     });
   };
 
-  /** Waits until intake's consumer has recorded the event in its inbox (the handler's transaction committed). */
+  /** Waits until intake's consumer has handled the event (the handler's transaction committed). */
   const handled = (eventId: string, timeoutMs = 60_000) =>
-    eventually(async () => {
-      const r = await h.pg.query(`SELECT 1 FROM inbox WHERE event_id = $1`, [eventId]);
-      if (r.rowCount) return true;
-      const dead = await h.pg.query(`SELECT error FROM dead_letter WHERE event_id = $1`, [eventId]);
-      if (dead.rowCount) throw new Error(`dead-lettered: ${JSON.stringify(dead.rows)}`);
-      return undefined;
-    }, timeoutMs);
+    handledByConsumer(async (text, params) => (await h.pg.query(text, params)).rows, [eventId], timeoutMs);
 
   const rows = async (leadId: string) =>
     (await h.pg.query<FeedbackRow>(`SELECT * FROM reporter_feedback WHERE lead_id = $1 ORDER BY created_at`, [leadId]))

@@ -1,4 +1,4 @@
-import { eventually } from '@outpost/testing';
+import { eventually, handledByConsumer } from '@outpost/testing';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { InboxChannel } from '../src/channels/inbox.channel';
@@ -95,11 +95,7 @@ describe('notification: a new inbox item and its inbox-item-added event are one 
     // event of the same lead (same key, so the same partition, consumed after it) shows the repeat was handled.
     await h.produceAgain(assigned);
     const marker = await h.assigned(leadId, { partnerId: null, dueAt: '2026-03-20T10:00:00Z' });
-    await eventually(
-      async () =>
-        (await h.sql(`SELECT 1 FROM inbox WHERE event_id = $1`, [marker.id])).length === 1 ? true : undefined,
-      30_000,
-    );
+    await handledByConsumer((text, params) => h.sql(text, params), [marker.id]);
     expect(await h.sql(`SELECT 1 FROM inbox_item WHERE event_id = $1`, [assigned.id])).toHaveLength(2);
     expect(await h.sql(`SELECT 1 FROM delivery WHERE event_id = $1 AND channel = 'INBOX'`, [assigned.id])).toHaveLength(
       2,

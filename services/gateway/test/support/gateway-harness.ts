@@ -4,7 +4,7 @@ import { KafkaBus, Outbox } from '@outpost/messaging';
 import { createServiceApp, importPublicKey, verifyInternalToken, type Principal } from '@outpost/platform';
 import {
   createTestDatabase,
-  eventually,
+  handledByConsumer,
   leadAssignedPayload,
   leadRegisteredPayload,
   placementOn,
@@ -279,13 +279,7 @@ export class GatewayHarness {
 
   /** Waits until the read model has applied every one of these events (its inbox holds their ids). */
   async applied(eventIds: string[], timeoutMs = 40_000): Promise<void> {
-    await eventually(async () => {
-      const [row] = await this.query<{ n: number }>(
-        `SELECT count(DISTINCT event_id)::int AS n FROM inbox WHERE event_id = ANY($1::uuid[])`,
-        [eventIds],
-      );
-      return row?.n === eventIds.length ? true : undefined;
-    }, timeoutMs);
+    await handledByConsumer((text, params) => this.query(text, params), eventIds, timeoutMs);
   }
 
   /**
