@@ -9,6 +9,7 @@ SERVICES=(intake assessment escalation notification gateway)
 declare -A PORTS=([gateway]=8080 [intake]=3001 [assessment]=3002 [escalation]=3003 [notification]=3004)
 LOGS="$ROOT/.outpost/logs"
 mkdir -p "$LOGS"
+: >"$LOGS/seed.log" # this run's demo data lines only
 
 ensure_deps
 ensure_pg_redis
@@ -67,6 +68,11 @@ for seed in dist/services/*/src/seed/demo-*.js; do
   node "$seed" >>"$LOGS/seed.log" 2>&1 || { tail -n 20 "$LOGS/seed.log" >&2; die "seed $seed failed"; }
 done
 [ -f "$LOGS/seed.log" ] && grep -h '^\[demo\]' "$LOGS/seed.log" | sort -u || true
+
+# Demo leads, posted by the demo sources and walked along the workflow by the demo users (a second start adds none).
+log "demo leads: posting and walking them through the workflow (up to a minute)"
+node dist/services/gateway/src/demo/demo-leads.js 2>&1 | tee -a "$LOGS/seed.log" ||
+  log "demo leads did not all reach their states (the system is running; see .outpost/logs/seed.log)"
 
 cat <<TXT
 

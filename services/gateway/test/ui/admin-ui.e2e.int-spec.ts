@@ -22,6 +22,7 @@ import {
   uniqueTopicPrefix,
   type TestDatabase,
 } from '@outpost/testing';
+import { DEMO_LEADS, runDemoLeads } from '../../src/demo/demo-leads';
 
 const ROOT = resolve(__dirname, '../../../..');
 const SHOTS = join(ROOT, 'test-artifacts/screenshots');
@@ -612,5 +613,44 @@ describe('admin UI end to end (real stack, Chromium)', () => {
       timeout: 45_000,
     });
     await ctx.close();
+  });
+
+  it("npm start's demo leads reach their states through the real APIs, and a second run changes nothing", async () => {
+    const lines: string[] = [];
+    const run = () =>
+      runDemoLeads({
+        intakeUrl: `http://127.0.0.1:${stack.ports.intake}`,
+        gatewayUrl: stack.base,
+        log: (line) => void lines.push(line),
+      });
+    const first = await run();
+    expect(first.map((r) => [r.key, r.created, r.status])).toEqual(DEMO_LEADS.map((d) => [d.key, true, d.target]));
+
+    // What an officer sees: each lead in its state, the walked ones with every command on their timeline.
+    const token = await stack.login('officer1');
+    const view = async (id: string) =>
+      (await stack.get<LeadApi & { linkedTo: string | null }>(token, `/api/v1/leads/${id}`)).body;
+    const byKey = new Map(first.map((r) => [r.key, r]));
+    const referred = await view(byKey.get('demo-lead-01')!.id);
+    expect(referred.status).toBe('DISPOSING');
+    expect(referred.timeline.map((t) => t.action)).toEqual(
+      expect.arrayContaining([
+        'lead.registered',
+        'lead.claimed',
+        'opinion.submitted',
+        'lead.decided',
+        'escalation.case-opened',
+      ]),
+    );
+    expect((await view(byKey.get('demo-lead-04')!.id)).status).toBe('CLOSED');
+    expect((await view(byKey.get('demo-lead-08')!.id)).linkedTo).toBe(byKey.get('demo-lead-01')!.id);
+
+    // Again, as a second `npm start` would: the same leads back, no command given, no timeline entry added.
+    const timelines = await Promise.all(first.map(async (r) => (await view(r.id)).timeline.length));
+    lines.length = 0;
+    const second = await run();
+    expect(second.map((r) => [r.id, r.created, r.status])).toEqual(first.map((r) => [r.id, false, r.status]));
+    expect(lines.filter((l) => l.includes('(claim'))).toEqual([]);
+    expect(await Promise.all(first.map(async (r) => (await view(r.id)).timeline.length))).toEqual(timelines);
   });
 });
