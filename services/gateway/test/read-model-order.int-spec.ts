@@ -105,6 +105,69 @@ describe('gateway read model: status and closure whatever the order of arrival',
     expect(reopened.closed_at).toBeNull();
     expect(reopened.status_at?.getTime()).toBe(at(5).getTime());
   });
+  it('shows what a linked report said, from its link event, and still links one whose event carries no facts', async () => {
+    const primary = `lead-${randomUUID()}`;
+    const linked = `lead-${randomUUID()}`;
+    const older = `lead-${randomUUID()}`; // linked by an event published before the link carried the report's facts
+    const own = registered(linked, {
+      title: '又有居民反映鑫汇财富养老项目',
+      description: '居民反映母亲被要求先交定金才能参加养老项目',
+      sourceName: '12345 政务服务热线',
+      sourceChannel: 'PUBLIC_REPORT',
+    });
+    const { leadId: _id, reference: _ref, estimates, screening, ...report } = own;
+    const link = (id: string, facts?: typeof report) => ({
+      leadId: primary,
+      linkedLeadId: id,
+      linkedReference: `TH-20260302-${id.slice(-6)}`,
+      matchedOn: [{ key: 'name' as const, value: '广州鑫汇财富投资咨询有限公司' }],
+      reportCount: 2,
+      screening,
+      newHits: [],
+      estimates,
+      ...(facts ? { report: facts } : {}),
+    });
+    await h.applied([
+      await h.produce('intake.lead-registered.v1', registered(primary)),
+      await h.produce('intake.lead-linked.v1', link(linked, report)),
+      await h.produce('intake.lead-linked.v1', link(older)),
+    ]);
+
+    const view = async (id: string) =>
+      (
+        await h.query<Record<string, unknown>>(
+          `SELECT status, linked_to, reference, title, description, source_name, source_channel, subject_names,
+                  reported_at IS NOT NULL AS dated, facts -> 'placement' ->> 'streetName' AS street
+             FROM lead_view WHERE id = $1`,
+          [id],
+        )
+      )[0];
+    expect(await view(linked)).toEqual({
+      status: 'LINKED',
+      linked_to: primary,
+      reference: `TH-20260302-${linked.slice(-6)}`,
+      title: '又有居民反映鑫汇财富养老项目',
+      description: '居民反映母亲被要求先交定金才能参加养老项目',
+      source_name: '12345 政务服务热线',
+      source_channel: 'PUBLIC_REPORT',
+      subject_names: '广州鑫汇财富投资咨询有限公司',
+      dated: true,
+      street: '沙河街',
+    });
+    // Found by what it said.
+    expect(
+      (await h.query<{ id: string }>(`SELECT id FROM lead_search WHERE search_text LIKE '%先交定金%'`)).map(
+        (r) => r.id,
+      ),
+    ).toEqual([linked]);
+    expect(await view(older)).toMatchObject({ status: 'LINKED', linked_to: primary, title: null });
+    const [p] = await h.query<{ n: number }>(
+      `SELECT jsonb_array_length(facts -> 'linkedReports')::int AS n FROM lead_view WHERE id = $1`,
+      [primary],
+    );
+    expect(p!.n).toBe(2);
+  });
+
   it('registers a lead whose row a concurrent batch (another partition) inserted after the statement began', async () => {
     const id = `lead-${randomUUID()}`;
     const dataSource = h.app.get(DataSource);

@@ -375,7 +375,10 @@ describe('intake: leads over HTTP', () => {
     expect(events).toHaveLength(variants.length);
     for (const e of events) {
       const env = JSON.parse(e.value);
-      expect(() => parsePayload('intake.lead-linked.v1', env.payload)).not.toThrow();
+      const link = parsePayload('intake.lead-linked.v1', env.payload);
+      // The linked report's own facts travel with the link (readers show what it said), its reporter's identity not.
+      expect(link.report).toMatchObject({ sourceChannel: 'PUBLIC_REPORT', description: '市民举报', title: '市民举报' });
+      expect(variants.map((v) => v.name)).toContain(link.report!.subjects[0]!.name);
       expect(e.value).not.toContain('38887777');
     }
 

@@ -46,6 +46,26 @@ export const leadRegisteredV1 = z.object({
 });
 export type LeadRegisteredV1 = z.infer<typeof leadRegisteredV1>;
 
+/** What a report itself says, as registered: a linked report's own facts travel with its link (below). */
+export const reportFactsSchema = leadRegisteredV1.pick({
+  sourceId: true,
+  sourceName: true,
+  sourceChannel: true,
+  sourceRef: true,
+  discoveredAt: true,
+  reportedAt: true,
+  title: true,
+  description: true,
+  suggestedCategory: true,
+  subjects: true,
+  placement: true,
+  channels: true,
+  reporter: true,
+  confidentiality: true,
+  filedBy: true,
+});
+export type ReportFacts = z.infer<typeof reportFactsSchema>;
+
 /** A new report about a subject that already has an open lead: linked to it instead of a second assessment. */
 export const leadLinkedV1 = z.object({
   leadId: z.string(), // the open (primary) lead; also the Kafka key
@@ -56,6 +76,8 @@ export const leadLinkedV1 = z.object({
   screening: screeningResultSchema,
   newHits: z.array(screeningHitSchema),
   estimates: estimatesSchema,
+  /** The linked report's own facts, so readers can show what it said (absent in events published before 2026-11-29). */
+  report: reportFactsSchema.optional(),
 });
 export type LeadLinkedV1 = z.infer<typeof leadLinkedV1>;
 

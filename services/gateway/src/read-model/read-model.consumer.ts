@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { LeadStatus } from '@outpost/contracts';
+import type { Estimates, LeadStatus, ReportFacts, ScreeningResult } from '@outpost/contracts';
 import { HandleEvent, type EventEnvelope } from '@outpost/messaging';
 import { preparedQuery } from '@outpost/platform';
 import type { EntityManager } from 'typeorm';
@@ -20,59 +20,7 @@ export class ReadModelConsumer {
   @HandleEvent('intake.lead-registered.v1')
   async onRegistered(e: EventEnvelope<'intake.lead-registered.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    const subjectNames = p.subjects.map((s) => [s.name, s.uscc].filter(Boolean).join(' ')).join(' ');
-    const facts = `jsonb_build_object('subjects', $17::jsonb, 'placement', $18::jsonb, 'estimates', $19::jsonb,
-      'screening', $20::jsonb, 'channels', $21::jsonb, 'reporter', $22::jsonb, 'sourceRef', $23::text,
-      'discoveredAt', $24::text, 'suggestedCategory', $13::text)`;
-    await apply(
-      tx,
-      // Later stages' events may have arrived first (topics are not ordered among themselves): they win.
-      `reference = $2::text, title = $3::text, description = $4::text, source_channel = $5::text, source_name = $6::text,
-         confidentiality = $7::text, street_code = COALESCE(street_code, $8::text), street_name = $9::text,
-         grid_ids = CASE WHEN facts ?| array['triage', 'decision'] THEN grid_ids ELSE $10::text[] END,
-         band = CASE WHEN facts ?| array['triage', 'decision'] THEN band ELSE $11::text END,
-         score = CASE WHEN facts ? 'triage' THEN score ELSE $12::numeric END,
-         category = COALESCE(category, $13::text), subject_names = $14::text, reported_at = $15::timestamptz, filed_by = $16::text,
-         facts = facts || ${facts}`,
-      [
-        p.leadId,
-        p.reference,
-        p.title,
-        p.description,
-        p.sourceChannel,
-        p.sourceName,
-        p.confidentiality,
-        p.placement.streetCode,
-        p.placement.streetName,
-        p.placement.gridIds,
-        p.screening.band,
-        p.screening.score,
-        p.suggestedCategory,
-        subjectNames,
-        p.reportedAt,
-        p.filedBy,
-        JSON.stringify(p.subjects),
-        JSON.stringify(p.placement),
-        JSON.stringify(p.estimates),
-        JSON.stringify(p.screening),
-        JSON.stringify(p.channels),
-        JSON.stringify(p.reporter),
-        p.sourceRef,
-        p.discoveredAt,
-        [p.reference, p.title, p.description, subjectNames, p.sourceName].filter(Boolean).join(' '),
-      ],
-      { status: 'REPORTED', at: e.occurredAt },
-      {
-        // The usual case, a lead seen for the first time: its whole row in one insert (the same values as above).
-        columns: `reference, title, description, source_channel, source_name, confidentiality, street_code, street_name,
-          grid_ids, band, score, category, subject_names, reported_at, filed_by, facts`,
-        values: `$2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text[], $11::text,
-          $12::numeric, $13::text, $14::text, $15::timestamptz, $16::text, ${facts}`,
-        // The search text is written once per lead, apart from lead_view (which changes often: see LeadSearchApart).
-        also: `INSERT INTO lead_search (id, search_text) VALUES ($1, $25::text)
-          ON CONFLICT (id) DO UPDATE SET search_text = EXCLUDED.search_text`,
-      },
-    );
+    await writeReport(tx, p.leadId, p.reference, p, p, { status: 'REPORTED', at: e.occurredAt });
   }
 
   @HandleEvent('intake.lead-linked.v1')
@@ -87,12 +35,16 @@ export class ReadModelConsumer {
       estimates: p.estimates,
       at: e.occurredAt,
     });
-    await apply(
-      tx,
-      `linked_to = $2::text, reference = COALESCE(reference, $3::text)`,
-      [p.linkedLeadId, p.leadId, p.linkedReference],
-      { status: 'LINKED', at: e.occurredAt },
-    );
+    const linked = { status: 'LINKED', at: e.occurredAt } as const;
+    // The linked report's own row: what it said (events published before its facts travelled carry only the link).
+    if (p.report) await writeReport(tx, p.linkedLeadId, p.linkedReference, p.report, p, linked, { linkedTo: p.leadId });
+    else
+      await apply(
+        tx,
+        `linked_to = $2::text, reference = COALESCE(reference, $3::text)`,
+        [p.linkedLeadId, p.leadId, p.linkedReference],
+        linked,
+      );
   }
 
   @HandleEvent('intake.evidence-added.v1')
@@ -433,6 +385,75 @@ interface FirstSight {
  * table as it was before the statement, changes a row only if one existed. Without it the update finds none, the empty
  * row is inserted (or found: another partition's batch may have inserted it meanwhile) and the update runs again.
  */
+/**
+ * A report's own facts on its row (a registered lead, or a report linked to an open one), in one statement: inserted
+ * with them the first time the lead is seen, else set on the row. Later stages' events may have arrived first (topics
+ * are not ordered among themselves): their placement, band, score and category win.
+ */
+async function writeReport(
+  tx: EntityManager,
+  leadId: string,
+  reference: string,
+  r: ReportFacts,
+  screened: { screening: ScreeningResult; estimates: Estimates },
+  change: StatusChange,
+  link?: { linkedTo: string },
+): Promise<void> {
+  const subjectNames = r.subjects.map((s) => [s.name, s.uscc].filter(Boolean).join(' ')).join(' ');
+  const facts = `jsonb_build_object('subjects', $17::jsonb, 'placement', $18::jsonb, 'estimates', $19::jsonb,
+    'screening', $20::jsonb, 'channels', $21::jsonb, 'reporter', $22::jsonb, 'sourceRef', $23::text,
+    'discoveredAt', $24::text, 'suggestedCategory', $13::text)`;
+  await apply(
+    tx,
+    `reference = $2::text, title = $3::text, description = $4::text, source_channel = $5::text, source_name = $6::text,
+       confidentiality = $7::text, street_code = COALESCE(street_code, $8::text), street_name = $9::text,
+       grid_ids = CASE WHEN facts ?| array['triage', 'decision'] THEN grid_ids ELSE $10::text[] END,
+       band = CASE WHEN facts ?| array['triage', 'decision'] THEN band ELSE $11::text END,
+       score = CASE WHEN facts ? 'triage' THEN score ELSE $12::numeric END,
+       category = COALESCE(category, $13::text), subject_names = $14::text, reported_at = $15::timestamptz, filed_by = $16::text,
+       linked_to = COALESCE($26::text, linked_to), facts = facts || ${facts}`,
+    [
+      leadId,
+      reference,
+      r.title,
+      r.description,
+      r.sourceChannel,
+      r.sourceName,
+      r.confidentiality,
+      r.placement.streetCode,
+      r.placement.streetName,
+      r.placement.gridIds,
+      screened.screening.band,
+      screened.screening.score,
+      r.suggestedCategory,
+      subjectNames,
+      r.reportedAt,
+      r.filedBy,
+      JSON.stringify(r.subjects),
+      JSON.stringify(r.placement),
+      JSON.stringify(screened.estimates),
+      JSON.stringify(screened.screening),
+      JSON.stringify(r.channels),
+      JSON.stringify(r.reporter),
+      r.sourceRef,
+      r.discoveredAt,
+      [reference, r.title, r.description, subjectNames, r.sourceName].filter(Boolean).join(' '),
+      link?.linkedTo ?? null,
+    ],
+    change,
+    {
+      // The usual case, a lead seen for the first time: its whole row in one insert (the same values as above).
+      columns: `reference, title, description, source_channel, source_name, confidentiality, street_code, street_name,
+        grid_ids, band, score, category, subject_names, reported_at, filed_by, linked_to, facts`,
+      values: `$2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text[], $11::text,
+        $12::numeric, $13::text, $14::text, $15::timestamptz, $16::text, $26::text, ${facts}`,
+      // The search text is written once per lead, apart from lead_view (which changes often: see LeadSearchApart).
+      also: `INSERT INTO lead_search (id, search_text) VALUES ($1, $25::text)
+        ON CONFLICT (id) DO UPDATE SET search_text = EXCLUDED.search_text`,
+    },
+  );
+}
+
 async function apply(
   tx: EntityManager,
   set: string | null,

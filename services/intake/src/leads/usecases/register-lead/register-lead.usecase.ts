@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditLog, canonicalJson, sha256Hex, type AuditEntryInput } from '@outpost/audit';
-import type { Actor, Estimates, LeadLinkedV1, LeadRegisteredV1 } from '@outpost/contracts';
+import type { Actor, Estimates, LeadLinkedV1, LeadRegisteredV1, ReportFacts } from '@outpost/contracts';
 import { correlationFields, Outbox, type CorrelationContext, type EventEnvelope } from '@outpost/messaging';
 import { Coalescer, FieldCipher, ProblemException, SERVICE_CONFIG, type FieldError } from '@outpost/platform';
 import type { IntakeConfig } from '../../../config/intake.config';
@@ -196,7 +196,7 @@ export class RegisterLeadUseCase {
         const matched = keys.filter((k) => primary.matchedKeys.includes(k.key));
         row.primaryLeadId = primary.id;
         row.matchedOn = matched.map((k) => ({ key: k.kind, value: publicKeyValue(k) }));
-        record = this.linked(actor, row, reference, primary, matched, correlation);
+        record = this.linked(actor, caller, row, reference, primary, matched, correlation);
         primary.reportCount += 1; // the next link to it in this group counts this one
         if (open.registered) open.registered.reportCount = primary.reportCount;
         else bumps.set(primary.id, (bumps.get(primary.id) ?? 0) + 1);
@@ -282,6 +282,33 @@ export class RegisterLeadUseCase {
     };
   }
 
+  /** What the report itself says, as the events carry it (never the reporter's identity). */
+  private reportFacts(caller: Caller, row: NewLeadRow): ReportFacts {
+    return {
+      sourceId: caller.source.id,
+      sourceName: caller.source.name,
+      sourceChannel: row.sourceChannel as ReportFacts['sourceChannel'],
+      sourceRef: row.sourceRef,
+      discoveredAt: row.discoveredAt,
+      reportedAt: row.reportedAt,
+      title: row.title,
+      description: row.description,
+      suggestedCategory: row.suggestedCategory as ReportFacts['suggestedCategory'],
+      subjects: (row.subjects as LeadInput['subjects']).map((s) => ({
+        kind: s.kind,
+        name: s.name,
+        uscc: s.uscc ?? null,
+        registeredAddress: s.registeredAddress ?? null,
+        businessScope: s.businessScope ?? null,
+      })),
+      placement: row.placement,
+      channels: row.channels,
+      reporter: { anonymous: row.reporterAnonymous, contactable: row.reporterContactable },
+      confidentiality: row.confidentiality as ReportFacts['confidentiality'],
+      filedBy: row.filedBy,
+    };
+  }
+
   /** The audit entry and event of a new lead (written with it, in the same statement). */
   private registered(
     actor: Actor,
@@ -290,33 +317,12 @@ export class RegisterLeadUseCase {
     reference: string,
     correlation: CorrelationContext | undefined,
   ): LeadRecord {
-    const subjects = (row.subjects as LeadInput['subjects']).map((s) => ({
-      kind: s.kind,
-      name: s.name,
-      uscc: s.uscc ?? null,
-      registeredAddress: s.registeredAddress ?? null,
-      businessScope: s.businessScope ?? null,
-    }));
     const payload: LeadRegisteredV1 = {
       leadId: row.id,
       reference,
-      sourceId: caller.source.id,
-      sourceName: caller.source.name,
-      sourceChannel: row.sourceChannel as LeadRegisteredV1['sourceChannel'],
-      sourceRef: row.sourceRef,
-      discoveredAt: row.discoveredAt,
-      reportedAt: row.reportedAt,
-      title: row.title,
-      description: row.description,
-      suggestedCategory: row.suggestedCategory as LeadRegisteredV1['suggestedCategory'],
-      subjects,
-      placement: row.placement,
+      ...this.reportFacts(caller, row),
       estimates: row.estimates as Estimates,
-      channels: row.channels,
       screening: row.screening,
-      reporter: { anonymous: row.reporterAnonymous, contactable: row.reporterContactable },
-      confidentiality: row.confidentiality as LeadRegisteredV1['confidentiality'],
-      filedBy: row.filedBy,
     };
     return {
       audit: [
@@ -343,6 +349,7 @@ export class RegisterLeadUseCase {
   /** The audit entries (new lead linked; report added to the primary) and event of a linked lead. */
   private linked(
     actor: Actor,
+    caller: Caller,
     row: NewLeadRow,
     reference: string,
     primary: OpenPrimary,
@@ -360,6 +367,7 @@ export class RegisterLeadUseCase {
       screening: row.screening,
       newHits: row.screening.hits.filter((h) => !known.has(`${h.indicator}\u0000${h.term}`)),
       estimates: row.estimates as Estimates,
+      report: this.reportFacts(caller, row),
     };
     const audit: AuditEntryInput[] = [
       {
