@@ -192,7 +192,7 @@ export interface LeadDetail extends Omit<LeadSummary, 'streetName'> {
     resolvedBy?: string | null;
   } | null;
   subjects: Subject[];
-  estimates: Record<string, number | boolean> | null;
+  estimates: Partial<Record<EstimateKey, number | boolean | null>> | null;
   explanation: ScoreLine[];
   checklist: Record<string, string> | null;
   verifications: Array<{ requestId: string; question: string; askedOf?: string; dueAt?: string; at?: string }>;
@@ -202,7 +202,20 @@ export interface LeadDetail extends Omit<LeadSummary, 'streetName'> {
   case: Record<string, unknown> | null;
   closure: Record<string, unknown> | null;
   evidence: EvidenceFile[];
+  /** The open lead this report was linked into (same subject), if it was. */
   linkedTo: string | null;
+  /** Later reports about the same subject, linked into this lead. */
+  linkedReports: LinkedReport[];
+}
+
+export type EstimateKey = 'promisedYieldPct' | 'amountYuan' | 'participants' | 'lossYuan' | 'elderlyInvolved';
+
+export interface LinkedReport {
+  linkedLeadId: string;
+  linkedReference: string;
+  matchedOn: Array<{ key: 'uscc' | 'name' | 'phone' | 'url' | 'wechat'; value: string }>;
+  reportCount: number;
+  at: string;
 }
 
 export interface AllowedActions {

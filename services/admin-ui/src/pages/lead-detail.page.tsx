@@ -38,11 +38,14 @@ import {
   ANCHORS,
   EVIDENCE_TYPES,
   type AllowedActions,
+  type EstimateKey,
   type LeadDetail,
+  type LinkedReport,
   type ScoreLine,
   type TimelineItem,
 } from '../api/types';
 import { BandTag, formatTime, StatusTag } from '../components/tags';
+import type { MessageKey } from '../i18n/dict';
 import { useI18n } from '../i18n/i18n';
 import { ACTION_FORMS, GENERIC_FORM, toBody, type FieldSpec } from './action-forms';
 
@@ -105,6 +108,13 @@ export default function LeadDetailPage() {
           <Descriptions.Item label={t('detail.source')}>
             {[d.source.channel ? tx('src', d.source.channel) : null, d.source.name].filter(Boolean).join(' · ') || '—'}
           </Descriptions.Item>
+          {d.linkedTo && (
+            <Descriptions.Item label={t('detail.linkedTo')} span={3}>
+              <Link to={`/leads/${encodeURIComponent(d.linkedTo)}`} data-testid="linked-to">
+                {t('detail.linkedTo.open')}
+              </Link>
+            </Descriptions.Item>
+          )}
           <Descriptions.Item label={t('detail.description')} span={3}>
             <Typography.Paragraph style={{ whiteSpace: 'pre-wrap', marginBottom: 0 }}>
               {d.description ?? '—'}
@@ -171,30 +181,7 @@ export default function LeadDetailPage() {
                 { title: t('detail.subject.uscc'), dataIndex: 'uscc', render: (v: string | null) => v ?? '—' },
               ]}
             />
-            {d.estimates && (
-              <Descriptions size="small" column={1} style={{ marginTop: 12 }} title={t('detail.estimates')}>
-                {d.estimates.promisedYieldPct !== undefined && (
-                  <Descriptions.Item label={t('detail.est.yield')}>
-                    {String(d.estimates.promisedYieldPct)}
-                  </Descriptions.Item>
-                )}
-                {d.estimates.amountYuan !== undefined && (
-                  <Descriptions.Item label={t('detail.est.amount')}>
-                    {Number(d.estimates.amountYuan).toLocaleString()}
-                  </Descriptions.Item>
-                )}
-                {d.estimates.participants !== undefined && (
-                  <Descriptions.Item label={t('detail.est.participants')}>
-                    {String(d.estimates.participants)}
-                  </Descriptions.Item>
-                )}
-                {d.estimates.elderlyInvolved !== undefined && (
-                  <Descriptions.Item label={t('detail.est.elderly')}>
-                    {d.estimates.elderlyInvolved ? t('app.yes') : t('app.no')}
-                  </Descriptions.Item>
-                )}
-              </Descriptions>
-            )}
+            <Estimates estimates={d.estimates} />
           </Card>
         </Col>
         <Col xs={24} lg={12}>
@@ -216,6 +203,34 @@ export default function LeadDetailPage() {
           </Card>
         </Col>
       </Row>
+
+      {d.linkedReports.length > 0 && (
+        <Card title={t('detail.linkedReports')} size="small" data-testid="linked-reports">
+          <Table
+            size="small"
+            rowKey="linkedLeadId"
+            pagination={false}
+            dataSource={d.linkedReports}
+            scroll={{ x: 520 }}
+            columns={[
+              {
+                title: t('detail.linked.reference'),
+                dataIndex: 'linkedReference',
+                render: (v: string, r: LinkedReport) => (
+                  <Link to={`/leads/${encodeURIComponent(r.linkedLeadId)}`}>{v}</Link>
+                ),
+              },
+              {
+                title: t('detail.linked.matchedOn'),
+                dataIndex: 'matchedOn',
+                render: (m: LinkedReport['matchedOn']) =>
+                  m.map((x) => `${tx('match', x.key)}「${x.value}」`).join('、'),
+              },
+              { title: t('detail.linked.at'), dataIndex: 'at', render: (v: string) => formatTime(v, lang) },
+            ]}
+          />
+        </Card>
+      )}
 
       <Card title={t('detail.files')} size="small">
         <Table
@@ -302,6 +317,33 @@ export default function LeadDetailPage() {
     </Space>
   );
 }
+
+/** The reporter's estimates that are known (an unknown one is left out, not shown as 0 or "no"). */
+function Estimates({ estimates }: { estimates: LeadDetail['estimates'] }) {
+  const { t } = useI18n();
+  const known = ESTIMATES.filter(([key]) => estimates?.[key] != null);
+  if (!estimates || known.length === 0) return null;
+  return (
+    <Descriptions size="small" column={1} style={{ marginTop: 12 }} title={t('detail.estimates')}>
+      {known.map(([key, label]) => {
+        const v = estimates[key]!;
+        return (
+          <Descriptions.Item key={key} label={t(label)}>
+            {typeof v === 'boolean' ? (v ? t('app.yes') : t('app.no')) : v.toLocaleString()}
+          </Descriptions.Item>
+        );
+      })}
+    </Descriptions>
+  );
+}
+
+const ESTIMATES: Array<[EstimateKey, MessageKey]> = [
+  ['promisedYieldPct', 'detail.est.yield'],
+  ['amountYuan', 'detail.est.amount'],
+  ['participants', 'detail.est.participants'],
+  ['lossYuan', 'detail.est.loss'],
+  ['elderlyInvolved', 'detail.est.elderly'],
+];
 
 function FactView({ fact }: { fact: Record<string, unknown> }) {
   const { tx } = useI18n();

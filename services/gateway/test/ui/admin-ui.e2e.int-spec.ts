@@ -645,6 +645,20 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     expect((await view(byKey.get('demo-lead-04')!.id)).status).toBe('CLOSED');
     expect((await view(byKey.get('demo-lead-08')!.id)).linkedTo).toBe(byKey.get('demo-lead-01')!.id);
 
+    // The linked report's page shows what it said and leads to the lead it was linked into, which lists it back.
+    const [primary, report] = [byKey.get('demo-lead-01')!, byKey.get('demo-lead-08')!];
+    const { ctx, page } = await signIn('officer1');
+    await page.goto(`${stack.base}/leads/${report.id}`);
+    await page.waitForSelector('[data-testid="linked-to"]');
+    expect(await page.innerText('[data-testid="lead-detail"]')).toContain('又有居民反映沙河服装城养老项目推介会');
+    expect(await page.innerText('[data-testid="lead-detail"]')).not.toMatch(/null|NaN/);
+    await page.screenshot({ path: join(SHOTS, '07-linked-report.png'), fullPage: true });
+    await page.click('[data-testid="linked-to"]');
+    await page.waitForSelector(`[data-testid="lead-detail"][data-lead-id="${primary.id}"]`);
+    await page.click(`[data-testid="linked-reports"] a:has-text("${report.reference}")`);
+    await page.waitForSelector(`[data-testid="lead-detail"][data-lead-id="${report.id}"]`);
+    await ctx.close();
+
     // Again, as a second `npm start` would: the same leads back, no command given, no timeline entry added.
     const timelines = await Promise.all(first.map(async (r) => (await view(r.id)).timeline.length));
     lines.length = 0;
