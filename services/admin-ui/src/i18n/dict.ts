@@ -448,6 +448,9 @@ export const zh = {
   'dash.weeks': '最近 {n} 周',
   'dash.export': '导出统计表',
   'dash.unknown': '未定位',
+  'dash.uncategorised': '未分类',
+  'dash.unscored': '未评分',
+  'dash.unknownValue': '未知',
 
   'ops.title': '运维控制台',
   'ops.health': '服务健康',
@@ -969,6 +972,9 @@ export const en: Record<MessageKey, string> = {
   'dash.weeks': 'Last {n} weeks',
   'dash.export': 'Export tables',
   'dash.unknown': 'Unplaced',
+  'dash.uncategorised': 'Uncategorised',
+  'dash.unscored': 'Not scored',
+  'dash.unknownValue': 'Unknown',
 
   'ops.title': 'Operator console',
   'ops.health': 'Service health',

@@ -5,6 +5,7 @@ import { DownloadOutlined } from '@ant-design/icons';
 import { Bar, Column, Line, Pie } from '@ant-design/plots';
 import { api, ApiError, downloadWithProgress, queryString } from '../api/client';
 import type { Dashboard, KeyCount } from '../api/types';
+import type { MessageKey } from '../i18n/dict';
 import { useI18n } from '../i18n/i18n';
 
 const BAND_COLORS: Record<string, string> = { red: '#cf1322', orange: '#fa8c16', yellow: '#fadb14', none: '#bfbfbf' };
@@ -38,8 +39,9 @@ export default function DashboardPage() {
   if (q.isLoading) return <Spin style={{ display: 'block', margin: 48 }} />;
   if (q.error) return <Alert type="error" showIcon message={(q.error as ApiError).detail} />;
   const d = q.data!;
-  const label = (prefix: string, rows: KeyCount[]) =>
-    rows.map((r) => ({ name: r.key ? tx(prefix, r.key) : t('dash.unknown'), count: r.count, key: r.key ?? '' }));
+  // `missing` names the rows without a value (a lead not yet categorised, scored or placed).
+  const label = (prefix: string, rows: KeyCount[], missing: MessageKey) =>
+    rows.map((r) => ({ name: r.key ? tx(prefix, r.key) : t(missing), count: r.count, key: r.key ?? '' }));
   const trend = d.trend.flatMap((w) => [
     { week: w.week, series: t('dash.reported'), value: w.reported },
     { week: w.week, series: t('dash.closedCount'), value: w.closed },
@@ -105,7 +107,7 @@ export default function DashboardPage() {
         <Col xs={24} lg={12}>
           <Card title={t('dash.byStage')} size="small">
             <Column
-              data={label('stage', d.byStage)}
+              data={label('stage', d.byStage, 'dash.unknownValue')}
               xField="name"
               yField="count"
               height={chartHeight}
@@ -116,7 +118,7 @@ export default function DashboardPage() {
         <Col xs={24} lg={12}>
           <Card title={t('dash.byBand')} size="small">
             <Pie
-              data={label('band', d.byBand)}
+              data={label('band', d.byBand, 'dash.unscored')}
               angleField="count"
               colorField="name"
               height={chartHeight}
@@ -149,7 +151,7 @@ export default function DashboardPage() {
         <Col xs={24} lg={12}>
           <Card title={t('dash.byCategory')} size="small">
             <Pie
-              data={label('cat', d.byCategory)}
+              data={label('cat', d.byCategory, 'dash.uncategorised')}
               angleField="count"
               colorField="name"
               height={chartHeight}
