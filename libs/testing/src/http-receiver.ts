@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 
 export interface ReceivedRequest {
   path: string;
@@ -26,13 +26,16 @@ export class HttpReceiver {
   port = 0;
   /** Status to answer (2xx = accept). */
   status = 200;
+  /** Called with every request as it is answered. */
+  onRequest?: (r: ReceivedRequest) => void;
 
   /** Signature check of a request; a request that fails it is answered 401. */
   protected verify(_headers: IncomingHttpHeaders, _body: string): boolean | null {
     return null;
   }
 
-  async start(): Promise<void> {
+  /** Listens on loopback, on `port` (0: any free port). */
+  async start(port = 0): Promise<void> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -45,7 +48,7 @@ export class HttpReceiver {
         const accepted = status >= 200 && status < 300;
         const duplicate = accepted && key !== null && this.seen.has(key);
         if (accepted && key) this.seen.add(key);
-        this.requests.push({
+        const received: ReceivedRequest = {
           path: req.url ?? '',
           headers: req.headers,
           body,
@@ -53,14 +56,16 @@ export class HttpReceiver {
           processed: accepted && !duplicate,
           status,
           receivedAt: Date.now(),
-        });
+        };
+        this.requests.push(received);
+        this.onRequest?.(received);
         res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `rcv-${this.requests.length}` });
         res.end(
           JSON.stringify(accepted ? { messageId: `msg-${this.requests.length}`, duplicate } : { error: 'unavailable' }),
         );
       });
     });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
+    await listenOn(this.server, port);
     this.port = (this.server.address() as AddressInfo).port;
   }
 
@@ -76,4 +81,15 @@ export class HttpReceiver {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** Listens on 127.0.0.1:`port`; rejects if the port is taken (EADDRINUSE) instead of leaving an 'error' unheard. */
+export function listenOn(server: NetServer, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

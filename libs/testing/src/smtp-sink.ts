@@ -1,5 +1,6 @@
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { listenOn } from './http-receiver';
 
 export interface ReceivedMail {
   from: string;
@@ -69,8 +70,11 @@ export class SmtpSink {
   readonly connectionErrors: Error[] = [];
   private server!: SMTPServer;
   port = 0;
+  /** Called with every message as it is accepted. */
+  onMessage?: (m: ReceivedMail) => void;
 
-  async start(): Promise<void> {
+  /** Listens on loopback, on `port` (0: any free port). */
+  async start(port = 0): Promise<void> {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
@@ -86,18 +90,20 @@ export class SmtpSink {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
-          this.messages.push({
+          const mail: ReceivedMail = {
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             to: session.envelope.rcptTo.map((r) => r.address),
             raw,
             ...parseMail(raw),
-          });
+          };
+          this.messages.push(mail);
+          this.onMessage?.(mail);
           callback();
         });
       },
     });
     this.server.on('error', (err: Error) => this.connectionErrors.push(err));
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
+    await listenOn(this.server.server, port);
     this.port = (this.server.server.address() as AddressInfo).port;
   }
 
