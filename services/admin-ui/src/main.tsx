@@ -6,7 +6,7 @@ import { App as AntApp, ConfigProvider, Result, Spin } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import { ApiError } from './api/client';
-import { AuthProvider, PAGE_ROLES, useAuth } from './auth/auth';
+import { AuthProvider, PAGE_ROLES, QUEUE_ROLES, useAuth } from './auth/auth';
 import { I18nProvider, useI18n } from './i18n/i18n';
 import type { Role } from './api/types';
 import { AppLayout } from './layout/app-layout';
@@ -40,7 +40,16 @@ function Home() {
   const { hasRole } = useAuth();
   if (hasRole(...PAGE_ROLES.leads))
     return (
-      <Navigate to={hasRole('SENTINEL') && !hasRole('OFFICER', 'SUPERVISOR') ? '/queue/grid' : '/queue/mine'} replace />
+      <Navigate
+        to={
+          hasRole(...QUEUE_ROLES.decide)
+            ? '/queue/decide' // officers and supervisors decide and oversee; they rarely hold assignments
+            : hasRole('SENTINEL')
+              ? '/queue/grid'
+              : '/queue/mine'
+        }
+        replace
+      />
     );
   if (hasRole(...PAGE_ROLES.ops)) return <Navigate to="/console" replace />;
   return <Navigate to="/dashboard" replace />;

@@ -61,6 +61,8 @@ export const zh = {
 
   'menu.queues': '工作队列',
   'menu.mine': '我的任务',
+  'menu.decide': '待认定',
+  'menu.disposing': '处置中',
   'menu.grid': '我的网格',
   'menu.overdue': '已超期',
   'menu.red': '红色预警',
@@ -584,6 +586,8 @@ export const en: Record<MessageKey, string> = {
 
   'menu.queues': 'Work queues',
   'menu.mine': 'My tasks',
+  'menu.decide': 'Awaiting decision',
+  'menu.disposing': 'In disposal',
   'menu.grid': 'My grid',
   'menu.overdue': 'Overdue',
   'menu.red': 'Red band',

@@ -18,6 +18,7 @@ import {
 import {
   AlertOutlined,
   ApartmentOutlined,
+  AuditOutlined,
   BarChartOutlined,
   ClockCircleOutlined,
   DatabaseOutlined,
@@ -28,8 +29,9 @@ import {
   UnorderedListOutlined,
   UserOutlined,
   EnvironmentOutlined,
+  SafetyOutlined,
 } from '@ant-design/icons';
-import { PAGE_ROLES, useAuth } from '../auth/auth';
+import { PAGE_ROLES, QUEUE_ROLES, useAuth } from '../auth/auth';
 import { useI18n } from '../i18n/i18n';
 import { InboxBell } from '../inbox/inbox-bell';
 import { useLiveUpdates } from '../live/use-live-updates';
@@ -63,6 +65,24 @@ export function AppLayout({ children }: { children: ReactNode }) {
       label: t('menu.queues'),
       children: [
         { key: '/queue/mine', icon: <ProfileOutlined />, label: <Link to="/queue/mine">{t('menu.mine')}</Link> },
+        ...(hasRole(...QUEUE_ROLES.decide)
+          ? [
+              {
+                key: '/queue/decide',
+                icon: <AuditOutlined />,
+                label: <Link to="/queue/decide">{t('menu.decide')}</Link>,
+              },
+            ]
+          : []),
+        ...(hasRole(...QUEUE_ROLES.disposing)
+          ? [
+              {
+                key: '/queue/disposing',
+                icon: <SafetyOutlined />,
+                label: <Link to="/queue/disposing">{t('menu.disposing')}</Link>,
+              },
+            ]
+          : []),
         { key: '/queue/grid', icon: <EnvironmentOutlined />, label: <Link to="/queue/grid">{t('menu.grid')}</Link> },
         {
           key: '/queue/overdue',

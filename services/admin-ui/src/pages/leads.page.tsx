@@ -37,6 +37,8 @@ interface Filters {
 
 const QUEUES: Record<string, MessageKey> = {
   mine: 'menu.mine',
+  decide: 'menu.decide',
+  disposing: 'menu.disposing',
   grid: 'menu.grid',
   overdue: 'menu.overdue',
   red: 'menu.red',
@@ -47,6 +49,10 @@ function queueParams(queue: string | undefined, user: Me | null): Record<string,
   switch (queue) {
     case 'mine':
       return { assignee: 'me', stage: 'intake,assessment,escalation' };
+    case 'decide': // an opinion is in: an officer decides (or returns it for more work)
+      return { status: 'OPINION_SUBMITTED' };
+    case 'disposing': // decided, with escalation: measures, referrals, upstream reports, monitoring
+      return { status: 'DECIDED,DISPOSING,MONITORING' };
     case 'grid':
       if (user?.scope.gridIds.length) return { grid: user.scope.gridIds.join(',') };
       if (user?.scope.streetCodes.length) return { street: user.scope.streetCodes.join(',') };

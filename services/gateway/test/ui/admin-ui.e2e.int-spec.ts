@@ -648,6 +648,14 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     // The linked report's page shows what it said and leads to the lead it was linked into, which lists it back.
     const [primary, report] = [byKey.get('demo-lead-01')!, byKey.get('demo-lead-08')!];
     const { ctx, page } = await signIn('officer1');
+    // An officer lands on the leads waiting for a decision; the decided ones are in the disposal queue.
+    await page.waitForURL(/\/queue\/decide$/);
+    const row = (id: string) => `[data-testid="lead-row"][data-lead-id="${id}"]`;
+    await page.waitForSelector(row(byKey.get('demo-lead-02')!.id));
+    expect(await page.locator('[data-testid="lead-row"]').count()).toBe(1);
+    await page.click('a[href="/queue/disposing"]');
+    await page.waitForSelector(row(primary.id));
+    expect(await page.locator(row(byKey.get('demo-lead-02')!.id)).count()).toBe(0);
     await page.goto(`${stack.base}/leads/${report.id}`);
     await page.waitForSelector('[data-testid="linked-to"]');
     expect(await page.innerText('[data-testid="lead-detail"]')).toContain('又有居民反映沙河服装城养老项目推介会');
