@@ -28,6 +28,10 @@ export class HttpReceiver {
   status = 200;
   /** Called with every request as it is answered. */
   onRequest?: (r: ReceivedRequest) => void;
+  private answered = 0;
+
+  /** `keep`: whether `requests` keeps what arrived (a long-running receiver passes false and uses onRequest). */
+  constructor(private readonly keep = true) {}
 
   /** Signature check of a request; a request that fails it is answered 401. */
   protected verify(_headers: IncomingHttpHeaders, _body: string): boolean | null {
@@ -57,12 +61,11 @@ export class HttpReceiver {
           status,
           receivedAt: Date.now(),
         };
-        this.requests.push(received);
+        const n = ++this.answered;
+        if (this.keep) this.requests.push(received);
         this.onRequest?.(received);
-        res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `rcv-${this.requests.length}` });
-        res.end(
-          JSON.stringify(accepted ? { messageId: `msg-${this.requests.length}`, duplicate } : { error: 'unavailable' }),
-        );
+        res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `rcv-${n}` });
+        res.end(JSON.stringify(accepted ? { messageId: `msg-${n}`, duplicate } : { error: 'unavailable' }));
       });
     });
     await listenOn(this.server, port);

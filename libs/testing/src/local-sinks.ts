@@ -52,9 +52,10 @@ export async function startLocalSinks(
   ports: { smtp: number; sms: number; callbacks: number },
   print: (line: string) => void,
 ): Promise<LocalSinks> {
-  const mail = new SmtpSink();
-  const sms = new HttpReceiver();
-  const callbacks = new HttpReceiver();
+  // They run as long as `npm start` does: nothing is kept in memory, every message is printed.
+  const mail = new SmtpSink(false);
+  const sms = new HttpReceiver(false);
+  const callbacks = new HttpReceiver(false);
   mail.onMessage = (m) =>
     print(`[mail] to ${m.to.map(maskContact).join(', ')}: ${oneLine(m.subject)} | ${oneLine(m.text, 160)}`);
   sms.onRequest = (r) => print(smsLine(r));

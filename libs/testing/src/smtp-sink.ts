@@ -73,6 +73,9 @@ export class SmtpSink {
   /** Called with every message as it is accepted. */
   onMessage?: (m: ReceivedMail) => void;
 
+  /** `keep`: whether `messages` keeps what arrived (a long-running sink passes false and uses onMessage). */
+  constructor(private readonly keep = true) {}
+
   /** Listens on loopback, on `port` (0: any free port). */
   async start(port = 0): Promise<void> {
     this.server = new SMTPServer({
@@ -96,7 +99,7 @@ export class SmtpSink {
             raw,
             ...parseMail(raw),
           };
-          this.messages.push(mail);
+          if (this.keep) this.messages.push(mail);
           this.onMessage?.(mail);
           callback();
         });

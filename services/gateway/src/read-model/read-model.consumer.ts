@@ -375,17 +375,6 @@ interface FirstSight {
 }
 
 /**
- * One lead's change in one statement: `set` (SQL assignments over $2.., `params[0]` is the lead id), the status if the
- * event is not older than the current one (CLOSED sets closed_at, anything else clears it), `updated_at`, and the
- * NOTIFY of the lead id (delivered at commit). All assignments read the row as it was, so the guard sees the old
- * status_at.
- *
- * A lead seen for the first time has no row. With `first` (registration, nearly always a lead's first event) the
- * statement also inserts the row with the event's values (ON CONFLICT DO NOTHING) and the update, which sees the
- * table as it was before the statement, changes a row only if one existed. Without it the update finds none, the empty
- * row is inserted (or found: another partition's batch may have inserted it meanwhile) and the update runs again.
- */
-/**
  * A report's own facts on its row (a registered lead, or a report linked to an open one), in one statement: inserted
  * with them the first time the lead is seen, else set on the row. Later stages' events may have arrived first (topics
  * are not ordered among themselves): their placement, band, score and category win.
@@ -454,6 +443,17 @@ async function writeReport(
   );
 }
 
+/**
+ * One lead's change in one statement: `set` (SQL assignments over $2.., `params[0]` is the lead id), the status if the
+ * event is not older than the current one (CLOSED sets closed_at, anything else clears it), `updated_at`, and the
+ * NOTIFY of the lead id (delivered at commit). All assignments read the row as it was, so the guard sees the old
+ * status_at.
+ *
+ * A lead seen for the first time has no row. With `first` (registration, nearly always a lead's first event) the
+ * statement also inserts the row with the event's values (ON CONFLICT DO NOTHING) and the update, which sees the
+ * table as it was before the statement, changes a row only if one existed. Without it the update finds none, the empty
+ * row is inserted (or found: another partition's batch may have inserted it meanwhile) and the update runs again.
+ */
 async function apply(
   tx: EntityManager,
   set: string | null,
