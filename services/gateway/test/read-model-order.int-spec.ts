@@ -127,11 +127,25 @@ describe('gateway read model: status and closure whatever the order of arrival',
       estimates,
       ...(facts ? { report: facts } : {}),
     });
+    const totals = async () =>
+      (
+        (
+          await h.app.inject({
+            method: 'GET',
+            url: '/api/v1/dashboard',
+            headers: { authorization: `Bearer ${await h.token('officer1')}` },
+          })
+        ).json() as { totals: { total: number; open: number; linked: number } }
+      ).totals;
+    const before = await totals();
     await h.applied([
       await h.produce('intake.lead-registered.v1', registered(primary)),
       await h.produce('intake.lead-linked.v1', link(linked, report)),
       await h.produce('intake.lead-linked.v1', link(older)),
     ]);
+    // Three reports, one matter in progress: the linked ones are counted, but not as open work.
+    const after = await totals();
+    expect([after.total - before.total, after.open - before.open, after.linked - before.linked]).toEqual([3, 1, 2]);
 
     const view = async (id: string) =>
       (

@@ -237,7 +237,10 @@ export interface KeyCount {
 export interface Dashboard {
   totals: {
     total: number;
+    /** Not closed and not linked into another lead. */
     open: number;
+    /** Reports merged into an open lead about the same subject (handled through it). */
+    linked: number;
     closed: number;
     overdue: number;
     breached: number;

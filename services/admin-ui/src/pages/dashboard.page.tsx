@@ -72,7 +72,17 @@ export default function DashboardPage() {
         )}
         <Row gutter={[16, 16]}>
           <Col xs={12} md={4}>
-            <Statistic title={t('dash.total')} value={d.totals.total} />
+            <Statistic
+              title={t('dash.total')}
+              value={d.totals.total}
+              suffix={
+                d.totals.linked > 0 && (
+                  <span style={{ fontSize: 13 }} data-testid="dash-linked">
+                    {t('dash.linkedIncluded', { n: String(d.totals.linked) })}
+                  </span>
+                )
+              }
+            />
           </Col>
           <Col xs={12} md={4}>
             <Statistic title={t('dash.open')} value={d.totals.open} />

@@ -25,7 +25,7 @@ export class DashboardController {
   @ApiOperation({
     summary: '统计看板 (readers; over leads in scope)',
     description:
-      '{ totals {total, open, closed, overdue, breached, breaches, slaCompliancePct}, byStage, byStatus, byStreet, byGrid, byCategory, byBand, ' +
+      '{ totals {total, open (not closed, not linked), linked (reports merged into an open lead), closed, overdue, breached, breaches, slaCompliancePct}, byStage, byStatus, byStreet, byGrid, byCategory, byBand, ' +
       'sla {breachedLeads, breaches, overdue, byKind}, trend [{ week: "2026-W05", reported, closed, breaches }] }; each list item { key, count }.',
   })
   async dashboard(

@@ -158,13 +158,15 @@ export class LeadViewRepository {
     const [totals] = await q<{
       total: number;
       open: number;
+      linked: number;
       closed: number;
       overdue: number;
       breached: number;
       breaches: number;
     }>(
       `SELECT count(*)::int AS total,
-              count(*) FILTER (WHERE status IS DISTINCT FROM 'CLOSED')::int AS open,
+              count(*) FILTER (WHERE status IS DISTINCT FROM 'CLOSED' AND status IS DISTINCT FROM 'LINKED')::int AS open,
+              count(*) FILTER (WHERE status = 'LINKED')::int AS linked,
               count(*) FILTER (WHERE status = 'CLOSED')::int AS closed,
               count(*) FILTER (WHERE ${OVERDUE_SQL})::int AS overdue,
               count(*) FILTER (WHERE breach_count > 0)::int AS breached,

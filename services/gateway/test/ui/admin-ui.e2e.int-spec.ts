@@ -656,6 +656,9 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await page.click('a[href="/queue/disposing"]');
     await page.waitForSelector(row(primary.id));
     expect(await page.locator(row(byKey.get('demo-lead-02')!.id)).count()).toBe(0);
+    // The dashboard counts the linked report among the reports, not as open work.
+    await page.click('a[href="/dashboard"]');
+    expect(await page.innerText('[data-testid="dash-linked"]')).toBe('（含并入 1）');
     await page.goto(`${stack.base}/leads/${report.id}`);
     await page.waitForSelector('[data-testid="linked-to"]');
     expect(await page.innerText('[data-testid="lead-detail"]')).toContain('又有居民反映沙河服装城养老项目推介会');
