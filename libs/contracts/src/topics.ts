@@ -19,6 +19,7 @@ import {
   escalationDeadlineV1,
   leadClosedV1,
   leadReopenedV1,
+  caseStateChangedV1,
   reportedUpstreamV1,
   upstreamAcknowledgedV1,
 } from './events/escalation';
@@ -55,6 +56,7 @@ export const TOPICS = {
   'escalation.deadline-breached.v1': { producer: 'escalation', version: 1, schema: escalationDeadlineV1 },
   'escalation.lead-closed.v1': { producer: 'escalation', version: 1, schema: leadClosedV1 },
   'escalation.lead-reopened.v1': { producer: 'escalation', version: 1, schema: leadReopenedV1 },
+  'escalation.case-state-changed.v1': { producer: 'escalation', version: 1, schema: caseStateChangedV1 },
 
   'notification.delivery-failed.v1': { producer: 'notification', version: 1, schema: deliveryFailedV1 },
   'notification.reporter-feedback-requested.v1': {

@@ -36,21 +36,17 @@ function Guard({ roles, children }: { roles: readonly Role[]; children: ReactNod
   return hasRole(...roles) ? <>{children}</> : <Result status="403" title="403" subTitle={t('app.forbidden')} />;
 }
 
+/** Where a role starts: the queue of what usually waits for it. */
+function homeQueue(hasRole: (...roles: Role[]) => boolean): string {
+  if (hasRole('OFFICER')) return '/queue/decide'; // officers decide; they rarely hold assignments
+  if (hasRole(...QUEUE_ROLES.approve)) return '/queue/approve'; // heads approve referrals
+  if (hasRole('SENTINEL')) return '/queue/grid';
+  return '/queue/mine';
+}
+
 function Home() {
   const { hasRole } = useAuth();
-  if (hasRole(...PAGE_ROLES.leads))
-    return (
-      <Navigate
-        to={
-          hasRole(...QUEUE_ROLES.decide)
-            ? '/queue/decide' // officers and supervisors decide and oversee; they rarely hold assignments
-            : hasRole('SENTINEL')
-              ? '/queue/grid'
-              : '/queue/mine'
-        }
-        replace
-      />
-    );
+  if (hasRole(...PAGE_ROLES.leads)) return <Navigate to={homeQueue(hasRole)} replace />;
   if (hasRole(...PAGE_ROLES.ops)) return <Navigate to="/console" replace />;
   return <Navigate to="/dashboard" replace />;
 }

@@ -268,10 +268,14 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
           [leadId, correlationId],
         )
       ).map((r) => [r.topic, r.e.causationId, r.e.traceparent ?? null]);
-    expect(await stamped(`corr-approve-${leadId}`)).toEqual([['escalation.action-recorded.v1', null, null]]);
+    expect(await stamped(`corr-approve-${leadId}`)).toEqual([
+      ['escalation.action-recorded.v1', null, null],
+      ['escalation.case-state-changed.v1', null, null],
+    ]);
     expect(await stamped(`corr-police-${leadId}`)).toEqual([
       ['escalation.upstream-acknowledged.v1', null, traceparent],
       ['escalation.action-recorded.v1', null, traceparent],
+      ['escalation.case-state-changed.v1', null, traceparent],
     ]);
     const v = await h.caseView(leadId);
     expect(v.state).toBe('POLICE_FILED');

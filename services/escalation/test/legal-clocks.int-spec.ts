@@ -111,6 +111,16 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
     const back = await h.command(leadId, 'return-to-admin', OFFICER, { reason: '公安不予立案，依法行政处理' });
     expect(back.json()).toMatchObject({ state: 'ADMIN_CASE_FILED', status: 'DISPOSING' });
     expect(clockOf(await h.caseView(leadId), 'PENALTY_DECISION')!.dueAt).toBe(endOf('2026-06-15')); // 90 days → Sun 14 June → Mon 15
+    // Every change of the case's state is announced, in order, so readers know who must act next.
+    expect(
+      (await h.published('escalation.case-state-changed.v1', leadId)).map((e) => [e.action, e.from, e.to, e.status]),
+    ).toEqual([
+      ['case-opened', null, 'REFERRAL_PENDING_APPROVAL', 'DISPOSING'],
+      ['approve-referral', 'REFERRAL_PENDING_APPROVAL', 'REFERRAL_APPROVED', 'DISPOSING'],
+      ['send-referral', 'REFERRAL_APPROVED', 'REFERRED', 'DISPOSING'],
+      ['record-police-decision', 'REFERRED', 'POLICE_DECLINED', 'DISPOSING'],
+      ['return-to-admin', 'POLICE_DECLINED', 'ADMIN_CASE_FILED', 'DISPOSING'],
+    ]);
   });
 
   it('seizure 30 + 30 days (extension once, from the original end) and 先行登记保存 7 working days over National Day', async () => {

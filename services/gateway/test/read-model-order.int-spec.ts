@@ -182,6 +182,42 @@ describe('gateway read model: status and closure whatever the order of arrival',
     expect(p!.n).toBe(2);
   });
 
+  it("lists the cases in a given state (a head's approval queue) from escalation's case-state events", async () => {
+    const waiting = `lead-${randomUUID()}`;
+    const approved = `lead-${randomUUID()}`;
+    const state = (leadId: string, action: string, from: string | null, to: string) =>
+      h.produce('escalation.case-state-changed.v1', {
+        leadId,
+        caseId: `case-${leadId}`,
+        caseNo: `TH-AJ-${leadId.slice(-6)}`,
+        action,
+        from,
+        to,
+        status: 'DISPOSING',
+      });
+    await h.applied([
+      await h.produce('intake.lead-registered.v1', registered(waiting)),
+      await h.produce('intake.lead-registered.v1', registered(approved)),
+      await state(waiting, 'case-opened', null, 'REFERRAL_PENDING_APPROVAL'),
+      await state(approved, 'case-opened', null, 'REFERRAL_PENDING_APPROVAL'),
+      await state(approved, 'approve-referral', 'REFERRAL_PENDING_APPROVAL', 'REFERRAL_APPROVED'),
+    ]);
+    const list = async (query: string) =>
+      h.app.inject({
+        method: 'GET',
+        url: `/api/v1/leads?${query}`,
+        headers: { authorization: `Bearer ${await h.token('supervisor1')}` },
+      });
+    const pending = await list('caseState=REFERRAL_PENDING_APPROVAL');
+    expect(pending.statusCode).toBe(200);
+    expect((pending.json() as { items: Array<{ id: string; status: string }> }).items).toEqual([
+      expect.objectContaining({ id: waiting, status: 'DISPOSING' }),
+    ]);
+    const bad = await list('caseState=pending;drop');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ errors: [expect.objectContaining({ path: 'caseState/0' })] });
+  });
+
   it('registers a lead whose row a concurrent batch (another partition) inserted after the statement began', async () => {
     const id = `lead-${randomUUID()}`;
     const dataSource = h.app.get(DataSource);

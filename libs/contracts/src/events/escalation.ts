@@ -63,3 +63,18 @@ export const leadReopenedV1 = z.object({
 });
 
 export const escalationDeadlineV1 = deadlineEventSchema.extend({ caseId: z.string().nullable() });
+
+/**
+ * Every change of a disposal case's own state (REFERRAL_PENDING_APPROVAL, INTERVIEW, …; escalation's transition table),
+ * alongside whatever else the step publishes: readers can tell who must act next (a head approving a referral, say).
+ */
+export const caseStateChangedV1 = z.object({
+  leadId: z.string(), // the case's primary lead; also the Kafka key
+  caseId: z.string(),
+  caseNo: z.string(),
+  action: z.string(),
+  from: z.string().nullable(),
+  to: z.string(),
+  status: leadStatusSchema,
+});
+export type CaseStateChangedV1 = z.infer<typeof caseStateChangedV1>;

@@ -20,6 +20,7 @@ import {
   ApartmentOutlined,
   AuditOutlined,
   BarChartOutlined,
+  CheckSquareOutlined,
   ClockCircleOutlined,
   DatabaseOutlined,
   FileAddOutlined,
@@ -71,6 +72,15 @@ export function AppLayout({ children }: { children: ReactNode }) {
                 key: '/queue/decide',
                 icon: <AuditOutlined />,
                 label: <Link to="/queue/decide">{t('menu.decide')}</Link>,
+              },
+            ]
+          : []),
+        ...(hasRole(...QUEUE_ROLES.approve)
+          ? [
+              {
+                key: '/queue/approve',
+                icon: <CheckSquareOutlined />,
+                label: <Link to="/queue/approve">{t('menu.approve')}</Link>,
               },
             ]
           : []),

@@ -38,6 +38,7 @@ interface Filters {
 const QUEUES: Record<string, MessageKey> = {
   mine: 'menu.mine',
   decide: 'menu.decide',
+  approve: 'menu.approve',
   disposing: 'menu.disposing',
   grid: 'menu.grid',
   overdue: 'menu.overdue',
@@ -51,6 +52,8 @@ function queueParams(queue: string | undefined, user: Me | null): Record<string,
       return { assignee: 'me', stage: 'intake,assessment,escalation' };
     case 'decide': // an opinion is in: an officer decides (or returns it for more work)
       return { status: 'OPINION_SUBMITTED' };
+    case 'approve': // a referral to the police waits for a head's approval (条例: 负责人批准)
+      return { caseState: 'REFERRAL_PENDING_APPROVAL' };
     case 'disposing': // decided, with escalation: measures, referrals, upstream reports, monitoring
       return { status: 'DECIDED,DISPOSING,MONITORING' };
     case 'grid':

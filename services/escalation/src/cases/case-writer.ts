@@ -24,8 +24,9 @@ export interface StateChange {
 }
 
 /**
- * The one place a case changes: case row, case step, one audit entry per lead of the case and the outbox events,
- * all in the caller's transaction (so they commit together or not at all).
+ * The one place a case changes: case row, case step, one audit entry per lead of the case and the outbox events (with
+ * escalation.case-state-changed.v1 when the state changes), all in the caller's transaction (so they commit together
+ * or not at all).
  */
 @Injectable()
 export class CaseWriter {
@@ -68,7 +69,7 @@ export class CaseWriter {
       })),
     );
     const events: AnyPublish[] = change.events?.length
-      ? change.events
+      ? [...change.events]
       : [
           {
             topic: 'escalation.action-recorded.v1',
@@ -86,6 +87,21 @@ export class CaseWriter {
             },
           },
         ];
+    if (change.from !== change.to)
+      events.push({
+        topic: 'escalation.case-state-changed.v1',
+        leadId: c.primaryLeadId,
+        actor: change.actor,
+        payload: {
+          leadId: c.primaryLeadId,
+          caseId: c.id,
+          caseNo: c.caseNo,
+          action: change.action,
+          from: change.from,
+          to: change.to,
+          status: leadStatusOf(change.to),
+        },
+      });
     for (const e of events) await this.outbox.add(tx, e as PublishInput<Topic>);
   }
 

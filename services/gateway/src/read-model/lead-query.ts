@@ -1,16 +1,19 @@
 import { z } from 'zod';
 import { BANDS, CATEGORIES, LEAD_STATUSES, stageOf, type LeadStage, type LeadStatus } from '@outpost/contracts';
 
-const csvOf = <T extends string>(values: readonly T[]) =>
+/** Comma-separated values, each one an `item`. */
+const csv = <T>(item: z.ZodType<T, string>) =>
   z
     .string()
+    .max(1000)
     .transform((s) =>
       s
         .split(',')
         .map((x) => x.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.enum(values as unknown as [T, ...T[]])));
+    .pipe(z.array(item));
+const csvOf = <T extends string>(values: readonly T[]) => csv(z.enum(values as unknown as [T, ...T[]]));
 const STAGES = ['intake', 'assessment', 'escalation', 'closed'] as const satisfies readonly LeadStage[];
 
 /** Filters of the lead list, its exports and (partly) the dashboard. Comma-separated values mean "any of". */
@@ -21,6 +24,10 @@ export const leadFilterSchema = z.object({
   category: csvOf(CATEGORIES).optional(),
   grid: z.string().max(200).optional(),
   street: z.string().max(200).optional(),
+  /** Disposal case states (escalation's transition table, e.g. REFERRAL_PENDING_APPROVAL). */
+  caseState: csv(
+    z.string().regex(/^[A-Z_]{2,40}$/, 'expected case states such as REFERRAL_PENDING_APPROVAL'),
+  ).optional(),
   /** A person id, or `me`, or `none` (unassigned). */
   assignee: z.string().max(100).optional(),
   overdue: z
@@ -82,6 +89,7 @@ export function filterSql(f: LeadFilter, userId: string, params: unknown[]): str
   if (f.stage?.length || f.status?.length) where.push(`status = ANY(${add([...statuses])}::text[])`);
   if (f.band?.length) where.push(`band = ANY(${add(f.band)}::text[])`);
   if (f.category?.length) where.push(`category = ANY(${add(f.category)}::text[])`);
+  if (f.caseState?.length) where.push(`case_state = ANY(${add(f.caseState)}::text[])`);
   if (f.grid) where.push(`grid_ids && ${add(f.grid.split(',').map((x) => x.trim()))}::text[]`);
   if (f.street) where.push(`street_code = ANY(${add(f.street.split(',').map((x) => x.trim()))}::text[])`);
   if (f.assignee === 'none') where.push('assignee_id IS NULL');

@@ -345,6 +345,13 @@ export class ReadModelConsumer {
     }
   }
 
+  @HandleEvent('escalation.case-state-changed.v1')
+  async onCaseStateChanged(e: EventEnvelope<'escalation.case-state-changed.v1'>, tx: EntityManager): Promise<void> {
+    const p = e.payload;
+    // One topic, keyed by the case's primary lead: a case's state changes arrive in the order they happened.
+    await apply(tx, `case_state = $2::text`, [p.leadId, p.to], { status: p.status, at: e.occurredAt });
+  }
+
   @HandleEvent('escalation.lead-reopened.v1')
   async onReopened(e: EventEnvelope<'escalation.lead-reopened.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;

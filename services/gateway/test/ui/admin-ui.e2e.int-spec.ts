@@ -656,6 +656,12 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await page.click('a[href="/queue/disposing"]');
     await page.waitForSelector(row(primary.id));
     expect(await page.locator(row(byKey.get('demo-lead-02')!.id)).count()).toBe(0);
+    // A head lands on the referrals waiting for approval: the referred demo lead, and no other.
+    const head = await signIn('supervisor1');
+    await head.page.waitForURL(/\/queue\/approve$/);
+    await head.page.waitForSelector(row(primary.id));
+    expect(await head.page.locator('[data-testid="lead-row"]').count()).toBe(1);
+    await head.ctx.close();
     // The dashboard counts the linked report among the reports, not as open work.
     await page.click('a[href="/dashboard"]');
     expect(await page.innerText('[data-testid="dash-linked"]')).toBe('（含并入 1）');

@@ -1,6 +1,7 @@
 import { outboxNotifyDroppedMigration, outboxPendingByTxMigration } from '@outpost/messaging';
 import { GatewayInitial1767100000000 } from './1767100000000-gateway-initial';
 import { LeadSearchApart1769700000000 } from './1769700000000-LeadSearchApart';
+import { LeadCaseState1769800000000 } from './1769800000000-LeadCaseState';
 
 /** Every migration of the gateway schema, oldest first. */
 export const gatewayMigrations = [
@@ -8,4 +9,5 @@ export const gatewayMigrations = [
   outboxNotifyDroppedMigration(),
   outboxPendingByTxMigration(),
   LeadSearchApart1769700000000,
+  LeadCaseState1769800000000,
 ];
