@@ -8,6 +8,7 @@ import { CaseCommands } from './cases/case-commands';
 import { CaseRepository } from './cases/case.repository';
 import { CaseViewService } from './cases/case-view.service';
 import { CaseWriter } from './cases/case-writer';
+import { CaseStateAnnouncer } from './cases/case-state-announcer';
 import { CasesController } from './cases/cases.controller';
 import { CommandRunner } from './cases/command-runner.service';
 import { LeadEventsConsumer } from './cases/lead-events.consumer';
@@ -75,6 +76,7 @@ export class AppModule {
         TransactionRunner,
         CaseRepository,
         CaseWriter,
+        CaseStateAnnouncer,
         CaseViewService,
         CaseCommands,
         ReferralCommands,

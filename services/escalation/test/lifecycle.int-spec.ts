@@ -1,4 +1,5 @@
 import { eventually } from '@outpost/testing';
+import { CaseStateAnnouncer } from '../src/cases/case-state-announcer';
 import { Harness, newLeadId, OFFICER, OFFICER2, T0 } from './escalation.harness';
 
 jest.setTimeout(120_000);
@@ -92,5 +93,29 @@ describe('escalation: decided → disposal → closed with feedback, over HTTP o
       return r.statusCode === 200 && (r.json() as { ok: boolean }).ok ? r.json() : undefined;
     }, 30_000);
     expect(verify).toMatchObject({ ok: true });
+  });
+
+  it('announces the state of every open case once, for cases opened before their changes were announced', async () => {
+    h.clock.set(T0);
+    const open = newLeadId();
+    const closed = newLeadId();
+    await h.decide(open, { decision: 'REFER_POLICE' });
+    await h.decide(closed, { decision: 'CLOSE_NOT_ILLEGAL' });
+    // As an upgraded deployment finds it: the one-time announcement not done yet.
+    await h.sql(`UPDATE case_state_announcement SET done_at = NULL`);
+    const announcer = h.app.get(CaseStateAnnouncer);
+    const [first, second] = [await announcer.announceOpenCases(), await announcer.announceOpenCases()];
+    expect(first).toBeGreaterThanOrEqual(1);
+    expect(second).toBeNull();
+    const announced = async (leadId: string) =>
+      (await h.published('escalation.case-state-changed.v1', leadId)).filter((e) => e.action === 'state-announced');
+    expect((await announced(open)).map((e) => [e.from, e.to, e.status])).toEqual([
+      ['REFERRAL_PENDING_APPROVAL', 'REFERRAL_PENDING_APPROVAL', 'DISPOSING'],
+    ]);
+    expect(await announced(closed)).toEqual([]);
+    const [{ n }] = await h.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM outbox WHERE topic = 'escalation.case-state-changed.v1' AND value::jsonb->'payload'->>'action' = 'state-announced'`,
+    );
+    expect(n).toBe(first);
   });
 });

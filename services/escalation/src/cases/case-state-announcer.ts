@@ -1,0 +1,56 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { SYSTEM_ACTOR } from '@outpost/contracts';
+import { Outbox } from '@outpost/messaging';
+import { DataSource } from 'typeorm';
+import { leadStatusOf, type CaseState } from './transition-table';
+
+/**
+ * Once per deployment (migration CaseStateAnnouncement): announces the state of every case still open, for cases
+ * opened before CaseWriter announced each change (escalation.case-state-changed.v1). One transaction claims the
+ * announcement row and writes the events, so two instances starting together announce once, and a crash announces
+ * nothing and leaves it to the next start.
+ */
+@Injectable()
+export class CaseStateAnnouncer implements OnApplicationBootstrap {
+  private readonly logger = new Logger(CaseStateAnnouncer.name);
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const announced = await this.announceOpenCases();
+    if (announced !== null) this.logger.log(`announced the state of ${announced} open case(s)`);
+  }
+
+  /** The number of cases announced, or null when it was done before. */
+  async announceOpenCases(): Promise<number | null> {
+    return this.db.transaction(async (tx) => {
+      // TypeORM answers an UPDATE with [rows, affected].
+      const [claimed] = (await tx.query(
+        `UPDATE case_state_announcement SET done_at = now() WHERE id = 1 AND done_at IS NULL RETURNING id`,
+      )) as [unknown[], number];
+      if (claimed.length === 0) return null;
+      const open: Array<{ id: string; case_no: string; primary_lead_id: string; state: CaseState }> = await tx.query(
+        `SELECT id, case_no, primary_lead_id, state FROM disposal_case WHERE state <> 'CLOSED' ORDER BY id`,
+      );
+      for (const c of open)
+        await this.outbox.add(tx, {
+          topic: 'escalation.case-state-changed.v1',
+          leadId: c.primary_lead_id,
+          actor: SYSTEM_ACTOR,
+          payload: {
+            leadId: c.primary_lead_id,
+            caseId: c.id,
+            caseNo: c.case_no,
+            action: 'state-announced',
+            from: c.state,
+            to: c.state,
+            status: leadStatusOf(c.state),
+          },
+        });
+      return open.length;
+    });
+  }
+}
