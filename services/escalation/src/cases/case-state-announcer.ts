@@ -1,8 +1,9 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SYSTEM_ACTOR } from '@outpost/contracts';
-import { Outbox } from '@outpost/messaging';
+import { SYSTEM_ACTOR, type Topic } from '@outpost/contracts';
+import { Outbox, type PublishInput } from '@outpost/messaging';
 import { DataSource } from 'typeorm';
-import { leadStatusOf, type CaseState } from './transition-table';
+import { caseStateChanged } from './case-writer';
+import type { CaseState } from './transition-table';
 
 /**
  * Once per deployment (migration CaseStateAnnouncement): announces the state of every case still open, for cases
@@ -36,20 +37,13 @@ export class CaseStateAnnouncer implements OnApplicationBootstrap {
         `SELECT id, case_no, primary_lead_id, state FROM disposal_case WHERE state <> 'CLOSED' ORDER BY id`,
       );
       for (const c of open)
-        await this.outbox.add(tx, {
-          topic: 'escalation.case-state-changed.v1',
-          leadId: c.primary_lead_id,
-          actor: SYSTEM_ACTOR,
-          payload: {
-            leadId: c.primary_lead_id,
-            caseId: c.id,
-            caseNo: c.case_no,
-            action: 'state-announced',
-            from: c.state,
-            to: c.state,
-            status: leadStatusOf(c.state),
-          },
-        });
+        await this.outbox.add(
+          tx,
+          caseStateChanged(
+            { id: c.id, caseNo: c.case_no, primaryLeadId: c.primary_lead_id },
+            { action: 'state-announced', actor: SYSTEM_ACTOR, from: c.state, to: c.state },
+          ) as PublishInput<Topic>,
+        );
       return open.length;
     });
   }

@@ -23,6 +23,27 @@ export interface StateChange {
   at: Date;
 }
 
+/** escalation.case-state-changed.v1 for a case (announced by its primary lead). */
+export function caseStateChanged(
+  c: Pick<CaseRow, 'id' | 'caseNo' | 'primaryLeadId'>,
+  change: Pick<StateChange, 'action' | 'actor' | 'from' | 'to'>,
+): AnyPublish {
+  return {
+    topic: 'escalation.case-state-changed.v1',
+    leadId: c.primaryLeadId,
+    actor: change.actor,
+    payload: {
+      leadId: c.primaryLeadId,
+      caseId: c.id,
+      caseNo: c.caseNo,
+      action: change.action,
+      from: change.from,
+      to: change.to,
+      status: leadStatusOf(change.to),
+    },
+  };
+}
+
 /**
  * The one place a case changes: case row, case step, one audit entry per lead of the case and the outbox events (with
  * escalation.case-state-changed.v1 when the state changes), all in the caller's transaction (so they commit together
@@ -87,21 +108,7 @@ export class CaseWriter {
             },
           },
         ];
-    if (change.from !== change.to)
-      events.push({
-        topic: 'escalation.case-state-changed.v1',
-        leadId: c.primaryLeadId,
-        actor: change.actor,
-        payload: {
-          leadId: c.primaryLeadId,
-          caseId: c.id,
-          caseNo: c.caseNo,
-          action: change.action,
-          from: change.from,
-          to: change.to,
-          status: leadStatusOf(change.to),
-        },
-      });
+    if (change.from !== change.to) events.push(caseStateChanged(c, change));
     for (const e of events) await this.outbox.add(tx, e as PublishInput<Topic>);
   }
 
