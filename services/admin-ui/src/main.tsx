@@ -6,7 +6,7 @@ import { App as AntApp, ConfigProvider, Result, Spin } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import { ApiError } from './api/client';
-import { AuthProvider, PAGE_ROLES, QUEUE_ROLES, useAuth } from './auth/auth';
+import { AuthProvider, PAGE_ROLES, useAuth } from './auth/auth';
 import { I18nProvider, useI18n } from './i18n/i18n';
 import type { Role } from './api/types';
 import { AppLayout } from './layout/app-layout';
@@ -39,7 +39,7 @@ function Guard({ roles, children }: { roles: readonly Role[]; children: ReactNod
 /** Where a role starts: the queue of what usually waits for it. */
 function homeQueue(hasRole: (...roles: Role[]) => boolean): string {
   if (hasRole('OFFICER')) return '/queue/decide'; // officers decide; they rarely hold assignments
-  if (hasRole(...QUEUE_ROLES.approve)) return '/queue/approve'; // heads approve referrals
+  if (hasRole('SUPERVISOR')) return '/queue/approve'; // heads approve referrals
   if (hasRole('SENTINEL')) return '/queue/grid';
   return '/queue/mine';
 }

@@ -88,10 +88,3 @@ export const PAGE_ROLES = {
   roster: ['ADMIN', 'SUPERVISOR'],
   ops: ['OPERATOR', 'ADMIN'],
 } as const satisfies Record<string, readonly Role[]>;
-
-/** Work queues of roles that decide and oversee rather than hold assignments (their "my tasks" is mostly empty). */
-export const QUEUE_ROLES = {
-  decide: ['OFFICER', 'SUPERVISOR'],
-  approve: ['SUPERVISOR'],
-  disposing: ['OFFICER', 'SUPERVISOR', 'STREET_RESPONSIBLE'],
-} as const satisfies Record<string, readonly Role[]>;

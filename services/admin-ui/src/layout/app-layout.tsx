@@ -32,10 +32,21 @@ import {
   EnvironmentOutlined,
   SafetyOutlined,
 } from '@ant-design/icons';
-import { PAGE_ROLES, QUEUE_ROLES, useAuth } from '../auth/auth';
+import { PAGE_ROLES, useAuth } from '../auth/auth';
 import { useI18n } from '../i18n/i18n';
 import { InboxBell } from '../inbox/inbox-bell';
 import { useLiveUpdates } from '../live/use-live-updates';
+import { QUEUES } from './queues';
+
+const QUEUE_ICONS: Record<string, ReactNode> = {
+  mine: <ProfileOutlined />,
+  decide: <AuditOutlined />,
+  approve: <CheckSquareOutlined />,
+  disposing: <SafetyOutlined />,
+  grid: <EnvironmentOutlined />,
+  overdue: <ClockCircleOutlined />,
+  red: <AlertOutlined />,
+};
 
 const { Header, Sider, Content } = Layout;
 
@@ -65,41 +76,11 @@ export function AppLayout({ children }: { children: ReactNode }) {
       type: 'group',
       label: t('menu.queues'),
       children: [
-        { key: '/queue/mine', icon: <ProfileOutlined />, label: <Link to="/queue/mine">{t('menu.mine')}</Link> },
-        ...(hasRole(...QUEUE_ROLES.decide)
-          ? [
-              {
-                key: '/queue/decide',
-                icon: <AuditOutlined />,
-                label: <Link to="/queue/decide">{t('menu.decide')}</Link>,
-              },
-            ]
-          : []),
-        ...(hasRole(...QUEUE_ROLES.approve)
-          ? [
-              {
-                key: '/queue/approve',
-                icon: <CheckSquareOutlined />,
-                label: <Link to="/queue/approve">{t('menu.approve')}</Link>,
-              },
-            ]
-          : []),
-        ...(hasRole(...QUEUE_ROLES.disposing)
-          ? [
-              {
-                key: '/queue/disposing',
-                icon: <SafetyOutlined />,
-                label: <Link to="/queue/disposing">{t('menu.disposing')}</Link>,
-              },
-            ]
-          : []),
-        { key: '/queue/grid', icon: <EnvironmentOutlined />, label: <Link to="/queue/grid">{t('menu.grid')}</Link> },
-        {
-          key: '/queue/overdue',
-          icon: <ClockCircleOutlined />,
-          label: <Link to="/queue/overdue">{t('menu.overdue')}</Link>,
-        },
-        { key: '/queue/red', icon: <AlertOutlined />, label: <Link to="/queue/red">{t('menu.red')}</Link> },
+        ...QUEUES.filter((q) => !q.roles || hasRole(...q.roles)).map((q) => ({
+          key: `/queue/${q.key}`,
+          icon: QUEUE_ICONS[q.key],
+          label: <Link to={`/queue/${q.key}`}>{t(q.label)}</Link>,
+        })),
       ],
     });
     items.push({ key: '/leads', icon: <UnorderedListOutlined />, label: <Link to="/leads">{t('menu.leads')}</Link> });

@@ -20,11 +20,11 @@ import {
 } from 'antd';
 import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
 import { api, ApiError, downloadWithProgress, queryString } from '../api/client';
-import { BANDS, CATEGORIES, STAGES, type LeadSummary, type Me, type Page } from '../api/types';
+import { BANDS, CATEGORIES, STAGES, type LeadSummary, type Page } from '../api/types';
 import { useAuth } from '../auth/auth';
 import { BandTag, formatTime, StatusTag } from '../components/tags';
 import { useI18n } from '../i18n/i18n';
-import type { MessageKey } from '../i18n/dict';
+import { queueOf } from '../layout/queues';
 
 interface Filters {
   stage?: string[];
@@ -33,40 +33,6 @@ interface Filters {
   street?: string;
   grid?: string;
   q?: string;
-}
-
-const QUEUES: Record<string, MessageKey> = {
-  mine: 'menu.mine',
-  decide: 'menu.decide',
-  approve: 'menu.approve',
-  disposing: 'menu.disposing',
-  grid: 'menu.grid',
-  overdue: 'menu.overdue',
-  red: 'menu.red',
-};
-
-/** The fixed part of each work queue's query (the user's filters narrow it further). */
-function queueParams(queue: string | undefined, user: Me | null): Record<string, string> {
-  switch (queue) {
-    case 'mine':
-      return { assignee: 'me', stage: 'intake,assessment,escalation' };
-    case 'decide': // an opinion is in: an officer decides (or returns it for more work)
-      return { status: 'OPINION_SUBMITTED' };
-    case 'approve': // a referral to the police waits for a head's approval (条例: 负责人批准)
-      return { caseState: 'REFERRAL_PENDING_APPROVAL' };
-    case 'disposing': // decided, with escalation: measures, referrals, upstream reports, monitoring
-      return { status: 'DECIDED,DISPOSING,MONITORING' };
-    case 'grid':
-      if (user?.scope.gridIds.length) return { grid: user.scope.gridIds.join(',') };
-      if (user?.scope.streetCodes.length) return { street: user.scope.streetCodes.join(',') };
-      return {};
-    case 'overdue':
-      return { overdue: 'true' };
-    case 'red':
-      return { band: 'red', stage: 'intake,assessment,escalation' };
-    default:
-      return {};
-  }
 }
 
 export default function LeadsPage() {
@@ -86,7 +52,7 @@ function LeadsList({ queue }: { queue: string | undefined }) {
   const [exporting, setExporting] = useState<{ fmt: string; pct: number | null } | null>(null);
 
   const params = useMemo(() => {
-    const fixed = queueParams(queue, user);
+    const fixed = queueOf(queue)?.params(user) ?? {};
     const p: Record<string, string> = { ...fixed };
     if (filters.stage?.length) p.stage = filters.stage.join(',');
     if (filters.band?.length) p.band = filters.band.join(',');
@@ -126,7 +92,8 @@ function LeadsList({ queue }: { queue: string | undefined }) {
     setPage(1);
   };
 
-  const title = queue && QUEUES[queue] ? t(QUEUES[queue]) : t('menu.leads');
+  const current = queueOf(queue);
+  const title = t(current ? current.label : 'menu.leads');
   const items = list.data?.items ?? [];
 
   return (

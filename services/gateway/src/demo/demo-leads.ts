@@ -18,6 +18,7 @@
  * the lead's current status and stops at its target, so a second run changes nothing and an interrupted one resumes.
  * The API keys and logins are the demo ones (README "Demo data"); nothing here works against a production setup.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../seed/demo-accounts';
 
 type Status = string;
@@ -307,8 +308,6 @@ function loginOf(personId: string | undefined): string {
   if (!account) throw new Error(`no demo login for assignee ${personId ?? '(none)'}`);
   return account.login;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The gateway's public API as the demo users (password login, one access token per user). */
 class GatewayApi {
