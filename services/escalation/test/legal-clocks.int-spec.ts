@@ -1,5 +1,5 @@
 import { ManualClock } from '@outpost/clock';
-import { Harness, newLeadId, OFFICER, SUPERVISOR, T0, type CaseView } from './escalation.harness';
+import { Harness, newLeadId, OFFICER, OFFICER2, SUPERVISOR, T0, type CaseView } from './escalation.harness';
 
 jest.setTimeout(120_000);
 
@@ -113,14 +113,28 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
     expect(clockOf(await h.caseView(leadId), 'PENALTY_DECISION')!.dueAt).toBe(endOf('2026-06-15')); // 90 days → Sun 14 June → Mon 15
     // Every change of the case's state is announced, in order, so readers know who must act next.
     expect(
-      (await h.published('escalation.case-state-changed.v1', leadId)).map((e) => [e.action, e.from, e.to, e.status]),
+      (await h.published('escalation.case-state-changed.v1', leadId)).map((e) => [
+        e.action,
+        e.from,
+        e.to,
+        e.status,
+        e.handlerId,
+      ]),
     ).toEqual([
-      ['case-opened', null, 'REFERRAL_PENDING_APPROVAL', 'DISPOSING'],
-      ['approve-referral', 'REFERRAL_PENDING_APPROVAL', 'REFERRAL_APPROVED', 'DISPOSING'],
-      ['send-referral', 'REFERRAL_APPROVED', 'REFERRED', 'DISPOSING'],
-      ['record-police-decision', 'REFERRED', 'POLICE_DECLINED', 'DISPOSING'],
-      ['return-to-admin', 'POLICE_DECLINED', 'ADMIN_CASE_FILED', 'DISPOSING'],
+      ['case-opened', null, 'REFERRAL_PENDING_APPROVAL', 'DISPOSING', 'p-officer-1'],
+      ['approve-referral', 'REFERRAL_PENDING_APPROVAL', 'REFERRAL_APPROVED', 'DISPOSING', 'p-officer-1'],
+      ['send-referral', 'REFERRAL_APPROVED', 'REFERRED', 'DISPOSING', 'p-officer-1'],
+      ['record-police-decision', 'REFERRED', 'POLICE_DECLINED', 'DISPOSING', 'p-officer-1'],
+      ['return-to-admin', 'POLICE_DECLINED', 'ADMIN_CASE_FILED', 'DISPOSING', 'p-officer-1'],
     ]);
+    // Whoever proposes a (new) referral handles the case from then on, and readers learn it from the same event.
+    const again = await h.command(leadId, 'refer-police', OFFICER2, { reason: '查实涉案金额已达立案追诉标准' });
+    expect(again.json()).toMatchObject({ state: 'REFERRAL_PENDING_APPROVAL' });
+    expect((await h.published('escalation.case-state-changed.v1', leadId)).at(-1)).toMatchObject({
+      action: 'refer-police',
+      to: 'REFERRAL_PENDING_APPROVAL',
+      handlerId: 'p-officer-2',
+    });
   });
 
   it('seizure 30 + 30 days (extension once, from the original end) and 先行登记保存 7 working days over National Day', async () => {

@@ -218,6 +218,87 @@ describe('gateway read model: status and closure whatever the order of arrival',
     expect(bad.json()).toMatchObject({ errors: [expect.objectContaining({ path: 'caseState/0' })] });
   });
 
+  it("hands a lead from its assessor to the case's handler: 我的任务 (holder=me) follows who holds it now", async () => {
+    const id = `lead-${randomUUID()}`;
+    const t0 = Date.now();
+    const at = (s: number) => new Date(t0 + s * 1000);
+    const state = (action: string, from: string | null, to: string, handlerId: string, s: number) =>
+      h.produce(
+        'escalation.case-state-changed.v1',
+        { leadId: id, caseId: `case-${id}`, caseNo: 'TH-AJ-000001', action, from, to, status: 'DISPOSING', handlerId },
+        { occurredAt: at(s) },
+      );
+    const mine = async (login: string) => {
+      const res = await h.app.inject({
+        method: 'GET',
+        url: '/api/v1/leads?holder=me&stage=intake,assessment,escalation&pageSize=200',
+        headers: { authorization: `Bearer ${await h.token(login)}` },
+      });
+      expect(res.statusCode).toBe(200);
+      return (res.json() as { items: Array<{ id: string; holder: { id: string; name: string } | null }> }).items.filter(
+        (l) => l.id === id,
+      );
+    };
+    const detail = async () =>
+      (
+        await h.app.inject({
+          method: 'GET',
+          url: `/api/v1/leads/${id}`,
+          headers: { authorization: `Bearer ${await h.token('officer1')}` },
+        })
+      ).json() as Record<string, { id: string; name: string } | null>;
+
+    await h.applied([
+      await h.produce('intake.lead-registered.v1', registered(id), { occurredAt: at(0) }),
+      await h.produce(
+        'assessment.lead-assigned.v1',
+        {
+          leadId: id,
+          assessmentId: `as-${id}`,
+          status: 'ASSIGNED',
+          assigneeId: 'p-volunteer-1',
+          assigneeName: '李志愿',
+          pairingId: 'pair-1',
+          partnerId: 'p-sentinel-1',
+          pool: 'PAIR',
+          reason: 'ROUTED',
+          dueAt: at(86400).toISOString(),
+        },
+        { occurredAt: at(1) },
+      ),
+    ]);
+    expect(await mine('volunteer1')).toEqual([
+      expect.objectContaining({ holder: { id: 'p-volunteer-1', name: '李志愿' } }),
+    ]);
+    expect(await mine('officer1')).toEqual([]);
+
+    // Decided: officer1's case; then officer2 proposes the referral and handles the case from there.
+    await h.applied([await state('case-opened', null, 'INTERVIEW', 'p-officer-1', 2)]);
+    expect(await mine('volunteer1')).toEqual([]);
+    expect(await mine('officer1')).toEqual([
+      expect.objectContaining({ holder: { id: 'p-officer-1', name: '钱办案' } }),
+    ]);
+    await h.applied([await state('refer-police', 'INTERVIEW', 'REFERRAL_PENDING_APPROVAL', 'p-officer-2', 3)]);
+    expect(await mine('officer1')).toEqual([]);
+    expect(await mine('officer2')).toHaveLength(1);
+    expect(await detail()).toMatchObject({
+      holder: { id: 'p-officer-2', name: '吴监管' },
+      handler: { id: 'p-officer-2', name: '吴监管' },
+      assignee: { id: 'p-volunteer-1', name: '李志愿' },
+    });
+
+    // Reopened and assessed again: the assessor holds it again.
+    await h.applied([
+      await h.produce(
+        'escalation.lead-reopened.v1',
+        { leadId: id, caseId: `case-${id}`, status: 'REOPENED', reason: '举报人补充材料' },
+        { occurredAt: at(4) },
+      ),
+    ]);
+    expect(await mine('volunteer1')).toHaveLength(1);
+    expect(await mine('officer2')).toEqual([]);
+  });
+
   it('registers a lead whose row a concurrent batch (another partition) inserted after the statement began', async () => {
     const id = `lead-${randomUUID()}`;
     const dataSource = h.app.get(DataSource);

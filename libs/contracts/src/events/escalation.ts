@@ -76,5 +76,7 @@ export const caseStateChangedV1 = z.object({
   from: z.string().nullable(),
   to: z.string(),
   status: leadStatusSchema,
+  /** Who handles the case after the step (承办人); absent in events published before it travelled. */
+  handlerId: z.string().nullable().optional(),
 });
 export type CaseStateChangedV1 = z.infer<typeof caseStateChangedV1>;

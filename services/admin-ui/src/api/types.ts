@@ -126,7 +126,10 @@ export interface LeadSummary {
   streetCode: string | null;
   streetName: string | null;
   gridIds: string[];
+  /** Who was assigned the assessment (the paired volunteer or sentinel). */
   assignee: { id: string; name: string | null } | null;
+  /** Who holds the lead now: the disposal case's handler after the decision, else the assignee. */
+  holder: { id: string; name: string | null } | null;
   dueAt: string | null;
   overdue: boolean;
   breachCount: number;

@@ -12,7 +12,8 @@ export interface WorkQueue {
 
 /** The work queues at /queue/:key, in menu order: the menu lists them, the leads page titles and filters by them. */
 export const QUEUES: readonly WorkQueue[] = [
-  { key: 'mine', label: 'menu.mine', params: () => ({ assignee: 'me', stage: 'intake,assessment,escalation' }) },
+  // What the user holds now: assessments assigned to them, then the disposal cases they handle.
+  { key: 'mine', label: 'menu.mine', params: () => ({ holder: 'me', stage: 'intake,assessment,escalation' }) },
   // Roles that decide and oversee rather than hold assignments (their "my tasks" is mostly empty):
   {
     key: 'decide', // an opinion is in: an officer decides (or returns it for more work)

@@ -102,7 +102,14 @@ export default function LeadDetailPage() {
           <Descriptions.Item label={t('list.category')}>
             {d.category ? `${d.category} ${tx('cat', d.category)}` : '—'}
           </Descriptions.Item>
-          <Descriptions.Item label={t('list.assignee')}>{d.assignee?.name ?? d.assignee?.id ?? '—'}</Descriptions.Item>
+          <Descriptions.Item label={t('list.assignee')}>
+            <span data-testid="lead-holder">{d.holder?.name ?? d.holder?.id ?? '—'}</span>
+          </Descriptions.Item>
+          {d.assignee && d.assignee.id !== d.holder?.id && (
+            <Descriptions.Item label={t('detail.assessedBy')}>
+              <span data-testid="lead-assessed-by">{d.assignee.name ?? d.assignee.id}</span>
+            </Descriptions.Item>
+          )}
           <Descriptions.Item label={t('detail.due')}>{formatTime(d.dueAt, lang)}</Descriptions.Item>
           <Descriptions.Item label={t('list.reportedAt')}>{formatTime(d.reportedAt, lang)}</Descriptions.Item>
           <Descriptions.Item label={t('detail.source')}>

@@ -284,9 +284,9 @@ function LeadsList({ queue }: { queue: string | undefined }) {
             { title: t('list.grid'), dataIndex: 'gridIds', width: 170, render: (v: string[]) => v.join(' ') || '—' },
             {
               title: t('list.assignee'),
-              dataIndex: 'assignee',
+              dataIndex: 'holder',
               width: 110,
-              render: (v: LeadSummary['assignee']) => v?.name ?? v?.id ?? '—',
+              render: (v: LeadSummary['holder']) => v?.name ?? v?.id ?? '—',
             },
             {
               title: t('list.dueAt'),

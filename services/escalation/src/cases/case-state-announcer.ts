@@ -33,14 +33,20 @@ export class CaseStateAnnouncer implements OnApplicationBootstrap {
         `UPDATE case_state_announcement SET done_at = now() WHERE id = 1 AND done_at IS NULL RETURNING id`,
       )) as [unknown[], number];
       if (claimed.length === 0) return null;
-      const open: Array<{ id: string; case_no: string; primary_lead_id: string; state: CaseState }> = await tx.query(
-        `SELECT id, case_no, primary_lead_id, state FROM disposal_case WHERE state <> 'CLOSED' ORDER BY id`,
+      const open: Array<{
+        id: string;
+        case_no: string;
+        primary_lead_id: string;
+        state: CaseState;
+        handler_id: string | null;
+      }> = await tx.query(
+        `SELECT id, case_no, primary_lead_id, state, handler_id FROM disposal_case WHERE state <> 'CLOSED' ORDER BY id`,
       );
       for (const c of open)
         await this.outbox.add(
           tx,
           caseStateChanged(
-            { id: c.id, caseNo: c.case_no, primaryLeadId: c.primary_lead_id },
+            { id: c.id, caseNo: c.case_no, primaryLeadId: c.primary_lead_id, handlerId: c.handler_id },
             { action: 'state-announced', actor: SYSTEM_ACTOR, from: c.state, to: c.state },
           ) as PublishInput<Topic>,
         );

@@ -25,7 +25,7 @@ export interface StateChange {
 
 /** escalation.case-state-changed.v1 for a case (announced by its primary lead). */
 export function caseStateChanged(
-  c: Pick<CaseRow, 'id' | 'caseNo' | 'primaryLeadId'>,
+  c: Pick<CaseRow, 'id' | 'caseNo' | 'primaryLeadId' | 'handlerId'>,
   change: Pick<StateChange, 'action' | 'actor' | 'from' | 'to'>,
 ): AnyPublish {
   return {
@@ -40,6 +40,7 @@ export function caseStateChanged(
       from: change.from,
       to: change.to,
       status: leadStatusOf(change.to),
+      handlerId: c.handlerId,
     },
   };
 }

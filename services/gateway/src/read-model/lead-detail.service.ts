@@ -79,6 +79,8 @@ export class LeadDetailService {
       band: row.band,
       score: row.score === null ? null : Number(row.score),
       assignee: row.assignee_id ? { id: row.assignee_id, name: row.assignee_name } : null,
+      handler: row.handler_id ? { id: row.handler_id, name: row.handler_name } : null,
+      holder: row.holder_id ? { id: row.holder_id, name: row.holder_name } : null,
       dueAt: row.due_at?.toISOString() ?? null,
       timeline: items,
       /** Services whose audit trail could not be read just now (the timeline is then incomplete). */

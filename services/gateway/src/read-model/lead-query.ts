@@ -28,8 +28,10 @@ export const leadFilterSchema = z.object({
   caseState: csv(
     z.string().regex(/^[A-Z_]{2,40}$/, 'expected case states such as REFERRAL_PENDING_APPROVAL'),
   ).optional(),
-  /** A person id, or `me`, or `none` (unassigned). */
+  /** A person id, or `me`, or `none` (unassigned): who was assigned the assessment. */
   assignee: z.string().max(100).optional(),
+  /** A person id, or `me`: who holds the lead now (the case handler after the decision, else the assignee). */
+  holder: z.string().max(100).optional(),
   overdue: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
@@ -94,6 +96,7 @@ export function filterSql(f: LeadFilter, userId: string, params: unknown[]): str
   if (f.street) where.push(`street_code = ANY(${add(f.street.split(',').map((x) => x.trim()))}::text[])`);
   if (f.assignee === 'none') where.push('assignee_id IS NULL');
   else if (f.assignee) where.push(`assignee_id = ${add(f.assignee === 'me' ? userId : f.assignee)}`);
+  if (f.holder) where.push(`holder_id = ${add(f.holder === 'me' ? userId : f.holder)}`);
   if (f.overdue === true) where.push(OVERDUE_SQL);
   if (f.overdue === false) where.push(`NOT ${OVERDUE_SQL}`);
   if (f.q)

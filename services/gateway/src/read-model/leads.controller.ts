@@ -16,7 +16,11 @@ export const LEAD_FILTER_DOCS = [
   { name: 'category', description: 'IF,IF-XS,… (CATEGORIES)' },
   { name: 'grid', description: 'grid id(s), e.g. G-440106001-C01' },
   { name: 'street', description: 'street code(s), e.g. 440106001' },
-  { name: 'assignee', description: 'person id, `me` or `none`' },
+  { name: 'assignee', description: 'who was assigned the assessment: person id, `me` or `none`' },
+  {
+    name: 'holder',
+    description: 'who holds the lead now (the case handler after the decision, else the assignee): person id or `me`',
+  },
   { name: 'overdue', description: 'true|false' },
   { name: 'q', description: '全文检索：名称、描述、主体名称、编号 (ILIKE over a trigram index)' },
   { name: 'reportedFrom', description: 'ISO date/time (inclusive)' },
@@ -57,7 +61,7 @@ export class LeadsController {
   @ApiOperation({
     summary: '线索详情 (readers; 404 outside scope)',
     description:
-      '{ id, reference, status, stage, band, score, assignee: {id,name}|null, dueAt, timeline: [{ at, service, actor, action, from, to, reason }], ' +
+      '{ id, reference, status, stage, band, score, assignee: {id,name}|null, handler: {id,name}|null, holder: {id,name}|null, dueAt, timeline: [{ at, service, actor, action, from, to, reason }], ' +
       "timelineMissing, explanation, checklist, subjects, placement, evidence, case, actions, … }. Timeline = every service's audit trail merged.",
   })
   async detail(@CurrentUser() user: AuthUser, @Param('id') id: string, @Req() req: FastifyRequest) {

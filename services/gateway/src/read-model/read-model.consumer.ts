@@ -348,8 +348,18 @@ export class ReadModelConsumer {
   @HandleEvent('escalation.case-state-changed.v1')
   async onCaseStateChanged(e: EventEnvelope<'escalation.case-state-changed.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    // One topic, keyed by the case's primary lead: a case's state changes arrive in the order they happened.
-    await apply(tx, `case_state = $2::text`, [p.leadId, p.to], { status: p.status, at: e.occurredAt });
+    // One topic, keyed by the case's primary lead: a case's state changes arrive in the order they happened, so the
+    // handler they carry is the current one (events published before it travelled leave it as it was).
+    if (p.handlerId === undefined)
+      await apply(tx, `case_state = $2::text`, [p.leadId, p.to], { status: p.status, at: e.occurredAt });
+    else
+      await apply(
+        tx,
+        `case_state = $2::text, handler_id = $3::text,
+           handler_name = (SELECT name FROM roster_person WHERE id = $3::text)`,
+        [p.leadId, p.to, p.handlerId],
+        { status: p.status, at: e.occurredAt },
+      );
   }
 
   @HandleEvent('escalation.lead-reopened.v1')

@@ -23,6 +23,7 @@ import {
   type TestDatabase,
 } from '@outpost/testing';
 import { DEMO_LEADS, runDemoLeads } from '../../src/demo/demo-leads';
+import { DEMO_ACCOUNTS } from '../../src/seed/demo-accounts';
 
 const ROOT = resolve(__dirname, '../../../..');
 const SHOTS = join(ROOT, 'test-artifacts/screenshots');
@@ -656,6 +657,21 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await page.click('a[href="/queue/disposing"]');
     await page.waitForSelector(row(primary.id));
     expect(await page.locator(row(byKey.get('demo-lead-02')!.id)).count()).toBe(0);
+    // 我的任务 is what the user holds now: officer1 decided the referral and handles its case; the volunteer who
+    // assessed it is named on the lead's page, and no longer holds it.
+    await page.click('a[href="/queue/mine"]');
+    await page.waitForSelector(row(primary.id));
+    const assessor = (await stack.get<{ assignee: { id: string } | null }>(token, `/api/v1/leads/${primary.id}`)).body
+      .assignee!.id;
+    const assessorLogin = DEMO_ACCOUNTS.find((a) => a.personId === assessor)!.login;
+    const theirs = await stack.get<{ items: Array<{ id: string }> }>(
+      await stack.login(assessorLogin),
+      '/api/v1/leads?holder=me&stage=intake,assessment,escalation&pageSize=200',
+    );
+    expect(theirs.body.items.map((x) => x.id)).not.toContain(primary.id);
+    await page.goto(`${stack.base}/leads/${primary.id}`);
+    expect(await page.innerText('[data-testid="lead-holder"]')).toBe('区打非联办官员');
+    expect(await page.innerText('[data-testid="lead-assessed-by"]')).not.toBe('');
     // A head lands on the referrals waiting for approval: the referred demo lead, and no other.
     const head = await signIn('supervisor1');
     await head.page.waitForURL(/\/queue\/approve$/);

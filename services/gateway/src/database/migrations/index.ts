@@ -2,6 +2,7 @@ import { outboxNotifyDroppedMigration, outboxPendingByTxMigration } from '@outpo
 import { GatewayInitial1767100000000 } from './1767100000000-gateway-initial';
 import { LeadSearchApart1769700000000 } from './1769700000000-LeadSearchApart';
 import { LeadCaseState1769800000000 } from './1769800000000-LeadCaseState';
+import { LeadHolder1769900000000 } from './1769900000000-LeadHolder';
 
 /** Every migration of the gateway schema, oldest first. */
 export const gatewayMigrations = [
@@ -10,4 +11,5 @@ export const gatewayMigrations = [
   outboxPendingByTxMigration(),
   LeadSearchApart1769700000000,
   LeadCaseState1769800000000,
+  LeadHolder1769900000000,
 ];
