@@ -24,6 +24,7 @@ import { LeadViewRepository } from './read-model/lead-view.repository';
 import { LeadsController } from './read-model/leads.controller';
 import { LiveUpdates } from './read-model/live-updates.service';
 import { ReadModelConsumer } from './read-model/read-model.consumer';
+import { DirectoryController } from './roster/directory.controller';
 import { RosterController } from './roster/roster.controller';
 import { DemoAccountsSeeder } from './seed/demo-accounts';
 
@@ -86,6 +87,7 @@ export class AppModule {
         ExportController,
         OpsController,
         RosterController,
+        DirectoryController,
         InboxController,
       ],
       providers: [

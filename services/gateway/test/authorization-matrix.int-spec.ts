@@ -75,9 +75,12 @@ function policyOf(method: string, url: string, action?: string): Policy | null {
       return roles(READERS);
     case 'GET /api/v1/leads/:id':
     case 'GET /api/v1/leads/:id/allowed-actions':
+    case 'GET /api/v1/leads/:id/case':
       return roles(READERS, { scoped: true });
     case 'POST /api/v1/leads/:id/commands/:action':
       return roles(ACTION_POLICY[action!]!, { scoped: true });
+    case 'GET /api/v1/directory':
+      return roles(['SENTINEL', 'VOLUNTEER', 'STREET_RESPONSIBLE', 'OFFICER', 'SUPERVISOR']);
     case 'POST /api/v1/leads':
       return roles(FILERS);
     case 'POST /api/v1/leads/:id/evidence':

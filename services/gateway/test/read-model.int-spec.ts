@@ -423,6 +423,72 @@ describe('gateway read model, scope, commands and exports', () => {
     h.stubs.reset();
   });
 
+  it("shows a lead's disposal case from escalation with the names of the people it mentions, within scope", async () => {
+    h.stubs.on((c) =>
+      c.path === `/v1/cases/by-lead/${decidedLead}`
+        ? {
+            status: 200,
+            body: {
+              caseNo: '天打非〔2026〕1号',
+              state: 'ADMIN_CASE_FILED',
+              handlerId: 'p-officer-1',
+              decidedBy: 'p-officer-1',
+              clocks: [{ kind: 'PENALTY_DECISION', dueAt: '2026-06-15T15:59:59.999Z', status: 'RUNNING' }],
+              measures: [{ id: 'm-1', status: 'REQUESTED', requestedBy: 'p-officer-2', approvedBy: null }],
+              tasks: [{ id: 't-1', assigneeId: 'p-street-1' }],
+            },
+          }
+        : c.path === `/v1/cases/by-lead/${shaheLead}`
+          ? {
+              status: 404,
+              contentType: 'application/problem+json',
+              body: { status: 404, code: 'CASE_NOT_FOUND', detail: '线索尚无处置案件。' },
+            }
+          : undefined,
+    );
+    const file = await h.app.inject({ method: 'GET', url: `/api/v1/leads/${decidedLead}/case`, headers: auth(officer) });
+    expect(file.statusCode).toBe(200);
+    expect(file.json()).toMatchObject({
+      state: 'ADMIN_CASE_FILED',
+      clocks: [{ kind: 'PENALTY_DECISION', status: 'RUNNING' }],
+      names: { 'p-officer-1': '钱办案', 'p-officer-2': '吴监管', 'p-street-1': '孙街道' },
+    });
+    const call = h.stubs.calls.find((c) => c.path.startsWith('/v1/cases/'))!;
+    expect([call.service, call.principal?.userId]).toEqual(['escalation', 'p-officer-1']);
+    // No case yet: escalation's answer; out of scope: 404 without asking escalation.
+    const none = await h.app.inject({ method: 'GET', url: `/api/v1/leads/${shaheLead}/case`, headers: auth(officer) });
+    expect([none.statusCode, none.json().code]).toEqual([404, 'CASE_NOT_FOUND']);
+    const before = h.stubs.calls.length;
+    const outside = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/leads/${decidedLead}/case`,
+      headers: auth(volunteer2),
+    });
+    expect([outside.statusCode, h.stubs.calls.length]).toEqual([404, before]);
+    h.stubs.reset();
+  });
+
+  it('lists the people a workflow form can name, by role, without their contacts', async () => {
+    const res = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/directory?role=OFFICER,SUPERVISOR',
+      headers: auth(officer),
+    });
+    expect(res.statusCode).toBe(200);
+    const items = (res.json() as { items: Array<Record<string, unknown>> }).items;
+    expect(items.map((p) => p.id).sort()).toEqual(['p-officer-1', 'p-officer-2', 'p-supervisor-1']);
+    expect(items.find((p) => p.id === 'p-officer-2')).toEqual({
+      id: 'p-officer-2',
+      name: '吴监管',
+      roles: ['OFFICER'],
+      unit: '金融监管支局',
+      institution: null,
+    });
+    const bad = await h.app.inject({ method: 'GET', url: '/api/v1/directory?role=BOSS', headers: auth(officer) });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ errors: [expect.objectContaining({ path: 'role/0' })] });
+  });
+
   it('answers 502 in Chinese when the owning service is down', async () => {
     h.stubs.on((c) =>
       c.path.endsWith('/allowed-actions')

@@ -54,6 +54,17 @@ export const REFERRAL_MATERIALS = [
   'OTHER',
 ] as const;
 export const POLICE_DECISIONS = ['FILED', 'DECLINED', 'MATERIALS_INCOMPLETE'] as const;
+/** Investigation and enforcement measures (escalation's MEASURE_TYPES; 条例第21–24条). */
+export const MEASURE_TYPES = [
+  'ENTER_PREMISES',
+  'QUESTION',
+  'COPY_SEAL_DOCS',
+  'ACCOUNT_QUERY',
+  'SEAL_SEIZE',
+  'SUSPEND_FUNDRAISING',
+  'SUSPEND_REGISTRATION',
+] as const;
+export const PENALTY_RESULTS = ['PENALTY', 'NO_PENALTY_MINOR', 'NO_PENALTY_UNPROVEN'] as const;
 export const EVIDENCE_TYPES = [
   'PHOTO',
   'LEAFLET',
@@ -258,4 +269,70 @@ export interface Dashboard {
   byBand: KeyCount[];
   sla: { breachedLeads: number; breaches: number; overdue: number; byKind: KeyCount[] };
   trend: Array<{ week: string; reported: number; closed: number; breaches: number }>;
+}
+
+/** A lead's disposal case as escalation keeps it (GET /api/v1/leads/{id}/case), with the names of the people in it. */
+export interface CaseFile {
+  caseId: string;
+  caseNo: string;
+  state: string;
+  stateLabel: string;
+  path: string;
+  jurisdiction: 'LEAD' | 'ASSISTING';
+  authority: { system: string; agency: string | null } | null;
+  handlerId: string | null;
+  decidedBy: string | null;
+  openedAt: string;
+  investigators: Array<{ personId: string; name: string; badgeNo: string }>;
+  clocks: Array<{
+    id: string;
+    kind: string;
+    label: string;
+    legalBasis: string | null;
+    startedAt: string;
+    dueAt: string;
+    status: 'RUNNING' | 'MET' | 'BREACHED' | 'LAPSED' | 'CANCELLED';
+    breachStep: number;
+    subjectRef: string | null;
+  }>;
+  measures: CaseMeasure[];
+  tasks: Array<{
+    id: string;
+    actionType: string;
+    summary: string;
+    assigneeId: string | null;
+    dueAt: string | null;
+    status: 'OPEN' | 'DONE';
+  }>;
+  reports: Array<{
+    id: string;
+    system: string;
+    purpose: string;
+    to: string | null;
+    status: string;
+    externalRef: string | null;
+    sentAt: string | null;
+  }>;
+  names: Record<string, string>;
+}
+
+export interface CaseMeasure {
+  id: string;
+  measureType: string;
+  description: string;
+  requiresApproval: boolean;
+  status: 'REQUESTED' | 'ACTIVE' | 'RELEASED' | 'DECIDED';
+  requestedBy: string;
+  approvedBy: string | null;
+  extended: boolean;
+  endsAt: string | null;
+}
+
+/** One person a workflow form may name (GET /api/v1/directory). */
+export interface DirectoryPerson {
+  id: string;
+  name: string;
+  roles: Role[];
+  unit: string | null;
+  institution: string | null;
 }

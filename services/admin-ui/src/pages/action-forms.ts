@@ -1,10 +1,33 @@
-import { CATEGORIES, OUTCOMES, POLICE_DECISIONS, RECOMMENDATIONS, REFERRAL_MATERIALS, TASK_TYPES } from '../api/types';
+import {
+  CATEGORIES,
+  MEASURE_TYPES,
+  OUTCOMES,
+  PENALTY_RESULTS,
+  POLICE_DECISIONS,
+  RECOMMENDATIONS,
+  REFERRAL_MATERIALS,
+  TASK_TYPES,
+  type CaseMeasure,
+  type Role,
+} from '../api/types';
 import type { MessageKey } from '../i18n/dict';
 
 /** One input of an action's modal form; `options` are codes shown through the dictionary prefix `optionPrefix`. */
 export interface FieldSpec {
   name: string;
-  kind: 'text' | 'textarea' | 'select' | 'multiselect' | 'lines' | 'datetime' | 'bool' | 'json' | 'verification';
+  kind:
+    | 'text'
+    | 'textarea'
+    | 'select'
+    | 'multiselect'
+    | 'lines'
+    | 'datetime'
+    | 'bool'
+    | 'json'
+    | 'verification'
+    | 'measure'
+    | 'person'
+    | 'investigators';
   label: MessageKey;
   required?: MessageKey;
   options?: readonly string[];
@@ -12,9 +35,20 @@ export interface FieldSpec {
   help?: MessageKey;
   initial?: unknown;
   min?: number;
+  /** `measure`: which of the case's measures the action applies to. */
+  measure?: (m: CaseMeasure) => boolean;
+  /** `person` and `investigators`: who may be chosen (GET /api/v1/directory?role=…). */
+  roles?: readonly Role[];
 }
 
 const reason: FieldSpec = { name: 'reason', kind: 'textarea', label: 'form.reason', required: 'form.reason.required' };
+const measure = (applies: (m: CaseMeasure) => boolean): FieldSpec => ({
+  name: 'measureId',
+  kind: 'measure',
+  label: 'form.measure',
+  required: 'form.measure.required',
+  measure: applies,
+});
 const note: FieldSpec = { name: 'note', kind: 'textarea', label: 'form.note' };
 const materials = (initial: string[]): FieldSpec => ({
   name: 'materials',
@@ -34,7 +68,13 @@ export const ACTION_FORMS: Record<string, FieldSpec[]> = {
   claim: [note],
   release: [{ ...reason, required: undefined }],
   reassign: [
-    { name: 'assigneeId', kind: 'text', label: 'form.assigneeId', required: 'form.assigneeId.required' },
+    {
+      name: 'assigneeId',
+      kind: 'person',
+      label: 'form.assigneeId',
+      required: 'form.assigneeId.required',
+      roles: ['VOLUNTEER', 'SENTINEL', 'STREET_RESPONSIBLE', 'OFFICER'],
+    },
     { ...reason, required: undefined },
   ],
   'request-verification': [
@@ -143,6 +183,50 @@ export const ACTION_FORMS: Record<string, FieldSpec[]> = {
     { name: 'reporterFeedback', kind: 'textarea', label: 'form.reporterFeedback' },
   ],
   merge: [{ name: 'intoLeadId', kind: 'text', label: 'form.intoLeadId', required: 'form.intoLeadId.required' }],
+  // Administrative case (条例第21–24条): investigators, measures (some need the head's approval), penalty, referral.
+  'assign-investigators': [
+    {
+      name: 'investigators',
+      kind: 'investigators',
+      label: 'form.investigators',
+      required: 'form.investigators.required',
+      roles: ['OFFICER', 'SUPERVISOR'],
+    },
+  ],
+  'request-measure': [
+    {
+      name: 'measureType',
+      kind: 'select',
+      label: 'form.measureType',
+      required: 'form.measureType.required',
+      options: MEASURE_TYPES,
+      optionPrefix: 'measure',
+    },
+    { name: 'description', kind: 'textarea', label: 'form.description', required: 'form.description.required' },
+  ],
+  'approve-measure': [measure((m) => m.status === 'REQUESTED')],
+  'extend-measure': [measure((m) => m.measureType === 'SEAL_SEIZE' && m.status === 'ACTIVE' && !m.extended), reason],
+  'release-measure': [measure((m) => m.status === 'ACTIVE' && m.measureType !== 'PRESERVATION'), reason],
+  'register-preservation': [
+    { name: 'description', kind: 'textarea', label: 'form.description', required: 'form.description.required' },
+  ],
+  'decide-preservation': [
+    measure((m) => m.measureType === 'PRESERVATION' && m.status === 'ACTIVE'),
+    { name: 'decision', kind: 'textarea', label: 'form.preservationDecision', required: 'form.reason.required' },
+  ],
+  'record-penalty-decision': [
+    {
+      name: 'result',
+      kind: 'select',
+      label: 'form.penaltyResult',
+      required: 'form.penaltyResult.required',
+      options: PENALTY_RESULTS,
+      optionPrefix: 'penalty',
+    },
+    { name: 'summary', kind: 'textarea', label: 'form.penaltySummary', required: 'form.summary.required' },
+    { name: 'docNo', kind: 'text', label: 'form.docNo' },
+  ],
+  'refer-police': [reason],
 };
 
 export const GENERIC_FORM: FieldSpec[] = [
@@ -164,6 +248,12 @@ export function toBody(fields: FieldSpec[], values: Record<string, unknown>): Re
       if (lines.length) body[f.name] = lines;
     } else if (f.kind === 'datetime') {
       body[f.name] = (v as { toISOString(): string }).toISOString();
+    } else if (f.kind === 'investigators') {
+      body[f.name] = (v as Array<{ person?: { value: string; label: string }; badgeNo?: string }>).map((r) => ({
+        personId: r.person?.value,
+        name: r.person?.label,
+        badgeNo: r.badgeNo?.trim(),
+      }));
     } else if (f.kind === 'multiselect') {
       if ((v as unknown[]).length) body[f.name] = v;
     } else if (typeof v === 'string') {

@@ -47,7 +47,9 @@ import {
 import { BandTag, formatTime, StatusTag } from '../components/tags';
 import type { MessageKey } from '../i18n/dict';
 import { useI18n } from '../i18n/i18n';
+import { InvestigatorsField, MeasureSelect, PersonSelect } from './action-fields';
 import { ACTION_FORMS, GENERIC_FORM, toBody, type FieldSpec } from './action-forms';
+import { CaseFileCard } from './case-file';
 
 export default function LeadDetailPage() {
   const { id = '' } = useParams();
@@ -266,6 +268,8 @@ export default function LeadDetailPage() {
           ]}
         />
       </Card>
+
+      {d.case && <CaseFileCard leadId={d.id} />}
 
       {(d.opinion || d.decision || d.closure || d.verifications.length > 0) && (
         <Card size="small" title={`${t('detail.opinion')} / ${t('detail.decision')}`}>
@@ -497,6 +501,7 @@ function useAfterChange(leadId: string) {
   return () => {
     void qc.invalidateQueries({ queryKey: ['lead', leadId] });
     void qc.invalidateQueries({ queryKey: ['allowed', leadId] });
+    void qc.invalidateQueries({ queryKey: ['case', leadId] });
     void qc.invalidateQueries({ queryKey: ['leads'] });
   };
 }
@@ -599,6 +604,12 @@ function ActionModal({
         );
       case 'verification':
         return <Select options={openRequests.map((v) => ({ value: v.requestId, label: v.question }))} />;
+      case 'measure':
+        return <MeasureSelect leadId={lead.id} field={f} />;
+      case 'person':
+        return <PersonSelect field={f} />;
+      case 'investigators':
+        return null; // a list of its own (below)
       case 'json':
         return <Input.TextArea autoSize={{ minRows: 4 }} style={{ fontFamily: 'monospace' }} />;
     }
@@ -619,43 +630,47 @@ function ActionModal({
     >
       <ProblemAlert error={error} />
       <Form form={form} layout="vertical" name={`action-${action}`}>
-        {fields.map((f) => (
-          <Form.Item
-            key={f.name}
-            name={f.name}
-            // Defaults, e.g. the two materials 移送规定 Art. 6 requires for a referral.
-            initialValue={f.initial}
-            label={t(f.label)}
-            extra={f.help ? t(f.help) : undefined}
-            rules={[
-              ...(f.required
-                ? [
-                    f.kind === 'multiselect'
-                      ? { required: true, type: 'array' as const, min: 1, message: t(f.required) }
-                      : { required: true, whitespace: true, message: t(f.required) },
-                  ]
-                : []),
-              ...(f.kind === 'json'
-                ? [
-                    {
-                      validator: (_: unknown, v: string) => {
-                        try {
-                          const o: unknown = JSON.parse(v || '{}');
-                          return o && typeof o === 'object' && !Array.isArray(o)
-                            ? Promise.resolve()
-                            : Promise.reject(new Error(t('form.generic.invalid')));
-                        } catch {
-                          return Promise.reject(new Error(t('form.generic.invalid')));
-                        }
+        {fields.map((f) =>
+          f.kind === 'investigators' ? (
+            <InvestigatorsField key={f.name} field={f} />
+          ) : (
+            <Form.Item
+              key={f.name}
+              name={f.name}
+              // Defaults, e.g. the two materials 移送规定 Art. 6 requires for a referral.
+              initialValue={f.initial}
+              label={t(f.label)}
+              extra={f.help ? t(f.help) : undefined}
+              rules={[
+                ...(f.required
+                  ? [
+                      f.kind === 'multiselect'
+                        ? { required: true, type: 'array' as const, min: 1, message: t(f.required) }
+                        : { required: true, whitespace: true, message: t(f.required) },
+                    ]
+                  : []),
+                ...(f.kind === 'json'
+                  ? [
+                      {
+                        validator: (_: unknown, v: string) => {
+                          try {
+                            const o: unknown = JSON.parse(v || '{}');
+                            return o && typeof o === 'object' && !Array.isArray(o)
+                              ? Promise.resolve()
+                              : Promise.reject(new Error(t('form.generic.invalid')));
+                          } catch {
+                            return Promise.reject(new Error(t('form.generic.invalid')));
+                          }
+                        },
                       },
-                    },
-                  ]
-                : []),
-            ]}
-          >
-            {input(f)}
-          </Form.Item>
-        ))}
+                    ]
+                  : []),
+              ]}
+            >
+              {input(f)}
+            </Form.Item>
+          ),
+        )}
       </Form>
     </Modal>
   );

@@ -68,6 +68,29 @@ export class LeadDetailService {
     return { items, missing };
   }
 
+  /**
+   * The lead's disposal case as escalation keeps it (state, legal clocks, measures, investigators, tasks, reports),
+   * asked for the user, with the names of the people it mentions (from the gateway's roster copy). A lead without a
+   * case gets escalation's 404 CASE_NOT_FOUND.
+   */
+  async caseFile(leadId: string, principal: Principal, request?: DownstreamRequest['request']) {
+    const file = await this.downstream.json<CaseFile>('escalation', {
+      method: 'GET',
+      path: `/v1/cases/by-lead/${encodeURIComponent(leadId)}`,
+      principal,
+      request,
+    });
+    const ids = new Set<string>();
+    const add = (id: unknown) => typeof id === 'string' && ids.add(id);
+    [file.handlerId, file.decidedBy].forEach(add);
+    (file.measures ?? []).forEach((m) => [m.requestedBy, m.approvedBy].forEach(add));
+    (file.tasks ?? []).forEach((t) => add(t.assigneeId));
+    const people: Array<{ id: string; name: string }> = ids.size
+      ? await this.db.query(`SELECT id, name FROM roster_person WHERE id = ANY($1::text[])`, [[...ids]])
+      : [];
+    return { ...file, names: Object.fromEntries(people.map((p) => [p.id, p.name])) };
+  }
+
   async detail(row: LeadViewRow, request?: DownstreamRequest['request']) {
     const f = row.facts as Record<string, unknown> & { triage?: { checklist?: unknown; explanation?: unknown } };
     const { items, missing } = await this.timeline(row.id, request);
@@ -123,6 +146,14 @@ export class LeadDetailService {
       updatedAt: row.updated_at.toISOString(),
     };
   }
+}
+
+/** The parts of escalation's case view (GET /v1/cases/{id}) that name people; the rest is passed on as it is. */
+interface CaseFile {
+  handlerId?: string | null;
+  decidedBy?: string | null;
+  measures?: Array<{ requestedBy: string | null; approvedBy: string | null }>;
+  tasks?: Array<{ assigneeId: string | null }>;
 }
 
 function toItem(service: TimelineItem['service'], e: AuditEntry): TimelineItem {

@@ -69,6 +69,22 @@ export class LeadsController {
     if (!row) throw notFound();
     return this.details.detail(row, req);
   }
+
+  @BrowserAuth(ROLE_GROUPS.leadReaders)
+  @Get(':id/case')
+  @ApiParam({ name: 'id' })
+  @ApiOperation({
+    summary: '线索的处置案件 (readers; 404 outside scope or before a case is opened)',
+    description:
+      "escalation's case view: { caseNo, state, stateLabel, path, jurisdiction, authority, handlerId, investigators, " +
+      'clocks: [{ kind, label, legalBasis, startedAt, dueAt, status, breachStep }], measures, tasks, reports, steps }, ' +
+      'plus names: { personId: name } for the people it mentions.',
+  })
+  async caseFile(@CurrentUser() user: AuthUser, @Param('id') id: string, @Req() req: FastifyRequest) {
+    const row = await this.leads.visible(user.principal, id);
+    if (!row) throw notFound();
+    return this.details.caseFile(id, user.principal, req);
+  }
 }
 
 /** The same answer whether the lead does not exist or is outside the caller's scope (no existence leak). */

@@ -700,4 +700,67 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     expect(lines.filter((l) => l.includes('(claim'))).toEqual([]);
     expect(await Promise.all(first.map(async (r) => (await view(r.id)).timeline.length))).toEqual(timelines);
   });
+  it('an administrative case in the UI: investigators, a seizure the head approves, and its legal deadlines on the page', async () => {
+    // The demo lead waiting for a decision (the demo test above leaves exactly one).
+    const token = await stack.login('officer1');
+    const waiting = await stack.get<{ items: Array<{ id: string }> }>(token, '/api/v1/leads?status=OPINION_SUBMITTED');
+    expect(waiting.body.items).toHaveLength(1);
+    const id = waiting.body.items[0]!.id;
+    const whenAllowed = async (page: Page, login: string, action: string) => {
+      const t = await stack.token(login);
+      await eventually(
+        async () => {
+          const r = await stack.get<{ actions: Array<{ action: string }> }>(t, `/api/v1/leads/${id}/allowed-actions`);
+          return r.body.actions?.some((a) => a.action === action) ? true : undefined;
+        },
+        60_000,
+        400,
+      );
+      await page.goto(`${stack.base}/leads/${id}`);
+      await page.waitForSelector(`[data-testid="action-${action}"]`, { timeout: 45_000 });
+    };
+
+    const officer = await signIn('officer1');
+    await officer.page.goto(`${stack.base}/leads/${id}`);
+    await act(officer.page, 'decide', async (p) => {
+      await choose(p, 'action-decide_decision', '行政立案');
+      await p.fill('#action-decide_reasoning', '经研判，涉嫌非法集资宣传且数额较小，依法行政立案调查。');
+    });
+    await whenAllowed(officer.page, 'officer1', 'assign-investigators');
+    // The case and its first legal deadline: the penalty decision, 90 days from filing (条例).
+    await officer.page.waitForSelector('[data-testid="case-file"][data-state="ADMIN_CASE_FILED"]');
+    expect(
+      await officer.page
+        .locator('[data-testid="case-clock"][data-kind="PENALTY_DECISION"][data-status="RUNNING"]')
+        .count(),
+    ).toBe(1);
+    expect(await officer.page.innerText('[data-testid="case-handler"]')).toBe('区打非联办官员');
+
+    await act(officer.page, 'assign-investigators', async (p) => {
+      await choose(p, 'action-assign-investigators_investigators_0_person', '区打非联办官员');
+      await p.fill('#action-assign-investigators_investigators_0_badgeNo', 'GD-44010601');
+      await choose(p, 'action-assign-investigators_investigators_1_person', '金融监管支局官员');
+      await p.fill('#action-assign-investigators_investigators_1_badgeNo', 'GD-44010602');
+    });
+    await officer.page.waitForSelector('[data-testid="case-investigators"]:has-text("GD-44010602")');
+    await whenAllowed(officer.page, 'officer1', 'request-measure');
+    await act(officer.page, 'request-measure', async (p) => {
+      await choose(p, 'action-request-measure_measureType', '查封、扣押（需负责人批准）');
+      await p.fill('#action-request-measure_description', '扣押推介会宣传资料及认购合同');
+    });
+    await officer.page.waitForSelector('[data-testid="case-measure"][data-status="REQUESTED"]');
+
+    // The head approves it, choosing the measure by what it is (not by its id).
+    const head = await signIn('supervisor1');
+    await whenAllowed(head.page, 'supervisor1', 'approve-measure');
+    await act(head.page, 'approve-measure', async (p) =>
+      choose(p, 'action-approve-measure_measureId', '查封、扣押（需负责人批准）：扣押推介会宣传资料及认购合同'),
+    );
+    await head.page.waitForSelector('[data-testid="case-measure"][data-status="ACTIVE"]');
+    // The seizure's own 30-day clock runs from the approval (行政强制法第25条).
+    await head.page.waitForSelector('[data-testid="case-clock"][data-kind="SEIZURE"][data-status="RUNNING"]');
+    await head.page.screenshot({ path: join(SHOTS, '08-admin-case.png'), fullPage: true });
+    await head.ctx.close();
+    await officer.ctx.close();
+  });
 });

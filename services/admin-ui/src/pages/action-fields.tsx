@@ -1,0 +1,105 @@
+import { useQuery } from '@tanstack/react-query';
+import { Button, Form, Input, Select, Space } from 'antd';
+import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
+import { api } from '../api/client';
+import type { DirectoryPerson, Role } from '../api/types';
+import { useI18n } from '../i18n/i18n';
+import type { FieldSpec } from './action-forms';
+import { useCaseFile } from './case-file';
+
+/** Inputs of action forms that choose from live data: a measure of the lead's case, a person, the investigators. */
+
+function useDirectory(roles: readonly Role[] = []) {
+  const role = [...roles].sort().join(',');
+  return useQuery({
+    queryKey: ['directory', role],
+    queryFn: () => api<{ items: DirectoryPerson[] }>(`/api/v1/directory?role=${encodeURIComponent(role)}`),
+    enabled: roles.length > 0,
+    staleTime: 60_000,
+  });
+}
+
+const personLabel = (p: DirectoryPerson) => [p.name, p.unit ?? p.institution].filter(Boolean).join(' · ');
+
+/** The case's measures this action applies to (e.g. only those awaiting approval for approve-measure). */
+export function MeasureSelect({ leadId, field, ...rest }: { leadId: string; field: FieldSpec }) {
+  const { t, tx } = useI18n();
+  const file = useCaseFile(leadId, true);
+  const measures = (file.data?.measures ?? []).filter((m) => field.measure?.(m) ?? true);
+  return (
+    <Select
+      {...rest}
+      loading={file.isLoading}
+      notFoundContent={t('form.measure.none')}
+      options={measures.map((m) => ({ value: m.id, label: `${tx('measure', m.measureType)}：${m.description}` }))}
+    />
+  );
+}
+
+export function PersonSelect({ field, ...rest }: { field: FieldSpec }) {
+  const people = useDirectory(field.roles);
+  return (
+    <Select
+      {...rest}
+      showSearch
+      optionFilterProp="label"
+      loading={people.isLoading}
+      options={(people.data?.items ?? []).map((p) => ({ value: p.id, label: personLabel(p) }))}
+    />
+  );
+}
+
+/** Two or more investigators, each a person and the number of their enforcement ID (条例第21条). */
+export function InvestigatorsField({ field }: { field: FieldSpec }) {
+  const { t } = useI18n();
+  const people = useDirectory(field.roles);
+  // The label is the name alone: it is what the command records as the investigator's name.
+  const options = (people.data?.items ?? []).map((p) => ({ value: p.id, label: p.name }));
+  return (
+    <Form.List
+      name={field.name}
+      initialValue={[{}, {}]}
+      rules={[
+        {
+          validator: async (_, rows: unknown[] | undefined) => {
+            if (!rows || rows.length < 2) throw new Error(t(field.required ?? 'form.investigators.required'));
+          },
+        },
+      ]}
+    >
+      {(rows, { add, remove }, { errors }) => (
+        <Form.Item label={t(field.label)} required>
+          {rows.map((row) => (
+            <Space key={row.key} align="baseline" style={{ display: 'flex' }} data-testid="investigator-row">
+              <Form.Item
+                name={[row.name, 'person']}
+                rules={[{ required: true, message: t('form.person.required') }]}
+                style={{ minWidth: 200 }}
+              >
+                <Select
+                  labelInValue
+                  showSearch
+                  optionFilterProp="label"
+                  placeholder={t('form.investigator.person')}
+                  loading={people.isLoading}
+                  options={options}
+                />
+              </Form.Item>
+              <Form.Item
+                name={[row.name, 'badgeNo']}
+                rules={[{ required: true, whitespace: true, message: t('form.investigator.badge') }]}
+              >
+                <Input placeholder={t('form.investigator.badge')} />
+              </Form.Item>
+              {rows.length > 2 && <MinusCircleOutlined onClick={() => remove(row.name)} />}
+            </Space>
+          ))}
+          <Button type="dashed" onClick={() => add({})} icon={<PlusOutlined />}>
+            {t('form.investigator.add')}
+          </Button>
+          <Form.ErrorList errors={errors} />
+        </Form.Item>
+      )}
+    </Form.List>
+  );
+}

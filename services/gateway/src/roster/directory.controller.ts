@@ -1,0 +1,42 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ROLES, type Role } from '@outpost/contracts';
+import { ZodPipe } from '@outpost/platform';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { ROLE_GROUPS } from '../auth/access-policy';
+import { BrowserAuth } from '../auth/browser-auth.guard';
+
+const querySchema = z.object({
+  role: z
+    .string()
+    .max(200)
+    .transform((s) => s.split(',').map((x) => x.trim()))
+    .pipe(z.array(z.enum(ROLES)).min(1)),
+});
+
+/**
+ * Who can be named in a workflow form (a reassignment, the investigators of a case): active people with their roles and
+ * unit, from the gateway's roster copy. Names and units only: contacts and grids stay with the roster managers.
+ */
+@ApiTags('roster 名册')
+@Controller('api/v1/directory')
+export class DirectoryController {
+  constructor(private readonly db: DataSource) {}
+
+  @BrowserAuth(ROLE_GROUPS.workflow)
+  @Get()
+  @ApiQuery({ name: 'role', required: true, description: 'roles, comma = any of (e.g. OFFICER,SUPERVISOR)' })
+  @ApiOperation({
+    summary: '可选人员 (workflow roles)',
+    description: '{ items: [{ id, name, roles, unit, institution }] }: active people holding any of the roles',
+  })
+  async list(@Query(new ZodPipe(querySchema, 'query')) q: { role: Role[] }) {
+    const items: unknown[] = await this.db.query(
+      `SELECT id, name, roles, unit, institution FROM roster_person
+        WHERE active AND NOT deleted AND roles && $1::text[] ORDER BY name, id`,
+      [q.role],
+    );
+    return { items };
+  }
+}
