@@ -446,7 +446,11 @@ describe('gateway read model, scope, commands and exports', () => {
             }
           : undefined,
     );
-    const file = await h.app.inject({ method: 'GET', url: `/api/v1/leads/${decidedLead}/case`, headers: auth(officer) });
+    const file = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/leads/${decidedLead}/case`,
+      headers: auth(officer),
+    });
     expect(file.statusCode).toBe(200);
     expect(file.json()).toMatchObject({
       state: 'ADMIN_CASE_FILED',
