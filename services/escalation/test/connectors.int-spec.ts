@@ -272,8 +272,10 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
       ['escalation.action-recorded.v1', null, null],
       ['escalation.case-state-changed.v1', null, null],
     ]);
+    // Two steps (the acknowledgement, then the decision it records), each with the case's state after it.
     expect(await stamped(`corr-police-${leadId}`)).toEqual([
       ['escalation.upstream-acknowledged.v1', null, traceparent],
+      ['escalation.case-state-changed.v1', null, traceparent],
       ['escalation.action-recorded.v1', null, traceparent],
       ['escalation.case-state-changed.v1', null, traceparent],
     ]);

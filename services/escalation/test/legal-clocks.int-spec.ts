@@ -119,13 +119,14 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
         e.to,
         e.status,
         e.handlerId,
+        e.pendingApprovals,
       ]),
     ).toEqual([
-      ['case-opened', null, 'REFERRAL_PENDING_APPROVAL', 'DISPOSING', 'p-officer-1'],
-      ['approve-referral', 'REFERRAL_PENDING_APPROVAL', 'REFERRAL_APPROVED', 'DISPOSING', 'p-officer-1'],
-      ['send-referral', 'REFERRAL_APPROVED', 'REFERRED', 'DISPOSING', 'p-officer-1'],
-      ['record-police-decision', 'REFERRED', 'POLICE_DECLINED', 'DISPOSING', 'p-officer-1'],
-      ['return-to-admin', 'POLICE_DECLINED', 'ADMIN_CASE_FILED', 'DISPOSING', 'p-officer-1'],
+      ['case-opened', null, 'REFERRAL_PENDING_APPROVAL', 'DISPOSING', 'p-officer-1', 1],
+      ['approve-referral', 'REFERRAL_PENDING_APPROVAL', 'REFERRAL_APPROVED', 'DISPOSING', 'p-officer-1', 0],
+      ['send-referral', 'REFERRAL_APPROVED', 'REFERRED', 'DISPOSING', 'p-officer-1', 0],
+      ['record-police-decision', 'REFERRED', 'POLICE_DECLINED', 'DISPOSING', 'p-officer-1', 0],
+      ['return-to-admin', 'POLICE_DECLINED', 'ADMIN_CASE_FILED', 'DISPOSING', 'p-officer-1', 0],
     ]);
     // Whoever proposes a (new) referral handles the case from then on, and readers learn it from the same event.
     const again = await h.command(leadId, 'refer-police', OFFICER2, { reason: '查实涉案金额已达立案追诉标准' });
@@ -134,6 +135,7 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
       action: 'refer-police',
       to: 'REFERRAL_PENDING_APPROVAL',
       handlerId: 'p-officer-2',
+      pendingApprovals: 1,
     });
   });
 
@@ -150,7 +152,12 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
     const { measureId } = (
       await h.command(leadId, 'request-measure', OFFICER, { measureType: 'SEAL_SEIZE', description: '扣押合同' })
     ).json() as { measureId: string };
+    // A seizure waits for the head's approval: readers are told, and told again when it is given.
+    const pending = async () =>
+      (await h.published('escalation.case-state-changed.v1', leadId)).at(-1)!.pendingApprovals;
+    expect(await pending()).toBe(1);
     const approved = await h.command(leadId, 'approve-measure', SUPERVISOR, { measureId });
+    expect(await pending()).toBe(0);
     expect(approved.json().endsAt).toBe(endOf('2026-04-15'));
     const ext = await h.command(leadId, 'extend-measure', SUPERVISOR, { measureId, reason: '需检验鉴定' });
     expect(ext.json().endsAt).toBe(endOf('2026-05-15'));

@@ -213,6 +213,26 @@ describe('gateway read model: status and closure whatever the order of arrival',
     expect((pending.json() as { items: Array<{ id: string; status: string }> }).items).toEqual([
       expect.objectContaining({ id: waiting, status: 'DISPOSING' }),
     ]);
+    // A measure waiting for approval (the state stays ADMIN_CASE_FILED) is a head's work too, until approved.
+    const measured = `lead-${randomUUID()}`;
+    const step = (pendingApprovals: number) =>
+      h.produce('escalation.case-state-changed.v1', {
+        leadId: measured,
+        caseId: `case-${measured}`,
+        caseNo: 'TH-AJ-000002',
+        action: pendingApprovals ? 'request-measure' : 'approve-measure',
+        from: 'ADMIN_CASE_FILED',
+        to: 'ADMIN_CASE_FILED',
+        status: 'DISPOSING',
+        handlerId: 'p-officer-1',
+        pendingApprovals,
+      });
+    const awaiting = async () =>
+      ((await list('approval=pending')).json() as { items: Array<{ id: string }> }).items.map((l) => l.id).sort();
+    await h.applied([await h.produce('intake.lead-registered.v1', registered(measured)), await step(1)]);
+    expect(await awaiting()).toEqual([waiting, measured].sort());
+    await h.applied([await step(0)]);
+    expect(await awaiting()).toEqual([waiting]);
     const bad = await list('caseState=pending;drop');
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ errors: [expect.objectContaining({ path: 'caseState/0' })] });

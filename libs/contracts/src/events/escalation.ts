@@ -65,8 +65,9 @@ export const leadReopenedV1 = z.object({
 export const escalationDeadlineV1 = deadlineEventSchema.extend({ caseId: z.string().nullable() });
 
 /**
- * Every change of a disposal case's own state (REFERRAL_PENDING_APPROVAL, INTERVIEW, …; escalation's transition table),
- * alongside whatever else the step publishes: readers can tell who must act next (a head approving a referral, say).
+ * A disposal case's own state (REFERRAL_PENDING_APPROVAL, INTERVIEW, …; escalation's transition table) after every step
+ * of the case, alongside whatever else the step publishes (`from` equals `to` when the step kept the state): readers can
+ * tell who must act next (a head approving a referral or a measure, the handler).
  */
 export const caseStateChangedV1 = z.object({
   leadId: z.string(), // the case's primary lead; also the Kafka key
@@ -78,5 +79,10 @@ export const caseStateChangedV1 = z.object({
   status: leadStatusSchema,
   /** Who handles the case after the step (承办人); absent in events published before it travelled. */
   handlerId: z.string().nullable().optional(),
+  /**
+   * How many of the case's requests wait for a head's approval after the step (the referral, measures such as a
+   * seizure); absent in events published before it travelled.
+   */
+  pendingApprovals: z.number().int().min(0).optional(),
 });
 export type CaseStateChangedV1 = z.infer<typeof caseStateChangedV1>;

@@ -22,10 +22,10 @@ export const QUEUES: readonly WorkQueue[] = [
     params: () => ({ status: 'OPINION_SUBMITTED' }),
   },
   {
-    key: 'approve', // a referral to the police waits for a head's approval (条例: 负责人批准)
+    key: 'approve', // a referral or a measure (account query, seizure) waits for a head's approval (负责人批准)
     label: 'menu.approve',
     roles: ['SUPERVISOR'],
-    params: () => ({ caseState: 'REFERRAL_PENDING_APPROVAL' }),
+    params: () => ({ approval: 'pending' }),
   },
   {
     key: 'disposing', // decided, with escalation: measures, referrals, upstream reports, monitoring

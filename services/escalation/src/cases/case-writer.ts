@@ -27,6 +27,7 @@ export interface StateChange {
 export function caseStateChanged(
   c: Pick<CaseRow, 'id' | 'caseNo' | 'primaryLeadId' | 'handlerId'>,
   change: Pick<StateChange, 'action' | 'actor' | 'from' | 'to'>,
+  pendingApprovals: number,
 ): AnyPublish {
   return {
     topic: 'escalation.case-state-changed.v1',
@@ -41,14 +42,24 @@ export function caseStateChanged(
       to: change.to,
       status: leadStatusOf(change.to),
       handlerId: c.handlerId,
+      pendingApprovals,
     },
   };
 }
 
+/** What waits for a head (负责人) in the case: the referral in REFERRAL_PENDING_APPROVAL, and requested measures. */
+export async function pendingApprovals(tx: EntityManager, caseId: string, state: CaseState): Promise<number> {
+  const [{ n }] = (await tx.query(
+    `SELECT count(*)::int AS n FROM measure WHERE case_id = $1 AND status = 'REQUESTED' AND requires_approval`,
+    [caseId],
+  )) as Array<{ n: number }>;
+  return n + (state === 'REFERRAL_PENDING_APPROVAL' ? 1 : 0);
+}
+
 /**
  * The one place a case changes: case row, case step, one audit entry per lead of the case and the outbox events (with
- * escalation.case-state-changed.v1 when the state changes), all in the caller's transaction (so they commit together
- * or not at all).
+ * escalation.case-state-changed.v1, the case's state, handler and pending approvals after the step), all in the
+ * caller's transaction (so they commit together or not at all).
  */
 @Injectable()
 export class CaseWriter {
@@ -109,7 +120,7 @@ export class CaseWriter {
             },
           },
         ];
-    if (change.from !== change.to) events.push(caseStateChanged(c, change));
+    events.push(caseStateChanged(c, change, await pendingApprovals(tx, c.id, change.to)));
     for (const e of events) await this.outbox.add(tx, e as PublishInput<Topic>);
   }
 

@@ -28,6 +28,8 @@ export const leadFilterSchema = z.object({
   caseState: csv(
     z.string().regex(/^[A-Z_]{2,40}$/, 'expected case states such as REFERRAL_PENDING_APPROVAL'),
   ).optional(),
+  /** `pending`: the lead's disposal case waits for a head's approval (a referral, a measure). */
+  approval: z.enum(['pending']).optional(),
   /** A person id, or `me`, or `none` (unassigned): who was assigned the assessment. */
   assignee: z.string().max(100).optional(),
   /** A person id, or `me`: who holds the lead now (the case handler after the decision, else the assignee). */
@@ -92,6 +94,7 @@ export function filterSql(f: LeadFilter, userId: string, params: unknown[]): str
   if (f.band?.length) where.push(`band = ANY(${add(f.band)}::text[])`);
   if (f.category?.length) where.push(`category = ANY(${add(f.category)}::text[])`);
   if (f.caseState?.length) where.push(`case_state = ANY(${add(f.caseState)}::text[])`);
+  if (f.approval === 'pending') where.push('pending_approvals > 0');
   if (f.grid) where.push(`grid_ids && ${add(f.grid.split(',').map((x) => x.trim()))}::text[]`);
   if (f.street) where.push(`street_code = ANY(${add(f.street.split(',').map((x) => x.trim()))}::text[])`);
   if (f.assignee === 'none') where.push('assignee_id IS NULL');

@@ -21,6 +21,8 @@ export const LEAD_FILTER_DOCS = [
     name: 'holder',
     description: 'who holds the lead now (the case handler after the decision, else the assignee): person id or `me`',
   },
+  { name: 'caseState', description: 'disposal case state(s), e.g. REFERRAL_PENDING_APPROVAL' },
+  { name: 'approval', description: "`pending`: the case waits for a head's approval (referral, measures)" },
   { name: 'overdue', description: 'true|false' },
   { name: 'q', description: '全文检索：名称、描述、主体名称、编号 (ILIKE over a trigram index)' },
   { name: 'reportedFrom', description: 'ISO date/time (inclusive)' },

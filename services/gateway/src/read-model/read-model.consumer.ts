@@ -348,18 +348,18 @@ export class ReadModelConsumer {
   @HandleEvent('escalation.case-state-changed.v1')
   async onCaseStateChanged(e: EventEnvelope<'escalation.case-state-changed.v1'>, tx: EntityManager): Promise<void> {
     const p = e.payload;
-    // One topic, keyed by the case's primary lead: a case's state changes arrive in the order they happened, so the
-    // handler they carry is the current one (events published before it travelled leave it as it was).
-    if (p.handlerId === undefined)
-      await apply(tx, `case_state = $2::text`, [p.leadId, p.to], { status: p.status, at: e.occurredAt });
-    else
-      await apply(
-        tx,
-        `case_state = $2::text, handler_id = $3::text,
-           handler_name = (SELECT name FROM roster_person WHERE id = $3::text)`,
-        [p.leadId, p.to, p.handlerId],
-        { status: p.status, at: e.occurredAt },
-      );
+    // One topic, keyed by the case's primary lead: a case's steps arrive in the order they happened, so the handler
+    // and the pending approvals they carry are the current ones. Events published before these travelled keep the
+    // handler as it was, and count the referral's approval from the state.
+    const pending = p.pendingApprovals ?? (p.to === 'REFERRAL_PENDING_APPROVAL' ? 1 : 0);
+    await apply(
+      tx,
+      `case_state = $2::text, pending_approvals = $3::int,
+         handler_id = CASE WHEN $4::boolean THEN $5::text ELSE handler_id END,
+         handler_name = CASE WHEN $4::boolean THEN (SELECT name FROM roster_person WHERE id = $5::text) ELSE handler_name END`,
+      [p.leadId, p.to, pending, p.handlerId !== undefined, p.handlerId ?? null],
+      { status: p.status, at: e.occurredAt },
+    );
   }
 
   @HandleEvent('escalation.lead-reopened.v1')

@@ -750,8 +750,10 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     });
     await officer.page.waitForSelector('[data-testid="case-measure"][data-status="REQUESTED"]');
 
-    // The head approves it, choosing the measure by what it is (not by its id).
+    // The head finds it in 待审批 and approves it, choosing the measure by what it is (not by its id).
     const head = await signIn('supervisor1');
+    await head.page.waitForURL(/\/queue\/approve$/);
+    await head.page.waitForSelector(`[data-testid="lead-row"][data-lead-id="${id}"]`);
     await whenAllowed(head.page, 'supervisor1', 'approve-measure');
     await act(head.page, 'approve-measure', async (p) =>
       choose(p, 'action-approve-measure_measureId', '查封、扣押（需负责人批准）：扣押推介会宣传资料及认购合同'),

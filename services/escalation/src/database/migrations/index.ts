@@ -1,6 +1,7 @@
 import { outboxNotifyDroppedMigration, outboxPendingByTxMigration } from '@outpost/messaging';
 import { InitEscalation1767225600000 } from './1767225600000-InitEscalation';
 import { CaseStateAnnouncement1769800000000 } from './1769800000000-CaseStateAnnouncement';
+import { AnnounceHandlersAndApprovals1769900000000 } from './1769900000000-AnnounceHandlersAndApprovals';
 
 /** Every migration of the escalation schema, oldest first. */
 export const escalationMigrations = [
@@ -8,4 +9,5 @@ export const escalationMigrations = [
   outboxNotifyDroppedMigration(),
   outboxPendingByTxMigration(),
   CaseStateAnnouncement1769800000000,
+  AnnounceHandlersAndApprovals1769900000000,
 ];

@@ -3,6 +3,7 @@ import { GatewayInitial1767100000000 } from './1767100000000-gateway-initial';
 import { LeadSearchApart1769700000000 } from './1769700000000-LeadSearchApart';
 import { LeadCaseState1769800000000 } from './1769800000000-LeadCaseState';
 import { LeadHolder1769900000000 } from './1769900000000-LeadHolder';
+import { LeadPendingApprovals1770000000000 } from './1770000000000-LeadPendingApprovals';
 
 /** Every migration of the gateway schema, oldest first. */
 export const gatewayMigrations = [
@@ -12,4 +13,5 @@ export const gatewayMigrations = [
   LeadSearchApart1769700000000,
   LeadCaseState1769800000000,
   LeadHolder1769900000000,
+  LeadPendingApprovals1770000000000,
 ];
