@@ -1,6 +1,6 @@
 import { eventually } from '@outpost/testing';
 import { CaseStateAnnouncer } from '../src/cases/case-state-announcer';
-import { Harness, newLeadId, OFFICER, OFFICER2, T0 } from './escalation.harness';
+import { Harness, newLeadId, OFFICER, OFFICER2, SUPERVISOR, T0 } from './escalation.harness';
 
 jest.setTimeout(120_000);
 
@@ -93,6 +93,26 @@ describe('escalation: decided → disposal → closed with feedback, over HTTP o
       return r.statusCode === 200 && (r.json() as { ok: boolean }).ok ? r.json() : undefined;
     }, 30_000);
     expect(verify).toMatchObject({ ok: true });
+  });
+
+  it('a head hands the case to another officer (转办): the new handler is announced, the state kept', async () => {
+    h.clock.set(T0);
+    const leadId = newLeadId();
+    await h.decide(leadId, { decision: 'WARNING_INTERVIEW', category: 'IF-YL' });
+    const body = { handlerId: 'p-officer-2', reason: '原承办人调岗，转金融监管支局办理' };
+    // Only a head may: the handler's own officer cannot hand it on.
+    expect((await h.command(leadId, 'assign-handler', OFFICER, body)).statusCode).toBe(403);
+    const moved = await h.command(leadId, 'assign-handler', SUPERVISOR, body);
+    expect(moved.json()).toMatchObject({ state: 'INTERVIEW' });
+    expect((await h.caseView(leadId)).handlerId).toBe('p-officer-2');
+    expect((await h.published('escalation.case-state-changed.v1', leadId)).at(-1)).toMatchObject({
+      action: 'assign-handler',
+      from: 'INTERVIEW',
+      to: 'INTERVIEW',
+      handlerId: 'p-officer-2',
+    });
+    const again = await h.command(leadId, 'assign-handler', SUPERVISOR, body);
+    expect([again.statusCode, again.json().code]).toEqual([409, 'ALREADY_HANDLER']);
   });
 
   it('announces the state of every open case once, for cases opened before their changes were announced', async () => {

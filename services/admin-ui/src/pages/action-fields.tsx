@@ -21,19 +21,24 @@ function useDirectory(roles: readonly Role[] = []) {
 
 const personLabel = (p: DirectoryPerson) => [p.name, p.unit ?? p.institution].filter(Boolean).join(' · ');
 
-/** The case's measures this action applies to (e.g. only those awaiting approval for approve-measure). */
-export function MeasureSelect({ leadId, field, ...rest }: { leadId: string; field: FieldSpec }) {
+/** The measure, task or report of the lead's case the action applies to, shown by what it is (not by its id). */
+export function CaseItemSelect({ leadId, field, ...rest }: { leadId: string; field: FieldSpec }) {
   const { t, tx } = useI18n();
   const file = useCaseFile(leadId, true);
-  const measures = (file.data?.measures ?? []).filter((m) => field.measure?.(m) ?? true);
-  return (
-    <Select
-      {...rest}
-      loading={file.isLoading}
-      notFoundContent={t('form.measure.none')}
-      options={measures.map((m) => ({ value: m.id, label: `${tx('measure', m.measureType)}：${m.description}` }))}
-    />
-  );
+  const c = file.data;
+  const pick = field.caseItem!;
+  const options = !c
+    ? []
+    : pick.list === 'measures'
+      ? c.measures
+          .filter(pick.applies)
+          .map((m) => ({ value: m.id, label: `${tx('measure', m.measureType)}：${m.description}` }))
+      : pick.list === 'tasks'
+        ? c.tasks.filter(pick.applies).map((x) => ({ value: x.id, label: `${tx('task', x.actionType)}：${x.summary}` }))
+        : c.reports
+            .filter(pick.applies)
+            .map((r) => ({ value: r.id, label: `${r.to ?? r.system}：${tx('reportPurpose', r.purpose)}` }));
+  return <Select {...rest} loading={file.isLoading} notFoundContent={t('form.caseItem.none')} options={options} />;
 }
 
 export function PersonSelect({ field, ...rest }: { field: FieldSpec }) {

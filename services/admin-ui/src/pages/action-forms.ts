@@ -7,7 +7,7 @@ import {
   RECOMMENDATIONS,
   REFERRAL_MATERIALS,
   TASK_TYPES,
-  type CaseMeasure,
+  type CaseFile,
   type Role,
 } from '../api/types';
 import type { MessageKey } from '../i18n/dict';
@@ -25,7 +25,7 @@ export interface FieldSpec {
     | 'bool'
     | 'json'
     | 'verification'
-    | 'measure'
+    | 'caseItem'
     | 'person'
     | 'investigators';
   label: MessageKey;
@@ -35,19 +35,25 @@ export interface FieldSpec {
   help?: MessageKey;
   initial?: unknown;
   min?: number;
-  /** `measure`: which of the case's measures the action applies to. */
-  measure?: (m: CaseMeasure) => boolean;
+  /** `caseItem`: the measure, task or report of the lead's case the action applies to. */
+  caseItem?: CaseItemPick;
   /** `person` and `investigators`: who may be chosen (GET /api/v1/directory?role=…). */
   roles?: readonly Role[];
 }
 
 const reason: FieldSpec = { name: 'reason', kind: 'textarea', label: 'form.reason', required: 'form.reason.required' };
-const measure = (applies: (m: CaseMeasure) => boolean): FieldSpec => ({
+/** Which list of the case a `caseItem` field chooses from, and which of its items qualify. */
+export type CaseItemPick =
+  | { list: 'measures'; applies: (m: CaseFile['measures'][number]) => boolean }
+  | { list: 'tasks'; applies: (t: CaseFile['tasks'][number]) => boolean }
+  | { list: 'reports'; applies: (r: CaseFile['reports'][number]) => boolean };
+
+const measure = (applies: (m: CaseFile['measures'][number]) => boolean): FieldSpec => ({
   name: 'measureId',
-  kind: 'measure',
+  kind: 'caseItem',
   label: 'form.measure',
   required: 'form.measure.required',
-  measure: applies,
+  caseItem: { list: 'measures', applies },
 });
 const note: FieldSpec = { name: 'note', kind: 'textarea', label: 'form.note' };
 const materials = (initial: string[]): FieldSpec => ({
@@ -138,9 +144,22 @@ export const ACTION_FORMS: Record<string, FieldSpec[]> = {
     },
     { name: 'summary', kind: 'textarea', label: 'form.summary', required: 'form.summary.required' },
     { name: 'dueAt', kind: 'datetime', label: 'form.dueAt' },
+    {
+      name: 'assigneeId',
+      kind: 'person',
+      label: 'form.taskAssignee',
+      help: 'form.taskAssignee.help',
+      roles: ['OFFICER', 'STREET_RESPONSIBLE', 'SENTINEL', 'VOLUNTEER'],
+    },
   ],
   'complete-task': [
-    { name: 'taskId', kind: 'text', label: 'form.taskId', required: 'form.reason.required' },
+    {
+      name: 'taskId',
+      kind: 'caseItem',
+      label: 'form.taskId',
+      required: 'form.caseItem.required',
+      caseItem: { list: 'tasks', applies: (t) => t.status === 'OPEN' },
+    },
     { name: 'result', kind: 'textarea', label: 'form.result', required: 'form.summary.required' },
   ],
   'start-monitoring': [reason],
@@ -165,7 +184,13 @@ export const ACTION_FORMS: Record<string, FieldSpec[]> = {
   'hand-over-materials': [{ name: 'items', kind: 'lines', label: 'form.items', required: 'form.items.required' }],
   'return-to-admin': [reason],
   'record-acknowledgement': [
-    { name: 'dispatchId', kind: 'text', label: 'form.dispatchId', required: 'form.reason.required' },
+    {
+      name: 'dispatchId',
+      kind: 'caseItem',
+      label: 'form.dispatchId',
+      required: 'form.caseItem.required',
+      caseItem: { list: 'reports', applies: (r) => r.status !== 'ACKNOWLEDGED' },
+    },
     { name: 'externalRef', kind: 'text', label: 'form.externalRef' },
     note,
   ],
@@ -227,6 +252,10 @@ export const ACTION_FORMS: Record<string, FieldSpec[]> = {
     { name: 'docNo', kind: 'text', label: 'form.docNo' },
   ],
   'refer-police': [reason],
+  'assign-handler': [
+    { name: 'handlerId', kind: 'person', label: 'form.handler', required: 'form.person.required', roles: ['OFFICER'] },
+    reason,
+  ],
 };
 
 export const GENERIC_FORM: FieldSpec[] = [

@@ -47,7 +47,7 @@ import {
 import { BandTag, formatTime, StatusTag } from '../components/tags';
 import type { MessageKey } from '../i18n/dict';
 import { useI18n } from '../i18n/i18n';
-import { InvestigatorsField, MeasureSelect, PersonSelect } from './action-fields';
+import { CaseItemSelect, InvestigatorsField, PersonSelect } from './action-fields';
 import { ACTION_FORMS, GENERIC_FORM, toBody, type FieldSpec } from './action-forms';
 import { CaseFileCard } from './case-file';
 
@@ -604,8 +604,8 @@ function ActionModal({
         );
       case 'verification':
         return <Select options={openRequests.map((v) => ({ value: v.requestId, label: v.question }))} />;
-      case 'measure':
-        return <MeasureSelect leadId={lead.id} field={f} />;
+      case 'caseItem':
+        return <CaseItemSelect leadId={lead.id} field={f} />;
       case 'person':
         return <PersonSelect field={f} />;
       case 'investigators':

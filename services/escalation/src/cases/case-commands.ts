@@ -114,6 +114,21 @@ export class CaseCommands {
         await this.clocks.stop(ctx.tx, ctx.case.id, ['TASK_DUE'], 'MET', b.taskId);
         return { reason: `任务完成：${b.result}`, detail: { taskId: b.taskId } };
       }),
+      'assign-handler': handler(
+        z.object({ handlerId: z.string().trim().min(1).max(100), reason: text(1000) }),
+        async (ctx, b) => {
+          const from = ctx.case.handlerId;
+          if (from === b.handlerId)
+            throw new ProblemException(409, 'ALREADY_HANDLER', '该人员已是本案承办人。', undefined, {
+              currentState: ctx.case.state,
+            });
+          ctx.case.handlerId = b.handlerId;
+          return {
+            reason: `指定承办人：${b.reason}`,
+            detail: { fromHandlerId: from, handlerId: b.handlerId },
+          };
+        },
+      ),
       'start-monitoring': handler(z.object({ reason: text(1000) }), async (ctx, b) => {
         await this.scheduleRevisit(ctx.tx, ctx.case.id, ctx.case.cycle, ctx.now);
         return { reason: `转入回头看：${b.reason}` };

@@ -77,6 +77,7 @@ export const ACTIONS = [
   'close',
   'reopen',
   'merge',
+  'assign-handler',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -282,6 +283,13 @@ export const TRANSITIONS: readonly Transition[] = [
     from: OPEN,
     roles: HANDLERS,
     to: 'BY_COMMAND',
+  },
+  {
+    action: 'assign-handler',
+    label: { zh: '指定承办人（转办）', en: 'Assign the handler' },
+    from: OPEN,
+    roles: HEADS,
+    to: 'SAME',
   },
 ];
 

@@ -43,6 +43,7 @@ export const ACTION_ROLES: Record<string, readonly Role[]> = {
   'refuse-referral': ['SUPERVISOR'],
   'approve-measure': ['SUPERVISOR'],
   'extend-measure': ['SUPERVISOR'],
+  'assign-handler': ['SUPERVISOR'],
   'send-referral': ['OFFICER'],
   'record-police-decision': ['OFFICER'],
   close: ['OFFICER'],

@@ -324,7 +324,10 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     const page = await ctx.newPage();
     // Browser-side failures end up in the test output (a blank page otherwise says nothing).
     page.on('pageerror', (e) => console.error(`[${login}] page error: ${e.message}`));
-    page.on('console', (m) => m.type() === 'error' && console.error(`[${login}] console: ${m.text()}`));
+    page.on(
+      'console',
+      (m) => m.type() === 'error' && console.error(`[${login}] console: ${m.text()} (${m.location().url})`),
+    );
     await page.goto(stack.base + '/');
     await page.waitForSelector('[data-testid="login-card"]');
     if (o.shot) await page.screenshot({ path: join(SHOTS, o.shot), fullPage: true });
