@@ -262,6 +262,7 @@ export interface CaseView {
   state: string;
   status: string;
   path: string;
+  handlerId: string | null;
   jurisdiction: string;
   authority: { system: string; agency: string } | null;
   cycle: number;

@@ -174,6 +174,50 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
     await mailWith('p-street-1@outpost.test', reference);
   });
 
+  it('a case handed to another officer reaches the new handler; a referral waiting for approval reaches the heads', async () => {
+    const leadId = `lead-${uuidv7()}`;
+    await h.registeredAndKnown(leadId);
+    const step = (action: string, from: string | null, to: string, handlerId: string) =>
+      h.produce('escalation.case-state-changed.v1', {
+        leadId,
+        caseId: `case-${leadId}`,
+        caseNo: 'CZ-2026-000042',
+        action,
+        from,
+        to,
+        status: 'DISPOSING',
+        handlerId,
+        pendingApprovals: to === 'REFERRAL_PENDING_APPROVAL' ? 1 : 0,
+      });
+    await step('case-opened', null, 'REFERRAL_PENDING_APPROVAL', 'p-officer-9');
+    await step('approve-referral', 'REFERRAL_PENDING_APPROVAL', 'REFERRAL_APPROVED', 'p-officer-9');
+    await step('assign-handler', 'REFERRAL_APPROVED', 'REFERRAL_APPROVED', 'p-officer-1');
+    const mail = await mailWith('p-officer-1@outpost.test', 'CZ-2026-000042');
+    expect(mail.subject).toBe('【前哨】您已被指定为案件 CZ-2026-000042 的承办人');
+    const inbox = async (personId: string, role: 'OFFICER' | 'SUPERVISOR') =>
+      (
+        (await h.request('GET', '/v1/inbox', personPrincipal(personId, [role]))).json() as {
+          items: Array<{ leadId: string; title: string }>;
+        }
+      ).items
+        .filter((i) => i.leadId === leadId)
+        .map((i) => i.title);
+    expect(await eventually(async () => (await inbox('p-officer-1', 'OFFICER')).at(0), 30_000)).toBe(
+      '您已被指定为案件 CZ-2026-000042 的承办人',
+    );
+    expect(await inbox('p-supervisor-1', 'SUPERVISOR')).toEqual(['案件 CZ-2026-000042 移送公安待审批']);
+    // The approval itself is nobody's news by these rules: exactly the three deliveries above.
+    const rows = await h.sql<{ recipient: string; channel: string }>(
+      `SELECT recipient, channel FROM delivery WHERE lead_id = $1 AND event_type = 'escalation.case-state-changed.v1' ORDER BY 1, 2`,
+      [leadId],
+    );
+    expect(rows.map((r) => `${r.recipient} ${r.channel}`)).toEqual([
+      'person:p-officer-1 EMAIL',
+      'person:p-officer-1 INBOX',
+      'person:p-supervisor-1 INBOX',
+    ]);
+  });
+
   it('an outcome reaches the source system webhook with a valid signature, and a contactable reporter is handed to intake', async () => {
     const leadId = `lead-${uuidv7()}`;
     await h.registeredAndKnown(leadId, { contactable: true });

@@ -95,6 +95,13 @@ export class DomainEventsConsumer {
   ) {
     return this.on(e, tx);
   }
+  @HandleEvent('escalation.case-state-changed.v1') caseStateChanged(
+    e: EventEnvelope<'escalation.case-state-changed.v1'>,
+    tx: EntityManager,
+  ) {
+    return this.on(e, tx);
+  }
+
   @HandleEvent('escalation.action-recorded.v1') actionRecorded(
     e: EventEnvelope<'escalation.action-recorded.v1'>,
     tx: EntityManager,

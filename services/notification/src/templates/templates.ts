@@ -143,6 +143,32 @@ const TEMPLATES: Record<string, Template> = {
           title: `线索 ${c.reference} 进入处置`,
           body: `线索 ${c.reference} 已立处置案件 ${String(p(c, 'caseNo'))}（${decisionLabel(p(c, 'path'), l)}）。`,
         },
+  'escalation.case-state-changed.v1': (c, l) => {
+    const caseNo = String(p(c, 'caseNo'));
+    if (p(c, 'action') === 'assign-handler')
+      return en(l)
+        ? {
+            title: `You now handle case ${caseNo}`,
+            body: `You were made the handler of case ${caseNo} (lead ${c.reference}).`,
+          }
+        : {
+            title: `您已被指定为案件 ${caseNo} 的承办人`,
+            body: `案件 ${caseNo}（线索 ${c.reference}）已转由您承办，请及时办理。`,
+          };
+    if (p(c, 'to') === 'REFERRAL_PENDING_APPROVAL')
+      return en(l)
+        ? {
+            title: `Referral of case ${caseNo} awaits approval`,
+            body: `The referral of case ${caseNo} (lead ${c.reference}) to the police awaits a head's approval.`,
+          }
+        : {
+            title: `案件 ${caseNo} 移送公安待审批`,
+            body: `案件 ${caseNo}（线索 ${c.reference}）拟移送公安机关，请负责人审批。`,
+          };
+    return en(l)
+      ? { title: `Case ${caseNo} updated`, body: `Case ${caseNo} (lead ${c.reference}) has a new step.` }
+      : { title: `案件 ${caseNo} 有新进展`, body: `案件 ${caseNo}（线索 ${c.reference}）有新的办理步骤。` };
+  },
   'escalation.action-recorded.v1': (c, l) =>
     en(l)
       ? { title: `Action recorded on ${c.reference}`, body: `A disposal action was recorded on lead ${c.reference}.` }

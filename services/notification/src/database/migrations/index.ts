@@ -1,6 +1,7 @@
 import { outboxNotifyDroppedMigration, outboxPendingByTxMigration } from '@outpost/messaging';
 import { InitNotification1767312000000 } from './1767312000000-InitNotification';
 import { DeliveryChildrenWithoutForeignKeys1769700000001 } from './1769700000001-DeliveryChildrenWithoutForeignKeys';
+import { CaseStepRules1769900000001 } from './1769900000001-CaseStepRules';
 
 /** Every migration of the notification schema, oldest first. */
 export const notificationMigrations = [
@@ -8,4 +9,5 @@ export const notificationMigrations = [
   outboxNotifyDroppedMigration(),
   outboxPendingByTxMigration(),
   DeliveryChildrenWithoutForeignKeys1769700000001,
+  CaseStepRules1769900000001,
 ];
