@@ -765,7 +765,21 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     // The seizure's own 30-day clock runs from the approval (行政强制法第25条).
     await head.page.waitForSelector('[data-testid="case-clock"][data-kind="SEIZURE"][data-status="RUNNING"]');
     await head.page.screenshot({ path: join(SHOTS, '08-admin-case.png'), fullPage: true });
+    // The head hands the case to officer2 (转办), who now holds it in 我的任务.
+    await act(head.page, 'assign-handler', async (p) => {
+      await choose(p, 'action-assign-handler_handlerId', '金融监管支局官员 · 金融监管支局');
+      await p.fill('#action-assign-handler_reason', '涉及私募备案，转金融监管支局承办');
+    });
+    await head.page.waitForSelector('[data-testid="case-handler"]:has-text("金融监管支局官员")');
     await head.ctx.close();
     await officer.ctx.close();
+    const theirs = await eventually(async () => {
+      const r = await stack.get<{ items: Array<{ id: string }> }>(
+        await stack.login('officer2'),
+        '/api/v1/leads?holder=me&stage=escalation',
+      );
+      return r.body.items.some((x) => x.id === id) ? r.body.items : undefined;
+    }, 30_000);
+    expect(theirs.map((x) => x.id)).toContain(id);
   });
 });
