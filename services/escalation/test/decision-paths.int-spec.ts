@@ -281,6 +281,7 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
     expect(allowed.json().actions.map((a: { action: string }) => a.action)).toEqual([
       'approve-referral',
       'refuse-referral',
+      'assign-handler',
     ]);
     const table = await h.http('GET', '/v1/transitions', OFFICER);
     expect(table.json().transitions.length).toBeGreaterThan(20);

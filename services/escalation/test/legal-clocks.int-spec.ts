@@ -111,7 +111,7 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
     const back = await h.command(leadId, 'return-to-admin', OFFICER, { reason: '公安不予立案，依法行政处理' });
     expect(back.json()).toMatchObject({ state: 'ADMIN_CASE_FILED', status: 'DISPOSING' });
     expect(clockOf(await h.caseView(leadId), 'PENALTY_DECISION')!.dueAt).toBe(endOf('2026-06-15')); // 90 days → Sun 14 June → Mon 15
-    // Every change of the case's state is announced, in order, so readers know who must act next.
+    // Every step of the case is announced, in order, so readers know who must act next and by when (our clocks only).
     expect(
       (await h.published('escalation.case-state-changed.v1', leadId)).map((e) => [
         e.action,
@@ -120,13 +120,24 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
         e.status,
         e.handlerId,
         e.pendingApprovals,
+        e.dueAt,
       ]),
     ).toEqual([
-      ['case-opened', null, 'REFERRAL_PENDING_APPROVAL', 'DISPOSING', 'p-officer-1', 1],
-      ['approve-referral', 'REFERRAL_PENDING_APPROVAL', 'REFERRAL_APPROVED', 'DISPOSING', 'p-officer-1', 0],
-      ['send-referral', 'REFERRAL_APPROVED', 'REFERRED', 'DISPOSING', 'p-officer-1', 0],
-      ['record-police-decision', 'REFERRED', 'POLICE_DECLINED', 'DISPOSING', 'p-officer-1', 0],
-      ['return-to-admin', 'POLICE_DECLINED', 'ADMIN_CASE_FILED', 'DISPOSING', 'p-officer-1', 0],
+      ['case-opened', null, 'REFERRAL_PENDING_APPROVAL', 'DISPOSING', 'p-officer-1', 1, endOf('2026-03-19')],
+      // The transfer within 24 hours of the approval (移送规定 Art. 8).
+      [
+        'approve-referral',
+        'REFERRAL_PENDING_APPROVAL',
+        'REFERRAL_APPROVED',
+        'DISPOSING',
+        'p-officer-1',
+        0,
+        '2026-03-17T01:00:00.000Z',
+      ],
+      // Now the police's clock runs, not one of ours.
+      ['send-referral', 'REFERRAL_APPROVED', 'REFERRED', 'DISPOSING', 'p-officer-1', 0, null],
+      ['record-police-decision', 'REFERRED', 'POLICE_DECLINED', 'DISPOSING', 'p-officer-1', 0, endOf('2026-03-19')],
+      ['return-to-admin', 'POLICE_DECLINED', 'ADMIN_CASE_FILED', 'DISPOSING', 'p-officer-1', 0, endOf('2026-06-15')],
     ]);
     // Whoever proposes a (new) referral handles the case from then on, and readers learn it from the same event.
     const again = await h.command(leadId, 'refer-police', OFFICER2, { reason: '查实涉案金额已达立案追诉标准' });

@@ -319,6 +319,83 @@ describe('gateway read model: status and closure whatever the order of arrival',
     expect(await mine('officer2')).toEqual([]);
   });
 
+  it("办理期限 follows the stage: the assignment's, none once decided, then the case's clocks, whatever the order", async () => {
+    const id = `lead-${randomUUID()}`;
+    const t0 = Date.now();
+    const at = (s: number) => new Date(t0 + s * 1000);
+    const assessmentDue = at(3 * 86400).toISOString();
+    const clockDue = at(30 * 86400).toISOString();
+    const assigned = () =>
+      h.produce(
+        'assessment.lead-assigned.v1',
+        {
+          leadId: id,
+          assessmentId: `as-${id}`,
+          status: 'ASSIGNED',
+          assigneeId: 'p-volunteer-1',
+          assigneeName: '李志愿',
+          pairingId: 'pair-1',
+          partnerId: 'p-sentinel-1',
+          pool: 'PAIR',
+          reason: 'ROUTED',
+          dueAt: assessmentDue,
+        },
+        { occurredAt: at(1) },
+      );
+    const due = async () =>
+      (await h.query<{ due_at: Date | null }>(`SELECT due_at FROM lead_view WHERE id = $1`, [id]))[0]?.due_at ?? null;
+    await h.applied([
+      await h.produce('intake.lead-registered.v1', registered(id), { occurredAt: at(0) }),
+      await assigned(),
+    ]);
+    expect((await due())?.toISOString()).toBe(assessmentDue);
+    // The decision meets the assessment deadline: no 办理期限 until the case's clocks say.
+    await h.applied([
+      await h.produce(
+        'assessment.lead-decided.v1',
+        {
+          leadId: id,
+          assessmentId: `as-${id}`,
+          status: 'DECIDED',
+          decidedBy: 'p-officer-1',
+          decision: 'FILE_ADMIN_CASE',
+          category: 'IF',
+          band: 'orange',
+          legalBasis: ['条例第二十一条'],
+          reasoning: '行政立案调查',
+          feedback: null,
+          gridIds: ['G-440106001-C01'],
+          streetCode: '440106001',
+          subjectRegisteredAddress: null,
+        },
+        { occurredAt: at(2) },
+      ),
+    ]);
+    expect(await due()).toBeNull();
+    await h.applied([
+      await h.produce(
+        'escalation.case-state-changed.v1',
+        {
+          leadId: id,
+          caseId: `case-${id}`,
+          caseNo: 'CZ-2026-000007',
+          action: 'case-opened',
+          from: null,
+          to: 'ADMIN_CASE_FILED',
+          status: 'DISPOSING',
+          handlerId: 'p-officer-1',
+          pendingApprovals: 0,
+          dueAt: clockDue,
+        },
+        { occurredAt: at(3) },
+      ),
+    ]);
+    expect((await due())?.toISOString()).toBe(clockDue);
+    // The assignment arriving again, late (it is older), changes nothing.
+    await h.applied([await assigned()]);
+    expect((await due())?.toISOString()).toBe(clockDue);
+  });
+
   it('registers a lead whose row a concurrent batch (another partition) inserted after the statement began', async () => {
     const id = `lead-${randomUUID()}`;
     const dataSource = h.app.get(DataSource);

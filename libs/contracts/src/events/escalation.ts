@@ -84,5 +84,10 @@ export const caseStateChangedV1 = z.object({
    * seizure); absent in events published before it travelled.
    */
   pendingApprovals: z.number().int().min(0).optional(),
+  /**
+   * The earliest due time of the legal clocks that are ours to meet and still open after the step (null: none), the
+   * lead's 办理期限 while it is in disposal; absent in events published before it travelled.
+   */
+  dueAt: isoDate.nullable().optional(),
 });
 export type CaseStateChangedV1 = z.infer<typeof caseStateChangedV1>;

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { SYSTEM_ACTOR, type Topic } from '@outpost/contracts';
 import { Outbox, type PublishInput } from '@outpost/messaging';
 import { DataSource } from 'typeorm';
-import { caseStateChanged, pendingApprovals } from './case-writer';
+import { caseOutlook, caseStateChanged } from './case-writer';
 import type { CaseState } from './transition-table';
 
 /**
@@ -48,7 +48,7 @@ export class CaseStateAnnouncer implements OnApplicationBootstrap {
           caseStateChanged(
             { id: c.id, caseNo: c.case_no, primaryLeadId: c.primary_lead_id, handlerId: c.handler_id },
             { action: 'state-announced', actor: SYSTEM_ACTOR, from: c.state, to: c.state },
-            await pendingApprovals(tx, c.id, c.state),
+            await caseOutlook(tx, c.id, c.state),
           ) as PublishInput<Topic>,
         );
       return open.length;

@@ -4,6 +4,7 @@ import { AuditLog } from '@outpost/audit';
 import { Outbox, type PublishInput } from '@outpost/messaging';
 import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+import { CLOCK_CATALOGUE } from '../clocks/clock-catalogue';
 import { CaseRepository, type CaseRow } from './case.repository';
 import { leadStatusOf, type CaseState } from './transition-table';
 
@@ -27,7 +28,7 @@ export interface StateChange {
 export function caseStateChanged(
   c: Pick<CaseRow, 'id' | 'caseNo' | 'primaryLeadId' | 'handlerId'>,
   change: Pick<StateChange, 'action' | 'actor' | 'from' | 'to'>,
-  pendingApprovals: number,
+  outlook: CaseOutlook,
 ): AnyPublish {
   return {
     topic: 'escalation.case-state-changed.v1',
@@ -42,23 +43,37 @@ export function caseStateChanged(
       to: change.to,
       status: leadStatusOf(change.to),
       handlerId: c.handlerId,
-      pendingApprovals,
+      pendingApprovals: outlook.pendingApprovals,
+      dueAt: outlook.dueAt?.toISOString() ?? null,
     },
   };
 }
 
-/** What waits for a head (负责人) in the case: the referral in REFERRAL_PENDING_APPROVAL, and requested measures. */
-export async function pendingApprovals(tx: EntityManager, caseId: string, state: CaseState): Promise<number> {
-  const [{ n }] = (await tx.query(
-    `SELECT count(*)::int AS n FROM measure WHERE case_id = $1 AND status = 'REQUESTED' AND requires_approval`,
-    [caseId],
-  )) as Array<{ n: number }>;
-  return n + (state === 'REFERRAL_PENDING_APPROVAL' ? 1 : 0);
+/** What a case waits for after a step: who must approve, and by when we must act. */
+export interface CaseOutlook {
+  /** The referral in REFERRAL_PENDING_APPROVAL and requested measures: each waits for a head (负责人). */
+  pendingApprovals: number;
+  /** The earliest due time of the open (running or breached) legal clocks that are our duty. */
+  dueAt: Date | null;
+}
+
+const OUR_CLOCKS = Object.values(CLOCK_CATALOGUE)
+  .filter((d) => d.owner === 'US')
+  .map((d) => d.kind);
+
+export async function caseOutlook(tx: EntityManager, caseId: string, state: CaseState): Promise<CaseOutlook> {
+  const [row] = (await tx.query(
+    `SELECT (SELECT count(*)::int FROM measure WHERE case_id = $1 AND status = 'REQUESTED' AND requires_approval) AS pending,
+            (SELECT min(due_at) FROM legal_clock
+              WHERE case_id = $1 AND status IN ('RUNNING', 'BREACHED') AND kind = ANY($2::text[])) AS due`,
+    [caseId, OUR_CLOCKS],
+  )) as Array<{ pending: number; due: Date | null }>;
+  return { pendingApprovals: row!.pending + (state === 'REFERRAL_PENDING_APPROVAL' ? 1 : 0), dueAt: row!.due };
 }
 
 /**
  * The one place a case changes: case row, case step, one audit entry per lead of the case and the outbox events (with
- * escalation.case-state-changed.v1, the case's state, handler and pending approvals after the step), all in the
+ * escalation.case-state-changed.v1: the case's state, handler, pending approvals and due time after the step), all in the
  * caller's transaction (so they commit together or not at all).
  */
 @Injectable()
@@ -120,7 +135,7 @@ export class CaseWriter {
             },
           },
         ];
-    events.push(caseStateChanged(c, change, await pendingApprovals(tx, c.id, change.to)));
+    events.push(caseStateChanged(c, change, await caseOutlook(tx, c.id, change.to)));
     for (const e of events) await this.outbox.add(tx, e as PublishInput<Topic>);
   }
 

@@ -103,7 +103,7 @@ export class ReadModelConsumer {
     // Assignment changes travel only on this topic (ordered per lead), so the latest event is the current one.
     await apply(
       tx,
-      `assignee_id = $2, assignee_name = $3, due_at = $4, facts = facts || jsonb_build_object('assignment', $5::jsonb)`,
+      `assignee_id = $2, assignee_name = $3, ${dueSet('$4', '$6')}, facts = facts || jsonb_build_object('assignment', $5::jsonb)`,
       [
         p.leadId,
         p.assigneeId,
@@ -116,6 +116,7 @@ export class ReadModelConsumer {
           partnerId: p.partnerId,
           at: e.occurredAt,
         }),
+        e.occurredAt,
       ],
       { status: p.status, at: e.occurredAt },
     );
@@ -190,8 +191,9 @@ export class ReadModelConsumer {
     const p = e.payload;
     await apply(
       tx,
+      // The decision meets the assessment deadline: the case's clocks give the lead's next one.
       `decision = $2, category = $3, band = $4, grid_ids = $5, street_code = COALESCE($6, street_code),
-         facts = facts || jsonb_build_object('decision', $7::jsonb)`,
+         ${dueSet('NULL', '$8')}, facts = facts || jsonb_build_object('decision', $7::jsonb)`,
       [
         p.leadId,
         p.decision,
@@ -209,6 +211,7 @@ export class ReadModelConsumer {
           subjectRegisteredAddress: p.subjectRegisteredAddress,
           at: e.occurredAt,
         }),
+        e.occurredAt,
       ],
       { status: p.status, at: e.occurredAt },
     );
@@ -352,12 +355,20 @@ export class ReadModelConsumer {
     // and the pending approvals they carry are the current ones. Events published before these travelled keep the
     // handler as it was, and count the referral's approval from the state.
     const pending = p.pendingApprovals ?? (p.to === 'REFERRAL_PENDING_APPROVAL' ? 1 : 0);
+    const due = p.dueAt === undefined ? '' : `, ${dueSet('$6', '$7')}`;
     await apply(
       tx,
       `case_state = $2::text, pending_approvals = $3::int,
          handler_id = CASE WHEN $4::boolean THEN $5::text ELSE handler_id END,
-         handler_name = CASE WHEN $4::boolean THEN (SELECT name FROM roster_person WHERE id = $5::text) ELSE handler_name END`,
-      [p.leadId, p.to, pending, p.handlerId !== undefined, p.handlerId ?? null],
+         handler_name = CASE WHEN $4::boolean THEN (SELECT name FROM roster_person WHERE id = $5::text) ELSE handler_name END${due}`,
+      [
+        p.leadId,
+        p.to,
+        pending,
+        p.handlerId !== undefined,
+        p.handlerId ?? null,
+        ...(p.dueAt === undefined ? [] : [p.dueAt, e.occurredAt]),
+      ],
       { status: p.status, at: e.occurredAt },
     );
   }
@@ -373,6 +384,17 @@ export class ReadModelConsumer {
       { status: 'REOPENED', at: e.occurredAt },
     );
   }
+}
+
+/**
+ * SQL assignments setting the lead's 办理期限 to the parameter `due` (a timestamptz or null) as of the event time `at`
+ * (both parameter references such as `$4`): only an event not older than the one that last set it changes it (the
+ * assignment's deadline, the decision that meets it and the case's clocks travel on different topics).
+ */
+function dueSet(due: string, at: string): string {
+  const newer = `(due_set_at IS NULL OR due_set_at <= ${at}::timestamptz)`;
+  return `due_at = CASE WHEN ${newer} THEN ${due}::timestamptz ELSE due_at END,
+    due_set_at = CASE WHEN ${newer} THEN ${at}::timestamptz ELSE due_set_at END`;
 }
 
 /** The status an event moves its lead to, and the event's time (status only moves forward in event time). */

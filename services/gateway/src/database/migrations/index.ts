@@ -4,6 +4,7 @@ import { LeadSearchApart1769700000000 } from './1769700000000-LeadSearchApart';
 import { LeadCaseState1769800000000 } from './1769800000000-LeadCaseState';
 import { LeadHolder1769900000000 } from './1769900000000-LeadHolder';
 import { LeadPendingApprovals1770000000000 } from './1770000000000-LeadPendingApprovals';
+import { LeadDueSource1770100000000 } from './1770100000000-LeadDueSource';
 
 /** Every migration of the gateway schema, oldest first. */
 export const gatewayMigrations = [
@@ -14,4 +15,5 @@ export const gatewayMigrations = [
   LeadCaseState1769800000000,
   LeadHolder1769900000000,
   LeadPendingApprovals1770000000000,
+  LeadDueSource1770100000000,
 ];
