@@ -3,7 +3,7 @@ import { eventually } from '@outpost/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ReadModelConsumer } from '../src/read-model/read-model.consumer';
-import { GatewayHarness, registered } from './support/gateway-harness';
+import { assigned, GatewayHarness, registered } from './support/gateway-harness';
 
 interface Row {
   status: string | null;
@@ -270,22 +270,9 @@ describe('gateway read model: status and closure whatever the order of arrival',
 
     await h.applied([
       await h.produce('intake.lead-registered.v1', registered(id), { occurredAt: at(0) }),
-      await h.produce(
-        'assessment.lead-assigned.v1',
-        {
-          leadId: id,
-          assessmentId: `as-${id}`,
-          status: 'ASSIGNED',
-          assigneeId: 'p-volunteer-1',
-          assigneeName: '李志愿',
-          pairingId: 'pair-1',
-          partnerId: 'p-sentinel-1',
-          pool: 'PAIR',
-          reason: 'ROUTED',
-          dueAt: at(86400).toISOString(),
-        },
-        { occurredAt: at(1) },
-      ),
+      await h.produce('assessment.lead-assigned.v1', assigned(id, { dueAt: at(86400).toISOString() }), {
+        occurredAt: at(1),
+      }),
     ]);
     expect(await mine('volunteer1')).toEqual([
       expect.objectContaining({ holder: { id: 'p-volunteer-1', name: '李志愿' } }),
@@ -325,28 +312,13 @@ describe('gateway read model: status and closure whatever the order of arrival',
     const at = (s: number) => new Date(t0 + s * 1000);
     const assessmentDue = at(3 * 86400).toISOString();
     const clockDue = at(30 * 86400).toISOString();
-    const assigned = () =>
-      h.produce(
-        'assessment.lead-assigned.v1',
-        {
-          leadId: id,
-          assessmentId: `as-${id}`,
-          status: 'ASSIGNED',
-          assigneeId: 'p-volunteer-1',
-          assigneeName: '李志愿',
-          pairingId: 'pair-1',
-          partnerId: 'p-sentinel-1',
-          pool: 'PAIR',
-          reason: 'ROUTED',
-          dueAt: assessmentDue,
-        },
-        { occurredAt: at(1) },
-      );
+    const assign = () =>
+      h.produce('assessment.lead-assigned.v1', assigned(id, { dueAt: assessmentDue }), { occurredAt: at(1) });
     const due = async () =>
       (await h.query<{ due_at: Date | null }>(`SELECT due_at FROM lead_view WHERE id = $1`, [id]))[0]?.due_at ?? null;
     await h.applied([
       await h.produce('intake.lead-registered.v1', registered(id), { occurredAt: at(0) }),
-      await assigned(),
+      await assign(),
     ]);
     expect((await due())?.toISOString()).toBe(assessmentDue);
     // The decision meets the assessment deadline: no 办理期限 until the case's clocks say.
@@ -392,7 +364,7 @@ describe('gateway read model: status and closure whatever the order of arrival',
     ]);
     expect((await due())?.toISOString()).toBe(clockDue);
     // The assignment arriving again, late (it is older), changes nothing.
-    await h.applied([await assigned()]);
+    await h.applied([await assign()]);
     expect((await due())?.toISOString()).toBe(clockDue);
   });
 

@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import { eventually } from '@outpost/testing';
 import { randomUUID } from 'node:crypto';
 import { closeEventStreams, openEventStream } from './support/event-stream';
-import { GatewayHarness, registered, WUSHAN_GRID } from './support/gateway-harness';
+import { assigned, GatewayHarness, registered, WUSHAN_GRID } from './support/gateway-harness';
 
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 
@@ -54,18 +54,7 @@ describe('gateway read model, scope, commands and exports', () => {
     await h.produce('intake.lead-registered.v1', registered(shaheLead, { title: '鑫汇财富高息揽储' }));
     await h.produce(
       'assessment.lead-assigned.v1',
-      {
-        leadId: shaheLead,
-        assessmentId: 'as-1',
-        status: 'ASSIGNED',
-        assigneeId: 'p-volunteer-1',
-        assigneeName: '李志愿',
-        pairingId: 'pair-1',
-        partnerId: 'p-sentinel-1',
-        pool: 'PAIR',
-        reason: 'ROUTED',
-        dueAt: new Date(Date.now() - 3600_000).toISOString(),
-      },
+      assigned(shaheLead, { assessmentId: 'as-1', dueAt: new Date(Date.now() - 3600_000).toISOString() }),
       { occurredAt: new Date(Date.now() + 2000) },
     );
     await h.produce('intake.evidence-added.v1', {

@@ -208,6 +208,12 @@ export interface LeadDetail extends Omit<LeadSummary, 'streetName'> {
   subjects: Subject[];
   estimates: Partial<Record<EstimateKey, number | boolean | null>> | null;
   explanation: ScoreLine[];
+  /** Intake's screening at registration (the only score of a report linked into another lead: it is not triaged). */
+  screening: {
+    score: number;
+    band: Band;
+    hits: Array<{ indicator: string; term: string; field: string; anchor: string | null; weight: number }>;
+  } | null;
   checklist: Record<string, string> | null;
   verifications: Array<{ requestId: string; question: string; askedOf?: string; dueAt?: string; at?: string }>;
   verificationAnswers: Array<{ requestId: string; answer: string; answeredBy: string; at?: string }>;

@@ -656,6 +656,10 @@ export const zh = {
   'form.handler': '新承办人',
   'form.taskAssignee': '承办',
   'form.taskAssignee.help': '不填则由您本人承办',
+  'detail.screening.linked': '本报告已并入主线索，研判评分以主线索为准。受理初筛得分 {score}，命中：',
+  'detail.screening.only': '尚未分级研判。受理初筛得分 {score}，命中：',
+  'detail.screening.term': '命中词',
+  'detail.screening.field': '所在字段',
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -1314,4 +1318,9 @@ export const en: Record<MessageKey, string> = {
   'form.handler': 'New handler',
   'form.taskAssignee': 'Assignee',
   'form.taskAssignee.help': 'Leave empty to take it yourself',
+  'detail.screening.linked':
+    'This report was linked into an open lead, which carries the assessment score. Screening at intake scored {score}; it matched:',
+  'detail.screening.only': 'Not triaged yet. Screening at intake scored {score}; it matched:',
+  'detail.screening.term': 'Matched term',
+  'detail.screening.field': 'Field',
 };

@@ -164,7 +164,11 @@ export default function LeadDetailPage() {
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={14}>
           <Card title={t('detail.score')} size="small">
-            <ScoreTable lines={d.explanation} />
+            {d.explanation.length === 0 && d.screening?.hits.length ? (
+              <ScreeningHits screening={d.screening} linked={!!d.linkedTo} />
+            ) : (
+              <ScoreTable lines={d.explanation} />
+            )}
           </Card>
         </Col>
         <Col xs={24} xl={10}>
@@ -411,6 +415,39 @@ function ScoreTable({ lines }: { lines: ScoreLine[] }) {
         ) : null
       }
     />
+  );
+}
+
+/** Intake's screening hits, for a lead not triaged (a report linked into another lead is scored on that lead). */
+function ScreeningHits({ screening, linked }: { screening: NonNullable<LeadDetail['screening']>; linked: boolean }) {
+  const { t, tx } = useI18n();
+  return (
+    <Space direction="vertical" style={{ width: '100%' }} data-testid="screening-hits">
+      <Typography.Text type="secondary">
+        {t(linked ? 'detail.screening.linked' : 'detail.screening.only', { score: screening.score })}
+      </Typography.Text>
+      <Table
+        size="small"
+        rowKey={(r, i) => `${r.indicator}-${r.term}-${i}`}
+        pagination={false}
+        dataSource={screening.hits}
+        scroll={{ x: 520 }}
+        columns={[
+          { title: t('detail.indicator'), dataIndex: 'indicator', width: 70 },
+          {
+            title: t('detail.screening.term'),
+            dataIndex: 'term',
+            render: (v: string, r) => (
+              <Space size={4}>
+                「{v}」{r.anchor && <Tag>{tx('anchor', r.anchor)}</Tag>}
+              </Space>
+            ),
+          },
+          { title: t('detail.screening.field'), dataIndex: 'field', width: 110 },
+          { title: t('detail.weight'), dataIndex: 'weight', width: 60 },
+        ]}
+      />
+    </Space>
   );
 }
 

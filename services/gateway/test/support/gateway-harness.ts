@@ -346,6 +346,26 @@ export class GatewayHarness {
 export const SHAHE_GRID = 'G-440106001-C01';
 export const WUSHAN_GRID = 'G-440106002-C01';
 
+/** The lead routed to 沙河街's pair-1: its volunteer 李志愿 assigned (overrides for the rest). */
+export function assigned(
+  leadId: string,
+  o: Partial<PayloadOf<'assessment.lead-assigned.v1'>> = {},
+): PayloadOf<'assessment.lead-assigned.v1'> {
+  return {
+    leadId,
+    assessmentId: `as-${leadId}`,
+    status: 'ASSIGNED',
+    assigneeId: 'p-volunteer-1',
+    assigneeName: '李志愿',
+    pairingId: 'pair-1',
+    partnerId: 'p-sentinel-1',
+    pool: 'PAIR',
+    reason: 'ROUTED',
+    dueAt: null,
+    ...o,
+  };
+}
+
 /** A registered lead payload for the given grid (defaults: 沙河街). */
 export function registered(
   leadId: string,

@@ -688,6 +688,8 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await page.waitForSelector('[data-testid="linked-to"]');
     expect(await page.innerText('[data-testid="lead-detail"]')).toContain('又有居民反映沙河服装城养老项目推介会');
     expect(await page.innerText('[data-testid="lead-detail"]')).not.toMatch(/null|NaN/);
+    // Not triaged (the lead it joined carries the score): intake's screening hits explain its score.
+    expect(await page.innerText('[data-testid="screening-hits"]')).toContain('养老');
     await page.screenshot({ path: join(SHOTS, '07-linked-report.png'), fullPage: true });
     await page.click('[data-testid="linked-to"]');
     await page.waitForSelector(`[data-testid="lead-detail"][data-lead-id="${primary.id}"]`);
