@@ -80,7 +80,7 @@ function policyOf(method: string, url: string, action?: string): Policy | null {
     case 'POST /api/v1/leads/:id/commands/:action':
       return roles(ACTION_POLICY[action!]!, { scoped: true });
     case 'GET /api/v1/directory':
-      return roles(['SENTINEL', 'VOLUNTEER', 'STREET_RESPONSIBLE', 'OFFICER', 'SUPERVISOR']);
+      return roles(['STREET_RESPONSIBLE', 'OFFICER', 'SUPERVISOR']);
     case 'POST /api/v1/leads':
       return roles(FILERS);
     case 'POST /api/v1/leads/:id/evidence':

@@ -15,6 +15,8 @@ export const ROLE_GROUPS = {
   workflow: ['SENTINEL', 'VOLUNTEER', 'STREET_RESPONSIBLE', 'OFFICER', 'SUPERVISOR'],
   /** See reporter identity and bank-sensitive fields (OFFICER only with canCertify; checked separately). */
   revealers: ['OFFICER', 'SUPERVISOR'],
+  /** Name people in workflow forms (reassign, task assignee, investigators, case handler): those who give such commands. */
+  directoryReaders: ['STREET_RESPONSIBLE', 'OFFICER', 'SUPERVISOR'],
   /** Roster and pairings (assessment enforces the same: ADMIN, SUPERVISOR). */
   rosterManagers: ['ADMIN', 'SUPERVISOR'],
   /** Operator console. */

@@ -17,18 +17,19 @@ const querySchema = z.object({
 
 /**
  * Who can be named in a workflow form (a reassignment, the investigators of a case): active people with their roles and
- * unit, from the gateway's roster copy. Names and units only: contacts and grids stay with the roster managers.
+ * unit, from the gateway's roster copy, for the roles that give such commands. Names and units only: contacts and grids
+ * stay with the roster managers.
  */
 @ApiTags('roster 名册')
 @Controller('api/v1/directory')
 export class DirectoryController {
   constructor(private readonly db: DataSource) {}
 
-  @BrowserAuth(ROLE_GROUPS.workflow)
+  @BrowserAuth(ROLE_GROUPS.directoryReaders)
   @Get()
   @ApiQuery({ name: 'role', required: true, description: 'roles, comma = any of (e.g. OFFICER,SUPERVISOR)' })
   @ApiOperation({
-    summary: '可选人员 (workflow roles)',
+    summary: '可选人员 (STREET_RESPONSIBLE, OFFICER, SUPERVISOR)',
     description: '{ items: [{ id, name, roles, unit, institution }] }: active people holding any of the roles',
   })
   async list(@Query(new ZodPipe(querySchema, 'query')) q: { role: Role[] }) {
