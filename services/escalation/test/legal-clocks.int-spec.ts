@@ -120,10 +120,11 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
         e.status,
         e.handlerId,
         e.pendingApprovals,
+        e.approvalRequested,
         e.dueAt,
       ]),
     ).toEqual([
-      ['case-opened', null, 'REFERRAL_PENDING_APPROVAL', 'DISPOSING', 'p-officer-1', 1, endOf('2026-03-19')],
+      ['case-opened', null, 'REFERRAL_PENDING_APPROVAL', 'DISPOSING', 'p-officer-1', 1, true, endOf('2026-03-19')],
       // The transfer within 24 hours of the approval (移送规定 Art. 8).
       [
         'approve-referral',
@@ -132,12 +133,31 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
         'DISPOSING',
         'p-officer-1',
         0,
+        false,
         '2026-03-17T01:00:00.000Z',
       ],
       // Now the police's clock runs, not one of ours.
-      ['send-referral', 'REFERRAL_APPROVED', 'REFERRED', 'DISPOSING', 'p-officer-1', 0, null],
-      ['record-police-decision', 'REFERRED', 'POLICE_DECLINED', 'DISPOSING', 'p-officer-1', 0, endOf('2026-03-19')],
-      ['return-to-admin', 'POLICE_DECLINED', 'ADMIN_CASE_FILED', 'DISPOSING', 'p-officer-1', 0, endOf('2026-06-15')],
+      ['send-referral', 'REFERRAL_APPROVED', 'REFERRED', 'DISPOSING', 'p-officer-1', 0, false, null],
+      [
+        'record-police-decision',
+        'REFERRED',
+        'POLICE_DECLINED',
+        'DISPOSING',
+        'p-officer-1',
+        0,
+        false,
+        endOf('2026-03-19'),
+      ],
+      [
+        'return-to-admin',
+        'POLICE_DECLINED',
+        'ADMIN_CASE_FILED',
+        'DISPOSING',
+        'p-officer-1',
+        0,
+        false,
+        endOf('2026-06-15'),
+      ],
     ]);
     // Whoever proposes a (new) referral handles the case from then on, and readers learn it from the same event.
     const again = await h.command(leadId, 'refer-police', OFFICER2, { reason: '查实涉案金额已达立案追诉标准' });
@@ -147,6 +167,7 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
       to: 'REFERRAL_PENDING_APPROVAL',
       handlerId: 'p-officer-2',
       pendingApprovals: 1,
+      approvalRequested: true,
     });
   });
 
@@ -164,11 +185,10 @@ describe('escalation: legal clocks from the catalogue, driven by a ManualClock',
       await h.command(leadId, 'request-measure', OFFICER, { measureType: 'SEAL_SEIZE', description: '扣押合同' })
     ).json() as { measureId: string };
     // A seizure waits for the head's approval: readers are told, and told again when it is given.
-    const pending = async () =>
-      (await h.published('escalation.case-state-changed.v1', leadId)).at(-1)!.pendingApprovals;
-    expect(await pending()).toBe(1);
+    const last = async () => (await h.published('escalation.case-state-changed.v1', leadId)).at(-1)!;
+    expect(await last()).toMatchObject({ action: 'request-measure', pendingApprovals: 1, approvalRequested: true });
     const approved = await h.command(leadId, 'approve-measure', SUPERVISOR, { measureId });
-    expect(await pending()).toBe(0);
+    expect(await last()).toMatchObject({ action: 'approve-measure', pendingApprovals: 0, approvalRequested: false });
     expect(approved.json().endsAt).toBe(endOf('2026-04-15'));
     const ext = await h.command(leadId, 'extend-measure', SUPERVISOR, { measureId, reason: '需检验鉴定' });
     expect(ext.json().endsAt).toBe(endOf('2026-05-15'));

@@ -174,10 +174,10 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
     await mailWith('p-street-1@outpost.test', reference);
   });
 
-  it('a case handed to another officer reaches the new handler; a referral waiting for approval reaches the heads', async () => {
+  it('a case handed to another officer reaches the new handler; a referral or a measure waiting for approval reaches the heads', async () => {
     const leadId = `lead-${uuidv7()}`;
     await h.registeredAndKnown(leadId);
-    const step = (action: string, from: string | null, to: string, handlerId: string) =>
+    const step = (action: string, from: string | null, to: string, handlerId: string, approvalRequested = false) =>
       h.produce('escalation.case-state-changed.v1', {
         leadId,
         caseId: `case-${leadId}`,
@@ -187,11 +187,13 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
         to,
         status: 'DISPOSING',
         handlerId,
-        pendingApprovals: to === 'REFERRAL_PENDING_APPROVAL' ? 1 : 0,
+        pendingApprovals: approvalRequested ? 1 : 0,
+        approvalRequested,
       });
-    await step('case-opened', null, 'REFERRAL_PENDING_APPROVAL', 'p-officer-9');
+    await step('case-opened', null, 'REFERRAL_PENDING_APPROVAL', 'p-officer-9', true);
     await step('approve-referral', 'REFERRAL_PENDING_APPROVAL', 'REFERRAL_APPROVED', 'p-officer-9');
     await step('assign-handler', 'REFERRAL_APPROVED', 'REFERRAL_APPROVED', 'p-officer-1');
+    await step('request-measure', 'ADMIN_CASE_FILED', 'ADMIN_CASE_FILED', 'p-officer-1', true);
     const mail = await mailWith('p-officer-1@outpost.test', 'CZ-2026-000042');
     expect(mail.subject).toBe('【前哨】您已被指定为案件 CZ-2026-000042 的承办人');
     const inbox = async (personId: string, role: 'OFFICER' | 'SUPERVISOR') =>
@@ -205,8 +207,12 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
     expect(await eventually(async () => (await inbox('p-officer-1', 'OFFICER')).at(0), 30_000)).toBe(
       '您已被指定为案件 CZ-2026-000042 的承办人',
     );
-    expect(await inbox('p-supervisor-1', 'SUPERVISOR')).toEqual(['案件 CZ-2026-000042 移送公安待审批']);
-    // The approval itself is nobody's news by these rules: exactly the three deliveries above.
+    const heads = await eventually(async () => {
+      const titles = await inbox('p-supervisor-1', 'SUPERVISOR');
+      return titles.length === 2 ? titles.sort() : undefined;
+    }, 30_000);
+    expect(heads).toEqual(['案件 CZ-2026-000042 申请采取措施，待审批', '案件 CZ-2026-000042 移送公安待审批']);
+    // The approval itself is nobody's news by these rules: exactly the deliveries above.
     const rows = await h.sql<{ recipient: string; channel: string }>(
       `SELECT recipient, channel FROM delivery WHERE lead_id = $1 AND event_type = 'escalation.case-state-changed.v1' ORDER BY 1, 2`,
       [leadId],
@@ -214,6 +220,7 @@ describe('notification: events reach the right people by inbox, e-mail, SMS and 
     expect(rows.map((r) => `${r.recipient} ${r.channel}`)).toEqual([
       'person:p-officer-1 EMAIL',
       'person:p-officer-1 INBOX',
+      'person:p-supervisor-1 INBOX',
       'person:p-supervisor-1 INBOX',
     ]);
   });

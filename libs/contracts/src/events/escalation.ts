@@ -84,6 +84,8 @@ export const caseStateChangedV1 = z.object({
    * seizure); absent in events published before it travelled.
    */
   pendingApprovals: z.number().int().min(0).optional(),
+  /** The step asked a head for an approval (a referral, a measure such as a seizure); absent before it travelled. */
+  approvalRequested: z.boolean().optional(),
   /**
    * The earliest due time of the legal clocks that are ours to meet and still open after the step (null: none), the
    * lead's 办理期限 while it is in disposal; absent in events published before it travelled.

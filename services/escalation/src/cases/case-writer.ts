@@ -22,14 +22,20 @@ export interface StateChange {
   /** Events to publish; when empty, an escalation.action-recorded.v1 describing the step is published. */
   events?: AnyPublish[];
   at: Date;
+  /**
+   * How many approvals the case waited for before the step, from callers that know it (commands, a decision): the
+   * step's event then says whether the step asked a head for a new one.
+   */
+  pendingApprovalsBefore?: number;
 }
 
 /** escalation.case-state-changed.v1 for a case (announced by its primary lead). */
 export function caseStateChanged(
   c: Pick<CaseRow, 'id' | 'caseNo' | 'primaryLeadId' | 'handlerId'>,
-  change: Pick<StateChange, 'action' | 'actor' | 'from' | 'to'>,
+  change: Pick<StateChange, 'action' | 'actor' | 'from' | 'to' | 'pendingApprovalsBefore'>,
   outlook: CaseOutlook,
 ): AnyPublish {
+  const before = change.pendingApprovalsBefore;
   return {
     topic: 'escalation.case-state-changed.v1',
     leadId: c.primaryLeadId,
@@ -44,6 +50,7 @@ export function caseStateChanged(
       status: leadStatusOf(change.to),
       handlerId: c.handlerId,
       pendingApprovals: outlook.pendingApprovals,
+      approvalRequested: before !== undefined && outlook.pendingApprovals > before,
       dueAt: outlook.dueAt?.toISOString() ?? null,
     },
   };

@@ -10,7 +10,7 @@ import { TransactionRunner } from '../shared/transaction-runner';
 import { userActor } from '../shared/actors';
 import { CaseCommands } from './case-commands';
 import { CaseRepository } from './case.repository';
-import { CaseWriter } from './case-writer';
+import { caseOutlook, CaseWriter } from './case-writer';
 import type { CommandContext, CommandHandler } from './command.types';
 import {
   ACTIONS,
@@ -162,13 +162,24 @@ export class CommandRunner implements OnModuleInit {
     const from = c.state;
     const principal = issuer.kind === 'user' ? issuer.principal : systemPrincipal(actor);
     const ctx: CommandContext = { tx, case: c, leads, leadId, principal, actor, now: this.clock.now() };
+    const { pendingApprovals: pendingApprovalsBefore } = await caseOutlook(tx, c.id, c.state);
     const result = await h.run(ctx, cmd.data);
     const to = t.to === 'SAME' ? from : t.to === 'BY_COMMAND' ? result.to : t.to;
     if (!to) throw new Error(`action ${action} must decide the next state`);
     await this.writer.apply(
       tx,
       c,
-      { action, actor, from, to, reason: result.reason, detail: result.detail, events: result.events, at: ctx.now },
+      {
+        action,
+        actor,
+        from,
+        to,
+        reason: result.reason,
+        detail: result.detail,
+        events: result.events,
+        at: ctx.now,
+        pendingApprovalsBefore,
+      },
       leads.map((l) => l.leadId),
     );
     return {

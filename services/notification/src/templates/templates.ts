@@ -155,6 +155,16 @@ const TEMPLATES: Record<string, Template> = {
             title: `您已被指定为案件 ${caseNo} 的承办人`,
             body: `案件 ${caseNo}（线索 ${c.reference}）已转由您承办，请及时办理。`,
           };
+    if (p(c, 'approvalRequested') === true && p(c, 'action') === 'request-measure')
+      return en(l)
+        ? {
+            title: `A measure in case ${caseNo} awaits approval`,
+            body: `A measure was requested in case ${caseNo} (lead ${c.reference}) and awaits a head's approval.`,
+          }
+        : {
+            title: `案件 ${caseNo} 申请采取措施，待审批`,
+            body: `案件 ${caseNo}（线索 ${c.reference}）申请采取调查/强制措施，请负责人审批。`,
+          };
     if (p(c, 'to') === 'REFERRAL_PENDING_APPROVAL')
       return en(l)
         ? {

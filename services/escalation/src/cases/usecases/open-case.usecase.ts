@@ -144,6 +144,7 @@ export class OpenCaseUseCase {
     }
     await this.writer.apply(tx, c, {
       action: from === null ? 'case-opened' : 'case-rerouted',
+      pendingApprovalsBefore: 0, // a decision's requests (a referral) are new to the heads
       actor,
       from,
       to,

@@ -2,10 +2,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Rules for escalation.case-state-changed.v1: the officer a head hands a case to (转办) hears of it, and the heads hear
- * of a referral to the police waiting for their approval (移送 needs 负责人批准). Inserted for deployments that have
- * rules already; an administrator can change or pause them like any other (PUT /v1/rules/{id}).
+ * of every request that waits for their approval (a referral to the police, an account query, a seizure: 负责人批准).
+ * Inserted for deployments that have rules already; an administrator can change or pause them like any other
+ * (PUT /v1/rules/{id}).
  */
-const RULES: Array<[string, string, string | null, string[], Record<string, string[]>, string]> = [
+const RULES: Array<[string, string, string | null, string[], Record<string, Array<string | boolean>>, string]> = [
   [
     'handler-assigned',
     'PERSON_FIELD',
@@ -15,12 +16,12 @@ const RULES: Array<[string, string, string | null, string[], Record<string, stri
     '转办：新承办人',
   ],
   [
-    'referral-approval-supervisors',
+    'approval-requested-supervisors',
     'SUPERVISORS',
     null,
     ['INBOX'],
-    { to: ['REFERRAL_PENDING_APPROVAL'], action: ['case-opened', 'case-rerouted', 'refer-police'] },
-    '移送待审批：督办',
+    { approvalRequested: [true] },
+    '待审批（移送、查询账户、查封扣押）：负责人',
   ],
 ];
 
