@@ -439,7 +439,8 @@ function ScreeningHits({ screening, linked }: { screening: NonNullable<LeadDetai
             dataIndex: 'term',
             render: (v: string, r) => (
               <Space size={4}>
-                「{v}」{r.anchor && <Tag>{tx('anchor', r.anchor)}</Tag>}
+                {`「${v}」`}
+                {r.anchor && <Tag>{tx('anchor', r.anchor)}</Tag>}
               </Space>
             ),
           },
