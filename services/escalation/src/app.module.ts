@@ -12,6 +12,7 @@ import { CaseStateAnnouncer } from './cases/case-state-announcer';
 import { CasesController } from './cases/cases.controller';
 import { CommandRunner } from './cases/command-runner.service';
 import { LeadEventsConsumer } from './cases/lead-events.consumer';
+import { People } from './roster/people';
 import { OpenCaseUseCase } from './cases/usecases/open-case.usecase';
 import { ClockBreachHandler } from './clocks/clock-breach.handler';
 import { LegalClocks } from './clocks/legal-clocks.service';
@@ -84,6 +85,7 @@ export class AppModule {
         CommandRunner,
         OpenCaseUseCase,
         LeadEventsConsumer,
+        People,
         LegalClocks,
         ClockBreachHandler,
         DispatchService,

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ManualClock, TimerService } from '@outpost/clock';
-import type { Actor, PayloadOf, Topic } from '@outpost/contracts';
+import type { Actor, PayloadOf, Role, Topic } from '@outpost/contracts';
 import { envelopeHeaders, KafkaBus, Outbox } from '@outpost/messaging';
 import { createServiceApp, type Principal } from '@outpost/platform';
 import {
@@ -48,6 +48,17 @@ export const STREET_WUSHAN = principal({
   roles: ['STREET_RESPONSIBLE'],
   scope: { district: false, streetCodes: ['440106002'], gridIds: [] },
 });
+/** The roster the tests' principals and investigators come from (escalation checks who a command names). */
+const ROSTER: Array<{ id: string; name: string; roles: Role[]; active?: boolean }> = [
+  { id: 'p-officer-1', name: '区打非联办 张三', roles: ['OFFICER'] },
+  { id: 'p-officer-2', name: '金融监管支局 李四', roles: ['OFFICER'] },
+  { id: 'p-officer-9', name: '已调离 赵九', roles: ['OFFICER'], active: false },
+  { id: 'p-supervisor-1', name: '区打非办督办 王五', roles: ['SUPERVISOR'] },
+  { id: 'p-street-1', name: '沙河街 负责人', roles: ['STREET_RESPONSIBLE'] },
+  { id: 'p-street-2', name: '五山街 负责人', roles: ['STREET_RESPONSIBLE'] },
+  { id: 'p-volunteer-1', name: '志愿者 林二', roles: ['VOLUNTEER'] },
+];
+
 export const OFFICER_ACTOR: Actor = { type: 'user', userId: 'p-officer-1', role: 'OFFICER', name: '区打非联办 张三' };
 
 export interface HarnessOptions {
@@ -111,6 +122,43 @@ export class Harness {
     this.pg = new Client({ connectionString: this.db.adminUrl });
     await this.pg.connect();
     await this.pg.query(`SET search_path = escalation, public`);
+    if (!o.reuse) await this.publishRoster();
+  }
+
+  /** The people the tests name (as assessment's roster events would bring them), stored before the first test. */
+  private async publishRoster(): Promise<void> {
+    const outbox = new Outbox({ schema: 'scratch', producer: 'assessment', now: () => this.clock.now() });
+    const people = ROSTER.map((p) => ({
+      canCertify: false,
+      unit: null,
+      institution: null,
+      volunteerRoles: [],
+      streetCodes: [],
+      gridIds: [],
+      phone: null,
+      email: null,
+      active: true,
+      ...p,
+    }));
+    await this.bus.send(
+      people.map((person) => {
+        const env = outbox.build({
+          topic: 'assessment.roster-changed.v1',
+          payload: { entity: 'person', person, deleted: false },
+          leadId: null,
+          key: person.id,
+          actor: OFFICER_ACTOR,
+        });
+        return { topic: env.type, key: person.id, value: JSON.stringify(env), headers: envelopeHeaders(env) };
+      }),
+    );
+    await eventually(
+      async () =>
+        (await this.sql<{ n: number }>(`SELECT count(*)::int AS n FROM person`))[0]!.n === people.length
+          ? true
+          : undefined,
+      60_000,
+    );
   }
 
   /** Stops the app (workers included) but keeps the database: start() again with `reuse` to restart. */
@@ -263,6 +311,7 @@ export interface CaseView {
   status: string;
   path: string;
   handlerId: string | null;
+  investigators: Array<{ personId: string; name: string; badgeNo: string }>;
   jurisdiction: string;
   authority: { system: string; agency: string } | null;
   cycle: number;

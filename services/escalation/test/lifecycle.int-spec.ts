@@ -102,6 +102,29 @@ describe('escalation: decided → disposal → closed with feedback, over HTTP o
     const body = { handlerId: 'p-officer-2', reason: '原承办人调岗，转金融监管支局办理' };
     // Only a head may: the handler's own officer cannot hand it on.
     expect((await h.command(leadId, 'assign-handler', OFFICER, body)).statusCode).toBe(403);
+    // Only to an officer on duty: not to someone who left, nor to a volunteer, nor to an unknown id.
+    for (const handlerId of ['p-officer-9', 'p-volunteer-1', 'p-nobody']) {
+      const refused = await h.command(leadId, 'assign-handler', SUPERVISOR, { ...body, handlerId });
+      expect([refused.statusCode, refused.json().code, refused.json().errors]).toEqual([
+        400,
+        'VALIDATION_FAILED',
+        [expect.objectContaining({ path: 'handlerId' })],
+      ]);
+    }
+    // An investigator must be an officer on duty too, named by its place in the list.
+    const adminCase = newLeadId();
+    await h.decide(adminCase, { decision: 'FILE_ADMIN_CASE' });
+    const investigators = await h.command(adminCase, 'assign-investigators', OFFICER, {
+      investigators: [
+        { personId: 'p-officer-1', name: '张三', badgeNo: 'GD-44010601' },
+        { personId: 'p-street-1', name: '街道负责人', badgeNo: 'GD-44010699' },
+      ],
+    });
+    expect([investigators.statusCode, investigators.json().errors]).toEqual([
+      400,
+      [expect.objectContaining({ path: 'investigators/1/personId' })],
+    ]);
+    expect((await h.caseView(adminCase)).investigators).toEqual([]);
     const moved = await h.command(leadId, 'assign-handler', SUPERVISOR, body);
     expect(moved.json()).toMatchObject({ state: 'INTERVIEW' });
     expect((await h.caseView(leadId)).handlerId).toBe('p-officer-2');

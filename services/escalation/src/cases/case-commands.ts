@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { EscalationConfig } from '../config/escalation.config';
 import { LegalClocks } from '../clocks/legal-clocks.service';
 import { DispatchService } from '../connectors/dispatch.service';
+import { People } from '../roster/people';
 import { CaseRepository } from './case.repository';
 import { CaseWriter } from './case-writer';
 import { handler, type CommandHandlers } from './command.types';
@@ -36,6 +37,7 @@ export class CaseCommands {
     private readonly timers: TimerService,
     private readonly dispatches: DispatchService,
     private readonly writer: CaseWriter,
+    private readonly people: People,
     @Inject(SERVICE_CONFIG) private readonly config: EscalationConfig,
   ) {}
 
@@ -49,6 +51,7 @@ export class CaseCommands {
           assigneeId: z.string().min(1).optional(),
         }),
         async (ctx, b) => {
+          if (b.assigneeId) await this.people.require(ctx.tx, [{ id: b.assigneeId, path: 'assigneeId' }]);
           const taskId = uuidv7();
           const due = b.dueAt ? new Date(b.dueAt) : null;
           if (due && due <= ctx.now)
@@ -117,6 +120,7 @@ export class CaseCommands {
       'assign-handler': handler(
         z.object({ handlerId: z.string().trim().min(1).max(100), reason: text(1000) }),
         async (ctx, b) => {
+          await this.people.require(ctx.tx, [{ id: b.handlerId, path: 'handlerId', roles: ['OFFICER'] }]);
           const from = ctx.case.handlerId;
           if (from === b.handlerId)
             throw new ProblemException(409, 'ALREADY_HANDLER', '该人员已是本案承办人。', undefined, {

@@ -3,6 +3,7 @@ import { ProblemException } from '@outpost/platform';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { LegalClocks } from '../clocks/legal-clocks.service';
+import { People } from '../roster/people';
 import { handler, type CommandContext, type CommandHandlers } from '../cases/command.types';
 
 /** Investigation and disposal measures (Reg. Art. 21–24; DOMAIN.md §6.7 measures[]). */
@@ -39,7 +40,10 @@ const investigatorSchema = z.object({
 
 @Injectable()
 export class InvestigationCommands {
-  constructor(private readonly clocks: LegalClocks) {}
+  constructor(
+    private readonly clocks: LegalClocks,
+    private readonly people: People,
+  ) {}
 
   handlers(): CommandHandlers {
     return {
@@ -51,6 +55,14 @@ export class InvestigationCommands {
             path: ['investigators'],
           }),
         async (ctx, b) => {
+          await this.people.require(
+            ctx.tx,
+            b.investigators.map((i, n) => ({
+              id: i.personId,
+              path: `investigators/${n}/personId`,
+              roles: ['OFFICER', 'SUPERVISOR'] as const,
+            })),
+          );
           ctx.case.investigators = b.investigators;
           return {
             reason: `指定执法人员：${b.investigators.map((i) => `${i.name}（${i.badgeNo}）`).join('、')}`,

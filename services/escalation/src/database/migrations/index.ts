@@ -2,6 +2,7 @@ import { outboxNotifyDroppedMigration, outboxPendingByTxMigration } from '@outpo
 import { InitEscalation1767225600000 } from './1767225600000-InitEscalation';
 import { CaseStateAnnouncement1769800000000 } from './1769800000000-CaseStateAnnouncement';
 import { AnnounceHandlersAndApprovals1769900000000 } from './1769900000000-AnnounceHandlersAndApprovals';
+import { PeopleCopy1769900000002 } from './1769900000002-PeopleCopy';
 
 /** Every migration of the escalation schema, oldest first. */
 export const escalationMigrations = [
@@ -10,4 +11,5 @@ export const escalationMigrations = [
   outboxPendingByTxMigration(),
   CaseStateAnnouncement1769800000000,
   AnnounceHandlersAndApprovals1769900000000,
+  PeopleCopy1769900000002,
 ];
