@@ -1,4 +1,4 @@
-import type { LeadAssignedV1, LeadRegisteredV1, Placement } from '@outpost/contracts';
+import type { LeadAssignedV1, LeadRegisteredV1, Person, Placement } from '@outpost/contracts';
 
 /**
  * A valid intake.lead-registered.v1 payload for consumer tests: a patrol lead on the 沙河 street grid, red band, no
@@ -59,5 +59,24 @@ export function leadAssignedPayload(leadId: string, overrides: Partial<LeadAssig
     reason: 'ROUTED',
     dueAt: null,
     ...overrides,
+  };
+}
+
+/** A roster person as assessment.roster-changed.v1 carries them: active, no unit, grids or contacts unless given. */
+export function rosterPerson(id: string, name: string, roles: Person['roles'], extra: Partial<Person> = {}): Person {
+  return {
+    id,
+    name,
+    roles,
+    canCertify: false,
+    unit: null,
+    institution: null,
+    volunteerRoles: [],
+    streetCodes: [],
+    gridIds: [],
+    phone: null,
+    email: null,
+    active: true,
+    ...extra,
   };
 }

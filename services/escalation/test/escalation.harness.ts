@@ -13,6 +13,7 @@ import {
   uniqueSuffix,
   uniqueTopicPrefix,
   type TestDatabase,
+  rosterPerson,
 } from '@outpost/testing';
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -128,18 +129,7 @@ export class Harness {
   /** The people the tests name (as assessment's roster events would bring them), stored before the first test. */
   private async publishRoster(): Promise<void> {
     const outbox = new Outbox({ schema: 'scratch', producer: 'assessment', now: () => this.clock.now() });
-    const people = ROSTER.map((p) => ({
-      canCertify: false,
-      unit: null,
-      institution: null,
-      volunteerRoles: [],
-      streetCodes: [],
-      gridIds: [],
-      phone: null,
-      email: null,
-      active: true,
-      ...p,
-    }));
+    const people = ROSTER.map(({ id, name, roles, ...extra }) => rosterPerson(id, name, roles, extra));
     await this.bus.send(
       people.map((person) => {
         const env = outbox.build({

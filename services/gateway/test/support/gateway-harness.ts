@@ -8,6 +8,7 @@ import {
   leadAssignedPayload,
   leadRegisteredPayload,
   placementOn,
+  rosterPerson,
   testKeys,
   uniqueSuffix,
   uniqueTopicPrefix,
@@ -127,21 +128,7 @@ export class DownstreamStubs {
 
 /** The demo roster as assessment would publish it (docs/SHARED-FACTS.md). */
 export function demoRoster(): { people: Person[]; pairings: Pairing[] } {
-  const person = (id: string, name: string, roles: Person['roles'], extra: Partial<Person> = {}): Person => ({
-    id,
-    name,
-    roles,
-    canCertify: false,
-    unit: null,
-    institution: null,
-    volunteerRoles: [],
-    streetCodes: [],
-    gridIds: [],
-    phone: null,
-    email: null,
-    active: true,
-    ...extra,
-  });
+  const person = rosterPerson;
   return {
     people: [
       person('p-sentinel-1', '陈前哨', ['SENTINEL'], { gridIds: ['G-440106001-C01'], streetCodes: ['440106001'] }),
@@ -351,19 +338,12 @@ export function assigned(
   leadId: string,
   o: Partial<PayloadOf<'assessment.lead-assigned.v1'>> = {},
 ): PayloadOf<'assessment.lead-assigned.v1'> {
-  return {
-    leadId,
-    assessmentId: `as-${leadId}`,
-    status: 'ASSIGNED',
+  return leadAssignedPayload(leadId, {
     assigneeId: 'p-volunteer-1',
     assigneeName: '李志愿',
-    pairingId: 'pair-1',
     partnerId: 'p-sentinel-1',
-    pool: 'PAIR',
-    reason: 'ROUTED',
-    dueAt: null,
     ...o,
-  };
+  });
 }
 
 /** A registered lead payload for the given grid (defaults: 沙河街). */

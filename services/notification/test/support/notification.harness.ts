@@ -13,6 +13,7 @@ import {
   uniqueSuffix,
   uniqueTopicPrefix,
   type TestDatabase,
+  rosterPerson,
 } from '@outpost/testing';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
@@ -53,21 +54,11 @@ export const ROSTER: Person[] = [
 
 function person(id: string, name: string, roles: Person['roles'], o: Partial<Person> = {}): Person {
   const n = ROSTER_INDEX.next++;
-  return {
-    id,
-    name,
-    roles,
-    canCertify: false,
-    unit: null,
-    institution: null,
-    volunteerRoles: [],
-    streetCodes: [],
-    gridIds: [],
+  return rosterPerson(id, name, roles, {
     phone: `1380000${String(1000 + n).slice(-4)}`,
     email: `${id}@outpost.test`,
-    active: true,
     ...o,
-  };
+  });
 }
 
 export interface HarnessOptions {
