@@ -39,7 +39,7 @@ function Guard({ roles, children }: { roles: readonly Role[]; children: ReactNod
 /** Where a role starts: the queue of what usually waits for it. */
 function homeQueue(hasRole: (...roles: Role[]) => boolean): string {
   if (hasRole('OFFICER')) return '/queue/decide'; // officers decide; they rarely hold assignments
-  if (hasRole('SUPERVISOR')) return '/queue/approve'; // heads approve referrals
+  if (hasRole('SUPERVISOR')) return '/queue/approve'; // heads approve referrals and measures
   if (hasRole('SENTINEL')) return '/queue/grid';
   return '/queue/mine';
 }

@@ -281,8 +281,8 @@ export interface Dashboard {
 export interface CaseFile {
   caseId: string;
   caseNo: string;
+  /** Shown through the dictionary (caseState.*), like the clocks' kinds (clock.*). */
   state: string;
-  stateLabel: string;
   path: string;
   jurisdiction: 'LEAD' | 'ASSISTING';
   authority: { system: string; agency: string | null } | null;
@@ -293,7 +293,6 @@ export interface CaseFile {
   clocks: Array<{
     id: string;
     kind: string;
-    label: string;
     legalBasis: string | null;
     startedAt: string;
     dueAt: string;

@@ -48,8 +48,6 @@ export function CaseFileCard({ leadId }: { leadId: string }) {
   const clocks = [...c.clocks].sort(
     (a, b) => Number(b.status === 'RUNNING') - Number(a.status === 'RUNNING') || a.dueAt.localeCompare(b.dueAt),
   );
-  const caseLabel = (kind: 'clock' | 'caseState', code: string, serverLabel: string) =>
-    lang === 'zh' ? serverLabel : tx(kind, code);
 
   return (
     <Card
@@ -61,7 +59,7 @@ export function CaseFileCard({ leadId }: { leadId: string }) {
           {t('case.title')}
           <Typography.Text code>{c.caseNo}</Typography.Text>
           <Tag color="volcano" data-testid="case-state">
-            {caseLabel('caseState', c.state, c.stateLabel)}
+            {tx('caseState', c.state)}
           </Tag>
         </Space>
       }
@@ -102,7 +100,7 @@ export function CaseFileCard({ leadId }: { leadId: string }) {
             {
               title: t('case.clock.kind'),
               dataIndex: 'kind',
-              render: (k: string, r) => caseLabel('clock', k, r.label),
+              render: (k: string) => tx('clock', k),
             },
             { title: t('case.clock.basis'), dataIndex: 'legalBasis', render: (v: string | null) => v ?? '—' },
             {

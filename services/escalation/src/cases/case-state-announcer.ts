@@ -2,8 +2,8 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { SYSTEM_ACTOR, type Topic } from '@outpost/contracts';
 import { Outbox, type PublishInput } from '@outpost/messaging';
 import { DataSource } from 'typeorm';
+import { CaseRepository } from './case.repository';
 import { caseOutlook, caseStateChanged } from './case-writer';
-import type { CaseState } from './transition-table';
 
 /**
  * Once per deployment (migration CaseStateAnnouncement): announces the state of every case still open, for cases
@@ -17,6 +17,7 @@ export class CaseStateAnnouncer implements OnApplicationBootstrap {
 
   constructor(
     private readonly db: DataSource,
+    private readonly cases: CaseRepository,
     private readonly outbox: Outbox,
   ) {}
 
@@ -33,20 +34,12 @@ export class CaseStateAnnouncer implements OnApplicationBootstrap {
         `UPDATE case_state_announcement SET done_at = now() WHERE id = 1 AND done_at IS NULL RETURNING id`,
       )) as [unknown[], number];
       if (claimed.length === 0) return null;
-      const open: Array<{
-        id: string;
-        case_no: string;
-        primary_lead_id: string;
-        state: CaseState;
-        handler_id: string | null;
-      }> = await tx.query(
-        `SELECT id, case_no, primary_lead_id, state, handler_id FROM disposal_case WHERE state <> 'CLOSED' ORDER BY id`,
-      );
+      const open = await this.cases.open(tx);
       for (const c of open)
         await this.outbox.add(
           tx,
           caseStateChanged(
-            { id: c.id, caseNo: c.case_no, primaryLeadId: c.primary_lead_id, handlerId: c.handler_id },
+            c,
             { action: 'state-announced', actor: SYSTEM_ACTOR, from: c.state, to: c.state },
             await caseOutlook(tx, c.id, c.state),
           ) as PublishInput<Topic>,

@@ -126,6 +126,12 @@ export class CaseRepository {
     return rows[0] ? toCase(rows[0]) : null;
   }
 
+  /** Every case not closed, oldest first. */
+  async open(db: Db): Promise<CaseRow[]> {
+    const rows: RawCase[] = await db.query(`SELECT * FROM disposal_case WHERE state <> 'CLOSED' ORDER BY id`);
+    return rows.map(toCase);
+  }
+
   async byId(db: Db, caseId: string, lock = false): Promise<CaseRow | null> {
     const rows: RawCase[] = await db.query(`SELECT * FROM disposal_case WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [
       caseId,

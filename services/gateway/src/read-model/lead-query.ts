@@ -97,9 +97,10 @@ export function filterSql(f: LeadFilter, userId: string, params: unknown[]): str
   if (f.approval === 'pending') where.push('pending_approvals > 0');
   if (f.grid) where.push(`grid_ids && ${add(f.grid.split(',').map((x) => x.trim()))}::text[]`);
   if (f.street) where.push(`street_code = ANY(${add(f.street.split(',').map((x) => x.trim()))}::text[])`);
+  const person = (id: string) => add(id === 'me' ? userId : id);
   if (f.assignee === 'none') where.push('assignee_id IS NULL');
-  else if (f.assignee) where.push(`assignee_id = ${add(f.assignee === 'me' ? userId : f.assignee)}`);
-  if (f.holder) where.push(`holder_id = ${add(f.holder === 'me' ? userId : f.holder)}`);
+  else if (f.assignee) where.push(`assignee_id = ${person(f.assignee)}`);
+  if (f.holder) where.push(`holder_id = ${person(f.holder)}`);
   if (f.overdue === true) where.push(OVERDUE_SQL);
   if (f.overdue === false) where.push(`NOT ${OVERDUE_SQL}`);
   if (f.q)

@@ -388,13 +388,22 @@ export class ReadModelConsumer {
 
 /**
  * SQL assignments setting the lead's 办理期限 to the parameter `due` (a timestamptz or null) as of the event time `at`
- * (both parameter references such as `$4`): only an event not older than the one that last set it changes it (the
- * assignment's deadline, the decision that meets it and the case's clocks travel on different topics).
+ * (both parameter references such as `$4`): the assignment's deadline, the decision that meets it and the case's
+ * clocks travel on different topics, so only the newest event's due time stands.
  */
 function dueSet(due: string, at: string): string {
-  const newer = `(due_set_at IS NULL OR due_set_at <= ${at}::timestamptz)`;
-  return `due_at = CASE WHEN ${newer} THEN ${due}::timestamptz ELSE due_at END,
-    due_set_at = CASE WHEN ${newer} THEN ${at}::timestamptz ELSE due_set_at END`;
+  return newerOnly('due_set_at', `${at}::timestamptz`, { due_at: `${due}::timestamptz` }).join(', ');
+}
+
+/**
+ * SQL assignments for columns only an event not older than the one that last set them may change: each of `set`
+ * (column → value), and `stamp` (that event's time) → `at`. They all read the row as it was, so they agree.
+ */
+function newerOnly(stamp: string, at: string, set: Record<string, string>): string[] {
+  const newer = `(${stamp} IS NULL OR ${stamp} <= ${at})`;
+  return [...Object.entries(set), [stamp, at]].map(
+    ([column, value]) => `${column} = CASE WHEN ${newer} THEN ${value} ELSE ${column} END`,
+  );
 }
 
 /** The status an event moves its lead to, and the event's time (status only moves forward in event time). */
@@ -509,11 +518,8 @@ async function apply(
     values.push(change.status, change.at);
     const status = `$${values.length - 1}::text`;
     const at = `$${values.length}::timestamptz`;
-    const newer = `(status_at IS NULL OR status_at <= ${at})`;
     assignments.push(
-      `status = CASE WHEN ${newer} THEN ${status} ELSE status END`,
-      `status_at = CASE WHEN ${newer} THEN ${at} ELSE status_at END`,
-      `closed_at = CASE WHEN ${newer} THEN CASE WHEN ${status} = 'CLOSED' THEN ${at} END ELSE closed_at END`,
+      ...newerOnly('status_at', at, { status, closed_at: `CASE WHEN ${status} = 'CLOSED' THEN ${at} END` }),
     );
     insertColumns.push('status', 'status_at');
     insertValues.push(status, at);
