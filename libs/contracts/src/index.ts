@@ -8,3 +8,4 @@ export * from './events/escalation';
 export * from './events/notification';
 export * from './events/audit';
 export * from './inbox';
+export * from './labels';

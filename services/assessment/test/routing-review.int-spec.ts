@@ -309,6 +309,7 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
       fromState: string;
       toState: string;
       actor: { userId?: string };
+      reason: string | null;
     }>;
     expect(entries.map((e) => e.action)).toEqual([
       'lead.triaged',
@@ -324,6 +325,16 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
       toState: 'DECIDED',
       actor: { userId: 'p-officer-1' },
     });
+    // The trail names things as people read them: bands, people, opinions and categories in words, not codes.
+    expect(entries.map((e) => e.reason)).toEqual([
+      expect.stringMatching(/^评分 \d+，(红色|橙色|黄色|未达预警)档$/),
+      expect.stringMatching(/^分派给结对志愿者 志愿者二（结对 [\w-]+）$/),
+      null,
+      '请前哨员 前哨员二 实地核实',
+      `前哨员答复核实请求 ${asked.json().requestId}`,
+      '专业意见（非认定）：约谈警示，非法集资（IF）',
+      '认定：约谈警示，非法集资（IF）',
+    ]);
 
     // Reopen (escalation's event) routes it again; the new assignment is caused by that event.
     const reopened = await produce(

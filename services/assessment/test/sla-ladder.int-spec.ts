@@ -138,6 +138,13 @@ describe('assessment: SLA escalation ladder on durable timers', () => {
         (e: { actor: { type: string; name?: string } }) => e.actor.type === 'system' && e.actor.name === 'sla-timer',
       ),
     ).toBe(true);
+    // The trail reads as people read it: the stage, the local due time and who was told, by name.
+    expect(sla.map((e: { reason: string }) => e.reason)).toEqual([
+      '认领期限 2026-03-16 12:00：第 0 级，到期前提醒承办人（通知 志愿者一）',
+      '认领期限 2026-03-16 12:00：第 1 级，已超时：提醒承办人（通知 志愿者一）',
+      '认领期限 2026-03-16 12:00：第 2 级，已超时：通报结对前哨员与街道防非负责人（通知 前哨员一、沙河街防非负责人）',
+      '认领期限 2026-03-16 12:00：第 3 级，已超时：上报区打非办督办（通知 区打非办督办）',
+    ]);
     const after = (await getAssessment(h, leadId)).json();
     expect(after.deadlines[0]).toMatchObject({ status: 'BREACHED', step: 3 });
   });

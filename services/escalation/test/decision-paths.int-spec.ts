@@ -263,6 +263,19 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
       ).json(),
     ).toMatchObject({ state: 'PENALTY_DECIDED' });
     expect((await h.caseView(leadId)).clocks.find((c) => c.kind === 'PENALTY_DECISION')!.status).toBe('MET');
+    // The trail names the measure and the result in words.
+    const trail = (await h.http('GET', `/v1/audit/leads/${leadId}`, OFFICER)).json() as {
+      entries: Array<{ action: string; reason: string }>;
+    };
+    const reasons = trail.entries.map((e) => e.reason);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        '申请措施「查封、扣押」：扣押宣传资料及合同',
+        '主要负责人批准措施「查封、扣押」',
+        '解除措施「查封、扣押」：已作出处理决定',
+        '处理决定（给予行政处罚）：罚款并责令退赔',
+      ]),
+    );
   });
 
   it('answers 403 out of scope, 409 with a Chinese reason, lists allowed actions and the transition table', async () => {

@@ -64,7 +64,7 @@ describe('escalation: decided → disposal → closed with feedback, over HTTP o
     expect(closedEvents.find((e) => e.leadId === other)!.linkedLeadIds).toEqual([leadId]);
 
     const trail = (await h.http('GET', `/v1/audit/leads/${leadId}`, OFFICER)).json() as {
-      entries: Array<{ action: string; toState: string }>;
+      entries: Array<{ action: string; toState: string; reason: string }>;
     };
     expect(trail.entries.map((e) => e.action)).toEqual([
       'escalation.case-opened',
@@ -74,6 +74,11 @@ describe('escalation: decided → disposal → closed with feedback, over HTTP o
       'escalation.complete-task',
       'escalation.close',
     ]);
+    // Decisions, categories, tasks and outcomes in words, as the case officer reads the timeline.
+    const reasonOf = (action: string) => trail.entries.find((e) => e.action === action)!.reason;
+    expect(reasonOf('escalation.case-opened')).toBe('处置决定：约谈警示，养老领域非法集资（IF-YL）');
+    expect(reasonOf('escalation.record-action')).toBe('约谈：约谈某养老服务公司负责人');
+    expect(reasonOf('escalation.close')).toBe('办结：已整改');
     const otherTrail = (await h.http('GET', `/v1/audit/leads/${other}`, OFFICER)).json() as {
       entries: Array<{ action: string }>;
     };

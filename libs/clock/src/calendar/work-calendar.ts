@@ -35,6 +35,12 @@ export function shanghaiDate(d: Date): string {
   return new Date(d.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
 }
 
+/** Local time (Asia/Shanghai) of an instant as people read it: YYYY-MM-DD HH:mm. */
+export function shanghaiDateTime(d: Date | string): string {
+  const t = new Date(d).getTime();
+  return Number.isNaN(t) ? '' : new Date(t + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+}
+
 /** The instant local midnight (00:00 +08:00) of a YYYY-MM-DD date starts. */
 function dayStart(date: string): number {
   return Date.parse(`${date}T00:00:00Z`) - SHANGHAI_OFFSET_MS;

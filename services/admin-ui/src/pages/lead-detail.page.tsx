@@ -518,7 +518,10 @@ function LeadTimeline({ items }: { items: TimelineItem[] }) {
             </Space>
             <div>
               <Typography.Text type="secondary">
-                {t('detail.by')}：{it.actor.name ?? it.actor.userId ?? it.actor.type}
+                {t('detail.by')}：
+                {it.actor.type === 'system'
+                  ? tx('actor.system', it.actor.name ?? 'system')
+                  : (it.actor.name ?? it.actor.userId ?? it.actor.type)}
                 {it.actor.role ? `（${tx('role', it.actor.role)}）` : ''}
               </Typography.Text>
             </div>

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OnTimer, type TimerRecord } from '@outpost/clock';
+import { OnTimer, shanghaiDateTime, type TimerRecord } from '@outpost/clock';
 import type { DeadlineEvent, Role } from '@outpost/contracts';
 import type { EntityManager } from 'typeorm';
 import { RosterRepository } from '../roster/roster.repository';
@@ -10,6 +10,15 @@ import { SlaService, type Deadline } from './sla.service';
 import { LAST_LADDER_STEP, TIMER_KIND } from './sla.tokens';
 
 type Notify = DeadlineEvent['notify'];
+/** Who hears of a step, with the name the audit trail gives them (events carry ids and roles only). */
+type Recipients = Array<Notify[number] & { name: string }>;
+
+const STAGE_LABEL: Record<Deadline['stage'], string> = {
+  CLAIM: '认领',
+  OPINION: '专业意见',
+  VERIFICATION: '实地核实',
+  DECISION: '认定',
+};
 
 const STEP_LABEL: Record<number, string> = {
   0: '到期前提醒承办人',
@@ -59,15 +68,17 @@ export class SlaTimers {
     d: Deadline,
     a: Assessment,
     step: number,
-    notify: Notify,
+    recipients: Recipients,
   ): Promise<void> {
+    const notify: Notify = recipients.map(({ personId, role }) => ({ personId, role }));
+    const names = recipients.map((r) => r.name).join('、') || '无';
     await this.journal.record(tx, {
       leadId: a.leadId,
       actor: SLA_ACTOR,
       action: step === 0 ? 'sla.reminder' : 'sla.breached',
       from: a.status,
       to: a.status,
-      reason: `${d.stage} 期限 ${d.dueAt}：第 ${step} 级，${STEP_LABEL[step]}（通知 ${notify.map((n) => n.personId).join('、') || '无'}）`,
+      reason: `${STAGE_LABEL[d.stage]}期限 ${shanghaiDateTime(d.dueAt)}：第 ${step} 级，${STEP_LABEL[step]}（通知 ${names}）`,
       payload: { deadlineId: d.id, stage: d.stage, step, notify },
       events: [
         {
@@ -87,24 +98,21 @@ export class SlaTimers {
   }
 
   /** Who hears of a step: 0/1 the assignee (or the pool's holder), 2 pair partner + street responsible, 3 supervisors. */
-  private async notifyFor(tx: EntityManager, a: Assessment, step: number): Promise<Notify> {
-    const supervisors = async (): Promise<Notify> =>
-      (await this.roster.activeWithRole(tx, 'SUPERVISOR')).map((p) => ({ personId: p.id, role: 'SUPERVISOR' as Role }));
-    const street = async (): Promise<Notify> =>
-      a.streetCode
-        ? (await this.roster.activeWithRole(tx, 'STREET_RESPONSIBLE', a.streetCode)).map((p) => ({
-            personId: p.id,
-            role: 'STREET_RESPONSIBLE' as Role,
-          }))
-        : [];
-    let notify: Notify;
+  private async notifyFor(tx: EntityManager, a: Assessment, step: number): Promise<Recipients> {
+    const withRole = async (role: Role, streetCode?: string | null): Promise<Recipients> =>
+      (await this.roster.activeWithRole(tx, role, streetCode)).map((p) => ({ personId: p.id, role, name: p.name }));
+    const supervisors = () => withRole('SUPERVISOR');
+    const street = async (): Promise<Recipients> => (a.streetCode ? withRole('STREET_RESPONSIBLE', a.streetCode) : []);
+    const person = async (id: string, role: Role | null): Promise<Recipients> => {
+      const p = await this.roster.findPerson(tx, id);
+      return [{ personId: id, role: role ?? p?.roles[0] ?? null, name: p?.name ?? id }];
+    };
+    let notify: Recipients;
     if (step <= 1) {
-      if (a.assigneeId) {
-        const assignee = await this.roster.findPerson(tx, a.assigneeId);
-        notify = [{ personId: a.assigneeId, role: assignee?.roles[0] ?? null }];
-      } else notify = a.pool === 'STREET' ? await street() : await supervisors();
+      if (a.assigneeId) notify = await person(a.assigneeId, null);
+      else notify = a.pool === 'STREET' ? await street() : await supervisors();
     } else if (step === 2) {
-      notify = [...(a.partnerId ? [{ personId: a.partnerId, role: 'SENTINEL' as Role }] : []), ...(await street())];
+      notify = [...(a.partnerId ? await person(a.partnerId, 'SENTINEL') : []), ...(await street())];
     } else notify = await supervisors();
     // Nobody to tell at this step (no partner, no street person): the district supervisors hear of it instead.
     return notify.length ? notify : supervisors();

@@ -143,7 +143,7 @@ export class RoutingService {
           from: a.status,
           to: u.status,
           reason: pair
-            ? `分派给结对 ${pair.id} 的志愿者 ${pair.volunteerId}`
+            ? `分派给结对志愿者 ${pair.volunteerName}（结对 ${pair.id}）`
             : `无在岗结对，进入${u.pool === 'STREET' ? '街道' : '区级'}队列`,
           events: [
             { topic: 'assessment.lead-assigned.v1', payload: this.assignedPayload(u, reason, deadlines[i]!.dueAt) },

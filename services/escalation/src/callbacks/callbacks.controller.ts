@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { EXTERNAL_SYSTEMS, type EscalationConfig, type ExternalSystem } from '../config/escalation.config';
 import { CaseRepository } from '../cases/case.repository';
 import { CaseWriter } from '../cases/case-writer';
+import { CALLBACK_STATUS_LABELS, recordLabel } from '../cases/record-labels';
 import { CommandRunner } from '../cases/command-runner.service';
 import { DispatchService } from '../connectors/dispatch.service';
 import { verifySignature } from '../connectors/signing';
@@ -120,7 +121,7 @@ export class CallbacksController {
             to: c.state,
             at: this.clock.now(),
             events: [event],
-            reason: `${d.authorityLabel}回执：${cb.status}${cb.note ? `（${cb.note}）` : ''}`,
+            reason: `${d.authorityLabel}回执：${recordLabel(CALLBACK_STATUS_LABELS, cb.status)}${cb.note ? `（${cb.note}）` : ''}`,
             detail: { dispatchId: d.id, system, externalRef: cb.externalRef ?? null },
           });
         }

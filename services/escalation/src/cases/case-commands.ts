@@ -12,6 +12,7 @@ import { CaseWriter } from './case-writer';
 import { handler, type CommandHandlers } from './command.types';
 import { closeEvents } from './usecases/close-case.usecase';
 import { REVISIT_TIMER, revisitTimerId } from './usecases/open-case.usecase';
+import { OUTCOME_LABELS, recordLabel, TASK_LABELS } from './record-labels';
 import { leadStatusOf, STATE_LABELS } from './transition-table';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -85,7 +86,7 @@ export class CaseCommands {
               ? this.clocks.definition('TASK_DUE').legalBasis
               : null;
           return {
-            reason: `${b.actionType}：${b.summary}`,
+            reason: `${recordLabel(TASK_LABELS, b.actionType)}：${b.summary}`,
             detail: { taskId, actionType: b.actionType, dueAt: due?.toISOString() ?? null },
             events: [
               {
@@ -211,7 +212,7 @@ export class CaseCommands {
             reporterFeedback: b.reporterFeedback ?? null,
           });
           return {
-            reason: `办结：${b.outcome}`,
+            reason: `办结：${recordLabel(OUTCOME_LABELS, b.outcome)}`,
             detail: { outcome: b.outcome },
             events: await closeEvents(this.cases, ctx.tx, ctx.case, ctx.actor),
           };

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { LegalClocks } from '../clocks/legal-clocks.service';
 import { People } from '../roster/people';
 import { handler, type CommandContext, type CommandHandlers } from '../cases/command.types';
+import { MEASURE_LABELS, PENALTY_RESULT_LABELS, recordLabel } from '../cases/record-labels';
 
 /** Investigation and disposal measures (Reg. Art. 21–24; DOMAIN.md §6.7 measures[]). */
 export const MEASURE_TYPES = [
@@ -90,7 +91,7 @@ export class InvestigationCommands {
             ],
           );
           return {
-            reason: `${approval ? '申请' : '实施'}措施 ${b.measureType}：${b.description}`,
+            reason: `${approval ? '申请' : '实施'}措施「${recordLabel(MEASURE_LABELS, b.measureType)}」：${b.description}`,
             detail: { measureId: id, measureType: b.measureType, requiresApproval: approval },
             response: { measureId: id, measureStatus: approval ? 'REQUESTED' : 'ACTIVE' },
           };
@@ -117,7 +118,7 @@ export class InvestigationCommands {
           [m.id, ctx.principal.userId, ctx.now, endsAt],
         );
         return {
-          reason: `主要负责人批准措施 ${m.measure_type}`,
+          reason: `主要负责人批准措施「${recordLabel(MEASURE_LABELS, m.measure_type)}」`,
           detail: { measureId: m.id, endsAt: endsAt?.toISOString() ?? null },
           response: { measureId: m.id, endsAt: endsAt?.toISOString() ?? null },
         };
@@ -157,7 +158,10 @@ export class InvestigationCommands {
             throw new ProblemException(409, 'MEASURE_NOT_ACTIVE', '该措施未生效或不能以此方式解除。');
           await ctx.tx.query(`UPDATE measure SET status = 'RELEASED' WHERE id = $1`, [m.id]);
           await this.clocks.stop(ctx.tx, ctx.case.id, ['SEIZURE', 'SEIZURE_EXTENSION'], 'MET', m.id);
-          return { reason: `解除措施 ${m.measure_type}：${b.reason}`, detail: { measureId: m.id } };
+          return {
+            reason: `解除措施「${recordLabel(MEASURE_LABELS, m.measure_type)}」：${b.reason}`,
+            detail: { measureId: m.id },
+          };
         },
       ),
       'register-preservation': handler(
@@ -205,7 +209,7 @@ export class InvestigationCommands {
           this.requireInvestigators(ctx);
           await this.clocks.stop(ctx.tx, ctx.case.id, ['PENALTY_DECISION'], 'MET');
           return {
-            reason: `处理决定（${b.result}）：${b.summary}`,
+            reason: `处理决定（${recordLabel(PENALTY_RESULT_LABELS, b.result)}）：${b.summary}`,
             detail: { result: b.result, docNo: b.docNo ?? null },
           };
         },

@@ -539,6 +539,11 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await officer.page.reload();
     await officer.page.waitForSelector('[data-testid="timeline-item"]');
     expect(await officer.page.locator('[data-testid="timeline-item"]').count()).toBe(lead.timeline.length);
+    // Steps read in words: the system actor by what it does, the band and the decision by their names, not codes.
+    const stepText = (action: string) =>
+      officer.page.locator(`[data-testid="timeline-item"][data-action="${action}"]`).textContent();
+    expect(await stepText('lead.triaged')).toMatch(/系统（自动研判分派）[\s\S]*评分 \d+，(红色|橙色|黄色|未达预警)档/);
+    expect(await stepText('lead.decided')).toMatch(/认定：[^A-Z_]+，[^，]+（[A-Z-]+）/);
     await officer.page.screenshot({ path: join(SHOTS, '04-lead-detail-closed.png'), fullPage: true });
     await officer.page.goto(`${stack.base}/dashboard`);
     await officer.page.waitForSelector('[data-testid="dashboard"] canvas', { timeout: 20_000 });

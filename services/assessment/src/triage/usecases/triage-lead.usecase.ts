@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TRIAGE_ACTOR } from '../../shared/actor';
-import type { LeadLinkedV1, LeadRegisteredV1 } from '@outpost/contracts';
+import { BAND_LABELS, labelOf, type LeadLinkedV1, type LeadRegisteredV1 } from '@outpost/contracts';
 import { ScreeningEngine } from '@outpost/screening';
 import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -74,7 +74,7 @@ export class TriageLeadUsecase {
       action: 'lead.triaged',
       from: 'REPORTED',
       to: 'TRIAGED',
-      reason: `评分 ${a.score}，${a.band} 档`,
+      reason: `评分 ${a.score}，${labelOf(BAND_LABELS, a.band)}档`,
       payload: { score: a.score, band: a.band, checklist: a.checklist, explanation: a.explanation },
       events: [{ topic: 'assessment.lead-triaged.v1', payload: this.triagedPayload(a, null) }],
     });
@@ -129,7 +129,7 @@ export class TriageLeadUsecase {
       action: 'lead.rescored',
       from: a.status,
       to: a.status,
-      reason: `关联线索 ${link.linkedReference}：评分 ${a.score} → ${updated.score}，${a.band} → ${band}${!rose && result.band !== band ? '（自动重评不降档，降档需人工）' : ''}`,
+      reason: `关联线索 ${link.linkedReference}：评分 ${a.score} → ${updated.score}，${labelOf(BAND_LABELS, a.band)} → ${labelOf(BAND_LABELS, band)}${!rose && result.band !== band ? '（自动重评不降档，降档需人工）' : ''}`,
       payload: { score: updated.score, band, computedBand: result.band, explanation: updated.explanation },
       events: [{ topic: 'assessment.lead-triaged.v1', payload: this.triagedPayload(updated, a.band) }],
     });

@@ -1,7 +1,7 @@
 import { correlated, type CorrelationContext } from '@outpost/messaging';
 import { Injectable } from '@nestjs/common';
 import { TimerService } from '@outpost/clock';
-import type { Actor, LeadAssignedV1 } from '@outpost/contracts';
+import { categoryText, labelOf, RECOMMENDATION_LABELS, type Actor, type LeadAssignedV1 } from '@outpost/contracts';
 import { ProblemException, type Principal } from '@outpost/platform';
 import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -170,7 +170,7 @@ export class RunCommandUsecase {
       updated,
       actor,
       'lead.reassigned',
-      body.reason ?? `改派给 ${target.id}`,
+      body.reason ?? `改派给 ${target.name}`,
       'REASSIGNED',
       d.dueAt,
     );
@@ -209,7 +209,7 @@ export class RunCommandUsecase {
       action: 'verification.requested',
       from: a.status,
       to: updated.status,
-      reason: `请 ${askedOf} 实地核实`,
+      reason: `请前哨员 ${(await this.roster.findPerson(tx, askedOf))?.name ?? askedOf} 实地核实`,
       events: [
         {
           topic: 'assessment.verification-requested.v1',
@@ -304,7 +304,7 @@ export class RunCommandUsecase {
       action: 'opinion.submitted',
       from: a.status,
       to,
-      reason: `专业意见（非认定）：${body.recommendation}`,
+      reason: `专业意见（非认定）：${labelOf(RECOMMENDATION_LABELS, body.recommendation)}，${categoryText(body.category)}`,
       payload: opinion,
       events: [
         {
@@ -355,7 +355,7 @@ export class RunCommandUsecase {
       action: 'lead.decided',
       from: a.status,
       to,
-      reason: `认定：${body.decision}（${category}）`,
+      reason: `认定：${labelOf(RECOMMENDATION_LABELS, body.decision)}，${categoryText(category)}`,
       payload: decision,
       events: [
         {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Actor, LeadDecidedV1 } from '@outpost/contracts';
+import { categoryText, labelOf, RECOMMENDATION_LABELS, type Actor, type LeadDecidedV1 } from '@outpost/contracts';
 import { dueAt, parsePeriod, TimerService } from '@outpost/clock';
 import { SERVICE_CONFIG } from '@outpost/platform';
 import type { EntityManager } from 'typeorm';
@@ -150,7 +150,7 @@ export class OpenCaseUseCase {
       to,
       at: decidedAt,
       events,
-      reason: `处置决定：${d.decision}（${d.category}）${jurisdiction === 'ASSISTING' ? '；主体登记地不在本区，本区配合（条例第20条）' : ''}`,
+      reason: `处置决定：${labelOf(RECOMMENDATION_LABELS, d.decision)}，${categoryText(d.category)}${jurisdiction === 'ASSISTING' ? '；主体登记地不在本区，本区配合（条例第20条）' : ''}`,
       detail: {
         path: d.decision,
         category: d.category,
