@@ -246,12 +246,14 @@ function LeadsList({ queue }: { queue: string | undefined }) {
               setPageSize(s);
             },
           }}
+          // What a case officer acts on first (status, due time, risk, holder) fits without scrolling; the rest scrolls.
           scroll={{ x: 1500 }}
           columns={[
             {
               title: t('list.reference'),
               dataIndex: 'reference',
               width: 170,
+              fixed: 'left',
               render: (v: string | null, r) => <Link to={`/leads/${r.id}`}>{v ?? r.id.slice(0, 8)}</Link>,
             },
             {
@@ -267,8 +269,25 @@ function LeadsList({ queue }: { queue: string | undefined }) {
               width: 110,
               render: (v: string | null) => <StatusTag status={v} />,
             },
+            {
+              title: t('list.dueAt'),
+              dataIndex: 'dueAt',
+              width: 170,
+              render: (v: string | null, r) => (
+                <Space size={4}>
+                  {formatTime(v, lang)}
+                  {r.overdue && <Tag color="red">{t('list.overdue')}</Tag>}
+                </Space>
+              ),
+            },
             { title: t('list.band'), dataIndex: 'band', width: 90, render: (v: string | null) => <BandTag band={v} /> },
             { title: t('list.score'), dataIndex: 'score', width: 70 },
+            {
+              title: t('list.assignee'),
+              dataIndex: 'holder',
+              width: 110,
+              render: (v: LeadSummary['holder']) => v?.name ?? v?.id ?? '—',
+            },
             {
               title: t('list.category'),
               dataIndex: 'category',
@@ -282,23 +301,6 @@ function LeadsList({ queue }: { queue: string | undefined }) {
               render: (v: string | null, r) => v ?? r.streetCode ?? '—',
             },
             { title: t('list.grid'), dataIndex: 'gridIds', width: 170, render: (v: string[]) => v.join(' ') || '—' },
-            {
-              title: t('list.assignee'),
-              dataIndex: 'holder',
-              width: 110,
-              render: (v: LeadSummary['holder']) => v?.name ?? v?.id ?? '—',
-            },
-            {
-              title: t('list.dueAt'),
-              dataIndex: 'dueAt',
-              width: 170,
-              render: (v: string | null, r) => (
-                <Space size={4}>
-                  {formatTime(v, lang)}
-                  {r.overdue && <Tag color="red">{t('list.overdue')}</Tag>}
-                </Space>
-              ),
-            },
             {
               title: t('list.reportedAt'),
               dataIndex: 'reportedAt',

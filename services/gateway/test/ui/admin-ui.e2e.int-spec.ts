@@ -662,6 +662,12 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     const row = (id: string) => `[data-testid="lead-row"][data-lead-id="${id}"]`;
     await page.waitForSelector(row(byKey.get('demo-lead-02')!.id));
     expect(await page.locator('[data-testid="lead-row"]').count()).toBe(1);
+    // On a 1440-pixel screen the due time and the holder are in view without scrolling the table sideways.
+    const table = (await page.locator('.ant-table-container').first().boundingBox())!;
+    for (const column of ['期限', '承办人']) {
+      const box = (await page.locator('.ant-table-thead th', { hasText: column }).first().boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(table.x + table.width);
+    }
     await page.click('a[href="/queue/disposing"]');
     await page.waitForSelector(row(primary.id));
     expect(await page.locator(row(byKey.get('demo-lead-02')!.id)).count()).toBe(0);
