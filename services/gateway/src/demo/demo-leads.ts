@@ -13,9 +13,12 @@
  *   私募基金保本保息 (穗岁安)        → on a grid without a pair: the district pool
  *   直播间黄金投资 (media)           → no usable address: the district pool
  *   the 养老项目 company again      → LINKED to the first report (deduplication)
+ *   消费返利储值 (bank)              → FILE_ADMIN_CASE decided: an administrative case with two investigators and a
+ *                                     seizure waiting for supervisor1's approval (the case's own commands)
  *
  * Idempotent: each lead has a fixed Idempotency-Key (a second run gets the same lead back), and each walk starts from
- * the lead's current status and stops at its target, so a second run changes nothing and an interrupted one resumes.
+ * the lead's current status and stops at its target; a case step is given only while the case does not show it done.
+ * So a second run changes nothing and an interrupted one resumes.
  * The API keys and logins are the demo ones (README "Demo data"); nothing here works against a production setup.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,6 +56,19 @@ const decide = (body: Record<string, unknown>): Step => ({
   body,
 });
 
+/** What a case step looks at: the case as `GET /api/v1/leads/{id}/case` shows it. */
+interface CaseView {
+  investigators: Array<{ personId: string }>;
+  measures: Array<{ measureType: string }>;
+}
+
+/** A command on the lead's disposal case, given by officer1 once the lead is at its target, unless already `done`. */
+interface CaseStep {
+  action: 'assign-investigators' | 'request-measure';
+  body: Record<string, unknown>;
+  done: (c: CaseView) => boolean;
+}
+
 export interface DemoLead {
   /** Its Idempotency-Key at intake. */
   key: string;
@@ -61,6 +77,8 @@ export interface DemoLead {
   /** Where it should end up, and the commands that take it there (none: where intake and assessment put it). */
   target: Status;
   steps: Step[];
+  /** Then, on its disposal case (officer1, who handles the cases it decides). */
+  caseSteps?: CaseStep[];
 }
 
 /** Standard addresses on 沙河街's grid G-440106001-C01 (pairs 1 and 3), from intake's grid reference data. */
@@ -229,6 +247,53 @@ export const DEMO_LEADS: DemoLead[] = [
     target: 'LINKED',
     steps: [],
   },
+  {
+    key: 'demo-lead-09',
+    source: 'bank',
+    lead: {
+      sourceChannel: 'BANK_MONITOR',
+      sourceRef: 'DEMO-ICBC-0003',
+      title: '美容店以“消费返利”名义吸收会员储值',
+      description:
+        '濂泉大厦某美容店向会员推销“储值返利卡”，称储值1万元每月返利3%、一年后本金全退，收款进入店主个人账户，已有数十名会员储值。',
+      subjects: [{ kind: 'ENTERPRISE', name: '广州天河某某美容服务有限公司' }],
+      location: LIANQUAN,
+      estimates: { amountYuan: 420_000, participants: 38, promisedYieldPct: 36 },
+    },
+    target: 'DISPOSING',
+    steps: [
+      claim,
+      opinion({
+        recommendation: 'FILE_ADMIN_CASE',
+        category: 'IF',
+        legalBasis: ['《防范和处置非法集资条例》第二条', '《防范和处置非法集资条例》第三十条'],
+        reasoning: '以消费返利名义向会员吸收资金并承诺返本付息，规模尚小，建议行政立案调查。',
+      }),
+      decide({
+        decision: 'FILE_ADMIN_CASE',
+        category: 'IF',
+        legalBasis: ['《防范和处置非法集资条例》第三十条'],
+        reasoning: '涉嫌非法集资，未达刑事立案标准，行政立案调查。',
+      }),
+    ],
+    caseSteps: [
+      {
+        action: 'assign-investigators',
+        body: {
+          investigators: [
+            { personId: 'p-officer-1', name: '区打非联办官员', badgeNo: 'GD-44010601' },
+            { personId: 'p-officer-2', name: '金融监管支局官员', badgeNo: 'GD-44010602' },
+          ],
+        },
+        done: (c) => c.investigators.length > 0,
+      },
+      {
+        action: 'request-measure',
+        body: { measureType: 'SEAL_SEIZE', description: '扣押“储值返利卡”销售合同及收款记录' },
+        done: (c) => c.measures.some((m) => m.measureType === 'SEAL_SEIZE'),
+      },
+    ],
+  },
 ];
 
 export interface DemoLeadResult {
@@ -297,6 +362,11 @@ export async function runDemoLeads(o: Options): Promise<DemoLeadResult[]> {
       done.push(step.action);
       await api.waitForChange(r.id, view.status, deadline);
     }
+    for (const step of d.caseSteps ?? []) {
+      if (step.done(await api.caseOf(r.id, deadline))) continue;
+      await api.command('officer1', r.id, step.action, step.body);
+      done.push(step.action);
+    }
     o.log(`${r.reference} ${String(d.lead.title)} → ${r.status}${done.length ? ` (${done.join(', ')})` : ''}`);
   }
   return results;
@@ -320,6 +390,16 @@ class GatewayApi {
     const res = await this.request('officer1', 'GET', `/api/v1/leads/${id}`);
     if (res.status === 404) return null;
     return (await this.json(res, `GET lead ${id}`)) as LeadView;
+  }
+
+  /** The lead's disposal case as officer1 sees it; escalation opens it from the decision's event, so it may lag. */
+  async caseOf(id: string, deadline: number): Promise<CaseView> {
+    for (;;) {
+      const res = await this.request('officer1', 'GET', `/api/v1/leads/${id}/case`);
+      if (res.status !== 404) return (await this.json(res, `GET case of lead ${id}`)) as CaseView;
+      if (Date.now() > deadline) throw new Error(`lead ${id} has no disposal case`);
+      await sleep(300);
+    }
   }
 
   async command(login: string, id: string, action: string, body: Record<string, unknown>): Promise<void> {

@@ -652,6 +652,25 @@ describe('admin UI end to end (real stack, Chromium)', () => {
       ]),
     );
     expect((await view(byKey.get('demo-lead-04')!.id)).status).toBe('CLOSED');
+    // The administrative case: filed, two investigators named, a seizure waiting for the head, its 90-day clock running.
+    const adminCase = byKey.get('demo-lead-09')!;
+    const file = (
+      await stack.get<{
+        state: string;
+        investigators: Array<{ personId: string; badgeNo: string }>;
+        measures: Array<{ measureType: string; status: string }>;
+        clocks: Array<{ kind: string; status: string }>;
+      }>(token, `/api/v1/leads/${adminCase.id}/case`)
+    ).body;
+    expect(file.state).toBe('ADMIN_CASE_FILED');
+    expect(file.investigators.map((i) => i.personId)).toEqual(['p-officer-1', 'p-officer-2']);
+    expect(file.measures).toEqual([expect.objectContaining({ measureType: 'SEAL_SEIZE', status: 'REQUESTED' })]);
+    expect(file.clocks).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'PENALTY_DECISION', status: 'RUNNING' })]),
+    );
+    expect(lines.find((l) => l.startsWith(adminCase.reference))).toMatch(
+      /\(claim, submit-opinion, decide, assign-investigators, request-measure\)$/,
+    );
     expect((await view(byKey.get('demo-lead-08')!.id)).linkedTo).toBe(byKey.get('demo-lead-01')!.id);
 
     // The linked report's page shows what it said and leads to the lead it was linked into, which lists it back.
@@ -686,11 +705,12 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await page.goto(`${stack.base}/leads/${primary.id}`);
     expect(await page.innerText('[data-testid="lead-holder"]')).toBe('区打非联办官员');
     expect(await page.innerText('[data-testid="lead-assessed-by"]')).not.toBe('');
-    // A head lands on the referrals waiting for approval: the referred demo lead, and no other.
+    // A head lands on what waits for approval: the referral and the seizure of the demo cases, and nothing else.
     const head = await signIn('supervisor1');
     await head.page.waitForURL(/\/queue\/approve$/);
     await head.page.waitForSelector(row(primary.id));
-    expect(await head.page.locator('[data-testid="lead-row"]').count()).toBe(1);
+    await head.page.waitForSelector(row(adminCase.id));
+    expect(await head.page.locator('[data-testid="lead-row"]').count()).toBe(2);
     await head.ctx.close();
     // The dashboard counts the linked report among the reports, not as open work.
     await page.click('a[href="/dashboard"]');
@@ -713,7 +733,7 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     lines.length = 0;
     const second = await run();
     expect(second.map((r) => [r.id, r.created, r.status])).toEqual(first.map((r) => [r.id, false, r.status]));
-    expect(lines.filter((l) => l.includes('(claim'))).toEqual([]);
+    expect(lines.filter((l) => l.endsWith(')'))).toEqual([]);
     expect(await Promise.all(first.map(async (r) => (await view(r.id)).timeline.length))).toEqual(timelines);
   });
   it('an administrative case in the UI: investigators, a seizure the head approves, and its legal deadlines on the page', async () => {
