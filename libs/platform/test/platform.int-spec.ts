@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Body, Controller, Get, Logger, Module, Param, Post } from '@nestjs/common';
@@ -182,6 +183,38 @@ describe('PlatformModule', () => {
       payload: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), count: 1, tags: [] }),
     });
     expect([big.statusCode, big.json().code]).toEqual([413, 'BODY_TOO_LARGE']);
+  });
+
+  it("answers what Node's HTTP parser refuses (a raw non-ASCII URL, a broken header) with problem+json too", async () => {
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    // What `curl 'http://…/v1/leads?q=美容店'` sends: the UTF-8 bytes unencoded in the request line.
+    const raw = (request: Buffer) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end(request));
+        const chunks: Buffer[] = [];
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      });
+    for (const request of [
+      Buffer.concat([
+        Buffer.from('GET /v1/echo?q='),
+        Buffer.from('美容店'),
+        Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n'),
+      ]),
+      Buffer.from('GET /v1/echo HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n'),
+    ]) {
+      const answer = await raw(request);
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(head).toContain('Content-Type: application/problem+json');
+      expect(JSON.parse(body!)).toMatchObject({
+        status: 400,
+        code: 'MALFORMED_REQUEST',
+        errors: [{ path: '(request)', message: expect.stringMatching(/^HPE_/) }],
+      });
+    }
   });
 
   it('answers an over-long path parameter with problem+json, not the router plain JSON', async () => {
