@@ -235,6 +235,13 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
     });
     expect(req.json()).toMatchObject({ status: 'DISPOSING', state: 'ADMIN_CASE_FILED' });
     const { measureId } = req.json() as { measureId: string };
+    // What is offered follows what the case holds: approval while a measure waits, extension and release once active.
+    const offered = async (who: typeof OFFICER) =>
+      ((await h.http('GET', `/v1/leads/${leadId}/allowed-actions`, who)).json().actions as Array<{ action: string }>)
+        .map((a) => a.action)
+        .filter((a) => ['approve-measure', 'extend-measure', 'release-measure', 'decide-preservation'].includes(a));
+    expect(await offered(SUPERVISOR)).toEqual(['approve-measure']);
+    expect(await offered(OFFICER)).toEqual([]);
     const byOfficer = await h.command(leadId, 'approve-measure', OFFICER, { measureId });
     expect([byOfficer.statusCode, byOfficer.json().code]).toEqual([403, 'ROLE_NOT_ALLOWED']);
     const approved = await h.command(leadId, 'approve-measure', SUPERVISOR, { measureId });
@@ -242,6 +249,8 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
     view = await h.caseView(leadId);
     expect(view.measures.find((m) => m.id === measureId)).toMatchObject({ status: 'ACTIVE' });
     expect(view.clocks.find((c) => c.kind === 'SEIZURE')).toMatchObject({ status: 'RUNNING', subjectRef: measureId });
+    expect(await offered(SUPERVISOR)).toEqual(['extend-measure']); // the head extends (Art. 25), the officer releases
+    expect(await offered(OFFICER)).toEqual(['release-measure']);
 
     // Closing with an active seizure is refused.
     const close = await h.command(leadId, 'close', OFFICER, {
@@ -253,6 +262,8 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
     expect(
       (await h.command(leadId, 'release-measure', OFFICER, { measureId, reason: '已作出处理决定' })).statusCode,
     ).toBe(200);
+    expect(await offered(OFFICER)).toEqual([]);
+    expect(await offered(SUPERVISOR)).toEqual([]);
     expect(
       (
         await h.command(leadId, 'record-penalty-decision', OFFICER, {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Category, LeadDecidedV1, Recommendation } from '@outpost/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { CaseState } from './transition-table';
+import { CASE_ITEMS, type CaseItem, type CaseState } from './transition-table';
 
 export interface Investigator {
   personId: string;
@@ -137,6 +137,29 @@ export class CaseRepository {
       caseId,
     ]);
     return rows[0] ? toCase(rows[0]) : null;
+  }
+
+  /**
+   * Which kinds of item the case holds that an action could work on now (transition-table CASE_ITEMS), as `userId`
+   * sees them: a measure they requested themselves is not theirs to approve. One round trip.
+   */
+  async itemsHeld(db: Db, caseId: string, userId: string, now: Date): Promise<Set<CaseItem>> {
+    const [row]: Array<Record<CaseItem, boolean>> = await db.query(
+      `SELECT
+         EXISTS (SELECT 1 FROM measure WHERE case_id = $1 AND status = 'REQUESTED' AND requested_by <> $2)
+           AS "MEASURE_TO_APPROVE",
+         EXISTS (SELECT 1 FROM measure WHERE case_id = $1 AND status = 'ACTIVE' AND measure_type <> 'PRESERVATION')
+           AS "MEASURE_TO_RELEASE",
+         EXISTS (SELECT 1 FROM measure WHERE case_id = $1 AND status = 'ACTIVE' AND measure_type = 'SEAL_SEIZE'
+                   AND NOT extended AND ends_at >= $3) AS "SEIZURE_TO_EXTEND",
+         EXISTS (SELECT 1 FROM measure WHERE case_id = $1 AND status = 'ACTIVE' AND measure_type = 'PRESERVATION')
+           AS "PRESERVATION_TO_DECIDE",
+         EXISTS (SELECT 1 FROM task WHERE case_id = $1 AND status = 'OPEN') AS "OPEN_TASK",
+         EXISTS (SELECT 1 FROM external_dispatch WHERE case_id = $1 AND status <> 'ACKNOWLEDGED')
+           AS "UNACKNOWLEDGED_DISPATCH"`,
+      [caseId, userId, now],
+    );
+    return new Set(CASE_ITEMS.filter((item) => row![item]));
   }
 
   async leads(db: Db, caseId: string): Promise<CaseLeadRow[]> {

@@ -79,11 +79,12 @@ export class CommandRunner implements OnModuleInit {
     if (!c) throw new ProblemException(404, 'CASE_NOT_FOUND', `线索 ${leadId} 尚无处置案件。`);
     const leads = await this.cases.leads(this.cases.db, c.id);
     const scoped = leads.some((l) => inScope(p, { streetCode: l.streetCode, gridIds: l.gridIds }));
+    const held = scoped ? await this.cases.itemsHeld(this.cases.db, c.id, p.userId, this.clock.now()) : new Set();
     const actions = scoped
-      ? TRANSITIONS.filter((t) => t.from.includes(c.state) && t.roles.some((r) => p.roles.includes(r))).map((t) => ({
-          action: t.action,
-          label: t.label,
-        }))
+      ? TRANSITIONS.filter(
+          (t) =>
+            t.from.includes(c.state) && t.roles.some((r) => p.roles.includes(r)) && (!t.needs || held.has(t.needs)),
+        ).map((t) => ({ action: t.action, label: t.label }))
       : [];
     return { leadId, status: leadStatusOf(c.state), state: c.state, actions };
   }

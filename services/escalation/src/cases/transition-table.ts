@@ -84,12 +84,29 @@ export type Action = (typeof ACTIONS)[number];
 /** Where a transition goes: a fixed state, the same state, or decided by the command (e.g. police filed or not). */
 export type Target = CaseState | 'SAME' | 'BY_COMMAND';
 
+/**
+ * What an action works on, which the case must hold for the action to be offered (the command itself checks the
+ * item it is given): a measure waiting for approval (requested by someone else), an active measure that can be
+ * released, a seizure that can still be extended, an active preservation, an open task, a hand-over not yet signed for.
+ */
+export const CASE_ITEMS = [
+  'MEASURE_TO_APPROVE',
+  'MEASURE_TO_RELEASE',
+  'SEIZURE_TO_EXTEND',
+  'PRESERVATION_TO_DECIDE',
+  'OPEN_TASK',
+  'UNACKNOWLEDGED_DISPATCH',
+] as const;
+export type CaseItem = (typeof CASE_ITEMS)[number];
+
 export interface Transition {
   action: Action;
   label: { zh: string; en: string };
   from: readonly CaseState[];
   roles: readonly Role[];
   to: Target;
+  /** Offered only when the case holds such an item. */
+  needs?: CaseItem;
 }
 
 const OPEN: readonly CaseState[] = CASE_STATES.filter((s) => s !== 'CLOSED' && s !== 'REOPENED');
@@ -121,6 +138,7 @@ export const TRANSITIONS: readonly Transition[] = [
     from: OPEN,
     roles: ['OFFICER', 'STREET_RESPONSIBLE'],
     to: 'SAME',
+    needs: 'OPEN_TASK',
   },
   {
     action: 'start-monitoring',
@@ -219,6 +237,7 @@ export const TRANSITIONS: readonly Transition[] = [
     from: ['ADMIN_CASE_FILED'],
     roles: HEADS,
     to: 'SAME',
+    needs: 'MEASURE_TO_APPROVE',
   },
   {
     action: 'extend-measure',
@@ -226,6 +245,7 @@ export const TRANSITIONS: readonly Transition[] = [
     from: INVESTIGATING,
     roles: HEADS,
     to: 'SAME',
+    needs: 'SEIZURE_TO_EXTEND',
   },
   {
     action: 'release-measure',
@@ -233,6 +253,7 @@ export const TRANSITIONS: readonly Transition[] = [
     from: INVESTIGATING,
     roles: HANDLERS,
     to: 'SAME',
+    needs: 'MEASURE_TO_RELEASE',
   },
   {
     action: 'register-preservation',
@@ -247,6 +268,7 @@ export const TRANSITIONS: readonly Transition[] = [
     from: INVESTIGATING,
     roles: HANDLERS,
     to: 'SAME',
+    needs: 'PRESERVATION_TO_DECIDE',
   },
   {
     action: 'record-penalty-decision',
@@ -261,6 +283,7 @@ export const TRANSITIONS: readonly Transition[] = [
     from: OPEN,
     roles: HANDLERS,
     to: 'SAME',
+    needs: 'UNACKNOWLEDGED_DISPATCH',
   },
   {
     action: 'report-upstream',
