@@ -1,4 +1,4 @@
-import { Tag } from 'antd';
+import { Tag, Typography } from 'antd';
 import type { Band } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 
@@ -42,4 +42,27 @@ export function StatusTag({ status }: { status: string | null | undefined }) {
 export function formatTime(iso: string | null | undefined, lang: 'zh' | 'en'): string {
   if (!iso) return '—';
   return new Date(iso).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai', hour12: false });
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * How long is left until a running deadline: days, or hours on its last day; red from two days out, "已超期" once
+ * passed. Read when rendered (the lists and the case card refresh with their data).
+ */
+export function TimeLeft({ dueAt }: { dueAt: string }) {
+  const { t } = useI18n();
+  const ms = Date.parse(dueAt) - Date.now();
+  const text =
+    ms < 0
+      ? t('case.clock.overdue')
+      : ms < DAY_MS
+        ? t('time.hoursLeft', { h: Math.max(1, Math.ceil(ms / HOUR_MS)) })
+        : t('case.clock.left', { d: Math.ceil(ms / DAY_MS) });
+  return (
+    <Typography.Text type={ms <= 2 * DAY_MS ? 'danger' : 'secondary'} data-testid="time-left">
+      {text}
+    </Typography.Text>
+  );
 }

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Alert, Card, Descriptions, Space, Table, Tag, Typography } from 'antd';
 import { api, ApiError } from '../api/client';
 import type { CaseFile, CaseMeasure } from '../api/types';
-import { formatTime } from '../components/tags';
+import { formatTime, TimeLeft } from '../components/tags';
 import { useI18n } from '../i18n/i18n';
 
 /** The lead's disposal case (escalation's view through the gateway); shared by the case card and the action forms. */
@@ -27,7 +27,6 @@ const MEASURE_COLOR: Record<CaseMeasure['status'], string> = {
   RELEASED: 'default',
   DECIDED: 'success',
 };
-const DAY_MS = 86_400_000;
 
 /**
  * 处置案件: where the case stands, who handles it, its legal deadlines (running ones first, with the days left), the
@@ -113,19 +112,12 @@ export function CaseFileCard({ leadId }: { leadId: string }) {
               title: t('case.clock.due'),
               dataIndex: 'dueAt',
               width: 170,
-              render: (v: string, r) => {
-                const left = Math.ceil((Date.parse(v) - Date.now()) / DAY_MS);
-                return (
-                  <Space direction="vertical" size={0}>
-                    <span data-testid="case-clock-due">{formatTime(v, lang)}</span>
-                    {r.status === 'RUNNING' && (
-                      <Typography.Text type={left <= 2 ? 'danger' : 'secondary'}>
-                        {left < 0 ? t('case.clock.overdue') : t('case.clock.left', { d: left })}
-                      </Typography.Text>
-                    )}
-                  </Space>
-                );
-              },
+              render: (v: string, r) => (
+                <Space direction="vertical" size={0}>
+                  <span data-testid="case-clock-due">{formatTime(v, lang)}</span>
+                  {r.status === 'RUNNING' && <TimeLeft dueAt={v} />}
+                </Space>
+              ),
             },
             {
               title: t('case.clock.status'),

@@ -22,7 +22,7 @@ import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
 import { api, ApiError, downloadWithProgress, queryString } from '../api/client';
 import { BANDS, CATEGORIES, STAGES, type LeadSummary, type Page } from '../api/types';
 import { useAuth } from '../auth/auth';
-import { BandTag, formatTime, StatusTag } from '../components/tags';
+import { BandTag, formatTime, StatusTag, TimeLeft } from '../components/tags';
 import { useI18n } from '../i18n/i18n';
 import { queueOf } from '../layout/queues';
 
@@ -274,9 +274,12 @@ function LeadsList({ queue }: { queue: string | undefined }) {
               dataIndex: 'dueAt',
               width: 170,
               render: (v: string | null, r) => (
-                <Space size={4}>
-                  {formatTime(v, lang)}
-                  {r.overdue && <Tag color="red">{t('list.overdue')}</Tag>}
+                <Space direction="vertical" size={0}>
+                  <Space size={4}>
+                    {formatTime(v, lang)}
+                    {r.overdue && <Tag color="red">{t('list.overdue')}</Tag>}
+                  </Space>
+                  {v && !r.overdue && r.stage !== 'closed' && <TimeLeft dueAt={v} />}
                 </Space>
               ),
             },
