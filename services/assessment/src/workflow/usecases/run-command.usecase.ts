@@ -21,6 +21,9 @@ export interface CommandResult {
   requestId?: string;
 }
 
+/** A free text as the audit trail quotes it: its first 100 characters (the whole text stays on the assessment). */
+const brief = (text: string): string => (text.length > 100 ? `${text.slice(0, 100)}…` : text);
+
 /**
  * Runs one workflow command: lock the assessment, check the transition table (scope, state, role, guards), apply the
  * change, and write audit + events + deadlines in the same transaction. Timers scheduled here are enqueued after commit.
@@ -209,7 +212,7 @@ export class RunCommandUsecase {
       action: 'verification.requested',
       from: a.status,
       to: updated.status,
-      reason: `请前哨员 ${(await this.roster.findPerson(tx, askedOf))?.name ?? askedOf} 实地核实`,
+      reason: `请前哨员 ${(await this.roster.findPerson(tx, askedOf))?.name ?? askedOf} 实地核实：${brief(body.question)}`,
       events: [
         {
           topic: 'assessment.verification-requested.v1',
@@ -260,7 +263,7 @@ export class RunCommandUsecase {
       action: 'verification.answered',
       from: a.status,
       to: updated.status,
-      reason: `前哨员答复核实请求 ${open.id}`,
+      reason: `实地核实答复：${brief(body.answer)}${body.evidenceIds.length ? `（附证据 ${body.evidenceIds.length} 份）` : ''}`,
       events: [
         {
           topic: 'assessment.verification-answered.v1',
