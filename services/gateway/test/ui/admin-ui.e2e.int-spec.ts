@@ -379,12 +379,17 @@ describe('admin UI end to end (real stack, Chromium)', () => {
   /** Picks an option of an antd Select by its label, and checks the select now shows it (retrying a missed click). */
   async function choose(page: Page, fieldId: string, optionTitle: string): Promise<void> {
     const item = page.locator(`.ant-form-item:has(#${fieldId})`);
+    const option = page.locator(`.ant-select-dropdown .ant-select-item-option[title="${optionTitle}"]`).last();
     for (let attempt = 0; attempt < 3; attempt++) {
-      await page.click(`#${fieldId}`);
-      const option = page.locator(`.ant-select-dropdown .ant-select-item-option[title="${optionTitle}"]`).last();
+      if (!(await option.isVisible())) await page.click(`#${fieldId}`);
       await option.waitFor({ state: 'visible' });
-      await option.click();
-      if (await item.locator(`[title="${optionTitle}"]`).count()) return;
+      // A click can land while the dropdown still slides in over the modal's footer, which takes it and closes the
+      // dropdown: give up on that click after a few seconds and start again from opening the select.
+      const clicked = await option.click({ timeout: 5_000 }).then(
+        () => true,
+        (e: Error) => (console.warn(`choose ${optionTitle}: click missed (${e.message.split('\n')[0]})`), false),
+      );
+      if (clicked && (await item.locator(`[title="${optionTitle}"]`).count())) return;
     }
     throw new Error(`could not choose ${optionTitle} in #${fieldId}`);
   }
