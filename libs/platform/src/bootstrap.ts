@@ -91,7 +91,12 @@ export async function createServiceApp(o: ServiceBootstrap): Promise<NestFastify
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('preValidation', async (req, reply) => {
-    const paths = nulCharacterPaths(req.body);
+    // Postgres cannot store or compare U+0000 in text: refused wherever a request carries it (body, query, path).
+    const paths = [
+      ...nulCharacterPaths(req.body),
+      ...nulCharacterPaths(req.query, 'query'),
+      ...nulCharacterPaths(req.params, 'path'),
+    ];
     if (!paths.length) return;
     const body = problem(
       400,

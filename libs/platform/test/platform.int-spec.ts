@@ -217,6 +217,18 @@ describe('PlatformModule', () => {
     }
   });
 
+  it('refuses U+0000 in the query string and the path with 400 and its place, before any handler runs', async () => {
+    const auth = await bearer(principal({ userId: 'u1', roles: ['VOLUNTEER'] }));
+    for (const [url, path] of [
+      ['/v1/echo/items/a?holder=%00me', 'query.holder'],
+      ['/v1/echo/items/a%00b', 'path.id'],
+    ] as const) {
+      const res = await app.inject({ method: 'GET', url, headers: { authorization: auth } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path, code: 'nul_character' }] });
+    }
+  });
+
   it('answers an over-long path parameter with problem+json, not the router plain JSON', async () => {
     const auth = await bearer(principal({ userId: 'u1', roles: ['VOLUNTEER'] }));
     const res = await app.inject({
