@@ -480,6 +480,13 @@ describe('gateway read model, scope, commands and exports', () => {
     const bad = await h.app.inject({ method: 'GET', url: '/api/v1/directory?role=BOSS', headers: auth(officer) });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ errors: [expect.objectContaining({ path: 'role/0' })] });
+    // Operators and administrators are named in no workflow command: not listed (least privilege).
+    const admins = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/directory?role=OFFICER,ADMIN',
+      headers: auth(officer),
+    });
+    expect([admins.statusCode, admins.json().errors[0].path]).toEqual([400, 'role/1']);
   });
 
   it('answers 502 in Chinese when the owning service is down', async () => {

@@ -1,18 +1,27 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ROLES, type Role } from '@outpost/contracts';
+import type { Role } from '@outpost/contracts';
 import { ZodPipe } from '@outpost/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { ROLE_GROUPS } from '../auth/access-policy';
 import { BrowserAuth } from '../auth/browser-auth.guard';
 
+/** The roles a workflow command can name (a reassignment, a handler, investigators, a task assignee). */
+const NAMED_IN_COMMANDS = [
+  'SENTINEL',
+  'VOLUNTEER',
+  'STREET_RESPONSIBLE',
+  'OFFICER',
+  'SUPERVISOR',
+] as const satisfies Role[];
+
 const querySchema = z.object({
   role: z
     .string()
     .max(200)
     .transform((s) => s.split(',').map((x) => x.trim()))
-    .pipe(z.array(z.enum(ROLES)).min(1)),
+    .pipe(z.array(z.enum(NAMED_IN_COMMANDS)).min(1)),
 });
 
 /**
@@ -29,7 +38,7 @@ export class DirectoryController {
   @Get()
   @ApiQuery({ name: 'role', required: true, description: 'roles, comma = any of (e.g. OFFICER,SUPERVISOR)' })
   @ApiOperation({
-    summary: '可选人员 (STREET_RESPONSIBLE, OFFICER, SUPERVISOR)',
+    summary: '可选人员 (SENTINEL, VOLUNTEER, STREET_RESPONSIBLE, OFFICER, SUPERVISOR)',
     description: '{ items: [{ id, name, roles, unit, institution }] }: active people holding any of the roles',
   })
   async list(@Query(new ZodPipe(querySchema, 'query')) q: { role: Role[] }) {
