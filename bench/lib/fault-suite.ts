@@ -8,7 +8,7 @@ import { check, waitForQuiescence, type CheckReport } from './checker';
 import { caseArbitrary, runFuzz, targetsOf, type FuzzReport } from './fuzz';
 import { leadBody } from './lead-body';
 import { freePort, killAtExit, pidAlive, pidFromFile, REPO_ROOT, sleep, type ServiceName } from './proc';
-import { BANK_KEY, BANK_SOURCE_ID, Stack } from './stack';
+import { BANK_KEY, BANK_SOURCE_ID, DEMO_PASSWORD, Stack } from './stack';
 
 const exec = promisify(execFile);
 /** Fault → a new lead assigned end to end; generous because the machine is shared (kafkajs rejoin waits out the dead member's 30 s session). */
@@ -430,7 +430,31 @@ export async function runFaultSuite(o: FaultSuiteOptions): Promise<FaultSuiteRep
   }
 }
 
-/** The fuzzer over intake's public endpoints (from its /docs-json) and gateway's login. */
+/**
+ * Who fuzzes which part of the gateway's API: a user the route is meant for, so a malformed request is judged by its
+ * validation rather than refused at the door (ops for an operator, the roster for an administrator, the rest for a
+ * district officer).
+ */
+const GATEWAY_FUZZ_USERS: Array<{ login: string; routes: (path: string) => boolean }> = [
+  { login: 'operator1', routes: (p) => p.startsWith('/api/v1/ops/') },
+  { login: 'admin1', routes: (p) => p.startsWith('/api/v1/roster/') },
+  { login: 'officer1', routes: (p) => !p.startsWith('/api/v1/ops/') && !p.startsWith('/api/v1/roster/') },
+];
+
+/** Routes the fuzzer leaves out: its own session (logout and refresh would end it) and the server-sent event stream. */
+const notFuzzed = (path: string): boolean => path.startsWith('/api/v1/auth/') || path === '/api/v1/events/stream';
+
+async function gatewayLogin(base: string, login: string): Promise<string> {
+  const res = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login, password: DEMO_PASSWORD }),
+  });
+  if (!res.ok) throw new Error(`fuzzer: login ${login}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
+/** The fuzzer over intake's public endpoints (from its /docs-json) and the gateway's (login, then signed in). */
 async function fuzzAll(
   stack: Stack,
   total: number,
@@ -461,15 +485,24 @@ async function fuzzAll(
         arbs.push(caseArbitrary(gdoc, gw.url, login));
         names.push(...login.map((t) => `gateway ${t.method} ${t.path}`));
       }
+      for (const u of GATEWAY_FUZZ_USERS) {
+        const authorization = `Bearer ${await gatewayLogin(gw.url, u.login)}`;
+        const targets = targetsOf(gdoc, (_m, p) => p.startsWith('/api/v1/') && u.routes(p) && !notFuzzed(p), {
+          authorization,
+        });
+        arbs.push(caseArbitrary(gdoc, gw.url, targets));
+        names.push(...targets.map((t) => `gateway ${t.method} ${t.path} (${u.login})`));
+      }
     } else log('gateway has no OpenAPI document: login not fuzzed');
   }
   log(`fuzzer: ${total} malformed requests over ${names.length} endpoints: ${names.join(', ')}`);
   const rowsBefore = await countRows(stack);
   // Equal share per endpoint group, so every endpoint gets its part of the total.
   const cases = fc.sample(fc.oneof(...arbs), { numRuns: total, seed: 20261101 });
-  // A junk query string on a GET without parameters may be ignored (200 is fine there); everything else must be refused.
+  // A junk query string may be ignored, and a junk value may be a fine search text (200 is fine there); everything else
+  // must be refused.
   const report = await runFuzz(cases, 8, (c, status, text) => {
-    if (c.kind === 'junk-query') return true;
+    if (c.kind === 'junk-query' || c.kind === 'bad-query') return true;
     // The batch endpoint answers 200 with a result per item: a broken item must come back rejected with field paths.
     if (status === 200 && c.target.path === '/v1/leads/batch' && c.fieldPath?.startsWith('leads/')) {
       const b = JSON.parse(text) as {

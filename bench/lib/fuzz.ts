@@ -36,6 +36,8 @@ export interface FuzzTarget {
   path: string;
   /** Sample value for path parameters that makes a valid URL (for body fuzzing of /{id} routes). */
   pathParams: string[];
+  /** Query parameters the operation declares (each gets junk values of its own). */
+  queryParams: string[];
   bodySchema: Schema | null;
   example: unknown;
   multipart: boolean;
@@ -93,6 +95,9 @@ export function targetsOf(
         method: method.toUpperCase(),
         path,
         pathParams: [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]),
+        queryParams: ((op.parameters ?? []) as Array<{ in?: string; name?: string }>)
+          .filter((x) => x.in === 'query' && x.name)
+          .map((x) => x.name!),
         bodySchema: json ? (resolve(doc, json.schema) ?? null) : null,
         example: example ?? {},
         multipart: Boolean(content['multipart/form-data']),
@@ -283,6 +288,19 @@ export function caseArbitrary(
           contentType: t.bodySchema ? 'application/json' : undefined,
           fieldPath: null,
           kind: 'bad-path-param',
+        })),
+      );
+    }
+    if (t.queryParams.length) {
+      // One declared query parameter with a junk value (a search text may legitimately take it: 2xx allowed).
+      arbs.push(
+        fc.tuple(fc.constantFrom(...t.queryParams), junk).map(([name, value]): FuzzCase => ({
+          target: t,
+          url: `${validUrl}?${new URLSearchParams({ [name]: value }).toString()}`,
+          body: undefined,
+          contentType: undefined,
+          fieldPath: null,
+          kind: 'bad-query',
         })),
       );
     }

@@ -19,6 +19,8 @@ export interface StackOptions {
   distRoot?: string;
 }
 
+/** The demo accounts' fixed development password (the gateway seeds officer1, operator1, admin1… with DEMO_DATA=true). */
+export const DEMO_PASSWORD = 'Outpost@2026';
 /** The demo bank source's fixed development key (intake seeds it with DEMO_DATA=true). */
 export const BANK_KEY = 'demo-bank-key-icbc-th-2026-dev-only';
 export const BANK_SOURCE_ID = 'demo-bank-icbc-tianhe';
