@@ -20,6 +20,7 @@ import {
   transitionFor,
   TRANSITIONS,
   type Action,
+  type CaseItem,
   type CaseState,
   type Transition,
 } from './transition-table';
@@ -79,7 +80,9 @@ export class CommandRunner implements OnModuleInit {
     if (!c) throw new ProblemException(404, 'CASE_NOT_FOUND', `线索 ${leadId} 尚无处置案件。`);
     const leads = await this.cases.leads(this.cases.db, c.id);
     const scoped = leads.some((l) => inScope(p, { streetCode: l.streetCode, gridIds: l.gridIds }));
-    const held = scoped ? await this.cases.itemsHeld(this.cases.db, c.id, p.userId, this.clock.now()) : new Set();
+    const held = scoped
+      ? await this.cases.itemsHeld(this.cases.db, c.id, p.userId, this.clock.now())
+      : new Set<CaseItem>();
     const actions = scoped
       ? TRANSITIONS.filter(
           (t) =>
