@@ -1,4 +1,5 @@
-import { PipeTransform } from '@nestjs/common';
+import { applyDecorators, PipeTransform } from '@nestjs/common';
+import { ApiQuery } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ProblemException, zodFieldErrors } from './problem';
 
@@ -21,6 +22,29 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.in
     }
     return result.data;
   }
+}
+
+/**
+ * Documents a route's query parameters from the zod schema its ZodPipe validates them with: each property's name,
+ * whether it is required and its JSON schema as a client sends it (types, enums, lengths, ranges, defaults), so the
+ * OpenAPI document says what the pipe enforces. `descriptions` adds words where a rule alone does not explain a value
+ * (comma lists, `me`).
+ */
+export function ApiZodQuery(schema: z.ZodObject, descriptions: Record<string, string> = {}): MethodDecorator {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, Record<string, unknown>>;
+    required?: string[];
+  };
+  return applyDecorators(
+    ...Object.entries(json.properties ?? {}).map(([name, property]) =>
+      ApiQuery({
+        name,
+        required: json.required?.includes(name) ?? false,
+        schema: property,
+        ...(descriptions[name] ? { description: descriptions[name] } : {}),
+      }),
+    ),
+  );
 }
 
 /**

@@ -2,11 +2,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Body, Controller, Get, Logger, Module, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Logger, Module, Param, Post, Query } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { z } from 'zod';
 import {
+  ApiZodQuery,
   baseConfigSchema,
   createServiceApp,
   CurrentPrincipal,
@@ -23,6 +24,12 @@ const echoSchema = z.object({
   name: z.string().min(1),
   count: z.number().int().positive(),
   tags: z.array(z.string()).max(2),
+});
+
+const searchQuery = z.object({
+  q: z.string().max(100),
+  kind: z.enum(['a', 'b']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(20),
 });
 
 @Controller('v1/echo')
@@ -43,6 +50,12 @@ class EchoController {
   @Get('items/:id')
   item(@Param('id') id: string) {
     return { id };
+  }
+
+  @Get('search')
+  @ApiZodQuery(searchQuery, { q: 'free text' })
+  search(@Query(new ZodPipe(searchQuery, 'query')) q: z.infer<typeof searchQuery>) {
+    return q;
   }
 
   @Roles('OPERATOR')
@@ -268,5 +281,21 @@ describe('PlatformModule', () => {
     const res = await app.inject({ method: 'GET', url: '/docs-json' });
     expect(res.statusCode).toBe(200);
     expect(Object.keys(res.json().paths)).toContain('/v1/echo');
+    // Query parameters documented from the zod schema their pipe enforces: what is required, enums, lengths, ranges.
+    expect(res.json().paths['/v1/echo/search'].get.parameters).toEqual([
+      expect.objectContaining({
+        name: 'q',
+        in: 'query',
+        required: true,
+        description: 'free text',
+        schema: { type: 'string', maxLength: 100 },
+      }),
+      expect.objectContaining({ name: 'kind', required: false, schema: { type: 'string', enum: ['a', 'b'] } }),
+      expect.objectContaining({
+        name: 'limit',
+        required: false,
+        schema: { type: 'integer', minimum: 1, maximum: 200, default: 20 },
+      }),
+    ]);
   });
 });

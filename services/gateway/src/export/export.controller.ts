@@ -1,14 +1,14 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { ZodPipe } from '@outpost/platform';
+import { ApiZodQuery, ZodPipe } from '@outpost/platform';
 import { ROLE_GROUPS } from '../auth/access-policy';
 import { BrowserAuth, CurrentUser } from '../auth/browser-auth.guard';
 import type { AuthUser } from '../auth/principal';
 import { dashboardQuerySchema } from '../read-model/dashboard.controller';
 import { leadFilterSchema } from '../read-model/lead-query';
-import { ApiLeadFilters } from '../read-model/leads.controller';
+import { LEAD_FILTER_DESCRIPTIONS } from '../read-model/leads.controller';
 import { LeadViewRepository, type LeadSummary } from '../read-model/lead-view.repository';
 import { toCsv, toXlsx, type Sheet } from './tabular';
 
@@ -75,8 +75,7 @@ export class ExportController {
 
   @BrowserAuth(ROLE_GROUPS.leadReaders)
   @Get('leads/export')
-  @ApiLeadFilters()
-  @ApiQuery({ name: 'format', required: false, enum: ['csv', 'xlsx'] })
+  @ApiZodQuery(leadExportSchema, LEAD_FILTER_DESCRIPTIONS)
   @ApiProduces('text/csv', XLSX)
   @ApiOperation({ summary: '导出线索列表 CSV/XLSX (readers; scope; same filters as the list; at most 50 000 rows)' })
   async exportLeads(
@@ -90,13 +89,9 @@ export class ExportController {
 
   @BrowserAuth(ROLE_GROUPS.leadReaders)
   @Get('dashboard/export')
-  @ApiLeadFilters()
-  @ApiQuery({ name: 'format', required: false, enum: ['csv', 'xlsx'] })
-  @ApiQuery({
-    name: 'table',
-    required: false,
-    enum: DASHBOARD_TABLES,
-    description: 'CSV: one table (default byStage); XLSX: all tables as sheets unless given',
+  @ApiZodQuery(dashboardExportSchema, {
+    ...LEAD_FILTER_DESCRIPTIONS,
+    table: 'CSV: one table (default byStage); XLSX: all tables as sheets unless given',
   })
   @ApiProduces('text/csv', XLSX)
   @ApiOperation({ summary: '导出统计表 CSV/XLSX (readers; scope)' })

@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { InboxItem } from '@outpost/contracts';
-import { ProblemException, ZodPipe } from '@outpost/platform';
+import { ApiZodQuery, ProblemException, ZodPipe } from '@outpost/platform';
 import { z } from 'zod';
 import { ROLE_GROUPS } from '../auth/access-policy';
 import { BrowserAuth, CurrentUser } from '../auth/browser-auth.guard';
@@ -38,9 +38,7 @@ export class InboxController {
       '{ items: [{ id, eventType, leadId, title, body, urgent, createdAt, readAt }], unread }, newest first. ' +
       'Keyset paging: pass the last item id as `before` for the next page.',
   })
-  @ApiQuery({ name: 'unread', required: false, description: 'true = 只看未读' })
-  @ApiQuery({ name: 'limit', required: false, description: '1–200, default 50' })
-  @ApiQuery({ name: 'before', required: false, description: 'item id (UUID v7): items older than this one' })
+  @ApiZodQuery(listQuerySchema, { unread: 'true = 只看未读', before: 'item id (UUID v7): items older than this one' })
   list(
     @CurrentUser() user: AuthUser,
     @Query(new ZodPipe(listQuerySchema, 'query')) q: ListQuery,

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ZodPipe } from '@outpost/platform';
+import { ApiZodQuery, ZodPipe } from '@outpost/platform';
 import { ROLE_GROUPS } from '../auth/access-policy';
 import { BrowserAuth, CurrentUser } from '../auth/browser-auth.guard';
 import type { AuthUser } from '../auth/principal';
@@ -57,9 +57,7 @@ export class OpsController {
 
   @BrowserAuth(ROLE_GROUPS.operators)
   @Get('dead-letters')
-  @ApiQuery({ name: 'service', required: false, enum: OPS_SERVICES })
-  @ApiQuery({ name: 'status', required: false, enum: ['OPEN', 'REPLAYED', 'DISCARDED'] })
-  @ApiQuery({ name: 'limit', required: false })
+  @ApiZodQuery(listSchema)
   @ApiOperation({
     summary: '死信列表 (OPERATOR, ADMIN)',
     description: '{ services: [{ service, ok, data: DeadLetter[] | error }] }',

@@ -1,12 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ZodPipe } from '@outpost/platform';
+import { ApiZodQuery, ZodPipe } from '@outpost/platform';
 import { ROLE_GROUPS } from '../auth/access-policy';
 import { BrowserAuth, CurrentUser } from '../auth/browser-auth.guard';
 import type { AuthUser } from '../auth/principal';
 import { leadFilterSchema } from './lead-query';
-import { ApiLeadFilters } from './leads.controller';
+import { LEAD_FILTER_DESCRIPTIONS } from './leads.controller';
 import { LeadViewRepository } from './lead-view.repository';
 
 export const dashboardQuerySchema = leadFilterSchema.extend({
@@ -20,8 +20,7 @@ export class DashboardController {
 
   @BrowserAuth(ROLE_GROUPS.leadReaders)
   @Get()
-  @ApiLeadFilters()
-  @ApiQuery({ name: 'weeks', required: false, description: 'ISO weeks of trend, default 12' })
+  @ApiZodQuery(dashboardQuerySchema, { ...LEAD_FILTER_DESCRIPTIONS, weeks: 'ISO weeks of trend' })
   @ApiOperation({
     summary: '统计看板 (readers; over leads in scope)',
     description:

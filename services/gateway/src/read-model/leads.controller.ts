@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query, Req } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ProblemException, ZodPipe } from '@outpost/platform';
+import { ApiZodQuery, ProblemException, ZodPipe } from '@outpost/platform';
 import { ROLE_GROUPS } from '../auth/access-policy';
 import { BrowserAuth, CurrentUser } from '../auth/browser-auth.guard';
 import type { AuthUser } from '../auth/principal';
@@ -9,28 +9,22 @@ import { LeadDetailService } from './lead-detail.service';
 import { leadListQuerySchema, type LeadListQuery } from './lead-query';
 import { LeadViewRepository } from './lead-view.repository';
 
-export const LEAD_FILTER_DOCS = [
-  { name: 'stage', description: 'intake,assessment,escalation,closed (comma = any of)' },
-  { name: 'status', description: 'REPORTED,TRIAGED,… (LEAD_STATUSES)' },
-  { name: 'band', description: 'red,orange,yellow,none' },
-  { name: 'category', description: 'IF,IF-XS,… (CATEGORIES)' },
-  { name: 'grid', description: 'grid id(s), e.g. G-440106001-C01' },
-  { name: 'street', description: 'street code(s), e.g. 440106001' },
-  { name: 'assignee', description: 'who was assigned the assessment: person id, `me` or `none`' },
-  {
-    name: 'holder',
-    description: 'who holds the lead now (the case handler after the decision, else the assignee): person id or `me`',
-  },
-  { name: 'caseState', description: 'disposal case state(s), e.g. REFERRAL_PENDING_APPROVAL' },
-  { name: 'approval', description: "`pending`: the case waits for a head's approval (referral, measures)" },
-  { name: 'overdue', description: 'true|false' },
-  { name: 'q', description: '全文检索：名称、描述、主体名称、编号 (ILIKE over a trigram index)' },
-  { name: 'reportedFrom', description: 'ISO date/time (inclusive)' },
-  { name: 'reportedTo', description: 'ISO date/time (exclusive)' },
-];
-
-export const ApiLeadFilters = () => (target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
-  for (const q of LEAD_FILTER_DOCS) ApiQuery({ ...q, required: false })(target, key, descriptor);
+/** Words for the lead filters whose rules alone do not explain their values (the list, its exports, the dashboard). */
+export const LEAD_FILTER_DESCRIPTIONS: Record<string, string> = {
+  stage: 'intake,assessment,escalation,closed (comma = any of)',
+  status: 'REPORTED,TRIAGED,… (LEAD_STATUSES; comma = any of)',
+  band: 'red,orange,yellow,none (comma = any of)',
+  category: 'IF,IF-XS,… (CATEGORIES; comma = any of)',
+  grid: 'grid id(s), e.g. G-440106001-C01',
+  street: 'street code(s), e.g. 440106001',
+  assignee: 'who was assigned the assessment: person id, `me` or `none`',
+  holder: 'who holds the lead now (the case handler after the decision, else the assignee): person id or `me`',
+  caseState: 'disposal case state(s), e.g. REFERRAL_PENDING_APPROVAL',
+  approval: "`pending`: the case waits for a head's approval (referral, measures)",
+  q: '全文检索：名称、描述、主体名称、编号 (ILIKE over a trigram index)',
+  reportedFrom: 'ISO date/time (inclusive)',
+  reportedTo: 'ISO date/time (exclusive)',
+  sort: 'prefix - for descending',
 };
 
 @ApiTags('leads 线索')
@@ -48,10 +42,7 @@ export class LeadsController {
     description:
       'Paginated: { items, page, pageSize, total }. sort: reportedAt|dueAt|score|updatedAt, prefix - for descending.',
   })
-  @ApiLeadFilters()
-  @ApiQuery({ name: 'page', required: false })
-  @ApiQuery({ name: 'pageSize', required: false, description: '1–200, default 20' })
-  @ApiQuery({ name: 'sort', required: false })
+  @ApiZodQuery(leadListQuerySchema, LEAD_FILTER_DESCRIPTIONS)
   async list(@CurrentUser() user: AuthUser, @Query(new ZodPipe(leadListQuerySchema, 'query')) q: LeadListQuery) {
     const { items, total } = await this.leads.list(user.principal, q);
     return { items, page: q.page, pageSize: q.pageSize, total };

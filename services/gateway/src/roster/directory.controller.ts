@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Role } from '@outpost/contracts';
-import { ZodPipe } from '@outpost/platform';
+import { ApiZodQuery, ZodPipe } from '@outpost/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { ROLE_GROUPS } from '../auth/access-policy';
@@ -36,7 +36,7 @@ export class DirectoryController {
 
   @BrowserAuth(ROLE_GROUPS.directoryReaders)
   @Get()
-  @ApiQuery({ name: 'role', required: true, description: 'roles, comma = any of (e.g. OFFICER,SUPERVISOR)' })
+  @ApiZodQuery(querySchema, { role: 'roles, comma = any of (e.g. OFFICER,SUPERVISOR)' })
   @ApiOperation({
     summary: '可选人员 (SENTINEL, VOLUNTEER, STREET_RESPONSIBLE, OFFICER, SUPERVISOR)',
     description: '{ items: [{ id, name, roles, unit, institution }] }: active people holding any of the roles',

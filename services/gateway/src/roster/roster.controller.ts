@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ZodPipe } from '@outpost/platform';
+import { ApiZodQuery, ZodPipe } from '@outpost/platform';
 import { ROLE_GROUPS } from '../auth/access-policy';
 import { BrowserAuth, CurrentUser } from '../auth/browser-auth.guard';
 import type { AuthUser } from '../auth/principal';
@@ -31,10 +31,7 @@ export class RosterController {
   @BrowserAuth(ROLE_GROUPS.rosterManagers)
   @Get(':kind')
   @ApiParam({ name: 'kind', enum: KINDS })
-  @ApiQuery({ name: 'role', required: false })
-  @ApiQuery({ name: 'active', required: false })
-  @ApiQuery({ name: 'gridId', required: false })
-  @ApiQuery({ name: 'status', required: false })
+  @ApiZodQuery(listQuerySchema)
   @ApiOperation({
     summary: '名册/结对列表 (ADMIN, SUPERVISOR)',
     description: "assessment's GET /v1/roster/{people|pairings}: { items }",
