@@ -36,8 +36,8 @@ export interface FuzzTarget {
   path: string;
   /** Sample value for path parameters that makes a valid URL (for body fuzzing of /{id} routes). */
   pathParams: string[];
-  /** Query parameters the operation declares (each gets junk values of its own). */
-  queryParams: string[];
+  /** Query parameters the operation declares, with their schemas (each gets junk values, and breaks of its rules). */
+  queryParams: Array<{ name: string; schema: Schema }>;
   bodySchema: Schema | null;
   example: unknown;
   multipart: boolean;
@@ -95,9 +95,9 @@ export function targetsOf(
         method: method.toUpperCase(),
         path,
         pathParams: [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]),
-        queryParams: ((op.parameters ?? []) as Array<{ in?: string; name?: string }>)
+        queryParams: ((op.parameters ?? []) as Array<{ in?: string; name?: string; schema?: Schema }>)
           .filter((x) => x.in === 'query' && x.name)
-          .map((x) => x.name!),
+          .map((x) => ({ name: x.name!, schema: resolve(doc, x.schema) ?? {} })),
         bodySchema: json ? (resolve(doc, json.schema) ?? null) : null,
         example: example ?? {},
         multipart: Boolean(content['multipart/form-data']),
@@ -175,6 +175,21 @@ function mutationsOf(doc: Record<string, unknown>, schema: Schema | undefined, p
 
 function clone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
+}
+
+/**
+ * Values that break one rule of a query parameter's schema, each certainly invalid as a query string: a value outside
+ * its enum, one character too many, a number out of range, text where an integer belongs.
+ */
+function queryBreaks(s: Schema): Array<{ kind: string; value: string }> {
+  const out: Array<{ kind: string; value: string }> = [];
+  if (s.enum) out.push({ kind: 'not-in-enum', value: 'NOT_AN_ALLOWED_VALUE_前哨' });
+  if (typeof s.maxLength === 'number' && s.maxLength < 10_000)
+    out.push({ kind: 'too-long', value: 'x'.repeat(s.maxLength + 1) });
+  if (typeOf(s) === 'integer' || typeOf(s) === 'number') out.push({ kind: 'not-a-number', value: 'not-a-number' });
+  if (typeof s.maximum === 'number') out.push({ kind: 'above-maximum', value: String(s.maximum + 1e6) });
+  if (typeof s.minimum === 'number') out.push({ kind: 'below-minimum', value: String(s.minimum - 1e6) });
+  return out;
 }
 
 /** Applies a mutation to a copy of the example, creating intermediate containers as needed. Null when not applicable. */
@@ -291,10 +306,24 @@ export function caseArbitrary(
         })),
       );
     }
+    const breaks = t.queryParams.flatMap((q) => queryBreaks(q.schema).map((b) => ({ ...b, name: q.name })));
+    if (breaks.length) {
+      // One query parameter breaking one rule of its schema: a 400 naming it.
+      arbs.push(
+        fc.constantFrom(...breaks).map((b): FuzzCase => ({
+          target: t,
+          url: `${validUrl}?${new URLSearchParams({ [b.name]: b.value }).toString()}`,
+          body: undefined,
+          contentType: undefined,
+          fieldPath: b.name,
+          kind: `query-${b.kind}`,
+        })),
+      );
+    }
     if (t.queryParams.length) {
       // One declared query parameter with a junk value (a search text may legitimately take it: 2xx allowed).
       arbs.push(
-        fc.tuple(fc.constantFrom(...t.queryParams), junk).map(([name, value]): FuzzCase => ({
+        fc.tuple(fc.constantFrom(...t.queryParams.map((q) => q.name)), junk).map(([name, value]): FuzzCase => ({
           target: t,
           url: `${validUrl}?${new URLSearchParams({ [name]: value }).toString()}`,
           body: undefined,
