@@ -7,8 +7,7 @@ import { ROLE_GROUPS } from '../auth/access-policy';
 import { BrowserAuth, CurrentUser } from '../auth/browser-auth.guard';
 import type { AuthUser } from '../auth/principal';
 import { dashboardQuerySchema } from '../read-model/dashboard.controller';
-import { leadFilterSchema } from '../read-model/lead-query';
-import { LEAD_FILTER_DESCRIPTIONS } from '../read-model/leads.controller';
+import { LEAD_FILTER_DESCRIPTIONS, leadFilterSchema } from '../read-model/lead-query';
 import { LeadViewRepository, type LeadSummary } from '../read-model/lead-view.repository';
 import { toCsv, toXlsx, type Sheet } from './tabular';
 

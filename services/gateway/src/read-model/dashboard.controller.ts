@@ -5,8 +5,7 @@ import { ApiZodQuery, ZodPipe } from '@outpost/platform';
 import { ROLE_GROUPS } from '../auth/access-policy';
 import { BrowserAuth, CurrentUser } from '../auth/browser-auth.guard';
 import type { AuthUser } from '../auth/principal';
-import { leadFilterSchema } from './lead-query';
-import { LEAD_FILTER_DESCRIPTIONS } from './leads.controller';
+import { LEAD_FILTER_DESCRIPTIONS, leadFilterSchema } from './lead-query';
 import { LeadViewRepository } from './lead-view.repository';
 
 export const dashboardQuerySchema = leadFilterSchema.extend({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BANDS, CATEGORIES, LEAD_STATUSES, stageOf, type LeadStage, type LeadStatus } from '@outpost/contracts';
 
-/** Comma-separated values, each one an `item`. */
+/** Comma-separated values, each one an `item` (empty items dropped). */
 const csv = <T>(item: z.ZodType<T, string>) =>
   z
     .string()
@@ -13,7 +13,7 @@ const csv = <T>(item: z.ZodType<T, string>) =>
         .filter(Boolean),
     )
     .pipe(z.array(item));
-const csvOf = <T extends string>(values: readonly T[]) => csv(z.enum(values as unknown as [T, ...T[]]));
+export const csvOf = <T extends string>(values: readonly T[]) => csv(z.enum(values as unknown as [T, ...T[]]));
 const STAGES = ['intake', 'assessment', 'escalation', 'closed'] as const satisfies readonly LeadStage[];
 
 /** Filters of the lead list, its exports and (partly) the dashboard. Comma-separated values mean "any of". */
@@ -43,6 +43,24 @@ export const leadFilterSchema = z.object({
   reportedTo: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
 });
 export type LeadFilter = z.infer<typeof leadFilterSchema>;
+
+/** Words for the lead filters whose rules alone do not explain their values (the list, its exports, the dashboard). */
+export const LEAD_FILTER_DESCRIPTIONS: Record<string, string> = {
+  stage: 'intake,assessment,escalation,closed (comma = any of)',
+  status: 'REPORTED,TRIAGED,… (LEAD_STATUSES; comma = any of)',
+  band: 'red,orange,yellow,none (comma = any of)',
+  category: 'IF,IF-XS,… (CATEGORIES; comma = any of)',
+  grid: 'grid id(s), e.g. G-440106001-C01',
+  street: 'street code(s), e.g. 440106001',
+  assignee: 'who was assigned the assessment: person id, `me` or `none`',
+  holder: 'who holds the lead now (the case handler after the decision, else the assignee): person id or `me`',
+  caseState: 'disposal case state(s), e.g. REFERRAL_PENDING_APPROVAL',
+  approval: "`pending`: the case waits for a head's approval (referral, measures)",
+  q: '全文检索：名称、描述、主体名称、编号 (ILIKE over a trigram index)',
+  reportedFrom: 'ISO date/time (inclusive)',
+  reportedTo: 'ISO date/time (exclusive)',
+  sort: 'prefix - for descending',
+};
 
 export const leadListQuerySchema = leadFilterSchema.extend({
   page: z.coerce.number().int().min(1).max(100000).default(1),

@@ -6,26 +6,8 @@ import { ROLE_GROUPS } from '../auth/access-policy';
 import { BrowserAuth, CurrentUser } from '../auth/browser-auth.guard';
 import type { AuthUser } from '../auth/principal';
 import { LeadDetailService } from './lead-detail.service';
-import { leadListQuerySchema, type LeadListQuery } from './lead-query';
+import { LEAD_FILTER_DESCRIPTIONS, leadListQuerySchema, type LeadListQuery } from './lead-query';
 import { LeadViewRepository } from './lead-view.repository';
-
-/** Words for the lead filters whose rules alone do not explain their values (the list, its exports, the dashboard). */
-export const LEAD_FILTER_DESCRIPTIONS: Record<string, string> = {
-  stage: 'intake,assessment,escalation,closed (comma = any of)',
-  status: 'REPORTED,TRIAGED,… (LEAD_STATUSES; comma = any of)',
-  band: 'red,orange,yellow,none (comma = any of)',
-  category: 'IF,IF-XS,… (CATEGORIES; comma = any of)',
-  grid: 'grid id(s), e.g. G-440106001-C01',
-  street: 'street code(s), e.g. 440106001',
-  assignee: 'who was assigned the assessment: person id, `me` or `none`',
-  holder: 'who holds the lead now (the case handler after the decision, else the assignee): person id or `me`',
-  caseState: 'disposal case state(s), e.g. REFERRAL_PENDING_APPROVAL',
-  approval: "`pending`: the case waits for a head's approval (referral, measures)",
-  q: '全文检索：名称、描述、主体名称、编号 (ILIKE over a trigram index)',
-  reportedFrom: 'ISO date/time (inclusive)',
-  reportedTo: 'ISO date/time (exclusive)',
-  sort: 'prefix - for descending',
-};
 
 @ApiTags('leads 线索')
 @Controller('api/v1/leads')

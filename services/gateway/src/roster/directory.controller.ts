@@ -5,6 +5,7 @@ import { ApiZodQuery, ZodPipe } from '@outpost/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { ROLE_GROUPS } from '../auth/access-policy';
+import { csvOf } from '../read-model/lead-query';
 import { BrowserAuth } from '../auth/browser-auth.guard';
 
 /** The roles a workflow command can name (a reassignment, a handler, investigators, a task assignee). */
@@ -17,11 +18,7 @@ const NAMED_IN_COMMANDS = [
 ] as const satisfies Role[];
 
 const querySchema = z.object({
-  role: z
-    .string()
-    .max(200)
-    .transform((s) => s.split(',').map((x) => x.trim()))
-    .pipe(z.array(z.enum(NAMED_IN_COMMANDS)).min(1)),
+  role: csvOf(NAMED_IN_COMMANDS).refine((roles) => roles.length > 0, '至少指定一个角色'),
 });
 
 /**
