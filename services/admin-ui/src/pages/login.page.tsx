@@ -60,6 +60,7 @@ export default function LoginPage() {
           <Form.Item
             name="login"
             label={t('login.user')}
+            htmlFor="login-user"
             rules={[{ required: true, message: t('login.user.required') }]}
           >
             <Input prefix={<UserOutlined />} autoComplete="username" id="login-user" size="large" />
@@ -67,6 +68,7 @@ export default function LoginPage() {
           <Form.Item
             name="password"
             label={t('login.password')}
+            htmlFor="login-password"
             rules={[{ required: true, message: t('login.password.required') }]}
           >
             <Input.Password

@@ -331,8 +331,9 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await page.goto(stack.base + '/');
     await page.waitForSelector('[data-testid="login-card"]');
     if (o.shot) await page.screenshot({ path: join(SHOTS, o.shot), fullPage: true });
-    await page.fill('#login-user', login);
-    await page.fill('#login-password', PASSWORD);
+    // By their labels, as a screen reader finds them (each label names its input).
+    await page.getByLabel('账号', { exact: true }).fill(login);
+    await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
     await page.click('[data-testid="login-submit"]');
     await page.waitForSelector('[data-testid="user-menu"]');
     // Every signed-in role has the inbox bell with its unread badge (inbox-bell.e2e.int-spec covers it in depth).
