@@ -24,6 +24,22 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.in
   }
 }
 
+/** A comma-separated query value, each item an `item` (items trimmed, empty ones dropped: `a,,b,` is `[a, b]`). */
+export const csvList = <T>(item: z.ZodType<T, string>) =>
+  z
+    .string()
+    .max(1000)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
+
+/** A comma-separated query value whose items are `values` ("any of"). */
+export const csvOf = <T extends string>(values: readonly T[]) => csvList(z.enum(values as unknown as [T, ...T[]]));
+
 /**
  * Documents a route's query parameters from the zod schema its ZodPipe validates them with: each property's name,
  * whether it is required and its JSON schema as a client sends it (types, enums, lengths, ranges, defaults), so the

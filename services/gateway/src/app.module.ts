@@ -16,6 +16,7 @@ import { ExportController } from './export/export.controller';
 import { InboxConsumer } from './inbox/inbox.consumer';
 import { InboxController } from './inbox/inbox.controller';
 import { OpsController } from './ops/ops.controller';
+import { JobQueues } from './ops/job-queues';
 import { OpsService } from './ops/ops.service';
 import { DashboardController } from './read-model/dashboard.controller';
 import { EventsController } from './read-model/events.controller';
@@ -98,6 +99,7 @@ export class AppModule {
         LeadDetailService,
         LiveUpdates,
         OpsService,
+        JobQueues,
         DemoAccountsSeeder,
       ],
     };

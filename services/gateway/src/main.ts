@@ -30,10 +30,7 @@ export function gatewayBootstrap(config: GatewayConfig): ServiceBootstrap {
       const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
       recordRoutes(fastify);
       await fastify.register(multipart, { limits: { fileSize: config.EVIDENCE_MAX_BYTES, files: 1 } });
-      const queues = await mountBullBoard(app, config);
-      fastify.addHook('onClose', async () => {
-        await Promise.allSettled(queues.map((q) => q.close()));
-      });
+      await mountBullBoard(app);
       await mountAdminUi(app, config);
     },
   };

@@ -153,7 +153,7 @@ describe('gateway authorisation matrix', () => {
       for (const action of actions) {
         const policy = policyOf(route.method, route.url, action)!;
         const url = route.url
-          .replace(':id', route.url.startsWith('/api/v1/ops/dead-letters') ? randomUUID() : leadId)
+          .replace(':id', route.url.startsWith('/api/v1/ops/') ? randomUUID() : leadId)
           .replace(':leadId', leadId)
           .replace(':action', action ?? '')
           .replace(':service', 'assessment')

@@ -13,6 +13,7 @@ import {
   Input,
   Modal,
   Row,
+  Segmented,
   Space,
   Table,
   Tag,
@@ -59,6 +60,27 @@ interface DeadLetter {
   status: 'OPEN' | 'REPLAYED' | 'DISCARDED';
   createdAt: string;
 }
+interface QueueCounts {
+  queue: string;
+  paused: boolean;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+interface FailedDelivery {
+  id: string;
+  eventType: string;
+  channel: string;
+  recipient: string;
+  recipientName: string | null;
+  status: 'DEAD' | 'UNCERTAIN' | 'SKIPPED';
+  attempts: number;
+  lastError: string | null;
+  updatedAt: string;
+}
+/** Which deliveries the card lists: the ones that failed or may not have gone out, or the ones with nobody to go to. */
+const DELIVERY_VIEWS = { problems: 'DEAD,UNCERTAIN', skipped: 'SKIPPED' } as const;
 interface AuditReport {
   ok: boolean;
   entriesChecked: number;
@@ -93,6 +115,18 @@ export default function OpsPage() {
     queryFn: () => api<{ services: Array<Outcome<DeadLetter[]>> }>('/api/v1/ops/dead-letters?limit=200'),
     refetchInterval: 15_000,
   });
+  const queues = useQuery({
+    queryKey: ['ops', 'queues'],
+    queryFn: () => api<{ items: QueueCounts[] }>('/api/v1/ops/queues'),
+    refetchInterval: 15_000,
+  });
+  const [deliveryView, setDeliveryView] = useState<keyof typeof DELIVERY_VIEWS>('problems');
+  const deliveries = useQuery({
+    queryKey: ['ops', 'deliveries', deliveryView],
+    queryFn: () =>
+      api<{ items: FailedDelivery[] }>(`/api/v1/ops/deliveries?status=${DELIVERY_VIEWS[deliveryView]}&limit=200`),
+    refetchInterval: 15_000,
+  });
   const audit = useQuery({
     queryKey: ['ops', 'audit'],
     queryFn: () => api<{ services: Array<Outcome<AuditReport>> }>('/api/v1/ops/audit'),
@@ -114,6 +148,23 @@ export default function OpsPage() {
         try {
           await api(`/api/v1/ops/dead-letters/${service}/${dl.id}/replay`, { method: 'POST', json: {} });
           message.success(t('app.done'));
+          refresh();
+        } catch (e) {
+          message.error(errorOf(e));
+        }
+      },
+    });
+
+  const resend = (d: FailedDelivery) =>
+    Modal.confirm({
+      title: t('ops.deliveries.replay'),
+      content: t('ops.deliveries.replay.confirm'),
+      okText: t('app.confirm'),
+      cancelText: t('app.cancel'),
+      onOk: async () => {
+        try {
+          await api(`/api/v1/ops/deliveries/${d.id}/replay`, { method: 'POST', json: {} });
+          message.success(t('ops.deliveries.replayed'));
           refresh();
         } catch (e) {
           message.error(errorOf(e));
@@ -230,6 +281,73 @@ export default function OpsPage() {
         </Col>
       </Row>
 
+      <Row gutter={[16, 16]}>
+        <Col xs={24} lg={14}>
+          <Card title={t('ops.queues')} size="small" data-testid="job-queues">
+            {queues.error && <Alert type="error" showIcon message={errorOf(queues.error)} />}
+            <Table
+              size="small"
+              rowKey="queue"
+              pagination={false}
+              loading={queues.isLoading}
+              dataSource={queues.data?.items ?? []}
+              onRow={(r) =>
+                ({ 'data-testid': 'queue-row', 'data-queue': r.queue }) as React.HTMLAttributes<HTMLElement>
+              }
+              columns={[
+                {
+                  title: t('ops.queues.queue'),
+                  render: (_, r) => (
+                    <Space size={4} wrap>
+                      {tx('queue', r.queue)}
+                      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                        {r.queue}
+                      </Typography.Text>
+                      {r.paused && <Tag color="orange">{t('ops.queues.paused')}</Tag>}
+                    </Space>
+                  ),
+                },
+                { title: t('ops.queues.waiting'), dataIndex: 'waiting', width: 80 },
+                { title: t('ops.queues.active'), dataIndex: 'active', width: 80 },
+                { title: t('ops.queues.delayed'), dataIndex: 'delayed', width: 100 },
+                {
+                  title: t('ops.queues.failed'),
+                  dataIndex: 'failed',
+                  width: 70,
+                  render: (v: number) => (v > 0 ? <Typography.Text type="danger">{v}</Typography.Text> : v),
+                },
+              ]}
+            />
+          </Card>
+        </Col>
+        <Col xs={24} lg={10}>
+          <Card title={t('ops.audit')} size="small">
+            <Table
+              size="small"
+              rowKey="service"
+              pagination={false}
+              loading={audit.isLoading}
+              dataSource={audit.data?.services ?? []}
+              columns={[
+                { title: t('ops.service'), dataIndex: 'service', render: (v: string) => tx('svc', v) },
+                {
+                  title: t('ops.status'),
+                  render: (_, r) =>
+                    r.ok ? (
+                      <Tag color={r.data.ok ? 'green' : 'red'} data-testid={`audit-${r.service}`}>
+                        {r.data.ok ? t('ops.audit.ok') : t('ops.audit.broken')}
+                      </Tag>
+                    ) : (
+                      <Tag>{t('ops.unavailable')}</Tag>
+                    ),
+                },
+                { title: t('ops.audit.entries'), render: (_, r) => (r.ok ? r.data.entriesChecked : r.error.detail) },
+              ]}
+            />
+          </Card>
+        </Col>
+      </Row>
+
       <Card title={t('ops.deadLetters')} size="small" data-testid="dead-letters">
         {dlErrors.length > 0 && (
           <Alert
@@ -306,27 +424,68 @@ export default function OpsPage() {
         />
       </Card>
 
-      <Card title={t('ops.audit')} size="small">
+      <Card
+        title={t('ops.deliveries')}
+        size="small"
+        data-testid="failed-deliveries"
+        extra={
+          <Segmented
+            size="small"
+            value={deliveryView}
+            onChange={(v) => setDeliveryView(v as keyof typeof DELIVERY_VIEWS)}
+            options={[
+              { value: 'problems', label: t('ops.deliveries.problems') },
+              { value: 'skipped', label: t('ops.deliveries.skipped') },
+            ]}
+          />
+        }
+      >
+        {deliveries.error && <Alert type="info" showIcon message={errorOf(deliveries.error)} />}
         <Table
           size="small"
-          rowKey="service"
-          pagination={false}
-          loading={audit.isLoading}
-          dataSource={audit.data?.services ?? []}
+          rowKey="id"
+          dataSource={deliveries.data?.items ?? []}
+          loading={deliveries.isLoading}
+          scroll={{ x: 900 }}
+          locale={{ emptyText: t('ops.deliveries.empty') }}
+          onRow={(r) =>
+            ({
+              'data-testid': 'delivery-row',
+              'data-id': r.id,
+              'data-status': r.status,
+            }) as React.HTMLAttributes<HTMLElement>
+          }
           columns={[
-            { title: t('ops.service'), dataIndex: 'service', render: (v: string) => tx('svc', v) },
+            { title: t('ops.deliveries.channel'), width: 90, render: (_, r) => tx('deliveryChannel', r.channel) },
+            { title: t('ops.deliveries.recipient'), width: 140, render: (_, r) => r.recipientName ?? r.recipient },
+            { title: t('ops.deliveries.event'), render: (_, r) => r.eventType, ellipsis: true },
             {
-              title: t('ops.status'),
-              render: (_, r) =>
-                r.ok ? (
-                  <Tag color={r.data.ok ? 'green' : 'red'} data-testid={`audit-${r.service}`}>
-                    {r.data.ok ? t('ops.audit.ok') : t('ops.audit.broken')}
-                  </Tag>
-                ) : (
-                  <Tag>{t('ops.unavailable')}</Tag>
-                ),
+              title: t('ops.dl.error'),
+              render: (_, r) => (
+                <Typography.Text type="danger" ellipsis>
+                  {r.lastError ?? '—'}
+                </Typography.Text>
+              ),
+              ellipsis: true,
             },
-            { title: t('ops.audit.entries'), render: (_, r) => (r.ok ? r.data.entriesChecked : r.error.detail) },
+            { title: t('ops.dl.attempts'), width: 70, render: (_, r) => r.attempts },
+            { title: t('ops.dl.at'), width: 170, render: (_, r) => formatTime(r.updatedAt, lang) },
+            {
+              title: t('ops.dl.status'),
+              width: 120,
+              render: (_, r) => (
+                <Tag color={r.status === 'SKIPPED' ? 'default' : 'red'}>{tx('delivery', r.status)}</Tag>
+              ),
+            },
+            {
+              title: '',
+              width: 90,
+              render: (_, r) => (
+                <Button size="small" type="primary" onClick={() => resend(r)} data-testid="delivery-replay">
+                  {t('ops.deliveries.replay')}
+                </Button>
+              ),
+            },
           ]}
         />
       </Card>

@@ -42,6 +42,7 @@ export const gatewayConfigSchema = baseConfigSchema('gateway').extend({
   KAFKA_LAG_GROUPS: csv.default(['intake', 'assessment', 'escalation', 'notification', 'gateway']),
   /** BullMQ queues shown in bull-board (/ops/queues). */
   BULLMQ_QUEUES: csv.default([
+    'intake-reporter-feedback',
     'assessment-deadlines',
     'escalation-clocks',
     'escalation-dispatch',

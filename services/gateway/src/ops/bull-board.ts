@@ -3,12 +3,11 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { problem, PROBLEM_CONTENT_TYPE, ProblemException } from '@outpost/platform';
-import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ROLE_GROUPS } from '../auth/access-policy';
 import { AuthService } from '../auth/auth.service';
 import { browserToken } from '../auth/browser-auth.guard';
-import type { GatewayConfig } from '../config/gateway.config';
+import { JobQueues } from './job-queues';
 
 export const BULL_BOARD_PATH = '/ops/queues';
 
@@ -16,20 +15,12 @@ export const BULL_BOARD_PATH = '/ops/queues';
  * bull-board has no auth of its own: it is mounted inside an encapsulated plugin whose preHandler accepts only an
  * OPERATOR/ADMIN browser token (Authorization header, or the outpost_at cookie on GET).
  */
-export async function mountBullBoard(app: NestFastifyApplication, config: GatewayConfig): Promise<Queue[]> {
+export async function mountBullBoard(app: NestFastifyApplication): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  const connection = {
-    url: config.REDIS_URL,
-    maxRetriesPerRequest: null,
-    enableOfflineQueue: false,
-    lazyConnect: true,
-  };
-  const queues = config.BULLMQ_QUEUES.map((name) => new Queue(name, { connection, prefix: config.BULLMQ_PREFIX }));
-  for (const q of queues) q.on('error', () => undefined); // Redis outages show in /api/v1/ops/health
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(BULL_BOARD_PATH);
   createBullBoard({
-    queues: queues.map((q) => new BullMQAdapter(q)),
+    queues: app.get(JobQueues).queues.map((q) => new BullMQAdapter(q)),
     serverAdapter,
     options: { uiConfig: { boardTitle: '前哨 队列' } },
   });
@@ -56,5 +47,4 @@ export async function mountBullBoard(app: NestFastifyApplication, config: Gatewa
     });
     await scope.register(serverAdapter.registerPlugin(), { prefix: BULL_BOARD_PATH });
   });
-  return queues;
 }

@@ -1,11 +1,18 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ApiZodQuery, ZodPipe } from '@outpost/platform';
+import { ApiZodQuery, csvOf, ZodPipe } from '@outpost/platform';
 import { ROLE_GROUPS } from '../auth/access-policy';
 import { BrowserAuth, CurrentUser } from '../auth/browser-auth.guard';
 import type { AuthUser } from '../auth/principal';
-import { OPS_SERVICES, OpsService, type OpsServiceName } from './ops.service';
+import { JobQueues } from './job-queues';
+import {
+  OPS_SERVICES,
+  OpsService,
+  REPLAYABLE_DELIVERY_STATUSES,
+  type OpsServiceName,
+  type ReplayableDeliveryStatus,
+} from './ops.service';
 
 const serviceSchema = z.enum(OPS_SERVICES);
 const listSchema = z.object({
@@ -14,13 +21,23 @@ const listSchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 const idSchema = z.string().uuid('死信编号应为 UUID');
+const deliveriesSchema = z.object({
+  status: csvOf(REPLAYABLE_DELIVERY_STATUSES)
+    .refine((s) => s.length > 0, '至少指定一种状态')
+    .default(['DEAD', 'UNCERTAIN']),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+const deliveryIdSchema = z.string().uuid('投递记录编号应为 UUID');
 const discardSchema = z.object({ reason: z.string().trim().min(2, '请填写丢弃理由').max(500) });
 const replaySchema = z.object({ reason: z.string().trim().max(500).optional() }).default({});
 
 @ApiTags('ops 运维')
 @Controller('api/v1/ops')
 export class OpsController {
-  constructor(private readonly ops: OpsService) {}
+  constructor(
+    private readonly ops: OpsService,
+    private readonly jobQueues: JobQueues,
+  ) {}
 
   @BrowserAuth(ROLE_GROUPS.operators)
   @Get('health')
@@ -53,6 +70,50 @@ export class OpsController {
   })
   outbox(@CurrentUser() user: AuthUser) {
     return this.ops.outbox(user);
+  }
+
+  @BrowserAuth(ROLE_GROUPS.operators)
+  @Get('queues')
+  @ApiOperation({
+    summary: '任务队列 (OPERATOR, ADMIN)',
+    description:
+      '{ items: [{ queue, paused, waiting, active, delayed, failed }] } for every BullMQ queue of the services (timers, ' +
+      'retries, deliveries; BULLMQ_QUEUES); 503 QUEUES_UNAVAILABLE when Redis is down. Jobs themselves: /ops/queues.',
+  })
+  async queues() {
+    return { items: await this.jobQueues.counts() };
+  }
+
+  @BrowserAuth(ROLE_GROUPS.operators)
+  @Get('deliveries')
+  @ApiZodQuery(deliveriesSchema, { status: 'comma = any of; default DEAD,UNCERTAIN' })
+  @ApiOperation({
+    summary: '投递异常 (OPERATOR, ADMIN)',
+    description:
+      "Notification's deliveries that gave up (DEAD), may or may not have gone out (UNCERTAIN: an e-mail whose worker died " +
+      'mid-send) or had nobody to go to (SKIPPED), newest change first: { items: [{ id, eventId, eventType, leadId, ' +
+      'channel, recipient, recipientName, urgent, status, attempts, lastError, createdAt, updatedAt }] }. No subject or ' +
+      'body. 503 when notification is down.',
+  })
+  deliveries(
+    @CurrentUser() user: AuthUser,
+    @Query(new ZodPipe(deliveriesSchema, 'query')) q: { status: ReplayableDeliveryStatus[]; limit: number },
+  ) {
+    return this.ops.deliveries(user, q.status, q.limit);
+  }
+
+  @BrowserAuth(ROLE_GROUPS.operators)
+  @Post('deliveries/:id/replay')
+  @HttpCode(200)
+  @ApiParam({ name: 'id' })
+  @ApiOperation({
+    summary: '重发通知 (OPERATOR, ADMIN; audited by notification)',
+    description:
+      'Sends a DEAD, UNCERTAIN or SKIPPED delivery again with the same idempotency key (a receiver that got it once ' +
+      'does not act twice): { id, status: PENDING, previousStatus }. 409 NOT_REPLAYABLE in any other state.',
+  })
+  replayDelivery(@CurrentUser() user: AuthUser, @Param('id', new ZodPipe(deliveryIdSchema, 'params')) id: string) {
+    return this.ops.replayDelivery(user, id);
   }
 
   @BrowserAuth(ROLE_GROUPS.operators)

@@ -20,13 +20,39 @@ export const OPS_PATHS = {
   replay: (id: string) => `/v1/ops/dead-letters/${encodeURIComponent(id)}/replay`,
   discard: (id: string) => `/v1/ops/dead-letters/${encodeURIComponent(id)}/discard`,
   audit: '/v1/audit/verify',
+  deliveries: (status: readonly string[], limit: number) =>
+    `/v1/deliveries?${new URLSearchParams({ status: status.join(','), limit: String(limit) })}`,
+  replayDelivery: (id: string) => `/v1/deliveries/${encodeURIComponent(id)}/replay`,
 };
+
+/** Deliveries notification gave up on or could not confirm: an operator may send them again. */
+export const REPLAYABLE_DELIVERY_STATUSES = ['DEAD', 'UNCERTAIN', 'SKIPPED'] as const;
+export type ReplayableDeliveryStatus = (typeof REPLAYABLE_DELIVERY_STATUSES)[number];
+
+/** notification's delivery record, as much of it as the console shows (no subject or body: they carry lead content). */
+interface DeliveryRecord {
+  id: string;
+  eventId: string;
+  eventType: string;
+  leadId: string | null;
+  recipient: string;
+  channel: string;
+  urgent: boolean;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
 
 type Outcome<T> =
   | { service: OpsServiceName; ok: true; data: T }
   | { service: OpsServiceName; ok: false; error: { status: number; code: string; detail: string } };
 
-/** The operator console's data: health, Kafka lag, outbox backlog, dead letters and audit verification of every service. */
+/**
+ * The operator console's data: health, Kafka lag, outbox backlog, job queues, dead letters, failed deliveries and audit
+ * verification of every service.
+ */
 @Injectable()
 export class OpsService {
   private readonly redis: Redis;
@@ -232,6 +258,58 @@ export class OpsService {
     );
     if (failure) throw failure;
     return result;
+  }
+
+  /**
+   * Notification's deliveries in `statuses` (newest change first), without their subject and body, each recipient
+   * named from the gateway's roster copy (`person:<id>`; a source system keeps its id).
+   */
+  async deliveries(user: AuthUser, statuses: readonly ReplayableDeliveryStatus[], limit: number) {
+    const { items } = await this.downstream.json<{ items: DeliveryRecord[] }>('notification', {
+      method: 'GET',
+      path: OPS_PATHS.deliveries(statuses, limit),
+      principal: user.principal,
+    });
+    const personIds = [
+      ...new Set(items.flatMap((d) => (d.recipient.startsWith('person:') ? [d.recipient.slice(7)] : []))),
+    ];
+    const names = new Map(
+      personIds.length
+        ? (
+            (await this.db.query(`SELECT id, name FROM roster_person WHERE id = ANY($1)`, [personIds])) as Array<{
+              id: string;
+              name: string;
+            }>
+          ).map((p) => [p.id, p.name])
+        : [],
+    );
+    return {
+      items: items.map((d) => ({
+        id: d.id,
+        eventId: d.eventId,
+        eventType: d.eventType,
+        leadId: d.leadId,
+        channel: d.channel,
+        recipient: d.recipient,
+        recipientName: names.get(d.recipient.slice(7)) ?? null,
+        urgent: d.urgent,
+        status: d.status,
+        attempts: d.attempts,
+        lastError: d.lastError,
+        createdAt: d.createdAt,
+        updatedAt: d.updatedAt,
+      })),
+    };
+  }
+
+  /** Sends a delivery again with its idempotency key (notification checks it may and audits who did). */
+  replayDelivery(user: AuthUser, id: string) {
+    return this.downstream.json<{ id: string; status: string; previousStatus: string }>('notification', {
+      method: 'POST',
+      path: OPS_PATHS.replayDelivery(id),
+      principal: user.principal,
+      json: {},
+    });
   }
 
   /** Each service's audit verification (against its published checkpoints), the gateway's own included. */

@@ -1,19 +1,7 @@
 import { z } from 'zod';
+import { csvList, csvOf } from '@outpost/platform';
 import { BANDS, CATEGORIES, LEAD_STATUSES, stageOf, type LeadStage, type LeadStatus } from '@outpost/contracts';
 
-/** Comma-separated values, each one an `item` (empty items dropped). */
-const csv = <T>(item: z.ZodType<T, string>) =>
-  z
-    .string()
-    .max(1000)
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(item));
-export const csvOf = <T extends string>(values: readonly T[]) => csv(z.enum(values as unknown as [T, ...T[]]));
 const STAGES = ['intake', 'assessment', 'escalation', 'closed'] as const satisfies readonly LeadStage[];
 
 /** Filters of the lead list, its exports and (partly) the dashboard. Comma-separated values mean "any of". */
@@ -25,7 +13,7 @@ export const leadFilterSchema = z.object({
   grid: z.string().max(200).optional(),
   street: z.string().max(200).optional(),
   /** Disposal case states (escalation's transition table, e.g. REFERRAL_PENDING_APPROVAL). */
-  caseState: csv(
+  caseState: csvList(
     z.string().regex(/^[A-Z_]{2,40}$/, 'expected case states such as REFERRAL_PENDING_APPROVAL'),
   ).optional(),
   /** `pending`: the lead's disposal case waits for a head's approval (a referral, a measure). */

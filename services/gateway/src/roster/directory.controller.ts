@@ -1,11 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Role } from '@outpost/contracts';
-import { ApiZodQuery, ZodPipe } from '@outpost/platform';
+import { ApiZodQuery, csvOf, ZodPipe } from '@outpost/platform';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { ROLE_GROUPS } from '../auth/access-policy';
-import { csvOf } from '../read-model/lead-query';
 import { BrowserAuth } from '../auth/browser-auth.guard';
 
 /** The roles a workflow command can name (a reassignment, a handler, investigators, a task assignee). */

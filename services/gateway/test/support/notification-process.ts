@@ -27,7 +27,14 @@ export class NotificationProcess {
   private child: ChildProcess | null = null;
   private log = '';
 
-  constructor(readonly port: number) {}
+  /** Its BullMQ queues are `<queuePrefix>-<channel>` (the gateway's BULLMQ_QUEUES can list them before it starts). */
+  readonly queuePrefix = `ntf-gw-${uniqueSuffix()}`;
+
+  /** `env`: settings of this process over the defaults below (an unreachable SMTP server, one attempt, …). */
+  constructor(
+    readonly port: number,
+    private readonly env: Record<string, string> = {},
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -58,13 +65,14 @@ export class NotificationProcess {
           AUDIT_CHECKPOINT_INTERVAL_MS: '0',
           CONSUMER_RETRY_BASE_MS: '50',
           LOG_LEVEL: 'warn',
-          NOTIFICATION_QUEUE_PREFIX: `ntf-gw-${suffix}`,
+          NOTIFICATION_QUEUE_PREFIX: this.queuePrefix,
           NOTIFICATION_CONSUMER_GROUP: `notification-gw-${suffix}`,
           ENCRYPTION_KEY: randomBytes(32).toString('base64'),
           RECONCILE_INTERVAL_MS: '0',
           // Quiet hours would make results depend on the time of day.
           QUIET_HOURS_START: '00:00',
           QUIET_HOURS_END: '00:00',
+          ...this.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@n
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AuditLog } from '@outpost/audit';
 import { CLOCK, type Clock } from '@outpost/clock';
-import { CurrentPrincipal, ProblemException, Roles, ZodPipe, type Principal } from '@outpost/platform';
+import { csvOf, CurrentPrincipal, ProblemException, Roles, ZodPipe, type Principal } from '@outpost/platform';
 import { Inject } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -13,7 +13,8 @@ import { DELIVERY_STATUSES, REPLAYABLE } from './delivery.types';
 
 const listSchema = z.object({
   leadId: z.string().min(1).optional(),
-  status: z.enum(DELIVERY_STATUSES).optional(),
+  /** Comma = any of (e.g. DEAD,UNCERTAIN: what an operator may replay). */
+  status: csvOf(DELIVERY_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 

@@ -187,10 +187,12 @@ export class DeliveryRepository {
     return rows;
   }
 
-  async list(f: { leadId?: string; status?: DeliveryStatus; limit: number }): Promise<Delivery[]> {
+  /** The newest first by last change (a dead delivery by when it died); `status` any of (delivery_status_idx). */
+  async list(f: { leadId?: string; status?: DeliveryStatus[]; limit: number }): Promise<Delivery[]> {
     const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM delivery WHERE ($1::text IS NULL OR lead_id = $1) AND ($2::text IS NULL OR status = $2) ORDER BY created_at DESC, id LIMIT $3`,
-      [f.leadId ?? null, f.status ?? null, f.limit],
+      `SELECT * FROM delivery WHERE ($1::text IS NULL OR lead_id = $1) AND ($2::text[] IS NULL OR status = ANY($2))
+        ORDER BY updated_at DESC, id LIMIT $3`,
+      [f.leadId ?? null, f.status?.length ? f.status : null, f.limit],
     );
     return rows.map(toDelivery);
   }

@@ -2,6 +2,7 @@ import { outboxNotifyDroppedMigration, outboxPendingByTxMigration } from '@outpo
 import { InitNotification1767312000000 } from './1767312000000-InitNotification';
 import { DeliveryChildrenWithoutForeignKeys1769700000001 } from './1769700000001-DeliveryChildrenWithoutForeignKeys';
 import { CaseStepRules1769900000001 } from './1769900000001-CaseStepRules';
+import { DeliveryStatusIndex1770000000001 } from './1770000000001-DeliveryStatusIndex';
 
 /** Every migration of the notification schema, oldest first. */
 export const notificationMigrations = [
@@ -10,4 +11,5 @@ export const notificationMigrations = [
   outboxPendingByTxMigration(),
   DeliveryChildrenWithoutForeignKeys1769700000001,
   CaseStepRules1769900000001,
+  DeliveryStatusIndex1770000000001,
 ];
