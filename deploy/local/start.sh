@@ -42,14 +42,18 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-# The outside world's receivers (SMTP, SMS gateway, source callbacks) on their default ports, unless something (e.g.
-# Mailpit) already listens there: development deliveries succeed, and what was sent is in .outpost/logs/sinks.log.
-if port_open 127.0.0.1 2525 || port_open 127.0.0.1 3920 || port_open 127.0.0.1 3990; then
-  log "a port of the local mail/SMS/callback sinks (2525, 3920, 3990) is in use: not starting them"
+# The outside world's receivers (SMTP, SMS gateway, source callbacks, the five external systems escalation reports and
+# hands over to) on their default ports, unless something (e.g. Mailpit) already listens there: development deliveries
+# succeed, and what was sent is in .outpost/logs/sinks.log.
+SINK_PORTS=(2525 3920 3990 3910 3911 3912 3913 3914)
+taken=()
+for p in "${SINK_PORTS[@]}"; do port_open 127.0.0.1 "$p" && taken+=("$p"); done
+if ((${#taken[@]})); then
+  log "port(s) ${taken[*]} of the local sinks (${SINK_PORTS[*]}) in use: not starting them"
 else
   node dist/libs/testing/src/local-sinks.js >"$LOGS/sinks.log" 2>&1 &
   pids+=($!)
-  log "started local mail/SMS/callback sinks (pid $!, what they receive: .outpost/logs/sinks.log)"
+  log "started local mail/SMS/callback/external-system sinks (pid $!, what they receive: .outpost/logs/sinks.log)"
 fi
 
 export NODE_ENV=development DEMO_DATA=true
@@ -96,7 +100,7 @@ cat <<TXT
   Queues (ops) .... http://127.0.0.1:8080/ops/queues
   Demo logins (password Outpost@2026): sentinel1 volunteer1 officer1 officer2 street1 supervisor1 operator1 admin1
   Demo source API keys: see README ("Demo data"). Logs: .outpost/logs/. Press Ctrl-C to stop everything.
-  Mail, SMS and source callbacks sent: .outpost/logs/sinks.log (local sinks; nothing leaves this machine).
+  Mail, SMS, source callbacks and reports to external systems: .outpost/logs/sinks.log (local sinks; nothing leaves this machine).
 
 TXT
 wait -n "${pids[@]}" || true

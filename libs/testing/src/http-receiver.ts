@@ -33,6 +33,11 @@ export class HttpReceiver {
   /** `keep`: whether `requests` keeps what arrived (a long-running receiver passes false and uses onRequest). */
   constructor(private readonly keep = true) {}
 
+  /** The JSON body of a 2xx answer (`n`: the how-manieth request). SMS gateways answer a message id. */
+  protected answer(request: ReceivedRequest, n: number): unknown {
+    return { messageId: `msg-${n}`, duplicate: !request.processed };
+  }
+
   /** Signature check of a request; a request that fails it is answered 401. */
   protected verify(_headers: IncomingHttpHeaders, _body: string): boolean | null {
     return null;
@@ -65,7 +70,7 @@ export class HttpReceiver {
         if (this.keep) this.requests.push(received);
         this.onRequest?.(received);
         res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `rcv-${n}` });
-        res.end(JSON.stringify(accepted ? { messageId: `msg-${n}`, duplicate } : { error: 'unavailable' }));
+        res.end(JSON.stringify(accepted ? this.answer(received, n) : { error: 'unavailable' }));
       });
     });
     await listenOn(this.server, port);

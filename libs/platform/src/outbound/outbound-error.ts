@@ -16,3 +16,19 @@ export function httpFailure(what: string, status: number, text: string): Error {
     ? new PermanentSendError(msg)
     : new Error(msg);
 }
+
+/**
+ * An outbound failure in one line for the record an operator reads, with its causes: `TypeError: fetch failed` alone
+ * does not say that the connection was refused or the name did not resolve; its `cause` does.
+ */
+export function failureText(err: unknown, max = 1000): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    parts.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts
+    .join(' (cause: ')
+    .concat(')'.repeat(parts.length - 1))
+    .slice(0, max);
+}

@@ -9,7 +9,7 @@ import { AuditLog } from '@outpost/audit';
 import type { Actor } from '@outpost/contracts';
 import { CLOCK, type Clock } from '@outpost/clock';
 import { Outbox } from '@outpost/messaging';
-import { addJobUnlessLive, QueueConnections, SERVICE_CONFIG, repeatInBackground } from '@outpost/platform';
+import { addJobUnlessLive, failureText, QueueConnections, SERVICE_CONFIG, repeatInBackground } from '@outpost/platform';
 import { Queue, Worker, type Job } from 'bullmq';
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -279,11 +279,12 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
       const parsed = text ? (JSON.parse(text) as { reference?: unknown }) : {};
       reference = typeof parsed.reference === 'string' ? parsed.reference : null;
     } catch (err) {
+      const reason = failureText(err, 500);
       await this.dataSource.query(
         `UPDATE external_dispatch SET attempts = attempts + 1, last_error = $2 WHERE id = $1 AND status = 'PENDING'`,
-        [d.id, String(err).slice(0, 500)],
+        [d.id, reason],
       );
-      this.logger.warn(`dispatch ${d.id} to ${d.system} failed (attempt ${job.attemptsMade + 1}): ${String(err)}`);
+      this.logger.warn(`dispatch ${d.id} to ${d.system} failed (attempt ${job.attemptsMade + 1}): ${reason}`);
       throw err;
     }
     await this.transactions.run((tx) => this.delivered(tx, d.id, reference));

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditLog } from '@outpost/audit';
-import { FieldCipher, PermanentSendError } from '@outpost/platform';
+import { failureText, FieldCipher, PermanentSendError } from '@outpost/platform';
 import { DataSource } from 'typeorm';
 import { REPORTER_FEEDBACK_ACTOR } from './reporter-feedback.actor';
 import { reachOf, scrubContact, type ReporterIdentity } from './reporter-contact';
@@ -16,9 +16,6 @@ export class FeedbackSendError extends Error {
     this.name = 'FeedbackSendError';
   }
 }
-
-const describe = (err: unknown): string =>
-  (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 1000);
 
 /**
  * One attempt at one reporter message; exactly-once in effect as far as the provider allows:
@@ -76,7 +73,7 @@ export class ReporterFeedbackWorker {
       if (sent) this.logger.log(`reporter feedback ${id} (lead ${row.leadId}) sent by ${row.channel}`);
       return sent ? 'sent' : 'nothing-to-do';
     } catch (err) {
-      const reason = scrubContact(describe(err), identity);
+      const reason = scrubContact(failureText(err), identity);
       const permanent = err instanceof PermanentSendError;
       if (permanent || job.attemptsMade + 1 >= job.maxAttempts) {
         const lastError = `${permanent ? 'permanent failure' : `gave up after ${job.attemptsMade + 1} attempts`}: ${reason}`;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '@outpost/clock';
 import { Outbox } from '@outpost/messaging';
-import { Coalescer, fulfilled, PermanentSendError, SERVICE_CONFIG } from '@outpost/platform';
+import { Coalescer, failureText, fulfilled, PermanentSendError, SERVICE_CONFIG } from '@outpost/platform';
 import { DataSource } from 'typeorm';
 import { CHANNELS, PermanentChannelError, type Channel } from '../channels/channel';
 import type { NotificationConfig } from '../config/notification.config';
@@ -12,9 +12,6 @@ import type { Delivery } from './delivery.types';
 
 export type WorkOutcome =
   { kind: 'sent' | 'dead' | 'retry' | 'uncertain' | 'nothing-to-do' } | { kind: 'delay'; until: Date };
-
-const describe = (err: unknown): string =>
-  (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 2000);
 
 /**
  * One attempt at one delivery. The order is what makes the effect exactly-once within what each channel allows:
@@ -127,7 +124,7 @@ export class DeliveryWorker {
       // PermanentChannelError and the outbound clients' PermanentSendError (SMS gateway, SMTP) alike.
       const permanent = err instanceof PermanentSendError;
       const last = job.attemptsMade + 1 >= job.maxAttempts;
-      const reason = describe(err);
+      const reason = failureText(err, 2000);
       if (permanent || last) {
         await this.dataSource.transaction(async (tx) => {
           const before = await this.deliveries.transition(tx, deliveryId, ['SENDING'], 'DEAD', this.clock.now(), {
