@@ -10,6 +10,7 @@ import { CaseViewService } from './cases/case-view.service';
 import { CaseWriter } from './cases/case-writer';
 import { CaseStateAnnouncer } from './cases/case-state-announcer';
 import { CasesController } from './cases/cases.controller';
+import { DispatchesOpsController } from './connectors/dispatches-ops.controller';
 import { CommandRunner } from './cases/command-runner.service';
 import { LeadEventsConsumer } from './cases/lead-events.consumer';
 import { People } from './roster/people';
@@ -71,7 +72,7 @@ export class AppModule {
         }),
         timersModule(config, options.clock),
       ],
-      controllers: [CasesController, CallbacksController],
+      controllers: [CasesController, CallbacksController, DispatchesOpsController],
       providers: [
         AfterCommit,
         TransactionRunner,

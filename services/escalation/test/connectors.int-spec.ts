@@ -5,7 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signature } from '../src/connectors/signing';
+import { principal } from '@outpost/testing';
 import { Harness, newLeadId, OFFICER, SUPERVISOR, T0 } from './escalation.harness';
+
+const OPERATOR = principal({ userId: 'p-operator-1', name: '运维', roles: ['OPERATOR'] });
 
 jest.setTimeout(120_000);
 
@@ -135,7 +138,23 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
       );
       return d && d.attempts >= 2 ? d : undefined;
     }, 30_000);
-    expect(dispatch.last_error).toMatch(/fetch failed|ECONNREFUSED/);
+    // The record says why (the cause of fetch's "fetch failed"), and operators see it in the backlog; officers do not.
+    expect(dispatch.last_error).toMatch(/fetch failed \(cause: .*ECONNREFUSED/);
+    const backlog = await h.http('GET', '/v1/ops/dispatches', OPERATOR);
+    expect(backlog.statusCode).toBe(200);
+    const listed = (backlog.json() as { items: Array<Record<string, unknown>> }).items.find(
+      (d) => d.id === dispatch.id,
+    );
+    expect(listed).toMatchObject({
+      system: 'SUISUIAN',
+      authorityLabel: '穗岁安',
+      purpose: 'REPORT',
+      leadId,
+      caseNo: expect.stringMatching(/^CZ-/) as unknown,
+      lastError: expect.stringContaining('ECONNREFUSED') as unknown,
+    });
+    expect(listed).not.toHaveProperty('body');
+    expect((await h.http('GET', '/v1/ops/dispatches', OFFICER)).statusCode).toBe(403);
     receiver.dropNextResponse = true;
     await receiver.listen(port);
     await h.dispatches().reconcile(); // in case the retries ran out while it was down
@@ -143,6 +162,8 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
     expect([...receiver.accepted.keys()].filter((k) => k === dispatch.id)).toHaveLength(1);
     expect(receiver.duplicates).toBeGreaterThanOrEqual(1);
     expect(await h.published('escalation.reported-upstream.v1', leadId)).toHaveLength(1);
+    const after = (await h.http('GET', '/v1/ops/dispatches', OPERATOR)).json() as { items: Array<{ id: string }> };
+    expect(after.items.map((d) => d.id)).not.toContain(dispatch.id);
   });
 
   const signed = (

@@ -11,6 +11,10 @@ describe('outbound errors', () => {
       'Error: a (cause: Error: b (cause: c))',
     );
     expect(failureText('plain')).toBe('plain');
+    // An error of another realm (Node's fetch under Jest) is read by its shape.
+    expect(
+      failureText({ name: 'TypeError', message: 'fetch failed', cause: { name: 'Error', message: 'refused' } }),
+    ).toBe('TypeError: fetch failed (cause: Error: refused)');
     expect(failureText(new Error('x'.repeat(50)), 20)).toHaveLength(20);
   });
 

@@ -19,16 +19,24 @@ export function httpFailure(what: string, status: number, text: string): Error {
 
 /**
  * An outbound failure in one line for the record an operator reads, with its causes: `TypeError: fetch failed` alone
- * does not say that the connection was refused or the name did not resolve; its `cause` does.
+ * does not say that the connection was refused or the name did not resolve; its `cause` does. Errors are recognised by
+ * shape: Node's own (fetch's) come from another realm under Jest, where `instanceof Error` is false.
  */
 export function failureText(err: unknown, max = 1000): string {
   const parts: string[] = [];
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
-    parts.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-    e = e instanceof Error ? e.cause : undefined;
+    const error = errorLike(e);
+    parts.push(error ? `${error.name}: ${error.message}` : String(e));
+    e = error?.cause;
   }
   return parts
     .join(' (cause: ')
     .concat(')'.repeat(parts.length - 1))
     .slice(0, max);
+}
+
+function errorLike(e: unknown): { name: string; message: string; cause?: unknown } | null {
+  return typeof e === 'object' && e !== null && typeof (e as Error).message === 'string'
+    ? { name: String((e as Error).name ?? 'Error'), message: (e as Error).message, cause: (e as Error).cause }
+    : null;
 }

@@ -79,6 +79,15 @@ interface FailedDelivery {
   lastError: string | null;
   updatedAt: string;
 }
+interface PendingDispatch {
+  id: string;
+  authorityLabel: string;
+  purpose: string;
+  caseNo: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+}
 /** Which deliveries the card lists: the ones that failed or may not have gone out, or the ones with nobody to go to. */
 const DELIVERY_VIEWS = { problems: 'DEAD,UNCERTAIN', skipped: 'SKIPPED' } as const;
 interface AuditReport {
@@ -125,6 +134,11 @@ export default function OpsPage() {
     queryKey: ['ops', 'deliveries', deliveryView],
     queryFn: () =>
       api<{ items: FailedDelivery[] }>(`/api/v1/ops/deliveries?status=${DELIVERY_VIEWS[deliveryView]}&limit=200`),
+    refetchInterval: 15_000,
+  });
+  const dispatches = useQuery({
+    queryKey: ['ops', 'dispatches'],
+    queryFn: () => api<{ items: PendingDispatch[] }>('/api/v1/ops/dispatches?limit=200'),
     refetchInterval: 15_000,
   });
   const audit = useQuery({
@@ -486,6 +500,35 @@ export default function OpsPage() {
                 </Button>
               ),
             },
+          ]}
+        />
+      </Card>
+
+      <Card title={t('ops.dispatches')} size="small" data-testid="pending-dispatches">
+        {dispatches.error && <Alert type="info" showIcon message={errorOf(dispatches.error)} />}
+        <Table
+          size="small"
+          rowKey="id"
+          dataSource={dispatches.data?.items ?? []}
+          loading={dispatches.isLoading}
+          scroll={{ x: 900 }}
+          locale={{ emptyText: t('ops.dispatches.empty') }}
+          onRow={(r) => ({ 'data-testid': 'dispatch-row', 'data-id': r.id }) as React.HTMLAttributes<HTMLElement>}
+          columns={[
+            { title: t('case.report.system'), width: 150, render: (_, r) => r.authorityLabel },
+            { title: t('case.report.purpose'), width: 110, render: (_, r) => tx('reportPurpose', r.purpose) },
+            { title: t('ops.dispatches.case'), width: 150, render: (_, r) => r.caseNo },
+            {
+              title: t('ops.dl.error'),
+              render: (_, r) => (
+                <Typography.Text type="danger" ellipsis>
+                  {r.lastError ?? t('ops.dispatches.notTried')}
+                </Typography.Text>
+              ),
+              ellipsis: true,
+            },
+            { title: t('ops.dl.attempts'), width: 70, render: (_, r) => r.attempts },
+            { title: t('ops.dispatches.since'), width: 170, render: (_, r) => formatTime(r.createdAt, lang) },
           ]}
         />
       </Card>

@@ -42,6 +42,12 @@ export interface DispatchRow {
   externalStatus: string | null;
 }
 
+/** A dispatch still being retried, as the operator console lists it. */
+export type UndeliveredDispatch = Pick<
+  DispatchRow,
+  'id' | 'system' | 'authorityLabel' | 'purpose' | 'leadId' | 'attempts' | 'lastError' | 'createdAt'
+> & { caseNo: string };
+
 interface RawDispatch {
   id: string;
   case_id: string;
@@ -237,6 +243,20 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
         removeOnComplete: { count: 1000, age: 24 * 3600 },
         removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
       },
+    );
+  }
+
+  /**
+   * Dispatches their external system has not accepted yet (still retried), oldest first, with the case number and the
+   * last error but not the body.
+   */
+  async undelivered(limit: number): Promise<UndeliveredDispatch[]> {
+    return this.dataSource.query(
+      `SELECT d.id, d.system, d.authority_label AS "authorityLabel", d.purpose, c.case_no AS "caseNo",
+              d.lead_id AS "leadId", d.attempts, d.last_error AS "lastError", d.created_at AS "createdAt"
+         FROM external_dispatch d JOIN disposal_case c ON c.id = d.case_id
+        WHERE d.status = 'PENDING' ORDER BY d.created_at LIMIT $1`,
+      [limit],
     );
   }
 

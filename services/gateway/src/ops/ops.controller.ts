@@ -27,6 +27,7 @@ const deliveriesSchema = z.object({
     .default(['DEAD', 'UNCERTAIN']),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+const dispatchesSchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 const deliveryIdSchema = z.string().uuid('投递记录编号应为 UUID');
 const discardSchema = z.object({ reason: z.string().trim().min(2, '请填写丢弃理由').max(500) });
 const replaySchema = z.object({ reason: z.string().trim().max(500).optional() }).default({});
@@ -114,6 +115,23 @@ export class OpsController {
   })
   replayDelivery(@CurrentUser() user: AuthUser, @Param('id', new ZodPipe(deliveryIdSchema, 'params')) id: string) {
     return this.ops.replayDelivery(user, id);
+  }
+
+  @BrowserAuth(ROLE_GROUPS.operators)
+  @Get('dispatches')
+  @ApiZodQuery(dispatchesSchema)
+  @ApiOperation({
+    summary: '对外报送积压 (OPERATOR, ADMIN)',
+    description:
+      "Escalation's reports, referrals and hand-overs that their external system (穗岁安, 公安, 市场监管 …) has not " +
+      'accepted yet, oldest first; they are retried until it does: { items: [{ id, system, authorityLabel, purpose, ' +
+      'caseNo, leadId, attempts, lastError, createdAt }] } (no body). 503 when escalation is down.',
+  })
+  dispatches(
+    @CurrentUser() user: AuthUser,
+    @Query(new ZodPipe(dispatchesSchema, 'query')) q: z.infer<typeof dispatchesSchema>,
+  ) {
+    return this.ops.dispatches(user, q.limit);
   }
 
   @BrowserAuth(ROLE_GROUPS.operators)

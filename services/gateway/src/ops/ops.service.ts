@@ -23,6 +23,7 @@ export const OPS_PATHS = {
   deliveries: (status: readonly string[], limit: number) =>
     `/v1/deliveries?${new URLSearchParams({ status: status.join(','), limit: String(limit) })}`,
   replayDelivery: (id: string) => `/v1/deliveries/${encodeURIComponent(id)}/replay`,
+  dispatches: (limit: number) => `/v1/ops/dispatches?limit=${limit}`,
 };
 
 /** Deliveries notification gave up on or could not confirm: an operator may send them again. */
@@ -309,6 +310,15 @@ export class OpsService {
       path: OPS_PATHS.replayDelivery(id),
       principal: user.principal,
       json: {},
+    });
+  }
+
+  /** Escalation's reports and hand-overs that their external system has not accepted yet (still retried), oldest first. */
+  dispatches(user: AuthUser, limit: number) {
+    return this.downstream.json<{ items: unknown[] }>('escalation', {
+      method: 'GET',
+      path: OPS_PATHS.dispatches(limit),
+      principal: user.principal,
     });
   }
 

@@ -618,11 +618,13 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     });
     const id = await row.getAttribute('data-id');
     await page.waitForSelector('[data-testid="health-gateway"][data-status="up"]');
-    // Every configured BullMQ queue is counted (the stack lists three), and the failed-deliveries card answers.
+    // Every configured BullMQ queue is counted (the stack lists three); notification and escalation answer their cards.
     await eventually(async () => ((await page.locator('[data-testid="queue-row"]').count()) === 3 ? true : undefined));
     expect(await page.locator('[data-testid="queue-row"]').first().innerText()).toContain('assessment-deadlines-');
-    await page.waitForSelector('[data-testid="failed-deliveries"] .ant-table');
-    expect(await page.locator('[data-testid="failed-deliveries"] .ant-alert').count()).toBe(0);
+    for (const card of ['failed-deliveries', 'pending-dispatches']) {
+      await page.waitForSelector(`[data-testid="${card}"] .ant-table`);
+      expect(await page.locator(`[data-testid="${card}"] .ant-alert`).count()).toBe(0);
+    }
     await page.screenshot({ path: join(SHOTS, '06-operator-console.png'), fullPage: true });
     await row.locator('[data-testid="dl-inspect"]').click();
     expect(await page.innerText('[data-testid="dl-payload"]')).toContain('not an envelope');
