@@ -20,6 +20,7 @@ const FileLeadPage = lazy(() => import('./pages/file-lead.page'));
 const DashboardPage = lazy(() => import('./pages/dashboard.page'));
 const OpsPage = lazy(() => import('./pages/ops.page'));
 const RosterPage = lazy(() => import('./pages/roster.page'));
+const NotificationSettingsPage = lazy(() => import('./pages/notification-settings.page'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -117,6 +118,14 @@ function Routed() {
               element={
                 <Guard roles={PAGE_ROLES.ops}>
                   <OpsPage />
+                </Guard>
+              }
+            />
+            <Route
+              path="/notifications"
+              element={
+                <Guard roles={PAGE_ROLES.notify}>
+                  <NotificationSettingsPage />
                 </Guard>
               }
             />

@@ -17,6 +17,7 @@ import { InboxConsumer } from './inbox/inbox.consumer';
 import { InboxController } from './inbox/inbox.controller';
 import { OpsController } from './ops/ops.controller';
 import { JobQueues } from './ops/job-queues';
+import { NotificationSettingsController } from './ops/notification-settings.controller';
 import { OpsService } from './ops/ops.service';
 import { DashboardController } from './read-model/dashboard.controller';
 import { EventsController } from './read-model/events.controller';
@@ -87,6 +88,7 @@ export class AppModule {
         CommandsController,
         ExportController,
         OpsController,
+        NotificationSettingsController,
         RosterController,
         DirectoryController,
         InboxController,

@@ -2,18 +2,11 @@ import { eventually, leadAssignedPayload, rosterPerson, SmtpSink, uniqueSuffix }
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { GatewayHarness, registered } from './support/gateway-harness';
+import type { QueueCounts } from '../src/ops/job-queues';
 import { freePort, NotificationProcess } from './support/notification-process';
 
 jest.setTimeout(240_000);
 
-interface QueueRow {
-  queue: string;
-  paused: boolean;
-  waiting: number;
-  active: number;
-  delayed: number;
-  failed: number;
-}
 interface DeliveryRow {
   id: string;
   leadId: string | null;
@@ -75,7 +68,7 @@ describe('gateway: operator console job queues and failed deliveries (real notif
 
       const res = await get('operator1', '/api/v1/ops/queues');
       expect(res.statusCode).toBe(200);
-      const items = (res.json() as { items: QueueRow[] }).items;
+      const items = (res.json() as { items: QueueCounts[] }).items;
       expect(items.map((i) => i.queue)).toEqual([`${notification!.queuePrefix}-email`, idleQueueName]);
       expect(items.find((i) => i.queue === idleQueueName)).toEqual({
         queue: idleQueueName,
@@ -168,5 +161,68 @@ describe('gateway: operator console job queues and failed deliveries (real notif
       [leadId],
     );
     expect(audit.map((a) => a.actor.userId)).toEqual(['p-operator-1']);
+  });
+
+  it("edits notification's rules and source webhooks for operators, notification validating and auditing", async () => {
+    const put = (login: string, url: string, payload: object) =>
+      h.app.inject({ method: 'PUT', url, headers: { authorization: `Bearer ${tokens[login]}` }, payload });
+    const RULES = '/api/v1/ops/notification/rules';
+    const listed = await get('operator1', RULES);
+    expect(listed.statusCode).toBe(200);
+    const rule = (
+      listed.json() as { items: Array<{ id: string; active: boolean } & Record<string, unknown>> }
+    ).items.find((r) => r.id === 'verification-asked')!;
+    expect(rule).toMatchObject({ eventType: 'assessment.verification-requested.v1', active: true });
+    const { id: _id, ...body } = rule;
+
+    // Paused as a whole rule, as the console sends it; refused for officers; a bad field comes back with its path.
+    expect((await put('officer1', `${RULES}/${rule.id}`, { ...body, active: false })).statusCode).toBe(403);
+    const bad = await put('admin1', `${RULES}/${rule.id}`, { ...body, channels: ['FAX'] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    expect(JSON.stringify((bad.json() as { errors: unknown[] }).errors)).toContain('channels');
+    const paused = await put('admin1', `${RULES}/${rule.id}`, { ...body, active: false });
+    expect(paused.statusCode).toBe(200);
+    expect(paused.json()).toMatchObject({ id: rule.id, active: false });
+    const after = (await get('operator1', RULES)).json() as { items: Array<{ id: string; active: boolean }> };
+    expect(after.items.find((r) => r.id === rule.id)!.active).toBe(false);
+    expect((await put('admin1', `${RULES}/${rule.id}`, { ...body, active: true })).statusCode).toBe(200);
+    const audited = await h.query<{ to_state: string; actor: { userId: string } }>(
+      `SELECT to_state, actor FROM notification.audit_log WHERE action = 'rule.updated' ORDER BY at, seq`,
+    );
+    expect(audited.map((a) => [a.to_state, a.actor.userId])).toEqual([
+      ['INACTIVE', 'p-admin-1'],
+      ['ACTIVE', 'p-admin-1'],
+    ]);
+
+    // A source system's webhook: the generated secret is shown once, never listed; one per source.
+    const ENDPOINTS = '/api/v1/ops/notification/webhook-endpoints';
+    const post = (payload: object) =>
+      h.app.inject({
+        method: 'POST',
+        url: ENDPOINTS,
+        headers: { authorization: `Bearer ${tokens.operator1}` },
+        payload,
+      });
+    const created = await post({ sourceId: 'src-ops-test', url: 'https://src.example.test/events', keyId: 'k-1' });
+    expect(created.statusCode).toBe(201);
+    const endpoint = created.json() as { id: string; secret: string; active: boolean };
+    expect(endpoint.secret.length).toBeGreaterThanOrEqual(32);
+    expect(endpoint.active).toBe(true);
+    expect((await post({ sourceId: 'src-ops-test', url: 'https://src.example.test/x', keyId: 'k-2' })).statusCode).toBe(
+      409,
+    );
+    const badUrl = await post({ sourceId: 'src-2', url: 'ftp://x', keyId: 'k-1' });
+    expect(badUrl.statusCode).toBe(400);
+    expect(JSON.stringify((badUrl.json() as { errors: unknown[] }).errors)).toContain('url');
+    const off = await put('operator1', `${ENDPOINTS}/${endpoint.id}`, { active: false });
+    expect(off.statusCode).toBe(200);
+    expect(off.json()).toMatchObject({ id: endpoint.id, active: false });
+    const endpoints = await get('operator1', ENDPOINTS);
+    expect(endpoints.body).not.toContain(endpoint.secret);
+    expect((endpoints.json() as { items: Array<{ sourceId: string }> }).items.map((e) => e.sourceId)).toEqual([
+      'src-ops-test',
+    ]);
+    expect((await get('sentinel1', ENDPOINTS)).statusCode).toBe(403);
   });
 });

@@ -18,6 +18,11 @@ export class ApiError extends Error {
   }
 }
 
+/** What to tell the user about a failed call: the service's Chinese `detail`, or the error as it is. */
+export function errorText(e: unknown): string {
+  return e instanceof ApiError ? e.detail : String(e);
+}
+
 let accessToken: string | null = null;
 let refreshing: Promise<boolean> | null = null;
 let onExpired: () => void = () => undefined;

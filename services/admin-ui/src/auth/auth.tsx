@@ -87,4 +87,5 @@ export const PAGE_ROLES = {
   file: ['SENTINEL', 'VOLUNTEER', 'STREET_RESPONSIBLE', 'OFFICER'],
   roster: ['ADMIN', 'SUPERVISOR'],
   ops: ['OPERATOR', 'ADMIN'],
+  notify: ['OPERATOR', 'ADMIN'],
 } as const satisfies Record<string, readonly Role[]>;

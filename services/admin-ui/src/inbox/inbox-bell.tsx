@@ -3,7 +3,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { useNavigate } from 'react-router-dom';
 import { Alert, App, Badge, Button, Drawer, Empty, Flex, Segmented, Space, Tag, Tooltip, Typography } from 'antd';
 import { BellOutlined, CheckOutlined } from '@ant-design/icons';
-import { ApiError } from '../api/client';
+import { ApiError, errorText } from '../api/client';
 import { PAGE_ROLES, useAuth } from '../auth/auth';
 import { formatTime } from '../components/tags';
 import { useI18n } from '../i18n/i18n';
@@ -63,7 +63,7 @@ function InboxPanel({ unread, onNavigate }: { unread: number; onNavigate: () => 
     getNextPageParam: (last) =>
       last.items.length === INBOX_PAGE_SIZE ? last.items[last.items.length - 1]?.id : undefined,
   });
-  const fail = (e: unknown) => message.error(e instanceof ApiError ? e.detail : String(e));
+  const fail = (e: unknown) => message.error(errorText(e));
   const readOne = useMutation({
     mutationFn: inboxApi.markRead,
     onSuccess: () => void qc.invalidateQueries({ queryKey: INBOX_KEYS.all }),

@@ -23,6 +23,7 @@ import {
   CheckSquareOutlined,
   ClockCircleOutlined,
   DatabaseOutlined,
+  NotificationOutlined,
   FileAddOutlined,
   MenuOutlined,
   ProfileOutlined,
@@ -97,6 +98,12 @@ export function AppLayout({ children }: { children: ReactNode }) {
     items.push({ key: '/roster', icon: <TeamOutlined />, label: <Link to="/roster">{t('menu.roster')}</Link> });
   if (hasRole(...PAGE_ROLES.ops))
     items.push({ key: '/console', icon: <DatabaseOutlined />, label: <Link to="/console">{t('menu.ops')}</Link> });
+  if (hasRole(...PAGE_ROLES.notify))
+    items.push({
+      key: '/notifications',
+      icon: <NotificationOutlined />,
+      label: <Link to="/notifications">{t('menu.notify')}</Link>,
+    });
 
   const selected = location.pathname.startsWith('/leads/') ? '/leads' : location.pathname;
   const menu = (

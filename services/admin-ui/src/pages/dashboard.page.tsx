@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Alert, App, Button, Card, Col, Progress, Row, Select, Space, Spin, Statistic, Table } from 'antd';
 import { DownloadOutlined } from '@ant-design/icons';
 import { Bar, Column, Line, Pie } from '@ant-design/plots';
-import { api, ApiError, downloadWithProgress, queryString } from '../api/client';
+import { api, ApiError, downloadWithProgress, queryString, errorText } from '../api/client';
 import type { Dashboard, KeyCount } from '../api/types';
 import type { MessageKey } from '../i18n/dict';
 import { useI18n } from '../i18n/i18n';
@@ -30,7 +30,7 @@ export default function DashboardPage() {
       );
       message.success(t('list.export.done'));
     } catch (e) {
-      message.error(e instanceof ApiError ? e.detail : String(e));
+      message.error(errorText(e));
     } finally {
       setTimeout(() => setExporting(undefined), 600);
     }

@@ -17,7 +17,7 @@ import {
   type UploadFile,
 } from 'antd';
 import { CameraOutlined } from '@ant-design/icons';
-import { api, ApiError, uploadWithProgress } from '../api/client';
+import { api, ApiError, uploadWithProgress, errorText } from '../api/client';
 import { LEAD_CHANNELS, SUBJECT_KINDS } from '../api/types';
 import { useAuth } from '../auth/auth';
 import { useI18n } from '../i18n/i18n';
@@ -111,7 +111,7 @@ export default function FileLeadPage() {
             await sleep(500);
             continue;
           }
-          setWarning(t('file.photoFailed', { msg: e instanceof ApiError ? e.detail : String(e) }));
+          setWarning(t('file.photoFailed', { msg: errorText(e) }));
           break;
         }
       }

@@ -19,7 +19,7 @@ import {
   Typography,
 } from 'antd';
 import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
-import { api, ApiError, downloadWithProgress, queryString } from '../api/client';
+import { api, ApiError, downloadWithProgress, queryString, errorText } from '../api/client';
 import { BANDS, CATEGORIES, STAGES, type LeadSummary, type Page } from '../api/types';
 import { useAuth } from '../auth/auth';
 import { BandTag, formatTime, StatusTag, TimeLeft } from '../components/tags';
@@ -81,7 +81,7 @@ function LeadsList({ queue }: { queue: string | undefined }) {
       );
       message.success(t('list.export.done'));
     } catch (e) {
-      message.error(e instanceof ApiError ? e.detail : String(e));
+      message.error(errorText(e));
     } finally {
       setTimeout(() => setExporting(null), 600);
     }

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Alert, Button, Card, Form, Input, Typography } from 'antd';
 import { LockOutlined, UserOutlined } from '@ant-design/icons';
-import { ApiError } from '../api/client';
+import { errorText } from '../api/client';
 import { useAuth } from '../auth/auth';
 import { useI18n } from '../i18n/i18n';
 
@@ -18,7 +18,7 @@ export default function LoginPage() {
       await login(v.login, v.password);
       if (window.location.pathname === '/login') window.history.replaceState(null, '', '/');
     } catch (e) {
-      setError(e instanceof ApiError ? e.detail : String(e));
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }

@@ -20,7 +20,7 @@ import {
   Typography,
 } from 'antd';
 import { LinkOutlined, ReloadOutlined } from '@ant-design/icons';
-import { api, ApiError } from '../api/client';
+import { api, errorText } from '../api/client';
 import { formatTime } from '../components/tags';
 import { useI18n } from '../i18n/i18n';
 
@@ -150,7 +150,6 @@ export default function OpsPage() {
   const [reason, setReason] = useState('');
 
   const refresh = () => void qc.invalidateQueries({ queryKey: ['ops'] });
-  const errorOf = (e: unknown) => (e instanceof ApiError ? e.detail : String(e));
 
   const replay = (service: string, dl: DeadLetter) =>
     Modal.confirm({
@@ -164,7 +163,7 @@ export default function OpsPage() {
           message.success(t('app.done'));
           refresh();
         } catch (e) {
-          message.error(errorOf(e));
+          message.error(errorText(e));
         }
       },
     });
@@ -181,7 +180,7 @@ export default function OpsPage() {
           message.success(t('ops.deliveries.replayed'));
           refresh();
         } catch (e) {
-          message.error(errorOf(e));
+          message.error(errorText(e));
         }
       },
     });
@@ -198,7 +197,7 @@ export default function OpsPage() {
       setReason('');
       refresh();
     } catch (e) {
-      message.error(errorOf(e));
+      message.error(errorText(e));
     }
   };
 
@@ -226,7 +225,7 @@ export default function OpsPage() {
         <Typography.Title level={5} style={{ marginTop: 0 }}>
           {t('ops.health')}
         </Typography.Title>
-        {health.error && <Alert type="error" showIcon message={errorOf(health.error)} />}
+        {health.error && <Alert type="error" showIcon message={errorText(health.error)} />}
         <Row gutter={[12, 12]}>
           {health.data?.services.map((s) => (
             <Col xs={12} md={8} lg={4} key={s.service}>
@@ -246,7 +245,7 @@ export default function OpsPage() {
       <Row gutter={[16, 16]}>
         <Col xs={24} lg={12}>
           <Card title={t('ops.lag')} size="small">
-            {lag.error && <Alert type="error" showIcon message={errorOf(lag.error)} />}
+            {lag.error && <Alert type="error" showIcon message={errorText(lag.error)} />}
             <Space wrap style={{ marginBottom: 8 }}>
               {lag.data?.groups.map((g) => (
                 <Tag key={g.group} color={g.lag > 100 ? 'red' : g.lag > 0 ? 'orange' : 'green'}>
@@ -298,7 +297,7 @@ export default function OpsPage() {
       <Row gutter={[16, 16]}>
         <Col xs={24} lg={14}>
           <Card title={t('ops.queues')} size="small" data-testid="job-queues">
-            {queues.error && <Alert type="error" showIcon message={errorOf(queues.error)} />}
+            {queues.error && <Alert type="error" showIcon message={errorText(queues.error)} />}
             <Table
               size="small"
               rowKey="queue"
@@ -454,7 +453,7 @@ export default function OpsPage() {
           />
         }
       >
-        {deliveries.error && <Alert type="info" showIcon message={errorOf(deliveries.error)} />}
+        {deliveries.error && <Alert type="info" showIcon message={errorText(deliveries.error)} />}
         <Table
           size="small"
           rowKey="id"
@@ -505,7 +504,7 @@ export default function OpsPage() {
       </Card>
 
       <Card title={t('ops.dispatches')} size="small" data-testid="pending-dispatches">
-        {dispatches.error && <Alert type="info" showIcon message={errorOf(dispatches.error)} />}
+        {dispatches.error && <Alert type="info" showIcon message={errorText(dispatches.error)} />}
         <Table
           size="small"
           rowKey="id"

@@ -17,7 +17,7 @@ import {
   Tag,
 } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
-import { api, ApiError } from '../api/client';
+import { api, ApiError, errorText } from '../api/client';
 import { ROLES, type Role } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 
@@ -124,7 +124,7 @@ export default function RosterPage() {
       message.success(t('app.done'));
       refresh();
     } catch (e) {
-      message.error(e instanceof ApiError ? e.detail : String(e));
+      message.error(errorText(e));
     }
   };
 

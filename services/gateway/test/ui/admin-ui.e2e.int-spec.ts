@@ -637,6 +637,35 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await ctx.close();
   });
 
+  it('an administrator pauses a notification rule and gives a source system its webhook', async () => {
+    const { ctx, page } = await signIn('admin1');
+    await page.click('a[href="/notifications"]');
+    const row = page.locator('[data-testid="rule-row"][data-id="verification-asked"]');
+    await row.waitFor();
+    expect(await row.getAttribute('data-active')).toBe('true');
+    await row.locator('[data-testid="rule-active"]').click();
+    await page.waitForSelector('[data-testid="rule-row"][data-id="verification-asked"][data-active="false"]');
+    await row.locator('[data-testid="rule-active"]').click();
+    await page.waitForSelector('[data-testid="rule-row"][data-id="verification-asked"][data-active="true"]');
+
+    await page.click('[data-testid="endpoint-add"]');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('来源系统编号').fill('demo-bank-icbc-tianhe');
+    await dialog.getByLabel('URL').fill('ftp://not-http');
+    await dialog.getByLabel('密钥编号').fill('k-2026');
+    await dialog.locator('.ant-btn-primary').click();
+    await dialog.getByText('请填写 http(s) 开头的完整 URL').waitFor(); // checked before anything is sent
+    await dialog.getByLabel('URL').fill('https://icbc.example.test/outpost/events');
+    await dialog.locator('.ant-btn-primary').click();
+    const secret = await page.locator('[data-testid="endpoint-secret"]').innerText();
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    await page.screenshot({ path: join(SHOTS, '09-notification-settings.png'), fullPage: true });
+    await page.locator('.ant-modal-confirm .ant-btn-primary').click();
+    await page.waitForSelector('[data-testid="endpoint-row"][data-source="demo-bank-icbc-tianhe"]');
+    expect(await page.locator('[data-testid="notification-settings"]').innerText()).not.toContain(secret);
+    await ctx.close();
+  });
+
   it("npm start's demo leads reach their states through the real APIs, and a second run changes nothing", async () => {
     const lines: string[] = [];
     const run = () =>
