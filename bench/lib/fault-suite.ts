@@ -445,12 +445,16 @@ const GATEWAY_FUZZ_USERS: Array<{ login: string; routes: (path: string) => boole
 const notFuzzed = (path: string): boolean => path.startsWith('/api/v1/auth/') || path === '/api/v1/events/stream';
 
 /**
- * Gateway routes that answer from another service whatever the input (the transition tables, the inbox): fuzzed only
- * when that service runs in the stack, since without it their answer is a correct 502/503, not a fault of validation.
+ * Gateway routes that answer from another service whatever the input (the transition tables, the inbox, notification's
+ * deliveries and settings, escalation's dispatches): fuzzed only when that service runs in the stack, since without it
+ * their answer is a correct 502/503, not a fault of validation.
  */
 const OWNERS: Array<[prefix: string, services: ServiceName[]]> = [
   ['/api/v1/transitions', ['assessment', 'escalation']],
   ['/api/v1/inbox', ['notification']],
+  ['/api/v1/ops/deliveries', ['notification']],
+  ['/api/v1/ops/notification/', ['notification']],
+  ['/api/v1/ops/dispatches', ['escalation']],
 ];
 const ownersRun = (stack: Stack, path: string): boolean =>
   OWNERS.every(([prefix, services]) => !path.startsWith(prefix) || services.every((s) => stack.services.has(s)));
