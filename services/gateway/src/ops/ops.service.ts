@@ -271,9 +271,9 @@ export class OpsService {
       path: OPS_PATHS.deliveries(statuses, limit),
       principal: user.principal,
     });
-    const personIds = [
-      ...new Set(items.flatMap((d) => (d.recipient.startsWith('person:') ? [d.recipient.slice(7)] : []))),
-    ];
+    const personOf = (recipient: string) =>
+      recipient.startsWith('person:') ? recipient.slice('person:'.length) : null;
+    const personIds = [...new Set(items.flatMap((d) => personOf(d.recipient) ?? []))];
     const names = new Map(
       personIds.length
         ? (
@@ -292,7 +292,7 @@ export class OpsService {
         leadId: d.leadId,
         channel: d.channel,
         recipient: d.recipient,
-        recipientName: names.get(d.recipient.slice(7)) ?? null,
+        recipientName: names.get(personOf(d.recipient) ?? '') ?? null,
         urgent: d.urgent,
         status: d.status,
         attempts: d.attempts,
