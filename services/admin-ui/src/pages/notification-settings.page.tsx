@@ -55,32 +55,29 @@ export default function NotificationSettingsPage() {
   const [formError, setFormError] = useState<ApiError | null>(null);
   const [form] = Form.useForm<EndpointForm>();
 
-  const setRuleActive = async (rule: Rule, active: boolean) => {
-    setBusy(rule.id);
+  /** One switch flipped: PUT it, say so, reload that list; the switch spins meanwhile. */
+  const put = async (id: string, path: string, json: object, done: string, list: 'rules' | 'endpoints') => {
+    setBusy(id);
     try {
-      const { id, ...body } = rule;
-      await api(`${RULES}/${encodeURIComponent(id)}`, { method: 'PUT', json: { ...body, active } });
-      message.success(active ? t('notify.rule.activated') : t('notify.rule.paused'));
-      await qc.invalidateQueries({ queryKey: ['notification', 'rules'] });
+      await api(path, { method: 'PUT', json });
+      message.success(done);
+      await qc.invalidateQueries({ queryKey: ['notification', list] });
     } catch (e) {
       message.error(errorText(e));
     } finally {
       setBusy(null);
     }
   };
-
-  const setEndpointActive = async (endpoint: WebhookEndpoint, active: boolean) => {
-    setBusy(endpoint.id);
-    try {
-      await api(`${ENDPOINTS}/${endpoint.id}`, { method: 'PUT', json: { active } });
-      message.success(t('app.done'));
-      await qc.invalidateQueries({ queryKey: ['notification', 'endpoints'] });
-    } catch (e) {
-      message.error(errorText(e));
-    } finally {
-      setBusy(null);
-    }
-  };
+  const setRuleActive = ({ id, ...rule }: Rule, active: boolean) =>
+    put(
+      id,
+      `${RULES}/${encodeURIComponent(id)}`,
+      { ...rule, active },
+      active ? t('notify.rule.activated') : t('notify.rule.paused'),
+      'rules',
+    );
+  const setEndpointActive = (endpoint: WebhookEndpoint, active: boolean) =>
+    put(endpoint.id, `${ENDPOINTS}/${endpoint.id}`, { active }, t('app.done'), 'endpoints');
 
   const openEndpoint = (e: WebhookEndpoint | 'new') => {
     setFormError(null);

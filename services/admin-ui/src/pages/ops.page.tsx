@@ -101,46 +101,19 @@ export default function OpsPage() {
   const { t, tx, lang } = useI18n();
   const { message } = App.useApp();
   const qc = useQueryClient();
-  const health = useQuery({
-    queryKey: ['ops', 'health'],
-    queryFn: () => api<Health>('/api/v1/ops/health'),
-    refetchInterval: 15_000,
-  });
-  const lag = useQuery({
-    queryKey: ['ops', 'lag'],
-    queryFn: () => api<Lag>('/api/v1/ops/kafka/lag'),
-    refetchInterval: 15_000,
-  });
-  const outbox = useQuery({
-    queryKey: ['ops', 'outbox'],
-    queryFn: () =>
-      api<{ services: Array<Outcome<{ pending: number; oldestPendingAt: string | null; sentLastHour: number }>> }>(
-        '/api/v1/ops/outbox',
-      ),
-    refetchInterval: 15_000,
-  });
-  const dls = useQuery({
-    queryKey: ['ops', 'dead-letters'],
-    queryFn: () => api<{ services: Array<Outcome<DeadLetter[]>> }>('/api/v1/ops/dead-letters?limit=200'),
-    refetchInterval: 15_000,
-  });
-  const queues = useQuery({
-    queryKey: ['ops', 'queues'],
-    queryFn: () => api<{ items: QueueCounts[] }>('/api/v1/ops/queues'),
-    refetchInterval: 15_000,
-  });
+  const health = useLive<Health>('health', '/api/v1/ops/health');
+  const lag = useLive<Lag>('lag', '/api/v1/ops/kafka/lag');
+  const outbox = useLive<{
+    services: Array<Outcome<{ pending: number; oldestPendingAt: string | null; sentLastHour: number }>>;
+  }>('outbox', '/api/v1/ops/outbox');
+  const dls = useLive<{ services: Array<Outcome<DeadLetter[]>> }>('dead-letters', '/api/v1/ops/dead-letters?limit=200');
+  const queues = useLive<{ items: QueueCounts[] }>('queues', '/api/v1/ops/queues');
   const [deliveryView, setDeliveryView] = useState<keyof typeof DELIVERY_VIEWS>('problems');
-  const deliveries = useQuery({
-    queryKey: ['ops', 'deliveries', deliveryView],
-    queryFn: () =>
-      api<{ items: FailedDelivery[] }>(`/api/v1/ops/deliveries?status=${DELIVERY_VIEWS[deliveryView]}&limit=200`),
-    refetchInterval: 15_000,
-  });
-  const dispatches = useQuery({
-    queryKey: ['ops', 'dispatches'],
-    queryFn: () => api<{ items: PendingDispatch[] }>('/api/v1/ops/dispatches?limit=200'),
-    refetchInterval: 15_000,
-  });
+  const deliveries = useLive<{ items: FailedDelivery[] }>(
+    `deliveries-${deliveryView}`,
+    `/api/v1/ops/deliveries?status=${DELIVERY_VIEWS[deliveryView]}&limit=200`,
+  );
+  const dispatches = useLive<{ items: PendingDispatch[] }>('dispatches', '/api/v1/ops/dispatches?limit=200');
   const audit = useQuery({
     queryKey: ['ops', 'audit'],
     queryFn: () => api<{ services: Array<Outcome<AuditReport>> }>('/api/v1/ops/audit'),
@@ -151,39 +124,37 @@ export default function OpsPage() {
 
   const refresh = () => void qc.invalidateQueries({ queryKey: ['ops'] });
 
+  /** Asks first, then POSTs `path`; says `done` or the service's reason, and refreshes the console. */
+  const confirmPost = (title: string, content: string, path: string, done: string) =>
+    Modal.confirm({
+      title,
+      content,
+      okText: t('app.confirm'),
+      cancelText: t('app.cancel'),
+      onOk: async () => {
+        try {
+          await api(path, { method: 'POST', json: {} });
+          message.success(done);
+          refresh();
+        } catch (e) {
+          message.error(errorText(e));
+        }
+      },
+    });
   const replay = (service: string, dl: DeadLetter) =>
-    Modal.confirm({
-      title: t('ops.dl.replay'),
-      content: t('ops.dl.replay.confirm'),
-      okText: t('app.confirm'),
-      cancelText: t('app.cancel'),
-      onOk: async () => {
-        try {
-          await api(`/api/v1/ops/dead-letters/${service}/${dl.id}/replay`, { method: 'POST', json: {} });
-          message.success(t('app.done'));
-          refresh();
-        } catch (e) {
-          message.error(errorText(e));
-        }
-      },
-    });
-
+    confirmPost(
+      t('ops.dl.replay'),
+      t('ops.dl.replay.confirm'),
+      `/api/v1/ops/dead-letters/${service}/${dl.id}/replay`,
+      t('app.done'),
+    );
   const resend = (d: FailedDelivery) =>
-    Modal.confirm({
-      title: t('ops.deliveries.replay'),
-      content: t('ops.deliveries.replay.confirm'),
-      okText: t('app.confirm'),
-      cancelText: t('app.cancel'),
-      onOk: async () => {
-        try {
-          await api(`/api/v1/ops/deliveries/${d.id}/replay`, { method: 'POST', json: {} });
-          message.success(t('ops.deliveries.replayed'));
-          refresh();
-        } catch (e) {
-          message.error(errorText(e));
-        }
-      },
-    });
+    confirmPost(
+      t('ops.deliveries.replay'),
+      t('ops.deliveries.replay.confirm'),
+      `/api/v1/ops/deliveries/${d.id}/replay`,
+      t('ops.deliveries.replayed'),
+    );
 
   const discard = async () => {
     if (!discarding) return;
@@ -388,15 +359,7 @@ export default function OpsPage() {
             { title: t('ops.service'), width: 90, render: (_, r) => tx('svc', r.service) },
             { title: t('ops.dl.topic'), render: (_, r) => r.dl.topic, ellipsis: true },
             { title: t('ops.group'), render: (_, r) => r.dl.consumerGroup, ellipsis: true },
-            {
-              title: t('ops.dl.error'),
-              render: (_, r) => (
-                <Typography.Text type="danger" ellipsis>
-                  {r.dl.error}
-                </Typography.Text>
-              ),
-              ellipsis: true,
-            },
+            errorColumn(t('ops.dl.error'), (r: { dl: DeadLetter }) => r.dl.error),
             { title: t('ops.dl.attempts'), width: 70, render: (_, r) => r.dl.attempts },
             { title: t('ops.dl.at'), width: 170, render: (_, r) => formatTime(r.dl.createdAt, lang) },
             {
@@ -472,15 +435,7 @@ export default function OpsPage() {
             { title: t('ops.deliveries.channel'), width: 90, render: (_, r) => tx('deliveryChannel', r.channel) },
             { title: t('ops.deliveries.recipient'), width: 140, render: (_, r) => r.recipientName ?? r.recipient },
             { title: t('ops.deliveries.event'), render: (_, r) => r.eventType, ellipsis: true },
-            {
-              title: t('ops.dl.error'),
-              render: (_, r) => (
-                <Typography.Text type="danger" ellipsis>
-                  {r.lastError ?? '—'}
-                </Typography.Text>
-              ),
-              ellipsis: true,
-            },
+            errorColumn(t('ops.dl.error'), (r: FailedDelivery) => r.lastError ?? '—'),
             { title: t('ops.dl.attempts'), width: 70, render: (_, r) => r.attempts },
             { title: t('ops.dl.at'), width: 170, render: (_, r) => formatTime(r.updatedAt, lang) },
             {
@@ -517,15 +472,7 @@ export default function OpsPage() {
             { title: t('case.report.system'), width: 150, render: (_, r) => r.authorityLabel },
             { title: t('case.report.purpose'), width: 110, render: (_, r) => tx('reportPurpose', r.purpose) },
             { title: t('ops.dispatches.case'), width: 150, render: (_, r) => r.caseNo },
-            {
-              title: t('ops.dl.error'),
-              render: (_, r) => (
-                <Typography.Text type="danger" ellipsis>
-                  {r.lastError ?? t('ops.dispatches.notTried')}
-                </Typography.Text>
-              ),
-              ellipsis: true,
-            },
+            errorColumn(t('ops.dl.error'), (r: PendingDispatch) => r.lastError ?? t('ops.dispatches.notTried')),
             { title: t('ops.dl.attempts'), width: 70, render: (_, r) => r.attempts },
             { title: t('ops.dispatches.since'), width: 170, render: (_, r) => formatTime(r.createdAt, lang) },
           ]}
@@ -590,4 +537,22 @@ function pretty(v: string | null): string {
   } catch {
     return v;
   }
+}
+
+/** The console's figures, polled every 15 s under the ['ops', …] key that 刷新 invalidates. */
+function useLive<T>(key: string, path: string) {
+  return useQuery({ queryKey: ['ops', key], queryFn: () => api<T>(path), refetchInterval: 15_000 });
+}
+
+/** A table column showing an error in red, cut to one line. */
+function errorColumn<R>(title: string, text: (row: R) => string) {
+  return {
+    title,
+    ellipsis: true,
+    render: (_: unknown, row: R) => (
+      <Typography.Text type="danger" ellipsis>
+        {text(row)}
+      </Typography.Text>
+    ),
+  };
 }
