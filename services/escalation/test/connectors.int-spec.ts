@@ -1,9 +1,11 @@
 import { eventually } from '@outpost/testing';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dispatchJobId } from '../src/connectors/dispatch.service';
 import { signature } from '../src/connectors/signing';
 import { principal } from '@outpost/testing';
 import { Harness, newLeadId, OFFICER, SUPERVISOR, T0 } from './escalation.harness';
@@ -164,6 +166,79 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
     expect(await h.published('escalation.reported-upstream.v1', leadId)).toHaveLength(1);
     const after = (await h.http('GET', '/v1/ops/dispatches', OPERATOR)).json() as { items: Array<{ id: string }> };
     expect(after.items.map((d) => d.id)).not.toContain(dispatch.id);
+  });
+
+  it('an operator sends undelivered reports now instead of after their backoff: one, or all of a system (audited)', async () => {
+    const port = receiver.port;
+    await receiver.down();
+    const [waiting, lost] = [newLeadId(), newLeadId()];
+    await h.decide(waiting, { decision: 'FILE_ADMIN_CASE' });
+    await h.decide(lost, { decision: 'FILE_ADMIN_CASE' });
+    const dispatchOf = (leadId: string) =>
+      eventually(async () => {
+        const [d] = await h.sql<{ id: string; attempts: number }>(
+          `SELECT id, attempts FROM external_dispatch WHERE lead_id = $1 AND system = 'SUISUIAN'`,
+          [leadId],
+        );
+        return d && d.attempts >= 1 ? d : undefined;
+      });
+    const [a, b] = [await dispatchOf(waiting), await dispatchOf(lost)];
+    const queue = h.dispatches().getQueue();
+    // a waits out its backoff, made the hour of a late attempt, so only "retry now" can send it within this test;
+    // b's job is gone (its retries ran out and the reconciler has not come round yet).
+    await eventually(
+      async () => {
+        const job = await queue.getJob(dispatchJobId(a.id));
+        if (!job || (await job.getState()) !== 'delayed') return undefined;
+        await job.changeDelay(3_600_000);
+        return true;
+      },
+      20_000,
+      10,
+    );
+    await eventually(async () => {
+      const job = await queue.getJob(dispatchJobId(b.id));
+      if (job) await job.remove();
+      return (await queue.getJob(dispatchJobId(b.id))) ? undefined : true;
+    });
+    await receiver.listen(port);
+
+    expect((await h.http('POST', `/v1/ops/dispatches/${a.id}/retry`, OFFICER)).statusCode).toBe(403);
+    const one = await h.http('POST', `/v1/ops/dispatches/${a.id}/retry`, OPERATOR);
+    expect(one.statusCode).toBe(200);
+    expect(one.json()).toEqual({ id: a.id, outcome: 'PROMOTED' });
+    expect((await sentReport(waiting)).id).toBe(a.id);
+    const twice = await h.http('POST', `/v1/ops/dispatches/${a.id}/retry`, OPERATOR);
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json()).toMatchObject({ code: 'ALREADY_DELIVERED' });
+
+    const bad = await h.http('POST', '/v1/ops/dispatches/retry', OPERATOR, { system: 'FTP' });
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.stringify(bad.json())).toContain('system');
+    const all = await h.http('POST', '/v1/ops/dispatches/retry', OPERATOR, { system: 'SUISUIAN' });
+    expect(all.statusCode).toBe(200);
+    expect((all.json() as { REQUEUED: number }).REQUEUED).toBeGreaterThanOrEqual(1);
+    expect((await sentReport(lost)).id).toBe(b.id);
+    expect([...receiver.accepted.keys()].filter((k) => k === a.id || k === b.id).sort()).toEqual([a.id, b.id].sort());
+
+    const requested = await h.sql<{ lead_id: string; actor: { userId: string }; reason: string }>(
+      `SELECT lead_id, actor, reason FROM audit_log WHERE lead_id = ANY($1) AND action = 'escalation.dispatch-retry-requested'`,
+      [[waiting, lost]],
+    );
+    expect(requested.map((r) => [r.lead_id === waiting ? 'a' : 'b', r.actor.userId, r.reason]).sort()).toEqual([
+      [
+        'a',
+        'p-operator-1',
+        expect.stringMatching(/^要求立即重发：向穗岁安上报（已尝试 \d+ 次；等待中的重试立即执行）$/),
+      ],
+      [
+        'b',
+        'p-operator-1',
+        expect.stringMatching(/^要求立即重发：向穗岁安上报（已尝试 \d+ 次；重试次数已用完，重新排队）$/),
+      ],
+    ]);
+    expect((await h.http('POST', `/v1/ops/dispatches/${randomUUID()}/retry`, OPERATOR)).statusCode).toBe(404);
+    expect((await h.http('POST', '/v1/ops/dispatches/not-a-uuid/retry', OPERATOR)).statusCode).toBe(400);
   });
 
   const signed = (

@@ -537,6 +537,14 @@ export const zh = {
   'ops.dispatches.since': '创建时间',
   'ops.dispatches.notTried': '尚未尝试',
   'ops.dispatches.empty': '没有待送达的上报或移交',
+  'ops.dispatches.retry': '立即重发',
+  'ops.dispatches.retry.confirm':
+    '不再等待退避时间，立即向{to}重发（案件 {caseNo}）。对方以同一幂等键识别，已收到的不会重复处理。',
+  'ops.dispatches.retried': '已安排立即重发',
+  'ops.dispatches.retryAll': '全部立即重发',
+  'ops.dispatches.retryAll.confirm':
+    '对方系统恢复后使用：所有未送达的上报和移交不再等待退避时间，立即重发。对方以同一幂等键识别，已收到的不会重复处理。',
+  'ops.dispatches.retriedAll': '已安排 {n} 条立即重发',
   'delivery.DEAD': '已放弃',
   'delivery.UNCERTAIN': '不确定是否送达',
   'delivery.SKIPPED': '无可投递对象',
@@ -1287,6 +1295,14 @@ export const en: Record<MessageKey, string> = {
   'ops.dispatches.since': 'Created',
   'ops.dispatches.notTried': 'Not tried yet',
   'ops.dispatches.empty': 'Every report and hand-over has been delivered',
+  'ops.dispatches.retry': 'Send now',
+  'ops.dispatches.retry.confirm':
+    'Send to {to} now instead of after the back-off (case {caseNo}). The same idempotency key is sent, so a receiver that already has it does not act twice.',
+  'ops.dispatches.retried': 'Sending now',
+  'ops.dispatches.retryAll': 'Send all now',
+  'ops.dispatches.retryAll.confirm':
+    'For when the external system is back: every undelivered report and hand-over is sent now instead of after its back-off. The same idempotency keys are sent, so nothing is acted on twice.',
+  'ops.dispatches.retriedAll': '{n} sent again now',
   'delivery.DEAD': 'Gave up',
   'delivery.UNCERTAIN': 'Uncertain',
   'delivery.SKIPPED': 'Nobody to send to',

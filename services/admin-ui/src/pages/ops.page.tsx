@@ -124,8 +124,8 @@ export default function OpsPage() {
 
   const refresh = () => void qc.invalidateQueries({ queryKey: ['ops'] });
 
-  /** Asks first, then POSTs `path`; says `done` or the service's reason, and refreshes the console. */
-  const confirmPost = (title: string, content: string, path: string, done: string) =>
+  /** Asks first, then POSTs `path`; says `done` (of the answer) or the service's reason, and refreshes the console. */
+  const confirmPost = <R,>(title: string, content: string, path: string, done: string | ((answer: R) => string)) =>
     Modal.confirm({
       title,
       content,
@@ -133,8 +133,8 @@ export default function OpsPage() {
       cancelText: t('app.cancel'),
       onOk: async () => {
         try {
-          await api(path, { method: 'POST', json: {} });
-          message.success(done);
+          const answer = await api<R>(path, { method: 'POST', json: {} });
+          message.success(typeof done === 'string' ? done : done(answer));
           refresh();
         } catch (e) {
           message.error(errorText(e));
@@ -154,6 +154,20 @@ export default function OpsPage() {
       t('ops.deliveries.replay.confirm'),
       `/api/v1/ops/deliveries/${d.id}/replay`,
       t('ops.deliveries.replayed'),
+    );
+  const retryDispatch = (d: PendingDispatch) =>
+    confirmPost(
+      t('ops.dispatches.retry'),
+      t('ops.dispatches.retry.confirm', { to: d.authorityLabel, caseNo: d.caseNo }),
+      `/api/v1/ops/dispatches/${d.id}/retry`,
+      t('ops.dispatches.retried'),
+    );
+  const retryAllDispatches = () =>
+    confirmPost<{ requested: number }>(
+      t('ops.dispatches.retryAll'),
+      t('ops.dispatches.retryAll.confirm'),
+      '/api/v1/ops/dispatches/retry',
+      (r) => t('ops.dispatches.retriedAll', { n: r.requested }),
     );
 
   const discard = async () => {
@@ -458,7 +472,21 @@ export default function OpsPage() {
         />
       </Card>
 
-      <Card title={t('ops.dispatches')} size="small" data-testid="pending-dispatches">
+      <Card
+        title={t('ops.dispatches')}
+        size="small"
+        data-testid="pending-dispatches"
+        extra={
+          <Button
+            size="small"
+            disabled={!dispatches.data?.items.length}
+            onClick={retryAllDispatches}
+            data-testid="dispatches-retry-all"
+          >
+            {t('ops.dispatches.retryAll')}
+          </Button>
+        }
+      >
         {dispatches.error && <Alert type="info" showIcon message={errorText(dispatches.error)} />}
         <Table
           size="small"
@@ -475,6 +503,15 @@ export default function OpsPage() {
             errorColumn(t('ops.dl.error'), (r: PendingDispatch) => r.lastError ?? t('ops.dispatches.notTried')),
             { title: t('ops.dl.attempts'), width: 70, render: (_, r) => r.attempts },
             { title: t('ops.dispatches.since'), width: 170, render: (_, r) => formatTime(r.createdAt, lang) },
+            {
+              title: '',
+              width: 100,
+              render: (_, r) => (
+                <Button size="small" type="primary" onClick={() => retryDispatch(r)} data-testid="dispatch-retry">
+                  {t('ops.dispatches.retry')}
+                </Button>
+              ),
+            },
           ]}
         />
       </Card>

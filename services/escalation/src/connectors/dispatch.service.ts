@@ -9,7 +9,14 @@ import { AuditLog } from '@outpost/audit';
 import type { Actor } from '@outpost/contracts';
 import { CLOCK, type Clock } from '@outpost/clock';
 import { Outbox } from '@outpost/messaging';
-import { addJobUnlessLive, failureText, QueueConnections, SERVICE_CONFIG, repeatInBackground } from '@outpost/platform';
+import {
+  addJobUnlessLive,
+  failureText,
+  ProblemException,
+  QueueConnections,
+  SERVICE_CONFIG,
+  repeatInBackground,
+} from '@outpost/platform';
 import { Queue, Worker, type Job } from 'bullmq';
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -83,6 +90,25 @@ const toDispatch = (r: RawDispatch): DispatchRow => ({
   acknowledgedAt: r.acknowledged_at ? new Date(r.acknowledged_at) : null,
   externalStatus: r.external_status,
 });
+
+/**
+ * What an operator's "retry now" did: the job waiting out its backoff was PROMOTED to run at once; a job whose attempts
+ * had run out (or that was lost) was REQUEUED with fresh attempts; one already queued or running was left (RUNNING).
+ */
+export type RetryOutcome = 'PROMOTED' | 'REQUEUED' | 'RUNNING';
+
+const OUTCOME_LABELS: Record<RetryOutcome, string> = {
+  PROMOTED: '等待中的重试立即执行',
+  REQUEUED: '重试次数已用完，重新排队',
+  RUNNING: '已在发送中',
+};
+
+const PURPOSE_LABELS: Record<DispatchPurpose, string> = {
+  REPORT: '上报',
+  HANDOVER: '移交',
+  REFERRAL: '移送',
+  MATERIALS: '移交材料',
+};
 
 /** BullMQ job id of a dispatch: deterministic, so enqueueing twice (eager + reconciler) is one job. */
 export const dispatchJobId = (id: string) => `dispatch.${id}`;
@@ -258,6 +284,75 @@ export class DispatchService implements OnApplicationBootstrap, BeforeApplicatio
         WHERE d.status = 'PENDING' ORDER BY d.created_at LIMIT $1`,
       [limit],
     );
+  }
+
+  /**
+   * Runs the next attempt of an undelivered dispatch now rather than after its backoff (an operator, once the external
+   * system is back), audited on every lead of its case. 404 for an unknown dispatch, 409 once delivered.
+   */
+  async retryNow(id: string, actor: Actor): Promise<{ id: string; outcome: RetryOutcome }> {
+    const d = await this.get(this.dataSource, id);
+    if (!d) throw new ProblemException(404, 'DISPATCH_NOT_FOUND', '没有该上报/移交记录。');
+    if (d.status !== 'PENDING')
+      throw new ProblemException(409, 'ALREADY_DELIVERED', `该${PURPOSE_LABELS[d.purpose]}已送达，无需重试。`);
+    const outcome = await this.runNow(id);
+    await this.transactions.run(async (tx) => {
+      const c = await this.cases.byId(tx, d.caseId);
+      if (!c) throw new Error(`dispatch ${id}: case missing`);
+      const leadIds = (await this.cases.leads(tx, c.id)).map((l) => l.leadId);
+      await this.audit.appendMany(
+        tx,
+        leadIds.map((leadId) => ({
+          leadId,
+          actor,
+          action: 'escalation.dispatch-retry-requested',
+          fromState: c.state,
+          toState: c.state,
+          reason: `要求立即重发：向${d.authorityLabel}${PURPOSE_LABELS[d.purpose]}（已尝试 ${d.attempts} 次；${OUTCOME_LABELS[outcome]}）`,
+          payload: { dispatchId: id, system: d.system, purpose: d.purpose, outcome },
+        })),
+      );
+    });
+    return { id, outcome };
+  }
+
+  /** retryNow for every undelivered dispatch (of one external system, if given), oldest first, at most 500. */
+  async retryAllNow(system: ExternalSystem | undefined, actor: Actor) {
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM external_dispatch WHERE status = 'PENDING' AND ($1::text IS NULL OR system = $1)
+        ORDER BY created_at LIMIT 500`,
+      [system ?? null],
+    );
+    const outcomes: Record<RetryOutcome, number> = { PROMOTED: 0, REQUEUED: 0, RUNNING: 0 };
+    for (const r of rows) {
+      try {
+        outcomes[(await this.retryNow(r.id, actor)).outcome]++;
+      } catch (err) {
+        // Delivered between the listing and its turn: nothing left to retry.
+        if (!(err instanceof ProblemException && err.getStatus() === 409)) throw err;
+      }
+    }
+    return { requested: rows.length, ...outcomes };
+  }
+
+  private async runNow(id: string): Promise<RetryOutcome> {
+    const job = await this.getQueue().getJob(dispatchJobId(id));
+    const state = job ? await job.getState() : 'unknown';
+    if (job && state === 'delayed') {
+      try {
+        await job.promote();
+        return 'PROMOTED';
+      } catch (err) {
+        // The backoff ended (or a worker took it) between getState and promote: it is running anyway.
+        if ((await job.getState()) === 'delayed') throw err;
+        return 'RUNNING';
+      }
+    }
+    if (state === 'completed' || state === 'failed' || state === 'unknown') {
+      await this.enqueue(id);
+      return 'REQUEUED';
+    }
+    return 'RUNNING';
   }
 
   /** Re-creates jobs for every PENDING dispatch (after a crash between commit and enqueue, or exhausted retries). */

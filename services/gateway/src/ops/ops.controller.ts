@@ -28,6 +28,16 @@ const deliveriesSchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 const dispatchesSchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+const dispatchIdSchema = z.string().uuid('上报/移交记录编号应为 UUID');
+/** Escalation knows the external systems and answers 400 (field path `system`) for one it does not. */
+const retryDispatchesSchema = z
+  .object({
+    system: z
+      .string()
+      .regex(/^[A-Z_]{2,40}$/, '外部系统代码，如 SUISUIAN')
+      .optional(),
+  })
+  .default({});
 const deliveryIdSchema = z.string().uuid('投递记录编号应为 UUID');
 const discardSchema = z.object({ reason: z.string().trim().min(2, '请填写丢弃理由').max(500) });
 const replaySchema = z.object({ reason: z.string().trim().max(500).optional() }).default({});
@@ -132,6 +142,38 @@ export class OpsController {
     @Query(new ZodPipe(dispatchesSchema, 'query')) q: z.infer<typeof dispatchesSchema>,
   ) {
     return this.ops.dispatches(user, q.limit);
+  }
+
+  @BrowserAuth(ROLE_GROUPS.operators)
+  @Post('dispatches/:id/retry')
+  @HttpCode(200)
+  @ApiParam({ name: 'id' })
+  @ApiOperation({
+    summary: '立即重发上报/移交 (OPERATOR, ADMIN; audited by escalation)',
+    description:
+      'Runs the next attempt of an undelivered dispatch now instead of after its backoff, with the same ' +
+      'Idempotency-Key: { id, outcome: PROMOTED (its waiting retry runs now) | REQUEUED (retries had run out) | ' +
+      'RUNNING (already being sent) }. 404 DISPATCH_NOT_FOUND, 409 ALREADY_DELIVERED.',
+  })
+  retryDispatch(@CurrentUser() user: AuthUser, @Param('id', new ZodPipe(dispatchIdSchema, 'params')) id: string) {
+    return this.ops.retryDispatch(user, id);
+  }
+
+  @BrowserAuth(ROLE_GROUPS.operators)
+  @Post('dispatches/retry')
+  @HttpCode(200)
+  @ApiBody({ schema: { type: 'object', properties: { system: { type: 'string', example: 'SUISUIAN' } } } })
+  @ApiOperation({
+    summary: '全部立即重发 (OPERATOR, ADMIN; audited by escalation)',
+    description:
+      'Every undelivered dispatch (of one external system, if `system` is given; at most 500), as above: ' +
+      '{ requested, PROMOTED, REQUEUED, RUNNING }.',
+  })
+  retryDispatches(
+    @CurrentUser() user: AuthUser,
+    @Body(new ZodPipe(retryDispatchesSchema)) b: z.infer<typeof retryDispatchesSchema>,
+  ) {
+    return this.ops.retryDispatches(user, b.system);
   }
 
   @BrowserAuth(ROLE_GROUPS.operators)

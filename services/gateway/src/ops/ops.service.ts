@@ -24,6 +24,8 @@ export const OPS_PATHS = {
     `/v1/deliveries?${new URLSearchParams({ status: status.join(','), limit: String(limit) })}`,
   replayDelivery: (id: string) => `/v1/deliveries/${encodeURIComponent(id)}/replay`,
   dispatches: (limit: number) => `/v1/ops/dispatches?limit=${limit}`,
+  retryDispatch: (id: string) => `/v1/ops/dispatches/${encodeURIComponent(id)}/retry`,
+  retryDispatches: '/v1/ops/dispatches/retry',
 };
 
 /** Deliveries notification gave up on or could not confirm: an operator may send them again. */
@@ -319,6 +321,26 @@ export class OpsService {
       method: 'GET',
       path: OPS_PATHS.dispatches(limit),
       principal: user.principal,
+    });
+  }
+
+  /** Sends an undelivered dispatch now instead of after its backoff (escalation checks the role and audits who did). */
+  retryDispatch(user: AuthUser, id: string) {
+    return this.downstream.json<{ id: string; outcome: string }>('escalation', {
+      method: 'POST',
+      path: OPS_PATHS.retryDispatch(id),
+      principal: user.principal,
+      json: {},
+    });
+  }
+
+  /** retryDispatch for every undelivered dispatch, of one external system if given. */
+  retryDispatches(user: AuthUser, system: string | undefined) {
+    return this.downstream.json<Record<string, number>>('escalation', {
+      method: 'POST',
+      path: OPS_PATHS.retryDispatches,
+      principal: user.principal,
+      json: system ? { system } : {},
     });
   }
 

@@ -17,6 +17,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import {
   createTestDatabase,
   eventually,
+  HttpReceiver,
   TEST_INFRA,
   uniqueSuffix,
   uniqueTopicPrefix,
@@ -95,6 +96,8 @@ class Stack {
   prefix = uniqueTopicPrefix('ui');
   suffix = uniqueSuffix();
   ports = {} as Record<Svc, number>;
+  /** Where every external system (穗岁安, 公安 …) is reached: nothing listens until a test starts a receiver there. */
+  externalPort = 0;
   env = {} as Record<Svc, NodeJS.ProcessEnv>;
   procs: Array<{ svc: Svc; proc: ChildProcess; log: string[]; restarts: number }> = [];
   dir = mkdtempSync(join(tmpdir(), 'outpost-ui-e2e-'));
@@ -115,6 +118,12 @@ class Stack {
     execFileSync(process.execPath, [join(ROOT, 'deploy/local/keys.js'), keys], { stdio: 'ignore' });
     this.db = await createTestDatabase('ui_e2e');
     for (const svc of SERVICES) this.ports[svc] = await freePort();
+    this.externalPort = await freePort();
+    const externalSystem = (name: string) => ({
+      name,
+      url: `http://127.0.0.1:${this.externalPort}/outpost/${name}`,
+      keys: [{ id: 'e2e-2026', secret: 'e2e-only-secret-0123456789abcdef', createdAt: '2026-01-01' }],
+    });
     const url = (svc: Svc) => `http://127.0.0.1:${this.ports[svc]}`;
     const s = this.suffix;
     const common: NodeJS.ProcessEnv = {
@@ -142,6 +151,17 @@ class Stack {
         ESCALATION_CONSUMER_GROUP: `escalation-${s}`,
         ESCALATION_TIMERS_QUEUE: `escalation-clocks-${s}`,
         ESCALATION_DISPATCH_QUEUE: `escalation-dispatch-${s}`,
+        // After a failed attempt the next one waits ten minutes, longer than this file runs: only an operator's
+        // "send now" delivers a report here.
+        DISPATCH_BACKOFF_MS: '600000',
+        EXTERNAL_SYSTEMS: JSON.stringify(
+          Object.fromEntries(
+            ['SUISUIAN', 'POLICE', 'MARKET_REGULATION', 'FINANCIAL_REGULATOR', 'LEAD_DEPARTMENT'].map((code) => [
+              code,
+              externalSystem(code),
+            ]),
+          ),
+        ),
       },
       notification: { NOTIFICATION_QUEUE_PREFIX: `notification-${s}` },
       gateway: {
@@ -635,6 +655,45 @@ describe('admin UI end to end (real stack, Chromium)', () => {
       timeout: 45_000,
     });
     await ctx.close();
+  });
+
+  it('an operator sends the reports held up by a down external system once it is back: one, then all', async () => {
+    const { ctx, page } = await signIn('operator1');
+    const external = new HttpReceiver();
+    try {
+      await page.goto(`${stack.base}/console`);
+      const rows = page.locator('[data-testid="dispatch-row"]');
+      // The journey's report to 穗岁安 and referral to the police (and the demo's) have failed: nothing listened.
+      await eventually(async () => ((await rows.count()) >= 2 ? true : undefined), 30_000, 500);
+      await external.start(stack.externalPort);
+
+      const first = (await rows.first().getAttribute('data-id'))!;
+      await rows.first().locator('[data-testid="dispatch-retry"]').click();
+      await page.getByRole('dialog').locator('.ant-btn-primary').click();
+      await page.getByText('已安排立即重发').waitFor();
+      await eventually(async () =>
+        external.requests.some((r) => r.headers['idempotency-key'] === first) ? true : undefined,
+      );
+      await page.waitForSelector(`[data-testid="dispatch-row"][data-id="${first}"]`, {
+        state: 'detached',
+        timeout: 45_000,
+      });
+      const left = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!));
+      expect(left.length).toBeGreaterThanOrEqual(1);
+
+      await page.locator('[data-testid="dispatches-retry-all"]').click();
+      await page.getByRole('dialog').locator('.ant-btn-primary').click();
+      await page.getByText(`已安排 ${left.length} 条立即重发`).waitFor();
+      await page.waitForSelector('[data-testid="dispatch-row"]', { state: 'detached', timeout: 45_000 });
+      expect(await page.locator('[data-testid="dispatches-retry-all"]').isDisabled()).toBe(true);
+      const sent = new Set(external.requests.map((r) => String(r.headers['idempotency-key'])));
+      expect([first, ...left].filter((id) => !sent.has(id))).toEqual([]);
+      // Each went once: the receiver saw no key twice.
+      expect(external.requests.filter((r) => !r.processed)).toEqual([]);
+    } finally {
+      await external.stop();
+      await ctx.close();
+    }
   });
 
   it('an administrator pauses a notification rule and gives a source system its webhook', async () => {
