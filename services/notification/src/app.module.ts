@@ -25,6 +25,7 @@ import { PreferencesController } from './inbox/preferences.controller';
 import { LeadRefRepository } from './leads/lead-ref.repository';
 import { RuleRepository } from './rules/rule.repository';
 import { RulesController } from './rules/rules.controller';
+import { DemoWebhookEndpointsSeeder } from './seed/demo-webhook-endpoints';
 import { WebhookEndpointRepository } from './webhooks/webhook-endpoint.repository';
 import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
 
@@ -90,6 +91,7 @@ export class AppModule {
         DomainEventsConsumer,
         RosterConsumer,
         DigestService,
+        DemoWebhookEndpointsSeeder,
       ],
     };
   }

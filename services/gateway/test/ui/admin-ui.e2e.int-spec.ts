@@ -707,20 +707,22 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await row.locator('[data-testid="rule-active"]').click();
     await page.waitForSelector('[data-testid="rule-row"][data-id="verification-asked"][data-active="true"]');
 
+    // The demo's bank and 穗岁安 sources have theirs (DEMO_DATA); the hotline is given one.
+    await page.waitForSelector('[data-testid="endpoint-row"][data-source="demo-bank-icbc-tianhe"]');
     await page.click('[data-testid="endpoint-add"]');
     const dialog = page.getByRole('dialog');
-    await dialog.getByLabel('来源系统编号').fill('demo-bank-icbc-tianhe');
+    await dialog.getByLabel('来源系统编号').fill('demo-12345-hotline');
     await dialog.getByLabel('URL').fill('ftp://not-http');
     await dialog.getByLabel('密钥编号').fill('k-2026');
     await dialog.locator('.ant-btn-primary').click();
     await dialog.getByText('请填写 http(s) 开头的完整 URL').waitFor(); // checked before anything is sent
-    await dialog.getByLabel('URL').fill('https://icbc.example.test/outpost/events');
+    await dialog.getByLabel('URL').fill('https://hotline.example.test/outpost/events');
     await dialog.locator('.ant-btn-primary').click();
     const secret = await page.locator('[data-testid="endpoint-secret"]').innerText();
     expect(secret.length).toBeGreaterThanOrEqual(32);
     await page.screenshot({ path: join(SHOTS, '09-notification-settings.png'), fullPage: true });
     await page.locator('.ant-modal-confirm .ant-btn-primary').click();
-    await page.waitForSelector('[data-testid="endpoint-row"][data-source="demo-bank-icbc-tianhe"]');
+    await page.waitForSelector('[data-testid="endpoint-row"][data-source="demo-12345-hotline"]');
     expect(await page.locator('[data-testid="notification-settings"]').innerText()).not.toContain(secret);
     await ctx.close();
   });

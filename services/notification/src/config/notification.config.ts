@@ -23,6 +23,8 @@ export const notificationConfigSchema = baseConfigSchema('notification').extend(
     .default('notification'),
   /** Run the delivery workers, reconciler and digest scheduler in this process (an HTTP-only replica says false). */
   NOTIFICATION_WORKERS: bool('true'),
+  /** Seed the demo sources' webhook endpoints at start (`npm start` sets it; refused in production). */
+  DEMO_DATA: bool('false'),
   SMTP_URL: z.string().default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().default('前哨平台 <noreply@outpost.tianhe.local>'),
   /** HTTP SMS gateway: JSON POST { to, text, idempotencyKey }; answers { messageId }. */
@@ -80,5 +82,9 @@ export const notificationConfigSchema = baseConfigSchema('notification').extend(
 export type NotificationConfig = z.infer<typeof notificationConfigSchema>;
 
 export function loadNotificationConfig(env: NodeJS.ProcessEnv = process.env): NotificationConfig {
-  return readConfig(notificationConfigSchema, env);
+  const config = readConfig(notificationConfigSchema, env);
+  if (config.NODE_ENV === 'production' && config.DEMO_DATA) {
+    throw new Error('Invalid configuration:\n  DEMO_DATA: demo webhook endpoints must never be seeded in production');
+  }
+  return config;
 }
