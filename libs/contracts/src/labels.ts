@@ -1,4 +1,13 @@
-import type { Band, Category, Recommendation } from './lead-status';
+import type {
+  Band,
+  Category,
+  CloseOutcome,
+  ExternalSystem,
+  LeadStage,
+  LeadStatus,
+  Recommendation,
+  SourceChannel,
+} from './lead-status';
 
 /**
  * How the shared vocabulary reads to people: the words services write into the audit trail (in Chinese, the record's
@@ -9,6 +18,38 @@ export interface Label {
   zh: string;
   en: string;
 }
+
+/** A lead's overall status, worded as the admin UI's lead list shows it. */
+export const LEAD_STATUS_LABELS: Record<LeadStatus, Label> = {
+  REPORTED: { zh: '已上报', en: 'Reported' },
+  LINKED: { zh: '已并入', en: 'Linked' },
+  TRIAGED: { zh: '已分级', en: 'Triaged' },
+  ASSIGNED: { zh: '已分派', en: 'Assigned' },
+  IN_REVIEW: { zh: '研判中', en: 'In review' },
+  VERIFYING: { zh: '交叉核实中', en: 'Verifying' },
+  OPINION_SUBMITTED: { zh: '已提交意见', en: 'Opinion submitted' },
+  DECIDED: { zh: '已决定', en: 'Decided' },
+  DISPOSING: { zh: '处置中', en: 'Disposing' },
+  MONITORING: { zh: '回头看', en: 'Monitoring' },
+  REOPENED: { zh: '重新研判', en: 'Reopened' },
+  CLOSED: { zh: '已办结', en: 'Closed' },
+};
+
+export const STAGE_LABELS: Record<LeadStage, Label> = {
+  intake: { zh: '受理', en: 'Intake' },
+  assessment: { zh: '研判', en: 'Assessment' },
+  escalation: { zh: '处置', en: 'Disposal' },
+  closed: { zh: '办结', en: 'Closed' },
+};
+
+export const SOURCE_CHANNEL_LABELS: Record<SourceChannel, Label> = {
+  PATROL: { zh: '巡查发现', en: 'Patrol' },
+  BANK_MONITOR: { zh: '银行监测', en: 'Bank monitoring' },
+  PUBLIC_REPORT: { zh: '群众举报', en: 'Public report' },
+  SYSTEM_ALERT: { zh: '系统预警', en: 'System alert' },
+  MEDIA: { zh: '媒体报道', en: 'Media' },
+  REFERRAL: { zh: '部门移交', en: 'Referral' },
+};
 
 export const BAND_LABELS: Record<Band, Label> = {
   red: { zh: '红色', en: 'red' },
@@ -46,6 +87,27 @@ export const CATEGORY_LABELS: Record<Category, Label> = {
   ZJ: { zh: '金融领域非法中介', en: 'Illegal financial intermediary' },
   DZ: { zh: '电信网络诈骗', en: 'Telecom fraud' },
   OT: { zh: '其他非法金融活动', en: 'Other illegal financial activity' },
+};
+
+/** How a closed lead ended (办结结果), as the audit trail records it and messages tell it. */
+export const CLOSE_OUTCOME_LABELS: Record<CloseOutcome, Label> = {
+  NOT_ILLEGAL: { zh: '不构成违法', en: 'not illegal' },
+  RECTIFIED: { zh: '已整改', en: 'rectified' },
+  TRANSFERRED: { zh: '已移交', en: 'transferred' },
+  POLICE_FILED: { zh: '公安已立案', en: 'case filed by the police' },
+  PENALIZED: { zh: '已处罚', en: 'penalized' },
+  NO_PENALTY: { zh: '不予处罚', en: 'no penalty' },
+  MONITORING_ENDED: { zh: '回头看结束', en: 'follow-up monitoring ended' },
+  OTHER: { zh: '其他', en: 'other' },
+};
+
+/** The external systems by the names people know them by (docs/connectors.md). */
+export const EXTERNAL_SYSTEM_LABELS: Record<ExternalSystem, Label> = {
+  SUISUIAN: { zh: '穗岁安', en: 'Suisuian' },
+  POLICE: { zh: '公安经侦', en: 'the police (economic crime)' },
+  MARKET_REGULATION: { zh: '市场监管部门', en: 'market regulation' },
+  FINANCIAL_REGULATOR: { zh: '金融管理部门', en: 'the financial regulator' },
+  LEAD_DEPARTMENT: { zh: '登记地处置非法集资牵头部门', en: 'the lead department where the subject is registered' },
 };
 
 /** The label of `value` in `table`, or the value itself when it is not one (an old or foreign code stays readable). */

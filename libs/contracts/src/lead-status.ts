@@ -81,6 +81,36 @@ export const CATEGORIES = [
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
+/**
+ * How a disposal case ends (办结), set by escalation's close command and carried as `outcome` by
+ * escalation.lead-closed.v1 (which types it as a string: a lead closed before a code existed keeps its old one).
+ */
+export const CLOSE_OUTCOMES = [
+  'NOT_ILLEGAL',
+  'RECTIFIED',
+  'TRANSFERRED',
+  'POLICE_FILED',
+  'PENALIZED',
+  'NO_PENALTY',
+  'MONITORING_ENDED',
+  'OTHER',
+] as const;
+export type CloseOutcome = (typeof CLOSE_OUTCOMES)[number];
+
+/**
+ * The external systems escalation reports to and hands over to (docs/connectors.md); the code travels as `system` on
+ * escalation.reported-upstream.v1 and escalation.upstream-acknowledged.v1. Endpoints and display names are escalation's
+ * config.
+ */
+export const EXTERNAL_SYSTEMS = [
+  'SUISUIAN',
+  'POLICE',
+  'MARKET_REGULATION',
+  'FINANCIAL_REGULATOR',
+  'LEAD_DEPARTMENT',
+] as const;
+export type ExternalSystem = (typeof EXTERNAL_SYSTEMS)[number];
+
 /** Lead source channels (DOMAIN.md §6.4). */
 export const SOURCE_CHANNELS = [
   'PATROL',

@@ -227,6 +227,48 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
     });
   });
 
+  it('names on every lead-assigned why the holder changed: only a routing or a reassignment gives it a new holder', async () => {
+    // Notification announces a new assignment from the reason: a claim of one's own lead must not read as one.
+    const { leadId } = await newLead('G-440106002-C01');
+    const assigned = async (n: number) =>
+      eventually(() => {
+        const all = events(h, 'assessment.lead-assigned.v1', leadId);
+        return all.length >= n ? all : undefined;
+      });
+    const routed = (await assigned(1))[0]!;
+    expect(routed).toMatchObject({ reason: 'ROUTED', assigneeId: 'p-volunteer-2', partnerId: 'p-sentinel-2' });
+
+    expect((await command(h, leadId, 'claim', 'p-volunteer-2')).json()).toMatchObject({ status: 'IN_REVIEW' });
+    const claimed = (await assigned(2))[1]!;
+    // Same holder, the opinion deadline instead of the claim deadline: read models need it, people do not.
+    expect(claimed).toMatchObject({
+      reason: 'CLAIMED',
+      status: 'IN_REVIEW',
+      assigneeId: 'p-volunteer-2',
+      partnerId: 'p-sentinel-2',
+    });
+    expect(claimed.dueAt).not.toBe(routed.dueAt);
+
+    await command(h, leadId, 'submit-opinion', 'p-volunteer-2', {
+      recommendation: 'MONITOR',
+      category: 'IF',
+      legalBasis: ['《防范和处置非法集资条例》第18条'],
+      reasoning: '尚无吸收资金的证据，持续关注',
+    });
+    expect((await command(h, leadId, 'return', 'p-officer-1', { reason: '请补充资金规模' })).json()).toMatchObject({
+      status: 'IN_REVIEW',
+    });
+    expect((await assigned(3))[2]).toMatchObject({ reason: 'RETURNED', assigneeId: 'p-volunteer-2' });
+
+    expect(
+      (await command(h, leadId, 'reassign', 'p-supervisor-1', { assigneeId: 'p-officer-2' })).json(),
+    ).toMatchObject({ status: 'ASSIGNED', assigneeId: 'p-officer-2' });
+    expect((await assigned(4))[3]).toMatchObject({ reason: 'REASSIGNED', assigneeId: 'p-officer-2' });
+
+    expect((await command(h, leadId, 'release', 'p-officer-2')).json()).toMatchObject({ status: 'TRIAGED' });
+    expect((await assigned(5))[4]).toMatchObject({ reason: 'RELEASED', assigneeId: null });
+  });
+
   it('alerts a supervisor at once for a red-band lead, which skips the queue', async () => {
     const { leadId, view } = await newLead('G-440106005-C01', { estimates: RED_ESTIMATES });
     expect(view).toMatchObject({ band: 'red', priority: true, pool: 'DISTRICT' });

@@ -134,7 +134,7 @@ describe('notification: webhook outages, dead deliveries, replay and reconciliat
         )[0],
       30_000,
     );
-    expect(opInbox.title).toBe('通知投递失败（WEBHOOK）');
+    expect(opInbox.title).toBe('通知投递失败（来源系统回调）');
 
     // Replay is for operators only, and only for a replayable state.
     const volunteerTry = await h.request('POST', `/v1/deliveries/${dead.id}/replay`, {

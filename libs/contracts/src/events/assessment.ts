@@ -40,6 +40,19 @@ export const leadTriagedV1 = z.object({
 });
 export type LeadTriagedV1 = z.infer<typeof leadTriagedV1>;
 
+/**
+ * Why the lead's holder (assignee, pool, deadline) changed. lead-assigned is published on every such change, for the
+ * read models that show who holds a lead and by when; only some are news to people (notification's rules filter on it):
+ * - ROUTED: triage routed the lead (to a pair, else the street or district pool); REOPENED: routed again after a reopen;
+ * - REASSIGNED: a supervisor gave it to someone else;
+ * - CLAIMED: someone took it up for review (its assignee, someone entitled from the pool, or a supervisor): the claimer
+ *   holds it now, often the assignee it already had, with the opinion deadline;
+ * - RELEASED: the assignee gave it back to the pool; RETURNED: the opinion was sent back for more work (same holder,
+ *   new opinion deadline).
+ */
+export const ASSIGNMENT_REASONS = ['ROUTED', 'CLAIMED', 'RELEASED', 'REASSIGNED', 'RETURNED', 'REOPENED'] as const;
+export type AssignmentReason = (typeof ASSIGNMENT_REASONS)[number];
+
 export const leadAssignedV1 = z.object({
   leadId: z.string(),
   assessmentId: z.string(),
@@ -54,7 +67,7 @@ export const leadAssignedV1 = z.object({
   pairingId: z.string().nullable(),
   partnerId: z.string().nullable(),
   pool: z.enum(['PAIR', 'STREET', 'DISTRICT']),
-  reason: z.enum(['ROUTED', 'CLAIMED', 'RELEASED', 'REASSIGNED', 'RETURNED', 'REOPENED']),
+  reason: z.enum(ASSIGNMENT_REASONS),
   dueAt: isoDate.nullable(),
   /** Red band: the lead skips the queue (optional, added after v1 was first published). */
   priority: z.boolean().optional(),

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { dueAt, parsePeriod, TimerService } from '@outpost/clock';
+import { CLOSE_OUTCOMES, CLOSE_OUTCOME_LABELS, labelOf } from '@outpost/contracts';
 import { ProblemException, SERVICE_CONFIG } from '@outpost/platform';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
@@ -12,22 +13,12 @@ import { CaseWriter } from './case-writer';
 import { handler, type CommandHandlers } from './command.types';
 import { closeEvents } from './usecases/close-case.usecase';
 import { REVISIT_TIMER, revisitTimerId } from './usecases/open-case.usecase';
-import { OUTCOME_LABELS, recordLabel, TASK_LABELS } from './record-labels';
+import { recordLabel, TASK_LABELS } from './record-labels';
 import { leadStatusOf, STATE_LABELS } from './transition-table';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const TASK_TYPES = ['INTERVIEW', 'RECTIFICATION_ORDER', 'SITE_VISIT', 'PUBLICITY', 'REVISIT', 'OTHER'] as const;
-export const OUTCOMES = [
-  'NOT_ILLEGAL',
-  'RECTIFIED',
-  'TRANSFERRED',
-  'POLICE_FILED',
-  'PENALIZED',
-  'NO_PENALTY',
-  'MONITORING_ENDED',
-  'OTHER',
-] as const;
 
 /** Case-wide actions: tasks (约谈/整改), monitoring, acknowledgements, upstream report, close, reopen, merge. */
 @Injectable()
@@ -183,7 +174,7 @@ export class CaseCommands {
       }),
       close: handler(
         z.object({
-          outcome: z.enum(OUTCOMES),
+          outcome: z.enum(CLOSE_OUTCOMES),
           summary: text(4000),
           reporterFeedback: z.string().trim().min(1).max(2000).optional(),
         }),
@@ -212,7 +203,7 @@ export class CaseCommands {
             reporterFeedback: b.reporterFeedback ?? null,
           });
           return {
-            reason: `办结：${recordLabel(OUTCOME_LABELS, b.outcome)}`,
+            reason: `办结：${labelOf(CLOSE_OUTCOME_LABELS, b.outcome)}`,
             detail: { outcome: b.outcome },
             events: await closeEvents(this.cases, ctx.tx, ctx.case, ctx.actor),
           };

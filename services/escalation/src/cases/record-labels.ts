@@ -1,10 +1,12 @@
 import type { CALLBACK_STATUSES } from '../callbacks/callbacks.controller';
 import type { MEASURE_TYPES, PENALTY_RESULTS } from '../investigation/investigation-commands';
-import type { OUTCOMES, TASK_TYPES } from './case-commands';
+import type { TASK_TYPES } from './case-commands';
 
 /**
  * How escalation's codes read in the audit trail (Chinese, the record's language): a case officer reading a lead's
  * timeline sees "查封、扣押", not SEAL_SEIZE. Typed by the code lists, so a new code cannot go without its words.
+ * Close outcomes travel to other services (escalation.lead-closed.v1): their words are CLOSE_OUTCOME_LABELS in
+ * @outpost/contracts.
  */
 export const MEASURE_LABELS: Record<(typeof MEASURE_TYPES)[number] | 'PRESERVATION', string> = {
   ENTER_PREMISES: '进入现场检查',
@@ -24,17 +26,6 @@ export const TASK_LABELS: Record<(typeof TASK_TYPES)[number], string> = {
   PUBLICITY: '宣传警示',
   REVISIT: '回访',
   OTHER: '其他处置',
-};
-
-export const OUTCOME_LABELS: Record<(typeof OUTCOMES)[number], string> = {
-  NOT_ILLEGAL: '不构成违法',
-  RECTIFIED: '已整改',
-  TRANSFERRED: '已移交',
-  POLICE_FILED: '公安已立案',
-  PENALIZED: '已处罚',
-  NO_PENALTY: '不予处罚',
-  MONITORING_ENDED: '回头看结束',
-  OTHER: '其他',
 };
 
 export const PENALTY_RESULT_LABELS: Record<(typeof PENALTY_RESULTS)[number], string> = {

@@ -2,6 +2,17 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import {
+  BAND_LABELS,
+  categoryText,
+  CLOSE_OUTCOME_LABELS,
+  LEAD_STATUS_LABELS,
+  labelOf,
+  RECOMMENDATION_LABELS,
+  SOURCE_CHANNEL_LABELS,
+  STAGE_LABELS,
+  type Label,
+} from '@outpost/contracts';
 import { ApiZodQuery, ZodPipe } from '@outpost/platform';
 import { ROLE_GROUPS } from '../auth/access-policy';
 import { BrowserAuth, CurrentUser } from '../auth/browser-auth.guard';
@@ -9,7 +20,7 @@ import type { AuthUser } from '../auth/principal';
 import { dashboardQuerySchema } from '../read-model/dashboard.controller';
 import { LEAD_FILTER_DESCRIPTIONS, leadFilterSchema } from '../read-model/lead-query';
 import { LeadViewRepository, type LeadSummary } from '../read-model/lead-view.repository';
-import { toCsv, toXlsx, type Sheet } from './tabular';
+import { beijingTime, toCsv, toXlsx, type Sheet } from './tabular';
 
 const EXPORT_CAP = 50_000;
 const format = z.enum(['csv', 'xlsx']).default('csv');
@@ -28,27 +39,38 @@ const dashboardExportSchema = dashboardQuerySchema.extend({ format, table: z.enu
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
+/** The Chinese label of a code (an unknown code stays as it is, so nothing is lost); empty when there is none. */
+const zh = <K extends string>(table: Record<K, Label>, code: string | null): string | null =>
+  code === null ? null : labelOf(table, code);
+
+/**
+ * The lead list as an analyst reads it: codes in their Chinese words (as the UI shows them), the category with its code
+ * kept for the statistics ("非法吸收公众存款（IF-XS）"), times in Beijing time.
+ */
 export const leadSheet = (rows: LeadSummary[]): Sheet<LeadSummary> => ({
   name: '线索',
   rows,
   columns: [
     { header: '编号', value: (r) => r.reference, width: 22 },
     { header: '标题', value: (r) => r.title, width: 40 },
-    { header: '状态', value: (r) => r.status },
-    { header: '阶段', value: (r) => r.stage },
-    { header: '风险等级', value: (r) => r.band },
+    { header: '状态', value: (r) => zh(LEAD_STATUS_LABELS, r.status) },
+    { header: '阶段', value: (r) => zh(STAGE_LABELS, r.stage) },
+    { header: '风险等级', value: (r) => zh(BAND_LABELS, r.band) },
     { header: '风险分', value: (r) => r.score },
-    { header: '类别', value: (r) => r.category },
+    { header: '类别', value: (r) => (r.category === null ? null : categoryText(r.category)), width: 28 },
+    { header: '来源渠道', value: (r) => zh(SOURCE_CHANNEL_LABELS, r.sourceChannel) },
     { header: '街道', value: (r) => r.streetName ?? r.streetCode },
     { header: '网格', value: (r) => r.gridIds.join(' '), width: 30 },
     { header: '承办人', value: (r) => r.holder?.name ?? r.holder?.id ?? null },
     { header: '研判人', value: (r) => r.assignee?.name ?? r.assignee?.id ?? null },
-    { header: '期限', value: (r) => r.dueAt },
+    { header: '处置决定', value: (r) => zh(RECOMMENDATION_LABELS, r.decision), width: 22 },
+    { header: '期限', value: (r) => beijingTime(r.dueAt), width: 20 },
     { header: '是否超期', value: (r) => (r.overdue ? '是' : '否') },
     { header: '超时次数', value: (r) => r.breachCount },
     { header: '案件号', value: (r) => r.caseNo },
-    { header: '上报时间', value: (r) => r.reportedAt, width: 24 },
-    { header: '办结时间', value: (r) => r.closedAt, width: 24 },
+    { header: '上报时间', value: (r) => beijingTime(r.reportedAt), width: 20 },
+    { header: '办结时间', value: (r) => beijingTime(r.closedAt), width: 20 },
+    { header: '办结结果', value: (r) => zh(CLOSE_OUTCOME_LABELS, r.outcome) },
     { header: '线索ID', value: (r) => r.id, width: 38 },
   ],
 });

@@ -12,6 +12,19 @@ export interface Sheet<T = unknown> {
   rows: T[];
 }
 
+/** Mainland China keeps UTC+8 all year (Asia/Shanghai, no daylight saving). */
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
+
+/**
+ * An instant as people in the office read it: Beijing time, "2026-12-03 23:59:59" (seconds kept, milliseconds cut, as
+ * the UI shows it). Excel reads this as a date-time when a CSV is opened; null/invalid stay empty.
+ */
+export function beijingTime(iso: string | Date | null | undefined): string | null {
+  if (iso === null || iso === undefined) return null;
+  const t = new Date(iso).getTime();
+  return Number.isNaN(t) ? null : new Date(t + BEIJING_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+}
+
 /** A cell that a spreadsheet would run as a formula is prefixed with ' (CSV/formula injection). */
 function defuse(v: string): string {
   return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;

@@ -1,6 +1,15 @@
 /** Formatting helpers shared by the templates. Times are shown in Asia/Shanghai (UTC+8, no daylight saving). */
 import { shanghaiDateTime } from '@outpost/clock';
-import { BAND_LABELS, labelOf, RECOMMENDATION_LABELS } from '@outpost/contracts';
+import {
+  BAND_LABELS,
+  CLOSE_OUTCOME_LABELS,
+  EXTERNAL_SYSTEM_LABELS,
+  labelOf,
+  LEAD_STATUS_LABELS,
+  RECOMMENDATION_LABELS,
+  type Label,
+} from '@outpost/contracts';
+import type { DeliveryChannel } from '../rules/rule.types';
 
 export type Locale = 'zh-CN' | 'en';
 
@@ -8,25 +17,26 @@ export const localTime = (iso: string | Date | null | undefined): string => (iso
 
 export const bandLabel = (band: unknown, l: Locale): string => labelOf(BAND_LABELS, band, l === 'en' ? 'en' : 'zh');
 
-const STATUS: Record<string, string> = {
-  REPORTED: '已受理',
-  LINKED: '已并案',
-  TRIAGED: '已研判分级',
-  ASSIGNED: '已分派',
-  IN_REVIEW: '核查中',
-  VERIFYING: '核实中',
-  OPINION_SUBMITTED: '已提交专业意见',
-  DECIDED: '已认定',
-  DISPOSING: '处置中',
-  MONITORING: '持续关注',
-  REOPENED: '已重新打开',
-  CLOSED: '已办结',
-};
-export const statusLabel = (s: unknown, l: Locale): string =>
-  l === 'en' ? String(s) : (STATUS[String(s)] ?? String(s));
+/** In the words of the admin UI's lead list, so a message and the screen it points to agree. */
+export const statusLabel = (s: unknown, l: Locale): string => labelOf(LEAD_STATUS_LABELS, s, l === 'en' ? 'en' : 'zh');
 
 export const decisionLabel = (d: unknown, l: Locale): string =>
   labelOf(RECOMMENDATION_LABELS, d, l === 'en' ? 'en' : 'zh');
+
+export const outcomeLabel = (o: unknown, l: Locale): string =>
+  labelOf(CLOSE_OUTCOME_LABELS, o, l === 'en' ? 'en' : 'zh');
+
+export const systemLabel = (s: unknown, l: Locale): string =>
+  labelOf(EXTERNAL_SYSTEM_LABELS, s, l === 'en' ? 'en' : 'zh');
+
+/** Notification's own channels (an operator reads them in delivery-failure notices). */
+const CHANNEL: Record<DeliveryChannel, Label> = {
+  INBOX: { zh: '站内信', en: 'inbox' },
+  EMAIL: { zh: '邮件', en: 'e-mail' },
+  SMS: { zh: '短信', en: 'SMS' },
+  WEBHOOK: { zh: '来源系统回调', en: 'webhook' },
+};
+export const channelLabel = (c: unknown, l: Locale): string => labelOf(CHANNEL, c, l === 'en' ? 'en' : 'zh');
 
 /**
  * Last line of defence: templates only use structured fields, but anything that looks like a mainland mobile number,

@@ -1,5 +1,16 @@
 import type { DeliveryChannel } from '../rules/rule.types';
-import { bandLabel, decisionLabel, localTime, redactSensitive, statusLabel, type Locale } from './template-text';
+import type { AssignmentReason } from '@outpost/contracts';
+import {
+  bandLabel,
+  channelLabel,
+  decisionLabel,
+  localTime,
+  outcomeLabel,
+  redactSensitive,
+  statusLabel,
+  systemLabel,
+  type Locale,
+} from './template-text';
 
 export interface TemplateContext {
   eventType: string;
@@ -52,18 +63,7 @@ const TEMPLATES: Record<string, Template> = {
           title: `线索 ${c.reference} 研判为${bandLabel(p(c, 'band'), l)}`,
           body: `线索 ${c.reference} 已完成研判：${bandLabel(p(c, 'band'), l)}，评分 ${String(p(c, 'score'))}。请及时关注。`,
         },
-  'assessment.lead-assigned.v1': (c, l) => {
-    const due = localTime(p(c, 'dueAt') as string | null);
-    return en(l)
-      ? {
-          title: `Lead ${c.reference} assigned to you`,
-          body: `Lead ${c.reference} has been assigned (${String(p(c, 'reason'))}).${due ? ` Due ${due}.` : ''}`,
-        }
-      : {
-          title: `新线索 ${c.reference} 已分派`,
-          body: `线索 ${c.reference} 已分派，请及时核查处理。${due ? `办理期限：${due}。` : ''}`,
-        };
-  },
+  'assessment.lead-assigned.v1': (c, l) => assigned(c, l),
   'assessment.verification-requested.v1': (c, l) =>
     en(l)
       ? {
@@ -105,7 +105,7 @@ const TEMPLATES: Record<string, Template> = {
     en(l)
       ? {
           title: `Lead ${c.reference}: ${statusLabel(p(c, 'status'), l)}`,
-          body: `Lead ${c.reference} is now ${statusLabel(p(c, 'status'), l)} (${String(p(c, 'action'))}).`,
+          body: `Lead ${c.reference} is now ${statusLabel(p(c, 'status'), l)}.`,
         }
       : {
           title: `线索 ${c.reference} 状态更新`,
@@ -187,28 +187,28 @@ const TEMPLATES: Record<string, Template> = {
     en(l)
       ? {
           title: `Lead ${c.reference} reported upstream`,
-          body: `Lead ${c.reference} was reported to ${String(p(c, 'system'))}.`,
+          body: `Lead ${c.reference} was reported to ${systemLabel(p(c, 'system'), l)}.`,
         }
-      : { title: `线索 ${c.reference} 已上报`, body: `线索 ${c.reference} 已报送 ${String(p(c, 'system'))}。` },
+      : { title: `线索 ${c.reference} 已上报`, body: `线索 ${c.reference} 已报送${systemLabel(p(c, 'system'), l)}。` },
   'escalation.upstream-acknowledged.v1': (c, l) =>
     en(l)
       ? {
           title: `Report on ${c.reference} acknowledged`,
-          body: `${String(p(c, 'system'))} acknowledged the report on lead ${c.reference}.`,
+          body: `${systemLabel(p(c, 'system'), l)} acknowledged the report on lead ${c.reference}.`,
         }
       : {
           title: `线索 ${c.reference} 上报已签收`,
-          body: `${String(p(c, 'system'))} 已签收线索 ${c.reference} 的报送。`,
+          body: `${systemLabel(p(c, 'system'), l)}已签收线索 ${c.reference} 的报送。`,
         },
   'escalation.lead-closed.v1': (c, l) =>
     en(l)
       ? {
           title: `Lead ${c.reference} closed`,
-          body: `Lead ${c.reference} was closed. Outcome: ${String(p(c, 'outcome'))}.`,
+          body: `Lead ${c.reference} was closed. Outcome: ${outcomeLabel(p(c, 'outcome'), l)}.`,
         }
       : {
           title: `线索 ${c.reference} 已办结`,
-          body: `线索 ${c.reference} 已办结，处理结果：${String(p(c, 'outcome'))}。`,
+          body: `线索 ${c.reference} 已办结，处理结果：${outcomeLabel(p(c, 'outcome'), l)}。`,
         },
   'escalation.lead-reopened.v1': (c, l) =>
     en(l)
@@ -217,14 +217,66 @@ const TEMPLATES: Record<string, Template> = {
   'notification.delivery-failed.v1': (c, l) =>
     en(l)
       ? {
-          title: `Notification delivery failed (${String(p(c, 'channel'))})`,
+          title: `Notification delivery failed (${channelLabel(p(c, 'channel'), l)})`,
           body: `Delivery ${String(p(c, 'deliveryId'))} failed after ${String(p(c, 'attempts'))} attempts and can be replayed.`,
         }
       : {
-          title: `通知投递失败（${String(p(c, 'channel'))}）`,
+          title: `通知投递失败（${channelLabel(p(c, 'channel'), l)}）`,
           body: `投递 ${String(p(c, 'deliveryId'))} 重试 ${String(p(c, 'attempts'))} 次后失败，可在运维接口重放。`,
         },
 };
+
+/**
+ * lead-assigned says why the holder changed (ASSIGNMENT_REASONS); the seeded rules announce routings, reassignments and
+ * releases to the street pool, and each reads as what happened: a claim or a returned opinion is no new assignment.
+ */
+function assigned(c: TemplateContext, l: Locale): Message {
+  const due = localTime(p(c, 'dueAt') as string | null);
+  const dueEn = due ? ` Due ${due}.` : '';
+  const dueZh = due ? `办理期限：${due}。` : '';
+  const ref = c.reference;
+  const pooled = p(c, 'assigneeId') === null; // in a pool: nobody holds it
+  switch (p(c, 'reason') as AssignmentReason | undefined) {
+    case 'CLAIMED':
+      return en(l)
+        ? { title: `Lead ${ref} claimed`, body: `Lead ${ref} was claimed and is in review.${dueEn}` }
+        : { title: `线索 ${ref} 已认领`, body: `线索 ${ref} 已被认领，进入核查。${dueZh}` };
+    case 'RELEASED':
+      return en(l)
+        ? { title: `Lead ${ref} back in the queue`, body: `Lead ${ref} was released and waits to be claimed.${dueEn}` }
+        : { title: `线索 ${ref} 退回队列待认领`, body: `线索 ${ref} 已退回队列，请及时安排认领。${dueZh}` };
+    case 'RETURNED':
+      return en(l)
+        ? {
+            title: `Opinion on ${ref} returned`,
+            body: `The opinion on lead ${ref} was returned for more work.${dueEn}`,
+          }
+        : { title: `线索 ${ref} 退回补充`, body: `线索 ${ref} 的专业意见已退回，请补充研判。${dueZh}` };
+    case 'REASSIGNED':
+      return en(l)
+        ? { title: `Lead ${ref} reassigned`, body: `Lead ${ref} was reassigned; please review it in time.${dueEn}` }
+        : { title: `线索 ${ref} 已改派`, body: `线索 ${ref} 已改派，请及时核查处理。${dueZh}` };
+    case 'REOPENED':
+      if (!pooled)
+        return en(l)
+          ? { title: `Reopened lead ${ref} assigned`, body: `Lead ${ref} was reopened and assigned.${dueEn}` }
+          : { title: `线索 ${ref} 重新打开并已分派`, body: `线索 ${ref} 已重新打开并分派，请及时核查处理。${dueZh}` };
+      break;
+    case 'ROUTED':
+    case undefined:
+      break;
+  }
+  if (pooled)
+    return en(l)
+      ? {
+          title: `Lead ${ref} waits to be claimed`,
+          body: `Lead ${ref} is in the queue and waits to be claimed.${dueEn}`,
+        }
+      : { title: `线索 ${ref} 进入队列待认领`, body: `线索 ${ref} 已进入队列，请及时安排认领。${dueZh}` };
+  return en(l)
+    ? { title: `Lead ${ref} assigned to you`, body: `Lead ${ref} has been assigned.${dueEn}` }
+    : { title: `新线索 ${ref} 已分派`, body: `线索 ${ref} 已分派，请及时核查处理。${dueZh}` };
+}
 
 function breach(c: TemplateContext, l: Locale): Message {
   const step = Number(p(c, 'step') ?? 0);

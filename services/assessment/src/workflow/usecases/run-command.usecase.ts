@@ -446,7 +446,11 @@ export class RunCommandUsecase {
     return result(routed);
   }
 
-  /** lead-transitioned for read models plus lead-assigned for whoever holds the lead now. */
+  /**
+   * lead-transitioned for read models plus lead-assigned for whoever holds the lead now and by when (the gateway's read
+   * model, intake's status view and notification's lead facts follow it). `why` tells consumers whether the lead has a
+   * new holder: notification announces only ROUTED/REASSIGNED/REOPENED to the pair, never a claim of one's own lead.
+   */
   private async transitioned(
     tx: EntityManager,
     before: Assessment,
