@@ -21,6 +21,8 @@ const DashboardPage = lazy(() => import('./pages/dashboard.page'));
 const OpsPage = lazy(() => import('./pages/ops.page'));
 const RosterPage = lazy(() => import('./pages/roster.page'));
 const NotificationSettingsPage = lazy(() => import('./pages/notification-settings.page'));
+const AccountsPage = lazy(() => import('./pages/accounts.page'));
+const PasswordPage = lazy(() => import('./pages/password.page'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -58,6 +60,12 @@ function Routed() {
   const location = useLocation();
   if (booting) return <Spin size="large" fullscreen tip={t('app.loading')} />;
   if (!user) return <LoginPage />;
+  if (user.mustChangePassword)
+    return (
+      <Suspense fallback={<Spin fullscreen />}>
+        <PasswordPage forced />
+      </Suspense>
+    );
   return (
     <AppLayout>
       <ErrorBoundary title={t('app.crashed')} resetKey={location.pathname}>
@@ -129,6 +137,15 @@ function Routed() {
                 </Guard>
               }
             />
+            <Route
+              path="/accounts"
+              element={
+                <Guard roles={PAGE_ROLES.accounts}>
+                  <AccountsPage />
+                </Guard>
+              }
+            />
+            <Route path="/password" element={<PasswordPage />} />
             <Route path="*" element={<Result status="404" title="404" subTitle={t('app.notFound')} />} />
           </Routes>
         </Suspense>

@@ -110,6 +110,9 @@ export class Harness {
       DISPATCH_RECONCILE_INTERVAL_MS: '0',
       DISPATCH_BACKOFF_MS: '100',
       DISPATCH_TIMEOUT_MS: '2000',
+      // Nothing answers there (not even `npm start`'s local sinks on the default ports): a test that wants its
+      // reports delivered points EXTERNAL_SYSTEMS at its own receiver.
+      EXTERNAL_SYSTEMS: UNREACHABLE_SYSTEMS,
       ...o.env,
     });
     this.app = await createServiceApp(escalationBootstrap(this.config, { clock: this.clock }));
@@ -330,5 +333,15 @@ export interface CaseView {
     attempts: number;
   }>;
 }
+
+/** The default external systems (names as configured by default) at an address where nothing answers. */
+const UNREACHABLE_SYSTEMS = JSON.stringify(
+  Object.fromEntries(
+    Object.entries(loadEscalationConfig({}).EXTERNAL_SYSTEMS).map(([code, system]) => [
+      code,
+      { ...system, url: 'http://127.0.0.1:1/unreachable' },
+    ]),
+  ),
+);
 
 export const newLeadId = () => `lead-${uuidv7()}`;

@@ -3,6 +3,7 @@ import { AuditModule, outboxCheckpointSink } from '@outpost/audit';
 import { MessagingModule, Outbox } from '@outpost/messaging';
 import { PlatformModule, Roles } from '@outpost/platform';
 import { AccountRepository } from './auth/account.repository';
+import { AccountsController } from './auth/accounts.controller';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { BrowserAuthGuard } from './auth/browser-auth.guard';
@@ -82,6 +83,7 @@ export class AppModule {
       ],
       controllers: [
         AuthController,
+        AccountsController,
         LeadsController,
         DashboardController,
         EventsController,

@@ -59,6 +59,7 @@ function policyOf(method: string, url: string, action?: string): Policy | null {
     case 'POST /api/v1/auth/logout':
       return { kind: 'public' };
     case 'GET /api/v1/me':
+    case 'POST /api/v1/me/password':
     case 'GET /api/v1/transitions':
     // Everyone signed in reads their own inbox (notification answers for the token's user only) and gets their own
     // live stream (lead events in it only for readers, by scope: read-model.int-spec and inbox.int-spec).
@@ -85,6 +86,10 @@ function policyOf(method: string, url: string, action?: string): Policy | null {
       return roles(FILERS);
     case 'POST /api/v1/leads/:id/evidence':
       return roles(FILERS, { scoped: true });
+    case 'GET /api/v1/accounts':
+    case 'POST /api/v1/accounts':
+    case 'POST /api/v1/accounts/:personId/:action':
+      return roles(['ADMIN']);
     case 'POST /api/v1/leads/:id/reveal':
       return roles(['OFFICER', 'SUPERVISOR'], { scoped: true, certify: true });
     default:

@@ -5,6 +5,24 @@ import { closeEventStreams, openEventStream } from './support/event-stream';
 import { assigned, GatewayHarness, registered, WUSHAN_GRID } from './support/gateway-harness';
 
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
+/** An instant as a Beijing wall clock, "2026-12-03 23:59:59" (computed by ICU, independently of the export's code). */
+const beijing = (iso: string) => {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Asia/Shanghai',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+};
 
 describe('gateway read model, scope, commands and exports', () => {
   let h: GatewayHarness;
@@ -489,6 +507,29 @@ describe('gateway read model, scope, commands and exports', () => {
     expect([admins.statusCode, admins.json().errors[0].path]).toEqual([400, 'role/1']);
   });
 
+  it("offers the gateway's own actions when the owning service allows this user no workflow step here", async () => {
+    h.stubs.on((c) =>
+      c.path.endsWith('/allowed-actions')
+        ? {
+            status: 403,
+            contentType: 'application/problem+json',
+            body: { status: 403, code: 'OUT_OF_SCOPE', detail: '该线索不在您负责的网格或街道范围内' },
+          }
+        : undefined,
+    );
+    const res = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/leads/${shaheLead}/allowed-actions`,
+      headers: auth(sentinel1),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      actions: [],
+      gatewayActions: [expect.objectContaining({ action: 'add-evidence' })],
+    });
+    h.stubs.reset();
+  });
+
   it('answers 502 in Chinese when the owning service is down', async () => {
     h.stubs.on((c) =>
       c.path.endsWith('/allowed-actions')
@@ -512,7 +553,21 @@ describe('gateway read model, scope, commands and exports', () => {
   it('audits a reveal of reporter identity and allows it only to certifying officers and supervisors', async () => {
     h.stubs.on((c) =>
       c.path === `/v1/leads/${shaheLead}/sensitive`
-        ? { status: 200, body: { reporter: { name: '张某', phone: '138****0000' } } }
+        ? {
+            status: 200,
+            body: {
+              leadId: shaheLead,
+              reference: 'TH-20260301-000001',
+              reporter: {
+                anonymous: false,
+                contactable: true,
+                name: '张某',
+                phone: '13800000000',
+                contact: null,
+                firstReport: null,
+              },
+            },
+          }
         : undefined,
     );
     const officer2 = await h.token('officer2');
@@ -607,6 +662,25 @@ describe('gateway read model, scope, commands and exports', () => {
     expect(lines[0]).toContain('编号');
     expect(lines).toHaveLength(2); // header + the one 五山 lead
     expect(lines[1]).toContain('五山街某平台养老投资');
+    // Codes in their Chinese words, the category code kept, times in Beijing time as the UI shows them.
+    const headers = lines[0]!.replace(/^\ufeff/, '').split(',');
+    const wushan = Object.fromEntries(lines[1]!.split(',').map((v, i) => [headers[i]!, v]));
+    const listed = async (id: string, token: string) =>
+      (
+        (await h.app.inject({ method: 'GET', url: '/api/v1/leads', headers: auth(token) })).json() as {
+          items: Array<{ id: string; dueAt: string | null; reportedAt: string | null }>;
+        }
+      ).items.find((i) => i.id === id)!;
+    expect(wushan).toMatchObject({
+      状态: '已上报',
+      阶段: '受理',
+      风险等级: '黄色',
+      类别: '非法集资（IF）',
+      来源渠道: '巡查发现',
+      上报时间: beijing((await listed(wushanLead, sentinel2)).reportedAt!),
+    });
+    expect(wushan['上报时间']).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(lines[1]).not.toMatch(/REPORTED|intake|yellow|PATROL|\d{2}T\d{2}:/);
 
     const xlsx = await h.app.inject({
       method: 'GET',
@@ -619,6 +693,25 @@ describe('gateway read model, scope, commands and exports', () => {
     const ws = wb.worksheets[0]!;
     expect(ws.rowCount).toBe(3);
     expect(ws.getRow(1).getCell(1).value).toBe('编号');
+    const xlsxRows = [2, 3].map((n) => {
+      const row: Record<string, unknown> = {};
+      ws.getRow(1).eachCell((c, i) => (row[String(c.value)] = ws.getRow(n).getCell(i).value));
+      return row;
+    });
+    expect(xlsxRows.find((r) => r['线索ID'] === decidedLead)).toMatchObject({
+      状态: '处置中',
+      阶段: '处置',
+      风险等级: '红色',
+      类别: '非法私募（IF-SM）',
+      处置决定: '移送公安机关',
+      案件号: '天打非〔2026〕1号',
+    });
+    expect(xlsxRows.find((r) => r['线索ID'] === shaheLead)).toMatchObject({
+      状态: '已分派',
+      阶段: '研判',
+      期限: beijing((await listed(shaheLead, officer)).dueAt!),
+      是否超期: '是',
+    });
 
     const dash = await h.app.inject({
       method: 'GET',

@@ -73,6 +73,75 @@ describe('intake: leads over HTTP', () => {
     expect(outbox[0].value).not.toContain('王某某');
   });
 
+  it("opens a lead's reporter identity only for a certifying officer or a supervisor within scope (the gateway's reveal)", async () => {
+    const filed = await post(
+      bankLead({
+        reporter: { anonymous: false, name: '李某某', phone: '13700137000', firstReport: true },
+        location: { standardAddressCode: 'SA-440106006-0001' },
+      }),
+    );
+    const id = (filed.json() as { id: string }).id;
+    const reveal = async (who: Parameters<typeof principal>[0] | null, leadId = id) =>
+      h.app.inject({
+        method: 'GET',
+        url: `/v1/leads/${leadId}/sensitive`,
+        headers: who ? { authorization: await bearer(principal(who)) } : { 'x-api-key': BANK_KEY },
+      });
+    const shahe = { district: false, streetCodes: ['440106006'], gridIds: [] };
+
+    const ok = await reveal({ userId: 'p-officer-1', roles: ['OFFICER'], canCertify: true, scope: shahe });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({
+      leadId: id,
+      reference: (filed.json() as { reference: string }).reference,
+      reporter: {
+        anonymous: false,
+        contactable: true,
+        name: '李某某',
+        phone: '13700137000',
+        contact: null,
+        firstReport: true,
+      },
+    });
+    const supervisor = {
+      userId: 'p-supervisor-1',
+      roles: ['SUPERVISOR' as const],
+      scope: { ...shahe, district: true },
+    };
+    expect((await reveal(supervisor)).statusCode).toBe(200);
+    // No certification, another street, another role, a source's key: refused; an unknown lead: 404.
+    const refused = [
+      await reveal({ userId: 'p-officer-2', roles: ['OFFICER'], canCertify: false, scope: shahe }),
+      await reveal({
+        userId: 'p-officer-3',
+        roles: ['OFFICER'],
+        canCertify: true,
+        scope: { district: false, streetCodes: ['440106011'], gridIds: [] },
+      }),
+      await reveal({ userId: 'p-volunteer-1', roles: ['VOLUNTEER'], scope: shahe }),
+      await reveal(null),
+    ];
+    expect(refused.map((r) => [r.statusCode, (r.json() as { code: string }).code])).toEqual([
+      [403, 'CERTIFICATION_REQUIRED'],
+      [403, 'OUT_OF_SCOPE'],
+      [403, expect.any(String)],
+      [401, expect.any(String)],
+    ]);
+    for (const r of refused) expect(r.body).not.toContain('13700137000');
+    expect((await reveal(supervisor, '01890000-0000-7000-8000-000000000000')).statusCode).toBe(404);
+
+    const anonymous = await post(bankLead({ reporter: { anonymous: true } }));
+    const none = await reveal(supervisor, (anonymous.json() as { id: string }).id);
+    expect((none.json() as { reporter: unknown }).reporter).toEqual({
+      anonymous: true,
+      contactable: false,
+      name: null,
+      phone: null,
+      contact: null,
+      firstReport: null,
+    });
+  });
+
   it('other sources cannot see the lead (404), nor an unknown or malformed id', async () => {
     const res = await post(bankLead({ subjects: [] }));
     const id = res.json().id as string;

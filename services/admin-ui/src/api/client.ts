@@ -23,6 +23,21 @@ export function errorText(e: unknown): string {
   return e instanceof ApiError ? e.detail : String(e);
 }
 
+/**
+ * A service's field errors in the words of the form: each message after the label of the field its path belongs to
+ * (`labelOf("investigators/0/personId")` → 执法人员), or alone when the form has no such field. Paths are for
+ * programs, not people.
+ */
+export function fieldErrorLines(e: ApiError, labelOf: (path: string) => string | undefined): string[] {
+  return e.errors.map((x) => {
+    const label = labelOf(x.path);
+    return label ? `${label}：${x.message}` : x.message;
+  });
+}
+
+/** The first segment of a field path ("investigators/0/personId" → "investigators"). */
+export const topField = (path: string): string => path.split('/')[0] ?? '';
+
 let accessToken: string | null = null;
 let refreshing: Promise<boolean> | null = null;
 let onExpired: () => void = () => undefined;

@@ -110,6 +110,8 @@ export const ROLES: Role[] = [
 export interface Me {
   personId: string;
   login: string;
+  /** Signed in with an administrator's one-time password: only 修改密码 until it is changed. */
+  mustChangePassword: boolean;
   name: string;
   roles: Role[];
   canCertify: boolean;

@@ -9,6 +9,8 @@ interface Auth {
   booting: boolean;
   login: (login: string, password: string) => Promise<Me>;
   logout: () => Promise<void>;
+  /** The user has a password of their own now (no longer an administrator's one-time one). */
+  passwordChanged: () => void;
   hasRole: (...roles: Role[]) => boolean;
 }
 
@@ -62,15 +64,18 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     }
   }, [qc]);
 
+  const passwordChanged = useCallback(() => setUser((u) => (u ? { ...u, mustChangePassword: false } : u)), []);
+
   const value = useMemo<Auth>(
     () => ({
       user,
       booting,
       login,
       logout,
+      passwordChanged,
       hasRole: (...roles) => !!user && user.roles.some((r) => roles.includes(r)),
     }),
-    [user, booting, login, logout],
+    [user, booting, login, logout, passwordChanged],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
@@ -88,4 +93,5 @@ export const PAGE_ROLES = {
   roster: ['ADMIN', 'SUPERVISOR'],
   ops: ['OPERATOR', 'ADMIN'],
   notify: ['OPERATOR', 'ADMIN'],
+  accounts: ['ADMIN'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -23,6 +23,7 @@ import {
   CheckSquareOutlined,
   ClockCircleOutlined,
   DatabaseOutlined,
+  KeyOutlined,
   NotificationOutlined,
   FileAddOutlined,
   MenuOutlined,
@@ -105,6 +106,9 @@ export function AppLayout({ children }: { children: ReactNode }) {
       label: <Link to="/notifications">{t('menu.notify')}</Link>,
     });
 
+  if (hasRole(...PAGE_ROLES.accounts))
+    items.push({ key: '/accounts', icon: <KeyOutlined />, label: <Link to="/accounts">{t('menu.accounts')}</Link> });
+
   const selected = location.pathname.startsWith('/leads/') ? '/leads' : location.pathname;
   const menu = (
     <Menu
@@ -127,6 +131,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
     },
     { key: 'scope', disabled: true, label: `${t('me.scope')}：${scope}` },
     { type: 'divider' },
+    { key: 'password', label: <Link to="/password">{t('password.title')}</Link> },
     { key: 'logout', label: t('logout'), onClick: () => void logout() },
   ];
 

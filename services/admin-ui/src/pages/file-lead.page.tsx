@@ -17,9 +17,10 @@ import {
   type UploadFile,
 } from 'antd';
 import { CameraOutlined } from '@ant-design/icons';
-import { api, ApiError, uploadWithProgress, errorText } from '../api/client';
+import { api, ApiError, fieldErrorLines, uploadWithProgress, errorText } from '../api/client';
 import { LEAD_CHANNELS, SUBJECT_KINDS } from '../api/types';
 import { useAuth } from '../auth/auth';
+import type { MessageKey } from '../i18n/dict';
 import { useI18n } from '../i18n/i18n';
 
 interface FormValues {
@@ -37,6 +38,26 @@ interface FormValues {
 }
 
 const USCC = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
+/** The form field behind a path of intake's lead body, for its error messages. */
+const FILE_LEAD_FIELDS: Array<[prefix: string, label: MessageKey]> = [
+  ['subjects/0/uscc', 'file.uscc'],
+  ['subjects/0/kind', 'file.subjectKind'],
+  ['subjects', 'file.subjectName'],
+  ['location', 'file.address'],
+  ['title', 'file.titleField'],
+  ['description', 'file.description'],
+  ['estimates/promisedYieldPct', 'file.yield'],
+  ['estimates/amountYuan', 'file.amount'],
+  ['estimates/participants', 'file.participants'],
+  ['estimates/elderlyInvolved', 'file.elderly'],
+  ['channels', 'file.channels'],
+];
+const fileLeadLabel =
+  (t: (key: MessageKey) => string) =>
+  (path: string): string | undefined => {
+    const hit = FILE_LEAD_FIELDS.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`));
+    return hit ? t(hit[1]) : undefined;
+  };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Phone-first form for sentinels and volunteers on patrol: the lead first, then each photo with its own progress. */
@@ -164,7 +185,7 @@ export default function FileLeadPage() {
           style={{ marginBottom: 16 }}
           data-testid="file-error"
           message={error.detail}
-          description={error.errors.length ? error.errors.map((x) => `${x.path}：${x.message}`).join('；') : undefined}
+          description={error.errors.length ? fieldErrorLines(error, fileLeadLabel(t)).join('；') : undefined}
         />
       )}
       <Form<FormValues>

@@ -33,7 +33,7 @@ import {
   MinusCircleOutlined,
   UploadOutlined,
 } from '@ant-design/icons';
-import { api, ApiError, uploadWithProgress } from '../api/client';
+import { api, ApiError, fieldErrorLines, topField, uploadWithProgress } from '../api/client';
 import {
   ANCHORS,
   EVIDENCE_TYPES,
@@ -361,15 +361,23 @@ const ESTIMATES: Array<[EstimateKey, MessageKey]> = [
 ];
 
 function FactView({ fact }: { fact: Record<string, unknown> }) {
-  const { tx } = useI18n();
+  const { t, tx } = useI18n();
   const rec = (fact.recommendation ?? fact.decision ?? fact.outcome) as string | undefined;
   const text = (fact.reasoning ?? fact.summary) as string | undefined;
+  // What the reporter is told: at the decision (feedback) and at closing (reporterFeedback).
+  const toReporter = (fact.reporterFeedback ?? fact.feedback) as string | undefined;
   return (
     <div>
       {rec && <Tag color="volcano">{fact.outcome ? tx('outcome', rec) : tx('rec', rec)}</Tag>}
       {typeof fact.category === 'string' && <Tag>{tx('cat', fact.category)}</Tag>}
       {Array.isArray(fact.legalBasis) && <div>{(fact.legalBasis as string[]).join('；')}</div>}
       {text && <div style={{ whiteSpace: 'pre-wrap' }}>{text}</div>}
+      {toReporter && (
+        <div style={{ whiteSpace: 'pre-wrap', marginTop: 4 }} data-testid="fact-reporter-feedback">
+          <Typography.Text type="secondary">{t('detail.toReporter')}：</Typography.Text>
+          {toReporter}
+        </div>
+      )}
     </div>
   );
 }
@@ -547,8 +555,16 @@ function useAfterChange(leadId: string) {
   };
 }
 
-function ProblemAlert({ error }: { error: ApiError | null }) {
+function ProblemAlert({
+  error,
+  labelOf = () => undefined,
+}: {
+  error: ApiError | null;
+  /** The label of the form field a path belongs to, so an error reads 执法人员：… rather than investigators：…. */
+  labelOf?: (path: string) => string | undefined;
+}) {
   if (!error) return null;
+  const lines = fieldErrorLines(error, labelOf);
   return (
     <Alert
       type="error"
@@ -557,12 +573,10 @@ function ProblemAlert({ error }: { error: ApiError | null }) {
       data-testid="action-error"
       message={error.detail}
       description={
-        error.errors.length ? (
+        lines.length ? (
           <ul style={{ margin: 0, paddingInlineStart: 18 }}>
-            {error.errors.map((x) => (
-              <li key={x.path}>
-                {x.path}：{x.message}
-              </li>
+            {lines.map((line, i) => (
+              <li key={i}>{line}</li>
             ))}
           </ul>
         ) : undefined
@@ -669,7 +683,13 @@ function ActionModal({
       data-testid="action-modal"
       okButtonProps={{ 'data-testid': 'action-submit' } as Record<string, string>}
     >
-      <ProblemAlert error={error} />
+      <ProblemAlert
+        error={error}
+        labelOf={(path) => {
+          const f = fields.find((x) => x.name === topField(path));
+          return f ? t(f.label) : undefined;
+        }}
+      />
       <Form form={form} layout="vertical" name={`action-${action}`}>
         {fields.map((f) =>
           f.kind === 'investigators' ? (
@@ -717,12 +737,42 @@ function ActionModal({
   );
 }
 
+/** What intake opens of a lead's sealed reporter identity for an audited reveal. */
+interface RevealedReporter {
+  anonymous: boolean;
+  contactable: boolean;
+  name: string | null;
+  phone: string | null;
+  contact: string | null;
+  firstReport: boolean | null;
+}
+
+function RevealedReporterView({ reporter: r }: { reporter: RevealedReporter }) {
+  const { t } = useI18n();
+  const yesNo = (v: boolean | null) => (v === null ? '—' : v ? t('app.yes') : t('app.no'));
+  return (
+    <>
+      {r.anonymous && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('reveal.anonymous')} />}
+      <Descriptions size="small" column={1} bordered data-testid="revealed-reporter">
+        <Descriptions.Item label={t('reveal.name')}>{r.name ?? '—'}</Descriptions.Item>
+        <Descriptions.Item label={t('reveal.phone')}>{r.phone ?? '—'}</Descriptions.Item>
+        <Descriptions.Item label={t('reveal.contact')}>{r.contact ?? '—'}</Descriptions.Item>
+        <Descriptions.Item label={t('reveal.contactable')}>{yesNo(r.contactable)}</Descriptions.Item>
+        <Descriptions.Item label={t('reveal.firstReport')}>{yesNo(r.firstReport)}</Descriptions.Item>
+      </Descriptions>
+      <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
+        {t('reveal.audited')}
+      </Typography.Paragraph>
+    </>
+  );
+}
+
 function RevealModal({ leadId, title, onClose }: { leadId: string; title: string; onClose: () => void }) {
   const { t } = useI18n();
   const [form] = Form.useForm<{ reason: string }>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  const [data, setData] = useState<unknown>(null);
+  const [data, setData] = useState<RevealedReporter | null>(null);
   const after = useAfterChange(leadId);
   const submit = async () => {
     let v: { reason: string };
@@ -734,11 +784,14 @@ function RevealModal({ leadId, title, onClose }: { leadId: string; title: string
     setBusy(true);
     setError(null);
     try {
-      const r = await api<{ data: unknown }>(`/api/v1/leads/${encodeURIComponent(leadId)}/reveal`, {
-        method: 'POST',
-        json: v,
-      });
-      setData(r.data);
+      const r = await api<{ data: { reporter: RevealedReporter } }>(
+        `/api/v1/leads/${encodeURIComponent(leadId)}/reveal`,
+        {
+          method: 'POST',
+          json: v,
+        },
+      );
+      setData(r.data.reporter);
       after();
     } catch (e) {
       setError(e instanceof ApiError ? e : new ApiError(0, 'CLIENT', String(e), []));
@@ -758,9 +811,7 @@ function RevealModal({ leadId, title, onClose }: { leadId: string; title: string
     >
       <ProblemAlert error={error} />
       {data ? (
-        <pre style={{ maxHeight: 360, overflow: 'auto', background: '#fafafa', padding: 12 }}>
-          {JSON.stringify(data, null, 2)}
-        </pre>
+        <RevealedReporterView reporter={data} />
       ) : (
         <Form form={form} layout="vertical">
           <Form.Item

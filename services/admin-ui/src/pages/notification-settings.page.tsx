@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Button, Card, Form, Input, Modal, Space, Switch, Table, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
-import { api, ApiError, errorText } from '../api/client';
+import { api, ApiError, errorText, fieldErrorLines, topField } from '../api/client';
 import { formatTime } from '../components/tags';
 import { useI18n } from '../i18n/i18n';
 
@@ -86,6 +86,15 @@ export default function NotificationSettingsPage() {
     setEditing(e);
   };
 
+  const endpointLabel = (path: string) =>
+    (
+      ({
+        sourceId: t('notify.endpoint.source'),
+        url: 'URL',
+        keyId: t('notify.endpoint.keyId'),
+        secret: t('notify.endpoint.secret'),
+      }) as Record<string, string>
+    )[topField(path)];
   const saveEndpoint = async () => {
     const v = await form.validateFields().catch(() => null);
     if (!v || !editing) return;
@@ -266,9 +275,7 @@ export default function NotificationSettingsPage() {
             showIcon
             style={{ marginBottom: 12 }}
             message={formError.detail}
-            description={
-              formError.errors.length ? formError.errors.map((x) => `${x.path}：${x.message}`).join('；') : undefined
-            }
+            description={formError.errors.length ? fieldErrorLines(formError, endpointLabel).join('；') : undefined}
             data-testid="endpoint-error"
           />
         )}

@@ -39,7 +39,7 @@ export const slaPolicySchema = z.object({
 });
 export type SlaPolicy = z.infer<typeof slaPolicySchema>;
 
-const SLA_BASIS = '[SLA] 区打非办研判服务时限（可配置，非法定期限）';
+const SLA_BASIS = '区打非办研判服务时限（可配置，非法定期限）';
 
 /** Defaults from issue 5: claim 4 working hours (red) / 1 working day; opinion 3; verification 2; decision 2. */
 export const DEFAULT_SLA_POLICY: SlaPolicy = {

@@ -160,20 +160,22 @@ export const CLOCK_CATALOGUE: Record<ClockKind, ClockDefinition> = {
     owner: 'US',
     ladder: 'TASK',
   },
+  // [SLA, UNSOURCED]: a district service level; no public source sets its period (DOMAIN.md).
   HANDOVER_ACK: {
     kind: 'HANDOVER_ACK',
-    label: '移交主管部门后的签收确认 [SLA]',
+    label: '移交主管部门后的签收确认（服务时限）',
     period: '5wd',
-    legalBasis: '《防范和处置非法集资条例》第20条、第39条；期限为本区服务标准 [UNSOURCED]',
+    legalBasis: '《防范和处置非法集资条例》第20条、第39条；期限为本区服务时限（非法定期限，可配置）',
     startsAt: '移交送达',
     owner: 'AUTHORITY',
     ladder: 'HANDOVER',
   },
+  // [SLA, UNSOURCED]: a district service level; no public source sets its period (DOMAIN.md).
   UPSTREAM_ACK: {
     kind: 'UPSTREAM_ACK',
-    label: '穗岁安上报签收确认 [SLA]',
+    label: '穗岁安上报签收确认（服务时限）',
     period: '3wd',
-    legalBasis: '天河区防非打非工作机制（穗岁安上报）；期限为本区服务标准 [UNSOURCED]',
+    legalBasis: '天河区防非打非工作机制（穗岁安上报）；期限为本区服务时限（非法定期限，可配置）',
     startsAt: '上报送达',
     owner: 'AUTHORITY',
     ladder: 'HANDOVER',

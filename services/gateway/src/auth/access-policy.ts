@@ -19,6 +19,8 @@ export const ROLE_GROUPS = {
   directoryReaders: ['STREET_RESPONSIBLE', 'OFFICER', 'SUPERVISOR'],
   /** Roster and pairings (assessment enforces the same: ADMIN, SUPERVISOR). */
   rosterManagers: ['ADMIN', 'SUPERVISOR'],
+  /** Sign-in accounts: create, reset a password, unlock, disable. */
+  accountManagers: ['ADMIN'],
   /** Operator console. */
   operators: ['OPERATOR', 'ADMIN'],
   /** Anyone signed in. */

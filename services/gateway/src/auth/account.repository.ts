@@ -9,6 +9,21 @@ export interface AccountRow {
   failed_attempts: number;
   locked_until: Date | null;
   disabled: boolean;
+  must_change_password: boolean;
+}
+
+/** An account as administrators list it: who, its login and state; never the hash. */
+export interface AccountListing {
+  personId: string;
+  name: string;
+  roles: string[];
+  unit: string | null;
+  active: boolean;
+  login: string | null;
+  disabled: boolean;
+  lockedUntil: Date | null;
+  mustChangePassword: boolean;
+  lastLoginAt: Date | null;
 }
 
 export interface RefreshTokenRow {
@@ -29,7 +44,7 @@ export class AccountRepository {
 
   async byLogin(login: string): Promise<AccountRow | null> {
     const rows: AccountRow[] = await this.db.query(
-      `SELECT person_id, login, password_hash, failed_attempts, locked_until, disabled FROM account WHERE lower(login) = lower($1)`,
+      `SELECT person_id, login, password_hash, failed_attempts, locked_until, disabled, must_change_password FROM account WHERE lower(login) = lower($1)`,
       [login],
     );
     return rows[0] ?? null;
@@ -37,7 +52,7 @@ export class AccountRepository {
 
   async byPerson(personId: string, db: Db = this.db): Promise<AccountRow | null> {
     const rows: AccountRow[] = await db.query(
-      `SELECT person_id, login, password_hash, failed_attempts, locked_until, disabled FROM account WHERE person_id = $1`,
+      `SELECT person_id, login, password_hash, failed_attempts, locked_until, disabled, must_change_password FROM account WHERE person_id = $1`,
       [personId],
     );
     return rows[0] ?? null;
@@ -52,10 +67,55 @@ export class AccountRepository {
     return rows.length > 0;
   }
 
-  async setDisabled(personId: string, disabled: boolean): Promise<void> {
-    await this.db.query(`UPDATE account SET disabled = $2, updated_at = now() WHERE person_id = $1`, [
+  /** Every person of the roster copy with their account, if any (administrators' list). */
+  async listing(): Promise<AccountListing[]> {
+    return this.db.query(
+      `SELECT p.id AS "personId", p.name, p.roles, p.unit, p.active, a.login,
+              COALESCE(a.disabled, false) AS disabled, a.locked_until AS "lockedUntil",
+              COALESCE(a.must_change_password, false) AS "mustChangePassword", a.last_login_at AS "lastLoginAt"
+         FROM roster_person p LEFT JOIN account a ON a.person_id = p.id
+        WHERE NOT p.deleted ORDER BY p.id`,
+    );
+  }
+
+  /** Creates an account; false when the person has one or the login is taken (case-insensitive). */
+  async create(tx: EntityManager, a: { personId: string; login: string; passwordHash: string }): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `INSERT INTO account (person_id, login, password_hash, must_change_password) VALUES ($1, $2, $3, true)
+       ON CONFLICT DO NOTHING RETURNING person_id`,
+      [a.personId, a.login, a.passwordHash],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Sets a new password hash: one an administrator issued must be changed at the next sign-in (`mustChange`), one its
+   * owner chose need not. Clears the failure count and any lock.
+   */
+  async setPassword(tx: EntityManager, personId: string, passwordHash: string, mustChange: boolean): Promise<void> {
+    await tx.query(
+      `UPDATE account SET password_hash = $2, must_change_password = $3, failed_attempts = 0, locked_until = NULL,
+              password_changed_at = now(), updated_at = now()
+        WHERE person_id = $1`,
+      [personId, passwordHash, mustChange],
+    );
+  }
+
+  async setDisabled(personId: string, disabled: boolean, db: Db = this.db): Promise<void> {
+    await db.query(`UPDATE account SET disabled = $2, updated_at = now() WHERE person_id = $1`, [personId, disabled]);
+  }
+
+  async unlock(tx: EntityManager, personId: string): Promise<void> {
+    await tx.query(
+      `UPDATE account SET failed_attempts = 0, locked_until = NULL, updated_at = now() WHERE person_id = $1`,
+      [personId],
+    );
+  }
+
+  /** Ends every session of a person (password reset, account disabled). */
+  async revokeSessionsOf(db: Db, personId: string): Promise<void> {
+    await db.query(`UPDATE refresh_token SET revoked_at = now() WHERE person_id = $1 AND revoked_at IS NULL`, [
       personId,
-      disabled,
     ]);
   }
 

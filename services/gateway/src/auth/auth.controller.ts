@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuditLog } from '@outpost/audit';
+import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { OwnAuth, ProblemException, SERVICE_CONFIG, ZodPipe } from '@outpost/platform';
 import type { GatewayConfig } from '../config/gateway.config';
@@ -13,6 +15,10 @@ import type { AuthUser } from './principal';
 
 const loginSchema = z.object({ login: z.string().trim().min(1).max(100), password: z.string().min(1).max(200) });
 const refreshSchema = z.object({ refreshToken: z.string().min(20).max(200).optional() }).optional();
+const changePasswordSchema = z.object({
+  currentPassword: z.string().min(1, '请填写当前密码').max(200),
+  newPassword: z.string().min(1, '请填写新密码').max(200),
+});
 
 const REFRESH_COOKIE_PATH = '/api/v1/auth';
 
@@ -22,6 +28,8 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly accounts: AccountRepository,
+    private readonly db: DataSource,
+    private readonly audit: AuditLog,
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -96,7 +104,39 @@ export class AuthController {
     ]);
   }
 
-  @BrowserAuth(ROLE_GROUPS.anyone)
+  @BrowserAuth(ROLE_GROUPS.anyone, { whilePasswordChangePending: true })
+  @Post('me/password')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: '修改本人密码 (any role; also while an administrator’s one-time password must be changed)',
+    description:
+      'At least 10 characters with letters and digits, not containing the login, not the current one. Ends the ' +
+      "user's other sessions; audited. 400 with the field path (currentPassword, newPassword) when refused.",
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['currentPassword', 'newPassword'],
+      properties: { currentPassword: { type: 'string' }, newPassword: { type: 'string', example: 'Tianhe2026pass' } },
+    },
+  })
+  async changePassword(
+    @CurrentUser() user: AuthUser,
+    @Body(new ZodPipe(changePasswordSchema)) body: z.infer<typeof changePasswordSchema>,
+  ) {
+    await this.auth.changePassword(user, body.currentPassword, body.newPassword);
+    await this.db.transaction((tx) =>
+      this.audit.append(tx, {
+        leadId: null,
+        actor: { type: 'user', userId: user.personId, role: user.principal.roles[0]!, name: user.principal.name },
+        action: 'account.password-changed',
+        reason: user.mustChangePassword ? '首次登录修改初始密码' : '本人修改密码',
+        payload: { personId: user.personId },
+      }),
+    );
+  }
+
+  @BrowserAuth(ROLE_GROUPS.anyone, { whilePasswordChangePending: true })
   @Get('me')
   @ApiOperation({
     summary: '当前用户 (any role)',
@@ -113,6 +153,7 @@ export class AuthController {
     return {
       personId: user.personId,
       login: user.login,
+      mustChangePassword: user.mustChangePassword,
       name: user.principal.name,
       roles: user.principal.roles,
       canCertify: user.principal.canCertify,

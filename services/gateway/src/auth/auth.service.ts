@@ -62,9 +62,41 @@ export class AuthService {
     }
     await this.accounts.recordSuccess(account.person_id);
     const familyId = randomUUID();
-    const user = await this.resolveUser(account.person_id, account.login, familyId);
+    const user = await this.resolveUser(account.person_id, account.login, familyId, account.must_change_password);
     const tokens = await this.issue(account.person_id, familyId, this.db);
     return { tokens, user };
+  }
+
+  /** A one-time password an administrator hands over: 16 characters, letters and digits, no look-alikes. */
+  temporaryPassword(): string {
+    const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
+    const bytes = randomBytes(16);
+    // Two fixed classes at the end, so it always meets the password rule below.
+    return `${[...bytes].map((b) => alphabet[b % alphabet.length]).join('')}7k`;
+  }
+
+  /**
+   * The owner changes their password (the current one proves it is them): it must follow the rule, differ from the
+   * current one and from the login. Their other sessions end; this one goes on.
+   */
+  async changePassword(user: AuthUser, current: string, next: string): Promise<void> {
+    const account = await this.accounts.byPerson(user.personId);
+    if (!account) throw new ProblemException(401, 'ACCOUNT_DISABLED', '该账号已停用，请联系管理员。');
+    if (!(await argon2.verify(account.password_hash, current)))
+      throw new ProblemException(400, 'VALIDATION_FAILED', '当前密码不正确。', [
+        { path: 'currentPassword', message: '当前密码不正确' },
+      ]);
+    const problem = passwordProblem(next, account.login) ?? (next === current ? '新密码不能与当前密码相同' : null);
+    if (problem)
+      throw new ProblemException(400, 'VALIDATION_FAILED', problem, [{ path: 'newPassword', message: problem }]);
+    const hash = await this.hashPassword(next);
+    await this.db.transaction(async (tx) => {
+      await this.accounts.setPassword(tx, user.personId, hash, false);
+      await tx.query(
+        `UPDATE refresh_token SET revoked_at = now() WHERE person_id = $1 AND family_id <> $2 AND revoked_at IS NULL`,
+        [user.personId, user.sessionId],
+      );
+    });
   }
 
   /**
@@ -86,7 +118,13 @@ export class AuthService {
         return { error: 'disabled' as const };
       }
       const tokens = await this.issue(row.person_id, row.family_id, tx);
-      return { tokens, personId: row.person_id, login: account.login, familyId: row.family_id };
+      return {
+        tokens,
+        personId: row.person_id,
+        login: account.login,
+        familyId: row.family_id,
+        mustChangePassword: account.must_change_password,
+      };
     });
     // Errors are thrown after the transaction so the family revocation above is committed.
     if ('error' in outcome) {
@@ -101,7 +139,7 @@ export class AuthService {
         throw new ProblemException(403, 'ACCOUNT_DISABLED', '该账号已停用，请联系管理员。');
       throw new ProblemException(401, 'INVALID_REFRESH_TOKEN', '登录已过期，请重新登录。');
     }
-    const user = await this.resolveUser(outcome.personId, outcome.login, outcome.familyId);
+    const user = await this.resolveUser(outcome.personId, outcome.login, outcome.familyId, outcome.mustChangePassword);
     return { tokens: outcome.tokens, user };
   }
 
@@ -140,11 +178,16 @@ export class AuthService {
     const account = await this.accounts.byPerson(personId);
     if (!account || account.disabled)
       throw new ProblemException(401, 'ACCOUNT_DISABLED', '该账号已停用，请联系管理员。');
-    return this.resolveUser(personId, account.login, sessionId);
+    return this.resolveUser(personId, account.login, sessionId, account.must_change_password);
   }
 
   /** Roles and scope come only from the roster copy: no roster entry yet means no access yet. */
-  private async resolveUser(personId: string, login: string, sessionId: string): Promise<AuthUser> {
+  private async resolveUser(
+    personId: string,
+    login: string,
+    sessionId: string,
+    mustChangePassword: boolean,
+  ): Promise<AuthUser> {
     const person = await this.accounts.person(personId);
     if (!person || person.deleted) {
       throw new ProblemException(
@@ -156,7 +199,7 @@ export class AuthService {
     if (!person.active || person.roles.length === 0)
       throw new ProblemException(403, 'ROSTER_INACTIVE', '您在花名册中已停用或没有任何角色，无法登录。');
     const pairings = await this.accounts.pairingsOf(personId);
-    return { principal: principalFor(person, pairings), personId, login, sessionId };
+    return { principal: principalFor(person, pairings), personId, login, sessionId, mustChangePassword };
   }
 
   private async issue(
@@ -190,6 +233,18 @@ export class AuthService {
       refreshExpiresAt: expiresAt.toISOString(),
     };
   }
+}
+
+/**
+ * Why a password may not be used (null when it may): at least 10 characters, with letters and digits, and not the
+ * login. Administrators' one-time passwords and owners' own choices follow the same rule.
+ */
+export function passwordProblem(password: string, login: string): string | null {
+  if (password.length < 10) return '密码至少 10 位';
+  if (password.length > 128) return '密码不超过 128 位';
+  if (!/[A-Za-z]/.test(password) || !/\d/.test(password)) return '密码须同时包含字母和数字';
+  if (password.toLowerCase().includes(login.toLowerCase())) return '密码不能包含账号名';
+  return null;
 }
 
 function invalidCredentials(): ProblemException {

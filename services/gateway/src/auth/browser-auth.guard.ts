@@ -19,6 +19,7 @@ import type { AuthUser } from './principal';
 const BROWSER_ROLES = 'gateway:browser-roles';
 const QUERY_TOKEN = 'gateway:query-token';
 const NEEDS_CERTIFY_FOR_OFFICER = 'gateway:officer-needs-certify';
+const WHILE_PASSWORD_CHANGE_PENDING = 'gateway:while-password-change-pending';
 
 type GatewayRequest = FastifyRequest & { user?: AuthUser };
 
@@ -52,6 +53,8 @@ export class BrowserAuthGuard implements CanActivate {
     if (!token) throw new ProblemException(401, 'UNAUTHENTICATED', '请先登录。');
     const user = await this.auth.authenticate(token);
     req.user = user;
+    if (user.mustChangePassword && !this.reflector.getAllAndOverride<boolean>(WHILE_PASSWORD_CHANGE_PENDING, targets))
+      throw new ProblemException(403, 'PASSWORD_CHANGE_REQUIRED', '请先修改管理员发放的初始密码，再使用系统。');
     const roles = this.reflector.getAllAndOverride<readonly Role[] | undefined>(BROWSER_ROLES, targets);
     if (!roles || !user.principal.roles.some((r) => roles.includes(r))) {
       throw new ProblemException(
@@ -80,12 +83,17 @@ export class BrowserAuthGuard implements CanActivate {
  * Marks a browser-facing route: the platform's internal-token guard lets it through (@OwnAuth) and BrowserAuthGuard
  * authenticates it and requires one of `roles` (never empty: every route names who may call it).
  */
-export function BrowserAuth(roles: readonly Role[], o: { queryToken?: boolean; officerNeedsCertify?: boolean } = {}) {
+export function BrowserAuth(
+  roles: readonly Role[],
+  o: { queryToken?: boolean; officerNeedsCertify?: boolean; whilePasswordChangePending?: boolean } = {},
+) {
   return applyDecorators(
     OwnAuth(),
     SetMetadata(BROWSER_ROLES, roles),
     SetMetadata(QUERY_TOKEN, o.queryToken ?? false),
     SetMetadata(NEEDS_CERTIFY_FOR_OFFICER, o.officerNeedsCertify ?? false),
+    // Only "who am I" and "change my password" answer an account holding an administrator's one-time password.
+    SetMetadata(WHILE_PASSWORD_CHANGE_PENDING, o.whilePasswordChangePending ?? false),
     UseGuards(BrowserAuthGuard),
     ApiBearerAuth('internal'),
     ApiUnauthorizedResponse({ description: '未登录或令牌失效 (problem+json)' }),

@@ -34,6 +34,8 @@ export interface AuthUser {
   login: string;
   /** Refresh-token family of this session (logout revokes it, and with it the access token). */
   sessionId: string;
+  /** Signed in with a password an administrator issued: nothing but changing it is allowed until then. */
+  mustChangePassword: boolean;
 }
 
 /**

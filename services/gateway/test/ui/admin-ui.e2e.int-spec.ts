@@ -326,7 +326,7 @@ describe('admin UI end to end (real stack, Chromium)', () => {
 
   async function signIn(
     login: string,
-    o: { mobile?: boolean; shot?: string } = {},
+    o: { mobile?: boolean; shot?: string; password?: string; forcedPasswordChange?: boolean } = {},
   ): Promise<{ ctx: BrowserContext; page: Page }> {
     const ctx = await browser.newContext(
       o.mobile
@@ -353,8 +353,12 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     if (o.shot) await page.screenshot({ path: join(SHOTS, o.shot), fullPage: true });
     // By their labels, as a screen reader finds them (each label names its input).
     await page.getByLabel('账号', { exact: true }).fill(login);
-    await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('密码', { exact: true }).fill(o.password ?? PASSWORD);
     await page.click('[data-testid="login-submit"]');
+    if (o.forcedPasswordChange) {
+      await page.waitForSelector('[data-testid="password-page"]');
+      return { ctx, page };
+    }
     await page.waitForSelector('[data-testid="user-menu"]');
     // Every signed-in role has the inbox bell with its unread badge (inbox-bell.e2e.int-spec covers it in depth).
     await page.waitForSelector('[data-testid="inbox-badge"][data-unread]');
@@ -521,6 +525,15 @@ describe('admin UI end to end (real stack, Chromium)', () => {
       await p.fill('#action-decide_reasoning', '经研判，涉嫌非法吸收公众存款，依法移送公安机关。');
     });
     await openLead(officer.page, 'DISPOSING');
+    // The reporter's identity, opened for a stated reason: intake unseals it, the gateway audits who and why.
+    await officer.page.click('[data-testid="action-reveal"]');
+    const reveal = officer.page.getByRole('dialog');
+    await reveal.locator('textarea').fill('需联系举报人核实现场情况');
+    await reveal.locator('.ant-btn-primary').click();
+    await reveal.locator('[data-testid="revealed-reporter"]').waitFor();
+    expect(await reveal.locator('[data-testid="action-error"]').count()).toBe(0);
+    await reveal.locator('.ant-btn-primary').click();
+    await reveal.waitFor({ state: 'hidden' });
     // 负责人 approval (SUPERVISOR in escalation's table), then the officer transfers and records the police decision.
     const head = await signIn('supervisor1');
     await openWhenAllowed(head.page, 'supervisor1', 'approve-referral');
@@ -564,6 +577,10 @@ describe('admin UI end to end (real stack, Chromium)', () => {
       expect(actions.toLowerCase()).toContain(step);
     await officer.page.reload();
     await officer.page.waitForSelector('[data-testid="timeline-item"]');
+    // What the reporter was told is on the page with the closing.
+    expect((await officer.page.locator('[data-testid="fact-reporter-feedback"]').allInnerTexts()).join('|')).toContain(
+      '感谢您的举报，相关部门已依法处理。',
+    );
     expect(await officer.page.locator('[data-testid="timeline-item"]').count()).toBe(lead.timeline.length);
     // Steps read in words: the system actor by what it does, the band and the decision by their names, not codes.
     const stepText = (action: string) =>
@@ -694,6 +711,61 @@ describe('admin UI end to end (real stack, Chromium)', () => {
       await external.stop();
       await ctx.close();
     }
+  });
+
+  it('an administrator opens an account for a new officer, who must set a password of their own first', async () => {
+    // A new officer on the roster (assessment owns it; the gateway's copy follows by event).
+    const adminToken = await stack.token('admin1');
+    const added = await fetch(`${stack.base}/api/v1/roster/people`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify({ id: 'p-officer-7', name: '新办案员', roles: ['OFFICER'], unit: '区打非联办' }),
+    });
+    expect(added.status).toBeLessThan(300);
+
+    const { ctx, page } = await signIn('admin1');
+    await page.click('a[href="/accounts"]');
+    const row = page.locator('[data-testid="account-row"][data-person="p-officer-7"]');
+    await eventually(
+      async () => {
+        if (await row.count()) return true;
+        await page.reload();
+        await page.waitForSelector('[data-testid="account-row"]');
+        return undefined;
+      },
+      30_000,
+      1_000,
+    );
+    await row.locator('[data-testid="account-open"]').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('账号名').fill('7officer');
+    await dialog.locator('.ant-btn-primary').click();
+    await dialog.getByText('3–32 位字母、数字、点、下划线或连字符，以字母开头').first().waitFor(); // refused before sending
+    await dialog.getByLabel('账号名').fill('officer7');
+    await dialog.locator('.ant-btn-primary').click();
+    const temporary = (await page.locator('[data-testid="account-temporary-password"]').innerText()).trim();
+    expect(temporary.length).toBeGreaterThanOrEqual(10);
+    await page.screenshot({ path: join(SHOTS, '10-accounts.png'), fullPage: true });
+    await page.getByRole('dialog').locator('.ant-btn-primary').click();
+    await page.waitForSelector('[data-testid="account-row"][data-person="p-officer-7"] [data-testid="account-reset"]');
+    await ctx.close();
+
+    // The officer signs in with it and can do nothing but choose their own password.
+    const officer = await signIn('officer7', { password: temporary, forcedPasswordChange: true });
+    await officer.page.fill('#password_currentPassword', temporary);
+    await officer.page.fill('#password_newPassword', 'Tianhe2026pass');
+    await officer.page.fill('#password_confirm', 'Tianhe2026pass');
+    await officer.page.click('[data-testid="password-submit"]');
+    await officer.page.waitForSelector('[data-testid="user-menu"]');
+    await officer.page.waitForSelector('[data-testid="page-title"]');
+    expect(await officer.page.locator('[data-testid="password-page"]').count()).toBe(0);
+    await officer.ctx.close();
+    const again = await fetch(`${stack.base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'officer7', password: 'Tianhe2026pass' }),
+    });
+    expect(((await again.json()) as { user: { mustChangePassword: boolean } }).user.mustChangePassword).toBe(false);
   });
 
   it('an administrator pauses a notification rule and gives a source system its webhook', async () => {

@@ -446,6 +446,40 @@ export class LeadRepository {
     };
   }
 
+  /** The sealed reporter identity of a lead, with what a scope check needs (opened only for an authorised reveal). */
+  async sealedReporter(id: string): Promise<{
+    reference: string;
+    streetCode: string | null;
+    gridIds: string[];
+    anonymous: boolean;
+    contactable: boolean;
+    sealed: string | null;
+  } | null> {
+    const rows: Array<{
+      reference: string;
+      street_code: string | null;
+      grid_ids: string[];
+      reporter_anonymous: boolean;
+      reporter_contactable: boolean;
+      reporter_sealed: string | null;
+    }> = await this.db.query(
+      `SELECT reference, street_code, grid_ids, reporter_anonymous, reporter_contactable, reporter_sealed
+         FROM lead WHERE id = $1`,
+      [id],
+    );
+    const r = rows[0];
+    return r
+      ? {
+          reference: r.reference,
+          streetCode: r.street_code,
+          gridIds: r.grid_ids ?? [],
+          anonymous: r.reporter_anonymous,
+          contactable: r.reporter_contactable,
+          sealed: r.reporter_sealed,
+        }
+      : null;
+  }
+
   async view(
     id: string,
   ): Promise<(LeadView & { sourceId: string; filedBy: string | null; primaryLeadId: string | null }) | null> {

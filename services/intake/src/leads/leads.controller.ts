@@ -2,7 +2,16 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Res } fr
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequestCorrelation, type CorrelationContext } from '@outpost/messaging';
-import { ProblemException, SERVICE_CONFIG } from '@outpost/platform';
+import {
+  CurrentPrincipal,
+  FieldCipher,
+  inScope,
+  ProblemException,
+  Roles,
+  SERVICE_CONFIG,
+  type Principal,
+} from '@outpost/platform';
+import type { ReporterIdentity } from '../reporter-feedback/reporter-contact';
 import type { IntakeConfig } from '../config/intake.config';
 import { CurrentCaller, SourceAuth, type Caller } from '../sources/source-auth.guard';
 import { LeadRepository, type LeadView } from './lead.repository';
@@ -37,6 +46,7 @@ export class LeadsController {
     private readonly registerLead: RegisterLeadUseCase,
     private readonly registerBatch: RegisterBatchUseCase,
     private readonly leads: LeadRepository,
+    private readonly cipher: FieldCipher,
     @Inject(SERVICE_CONFIG) private readonly config: IntakeConfig,
   ) {}
 
@@ -149,6 +159,35 @@ export class LeadsController {
       reporterFeedback: lead.reporterFeedback,
       reporterNotifiedAt: lead.reporterNotifiedAt,
       updatedAt: lead.updatedAt,
+    };
+  }
+
+  @Get(':id/sensitive')
+  @Roles('OFFICER', 'SUPERVISOR')
+  @ApiOperation({
+    summary: '举报人身份 (gateway only: certifying OFFICER or SUPERVISOR, within scope; the gateway audits the reveal)',
+    description:
+      '{ leadId, reference, reporter: { anonymous, contactable, name, phone, contact, firstReport } }: the sealed ' +
+      'identity opened for this answer only; never logged. An anonymous report has no identity (all null).',
+  })
+  async sensitive(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+    if (!p.roles.includes('SUPERVISOR') && !p.canCertify)
+      throw new ProblemException(403, 'CERTIFICATION_REQUIRED', '只有具有认定权限的官员或督办人员可以查看举报人身份。');
+    const lead = UUID.test(id) ? await this.leads.sealedReporter(id) : null;
+    if (!lead) throw new ProblemException(404, 'LEAD_NOT_FOUND', '未找到该线索。');
+    if (!inScope(p, lead)) throw new ProblemException(403, 'OUT_OF_SCOPE', '该线索不在您负责的网格或街道范围内。');
+    const identity = lead.sealed ? (JSON.parse(this.cipher.decrypt(lead.sealed)) as ReporterIdentity) : null;
+    return {
+      leadId: id,
+      reference: lead.reference,
+      reporter: {
+        anonymous: lead.anonymous,
+        contactable: lead.contactable,
+        name: identity?.name ?? null,
+        phone: identity?.phone ?? null,
+        contact: identity?.contact ?? null,
+        firstReport: identity?.firstReport ?? null,
+      },
     };
   }
 }
