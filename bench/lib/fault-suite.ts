@@ -170,7 +170,8 @@ function webhookReceiver(): Promise<{ server: Server; url: string; keys: Map<str
   );
 }
 
-async function countRows(stack: Stack): Promise<number> {
+/** Rows of the tables a refused request must not touch, by table. */
+async function countRows(stack: Stack): Promise<Map<string, number>> {
   const tables = [
     'intake.lead',
     'intake.outbox',
@@ -180,16 +181,27 @@ async function countRows(stack: Stack): Promise<number> {
     'gateway.refresh_token',
     'gateway.audit_log',
   ];
-  let n = 0;
+  const counts = new Map<string, number>();
   for (const t of tables) {
     const [s, name] = t.split('.');
     const exists = await stack.sql(
       `SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2`,
       [s, name],
     );
-    if (exists.length) n += Number((await stack.sql<{ n: string }>(`SELECT count(*) AS n FROM ${t}`))[0].n);
+    if (exists.length) counts.set(t, Number((await stack.sql<{ n: string }>(`SELECT count(*) AS n FROM ${t}`))[0].n));
   }
-  return n;
+  return counts;
+}
+
+/** Rows added since `before`, per table ("gateway.audit_log +1"), and in all. */
+function rowsAdded(before: Map<string, number>, after: Map<string, number>): { total: number; tables: string[] } {
+  const tables = [...after]
+    .filter(([t, n]) => n !== (before.get(t) ?? 0))
+    .map(([t, n]) => [t, n - (before.get(t) ?? 0)] as const);
+  return {
+    total: tables.reduce((sum, [, d]) => sum + d, 0),
+    tables: tables.map(([t, d]) => `${t} ${d > 0 ? '+' : ''}${d}`),
+  };
 }
 
 export async function runFaultSuite(o: FaultSuiteOptions): Promise<FaultSuiteReport> {
@@ -268,8 +280,9 @@ export async function runFaultSuite(o: FaultSuiteOptions): Promise<FaultSuiteRep
 
     // --- Bad input first (the row counts must not be disturbed by the load). ---
     const fuzz = await fuzzAll(stack, o.fuzzRequests, log);
-    const rowsBefore = fuzz.rowsBefore;
-    const fuzzRowsWritten = (await countRows(stack)) - rowsBefore;
+    const written = rowsAdded(fuzz.rowsBefore, await countRows(stack));
+    const fuzzRowsWritten = written.total;
+    if (written.tables.length) log(`fuzzer: rows written: ${written.tables.join(', ')}`);
 
     // --- Load with one fault at a time. ---
     const intake = stack.svc('intake');
@@ -474,7 +487,7 @@ async function fuzzAll(
   stack: Stack,
   total: number,
   log: (m: string) => void,
-): Promise<{ report: FuzzReport; rowsBefore: number }> {
+): Promise<{ report: FuzzReport; rowsBefore: Map<string, number> }> {
   const intake = stack.svc('intake');
   const doc = (await (await fetch(`${intake.url}/docs-json`)).json()) as Record<string, unknown>;
   const intakeTargets = targetsOf(

@@ -269,6 +269,23 @@ describe('assessment: triage, routing and review (real Postgres, Redis, Kafka)',
     expect((await assigned(5))[4]).toMatchObject({ reason: 'RELEASED', assigneeId: null });
   });
 
+  it('a lead a head hands to a volunteer of another grid is theirs to work on (not refused as out of scope)', async () => {
+    const { leadId } = await newLead('G-440106002-C01');
+    expect(
+      (await command(h, leadId, 'reassign', 'p-supervisor-1', { assigneeId: 'p-volunteer-1' })).json(),
+    ).toMatchObject({ status: 'ASSIGNED', assigneeId: 'p-volunteer-1' });
+    const claimed = await command(h, leadId, 'claim', 'p-volunteer-1');
+    expect([claimed.statusCode, claimed.json().status]).toEqual([200, 'IN_REVIEW']);
+    // Another volunteer of that other grid still may not touch it.
+    expect((await command(h, leadId, 'release', 'p-volunteer-3')).statusCode).toBe(403);
+    const sentinel = await command(h, leadId, 'reassign', 'p-supervisor-1', { assigneeId: 'p-sentinel-1' });
+    expect([sentinel.statusCode, sentinel.json().detail]).toEqual([
+      422,
+      expect.stringMatching(/^\S+ 不是在岗的志愿者/),
+    ]);
+    expect(sentinel.json().detail).not.toContain('p-sentinel-1');
+  });
+
   it('alerts a supervisor at once for a red-band lead, which skips the queue', async () => {
     const { leadId, view } = await newLead('G-440106005-C01', { estimates: RED_ESTIMATES });
     expect(view).toMatchObject({ band: 'red', priority: true, pool: 'DISTRICT' });

@@ -239,8 +239,10 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
     const offered = async (who: typeof OFFICER) =>
       ((await h.http('GET', `/v1/leads/${leadId}/allowed-actions`, who)).json().actions as Array<{ action: string }>)
         .map((a) => a.action)
-        .filter((a) => ['approve-measure', 'extend-measure', 'release-measure', 'decide-preservation'].includes(a));
-    expect(await offered(SUPERVISOR)).toEqual(['approve-measure']);
+        .filter((a) =>
+          ['approve-measure', 'refuse-measure', 'extend-measure', 'release-measure', 'decide-preservation'].includes(a),
+        );
+    expect(await offered(SUPERVISOR)).toEqual(['approve-measure', 'refuse-measure']);
     expect(await offered(OFFICER)).toEqual([]);
     const byOfficer = await h.command(leadId, 'approve-measure', OFFICER, { measureId });
     expect([byOfficer.statusCode, byOfficer.json().code]).toEqual([403, 'ROLE_NOT_ALLOWED']);
@@ -249,6 +251,24 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
     view = await h.caseView(leadId);
     expect(view.measures.find((m) => m.id === measureId)).toMatchObject({ status: 'ACTIVE' });
     expect(view.clocks.find((c) => c.kind === 'SEIZURE')).toMatchObject({ status: 'RUNNING', subjectRef: measureId });
+    // A second request the head does not approve: refused with a reason, it stays on the record as refused.
+    const second = (
+      await h.command(leadId, 'request-measure', OFFICER, {
+        measureType: 'SEAL_SEIZE',
+        description: '扣押负责人个人车辆',
+      })
+    ).json() as { measureId: string };
+    const noReason = await h.command(leadId, 'refuse-measure', SUPERVISOR, { measureId: second.measureId });
+    expect([noReason.statusCode, noReason.json().errors[0].path]).toEqual([400, 'reason']);
+    const refused = await h.command(leadId, 'refuse-measure', SUPERVISOR, {
+      measureId: second.measureId,
+      reason: '与涉案资金无关，不予批准',
+    });
+    expect(refused.statusCode).toBe(200);
+    view = await h.caseView(leadId);
+    expect(view.measures.find((m) => m.id === second.measureId)).toMatchObject({ status: 'REFUSED' });
+    const late = await h.command(leadId, 'approve-measure', SUPERVISOR, { measureId: second.measureId });
+    expect([late.statusCode, late.json().code]).toEqual([409, 'MEASURE_NOT_PENDING']);
     expect(await offered(SUPERVISOR)).toEqual(['extend-measure']); // the head extends (Art. 25), the officer releases
     expect(await offered(OFFICER)).toEqual(['release-measure']);
 

@@ -328,7 +328,7 @@ export interface CaseMeasure {
   measureType: string;
   description: string;
   requiresApproval: boolean;
-  status: 'REQUESTED' | 'ACTIVE' | 'RELEASED' | 'DECIDED';
+  status: 'REQUESTED' | 'ACTIVE' | 'RELEASED' | 'DECIDED' | 'REFUSED';
   requestedBy: string;
   approvedBy: string | null;
   extended: boolean;

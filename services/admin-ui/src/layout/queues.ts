@@ -13,7 +13,15 @@ export interface WorkQueue {
 /** The work queues at /queue/:key, in menu order: the menu lists them, the leads page titles and filters by them. */
 export const QUEUES: readonly WorkQueue[] = [
   // What the user holds now: assessments assigned to them, then the disposal cases they handle.
-  { key: 'mine', label: 'menu.mine', params: () => ({ holder: 'me', stage: 'intake,assessment,escalation' }) },
+  // A sentinel holds no assessment: theirs are the on-site checks asked of them (交叉核实).
+  {
+    key: 'mine',
+    label: 'menu.mine',
+    params: (user): Record<string, string> =>
+      user?.roles.every((r) => r === 'SENTINEL')
+        ? { askedOf: 'me' }
+        : { holder: 'me', stage: 'intake,assessment,escalation' },
+  },
   // Roles that decide and oversee rather than hold assignments (their "my tasks" is mostly empty):
   {
     key: 'decide', // an opinion is in: an officer decides (or returns it for more work)

@@ -1,8 +1,10 @@
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Button, Form, Input, Select, Space } from 'antd';
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { api } from '../api/client';
-import type { DirectoryPerson, Role } from '../api/types';
+import type { DirectoryPerson, LeadSummary, Page, Role } from '../api/types';
+import { formatTime } from '../components/tags';
 import { useI18n } from '../i18n/i18n';
 import type { FieldSpec } from './action-forms';
 import { useCaseFile } from './case-file';
@@ -23,7 +25,7 @@ const personLabel = (p: DirectoryPerson) => [p.name, p.unit ?? p.institution].fi
 
 /** The measure, task or report of the lead's case the action applies to, shown by what it is (not by its id). */
 export function CaseItemSelect({ leadId, field, ...rest }: { leadId: string; field: FieldSpec }) {
-  const { t, tx } = useI18n();
+  const { t, tx, lang } = useI18n();
   const file = useCaseFile(leadId, true);
   const c = file.data;
   const pick = field.caseItem!;
@@ -37,7 +39,11 @@ export function CaseItemSelect({ leadId, field, ...rest }: { leadId: string; fie
         ? c.tasks.filter(pick.applies).map((x) => ({ value: x.id, label: `${tx('task', x.actionType)}：${x.summary}` }))
         : c.reports
             .filter(pick.applies)
-            .map((r) => ({ value: r.id, label: `${r.to ?? r.system}：${tx('reportPurpose', r.purpose)}` }));
+            // Two reports to one system read apart by when they went (or that they have not yet).
+            .map((r) => ({
+              value: r.id,
+              label: `${r.to ?? r.system}：${tx('reportPurpose', r.purpose)}（${r.sentAt ? formatTime(r.sentAt, lang) : t('case.report.notSent')}）`,
+            }));
   return <Select {...rest} loading={file.isLoading} notFoundContent={t('form.caseItem.none')} options={options} />;
 }
 
@@ -106,5 +112,36 @@ export function InvestigatorsField({ field }: { field: FieldSpec }) {
         </Form.Item>
       )}
     </Form.List>
+  );
+}
+
+/**
+ * Another lead with a disposal case, found by what people know of it (its reference such as TH-20261129-000001, its
+ * title, a subject's name): the value is its id.
+ */
+export function LeadSelect({ exclude, ...rest }: { exclude: string }) {
+  const { t } = useI18n();
+  const [q, setQ] = useState('');
+  const found = useQuery({
+    queryKey: ['lead-pick', q],
+    queryFn: () =>
+      api<Page<LeadSummary>>(
+        `/api/v1/leads?stage=escalation&pageSize=20&sort=-updatedAt${q ? `&q=${encodeURIComponent(q)}` : ''}`,
+      ),
+    staleTime: 10_000,
+  });
+  return (
+    <Select
+      {...rest}
+      showSearch
+      filterOption={false}
+      onSearch={setQ}
+      loading={found.isFetching}
+      placeholder={t('form.intoLeadId.search')}
+      notFoundContent={t('list.empty')}
+      options={(found.data?.items ?? [])
+        .filter((l) => l.id !== exclude)
+        .map((l) => ({ value: l.id, label: `${l.reference ?? l.id.slice(0, 8)} ${l.title ?? ''}`.trim() }))}
+    />
   );
 }

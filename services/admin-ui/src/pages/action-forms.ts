@@ -27,7 +27,8 @@ export interface FieldSpec {
     | 'verification'
     | 'caseItem'
     | 'person'
-    | 'investigators';
+    | 'investigators'
+    | 'lead';
   label: MessageKey;
   required?: MessageKey;
   options?: readonly string[];
@@ -79,7 +80,8 @@ export const ACTION_FORMS: Record<string, FieldSpec[]> = {
       kind: 'person',
       label: 'form.assigneeId',
       required: 'form.assigneeId.required',
-      roles: ['VOLUNTEER', 'SENTINEL', 'STREET_RESPONSIBLE', 'OFFICER'],
+      // Whom assessment accepts as an assignee (sentinels verify; they do not hold assessments).
+      roles: ['VOLUNTEER', 'STREET_RESPONSIBLE', 'OFFICER', 'SUPERVISOR'],
     },
     { ...reason, required: undefined },
   ],
@@ -207,7 +209,7 @@ export const ACTION_FORMS: Record<string, FieldSpec[]> = {
     { name: 'summary', kind: 'textarea', label: 'form.summary', required: 'form.summary.required' },
     { name: 'reporterFeedback', kind: 'textarea', label: 'form.reporterFeedback' },
   ],
-  merge: [{ name: 'intoLeadId', kind: 'text', label: 'form.intoLeadId', required: 'form.intoLeadId.required' }],
+  merge: [{ name: 'intoLeadId', kind: 'lead', label: 'form.intoLeadId', required: 'form.intoLeadId.required' }],
   // Administrative case (条例第21–24条): investigators, measures (some need the head's approval), penalty, referral.
   'assign-investigators': [
     {
@@ -230,6 +232,7 @@ export const ACTION_FORMS: Record<string, FieldSpec[]> = {
     { name: 'description', kind: 'textarea', label: 'form.description', required: 'form.description.required' },
   ],
   'approve-measure': [measure((m) => m.status === 'REQUESTED')],
+  'refuse-measure': [measure((m) => m.status === 'REQUESTED'), reason],
   'extend-measure': [measure((m) => m.measureType === 'SEAL_SEIZE' && m.status === 'ACTIVE' && !m.extended), reason],
   'release-measure': [measure((m) => m.status === 'ACTIVE' && m.measureType !== 'PRESERVATION'), reason],
   'register-preservation': [

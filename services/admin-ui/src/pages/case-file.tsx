@@ -26,6 +26,7 @@ const MEASURE_COLOR: Record<CaseMeasure['status'], string> = {
   ACTIVE: 'processing',
   RELEASED: 'default',
   DECIDED: 'success',
+  REFUSED: 'error',
 };
 
 /**

@@ -47,7 +47,7 @@ import {
 import { BandTag, formatTime, StatusTag } from '../components/tags';
 import type { MessageKey } from '../i18n/dict';
 import { useI18n } from '../i18n/i18n';
-import { CaseItemSelect, InvestigatorsField, PersonSelect } from './action-fields';
+import { CaseItemSelect, InvestigatorsField, LeadSelect, PersonSelect } from './action-fields';
 import { ACTION_FORMS, GENERIC_FORM, toBody, type FieldSpec } from './action-forms';
 import { CaseFileCard } from './case-file';
 
@@ -663,6 +663,8 @@ function ActionModal({
         return <CaseItemSelect leadId={lead.id} field={f} />;
       case 'person':
         return <PersonSelect field={f} />;
+      case 'lead':
+        return <LeadSelect exclude={lead.id} />;
       case 'investigators':
         return null; // a list of its own (below)
       case 'json':

@@ -49,6 +49,11 @@ function LeadsList({ queue }: { queue: string | undefined }) {
   const [draftQ, setDraftQ] = useState('');
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(20);
+  /** The list's order: a column header's (due time, score, reported) or the queue's own. */
+  const defaultSort = queue === 'overdue' ? 'dueAt' : '-reportedAt';
+  const [sort, setSort] = useState<string>(defaultSort);
+  const orderOf = (field: string) =>
+    sort === field ? ('ascend' as const) : sort === `-${field}` ? ('descend' as const) : null;
   const [exporting, setExporting] = useState<{ fmt: string; pct: number | null } | null>(null);
 
   const params = useMemo(() => {
@@ -64,11 +69,8 @@ function LeadsList({ queue }: { queue: string | undefined }) {
   }, [queue, user, filters]);
 
   const list = useQuery({
-    queryKey: ['leads', params, page, pageSize],
-    queryFn: () =>
-      api<Page<LeadSummary>>(
-        `/api/v1/leads${queryString({ ...params, page, pageSize, sort: queue === 'overdue' ? 'dueAt' : '-reportedAt' })}`,
-      ),
+    queryKey: ['leads', params, page, pageSize, sort],
+    queryFn: () => api<Page<LeadSummary>>(`/api/v1/leads${queryString({ ...params, page, pageSize, sort })}`),
   });
 
   const exportAs = async (fmt: 'csv' | 'xlsx') => {
@@ -179,7 +181,7 @@ function LeadsList({ queue }: { queue: string | undefined }) {
         <Col xs={12} md={6}>
           <Input
             allowClear
-            placeholder={`${t('list.street')}（440106001）`}
+            placeholder={t('list.street.filter')}
             onChange={(e) => set({ street: e.target.value.trim() || undefined })}
           />
         </Col>
@@ -235,6 +237,12 @@ function LeadsList({ queue }: { queue: string | undefined }) {
           dataSource={items}
           locale={{ emptyText: t('list.empty') }}
           onRow={(r) => ({ 'data-testid': 'lead-row', 'data-lead-id': r.id }) as React.HTMLAttributes<HTMLElement>}
+          onChange={(_p, _f, sorter) => {
+            const s = Array.isArray(sorter) ? sorter[0] : sorter;
+            const field = typeof s?.field === 'string' ? s.field : null;
+            setSort(field && s?.order ? `${s.order === 'descend' ? '-' : ''}${field}` : defaultSort);
+            setPage(1);
+          }}
           pagination={{
             current: page,
             pageSize,
@@ -273,6 +281,8 @@ function LeadsList({ queue }: { queue: string | undefined }) {
               title: t('list.dueAt'),
               dataIndex: 'dueAt',
               width: 170,
+              sorter: true,
+              sortOrder: orderOf('dueAt'),
               render: (v: string | null, r) => (
                 <Space direction="vertical" size={0}>
                   <Space size={4}>
@@ -284,7 +294,14 @@ function LeadsList({ queue }: { queue: string | undefined }) {
               ),
             },
             { title: t('list.band'), dataIndex: 'band', width: 90, render: (v: string | null) => <BandTag band={v} /> },
-            { title: t('list.score'), dataIndex: 'score', width: 70 },
+            {
+              title: t('list.score'),
+              dataIndex: 'score',
+              width: 80,
+              sorter: true,
+              sortOrder: orderOf('score'),
+              sortDirections: ['descend', 'ascend'],
+            },
             {
               title: t('list.assignee'),
               dataIndex: 'holder',
@@ -308,6 +325,9 @@ function LeadsList({ queue }: { queue: string | undefined }) {
               title: t('list.reportedAt'),
               dataIndex: 'reportedAt',
               width: 170,
+              sorter: true,
+              sortOrder: orderOf('reportedAt'),
+              sortDirections: ['descend', 'ascend'],
               render: (v: string | null) => formatTime(v, lang),
             },
           ]}

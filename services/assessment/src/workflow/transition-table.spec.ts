@@ -49,6 +49,26 @@ describe('transition table', () => {
     expect(evaluate('claim', district('s1', ['SUPERVISOR']), other)).toMatchObject({ ok: true });
   });
 
+  it('lets the assignee and a sentinel asked to verify act on a lead outside their grids (a head handed it over)', () => {
+    const handed = lead({
+      streetCode: '440106005',
+      gridIds: ['G-440106005-C01'],
+      assigneeId: 'v1',
+      status: 'ASSIGNED',
+    });
+    expect(evaluate('claim', who('v1', ['VOLUNTEER']), handed)).toMatchObject({ ok: true, role: 'VOLUNTEER' });
+    expect(evaluate('claim', who('v3', ['VOLUNTEER']), handed)).toMatchObject({ code: 'OUT_OF_SCOPE' });
+    const asked = lead({
+      streetCode: '440106005',
+      gridIds: ['G-440106005-C01'],
+      assigneeId: 'v1',
+      status: 'VERIFYING',
+      askedOf: ['sen9'],
+    });
+    expect(evaluate('answer-verification', who('sen9', ['SENTINEL']), asked)).toMatchObject({ ok: true });
+    expect(evaluate('answer-verification', who('sen8', ['SENTINEL']), asked)).toMatchObject({ code: 'OUT_OF_SCOPE' });
+  });
+
   it('refuses an action in the wrong state with 409 and a Chinese reason naming both states', () => {
     const v = evaluate('decide', district('o1', ['OFFICER'], true), lead({ status: 'IN_REVIEW' }));
     expect(v).toMatchObject({ ok: false, status: 409, code: 'TRANSITION_NOT_ALLOWED' });

@@ -174,6 +174,26 @@ export type Verdict =
   | { ok: true; transition: Transition; role: Role }
   | { ok: false; status: 403 | 409; code: string; reason: string; transition: Transition };
 
+/**
+ * Whether the lead is this person's to work on: in their grids or streets, or theirs by name — the assignee (a head may
+ * hand a lead to someone outside its grid) and a sentinel asked to verify it. The gateway shows leads by the same rule.
+ */
+export function withinReach(
+  p: Principal,
+  lead: {
+    streetCode: string | null;
+    gridIds: readonly string[];
+    assigneeId: string | null;
+    askedOf?: readonly string[];
+  },
+): boolean {
+  return (
+    inScope(p, { streetCode: lead.streetCode, gridIds: [...lead.gridIds] }) ||
+    lead.assigneeId === p.userId ||
+    (lead.askedOf ?? []).includes(p.userId)
+  );
+}
+
 /** Checks scope, state, role and guards, in that order; the reason is in Chinese for the UI and the problem detail. */
 export function evaluate(action: Action, p: Principal, lead: LeadFacts): Verdict {
   const t = transitionOf(action);
@@ -184,7 +204,7 @@ export function evaluate(action: Action, p: Principal, lead: LeadFacts): Verdict
     reason,
     transition: t,
   });
-  if (!inScope(p, { streetCode: lead.streetCode, gridIds: [...lead.gridIds] })) {
+  if (!withinReach(p, lead)) {
     return refuse(403, 'OUT_OF_SCOPE', '该线索不在您负责的网格或街道范围内');
   }
   if (!t.from.includes(lead.status)) {

@@ -2,13 +2,13 @@ import { RequestCorrelation, type CorrelationContext } from '@outpost/messaging'
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CurrentPrincipal, inScope, ProblemException, ZodPipe, type Principal } from '@outpost/platform';
+import { CurrentPrincipal, ProblemException, ZodPipe, type Principal } from '@outpost/platform';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { SlaService } from '../sla/sla.service';
 import { AssessmentRepository, type Assessment } from './assessment.repository';
 import { COMMAND_BODIES } from './command.schemas';
-import { allowedActions, isAction, STATUS_LABELS, TRANSITIONS, ACTIONS } from './transition-table';
+import { allowedActions, isAction, STATUS_LABELS, TRANSITIONS, ACTIONS, withinReach } from './transition-table';
 import { RunCommandUsecase } from './usecases/run-command.usecase';
 
 const listQuery = z.object({
@@ -64,7 +64,7 @@ export class WorkflowController {
   @Get('assessments')
   @ApiOperation({ summary: '研判队列（红色优先），按调用人的网格范围过滤' })
   async list(@Query(new ZodPipe(listQuery, 'query')) q: z.infer<typeof listQuery>, @CurrentPrincipal() p: Principal) {
-    const items = (await this.assessments.list(this.db, q)).filter((a) => inScope(p, a));
+    const items = (await this.assessments.list(this.db, q)).filter((a) => withinReach(p, a));
     return { items: items.map(summary) };
   }
 
@@ -82,7 +82,7 @@ export class WorkflowController {
   private async load(leadId: string, p: Principal): Promise<Assessment> {
     const a = await this.assessments.find(this.db, leadId);
     if (!a) throw new ProblemException(404, 'LEAD_NOT_FOUND', `研判中没有线索 ${leadId}`);
-    if (!inScope(p, a)) throw new ProblemException(403, 'OUT_OF_SCOPE', '该线索不在您负责的网格或街道范围内');
+    if (!withinReach(p, a)) throw new ProblemException(403, 'OUT_OF_SCOPE', '该线索不在您负责的网格或街道范围内');
     return a;
   }
 }

@@ -67,6 +67,7 @@ export const ACTIONS = [
   'assign-investigators',
   'request-measure',
   'approve-measure',
+  'refuse-measure',
   'extend-measure',
   'release-measure',
   'register-preservation',
@@ -234,6 +235,14 @@ export const TRANSITIONS: readonly Transition[] = [
   {
     action: 'approve-measure',
     label: { zh: '批准措施', en: 'Approve measure' },
+    from: ['ADMIN_CASE_FILED'],
+    roles: HEADS,
+    to: 'SAME',
+    needs: 'MEASURE_TO_APPROVE',
+  },
+  {
+    action: 'refuse-measure',
+    label: { zh: '不批准措施', en: 'Refuse measure' },
     from: ['ADMIN_CASE_FILED'],
     roles: HEADS,
     to: 'SAME',

@@ -123,6 +123,25 @@ export class InvestigationCommands {
           response: { measureId: m.id, endsAt: endsAt?.toISOString() ?? null },
         };
       }),
+      'refuse-measure': handler(
+        z.object({ measureId: z.uuid(), reason: z.string().trim().min(1).max(1000) }),
+        async (ctx, b) => {
+          const m = await this.measure(ctx, b.measureId);
+          if (m.status !== 'REQUESTED')
+            throw new ProblemException(409, 'MEASURE_NOT_PENDING', '该措施不在待批准状态。');
+          if (m.requested_by === ctx.principal.userId)
+            throw new ProblemException(403, 'SEPARATION_OF_DUTIES', '申请人不能审批自己申请的措施。');
+          await ctx.tx.query(
+            `UPDATE measure SET status = 'REFUSED', approved_by = $2, approved_at = $3 WHERE id = $1`,
+            [m.id, ctx.principal.userId, ctx.now],
+          );
+          return {
+            reason: `主要负责人不批准措施「${recordLabel(MEASURE_LABELS, m.measure_type)}」：${b.reason}`,
+            detail: { measureId: m.id },
+            response: { measureId: m.id, measureStatus: 'REFUSED' },
+          };
+        },
+      ),
       'extend-measure': handler(
         z.object({ measureId: z.uuid(), reason: z.string().trim().min(1).max(1000) }),
         async (ctx, b) => {

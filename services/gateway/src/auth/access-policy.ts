@@ -46,6 +46,7 @@ export const ACTION_ROLES: Record<string, readonly Role[]> = {
   'approve-referral': ['SUPERVISOR'],
   'refuse-referral': ['SUPERVISOR'],
   'approve-measure': ['SUPERVISOR'],
+  'refuse-measure': ['SUPERVISOR'],
   'extend-measure': ['SUPERVISOR'],
   'assign-handler': ['SUPERVISOR'],
   'send-referral': ['OFFICER'],

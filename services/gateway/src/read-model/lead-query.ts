@@ -22,6 +22,8 @@ export const leadFilterSchema = z.object({
   assignee: z.string().max(100).optional(),
   /** A person id, or `me`: who holds the lead now (the case handler after the decision, else the assignee). */
   holder: z.string().max(100).optional(),
+  /** A person id, or `me`: a sentinel asked to verify the lead on site, not answered yet. */
+  askedOf: z.string().max(100).optional(),
   overdue: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
@@ -39,9 +41,10 @@ export const LEAD_FILTER_DESCRIPTIONS: Record<string, string> = {
   band: 'red,orange,yellow,none (comma = any of)',
   category: 'IF,IF-XS,… (CATEGORIES; comma = any of)',
   grid: 'grid id(s), e.g. G-440106001-C01',
-  street: 'street code(s), e.g. 440106001',
+  street: 'street code(s) or (part of) street name(s), e.g. 440106001 or 沙河',
   assignee: 'who was assigned the assessment: person id, `me` or `none`',
   holder: 'who holds the lead now (the case handler after the decision, else the assignee): person id or `me`',
+  askedOf: 'a sentinel asked to verify the lead on site and not answered yet: person id or `me`',
   caseState: 'disposal case state(s), e.g. REFERRAL_PENDING_APPROVAL',
   approval: "`pending`: the case waits for a head's approval (referral, measures)",
   q: '全文检索：名称、描述、主体名称、编号 (ILIKE over a trigram index)',
@@ -102,11 +105,29 @@ export function filterSql(f: LeadFilter, userId: string, params: unknown[]): str
   if (f.caseState?.length) where.push(`case_state = ANY(${add(f.caseState)}::text[])`);
   if (f.approval === 'pending') where.push('pending_approvals > 0');
   if (f.grid) where.push(`grid_ids && ${add(f.grid.split(',').map((x) => x.trim()))}::text[]`);
-  if (f.street) where.push(`street_code = ANY(${add(f.street.split(',').map((x) => x.trim()))}::text[])`);
+  if (f.street) {
+    // As people know a street: by the code or by the name the list shows (沙河街, or just 沙河).
+    const streets = f.street
+      .split(/[,，]/)
+      .map((x) => x.trim())
+      .filter(Boolean);
+    where.push(
+      `(street_code = ANY(${add(streets)}::text[]) OR street_name ILIKE ANY(${add(streets.map((x) => `%${likeEscape(x)}%`))}::text[]))`,
+    );
+  }
   const person = (id: string) => add(id === 'me' ? userId : id);
   if (f.assignee === 'none') where.push('assignee_id IS NULL');
   else if (f.assignee) where.push(`assignee_id = ${person(f.assignee)}`);
   if (f.holder) where.push(`holder_id = ${person(f.holder)}`);
+  if (f.askedOf) {
+    const who = person(f.askedOf);
+    where.push(
+      `status = 'VERIFYING' AND EXISTS (SELECT 1 FROM jsonb_array_elements(COALESCE(facts -> 'verifications', '[]')) v
+         WHERE v ->> 'askedOf' = ${who} AND NOT EXISTS (
+           SELECT 1 FROM jsonb_array_elements(COALESCE(facts -> 'verificationAnswers', '[]')) a
+            WHERE a ->> 'requestId' = v ->> 'requestId'))`,
+    );
+  }
   if (f.overdue === true) where.push(OVERDUE_SQL);
   if (f.overdue === false) where.push(`NOT ${OVERDUE_SQL}`);
   if (f.q)

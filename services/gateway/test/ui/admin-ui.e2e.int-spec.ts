@@ -905,6 +905,21 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await page.waitForSelector(`[data-testid="lead-detail"][data-lead-id="${primary.id}"]`);
     await page.click(`[data-testid="linked-reports"] a:has-text("${report.reference}")`);
     await page.waitForSelector(`[data-testid="lead-detail"][data-lead-id="${report.id}"]`);
+    // The list sorts by a column header: the highest risk score first, as the API orders it (not as reported).
+    const officerToken = await stack.token('officer1');
+    const order = async (sort: string) =>
+      (await stack.get<{ items: Array<{ id: string }> }>(officerToken, `/api/v1/leads?sort=${sort}&pageSize=20`)).body
+        .items[0]!.id;
+    const [byScore, byReported] = [await order('-score'), await order('-reportedAt')];
+    expect(byScore).not.toBe(byReported);
+    await page.goto(`${stack.base}/leads`);
+    await page.waitForSelector(`[data-testid="lead-row"][data-lead-id="${byReported}"]`);
+    await page.locator('.ant-table-thead th', { hasText: '风险分' }).click();
+    await eventually(async () =>
+      (await page.locator('[data-testid="lead-row"]').first().getAttribute('data-lead-id')) === byScore
+        ? true
+        : undefined,
+    );
     await ctx.close();
 
     // Again, as a second `npm start` would: the same leads back, no command given, no timeline entry added.
@@ -973,6 +988,8 @@ describe('admin UI end to end (real stack, Chromium)', () => {
     await head.page.waitForURL(/\/queue\/approve$/);
     await head.page.waitForSelector(`[data-testid="lead-row"][data-lead-id="${id}"]`);
     await whenAllowed(head.page, 'supervisor1', 'approve-measure');
+    // The head may also refuse it (不批准措施, with a reason): offered beside approval.
+    expect(await head.page.locator('[data-testid="action-refuse-measure"]').count()).toBe(1);
     await act(head.page, 'approve-measure', async (p) =>
       choose(p, 'action-approve-measure_measureId', '查封、扣押（需负责人批准）：扣押推介会宣传资料及认购合同'),
     );

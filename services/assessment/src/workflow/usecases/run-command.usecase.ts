@@ -151,7 +151,7 @@ export class RunCommandUsecase {
       throw new ProblemException(
         422,
         'INVALID_ASSIGNEE',
-        `${body.assigneeId} 不是在岗的志愿者、官员、街道负责人或督办`,
+        `${target?.name ?? body.assigneeId} 不是在岗的志愿者、官员、街道负责人或督办，不能承办线索`,
         [{ path: 'assigneeId', message: '无效的承办人' }],
       );
     }
