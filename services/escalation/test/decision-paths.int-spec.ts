@@ -284,6 +284,24 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
     ).toBe(200);
     expect(await offered(OFFICER)).toEqual([]);
     expect(await offered(SUPERVISOR)).toEqual([]);
+    // 已处罚 needs a penalty decision on the record first; a measure still in force ends with the case.
+    const unrecorded = await h.command(leadId, 'close', OFFICER, {
+      outcome: 'PENALIZED',
+      summary: 'x',
+      reporterFeedback: 'y',
+    });
+    expect([unrecorded.statusCode, unrecorded.json().code, unrecorded.json().errors[0].path]).toEqual([
+      409,
+      'OUTCOME_NOT_RECORDED',
+      'outcome',
+    ]);
+    const inspection = (
+      await h.command(leadId, 'request-measure', OFFICER, {
+        measureType: 'ENTER_PREMISES',
+        description: '进入推介会现场检查',
+      })
+    ).json() as { measureId: string; measureStatus: string };
+    expect(inspection.measureStatus).toBe('ACTIVE');
     expect(
       (
         await h.command(leadId, 'record-penalty-decision', OFFICER, {
@@ -294,6 +312,15 @@ describe('escalation: a case per officer decision (real Postgres, Redis, Kafka)'
       ).json(),
     ).toMatchObject({ state: 'PENALTY_DECIDED' });
     expect((await h.caseView(leadId)).clocks.find((c) => c.kind === 'PENALTY_DECISION')!.status).toBe('MET');
+    const closed = await h.command(leadId, 'close', OFFICER, {
+      outcome: 'PENALIZED',
+      summary: '已罚款并责令退赔',
+      reporterFeedback: '相关主体已被依法处罚。',
+    });
+    expect(closed.json()).toMatchObject({ state: 'CLOSED' });
+    expect((await h.caseView(leadId)).measures.find((m) => m.id === inspection.measureId)).toMatchObject({
+      status: 'RELEASED',
+    });
     // The trail names the measure and the result in words.
     const trail = (await h.http('GET', `/v1/audit/leads/${leadId}`, OFFICER)).json() as {
       entries: Array<{ action: string; reason: string }>;

@@ -184,16 +184,35 @@ export class CaseCommands {
               { path: 'reporterFeedback', message: '必填：答复举报人的内容' },
             ]);
           }
-          const active: Array<{ n: string }> = await ctx.tx.query(
-            `SELECT count(*) AS n FROM measure WHERE case_id = $1 AND measure_type = 'SEAL_SEIZE' AND status = 'ACTIVE'`,
+          // An outcome must match the record: 已处罚 / 不予处罚 only once a penalty decision is registered.
+          if ((b.outcome === 'PENALIZED' || b.outcome === 'NO_PENALTY') && ctx.case.state !== 'PENALTY_DECIDED')
+            throw new ProblemException(
+              409,
+              'OUTCOME_NOT_RECORDED',
+              `本案尚未登记处理决定，不能以「${labelOf(CLOSE_OUTCOME_LABELS, b.outcome)}」办结；请先登记处理决定。`,
+              [{ path: 'outcome', message: '与已登记的处理决定不符' }],
+            );
+          const [open]: Array<{ seizures: number; preservations: number; requested: number }> = await ctx.tx.query(
+            `SELECT count(*) FILTER (WHERE measure_type = 'SEAL_SEIZE' AND status = 'ACTIVE')::int AS seizures,
+                    count(*) FILTER (WHERE measure_type = 'PRESERVATION' AND status = 'ACTIVE')::int AS preservations,
+                    count(*) FILTER (WHERE status = 'REQUESTED')::int AS requested
+               FROM measure WHERE case_id = $1`,
             [ctx.case.id],
           );
-          if (Number(active[0]?.n ?? 0) > 0)
+          if (open!.seizures > 0)
             throw new ProblemException(
               409,
               'MEASURES_ACTIVE',
               '尚有未解除的查封、扣押措施，请先解除或作出处理决定后再办结。',
             );
+          if (open!.preservations > 0)
+            throw new ProblemException(409, 'MEASURES_ACTIVE', '尚有未作出处理决定的先行登记保存，请先作出处理决定。');
+          if (open!.requested > 0)
+            throw new ProblemException(409, 'MEASURES_PENDING', '尚有待负责人审批的措施，请先由负责人批准或不批准。');
+          // What else is still in force (an inspection, an account query) ends with the case.
+          await ctx.tx.query(`UPDATE measure SET status = 'RELEASED' WHERE case_id = $1 AND status = 'ACTIVE'`, [
+            ctx.case.id,
+          ]);
           await this.clocks.stop(ctx.tx, ctx.case.id, 'ALL', 'CANCELLED');
           await this.timers.cancelForSubject(ctx.tx, ctx.case.id, [REVISIT_TIMER]);
           Object.assign(ctx.case, {
