@@ -509,47 +509,37 @@ describe('gateway read model, scope, commands and exports', () => {
     expect([admins.statusCode, admins.json().errors[0].path]).toEqual([400, 'role/1']);
   });
 
-  it("offers the gateway's own actions when the owning service allows this user no workflow step here", async () => {
+  /** The gateway's allowed actions for `token` while the owning service answers this problem. */
+  const allowedWhileOwnerAnswers = async (status: number, code: string, detail: string, token: string) => {
     h.stubs.on((c) =>
       c.path.endsWith('/allowed-actions')
-        ? {
-            status: 403,
-            contentType: 'application/problem+json',
-            body: { status: 403, code: 'OUT_OF_SCOPE', detail: '该线索不在您负责的网格或街道范围内' },
-          }
+        ? { status, contentType: 'application/problem+json', body: { status, code, detail } }
         : undefined,
     );
-    const res = await h.app.inject({
-      method: 'GET',
-      url: `/api/v1/leads/${shaheLead}/allowed-actions`,
-      headers: auth(sentinel1),
-    });
+    try {
+      return await h.app.inject({
+        method: 'GET',
+        url: `/api/v1/leads/${shaheLead}/allowed-actions`,
+        headers: auth(token),
+      });
+    } finally {
+      h.stubs.reset();
+    }
+  };
+
+  it("offers the gateway's own actions when the owning service allows this user no workflow step here", async () => {
+    const res = await allowedWhileOwnerAnswers(403, 'OUT_OF_SCOPE', '该线索不在您负责的网格或街道范围内', sentinel1);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       actions: [],
       gatewayActions: [expect.objectContaining({ action: 'add-evidence' })],
     });
-    h.stubs.reset();
   });
 
   it('answers 502 in Chinese when the owning service is down', async () => {
-    h.stubs.on((c) =>
-      c.path.endsWith('/allowed-actions')
-        ? {
-            status: 503,
-            contentType: 'application/problem+json',
-            body: { status: 503, code: 'DATABASE_UNAVAILABLE', detail: '数据库暂不可用' },
-          }
-        : undefined,
-    );
-    const res = await h.app.inject({
-      method: 'GET',
-      url: `/api/v1/leads/${shaheLead}/allowed-actions`,
-      headers: auth(volunteer1),
-    });
+    const res = await allowedWhileOwnerAnswers(503, 'DATABASE_UNAVAILABLE', '数据库暂不可用', volunteer1);
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
-    h.stubs.reset();
   });
 
   it('audits a reveal of reporter identity and allows it only to certifying officers and supervisors', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXTERNAL_SYSTEMS, type ExternalSystem } from '@outpost/contracts';
 import { baseConfigSchema, readConfig } from '@outpost/platform';
 
 const csv = z.string().transform((s) =>
@@ -28,15 +29,8 @@ const signingKeySchema = z.object({
 });
 export type SigningKey = z.infer<typeof signingKeySchema>;
 
-/** External systems the connector talks to (docs/connectors.md). Codes are fixed; endpoints and keys are config. */
-export const EXTERNAL_SYSTEMS = [
-  'SUISUIAN',
-  'POLICE',
-  'MARKET_REGULATION',
-  'FINANCIAL_REGULATOR',
-  'LEAD_DEPARTMENT',
-] as const;
-export type ExternalSystem = (typeof EXTERNAL_SYSTEMS)[number];
+/** External systems the connector talks to (docs/connectors.md): codes fixed in contracts; endpoints and keys are config. */
+export { EXTERNAL_SYSTEMS, type ExternalSystem } from '@outpost/contracts';
 
 const externalSystemSchema = z.object({ name: z.string(), url: z.url(), keys: z.array(signingKeySchema).min(1) });
 export type ExternalSystemConfig = z.infer<typeof externalSystemSchema>;
