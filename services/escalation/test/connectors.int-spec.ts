@@ -128,6 +128,29 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
     expect(ack).toMatchObject({ status: 'RUNNING', subjectRef: report.id });
   });
 
+  it('reports a case upward by hand once; a second report while the first is not acknowledged only when asked for', async () => {
+    const leadId = newLeadId();
+    await h.decide(leadId, { decision: 'WARNING_INTERVIEW' }); // not reported automatically
+    const first = await h.command(leadId, 'report-upstream', OFFICER, { note: '约谈对象拒不配合，报穗岁安备案' });
+    expect(first.statusCode).toBe(200);
+    const twice = await h.command(leadId, 'report-upstream', OFFICER, {});
+    expect([twice.statusCode, twice.json().code, twice.json().errors[0].path]).toEqual([
+      409,
+      'REPORT_OUTSTANDING',
+      'again',
+    ]);
+    const again = await h.command(leadId, 'report-upstream', OFFICER, { note: '补充约谈记录', again: true });
+    expect(again.statusCode).toBe(200);
+    const reports = (await h.caseView(leadId)).reports.filter((r) => r.system === 'SUISUIAN');
+    expect(reports).toHaveLength(2);
+    const trail = (await h.http('GET', `/v1/audit/leads/${leadId}`, OFFICER)).json() as {
+      entries: Array<{ reason: string }>;
+    };
+    expect(trail.entries.map((e) => e.reason)).toEqual(
+      expect.arrayContaining(['上报穗岁安', '补报穗岁安：补充约谈记录']),
+    );
+  });
+
   it('survives receiver downtime: retries with backoff, then exactly one accepted report (lost response included)', async () => {
     const port = receiver.port;
     await receiver.down();

@@ -719,6 +719,25 @@ describe('gateway read model, scope, commands and exports', () => {
       headers: auth(officer),
     });
     expect(dcsv.rawPayload.toString('utf8')).toContain('G-440106001-C01,2');
+    // Coded keys keep their code and get their name beside it.
+    const byStage = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/dashboard/export?format=csv&table=byStage',
+      headers: auth(officer),
+    });
+    const stageLines = byStage.rawPayload
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
+    expect(stageLines[0]).toBe('阶段,名称,数量');
+    expect(stageLines).toEqual(expect.arrayContaining([expect.stringMatching(/^escalation,处置,\d+$/)]));
+    const byBand = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/dashboard/export?format=csv&table=byBand',
+      headers: auth(officer),
+    });
+    expect(byBand.rawPayload.toString('utf8')).toMatch(/\nred,红色,\d+/);
   });
 
   it('pushes a read-model change over SSE only to users who may see the lead', async () => {

@@ -38,6 +38,9 @@ export interface FieldSpec {
   min?: number;
   /** `caseItem`: the measure, task or report of the lead's case the action applies to. */
   caseItem?: CaseItemPick;
+  /** `bool`: the words of the two choices (default 是 / 否). */
+  yes?: MessageKey;
+  no?: MessageKey;
   /** `person` and `investigators`: who may be chosen (GET /api/v1/directory?role=…). */
   roles?: readonly Role[];
 }
@@ -182,7 +185,10 @@ export const ACTION_FORMS: Record<string, FieldSpec[]> = {
   ],
   'supplement-materials': [materials([]), note],
   'request-reconsideration': [reason],
-  'record-reconsideration': [{ name: 'upheld', kind: 'bool', label: 'form.upheld', initial: true }, note],
+  'record-reconsideration': [
+    { name: 'upheld', kind: 'bool', label: 'form.upheld', initial: true, yes: 'form.upheld.yes', no: 'form.upheld.no' },
+    note,
+  ],
   'hand-over-materials': [{ name: 'items', kind: 'lines', label: 'form.items', required: 'form.items.required' }],
   'return-to-admin': [reason],
   'record-acknowledgement': [
@@ -196,7 +202,10 @@ export const ACTION_FORMS: Record<string, FieldSpec[]> = {
     { name: 'externalRef', kind: 'text', label: 'form.externalRef' },
     note,
   ],
-  'report-upstream': [note],
+  'report-upstream': [
+    note,
+    { name: 'again', kind: 'bool', label: 'form.reportAgain', help: 'form.reportAgain.help', initial: false },
+  ],
   close: [
     {
       name: 'outcome',

@@ -653,8 +653,8 @@ function ActionModal({
       case 'bool':
         return (
           <Radio.Group>
-            <Radio value={true}>{t('form.upheld.yes')}</Radio>
-            <Radio value={false}>{t('form.upheld.no')}</Radio>
+            <Radio value={true}>{t(f.yes ?? 'app.yes')}</Radio>
+            <Radio value={false}>{t(f.no ?? 'app.no')}</Radio>
           </Radio.Group>
         );
       case 'verification':

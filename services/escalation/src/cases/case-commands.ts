@@ -153,25 +153,45 @@ export class CaseCommands {
           };
         },
       ),
-      'report-upstream': handler(z.object({ note: z.string().max(2000).optional() }), async (ctx, b) => {
-        const dispatchId = await this.dispatches.create(ctx.tx, {
-          caseId: ctx.case.id,
-          caseNo: ctx.case.caseNo,
-          leadId: ctx.case.primaryLeadId,
-          system: 'SUISUIAN',
-          purpose: 'REPORT',
-          authorityLabel: this.config.EXTERNAL_SYSTEMS.SUISUIAN.name,
-          content: {
-            category: ctx.case.category,
-            band: ctx.case.band,
-            path: ctx.case.path,
-            jurisdiction: ctx.case.jurisdiction,
-            summary: b.note ?? ctx.case.decision.reasoning,
-            legalBasis: ctx.case.decision.legalBasis,
-          },
-        });
-        return { reason: '上报穗岁安', detail: { dispatchId }, response: { dispatchId } };
-      }),
+      'report-upstream': handler(
+        z.object({ note: z.string().max(2000).optional(), again: z.boolean().default(false) }),
+        async (ctx, b) => {
+          // One report at a time: a second one (补报) only when the officer says so, not by a double click.
+          const [outstanding]: Array<{ n: number }> = await ctx.tx.query(
+            `SELECT count(*)::int AS n FROM external_dispatch
+            WHERE case_id = $1 AND system = 'SUISUIAN' AND purpose = 'REPORT' AND status <> 'ACKNOWLEDGED'`,
+            [ctx.case.id],
+          );
+          if (outstanding!.n > 0 && !b.again)
+            throw new ProblemException(
+              409,
+              'REPORT_OUTSTANDING',
+              '本案已向穗岁安上报，对方尚未签收；如确需补报，请选择“再次上报”并说明。',
+              [{ path: 'again', message: '已有未签收的上报' }],
+            );
+          const dispatchId = await this.dispatches.create(ctx.tx, {
+            caseId: ctx.case.id,
+            caseNo: ctx.case.caseNo,
+            leadId: ctx.case.primaryLeadId,
+            system: 'SUISUIAN',
+            purpose: 'REPORT',
+            authorityLabel: this.config.EXTERNAL_SYSTEMS.SUISUIAN.name,
+            content: {
+              category: ctx.case.category,
+              band: ctx.case.band,
+              path: ctx.case.path,
+              jurisdiction: ctx.case.jurisdiction,
+              summary: b.note ?? ctx.case.decision.reasoning,
+              legalBasis: ctx.case.decision.legalBasis,
+            },
+          });
+          return {
+            reason: b.again ? `补报穗岁安${b.note ? `：${b.note}` : ''}` : '上报穗岁安',
+            detail: { dispatchId },
+            response: { dispatchId },
+          };
+        },
+      ),
       close: handler(
         z.object({
           outcome: z.enum(CLOSE_OUTCOMES),

@@ -76,12 +76,22 @@ export const leadSheet = (rows: LeadSummary[]): Sheet<LeadSummary> => ({
 });
 
 type KeyCount = { key: string | null; count: number; name?: string | null; service?: string };
-const kc = (name: string, keyHeader: string, rows: KeyCount[]): Sheet<KeyCount> => ({
+/** A count table: the key (a code), its name (from the row, or its label when `label` is given), the count. */
+const kc = (
+  name: string,
+  keyHeader: string,
+  rows: KeyCount[],
+  label?: (code: string | null) => string | null,
+): Sheet<KeyCount> => ({
   name,
   rows,
   columns: [
     { header: keyHeader, value: (r) => r.key },
-    ...(rows.some((r) => r.name !== undefined) ? [{ header: '名称', value: (r: KeyCount) => r.name ?? null }] : []),
+    ...(label
+      ? [{ header: '名称', value: (r: KeyCount) => label(r.key) }]
+      : rows.some((r) => r.name !== undefined)
+        ? [{ header: '名称', value: (r: KeyCount) => r.name ?? null }]
+        : []),
     ...(rows.some((r) => r.service !== undefined)
       ? [{ header: '服务', value: (r: KeyCount) => r.service ?? null }]
       : []),
@@ -123,12 +133,12 @@ export class ExportController {
   ) {
     const d = await this.leads.dashboard(user.principal, q, q.weeks);
     const sheets: Record<(typeof DASHBOARD_TABLES)[number], Sheet> = {
-      byStage: kc('按阶段', '阶段', d.byStage) as Sheet,
-      byStatus: kc('按状态', '状态', d.byStatus) as Sheet,
+      byStage: kc('按阶段', '阶段', d.byStage, (k) => zh(STAGE_LABELS, k)) as Sheet,
+      byStatus: kc('按状态', '状态', d.byStatus, (k) => zh(LEAD_STATUS_LABELS, k)) as Sheet,
       byStreet: kc('按街道', '街道代码', d.byStreet) as Sheet,
       byGrid: kc('按网格', '网格', d.byGrid) as Sheet,
-      byCategory: kc('按类别', '类别', d.byCategory) as Sheet,
-      byBand: kc('按风险等级', '风险等级', d.byBand) as Sheet,
+      byCategory: kc('按类别', '类别', d.byCategory, (k) => (k === null ? null : categoryText(k))) as Sheet,
+      byBand: kc('按风险等级', '风险等级', d.byBand, (k) => zh(BAND_LABELS, k)) as Sheet,
       slaByKind: kc('超时按类型', '期限类型', d.sla.byKind) as Sheet,
       trend: {
         name: '周趋势',
