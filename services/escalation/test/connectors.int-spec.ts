@@ -1,4 +1,5 @@
 import { eventually } from '@outpost/testing';
+import { EXTERNAL_SYSTEMS } from '@outpost/contracts';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -84,10 +85,7 @@ describe('escalation: signed connector and callbacks (local HTTP receiver, real 
     await receiver.listen();
     const url = `http://127.0.0.1:${receiver.port}/hook`;
     const systems = Object.fromEntries(
-      ['SUISUIAN', 'POLICE', 'MARKET_REGULATION', 'FINANCIAL_REGULATOR', 'LEAD_DEPARTMENT'].map((s) => [
-        s,
-        { name: s === 'SUISUIAN' ? '穗岁安' : s, url, keys: KEYS },
-      ]),
+      EXTERNAL_SYSTEMS.map((s) => [s, { name: s === 'SUISUIAN' ? '穗岁安' : s, url, keys: KEYS }]),
     );
     h = await Harness.start({
       env: { EXTERNAL_SYSTEMS: JSON.stringify(systems), LOG_LEVEL: 'warn', LOG_FILE: logFile },

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Button, Card, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
-import { api, ApiError, errorText, fieldErrorLines } from '../api/client';
+import { api, ApiError, errorText } from '../api/client';
+import { ProblemAlert } from '../components/problem-alert';
 import type { Role } from '../api/types';
 import { formatTime } from '../components/tags';
 import { useI18n } from '../i18n/i18n';
@@ -166,19 +167,7 @@ export default function AccountsPage() {
         cancelText={t('app.cancel')}
         destroyOnHidden
       >
-        {error && (
-          <Alert
-            type="error"
-            showIcon
-            style={{ marginBottom: 12 }}
-            message={error.detail}
-            description={
-              error.errors.length
-                ? fieldErrorLines(error, (p) => (p === 'login' ? t('accounts.login') : undefined)).join('；')
-                : undefined
-            }
-          />
-        )}
+        <ProblemAlert error={error} labelOf={(p) => (p === 'login' ? t('accounts.login') : undefined)} />
         <Form form={form} layout="vertical">
           <Form.Item
             name="login"

@@ -17,7 +17,8 @@ import {
   type UploadFile,
 } from 'antd';
 import { CameraOutlined } from '@ant-design/icons';
-import { api, ApiError, fieldErrorLines, uploadWithProgress, errorText } from '../api/client';
+import { api, ApiError, uploadWithProgress, errorText } from '../api/client';
+import { ProblemAlert } from '../components/problem-alert';
 import { LEAD_CHANNELS, SUBJECT_KINDS } from '../api/types';
 import { useAuth } from '../auth/auth';
 import type { MessageKey } from '../i18n/dict';
@@ -178,16 +179,7 @@ export default function FileLeadPage() {
       styles={{ body: { padding: 16 } }}
     >
       <Typography.Paragraph type="secondary">{t('file.intro')}</Typography.Paragraph>
-      {error && (
-        <Alert
-          type="error"
-          showIcon
-          style={{ marginBottom: 16 }}
-          data-testid="file-error"
-          message={error.detail}
-          description={error.errors.length ? fieldErrorLines(error, fileLeadLabel(t)).join('；') : undefined}
-        />
-      )}
+      <ProblemAlert error={error} labelOf={fileLeadLabel(t)} testId="file-error" />
       <Form<FormValues>
         form={form}
         layout="vertical"

@@ -33,7 +33,8 @@ import {
   MinusCircleOutlined,
   UploadOutlined,
 } from '@ant-design/icons';
-import { api, ApiError, fieldErrorLines, topField, uploadWithProgress } from '../api/client';
+import { api, ApiError, topField, uploadWithProgress } from '../api/client';
+import { ProblemAlert } from '../components/problem-alert';
 import {
   ANCHORS,
   EVIDENCE_TYPES,
@@ -555,36 +556,6 @@ function useAfterChange(leadId: string) {
   };
 }
 
-function ProblemAlert({
-  error,
-  labelOf = () => undefined,
-}: {
-  error: ApiError | null;
-  /** The label of the form field a path belongs to, so an error reads 执法人员：… rather than investigators：…. */
-  labelOf?: (path: string) => string | undefined;
-}) {
-  if (!error) return null;
-  const lines = fieldErrorLines(error, labelOf);
-  return (
-    <Alert
-      type="error"
-      showIcon
-      style={{ marginBottom: 16 }}
-      data-testid="action-error"
-      message={error.detail}
-      description={
-        lines.length ? (
-          <ul style={{ margin: 0, paddingInlineStart: 18 }}>
-            {lines.map((line, i) => (
-              <li key={i}>{line}</li>
-            ))}
-          </ul>
-        ) : undefined
-      }
-    />
-  );
-}
-
 function ActionModal({
   lead,
   action,
@@ -687,6 +658,7 @@ function ActionModal({
     >
       <ProblemAlert
         error={error}
+        testId="action-error"
         labelOf={(path) => {
           const f = fields.find((x) => x.name === topField(path));
           return f ? t(f.label) : undefined;
@@ -811,7 +783,7 @@ function RevealModal({ leadId, title, onClose }: { leadId: string; title: string
       okText={data ? t('app.confirm') : t('app.submit')}
       cancelText={t('app.cancel')}
     >
-      <ProblemAlert error={error} />
+      <ProblemAlert error={error} testId="action-error" />
       {data ? (
         <RevealedReporterView reporter={data} />
       ) : (
@@ -865,7 +837,7 @@ function EvidenceModal({ leadId, title, onClose }: { leadId: string; title: stri
       okText={t('app.submit')}
       cancelText={t('app.cancel')}
     >
-      <ProblemAlert error={error} />
+      <ProblemAlert error={error} testId="action-error" />
       <Form layout="vertical">
         <Form.Item label={t('form.upload.type')}>
           <Select

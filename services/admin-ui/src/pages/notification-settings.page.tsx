@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Button, Card, Form, Input, Modal, Space, Switch, Table, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
-import { api, ApiError, errorText, fieldErrorLines, topField } from '../api/client';
+import { api, ApiError, errorText, topField } from '../api/client';
+import { ProblemAlert } from '../components/problem-alert';
 import { formatTime } from '../components/tags';
 import { useI18n } from '../i18n/i18n';
 
@@ -269,16 +270,7 @@ export default function NotificationSettingsPage() {
         cancelText={t('app.cancel')}
         destroyOnHidden
       >
-        {formError && (
-          <Alert
-            type="error"
-            showIcon
-            style={{ marginBottom: 12 }}
-            message={formError.detail}
-            description={formError.errors.length ? fieldErrorLines(formError, endpointLabel).join('；') : undefined}
-            data-testid="endpoint-error"
-          />
-        )}
+        <ProblemAlert error={formError} labelOf={endpointLabel} testId="endpoint-error" />
         <Form form={form} layout="vertical">
           <Form.Item
             name="sourceId"

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { Alert, App, Button, Card, Form, Input, Typography } from 'antd';
-import { api, ApiError, fieldErrorLines } from '../api/client';
+import { api, ApiError } from '../api/client';
+import { ProblemAlert } from '../components/problem-alert';
 import { useAuth } from '../auth/auth';
 import { useI18n } from '../i18n/i18n';
 
@@ -54,16 +55,7 @@ export default function PasswordPage({ forced = false }: { forced?: boolean }) {
       data-testid="password-page"
     >
       {forced && <Alert type="warning" showIcon style={{ marginBottom: 16 }} message={t('password.forced')} />}
-      {error && (
-        <Alert
-          type="error"
-          showIcon
-          style={{ marginBottom: 16 }}
-          data-testid="password-error"
-          message={error.detail}
-          description={error.errors.length ? fieldErrorLines(error, (p) => labels[p]).join('；') : undefined}
-        />
-      )}
+      <ProblemAlert error={error} labelOf={(p) => labels[p]} testId="password-error" />
       <Form<Values> form={form} layout="vertical" onFinish={(v) => void submit(v)} name="password">
         <Form.Item
           name="currentPassword"

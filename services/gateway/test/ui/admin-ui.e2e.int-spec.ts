@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { Kafka, logLevel } from 'kafkajs';
+import { EXTERNAL_SYSTEMS } from '@outpost/contracts';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import {
   createTestDatabase,
@@ -155,12 +156,7 @@ class Stack {
         // "send now" delivers a report here.
         DISPATCH_BACKOFF_MS: '600000',
         EXTERNAL_SYSTEMS: JSON.stringify(
-          Object.fromEntries(
-            ['SUISUIAN', 'POLICE', 'MARKET_REGULATION', 'FINANCIAL_REGULATOR', 'LEAD_DEPARTMENT'].map((code) => [
-              code,
-              externalSystem(code),
-            ]),
-          ),
+          Object.fromEntries(EXTERNAL_SYSTEMS.map((code) => [code, externalSystem(code)])),
         ),
       },
       notification: { NOTIFICATION_QUEUE_PREFIX: `notification-${s}` },
