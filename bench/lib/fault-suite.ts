@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
+import { AUDIT_CHECKPOINT_TOPIC } from '@outpost/audit';
 import { check, waitForQuiescence, type CheckReport } from './checker';
 import { caseArbitrary, runFuzz, targetsOf, type FuzzReport } from './fuzz';
 import { leadBody } from './lead-body';
@@ -188,7 +189,10 @@ async function countRows(stack: Stack): Promise<Map<string, number>> {
       `SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2`,
       [s, name],
     );
-    if (exists.length) counts.set(t, Number((await stack.sql<{ n: string }>(`SELECT count(*) AS n FROM ${t}`))[0].n));
+    // The audit log's periodic checkpoint is an outbox row of its own making, whenever its timer fires: not a request's.
+    const own = name === 'outbox' ? ` WHERE topic NOT LIKE '%${AUDIT_CHECKPOINT_TOPIC}'` : '';
+    if (exists.length)
+      counts.set(t, Number((await stack.sql<{ n: string }>(`SELECT count(*) AS n FROM ${t}${own}`))[0].n));
   }
   return counts;
 }
